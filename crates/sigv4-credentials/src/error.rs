@@ -1,0 +1,209 @@
+//! The error type every credential provider returns.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// A boxed error cause, kept for `source()` chains.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why a provider could not produce credentials.
+///
+/// The kind tells a chain what to do: [`NotConfigured`](Self::NotConfigured)
+/// means "this provider has nothing to offer here, try the next one"; every
+/// other kind means the provider *was* configured but failed, and a chain stops
+/// with that error (so a typo does not silently fall through to another source).
+///
+/// Messages say what to fix and never contain secret material (keys, session
+/// tokens, SSO or web identity tokens).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// The provider is not set up in this environment (no variables, no
+    /// profile, no metadata service ...). Chains skip it.
+    #[error("the credential provider was not enabled: {reason}")]
+    NotConfigured {
+        /// Which provider.
+        provider: &'static str,
+        /// What it looked for.
+        reason: String,
+    },
+    /// The provider is set up, but its configuration is wrong (for example a
+    /// profile file that does not parse, or a `role_arn` with no source).
+    #[error("invalid credentials configuration ({provider}): {message}")]
+    InvalidConfiguration {
+        /// Which provider.
+        provider: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The provider is set up but fetching credentials failed (a service error,
+    /// an unreadable file, a process that exited non-zero ...).
+    #[error("an error occurred while loading credentials: {message}")]
+    ProviderError {
+        /// Which provider.
+        provider: &'static str,
+        /// What went wrong.
+        message: String,
+        /// The underlying cause, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The provider did not answer in time.
+    #[error("timed out after {after:?} while loading credentials ({provider}): {message}")]
+    Timeout {
+        /// Which provider.
+        provider: &'static str,
+        /// How long it waited.
+        after: Duration,
+        /// What was being waited for.
+        message: String,
+    },
+    /// A response could not be understood (bad JSON/XML, missing fields).
+    #[error("unexpected response while loading credentials ({provider}): {message}")]
+    InvalidResponse {
+        /// Which provider.
+        provider: &'static str,
+        /// What was wrong with it.
+        message: String,
+    },
+}
+
+impl CredentialsError {
+    /// A [`NotConfigured`](Self::NotConfigured) error.
+    pub fn not_configured(provider: &'static str, reason: impl Into<String>) -> Self {
+        CredentialsError::NotConfigured {
+            provider,
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`InvalidConfiguration`](Self::InvalidConfiguration) error.
+    pub fn invalid_configuration(provider: &'static str, message: impl Into<String>) -> Self {
+        CredentialsError::InvalidConfiguration {
+            provider,
+            message: message.into(),
+        }
+    }
+
+    /// A [`ProviderError`](Self::ProviderError) without a separate cause.
+    pub fn provider_error(provider: &'static str, message: impl Into<String>) -> Self {
+        CredentialsError::ProviderError {
+            provider,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A [`ProviderError`](Self::ProviderError) with a cause. The cause's
+    /// message is appended to `message` so it is visible in `Display` too.
+    pub fn provider_error_with(
+        provider: &'static str,
+        message: impl Into<String>,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        let source = source.into();
+        CredentialsError::ProviderError {
+            provider,
+            message: format!("{}: {}", message.into(), source),
+            source: Some(source),
+        }
+    }
+
+    /// A [`Timeout`](Self::Timeout) error.
+    pub fn timeout(provider: &'static str, after: Duration, message: impl Into<String>) -> Self {
+        CredentialsError::Timeout {
+            provider,
+            after,
+            message: message.into(),
+        }
+    }
+
+    /// An [`InvalidResponse`](Self::InvalidResponse) error.
+    pub fn invalid_response(provider: &'static str, message: impl Into<String>) -> Self {
+        CredentialsError::InvalidResponse {
+            provider,
+            message: message.into(),
+        }
+    }
+
+    /// Whether a chain should skip this provider and try the next one.
+    pub fn is_not_configured(&self) -> bool {
+        matches!(self, CredentialsError::NotConfigured { .. })
+    }
+
+    /// The name of the provider that failed.
+    pub fn provider(&self) -> &'static str {
+        match self {
+            CredentialsError::NotConfigured { provider, .. }
+            | CredentialsError::InvalidConfiguration { provider, .. }
+            | CredentialsError::ProviderError { provider, .. }
+            | CredentialsError::Timeout { provider, .. }
+            | CredentialsError::InvalidResponse { provider, .. } => provider,
+        }
+    }
+
+    /// Re-labels a failure of an inner provider as a failure of `outer`
+    /// (keeping its kind), prefixing `context` to the message. Used when one
+    /// provider runs another (a profile chain running the environment
+    /// provider as a `credential_source`).
+    pub fn context(self, outer: &'static str, context: &str) -> Self {
+        match self {
+            CredentialsError::NotConfigured { reason, .. } => CredentialsError::ProviderError {
+                provider: outer,
+                message: format!("{context}: the credential provider was not enabled: {reason}"),
+                source: None,
+            },
+            CredentialsError::InvalidConfiguration { message, .. } => {
+                CredentialsError::InvalidConfiguration {
+                    provider: outer,
+                    message: format!("{context}: {message}"),
+                }
+            }
+            CredentialsError::ProviderError {
+                message, source, ..
+            } => CredentialsError::ProviderError {
+                provider: outer,
+                message: format!("{context}: {message}"),
+                source,
+            },
+            CredentialsError::Timeout { after, message, .. } => CredentialsError::Timeout {
+                provider: outer,
+                after,
+                message: format!("{context}: {message}"),
+            },
+            CredentialsError::InvalidResponse { message, .. } => {
+                CredentialsError::InvalidResponse {
+                    provider: outer,
+                    message: format!("{context}: {message}"),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_messages() {
+        let e = CredentialsError::not_configured("Environment", "AWS_ACCESS_KEY_ID is not set");
+        assert!(e.is_not_configured());
+        assert_eq!(e.provider(), "Environment");
+        assert!(e
+            .to_string()
+            .contains("the credential provider was not enabled"));
+        let e = e.context("Profile", "credential_source Environment");
+        assert!(!e.is_not_configured());
+        assert!(e.to_string().contains("provider was not enabled"));
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = CredentialsError::provider_error_with("X", "failed to read `/a`", io);
+        assert_eq!(
+            e.to_string(),
+            "an error occurred while loading credentials: failed to read `/a`: gone"
+        );
+        assert!(StdError::source(&e).is_some());
+    }
+}

@@ -1,0 +1,33 @@
+//! # sigv4-credentials
+//!
+//! Where the [`sigv4`] signer gets its credentials: the standard AWS provider
+//! chain (environment, shared profile files with assume-role / SSO /
+//! `credential_process`, web identity, container and instance metadata), each
+//! provider usable on its own.
+//!
+//! Everything a provider reads from the outside world (environment variables,
+//! files, HTTP, the clock, sleeping) comes from one injected
+//! [`ProviderContext`], so every provider can be tested against fakes.
+//!
+//! Providers return [`ProvidedCredentials`]: [`sigv4::Credentials`] plus the
+//! account id and the name of the provider that answered. Errors are
+//! [`CredentialsError`]; a [`ChainProvider`] skips providers that are
+//! [not configured](CredentialsError::NotConfigured) and stops at the first
+//! one that is configured but fails.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod context;
+mod error;
+pub mod http;
+mod provider;
+
+pub use context::{
+    AsyncSleep, BoxFuture, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs,
+    SystemClock, TimeSource, TokioSleep,
+};
+pub use error::{BoxError, CredentialsError};
+pub use http::{HttpClient, HttpError, HttpRequestOptions};
+pub use provider::{
+    ChainProvider, CredentialsResult, ProvideCredentials, ProvidedCredentials, StaticProvider,
+};
