@@ -31,6 +31,9 @@ pub enum SigningError {
     /// The request has no `host` header and its URI has no authority.
     #[error("the request has no host: give an absolute URL or a Host header")]
     MissingHost,
+    /// A date is not in the `YYYYMMDD` form.
+    #[error("invalid date {0:?}: expected YYYYMMDD")]
+    InvalidDate(String),
     /// The request target could not be understood.
     #[error("invalid request URI: {0}")]
     InvalidUri(String),

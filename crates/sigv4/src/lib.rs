@@ -6,12 +6,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod canonical_request;
 mod credentials;
+mod encoding;
 mod error;
+#[cfg(feature = "http")]
+mod http_request;
+mod request;
+mod settings;
+mod sign;
+mod signing_key;
 mod time;
 
 pub use credentials::Credentials;
+pub use encoding::{hex, sha256_hex};
 pub use error::SigningError;
+pub use request::SignableRequest;
+pub use settings::{
+    HeaderSelection, Payload, SessionTokenMode, SignatureLocation, SigningSettings,
+    DEFAULT_EXCLUDED_HEADERS, STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER,
+    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+};
+pub use sign::{Signer, SigningOutput, ALGORITHM, MAX_PRESIGN_EXPIRES_SECS};
+pub use signing_key::SigningKey;
 pub use time::AmzDate;
 
 // -- modules added by other work (keep one line each, alphabetical) --

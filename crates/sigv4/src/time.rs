@@ -200,13 +200,18 @@ mod tests {
     fn formats_known_times() {
         let t = AmzDate::from_unix_seconds(1_440_938_160).unwrap();
         assert_eq!(t.date_time(), "20150830T123600Z");
-        assert_eq!(AmzDate::from_unix_seconds(0).unwrap().date_time(), "19700101T000000Z");
+        assert_eq!(
+            AmzDate::from_unix_seconds(0).unwrap().date_time(),
+            "19700101T000000Z"
+        );
         assert_eq!(
             AmzDate::from_unix_seconds(951_782_400).unwrap().date_time(),
             "20000229T000000Z"
         );
         assert_eq!(
-            AmzDate::from_unix_seconds(253_402_300_799).unwrap().date_time(),
+            AmzDate::from_unix_seconds(253_402_300_799)
+                .unwrap()
+                .date_time(),
             "99991231T235959Z"
         );
         assert!(AmzDate::from_unix_seconds(253_402_300_800).is_err());
@@ -214,7 +219,15 @@ mod tests {
 
     #[test]
     fn parse_round_trips() {
-        for secs in [0u64, 1, 86_399, 951_782_400, 1_234_567_890, 1_440_938_160, 4_102_444_800] {
+        for secs in [
+            0u64,
+            1,
+            86_399,
+            951_782_400,
+            1_234_567_890,
+            1_440_938_160,
+            4_102_444_800,
+        ] {
             let t = AmzDate::from_unix_seconds(secs).unwrap();
             assert_eq!(AmzDate::parse(t.date_time()), Some(t));
         }
@@ -229,6 +242,9 @@ mod tests {
     #[test]
     fn before_epoch_is_an_error() {
         let t = UNIX_EPOCH - Duration::from_secs(1);
-        assert_eq!(AmzDate::from_system_time(t), Err(SigningError::TimeOutOfRange));
+        assert_eq!(
+            AmzDate::from_system_time(t),
+            Err(SigningError::TimeOutOfRange)
+        );
     }
 }

@@ -1,0 +1,449 @@
+//! The canonical request: method, canonical URI, canonical query string, canonical headers,
+//! signed headers and payload hash, each on its own line.
+//!
+//! The functions here are the building blocks the signer, SigV4a and the verifier share.
+//! They append to a caller's buffer so the hot path builds the whole canonical request in
+//! one allocation.
+
+use crate::encoding::{decode_into, encode_into, is_unreserved, push_escape};
+use crate::SigningError;
+
+/// Appends the canonical URI of `path` (the path as sent on the wire, without the query).
+///
+/// * `normalize`: remove `.` and `..` segments and collapse repeated slashes, keeping a
+///   trailing slash (the default rules; S3 does not normalize).
+/// * `double_encode`: percent-encode the (already encoded) wire path once more, so `%20`
+///   signs as `%2520` (the default rules). Without it the wire path is used as-is and only
+///   bytes that cannot appear raw in a URL (space, controls, non-ASCII, `"<>\^`{|}`) are
+///   encoded (the S3 rules).
+///
+/// An empty path signs as `/`.
+///
+/// ```
+/// use sigv4::canonical_request::canonical_uri;
+/// let mut s = String::new();
+/// canonical_uri(&mut s, "/a/./b/../c//d%20e", true, true);
+/// assert_eq!(s, "/a/c/d%2520e");
+/// s.clear();
+/// canonical_uri(&mut s, "/a/./b/../c//d%20e", false, false);
+/// assert_eq!(s, "/a/./b/../c//d%20e");
+/// ```
+pub fn canonical_uri(out: &mut String, path: &str, normalize: bool, double_encode: bool) {
+    if path.is_empty() {
+        out.push('/');
+        return;
+    }
+    if normalize {
+        // Segments kept so far, as byte ranges of `path`, so `..` can pop them.
+        let mut kept: smallvec::SmallVec<[(usize, usize); 16]> = smallvec::SmallVec::new();
+        let mut pos = 0;
+        for seg in path.split('/') {
+            let seg_start = pos;
+            pos += seg.len() + 1;
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    kept.pop();
+                }
+                _ => kept.push((seg_start, seg_start + seg.len())),
+            }
+        }
+        out.push('/');
+        for (i, &(a, b)) in kept.iter().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            write_path_bytes(out, &path.as_bytes()[a..b], double_encode);
+        }
+        // A trailing slash survives normalization (`//example//` -> `/example/`), unless
+        // nothing is left but the root.
+        if !kept.is_empty() && path.ends_with('/') {
+            out.push('/');
+        }
+    } else {
+        write_path_bytes(out, path.as_bytes(), double_encode);
+    }
+}
+
+fn write_path_bytes(out: &mut String, bytes: &[u8], double_encode: bool) {
+    if double_encode {
+        encode_into(out, bytes, true);
+    } else {
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if is_raw_path_byte(b) {
+                continue;
+            }
+            out.push_str(std::str::from_utf8(&bytes[start..i]).unwrap_or_default());
+            push_escape(out, b);
+            start = i + 1;
+        }
+        out.push_str(std::str::from_utf8(&bytes[start..]).unwrap_or_default());
+    }
+}
+
+/// Bytes that may appear unencoded in a URL path on the wire (RFC 3986 pchar, `/` and `%`).
+fn is_raw_path_byte(b: u8) -> bool {
+    is_unreserved(b)
+        || matches!(
+            b,
+            b'/' | b'%'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+        )
+}
+
+/// Reusable buffers for query canonicalization, so steady-state signing does not allocate.
+#[derive(Default)]
+pub(crate) struct QueryScratch {
+    text: String,
+    entries: Vec<(u32, u32, u32)>,
+    decoded: Vec<u8>,
+}
+
+/// Appends the canonical query string of `query` (the raw text after `?`) plus `extra`
+/// parameters that are already canonically encoded.
+///
+/// Each `&`-separated piece is split at the first `=` (a key without `=` signs as `k=`),
+/// percent-decoded (`+` stays a literal plus) and re-encoded with only the unreserved
+/// characters left as they are, then the pairs are sorted by key and then by value.
+/// Pieces for which `skip(decoded_key)` is true are left out (the verifier and the
+/// presigner drop `X-Amz-Signature` this way).
+///
+/// ```
+/// use sigv4::canonical_request::canonical_query;
+/// let mut s = String::new();
+/// canonical_query(&mut s, "b=2&a=x+y&a-b=1&a=%2f&c", &[], |_| false);
+/// assert_eq!(s, "a=%2F&a=x%2By&a-b=1&b=2&c=");
+/// ```
+pub fn canonical_query(
+    out: &mut String,
+    query: &str,
+    extra: &[(&str, &str)],
+    skip: impl Fn(&[u8]) -> bool,
+) {
+    let mut scratch = QueryScratch::default();
+    canonical_query_with(&mut scratch, out, query, extra, skip);
+}
+
+pub(crate) fn canonical_query_with(
+    scratch: &mut QueryScratch,
+    out: &mut String,
+    query: &str,
+    extra: &[(&str, &str)],
+    skip: impl Fn(&[u8]) -> bool,
+) {
+    let QueryScratch {
+        text,
+        entries,
+        decoded,
+    } = scratch;
+    text.clear();
+    entries.clear();
+    for piece in query.split('&') {
+        if piece.is_empty() {
+            continue;
+        }
+        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+        decoded.clear();
+        decode_into(decoded, k.as_bytes());
+        if skip(decoded) {
+            continue;
+        }
+        let ks = text.len() as u32;
+        encode_into(text, decoded, false);
+        let ke = text.len() as u32;
+        decoded.clear();
+        decode_into(decoded, v.as_bytes());
+        encode_into(text, decoded, false);
+        entries.push((ks, ke, text.len() as u32));
+    }
+    for (k, v) in extra {
+        let ks = text.len() as u32;
+        text.push_str(k);
+        let ke = text.len() as u32;
+        text.push_str(v);
+        entries.push((ks, ke, text.len() as u32));
+    }
+    let t = text.as_bytes();
+    entries.sort_unstable_by(|a, b| {
+        let ka = &t[a.0 as usize..a.1 as usize];
+        let kb = &t[b.0 as usize..b.1 as usize];
+        ka.cmp(kb)
+            .then_with(|| t[a.1 as usize..a.2 as usize].cmp(&t[b.1 as usize..b.2 as usize]))
+    });
+    for (i, &(ks, ke, ve)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&text[ks as usize..ke as usize]);
+        out.push('=');
+        out.push_str(&text[ke as usize..ve as usize]);
+    }
+}
+
+/// Whether `b` may appear in an HTTP header name (an RFC 9110 token character).
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+/// Checks that `name` is a valid header name.
+pub(crate) fn validate_header_name(name: &str) -> Result<(), SigningError> {
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        return Err(SigningError::InvalidHeaderName(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// Appends the canonical form of a header value: leading and trailing whitespace removed,
+/// each inner run of whitespace (spaces, tabs, and obsolete line folding) collapsed to one
+/// space. Control characters other than those, and a CR or LF that is not a line fold, are
+/// an error, as are bytes that are not UTF-8.
+///
+/// ```
+/// use sigv4::canonical_request::canonical_header_value;
+/// let mut s = String::new();
+/// canonical_header_value(&mut s, b"  \"a   b\tc\"  ").unwrap();
+/// assert_eq!(s, "\"a b c\"");
+/// ```
+pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), InvalidHeaderValue> {
+    let text = std::str::from_utf8(value).map_err(|_| InvalidHeaderValue::NotUtf8)?;
+    let mut pending_space = false;
+    let mut wrote = false;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let ws = match b {
+            b' ' | b'\t' => true,
+            b'\r' | b'\n' => {
+                // Obsolete line folding: CRLF (or LF) followed by a space or tab.
+                let mut j = i;
+                if bytes[j] == b'\r' {
+                    j += 1;
+                    if bytes.get(j) != Some(&b'\n') {
+                        return Err(InvalidHeaderValue::Control);
+                    }
+                }
+                if !matches!(bytes.get(j + 1), Some(b' ' | b'\t')) {
+                    return Err(InvalidHeaderValue::Control);
+                }
+                i = j;
+                true
+            }
+            0..=0x1f | 0x7f => return Err(InvalidHeaderValue::Control),
+            _ => false,
+        };
+        if ws {
+            pending_space = wrote;
+            i += 1;
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        // Copy the run of non-whitespace bytes in one go.
+        let mut j = i;
+        while j < bytes.len() && !matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n' | 0..=0x1f | 0x7f)
+        {
+            j += 1;
+        }
+        out.push_str(&text[i..j]);
+        wrote = true;
+        i = j;
+    }
+    Ok(())
+}
+
+/// Why a header value cannot be signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidHeaderValue {
+    /// The value is not UTF-8.
+    NotUtf8,
+    /// The value holds a control character, or a CR/LF that is not a line fold.
+    Control,
+}
+
+/// Reusable buffers for header canonicalization.
+#[derive(Default)]
+pub(crate) struct HeaderScratch {
+    /// Lowercased names and canonical values.
+    pub(crate) text: String,
+    /// (name start, name end, value end) ranges into `text`, in input order.
+    pub(crate) entries: Vec<(u32, u32, u32)>,
+}
+
+impl HeaderScratch {
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+    }
+
+    /// Adds a header whose name is lowercased here and whose value is canonicalized.
+    pub(crate) fn push(&mut self, name: &str, value: &[u8]) -> Result<(), SigningError> {
+        let ns = self.text.len() as u32;
+        for c in name.bytes() {
+            self.text.push(c.to_ascii_lowercase() as char);
+        }
+        let ne = self.text.len() as u32;
+        canonical_header_value(&mut self.text, value)
+            .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
+        self.entries.push((ns, ne, self.text.len() as u32));
+        Ok(())
+    }
+
+    pub(crate) fn name(&self, e: (u32, u32, u32)) -> &str {
+        &self.text[e.0 as usize..e.1 as usize]
+    }
+
+    pub(crate) fn value(&self, e: (u32, u32, u32)) -> &str {
+        &self.text[e.1 as usize..e.2 as usize]
+    }
+
+    /// Sorts by name, keeping the order of repeated names (their values are joined in order).
+    pub(crate) fn sort(&mut self) {
+        let t = self.text.as_bytes();
+        self.entries
+            .sort_by(|a, b| t[a.0 as usize..a.1 as usize].cmp(&t[b.0 as usize..b.1 as usize]));
+    }
+
+    /// Appends `name:v1,v2\n` lines for the sorted entries, then returns where the
+    /// signed-headers list starts and ends after appending it (`a;b;c`).
+    pub(crate) fn write(&self, out: &mut String) -> (usize, usize) {
+        let mut prev: Option<&str> = None;
+        for &e in &self.entries {
+            let name = self.name(e);
+            if prev == Some(name) {
+                out.push(',');
+            } else {
+                if prev.is_some() {
+                    out.push('\n');
+                }
+                out.push_str(name);
+                out.push(':');
+            }
+            out.push_str(self.value(e));
+            prev = Some(name);
+        }
+        if prev.is_some() {
+            out.push('\n');
+        }
+        out.push('\n');
+        let start = out.len();
+        self.write_signed_list(out);
+        (start, out.len())
+    }
+
+    /// Appends the signed-headers list of the sorted entries, `a;b;c`.
+    pub(crate) fn write_signed_list(&self, out: &mut String) {
+        let mut prev: Option<&str> = None;
+        for &e in &self.entries {
+            let name = self.name(e);
+            if prev != Some(name) {
+                if prev.is_some() {
+                    out.push(';');
+                }
+                out.push_str(name);
+            }
+            prev = Some(name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(p: &str, n: bool, d: bool) -> String {
+        let mut s = String::new();
+        canonical_uri(&mut s, p, n, d);
+        s
+    }
+
+    #[test]
+    fn normalized_paths() {
+        assert_eq!(uri("", true, true), "/");
+        assert_eq!(uri("/", true, true), "/");
+        assert_eq!(uri("//example//", true, true), "/example/");
+        assert_eq!(uri("/example1/example2/../..", true, true), "/");
+        assert_eq!(uri("/a/b/..", true, true), "/a");
+        assert_eq!(uri("/./example", true, true), "/example");
+        assert_eq!(uri("/example/.", true, true), "/example");
+        assert_eq!(uri("/../a", true, true), "/a");
+        assert_eq!(uri("/a%20b", true, true), "/a%2520b");
+        assert_eq!(uri("/a b+c", true, true), "/a%20b%2Bc");
+        assert_eq!(uri("/ሴ", true, true), "/%E1%88%B4");
+    }
+
+    #[test]
+    fn s3_paths_are_kept() {
+        assert_eq!(uri("//a/./b/../c", false, false), "//a/./b/../c");
+        assert_eq!(uri("/a%2Eb%2fc", false, false), "/a%2Eb%2fc");
+        assert_eq!(uri("/example space/", false, false), "/example%20space/");
+        assert_eq!(uri("/a+b=c", false, false), "/a+b=c");
+        assert_eq!(uri("/ሴ", false, false), "/%E1%88%B4");
+    }
+
+    #[test]
+    fn query_sorting_is_by_key_then_value() {
+        let mut s = String::new();
+        canonical_query(&mut s, "a-b=1&a=2", &[], |_| false);
+        assert_eq!(s, "a=2&a-b=1");
+        s.clear();
+        canonical_query(&mut s, "k=%FF&k=%41&=&&x", &[], |_| false);
+        assert_eq!(s, "=&k=%FF&k=A&x=");
+        s.clear();
+        canonical_query(&mut s, "v=a%3Db&w=:@!$'()*,;?/", &[], |_| false);
+        assert_eq!(s, "v=a%3Db&w=%3A%40%21%24%27%28%29%2A%2C%3B%3F%2F");
+    }
+
+    #[test]
+    fn header_values() {
+        let c = |v: &[u8]| {
+            let mut s = String::new();
+            canonical_header_value(&mut s, v).map(|_| s)
+        };
+        assert_eq!(c(b"  a  b  ").unwrap(), "a b");
+        assert_eq!(
+            c(b"value1\n  value2\n     value3").unwrap(),
+            "value1 value2 value3"
+        );
+        assert_eq!(c(b"a\r\n b").unwrap(), "a b");
+        assert_eq!(c(b"").unwrap(), "");
+        assert_eq!(c(b"   ").unwrap(), "");
+        assert_eq!(c(b"a\nb"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"a\rb"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"a\0b"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"a\n"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"\xff"), Err(InvalidHeaderValue::NotUtf8));
+    }
+}

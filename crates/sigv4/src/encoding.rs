@@ -1,0 +1,137 @@
+//! Percent-encoding and hex as SigV4 defines them (RFC 3986 unreserved set, uppercase hex).
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// `A-Z a-z 0-9 - . _ ~`: the only bytes SigV4 leaves unencoded.
+#[inline]
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Appends `bytes` percent-encoded: unreserved bytes (and `/` when `keep_slash`) stay as they are.
+pub(crate) fn encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            continue;
+        }
+        // Everything before `i` is ASCII unreserved, so it is valid UTF-8.
+        out.push_str(ascii(&bytes[start..i]));
+        push_escape(out, b);
+        start = i + 1;
+    }
+    out.push_str(ascii(&bytes[start..]));
+}
+
+#[inline]
+pub(crate) fn push_escape(out: &mut String, b: u8) {
+    out.push('%');
+    out.push(HEX_UPPER[usize::from(b >> 4)] as char);
+    out.push(HEX_UPPER[usize::from(b & 15)] as char);
+}
+
+#[inline]
+fn ascii(b: &[u8]) -> &str {
+    // Callers only pass runs of ASCII; fall back to an empty string rather than panic.
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decodes `%XX` escapes into `out`. A `%` not followed by two hex digits is kept
+/// literally; `+` is a literal plus (this is URI, not form, decoding).
+pub(crate) fn decode_into(out: &mut Vec<u8>, s: &[u8]) {
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if b == b'%' && i + 2 < s.len() {
+            if let (Some(h), Some(l)) = (hex_val(s[i + 1]), hex_val(s[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+}
+
+/// Lowercase hex of `bytes` into a fixed buffer (`N` must be `2 * bytes.len()`).
+pub(crate) fn hex_lower<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (i, b) in bytes.iter().enumerate().take(N / 2) {
+        out[2 * i] = HEX_LOWER[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX_LOWER[usize::from(b & 15)];
+    }
+    out
+}
+
+/// Lowercase hex of `bytes` as a `String`.
+///
+/// ```
+/// assert_eq!(sigv4::hex(&[0xde, 0xad, 0x01]), "dead01");
+/// ```
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX_LOWER[usize::from(b >> 4)] as char);
+        s.push(HEX_LOWER[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Hex SHA-256 of `data`, as used for payload hashes.
+///
+/// ```
+/// assert_eq!(
+///     sigv4::sha256_hex(b""),
+///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+/// );
+/// ```
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &[u8], slash: bool) -> String {
+        let mut o = String::new();
+        encode_into(&mut o, s, slash);
+        o
+    }
+
+    #[test]
+    fn encodes_everything_but_unreserved() {
+        assert_eq!(enc(b"AZaz09-._~", false), "AZaz09-._~");
+        assert_eq!(enc(b"a b/c+%", false), "a%20b%2Fc%2B%25");
+        assert_eq!(enc(b"a b/c", true), "a%20b/c");
+        assert_eq!(enc("ሴ".as_bytes(), true), "%E1%88%B4");
+        assert_eq!(enc(b"\xff", false), "%FF");
+    }
+
+    #[test]
+    fn decodes_escapes_and_keeps_bad_ones() {
+        let dec = |s: &str| {
+            let mut v = Vec::new();
+            decode_into(&mut v, s.as_bytes());
+            v
+        };
+        assert_eq!(dec("a%20b%2fc"), b"a b/c");
+        assert_eq!(dec("a+b"), b"a+b");
+        assert_eq!(dec("%zz%4"), b"%zz%4");
+        assert_eq!(dec("%"), b"%");
+        assert_eq!(dec("%41"), b"A");
+        assert_eq!(dec("%FF"), b"\xff");
+    }
+}

@@ -1,0 +1,166 @@
+//! A borrowed, stack-agnostic view of the request to sign.
+
+use smallvec::SmallVec;
+
+use crate::Payload;
+
+/// The parts of an HTTP request that SigV4 covers, borrowed from whatever HTTP stack
+/// holds the request.
+///
+/// `uri` is the request target exactly as it goes on the wire, already percent-encoded:
+/// either origin form (`/path?query`, then a `host` header is required) or an absolute
+/// URL (`https://host:port/path?query`, whose host is signed when no `host` header is
+/// given; the default port of the scheme is left out).
+///
+/// ```
+/// use sigv4::{Payload, SignableRequest};
+///
+/// let headers = [("host", "example.amazonaws.com".as_bytes()), ("x-amz-meta-a", b"1")];
+/// let req = SignableRequest::new("GET", "/photos/cat.jpg?versionId=3", headers, Payload::Unsigned);
+/// assert_eq!(req.method(), "GET");
+/// ```
+#[derive(Debug, Clone)]
+pub struct SignableRequest<'a> {
+    method: &'a str,
+    uri: &'a str,
+    headers: SmallVec<[(&'a str, &'a [u8]); 12]>,
+    payload: Payload<'a>,
+}
+
+impl<'a> SignableRequest<'a> {
+    /// A request with these parts. Header values are raw bytes; they must be UTF-8 to be signed.
+    pub fn new(
+        method: &'a str,
+        uri: &'a str,
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+        payload: Payload<'a>,
+    ) -> Self {
+        SignableRequest {
+            method,
+            uri,
+            headers: headers.into_iter().collect(),
+            payload,
+        }
+    }
+
+    /// The method, such as `GET`.
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The request target as given.
+    pub fn uri(&self) -> &'a str {
+        self.uri
+    }
+
+    /// The headers as given, in order.
+    pub fn headers(&self) -> &[(&'a str, &'a [u8])] {
+        &self.headers
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> Payload<'a> {
+        self.payload
+    }
+
+    /// Replaces the payload.
+    pub fn set_payload(&mut self, payload: Payload<'a>) {
+        self.payload = payload;
+    }
+}
+
+/// The request target split into its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Target<'a> {
+    /// `host[:port]` from an absolute URL, lowercased later; default port removed.
+    pub(crate) authority: Option<&'a str>,
+    pub(crate) https: bool,
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a str,
+}
+
+/// Splits a request target without normalizing anything (see the `sign` contract: the
+/// path and query are taken from the raw string).
+pub(crate) fn split_target(uri: &str) -> Result<Target<'_>, crate::SigningError> {
+    let (authority, https, rest) = if let Some(rest) = strip_scheme(uri, "https://") {
+        split_authority(rest, true)?
+    } else if let Some(rest) = strip_scheme(uri, "http://") {
+        split_authority(rest, false)?
+    } else if uri.starts_with('/') || uri.is_empty() || uri.starts_with('?') {
+        (None, true, uri)
+    } else {
+        return Err(crate::SigningError::InvalidUri(
+            "the request target must start with '/' or be an absolute http(s) URL".into(),
+        ));
+    };
+    // A fragment never goes on the wire.
+    let rest = rest.split_once('#').map_or(rest, |(a, _)| a);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    Ok(Target {
+        authority,
+        https,
+        path,
+        query,
+    })
+}
+
+fn strip_scheme<'a>(uri: &'a str, scheme: &str) -> Option<&'a str> {
+    if uri.len() >= scheme.len() && uri[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        Some(&uri[scheme.len()..])
+    } else {
+        None
+    }
+}
+
+type AuthorityParts<'a> = (Option<&'a str>, bool, &'a str);
+
+fn split_authority(rest: &str, https: bool) -> Result<AuthorityParts<'_>, crate::SigningError> {
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let mut authority = &rest[..end];
+    // Userinfo never goes into the Host header.
+    if let Some((_, host)) = authority.rsplit_once('@') {
+        authority = host;
+    }
+    if authority.is_empty() {
+        return Err(crate::SigningError::MissingHost);
+    }
+    let default_port = if https { ":443" } else { ":80" };
+    if let Some(h) = authority.strip_suffix(default_port) {
+        authority = h;
+    }
+    if authority.is_empty()
+        || authority
+            .bytes()
+            .any(|b| b <= b' ' || b == 0x7f || b == b'\\')
+    {
+        return Err(crate::SigningError::InvalidUri(
+            "the URL's host contains spaces or control characters".into(),
+        ));
+    }
+    Ok((Some(authority), https, &rest[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_targets() {
+        let t = split_target("/a/b?x=1&y").unwrap();
+        assert_eq!((t.authority, t.path, t.query), (None, "/a/b", "x=1&y"));
+        let t = split_target("https://Example.com:443/a?q#frag").unwrap();
+        assert_eq!(
+            (t.authority, t.path, t.query),
+            (Some("Example.com"), "/a", "q")
+        );
+        let t = split_target("http://h:8080").unwrap();
+        assert_eq!((t.authority, t.path, t.query), (Some("h:8080"), "", ""));
+        let t = split_target("https://h:80/").unwrap();
+        assert_eq!(t.authority, Some("h:80"));
+        let t = split_target("http://u:p@h:80/").unwrap();
+        assert_eq!(t.authority, Some("h"));
+        assert!(split_target("https:///x").is_err());
+        assert!(split_target("ftp://x/").is_err());
+        assert!(split_target("x").is_err());
+    }
+}

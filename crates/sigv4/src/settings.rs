@@ -1,0 +1,178 @@
+//! How to sign: URI rules, payload hash, session token handling, where the signature goes,
+//! and which headers take part.
+
+use std::time::Duration;
+
+/// The body's contribution to the signature: the last line of the canonical request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Payload<'a> {
+    /// Hash these bytes (SHA-256, hex).
+    Bytes(&'a [u8]),
+    /// A hash computed elsewhere: 64 hex digits, or any of the markers below spelled out.
+    Precomputed(&'a str),
+    /// `UNSIGNED-PAYLOAD`: the body is not covered (S3 and a few services accept this).
+    Unsigned,
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: aws-chunked body, each chunk signed.
+    StreamingSigned,
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`: signed chunks plus a signed trailer.
+    StreamingSignedTrailer,
+    /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: unsigned chunks plus a trailer.
+    StreamingUnsignedTrailer,
+}
+
+/// `UNSIGNED-PAYLOAD`.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+/// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`.
+pub const STREAMING_SIGNED_PAYLOAD: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+/// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`.
+pub const STREAMING_SIGNED_PAYLOAD_TRAILER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+/// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
+pub const STREAMING_UNSIGNED_PAYLOAD_TRAILER: &str = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+
+/// Where the session token of temporary credentials goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionTokenMode {
+    /// `x-amz-security-token` is part of the signature (what almost every service expects).
+    #[default]
+    Signed,
+    /// The token is added after signing and is not covered by the signature (a few
+    /// services, such as IoT's MQTT-over-WebSocket presigned URLs, require this).
+    AppendAfterSigning,
+}
+
+/// Where the signature goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureLocation {
+    /// An `Authorization` header (plus `x-amz-date` and friends).
+    Headers,
+    /// Query parameters: a presigned URL valid for `expires` (1 second to 7 days).
+    Query {
+        /// How long the URL stays valid.
+        expires: Duration,
+    },
+}
+
+/// Which headers take part in the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderSelection {
+    /// Sign every header except these (lowercase names). `host`, `x-amz-*` we add are always signed.
+    Exclude(Vec<String>),
+    /// Sign only these headers (lowercase names), plus `host` and the `x-amz-*` headers signing adds.
+    Only(Vec<String>),
+}
+
+/// The headers that are never signed by default: they are changed by proxies or by the
+/// HTTP stack after signing.
+pub const DEFAULT_EXCLUDED_HEADERS: &[&str] = &[
+    "authorization",
+    "user-agent",
+    "x-amzn-trace-id",
+    "expect",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
+impl Default for HeaderSelection {
+    fn default() -> Self {
+        HeaderSelection::Exclude(
+            DEFAULT_EXCLUDED_HEADERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        )
+    }
+}
+
+impl HeaderSelection {
+    /// Whether the (lowercase) header `name` is signed under this selection.
+    pub fn is_signed(&self, name: &str) -> bool {
+        match self {
+            HeaderSelection::Exclude(list) => !list.iter().any(|h| h.eq_ignore_ascii_case(name)),
+            HeaderSelection::Only(list) => {
+                name == "host"
+                    || name.starts_with("x-amz-")
+                    || list.iter().any(|h| h.eq_ignore_ascii_case(name))
+            }
+        }
+    }
+}
+
+/// Everything about *how* to sign, apart from the request, credentials and time.
+///
+/// Start from [`SigningSettings::for_service`], which picks the S3 rules for `s3`
+/// (and `s3-outposts`, `s3express`) and the default rules for everything else.
+///
+/// ```
+/// use sigv4::{SigningSettings, SignatureLocation};
+/// use std::time::Duration;
+///
+/// let mut s = SigningSettings::for_service("s3");
+/// assert!(!s.normalize_uri_path && !s.double_uri_encode && s.content_sha256_header);
+/// s.location = SignatureLocation::Query { expires: Duration::from_secs(900) };
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SigningSettings {
+    /// Remove `.`/`..` segments and collapse repeated slashes before encoding (default rules).
+    /// S3 signs the path exactly as sent.
+    pub normalize_uri_path: bool,
+    /// Percent-encode the path again, so `%20` on the wire signs as `%2520` (default rules).
+    /// With S3 rules the wire path is used as-is; only bytes that cannot appear raw in a
+    /// URL (space, non-ASCII, controls) are encoded.
+    pub double_uri_encode: bool,
+    /// Add an `x-amz-content-sha256` header carrying the payload hash (header mode only).
+    pub content_sha256_header: bool,
+    /// Whether the session token is signed or appended after signing.
+    pub session_token_mode: SessionTokenMode,
+    /// Headers (an `Authorization` header) or query string (presigned URL).
+    pub location: SignatureLocation,
+    /// Which request headers are signed.
+    pub headers: HeaderSelection,
+}
+
+impl SigningSettings {
+    /// The settings AWS uses for `service`: S3 rules for S3, default rules otherwise.
+    pub fn for_service(service: &str) -> Self {
+        let s3 = is_s3(service);
+        SigningSettings {
+            normalize_uri_path: !s3,
+            double_uri_encode: !s3,
+            content_sha256_header: s3,
+            session_token_mode: SessionTokenMode::Signed,
+            location: SignatureLocation::Headers,
+            headers: HeaderSelection::default(),
+        }
+    }
+
+    /// The S3 rules: path as sent, single encoding, `x-amz-content-sha256` header.
+    pub fn s3() -> Self {
+        Self::for_service("s3")
+    }
+
+    /// Sets the signature location to a presigned URL valid for `expires`.
+    pub fn presigned(mut self, expires: Duration) -> Self {
+        self.location = SignatureLocation::Query { expires };
+        self
+    }
+}
+
+impl Default for SigningSettings {
+    fn default() -> Self {
+        Self::for_service("")
+    }
+}
+
+/// Services that sign with the S3 rules.
+pub(crate) fn is_s3(service: &str) -> bool {
+    matches!(
+        service,
+        "s3" | "s3-outposts" | "s3express" | "s3-object-lambda"
+    )
+}
