@@ -20,6 +20,7 @@
 mod context;
 mod error;
 pub mod http;
+pub mod profile_file;
 mod provider;
 
 pub use context::{
