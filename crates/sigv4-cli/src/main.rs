@@ -1,1 +1,69 @@
-fn main() {}
+//! `sigv4`: sign, inspect and send AWS Signature Version 4 requests.
+//!
+//! The command is a thin layer over the `sigv4` library: it parses arguments, gathers
+//! credentials and the body, and prints what the library returns.
+#![forbid(unsafe_code)]
+
+mod credentials;
+mod sign_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Sign, inspect and send AWS Signature Version 4 requests.
+#[derive(Debug, Parser)]
+#[command(name = "sigv4", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sign a request and print the headers (or presigned URL), the canonical request and
+    /// the string to sign. Credentials come from AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+    Sign(sign_cmd::SignArgs),
+}
+
+/// An error for the user: one line on stderr and an exit code (2: usage, 1: signing).
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl CliError {
+    /// A problem with the command line: exit code 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// The request could not be signed: exit code 1.
+    pub fn failure(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign(args) => sign_cmd::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, so scripts can show it as is.
+            let msg = e.message.replace(['\n', '\r'], " ");
+            eprintln!("sigv4: error: {msg}");
+            ExitCode::from(e.code)
+        }
+    }
+}

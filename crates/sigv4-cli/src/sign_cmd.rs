@@ -1,0 +1,322 @@
+//! `sigv4 sign`: sign one request and show the result and every step.
+//!
+//! The fine print of this command (how the URL, headers, payload and presigning are
+//! treated) is a contract; see the README's "sigv4 sign" section.
+
+use std::io::Read;
+use std::time::{Duration, SystemTime};
+
+use clap::{Args, ValueEnum};
+use sigv4::canonical_request::canonical_header_value;
+use sigv4::{AmzDate, Payload, SignableRequest, Signer, SigningOutput, SigningSettings};
+
+use crate::CliError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable: request, headers, canonical request, string to sign, signature.
+    Text,
+    /// One JSON object.
+    Json,
+    /// A ready-to-run curl command.
+    Curl,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION).
+    #[arg(long)]
+    region: Option<String>,
+    /// Service to sign for, e.g. s3, execute-api, es, sts.
+    #[arg(long)]
+    service: String,
+    /// Signing time, RFC 3339 in UTC, e.g. 2015-08-30T12:36:00Z (default: now).
+    #[arg(long, value_name = "TIME")]
+    time: Option<String>,
+    /// HTTP method (default: GET, or POST when --data is given).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// A header to send and sign, 'Name: value'. Repeatable; order is kept.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// Request body: a string, @FILE for a file's raw bytes, or @- for standard input.
+    #[arg(short = 'd', long, value_name = "DATA")]
+    data: Option<String>,
+    /// Sign UNSIGNED-PAYLOAD instead of the body's hash.
+    #[arg(long)]
+    unsigned_payload: bool,
+    /// Produce a presigned URL (signature in the query string) instead of headers.
+    #[arg(long)]
+    presign: bool,
+    /// Lifetime of a presigned URL in seconds (1 to 604800).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 3600,
+        requires = "presign"
+    )]
+    expires: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The URL exactly as it goes on the wire (already percent-encoded, like curl).
+    url: String,
+}
+
+/// The URL split as the contract says: nothing normalized.
+struct WireUrl<'a> {
+    scheme: &'a str,
+    authority: &'a str,
+    path: &'a str,
+}
+
+fn parse_url(url: &str) -> Result<WireUrl<'_>, CliError> {
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| {
+        CliError::usage(format!("URL {url:?} must start with http:// or https://"))
+    })?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(CliError::usage(format!(
+            "URL scheme {scheme:?} is not supported: use http:// or https://"
+        )));
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() || host.starts_with(':') {
+        return Err(CliError::usage(format!("URL {url:?} has no host")));
+    }
+    let rest = &rest[end..];
+    let rest = rest.split_once('#').map_or(rest, |(a, _)| a);
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    Ok(WireUrl {
+        scheme,
+        authority,
+        path,
+    })
+}
+
+fn parse_header(h: &str) -> Result<(String, String), CliError> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| CliError::usage(format!("header {h:?} must look like 'Name: value'")))?;
+    let name = name.trim();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+    {
+        return Err(CliError::usage(format!(
+            "header name {name:?} is not a valid HTTP header name"
+        )));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+fn read_body(data: &str) -> Result<Vec<u8>, CliError> {
+    match data.strip_prefix('@') {
+        Some("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+                CliError::failure(format!("cannot read the body from standard input: {e}"))
+            })?;
+            Ok(buf)
+        }
+        Some(path) => std::fs::read(path)
+            .map_err(|e| CliError::usage(format!("cannot read the body from {path:?}: {e}"))),
+        None => Ok(data.as_bytes().to_vec()),
+    }
+}
+
+fn region(arg: Option<String>) -> Result<String, CliError> {
+    let from_env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+    arg.or_else(|| from_env("AWS_REGION"))
+        .or_else(|| from_env("AWS_DEFAULT_REGION"))
+        .ok_or_else(|| CliError::usage("no region: pass --region or set AWS_REGION"))
+}
+
+pub fn run(args: SignArgs) -> Result<(), CliError> {
+    let url = parse_url(&args.url)?;
+    let region = region(args.region.clone())?;
+    let time = match &args.time {
+        Some(t) => AmzDate::parse_rfc3339(t)
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "--time {t:?} is not an RFC 3339 UTC time like 2015-08-30T12:36:00Z"
+                ))
+            })?
+            .to_system_time(),
+        None => SystemTime::now(),
+    };
+    if args.presign && !(1..=sigv4::MAX_PRESIGN_EXPIRES_SECS).contains(&args.expires) {
+        return Err(CliError::usage(format!(
+            "--expires {} is out of range: a presigned URL lives 1 to 604800 seconds (7 days)",
+            args.expires
+        )));
+    }
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = match &args.data {
+        Some(d) => read_body(d)?,
+        None => Vec::new(),
+    };
+    let method = match &args.method {
+        Some(m) => m.clone(),
+        None if args.data.is_some() => "POST".to_owned(),
+        None => "GET".to_owned(),
+    };
+    let credentials = crate::credentials::from_env()?;
+
+    let signer = Signer::new(&region, &args.service).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut settings = SigningSettings::for_service(&args.service);
+    let s3 = settings.content_sha256_header;
+    if args.presign {
+        settings = settings.presigned(Duration::from_secs(args.expires));
+    }
+    let payload = if args.unsigned_payload || (args.presign && s3) {
+        Payload::Unsigned
+    } else {
+        Payload::Bytes(&body)
+    };
+    let signer = signer.with_settings(settings);
+    let request = SignableRequest::new(
+        &method,
+        &args.url,
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        payload,
+    );
+    let out = signer
+        .sign(&request, &credentials, time)
+        .map_err(|e| CliError::failure(e.to_string()))?;
+
+    let sent = headers_to_send(
+        &headers,
+        &out,
+        s3 && !args.presign,
+        credentials.session_token().is_some(),
+    )?;
+    let query = out.query_string();
+    let mut full_url = format!("{}://{}{}", url.scheme, url.authority, url.path);
+    if !query.is_empty() {
+        full_url.push('?');
+        full_url.push_str(&query);
+    }
+
+    match args.format {
+        Format::Json => print_json(&method, &full_url, &sent, &out),
+        Format::Text => print_text(&method, &full_url, &sent, &out),
+        Format::Curl => print_curl(&method, &full_url, &sent, args.data.as_deref(), &body),
+    }
+    Ok(())
+}
+
+/// Every header to send: the user's (minus those signing replaces, repeated names joined
+/// with `,`, values exactly as signed), the host, and what signing added.
+fn headers_to_send(
+    user: &[(String, String)],
+    out: &SigningOutput,
+    content_sha_added: bool,
+    has_token: bool,
+) -> Result<Vec<(String, String)>, CliError> {
+    let header_mode = out.authorization().is_some();
+    let mut sent: Vec<(String, String)> = Vec::new();
+    for (name, value) in user {
+        let lower = name.to_ascii_lowercase();
+        let replaced = lower == "authorization"
+            || (header_mode && lower == "x-amz-date")
+            || (has_token && lower == "x-amz-security-token")
+            || (content_sha_added && lower == "x-amz-content-sha256");
+        if replaced {
+            continue;
+        }
+        let mut canon = String::new();
+        canonical_header_value(&mut canon, value.as_bytes())
+            .map_err(|_| CliError::failure(format!("invalid value for header {name:?}")))?;
+        match sent.iter_mut().find(|(n, _)| *n == lower) {
+            Some((_, v)) => {
+                v.push(',');
+                v.push_str(&canon);
+            }
+            None => sent.push((lower, canon)),
+        }
+    }
+    for (name, value) in out.headers() {
+        let lower = name.to_ascii_lowercase();
+        if lower == "host" {
+            sent.insert(0, (lower, value.to_owned()));
+        } else {
+            sent.push((lower, value.to_owned()));
+        }
+    }
+    Ok(sent)
+}
+
+fn print_json(method: &str, url: &str, headers: &[(String, String)], out: &SigningOutput) {
+    let v = serde_json::json!({
+        "method": method,
+        "url": url,
+        "headers": headers.iter().map(|(n, v)| [n, v]).collect::<Vec<_>>(),
+        "canonical_request": out.canonical_request(),
+        "string_to_sign": out.string_to_sign(),
+        "signature": out.signature(),
+    });
+    println!("{v}");
+}
+
+fn print_text(method: &str, url: &str, headers: &[(String, String)], out: &SigningOutput) {
+    println!("{method} {url}");
+    for (n, v) in headers {
+        if n == "x-amz-security-token" {
+            println!("{n}: <session token, {} chars>", v.len());
+        } else {
+            println!("{n}: {v}");
+        }
+    }
+    println!();
+    println!("Canonical request:");
+    for l in out.canonical_request().split('\n') {
+        println!("  {l}");
+    }
+    println!();
+    println!("String to sign:");
+    for l in out.string_to_sign().split('\n') {
+        println!("  {l}");
+    }
+    println!();
+    println!("Signature: {}", out.signature());
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn print_curl(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    data: Option<&str>,
+    body: &[u8],
+) {
+    let mut cmd = format!("curl -X {} {}", shell_quote(method), shell_quote(url));
+    for (n, v) in headers {
+        cmd.push_str(" -H ");
+        cmd.push_str(&shell_quote(&format!("{n}: {v}")));
+    }
+    match data {
+        Some(d) if d.starts_with('@') && d != "@-" => {
+            cmd.push_str(" --data-binary ");
+            cmd.push_str(&shell_quote(d));
+        }
+        Some(_) => match std::str::from_utf8(body) {
+            Ok(text) if !text.contains('\0') => {
+                cmd.push_str(" --data-binary ");
+                cmd.push_str(&shell_quote(text));
+            }
+            _ => cmd.push_str(" --data-binary @-  # feed the same bytes on standard input"),
+        },
+        None => {}
+    }
+    println!("{cmd}");
+}
