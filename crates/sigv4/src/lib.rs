@@ -32,3 +32,4 @@ pub use signing_key::SigningKey;
 pub use time::AmzDate;
 
 // -- modules added by other work (keep one line each, alphabetical) --
+pub mod chunked;
