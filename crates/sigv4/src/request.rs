@@ -105,10 +105,10 @@ pub(crate) fn split_target(uri: &str) -> Result<Target<'_>, crate::SigningError>
 }
 
 fn strip_scheme<'a>(uri: &'a str, scheme: &str) -> Option<&'a str> {
-    if uri.len() >= scheme.len() && uri[..scheme.len()].eq_ignore_ascii_case(scheme) {
-        Some(&uri[scheme.len()..])
-    } else {
-        None
+    // `get` rather than indexing: the URI may have a multi-byte character at that offset.
+    match (uri.get(..scheme.len()), uri.get(scheme.len()..)) {
+        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(scheme) => Some(rest),
+        _ => None,
     }
 }
 
@@ -162,5 +162,12 @@ mod tests {
         assert!(split_target("https:///x").is_err());
         assert!(split_target("ftp://x/").is_err());
         assert!(split_target("x").is_err());
+    }
+
+    #[test]
+    fn multibyte_text_where_a_scheme_would_be_is_an_error_not_a_panic() {
+        // Found by the property tests: slicing at the scheme length split a character.
+        assert!(split_target("ሴሴሴ://x").is_err());
+        assert!(split_target("httpሴ").is_err());
     }
 }
