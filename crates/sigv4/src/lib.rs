@@ -31,5 +31,10 @@ pub use sign::{Signer, SigningOutput, ALGORITHM, MAX_PRESIGN_EXPIRES_SECS};
 pub use signing_key::SigningKey;
 pub use time::AmzDate;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
