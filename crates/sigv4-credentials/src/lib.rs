@@ -18,17 +18,30 @@
 #![warn(missing_docs)]
 
 mod context;
+pub mod endpoint;
+mod environment;
 mod error;
 pub mod http;
+mod process;
+pub mod profile;
 pub mod profile_file;
 mod provider;
+mod sso;
+mod sts;
+mod web_identity;
 
 pub use context::{
     AsyncSleep, BoxFuture, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs,
     SystemClock, TimeSource, TokioSleep,
 };
+pub use environment::EnvironmentProvider;
 pub use error::{BoxError, CredentialsError};
 pub use http::{HttpClient, HttpError, HttpRequestOptions};
+pub use process::CredentialProcessProvider;
+pub use profile::ProfileProvider;
 pub use provider::{
     ChainProvider, CredentialsResult, ProvideCredentials, ProvidedCredentials, StaticProvider,
 };
+pub use sso::{SsoConfig, SsoProvider};
+pub use sts::AssumeRoleParams;
+pub use web_identity::{WebIdentityConfig, WebIdentityProvider};

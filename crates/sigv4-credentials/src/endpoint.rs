@@ -1,0 +1,154 @@
+//! Region and endpoint resolution for the services the providers call (STS
+//! and the SSO portal), with the standard overrides.
+
+use crate::profile_file::{parse_sub_properties, ProfileSet, Section};
+use crate::ProviderContext;
+
+/// The services the providers call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// AWS Security Token Service.
+    Sts,
+    /// The AWS IAM Identity Center (SSO) portal.
+    Sso,
+}
+
+impl Service {
+    /// The `AWS_ENDPOINT_URL_<ID>` suffix.
+    fn env_suffix(self) -> &'static str {
+        match self {
+            Service::Sts => "STS",
+            Service::Sso => "SSO",
+        }
+    }
+
+    /// The key inside a `[services]` section.
+    fn config_key(self) -> &'static str {
+        match self {
+            Service::Sts => "sts",
+            Service::Sso => "sso",
+        }
+    }
+}
+
+fn truthy(v: Option<String>) -> Option<bool> {
+    v.map(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+fn from_profile(profile: Option<&Section>, key: &str) -> Option<String> {
+    profile
+        .and_then(|p| p.get_non_blank(key))
+        .map(str::to_string)
+}
+
+/// The region: set explicitly on the context, then `AWS_REGION`, then
+/// `AWS_DEFAULT_REGION`, then the selected profile's `region`.
+pub fn resolve_region(ctx: &ProviderContext, profiles: Option<&ProfileSet>) -> Option<String> {
+    ctx.region_override()
+        .map(str::to_string)
+        .or_else(|| ctx.env().get_non_blank("AWS_REGION"))
+        .or_else(|| ctx.env().get_non_blank("AWS_DEFAULT_REGION"))
+        .or_else(|| from_profile(profiles.and_then(ProfileSet::selected), "region"))
+}
+
+/// The endpoint URL for `service` in `region`, in this order:
+/// `AWS_ENDPOINT_URL_<SERVICE>`, the profile's `[services]` section,
+/// `AWS_ENDPOINT_URL`, the profile's `endpoint_url` (all four ignored when
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls`
+/// is true), then the default AWS endpoint, honoring FIPS and dual-stack
+/// settings (`AWS_USE_FIPS_ENDPOINT`, `use_fips_endpoint`, ...).
+pub fn resolve_endpoint(
+    ctx: &ProviderContext,
+    profiles: Option<&ProfileSet>,
+    service: Service,
+    region: &str,
+) -> String {
+    let env = ctx.env();
+    let profile = profiles.and_then(ProfileSet::selected);
+    let ignore = truthy(env.get_non_blank("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+        .or_else(|| truthy(from_profile(profile, "ignore_configured_endpoint_urls")))
+        .unwrap_or(false);
+    if !ignore {
+        let configured = env
+            .get_non_blank(&format!("AWS_ENDPOINT_URL_{}", service.env_suffix()))
+            .or_else(|| {
+                let services = from_profile(profile, "services")?;
+                let section = profiles?.services(&services)?;
+                let sub = parse_sub_properties(section.get(service.config_key())?);
+                sub.get("endpoint_url").filter(|v| !v.is_empty()).cloned()
+            })
+            .or_else(|| env.get_non_blank("AWS_ENDPOINT_URL"))
+            .or_else(|| from_profile(profile, "endpoint_url"));
+        if let Some(url) = configured {
+            return url;
+        }
+    }
+    let fips = truthy(env.get_non_blank("AWS_USE_FIPS_ENDPOINT"))
+        .or_else(|| truthy(from_profile(profile, "use_fips_endpoint")))
+        .unwrap_or(false);
+    let dual = truthy(env.get_non_blank("AWS_USE_DUALSTACK_ENDPOINT"))
+        .or_else(|| truthy(from_profile(profile, "use_dualstack_endpoint")))
+        .unwrap_or(false);
+    default_endpoint(service, region, fips, dual)
+}
+
+/// The standard AWS endpoint.
+///
+/// ```
+/// use sigv4_credentials::endpoint::{default_endpoint, Service};
+/// assert_eq!(default_endpoint(Service::Sts, "eu-west-1", false, false), "https://sts.eu-west-1.amazonaws.com");
+/// assert_eq!(default_endpoint(Service::Sts, "us-east-1", true, true), "https://sts-fips.us-east-1.api.aws");
+/// assert_eq!(default_endpoint(Service::Sso, "us-east-2", false, false), "https://portal.sso.us-east-2.amazonaws.com");
+/// ```
+pub fn default_endpoint(service: Service, region: &str, fips: bool, dual_stack: bool) -> String {
+    let prefix = match (service, fips) {
+        (Service::Sts, false) => "sts",
+        (Service::Sts, true) => "sts-fips",
+        (Service::Sso, false) => "portal.sso",
+        (Service::Sso, true) => "portal.sso-fips",
+    };
+    let china = region.starts_with("cn-");
+    let suffix = match (dual_stack, china) {
+        (true, false) => "api.aws",
+        (true, true) => "api.amazonwebservices.com.cn",
+        (false, false) => "amazonaws.com",
+        (false, true) => "amazonaws.com.cn",
+    };
+    format!("https://{prefix}.{region}.{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Env;
+
+    #[test]
+    fn precedence() {
+        let profiles = ProfileSet::parse(
+            Some("[default]\nendpoint_url = http://profile\nservices = s\n[services s]\nsts =\n  endpoint_url = http://svc\n"),
+            None,
+        )
+        .unwrap();
+        let ctx = |pairs: &[(&str, &str)]| {
+            ProviderContext::default().with_env(Env::from_pairs(pairs.iter().copied()))
+        };
+        let r = |c: &ProviderContext, s| resolve_endpoint(c, Some(&profiles), s, "us-east-1");
+        assert_eq!(r(&ctx(&[]), Service::Sts), "http://svc");
+        assert_eq!(r(&ctx(&[]), Service::Sso), "http://profile");
+        assert_eq!(
+            r(&ctx(&[("AWS_ENDPOINT_URL", "http://g")]), Service::Sso),
+            "http://g"
+        );
+        assert_eq!(
+            r(&ctx(&[("AWS_ENDPOINT_URL_STS", "http://e")]), Service::Sts),
+            "http://e"
+        );
+        assert_eq!(
+            r(
+                &ctx(&[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]),
+                Service::Sts
+            ),
+            "https://sts.us-east-1.amazonaws.com"
+        );
+    }
+}
