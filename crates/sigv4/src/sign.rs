@@ -485,7 +485,7 @@ fn sign_core(
         for c in authority.chars() {
             buf.push(c.to_ascii_lowercase());
         }
-        hs.push("host", buf[start..].as_bytes())?;
+        hs.push("host", &buf.as_bytes()[start..])?;
         derived_host = Some(start..buf.len());
     }
 
