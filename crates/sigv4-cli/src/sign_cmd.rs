@@ -24,12 +24,14 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION).
+    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region
+    /// in an AWS hostname).
     #[arg(long)]
     region: Option<String>,
-    /// Service to sign for, e.g. s3, execute-api, es, sts.
+    /// Service to sign for, e.g. s3, execute-api, es, sts (default: inferred from an AWS
+    /// hostname).
     #[arg(long)]
-    service: String,
+    service: Option<String>,
     /// Signing time, RFC 3339 in UTC, e.g. 2015-08-30T12:36:00Z (default: now).
     #[arg(long, value_name = "TIME")]
     time: Option<String>,
@@ -127,16 +129,34 @@ fn read_body(data: &str) -> Result<Vec<u8>, CliError> {
     }
 }
 
-fn region(arg: Option<String>) -> Result<String, CliError> {
+fn region(
+    arg: Option<String>,
+    inferred: Option<&sigv4::infer::Inferred>,
+) -> Result<String, CliError> {
     let from_env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
     arg.or_else(|| from_env("AWS_REGION"))
         .or_else(|| from_env("AWS_DEFAULT_REGION"))
+        .or_else(|| inferred.and_then(|i| i.region.clone()))
         .ok_or_else(|| CliError::usage("no region: pass --region or set AWS_REGION"))
 }
 
 pub fn run(args: SignArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
-    let region = region(args.region.clone())?;
+    let host = url
+        .authority
+        .rsplit_once('@')
+        .map_or(url.authority, |(_, h)| h);
+    let inferred = sigv4::infer::infer(host);
+    let region = region(args.region.clone(), inferred.as_ref())?;
+    let service = match (&args.service, &inferred) {
+        (Some(s), _) => s.clone(),
+        (None, Some(i)) => i.service.clone(),
+        (None, None) => {
+            return Err(CliError::usage(format!(
+                "cannot tell the service from {host:?}: pass --service (for example s3, execute-api, es)"
+            )))
+        }
+    };
     let time = match &args.time {
         Some(t) => AmzDate::parse_rfc3339(t)
             .ok_or_else(|| {
@@ -169,8 +189,8 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     };
     let credentials = crate::credentials::from_env()?;
 
-    let signer = Signer::new(&region, &args.service).map_err(|e| CliError::usage(e.to_string()))?;
-    let mut settings = SigningSettings::for_service(&args.service);
+    let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut settings = SigningSettings::for_service(&service);
     let s3 = settings.content_sha256_header;
     if args.presign {
         settings = settings.presigned(Duration::from_secs(args.expires));

@@ -297,6 +297,7 @@ fn errors_are_one_line_with_usage_code_2_and_failure_code_1() {
             1,
         ),
         (vec!["sign", "--service", "s3", "https://h/"], 2),
+        (vec!["sign", "--region", "r", "https://example.com/"], 2),
     ] {
         let out = sigv4(&args, None);
         assert_eq!(
@@ -348,4 +349,43 @@ fn body_from_file_is_raw_bytes() {
     let want = sigv4::sha256_hex(b"a\r\n\0b\n");
     assert!(v["canonical_request"].as_str().unwrap().ends_with(&want));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn service_and_region_are_inferred_from_aws_hostnames() {
+    let v = json(
+        &[
+            "sign",
+            "--format",
+            "json",
+            "https://bucket.s3.eu-west-1.amazonaws.com/k",
+        ],
+        None,
+    );
+    assert!(v["string_to_sign"]
+        .as_str()
+        .unwrap()
+        .contains("/eu-west-1/s3/aws4_request"));
+    assert!(
+        header(&v, "x-amz-content-sha256").is_some(),
+        "S3 rules apply"
+    );
+    let v = json(
+        &[
+            "sign",
+            "--region",
+            "us-west-2",
+            "--format",
+            "json",
+            "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/invoke",
+        ],
+        None,
+    );
+    assert!(
+        v["string_to_sign"]
+            .as_str()
+            .unwrap()
+            .contains("/us-west-2/bedrock/aws4_request"),
+        "--region wins"
+    );
 }

@@ -12,6 +12,7 @@ mod encoding;
 mod error;
 #[cfg(feature = "http")]
 mod http_request;
+pub mod infer;
 mod request;
 mod settings;
 mod sign;
@@ -38,3 +39,5 @@ pub struct ReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
+#[cfg(feature = "sigv4a")]
+pub mod sigv4a;
