@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod container;
 mod context;
 pub mod endpoint;
 mod environment;
@@ -30,6 +31,7 @@ mod sso;
 mod sts;
 mod web_identity;
 
+pub use container::{ContainerOptions, ContainerProvider};
 pub use context::{
     AsyncSleep, BoxFuture, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs,
     SystemClock, TimeSource, TokioSleep,
