@@ -1,0 +1,918 @@
+//! SigV4a: asymmetric (ECDSA P-256) signatures valid in a *set* of regions (feature `sigv4a`).
+//!
+//! SigV4a signs the same canonical request as SigV4, with three differences:
+//!
+//! * the algorithm is `AWS4-ECDSA-P256-SHA256` and the credential scope has no region
+//!   (`20150830/service/aws4_request`);
+//! * the regions the signature is valid in go into an `x-amz-region-set` header (or an
+//!   `X-Amz-Region-Set` query parameter when presigning): `*`, or a list such as
+//!   `us-east-1,us-west-2`;
+//! * the signature is an ECDSA P-256 signature (DER, hex) of the string to sign, made
+//!   with a private key derived from the secret access key ([`SigV4aKey::derive`], the
+//!   counter-mode HMAC KDF of the SigV4a specification).
+//!
+//! ECDSA signatures here are deterministic (RFC 6979); AWS accepts any valid signature.
+//! Derived keys are cached per access key ([`KeyCache`]) since deriving costs a scalar
+//! multiplication.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use sigv4::sigv4a::SigV4aSigner;
+//! use sigv4::{Credentials, Payload, SignableRequest};
+//!
+//! let signer = SigV4aSigner::new("*", "s3")?;
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+//! let req = SignableRequest::new(
+//!     "GET",
+//!     "https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/photo.jpg",
+//!     [],
+//!     Payload::Unsigned,
+//! );
+//! let out = signer.sign(&req, &creds, UNIX_EPOCH + Duration::from_secs(1_440_938_160))?;
+//! assert!(out.authorization().unwrap().starts_with(
+//!     "AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20150830/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-region-set, Signature=30"
+//! ));
+//! // Anyone holding the public key can check the signature.
+//! let key = signer.key(&creds)?;
+//! assert!(key.public_key().verify_hex(out.string_to_sign().as_bytes(), out.signature()));
+//! # Ok::<(), sigv4::sigv4a::SigV4aError>(())
+//! ```
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use p256::ecdsa::{DerSignature, SigningKey as EcdsaSigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::canonical_request::{
+    canonical_header_value, canonical_query, canonical_uri, is_tchar, validate_header_name,
+    HeaderScratch,
+};
+use crate::encoding::{encode_into, hex_lower};
+use crate::request::split_target;
+use crate::settings::{
+    SessionTokenMode, STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER,
+    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+};
+use crate::signing_key::{hmac_sha256, validate_scope_part};
+use crate::{
+    AmzDate, Credentials, Payload, SignableRequest, SignatureLocation, SigningError,
+    SigningSettings, MAX_PRESIGN_EXPIRES_SECS,
+};
+
+/// The algorithm name of SigV4a.
+pub const ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256";
+
+/// The header that carries the region set in header mode.
+pub const REGION_SET_HEADER: &str = "x-amz-region-set";
+
+/// The query parameter that carries the region set in a presigned URL.
+pub const REGION_SET_PARAM: &str = "X-Amz-Region-Set";
+
+/// The most key derivation attempts the specification allows (each fails with
+/// probability about 2^-32).
+const MAX_KDF_COUNTER: u8 = 254;
+
+/// n - 2, where n is the order of the P-256 group: KDF candidates above it are rejected.
+const N_MINUS_2: [u8; 32] = [
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x4F,
+];
+
+/// Why SigV4a signing (or key handling) failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SigV4aError {
+    /// The request could not be canonicalized or the settings are invalid.
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    /// The region set is empty or malformed.
+    #[error("invalid region set {0:?}: give `*` or comma-separated regions such as `us-east-1,us-west-2` (a trailing `*` wildcard like `us-*` is allowed)")]
+    InvalidRegionSet(String),
+    /// No valid private key came out of the KDF in 254 attempts (probability about 2^-8000).
+    #[error("could not derive a SigV4a key from this secret access key")]
+    KeyDerivationFailed,
+    /// A public key is not a point on P-256, or its coordinates are not 32-byte hex.
+    #[error("invalid P-256 public key: {0}")]
+    InvalidPublicKey(&'static str),
+}
+
+/// A SigV4a private key, derived from a secret access key, for one access key id.
+///
+/// The private scalar is zeroized on drop and never shown by `Debug`.
+#[derive(Clone)]
+pub struct SigV4aKey {
+    access_key_id: String,
+    key: EcdsaSigningKey,
+}
+
+impl SigV4aKey {
+    /// Derives the key as the SigV4a specification does: NIST SP 800-108 KDF in counter
+    /// mode with HMAC-SHA256, keyed with `"AWS4A" + secret`, label
+    /// `AWS4-ECDSA-P256-SHA256`, context `access_key_id || counter`, 256-bit output; the
+    /// first candidate `k0 <= n - 2` (counter 1, 2, ...) gives the private key `k0 + 1`.
+    ///
+    /// ```
+    /// use sigv4::sigv4a::SigV4aKey;
+    /// let key = SigV4aKey::derive("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+    /// let (x, _y) = key.public_key().coordinates();
+    /// assert_eq!(sigv4::hex(&x), "b6618f6a65740a99e650b33b6b4b5bd0d43b176d721a3edfea7e7d2d56d936b1");
+    /// # Ok::<(), sigv4::sigv4a::SigV4aError>(())
+    /// ```
+    pub fn derive(access_key_id: &str, secret_access_key: &str) -> Result<Self, SigV4aError> {
+        let mut hmac_key = Zeroizing::new(Vec::with_capacity(5 + secret_access_key.len()));
+        hmac_key.extend_from_slice(b"AWS4A");
+        hmac_key.extend_from_slice(secret_access_key.as_bytes());
+
+        // 0x00000001 || label || 0x00 || access key id || counter || 0x00000100 (256 bits)
+        let mut fixed = Vec::with_capacity(4 + ALGORITHM.len() + 1 + access_key_id.len() + 1 + 4);
+        fixed.extend_from_slice(&[0, 0, 0, 1]);
+        fixed.extend_from_slice(ALGORITHM.as_bytes());
+        fixed.push(0);
+        fixed.extend_from_slice(access_key_id.as_bytes());
+        let counter_at = fixed.len();
+        fixed.push(1);
+        fixed.extend_from_slice(&[0, 0, 1, 0]);
+
+        for counter in 1..=MAX_KDF_COUNTER {
+            fixed[counter_at] = counter;
+            let mut k0 = Zeroizing::new(hmac_sha256(&hmac_key, &fixed));
+            if ct_greater_than(&k0, &N_MINUS_2) {
+                continue;
+            }
+            ct_add_one(&mut k0);
+            // k0 + 1 lies in [1, n - 1], a valid scalar.
+            let key = EcdsaSigningKey::from_slice(&k0[..])
+                .map_err(|_| SigV4aError::KeyDerivationFailed)?;
+            return Ok(SigV4aKey {
+                access_key_id: access_key_id.to_owned(),
+                key,
+            });
+        }
+        Err(SigV4aError::KeyDerivationFailed)
+    }
+
+    /// Derives the key of `credentials`.
+    pub fn from_credentials(credentials: &Credentials) -> Result<Self, SigV4aError> {
+        Self::derive(credentials.access_key_id(), credentials.secret_access_key())
+    }
+
+    /// The access key id the key was derived for.
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The public key, which verifies this key's signatures.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(*self.key.verifying_key())
+    }
+
+    /// Signs `string_to_sign` (ECDSA P-256 over its SHA-256, RFC 6979 nonce): the DER bytes.
+    pub fn sign(&self, string_to_sign: &[u8]) -> Vec<u8> {
+        let sig: DerSignature = self.key.sign(string_to_sign);
+        sig.as_bytes().to_vec()
+    }
+
+    /// Signs `string_to_sign`: the lowercase hex of the DER signature, as SigV4a sends it.
+    pub fn sign_hex(&self, string_to_sign: &[u8]) -> String {
+        crate::hex(&self.sign(string_to_sign))
+    }
+}
+
+impl fmt::Debug for SigV4aKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigV4aKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("public_key", &self.public_key())
+            .field("private_key", &"** redacted **")
+            .finish()
+    }
+}
+
+/// `a > b` for 32-byte big-endian integers, without data-dependent branches.
+fn ct_greater_than(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    let mut gt: u8 = 0;
+    let mut eq: u8 = 1;
+    for i in 0..32 {
+        let (x, y) = (i32::from(a[i]), i32::from(b[i]));
+        gt |= (((y - x) >> 31) & 1) as u8 & eq;
+        eq &= ((((x ^ y) - 1) >> 31) & 1) as u8;
+    }
+    gt == 1
+}
+
+/// Adds one to a 32-byte big-endian integer (wrapping), without data-dependent branches.
+fn ct_add_one(v: &mut [u8; 32]) {
+    let mut carry: u16 = 1;
+    for byte in v.iter_mut().rev() {
+        let sum = u16::from(*byte) + carry;
+        *byte = sum as u8;
+        carry = sum >> 8;
+    }
+}
+
+/// A P-256 public key that verifies SigV4a signatures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// From the affine coordinates, 32 bytes each, big-endian.
+    pub fn from_coordinates(x: &[u8; 32], y: &[u8; 32]) -> Result<Self, SigV4aError> {
+        let mut sec1 = [0u8; 65];
+        sec1[0] = 4;
+        sec1[1..33].copy_from_slice(x);
+        sec1[33..].copy_from_slice(y);
+        Self::from_sec1_bytes(&sec1)
+    }
+
+    /// From the coordinates as 64 hex digits each (as in the test suite's `public-key.json`).
+    pub fn from_hex_coordinates(x: &str, y: &str) -> Result<Self, SigV4aError> {
+        let parse = |s: &str| -> Result<[u8; 32], SigV4aError> {
+            let bytes = decode_hex(s).ok_or(SigV4aError::InvalidPublicKey("not hex"))?;
+            bytes
+                .try_into()
+                .map_err(|_| SigV4aError::InvalidPublicKey("a coordinate must be 32 bytes"))
+        };
+        Self::from_coordinates(&parse(x)?, &parse(y)?)
+    }
+
+    /// From a SEC1 encoding (uncompressed `04 || x || y` or compressed).
+    pub fn from_sec1_bytes(bytes: &[u8]) -> Result<Self, SigV4aError> {
+        VerifyingKey::from_sec1_bytes(bytes)
+            .map(PublicKey)
+            .map_err(|_| SigV4aError::InvalidPublicKey("not a point on P-256"))
+    }
+
+    /// The affine coordinates `(x, y)`, big-endian.
+    pub fn coordinates(&self) -> ([u8; 32], [u8; 32]) {
+        let bytes = self.to_sec1_uncompressed();
+        let mut x = [0u8; 32];
+        let mut y = [0u8; 32];
+        x.copy_from_slice(&bytes[1..33]);
+        y.copy_from_slice(&bytes[33..65]);
+        (x, y)
+    }
+
+    /// The uncompressed SEC1 encoding, `04 || x || y`.
+    pub fn to_sec1_uncompressed(&self) -> [u8; 65] {
+        let point = self.0.to_sec1_point(false);
+        let mut out = [0u8; 65];
+        let bytes = point.as_bytes();
+        if bytes.len() == 65 {
+            out.copy_from_slice(bytes);
+        }
+        out
+    }
+
+    /// Whether `der_signature` is a valid signature of `string_to_sign` under this key.
+    pub fn verify(&self, string_to_sign: &[u8], der_signature: &[u8]) -> bool {
+        match DerSignature::from_bytes(der_signature) {
+            Ok(sig) => self.0.verify(string_to_sign, &sig).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Like [`verify`](Self::verify), with the signature as hex (as in an `Authorization` header).
+    pub fn verify_hex(&self, string_to_sign: &[u8], hex_signature: &str) -> bool {
+        decode_hex(hex_signature).is_some_and(|sig| self.verify(string_to_sign, &sig))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (x, y) = self.coordinates();
+        f.debug_struct("PublicKey")
+            .field("x", &crate::hex(&x))
+            .field("y", &crate::hex(&y))
+            .finish()
+    }
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    };
+    b.chunks(2)
+        .map(|p| Some(val(p[0])? << 4 | val(p[1])?))
+        .collect()
+}
+
+/// A small least-recently-used cache of derived keys, by access key id.
+///
+/// An entry is used only when the secret matches too (so rotated credentials derive a new
+/// key). Secrets and keys in the cache are zeroized when evicted or dropped.
+pub struct KeyCache {
+    capacity: usize,
+    entries: Mutex<VecDeque<CacheEntry>>,
+}
+
+struct CacheEntry {
+    access_key_id: String,
+    secret_sha256: Zeroizing<[u8; 32]>,
+    key: Arc<SigV4aKey>,
+}
+
+impl KeyCache {
+    /// A cache holding up to `capacity` keys (at least one).
+    pub fn new(capacity: usize) -> Self {
+        KeyCache {
+            capacity: capacity.max(1),
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The process-wide cache that signers use unless given another (64 keys).
+    pub fn global() -> Arc<KeyCache> {
+        static GLOBAL: OnceLock<Arc<KeyCache>> = OnceLock::new();
+        Arc::clone(GLOBAL.get_or_init(|| Arc::new(KeyCache::new(64))))
+    }
+
+    /// The key for `credentials`, derived on first use.
+    pub fn get_or_derive(&self, credentials: &Credentials) -> Result<Arc<SigV4aKey>, SigV4aError> {
+        let akid = credentials.access_key_id();
+        let secret_sha256 = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(
+            credentials.secret_access_key().as_bytes(),
+        )));
+        {
+            // A poisoned lock only means another thread panicked mid-update; the cache
+            // holds no invariant that could be broken, so keep using it.
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = entries.iter().position(|e| {
+                e.access_key_id == akid && ct_eq(&e.secret_sha256[..], &secret_sha256[..])
+            }) {
+                let entry = entries.remove(i).expect("index is in range");
+                let key = Arc::clone(&entry.key);
+                entries.push_front(entry);
+                return Ok(key);
+            }
+        }
+        // Derive outside the lock.
+        let key = Arc::new(SigV4aKey::from_credentials(credentials)?);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|e| e.access_key_id != akid);
+        entries.push_front(CacheEntry {
+            access_key_id: akid.to_owned(),
+            secret_sha256,
+            key: Arc::clone(&key),
+        });
+        entries.truncate(self.capacity);
+        Ok(key)
+    }
+
+    /// How many keys are cached.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every cached key.
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyCache")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Checks and normalizes a region set: `*`, or comma-separated region names (spaces
+/// around names are dropped), each made of `a-z`, `0-9` and `-`, optionally ending in `*`.
+pub fn normalize_region_set(region_set: &str) -> Result<String, SigV4aError> {
+    let err = || SigV4aError::InvalidRegionSet(region_set.chars().take(200).collect());
+    let mut out = String::with_capacity(region_set.len());
+    for part in region_set.split(',') {
+        let part = part.trim_matches(|c| c == ' ' || c == '\t');
+        let body = part.strip_suffix('*').unwrap_or(part);
+        let valid_body = body
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if part.is_empty() || !valid_body {
+            return Err(err());
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(part);
+    }
+    Ok(out)
+}
+
+/// Signs requests with SigV4a for a region set and a service.
+///
+/// Settings are the same as for SigV4 ([`SigningSettings`]); `for_service` picks the S3
+/// rules for S3. Keys come from a [`KeyCache`] (the process-wide one unless replaced).
+#[derive(Clone)]
+pub struct SigV4aSigner {
+    region_set: String,
+    service: String,
+    settings: SigningSettings,
+    cache: Arc<KeyCache>,
+}
+
+impl SigV4aSigner {
+    /// A signer for `region_set` (`*` or `us-east-1,us-west-2`) and `service`.
+    pub fn new(region_set: &str, service: impl Into<String>) -> Result<Self, SigV4aError> {
+        let service = service.into();
+        validate_scope_part(&service).map_err(|_| SigningError::InvalidService(service.clone()))?;
+        Ok(SigV4aSigner {
+            region_set: normalize_region_set(region_set)?,
+            settings: SigningSettings::for_service(&service),
+            service,
+            cache: KeyCache::global(),
+        })
+    }
+
+    /// Replaces the settings.
+    pub fn with_settings(mut self, settings: SigningSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Uses `cache` for derived keys instead of the process-wide cache.
+    pub fn with_key_cache(mut self, cache: Arc<KeyCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &SigningSettings {
+        &self.settings
+    }
+
+    /// Changes the settings in place.
+    pub fn settings_mut(&mut self) -> &mut SigningSettings {
+        &mut self.settings
+    }
+
+    /// The normalized region set.
+    pub fn region_set(&self) -> &str {
+        &self.region_set
+    }
+
+    /// The service.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// The (cached) key for `credentials`.
+    pub fn key(&self, credentials: &Credentials) -> Result<Arc<SigV4aKey>, SigV4aError> {
+        self.cache.get_or_derive(credentials)
+    }
+
+    /// Signs `request` with `credentials` at `time`.
+    pub fn sign(
+        &self,
+        request: &SignableRequest<'_>,
+        credentials: &Credentials,
+        time: SystemTime,
+    ) -> Result<SigV4aOutput, SigV4aError> {
+        let key = self.key(credentials)?;
+        self.sign_with_key(request, &key, credentials.session_token(), time)
+    }
+
+    /// Signs with a key derived elsewhere (its access key id is used in the credential).
+    pub fn sign_with_key(
+        &self,
+        request: &SignableRequest<'_>,
+        key: &SigV4aKey,
+        session_token: Option<&str>,
+        time: SystemTime,
+    ) -> Result<SigV4aOutput, SigV4aError> {
+        let date = AmzDate::from_system_time(time)?;
+        sign_core(self, request, key, session_token, &date)
+    }
+}
+
+impl fmt::Debug for SigV4aSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigV4aSigner")
+            .field("region_set", &self.region_set)
+            .field("service", &self.service)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What SigV4a signing produced: the headers or query parameters to add, and every step.
+#[derive(Clone)]
+pub struct SigV4aOutput {
+    canonical_request: String,
+    string_to_sign: String,
+    signed_headers: String,
+    scope: String,
+    signature: String,
+    added: Vec<(&'static str, String)>,
+    location: SignatureLocation,
+    kept_query: String,
+}
+
+impl SigV4aOutput {
+    /// The canonical request that was hashed.
+    pub fn canonical_request(&self) -> &str {
+        &self.canonical_request
+    }
+
+    /// The string to sign.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// The signed headers list, `host;x-amz-date;x-amz-region-set`.
+    pub fn signed_headers(&self) -> &str {
+        &self.signed_headers
+    }
+
+    /// The credential scope, `20150830/service/aws4_request` (no region).
+    pub fn credential_scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The signature: lowercase hex of the DER-encoded ECDSA signature.
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// Whether the signature went into headers or into the query string.
+    pub fn location(&self) -> SignatureLocation {
+        self.location
+    }
+
+    /// The headers to add (header mode; in query mode only a `host` header when the
+    /// request had none), replacing any of the same name.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        let query = matches!(self.location, SignatureLocation::Query { .. });
+        self.added
+            .iter()
+            .filter(move |(n, _)| !query || *n == "host")
+            .map(|(n, v)| (*n, v.as_str()))
+    }
+
+    /// The query parameters to append (query mode), values already percent-encoded.
+    pub fn query_params(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        let query = matches!(self.location, SignatureLocation::Query { .. });
+        self.added
+            .iter()
+            .filter(move |(n, _)| query && *n != "host")
+            .map(|(n, v)| (*n, v.as_str()))
+    }
+
+    /// The `Authorization` header value (header mode).
+    pub fn authorization(&self) -> Option<&str> {
+        self.headers()
+            .find(|(n, _)| *n == "Authorization")
+            .map(|(_, v)| v)
+    }
+
+    /// The signed request's query string: in query mode the original parameters (stale
+    /// signing parameters removed, raw `+` written as `%2B`) followed by the signing
+    /// parameters; in header mode the original query with the same `+` rewrite.
+    pub fn query_string(&self) -> String {
+        let mut q = self.kept_query.replace('+', "%2B");
+        for (n, v) in self.query_params() {
+            if !q.is_empty() {
+                q.push('&');
+            }
+            q.push_str(n);
+            q.push('=');
+            q.push_str(v);
+        }
+        q
+    }
+}
+
+impl fmt::Debug for SigV4aOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let added: Vec<(&str, &str)> = self
+            .added
+            .iter()
+            .map(|(n, v)| {
+                if n.eq_ignore_ascii_case("x-amz-security-token") {
+                    (*n, "** redacted **")
+                } else {
+                    (*n, v.as_str())
+                }
+            })
+            .collect();
+        f.debug_struct("SigV4aOutput")
+            .field("signature", &self.signature)
+            .field("signed_headers", &self.signed_headers)
+            .field("credential_scope", &self.scope)
+            .field("added", &added)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_signing_param(decoded_key: &[u8]) -> bool {
+    matches!(
+        decoded_key,
+        b"X-Amz-Algorithm"
+            | b"X-Amz-Credential"
+            | b"X-Amz-Date"
+            | b"X-Amz-Expires"
+            | b"X-Amz-SignedHeaders"
+            | b"X-Amz-Security-Token"
+            | b"X-Amz-Signature"
+            | b"X-Amz-Region-Set"
+    )
+}
+
+fn payload_hash(payload: Payload<'_>) -> Result<String, SigningError> {
+    Ok(match payload {
+        Payload::Bytes(b) => crate::hex(&Sha256::digest(b)),
+        Payload::Precomputed(h) => {
+            let hex_ok = h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+            let marker_ok = !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+            if !(hex_ok || marker_ok) {
+                return Err(SigningError::InvalidPayloadHash(
+                    h.chars().take(80).collect(),
+                ));
+            }
+            h.to_owned()
+        }
+        Payload::Unsigned => UNSIGNED_PAYLOAD.to_owned(),
+        Payload::StreamingSigned => STREAMING_SIGNED_PAYLOAD.to_owned(),
+        Payload::StreamingSignedTrailer => STREAMING_SIGNED_PAYLOAD_TRAILER.to_owned(),
+        Payload::StreamingUnsignedTrailer => STREAMING_UNSIGNED_PAYLOAD_TRAILER.to_owned(),
+    })
+}
+
+fn sign_core(
+    signer: &SigV4aSigner,
+    request: &SignableRequest<'_>,
+    key: &SigV4aKey,
+    session_token: Option<&str>,
+    date: &AmzDate,
+) -> Result<SigV4aOutput, SigV4aError> {
+    let settings = &signer.settings;
+    let method = request.method();
+    if method.is_empty() || !method.bytes().all(is_tchar) {
+        return Err(SigningError::InvalidMethod(method.to_owned()).into());
+    }
+    let target = split_target(request.uri())?;
+    let presign_expires = match settings.location {
+        SignatureLocation::Headers => None,
+        SignatureLocation::Query { expires } => {
+            let secs = expires.as_secs();
+            if secs == 0 || secs > MAX_PRESIGN_EXPIRES_SECS {
+                return Err(SigningError::InvalidExpiry(secs).into());
+            }
+            Some(secs)
+        }
+    };
+    let header_mode = presign_expires.is_none();
+    let token_signed =
+        session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
+    let payload_hash = payload_hash(request.payload())?;
+    let add_content_sha = header_mode && settings.content_sha256_header;
+
+    let mut hs = HeaderScratch::default();
+    let mut has_host = false;
+    for &(name, value) in request.headers() {
+        validate_header_name(name)?;
+        let replaced = name.eq_ignore_ascii_case("authorization")
+            || name.eq_ignore_ascii_case(REGION_SET_HEADER)
+            || (header_mode && name.eq_ignore_ascii_case("x-amz-date"))
+            || (session_token.is_some() && name.eq_ignore_ascii_case("x-amz-security-token"))
+            || (add_content_sha && name.eq_ignore_ascii_case("x-amz-content-sha256"));
+        if replaced {
+            continue;
+        }
+        if name.eq_ignore_ascii_case("host") {
+            if has_host {
+                return Err(SigningError::InvalidHeaderValue("host".into()).into());
+            }
+            has_host = true;
+        } else if !settings.headers.is_signed(name) {
+            let mut tmp = String::new();
+            canonical_header_value(&mut tmp, value)
+                .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
+            continue;
+        }
+        hs.push(name, value)?;
+    }
+    let mut derived_host = None;
+    if !has_host {
+        let authority = target.authority.ok_or(SigningError::MissingHost)?;
+        let host = authority.to_ascii_lowercase();
+        hs.push("host", host.as_bytes())?;
+        derived_host = Some(host);
+    }
+
+    let scope = format!("{}/{}/aws4_request", date.date(), signer.service);
+    if header_mode {
+        hs.push("x-amz-date", date.date_time().as_bytes())?;
+        hs.push(REGION_SET_HEADER, signer.region_set.as_bytes())?;
+        if token_signed {
+            hs.push(
+                "x-amz-security-token",
+                session_token.unwrap_or_default().as_bytes(),
+            )?;
+        }
+        if add_content_sha {
+            hs.push("x-amz-content-sha256", payload_hash.as_bytes())?;
+        }
+    }
+    hs.sort();
+
+    // The canonical headers block and signed-headers list.
+    let mut header_block = String::new();
+    let (sh_start, sh_end) = hs.write(&mut header_block);
+    let signed_headers = header_block[sh_start..sh_end].to_owned();
+
+    let mut credential_enc = String::new();
+    let mut token_enc = String::new();
+    let mut signed_enc = String::new();
+    let mut region_set_enc = String::new();
+    let mut expires_text = String::new();
+    if let Some(secs) = presign_expires {
+        encode_into(&mut credential_enc, key.access_key_id().as_bytes(), false);
+        credential_enc.push_str("%2F");
+        encode_into(&mut credential_enc, scope.as_bytes(), false);
+        if let Some(t) = session_token {
+            encode_into(&mut token_enc, t.as_bytes(), false);
+        }
+        encode_into(&mut signed_enc, signed_headers.as_bytes(), false);
+        encode_into(&mut region_set_enc, signer.region_set.as_bytes(), false);
+        expires_text = secs.to_string();
+    }
+
+    let mut creq = String::with_capacity(256 + request.uri().len() * 2 + header_block.len());
+    creq.push_str(method);
+    creq.push('\n');
+    canonical_uri(
+        &mut creq,
+        target.path,
+        settings.normalize_uri_path,
+        settings.double_uri_encode,
+    );
+    creq.push('\n');
+    {
+        let mut extra: Vec<(&str, &str)> = Vec::new();
+        if !header_mode {
+            extra.push(("X-Amz-Algorithm", ALGORITHM));
+            extra.push(("X-Amz-Credential", &credential_enc));
+            extra.push(("X-Amz-Date", date.date_time()));
+            extra.push(("X-Amz-Expires", &expires_text));
+            extra.push((REGION_SET_PARAM, &region_set_enc));
+            if token_signed {
+                extra.push(("X-Amz-Security-Token", &token_enc));
+            }
+            extra.push(("X-Amz-SignedHeaders", &signed_enc));
+        }
+        canonical_query(&mut creq, target.query, &extra, |k| {
+            !header_mode && is_signing_param(k)
+        });
+    }
+    creq.push('\n');
+    creq.push_str(&header_block);
+    creq.push('\n');
+    creq.push_str(&payload_hash);
+
+    let creq_hash: [u8; 64] = hex_lower(&Sha256::digest(creq.as_bytes()));
+    let mut sts = String::with_capacity(128);
+    sts.push_str(ALGORITHM);
+    sts.push('\n');
+    sts.push_str(date.date_time());
+    sts.push('\n');
+    sts.push_str(&scope);
+    sts.push('\n');
+    sts.push_str(std::str::from_utf8(&creq_hash).unwrap_or_default());
+
+    let signature = key.sign_hex(sts.as_bytes());
+
+    // What to add, in the order the AWS test suite shows it.
+    let mut added: Vec<(&'static str, String)> = Vec::new();
+    if let Some(h) = derived_host {
+        added.push(("host", h));
+    }
+    if header_mode {
+        if let Some(t) = session_token {
+            added.push(("X-Amz-Security-Token", t.to_owned()));
+        }
+        added.push(("X-Amz-Date", date.date_time().to_owned()));
+        added.push(("X-Amz-Region-Set", signer.region_set.clone()));
+        if add_content_sha {
+            added.push(("x-amz-content-sha256", payload_hash.clone()));
+        }
+        added.push((
+            "Authorization",
+            format!(
+                "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
+                key.access_key_id()
+            ),
+        ));
+    } else {
+        added.push(("X-Amz-Algorithm", ALGORITHM.to_owned()));
+        added.push(("X-Amz-Credential", credential_enc));
+        added.push(("X-Amz-Date", date.date_time().to_owned()));
+        added.push(("X-Amz-SignedHeaders", signed_enc));
+        added.push(("X-Amz-Expires", expires_text));
+        if session_token.is_some() {
+            added.push(("X-Amz-Security-Token", token_enc));
+        }
+        added.push((REGION_SET_PARAM, region_set_enc));
+        added.push(("X-Amz-Signature", signature.clone()));
+    }
+
+    // The original query, minus stale signing parameters (query mode).
+    let mut kept_query = String::new();
+    for piece in target.query.split('&').filter(|p| !p.is_empty()) {
+        if !header_mode {
+            let k = piece.split_once('=').map_or(piece, |(k, _)| k);
+            let mut decoded = Vec::new();
+            crate::encoding::decode_into(&mut decoded, k.as_bytes());
+            if is_signing_param(&decoded) {
+                continue;
+            }
+        }
+        if !kept_query.is_empty() {
+            kept_query.push('&');
+        }
+        kept_query.push_str(piece);
+    }
+
+    Ok(SigV4aOutput {
+        canonical_request: creq,
+        string_to_sign: sts,
+        signed_headers,
+        scope,
+        signature,
+        added,
+        location: settings.location,
+        kept_query,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_helpers() {
+        let mut a = [0u8; 32];
+        assert!(!ct_greater_than(&a, &N_MINUS_2));
+        assert!(ct_greater_than(&[0xFF; 32], &N_MINUS_2));
+        assert!(!ct_greater_than(&N_MINUS_2, &N_MINUS_2));
+        let mut above = N_MINUS_2;
+        ct_add_one(&mut above);
+        assert!(ct_greater_than(&above, &N_MINUS_2));
+        a[31] = 0xFF;
+        ct_add_one(&mut a);
+        assert_eq!(a[30..], [1, 0]);
+        let mut max = [0xFF; 32];
+        ct_add_one(&mut max);
+        assert_eq!(max, [0; 32]);
+    }
+
+    #[test]
+    fn region_sets() {
+        assert_eq!(normalize_region_set("*").unwrap(), "*");
+        assert_eq!(
+            normalize_region_set("us-east-1, us-west-2").unwrap(),
+            "us-east-1,us-west-2"
+        );
+        assert_eq!(normalize_region_set("us-*").unwrap(), "us-*");
+        for bad in ["", ",", "us-east-1,", "US-EAST-1", "us east", "a/b", "*x"] {
+            assert!(normalize_region_set(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hex_decoding() {
+        assert_eq!(decode_hex("00ff10Ab"), Some(vec![0, 255, 16, 171]));
+        assert_eq!(decode_hex("0"), None);
+        assert_eq!(decode_hex("zz"), None);
+    }
+}
