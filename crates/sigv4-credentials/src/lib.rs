@@ -23,6 +23,7 @@ pub mod endpoint;
 mod environment;
 mod error;
 pub mod http;
+pub mod imds;
 mod process;
 pub mod profile;
 pub mod profile_file;
@@ -39,6 +40,7 @@ pub use context::{
 pub use environment::EnvironmentProvider;
 pub use error::{BoxError, CredentialsError};
 pub use http::{HttpClient, HttpError, HttpRequestOptions};
+pub use imds::{ImdsOptions, ImdsProvider};
 pub use process::CredentialProcessProvider;
 pub use profile::ProfileProvider;
 pub use provider::{
