@@ -90,7 +90,7 @@ impl Signer {
     }
 }
 
-struct HttpView<'a> {
+pub(crate) struct HttpView<'a> {
     method: &'a str,
     target: String,
     headers: SmallVec<[(&'a str, &'a [u8]); 12]>,
@@ -98,7 +98,7 @@ struct HttpView<'a> {
 }
 
 impl HttpView<'_> {
-    fn as_signable(&self) -> SignableRequest<'_> {
+    pub(crate) fn as_signable(&self) -> SignableRequest<'_> {
         SignableRequest::new(
             self.method,
             &self.target,
@@ -108,7 +108,7 @@ impl HttpView<'_> {
     }
 }
 
-fn http_view<'a, B>(
+pub(crate) fn http_view<'a, B>(
     request: &'a Request<B>,
     payload: Payload<'a>,
 ) -> Result<HttpView<'a>, SigningError> {

@@ -875,6 +875,99 @@ fn sign_core(
     })
 }
 
+#[cfg(feature = "http")]
+mod http_support {
+    use std::time::SystemTime;
+
+    use http::header::{HeaderName, HeaderValue};
+    use http::uri::PathAndQuery;
+    use http::{Request, Uri};
+
+    use super::{SigV4aError, SigV4aOutput, SigV4aSigner};
+    use crate::http_request::http_view;
+    use crate::request::split_target;
+    use crate::{Credentials, Payload, SignatureLocation, SigningError};
+
+    impl SigV4aSigner {
+        /// Signs an `http::Request` whose body is in memory, in place: adds the signing
+        /// headers (or, presigning, rewrites the URI's query) and returns the steps.
+        ///
+        /// ```
+        /// use std::time::{Duration, UNIX_EPOCH};
+        /// use sigv4::sigv4a::SigV4aSigner;
+        /// use sigv4::Credentials;
+        ///
+        /// let signer = SigV4aSigner::new("us-east-1,us-west-2", "service")?;
+        /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+        /// let mut req = http::Request::get("https://example.amazonaws.com/").body(Vec::new()).unwrap();
+        /// signer.sign_http_request(&mut req, &creds, UNIX_EPOCH + Duration::from_secs(1_440_938_160))?;
+        /// assert_eq!(req.headers()["x-amz-region-set"], "us-east-1,us-west-2");
+        /// assert!(req.headers()["authorization"].to_str().unwrap().starts_with("AWS4-ECDSA-P256-SHA256 "));
+        /// # Ok::<(), sigv4::sigv4a::SigV4aError>(())
+        /// ```
+        pub fn sign_http_request<B: AsRef<[u8]>>(
+            &self,
+            request: &mut Request<B>,
+            credentials: &Credentials,
+            time: SystemTime,
+        ) -> Result<SigV4aOutput, SigV4aError> {
+            let out = {
+                let view = http_view(request, Payload::Bytes(request.body().as_ref()))?;
+                let out = self.sign(&view.as_signable(), credentials, time)?;
+                out
+            };
+            apply(request, &out)?;
+            Ok(out)
+        }
+
+        /// Like [`SigV4aSigner::sign_http_request`] with the payload given explicitly (the
+        /// body is not read): `Payload::Unsigned`, a precomputed hash or a streaming marker.
+        pub fn sign_http_request_with_payload<B>(
+            &self,
+            request: &mut Request<B>,
+            payload: Payload<'_>,
+            credentials: &Credentials,
+            time: SystemTime,
+        ) -> Result<SigV4aOutput, SigV4aError> {
+            let out = {
+                let view = http_view(request, payload)?;
+                let out = self.sign(&view.as_signable(), credentials, time)?;
+                out
+            };
+            apply(request, &out)?;
+            Ok(out)
+        }
+    }
+
+    fn apply<B>(request: &mut Request<B>, out: &SigV4aOutput) -> Result<(), SigningError> {
+        for (name, value) in out.headers() {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
+            if name == http::header::AUTHORIZATION || name.as_str() == "x-amz-security-token" {
+                value.set_sensitive(true);
+            }
+            request.headers_mut().insert(name, value);
+        }
+        if matches!(out.location(), SignatureLocation::Query { .. }) {
+            let uri = request.uri();
+            let pq_now = uri.path_and_query().map_or("/", PathAndQuery::as_str);
+            let path = split_target(pq_now)?.path;
+            let mut pq = String::from(if path.is_empty() { "/" } else { path });
+            pq.push('?');
+            pq.push_str(&out.query_string());
+            let mut parts = uri.clone().into_parts();
+            parts.path_and_query = Some(
+                PathAndQuery::try_from(pq).map_err(|e| SigningError::InvalidUri(e.to_string()))?,
+            );
+            *request.uri_mut() =
+                Uri::from_parts(parts).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
