@@ -19,6 +19,7 @@
 
 pub mod container;
 mod context;
+mod default_chain;
 pub mod endpoint;
 mod environment;
 mod error;
@@ -37,6 +38,7 @@ pub use context::{
     AsyncSleep, BoxFuture, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs,
     SystemClock, TimeSource, TokioSleep,
 };
+pub use default_chain::{DefaultChain, DefaultChainBuilder};
 pub use environment::EnvironmentProvider;
 pub use error::{BoxError, CredentialsError};
 pub use http::{HttpClient, HttpError, HttpRequestOptions};
