@@ -39,5 +39,6 @@ pub struct ReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
+pub mod post_policy;
 #[cfg(feature = "sigv4a")]
 pub mod sigv4a;
