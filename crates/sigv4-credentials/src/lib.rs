@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod container;
 mod context;
 mod default_chain;
@@ -33,6 +34,7 @@ mod sso;
 mod sts;
 mod web_identity;
 
+pub use cache::{CachedProvider, CachedProviderBuilder};
 pub use container::{ContainerOptions, ContainerProvider};
 pub use context::{
     AsyncSleep, BoxFuture, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs,
