@@ -374,3 +374,122 @@ fn inner_read_errors_pass_through() {
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
 }
+
+#[cfg(feature = "http-body")]
+mod http_body_adapter {
+    use std::collections::VecDeque;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    use bytes::Bytes;
+    use http_body::{Body, Frame};
+    use sigv4::chunked::{ChecksumAlgorithm, ChunkedBody, StreamingMode, MIN_CHUNK_SIZE};
+
+    use super::{body, encode_all, encoder};
+
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+    /// A body that yields the given frames, returning `Pending` once before each (waking
+    /// itself), then optionally an error.
+    struct Frames {
+        frames: VecDeque<Bytes>,
+        fail_at_end: bool,
+        pending_next: bool,
+    }
+
+    impl Body for Frames {
+        type Data = Bytes;
+        type Error = BoxError;
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+            if self.pending_next {
+                self.pending_next = false;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            self.pending_next = true;
+            match self.frames.pop_front() {
+                Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
+                None if self.fail_at_end => Poll::Ready(Some(Err("inner failed".into()))),
+                None => Poll::Ready(None),
+            }
+        }
+    }
+
+    /// Drives a body to the end on this thread (every Pending here wakes immediately).
+    fn collect<B: Body<Data = Bytes> + Unpin>(mut b: B) -> Result<Vec<u8>, B::Error> {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = Vec::new();
+        for _ in 0..1_000_000 {
+            match Pin::new(&mut b).poll_frame(&mut cx) {
+                Poll::Pending => continue,
+                Poll::Ready(None) => {
+                    assert!(b.is_end_stream());
+                    return Ok(out);
+                }
+                Poll::Ready(Some(frame)) => {
+                    if let Ok(data) = frame?.into_data() {
+                        out.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+        panic!("body did not finish");
+    }
+
+    #[test]
+    fn matches_the_reader_for_odd_frames() {
+        for mode in super::MODES {
+            let alg = mode.has_trailer().then_some(ChecksumAlgorithm::Crc32c);
+            let len = 3 * MIN_CHUNK_SIZE + 123;
+            let data = body(len);
+            let want = encode_all(encoder(mode, MIN_CHUNK_SIZE, alg), &data);
+            let frames: VecDeque<Bytes> = data
+                .chunks(5000)
+                .map(Bytes::copy_from_slice)
+                .chain(std::iter::once(Bytes::new()))
+                .collect();
+            let enc = encoder(mode, MIN_CHUNK_SIZE, alg).with_expected_length(len as u64);
+            let b = ChunkedBody::new(
+                Frames {
+                    frames,
+                    fail_at_end: false,
+                    pending_next: false,
+                },
+                enc,
+            );
+            let hint = b.size_hint();
+            assert_eq!(hint.exact(), Some(want.len() as u64), "{mode:?}");
+            assert_eq!(collect(b).unwrap(), want, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn errors_pass_through() {
+        // Inner error.
+        let enc = encoder(StreamingMode::UnsignedWithTrailer, MIN_CHUNK_SIZE, None);
+        let b = ChunkedBody::new(
+            Frames {
+                frames: VecDeque::from([Bytes::from_static(b"abc")]),
+                fail_at_end: true,
+                pending_next: false,
+            },
+            enc,
+        );
+        assert_eq!(collect(b).unwrap_err().to_string(), "inner failed");
+        // Encoding error (body longer than declared), converted into the inner error type.
+        let enc = encoder(StreamingMode::UnsignedWithTrailer, MIN_CHUNK_SIZE, None)
+            .with_expected_length(2);
+        let b = ChunkedBody::new(
+            Frames {
+                frames: VecDeque::from([Bytes::from_static(b"abc")]),
+                fail_at_end: false,
+                pending_next: false,
+            },
+            enc,
+        );
+        assert!(collect(b).unwrap_err().to_string().contains("declared"));
+    }
+}
