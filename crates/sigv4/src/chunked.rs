@@ -873,6 +873,83 @@ impl<R: Read> Read for ChunkedReader<R> {
     }
 }
 
+/// Prepares and signs an `http::Request` for an aws-chunked upload of `decoded_len` body
+/// bytes (feature `http`): sets the streaming headers (see [`ChunkedSettings::headers`];
+/// an existing `content-encoding` such as `gzip` becomes `aws-chunked,gzip`), signs the
+/// headers with the mode's payload marker, and returns the encoder for the body, chained
+/// to the request's signature and checking the body length.
+///
+/// ```
+/// use std::io::Read;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4::chunked::{self, ChunkedReader, ChunkedSettings, StreamingMode};
+/// use sigv4::{Credentials, Signer};
+///
+/// let signer = Signer::new("us-east-1", "s3")?;
+/// let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, None);
+/// let mut req = http::Request::put("https://s3.amazonaws.com/examplebucket/chunkObject.txt")
+///     .header("x-amz-storage-class", "REDUCED_REDUNDANCY")
+///     .body(())
+///     .unwrap();
+/// let time = UNIX_EPOCH + Duration::from_secs(1_369_353_600); // 2013-05-24T00:00:00Z
+/// let settings = ChunkedSettings::new(StreamingMode::Signed);
+/// let encoder = chunked::sign_http_request(&signer, &mut req, settings, 66560, &creds, time)?;
+/// assert_eq!(req.headers()["content-length"], "66824");
+/// assert!(req.headers()["authorization"].to_str()?.ends_with(
+///     "Signature=4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+/// ));
+/// let body = vec![b'a'; 66560];
+/// let mut encoded = Vec::new();
+/// ChunkedReader::new(&body[..], encoder).read_to_end(&mut encoded)?;
+/// assert_eq!(encoded.len(), 66824);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "http")]
+pub fn sign_http_request<B>(
+    signer: &crate::Signer,
+    request: &mut http::Request<B>,
+    settings: ChunkedSettings,
+    decoded_len: u64,
+    credentials: &crate::Credentials,
+    time: std::time::SystemTime,
+) -> Result<ChunkEncoder, ChunkedError> {
+    use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING};
+
+    let existing_coding = request
+        .headers()
+        .get(CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("aws-chunked"))
+        .map(str::to_owned);
+    for (name, mut value) in settings.headers(decoded_len) {
+        if name == "content-encoding" {
+            if let Some(other) = &existing_coding {
+                value = format!("aws-chunked,{other}");
+            }
+        }
+        let value = HeaderValue::from_str(&value)
+            .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
+        request
+            .headers_mut()
+            .insert(HeaderName::from_static(name), value);
+    }
+    let out = signer.sign_http_request_with_payload(
+        request,
+        settings.mode().payload(),
+        credentials,
+        time,
+    )?;
+    let chunk_signer = if settings.mode().is_signed() {
+        let key = signer.signing_key(credentials, time)?;
+        let at = AmzDate::from_system_time(time)?;
+        Some(ChunkSigner::new((*key).clone(), at, out.signature())?)
+    } else {
+        None
+    };
+    Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
+}
+
 #[cfg(feature = "http-body")]
 pub use body::ChunkedBody;
 

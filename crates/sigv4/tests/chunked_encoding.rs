@@ -493,3 +493,50 @@ mod http_body_adapter {
         assert!(collect(b).unwrap_err().to_string().contains("declared"));
     }
 }
+
+#[cfg(feature = "http")]
+#[test]
+fn sign_http_request_sets_headers_and_chains_to_the_seed() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let signer = sigv4::Signer::new("us-east-1", "s3").unwrap();
+    let creds = sigv4::Credentials::new("AKIAIOSFODNN7EXAMPLE", SECRET, None, None);
+    let t = UNIX_EPOCH + Duration::from_secs(1_369_353_600);
+    for mode in MODES {
+        let mut req = http::Request::put("https://bucket.s3.amazonaws.com/k")
+            .header("content-encoding", "gzip")
+            .header("content-length", "999")
+            .body(())
+            .unwrap();
+        let mut settings = ChunkedSettings::new(mode);
+        if mode.has_trailer() {
+            settings = settings.with_checksum(ChecksumAlgorithm::Sha256).unwrap();
+        }
+        let enc = sigv4::chunked::sign_http_request(&signer, &mut req, settings, 20_000, &creds, t)
+            .unwrap();
+        let h = req.headers();
+        assert_eq!(h["content-encoding"], "aws-chunked,gzip");
+        assert_eq!(
+            h["content-length"],
+            settings.encoded_length(20_000).to_string().as_str()
+        );
+        assert_eq!(h["x-amz-decoded-content-length"], "20000");
+        assert_eq!(h["x-amz-content-sha256"], mode.content_sha256());
+        assert_eq!(
+            h.get("x-amz-trailer").map(|v| v.to_str().unwrap()),
+            mode.has_trailer().then_some("x-amz-checksum-sha256")
+        );
+        let auth = h["authorization"].to_str().unwrap();
+        let seed = auth.rsplit_once("Signature=").unwrap().1;
+        assert_eq!(enc.previous_signature().is_some(), mode.is_signed());
+        if let Some(prev) = enc.previous_signature() {
+            assert_eq!(prev, seed);
+        }
+        // The encoded body has exactly the declared length.
+        let data = body(20_000);
+        let mut out = Vec::new();
+        ChunkedReader::new(&data[..], enc)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out.len() as u64, settings.encoded_length(20_000));
+    }
+}
