@@ -23,7 +23,7 @@
 //! * [`ChunkSigner`]: the signature chain (seed, each chunk, the trailer).
 //! * [`ChunkEncoder`]: a sans-I/O encoder: feed body bytes, get encoded frames.
 //! * [`ChunkedReader`]: a blocking [`std::io::Read`] adapter over any reader.
-//! * `ChunkedBody` (feature `http-body`): an [`http_body::Body`] adapter.
+//! * `ChunkedBody` (feature `http-body`): an `http_body::Body` adapter.
 //!
 //! ```
 //! use std::io::Read;
