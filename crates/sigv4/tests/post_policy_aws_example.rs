@@ -171,3 +171,20 @@ fn typed_errors() {
         ))
     ));
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_field_and_value_make_valid_json(field in "\\PC{1,20}", value in "\\PC{0,40}", ctrl in 0u32..0x20) {
+        let value = format!("{value}{}\"\\", char::from_u32(ctrl).unwrap());
+        let creds = Credentials::new(AKID, SECRET, None, None);
+        let form = PostPolicy::new(expiration())
+            .condition_eq(field.clone(), value.clone())
+            .condition_starts_with(field.clone(), value.clone())
+            .sign(&creds, "us-east-1", signing_time())
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(form.document()).unwrap();
+        let c = doc["conditions"].as_array().unwrap();
+        proptest::prop_assert_eq!(&c[0][field.as_str()], &serde_json::Value::String(value.clone()));
+        proptest::prop_assert_eq!(&c[1], &serde_json::json!(["starts-with", format!("${field}"), value]));
+    }
+}
