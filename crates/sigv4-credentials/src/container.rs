@@ -252,7 +252,7 @@ impl ContainerProvider {
                         error_body_summary(&body)
                     );
                     if status.is_server_error() {
-                        last_error = Some(CredentialsError::provider_error(NAME, message));
+                        last_error = Some((message, None));
                         continue;
                     }
                     return Err(CredentialsError::provider_error(NAME, message));
@@ -272,17 +272,25 @@ impl ContainerProvider {
                     ));
                 }
                 Err(e) => {
-                    last_error = Some(CredentialsError::provider_error_with(
-                        NAME,
+                    last_error = Some((
                         format!("fetching container credentials from {shown} failed"),
-                        e,
+                        Some(e),
                     ));
                 }
             }
         }
-        let e = last_error
-            .unwrap_or_else(|| CredentialsError::provider_error(NAME, "no attempt was made"));
-        Err(e.context(NAME, &format!("after {attempts} attempt(s)")))
+        Err(match last_error {
+            Some((message, Some(e))) => CredentialsError::provider_error_with(
+                NAME,
+                format!("{message} after {attempts} attempt(s)"),
+                e,
+            ),
+            Some((message, None)) => CredentialsError::provider_error(
+                NAME,
+                format!("{message} (gave up after {attempts} attempt(s))"),
+            ),
+            None => CredentialsError::provider_error(NAME, "no attempt was made"),
+        })
     }
 }
 
