@@ -668,6 +668,32 @@ mod tests {
         assert!(parse_endpoint("/path", "x").is_err());
     }
 
+    /// With the default endpoint (not configured by the user), an
+    /// unreachable service means "not on EC2": the chain moves on.
+    #[tokio::test]
+    async fn unreachable_default_endpoint_is_not_configured() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = closed.local_addr().unwrap();
+        drop(closed);
+        let ctx = ProviderContext::default()
+            .with_env(crate::Env::from_pairs::<String, String>([]))
+            .with_fs(crate::MemoryFs::default());
+        let imds = ImdsProvider::new(ctx);
+        // `explicit = false` is what the IPv4/IPv6 defaults resolve to; the
+        // address is a closed local port so nothing leaves the machine.
+        let err = imds
+            .fetch(&format!("http://{addr}"), false)
+            .await
+            .unwrap_err();
+        assert!(err.is_not_configured(), "{err}");
+        assert!(err.to_string().contains("not running on EC2"), "{err}");
+        let err = imds
+            .fetch(&format!("http://{addr}"), true)
+            .await
+            .unwrap_err();
+        assert!(!err.is_not_configured(), "{err}");
+    }
+
     #[test]
     fn extension_is_five_to_ten_minutes() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
