@@ -89,18 +89,10 @@ fn infer_s3(labels: &[&str]) -> Option<Inferred> {
     })?;
     let label = labels[i];
     let after = &labels[i + 1..];
-    let region = if let Some(r) = label
+    let region = label
         .strip_prefix("s3-fips-")
         .or_else(|| label.strip_prefix("s3-"))
-    {
-        if is_region(r) {
-            Some(r)
-        } else {
-            None
-        }
-    } else {
-        None
-    };
+        .filter(|r| is_region(r));
     let region = region.or_else(|| match after {
         [] if label == "s3" || label == "s3-external-1" => Some("us-east-1"),
         ["dualstack", r] | [r] | ["dualstack", r, ..] if is_region(r) => Some(r),
