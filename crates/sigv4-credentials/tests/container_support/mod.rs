@@ -374,3 +374,89 @@ pub fn testdata(rel: &str) -> std::path::PathBuf {
     assert!(p.exists(), "test data file {} is missing", p.display());
     p
 }
+
+/// A provider for cache tests: counts fetches, waits for a gate to be open,
+/// then answers `AKID-<n>` expiring an hour after the clock's now (or fails
+/// while `fail` is set).
+#[derive(Clone, Debug)]
+pub struct GatedProvider {
+    pub fetches: Counter,
+    pub in_fetch: Counter,
+    gate: Arc<tokio::sync::watch::Sender<bool>>,
+    fail: Arc<std::sync::atomic::AtomicBool>,
+    clock: TestClock,
+    lifetime: Duration,
+}
+
+impl GatedProvider {
+    pub fn new(clock: &TestClock) -> Self {
+        GatedProvider {
+            fetches: Counter::default(),
+            in_fetch: Counter::default(),
+            gate: Arc::new(tokio::sync::watch::channel(true).0),
+            fail: Arc::default(),
+            clock: clock.clone(),
+            lifetime: Duration::from_secs(3600),
+        }
+    }
+    pub fn open(&self) {
+        self.gate.send_replace(true);
+    }
+    pub fn close(&self) {
+        self.gate.send_replace(false);
+    }
+    pub fn set_fail(&self, fail: bool) {
+        self.fail.store(fail, Ordering::SeqCst);
+    }
+}
+
+impl sigv4_credentials::ProvideCredentials for GatedProvider {
+    fn provide_credentials(&self) -> BoxFuture<'_, sigv4_credentials::CredentialsResult> {
+        Box::pin(async move {
+            let n = self.fetches.incr();
+            self.in_fetch.incr();
+            let mut rx = self.gate.subscribe();
+            let _ = rx.wait_for(|open| *open).await;
+            self.in_fetch.0.fetch_sub(1, Ordering::SeqCst);
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(sigv4_credentials::CredentialsError::provider_error(
+                    "Gated",
+                    format!("fetch {n} failed on purpose"),
+                ));
+            }
+            let creds = sigv4::Credentials::new(
+                format!("AKID-{n}"),
+                SECRET,
+                Some(SESSION_TOKEN.to_string()),
+                Some(self.clock.get() + self.lifetime),
+            );
+            Ok(sigv4_credentials::ProvidedCredentials::new(creds, "Gated"))
+        })
+    }
+    fn name(&self) -> &'static str {
+        "Gated"
+    }
+}
+
+/// Polls `cond` (yielding to the scheduler) until it holds; panics after a
+/// generous bound so a broken test fails instead of hanging.
+pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..20_000 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// The same for plain threads.
+pub fn eventually_blocking(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..20_000 {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    panic!("timed out waiting for: {what}");
+}
