@@ -251,14 +251,15 @@ pub fn closed_port() -> SocketAddr {
     a
 }
 
+type Responder =
+    dyn Fn(&http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> + Send + Sync;
+
 /// An HTTP client that records requests and answers from a closure, without
 /// any network.
 #[derive(Clone)]
 pub struct FakeHttp {
     pub requests: Arc<Mutex<Vec<http::Request<Vec<u8>>>>>,
-    respond: Arc<
-        dyn Fn(&http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> + Send + Sync,
-    >,
+    respond: Arc<Responder>,
 }
 
 impl std::fmt::Debug for FakeHttp {
