@@ -1,27 +1,136 @@
-//! Where the CLI gets credentials from.
+//! Where the CLI gets credentials: the standard chain (environment, profiles with assume
+//! role / SSO / credential_process, web identity, container, instance metadata).
 
-use sigv4::Credentials;
+use std::time::SystemTime;
+
+use clap::{Args, ValueEnum};
+use sigv4::AmzDate;
+use sigv4_credentials::{
+    CredentialsError, DefaultChain, ProvideCredentials, ProvidedCredentials, ProviderContext,
+};
 
 use crate::CliError;
 
-/// Reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. Blank means absent.
-pub fn from_env() -> Result<Credentials, CliError> {
-    let var = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-        (Some(akid), Some(secret)) => Ok(Credentials::new(akid, secret, var("AWS_SESSION_TOKEN"), None)),
-        (Some(_), None) => Err(CliError::failure(
-            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both",
-        )),
-        (None, Some(_)) => Err(CliError::failure(
-            "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both",
-        )),
-        (None, None) => Err(CliError::failure(
-            "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)",
-        )),
+/// Resolves credentials through the default chain, with `profile` overriding AWS_PROFILE.
+pub fn resolve(profile: Option<&str>) -> Result<ProvidedCredentials, CliError> {
+    let mut ctx = ProviderContext::default();
+    if let Some(p) = profile {
+        ctx = ctx.with_profile_name(p);
     }
+    let chain = DefaultChain::new(ctx);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(chain.provide_credentials())
+        .map_err(explain)
+}
+
+fn explain(e: CredentialsError) -> CliError {
+    match e {
+        CredentialsError::NotConfigured { .. } => CliError::failure(
+            "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), or configure a profile in ~/.aws/config (select it with --profile or AWS_PROFILE)",
+        ),
+        other => CliError::failure(format!("could not load credentials: {other}")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `export AWS_ACCESS_KEY_ID=...` lines for a POSIX shell.
+    Shell,
+    /// The JSON a `credential_process` prints (Version 1).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialsArgs {
+    /// The profile to use (default: AWS_PROFILE, then "default").
+    #[arg(long)]
+    profile: Option<String>,
+    /// Print the credentials themselves, secrets included, for another program.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    export: Option<ExportFormat>,
+    /// Show the secret access key and session token in the summary.
+    #[arg(long)]
+    show_secrets: bool,
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    AmzDate::from_system_time(t).map_or_else(|_| "(out of range)".to_owned(), |d| d.to_rfc3339())
+}
+
+/// `sigv4 credentials`.
+pub fn run(args: CredentialsArgs) -> Result<(), CliError> {
+    let provided = resolve(args.profile.as_deref())?;
+    let c = provided.credentials();
+    match args.export {
+        Some(ExportFormat::Shell) => {
+            println!(
+                "export AWS_ACCESS_KEY_ID={}",
+                shell_quote(c.access_key_id())
+            );
+            println!(
+                "export AWS_SECRET_ACCESS_KEY={}",
+                shell_quote(c.secret_access_key())
+            );
+            match c.session_token() {
+                Some(t) => println!("export AWS_SESSION_TOKEN={}", shell_quote(t)),
+                None => println!("unset AWS_SESSION_TOKEN"),
+            }
+            if let Some(e) = c.expiry() {
+                println!("export AWS_CREDENTIAL_EXPIRATION={}", rfc3339(e));
+            }
+        }
+        Some(ExportFormat::Json) => {
+            let mut v = serde_json::json!({
+                "Version": 1,
+                "AccessKeyId": c.access_key_id(),
+                "SecretAccessKey": c.secret_access_key(),
+            });
+            if let Some(t) = c.session_token() {
+                v["SessionToken"] = t.into();
+            }
+            if let Some(e) = c.expiry() {
+                v["Expiration"] = rfc3339(e).into();
+            }
+            if let Some(a) = provided.account_id() {
+                v["AccountId"] = a.into();
+            }
+            println!("{v}");
+        }
+        None => {
+            println!("provider:          {}", provided.provider_name());
+            println!("access key id:     {}", c.access_key_id());
+            if args.show_secrets {
+                println!("secret access key: {}", c.secret_access_key());
+            } else {
+                println!("secret access key: (hidden; --show-secrets to print)");
+            }
+            match c.session_token() {
+                Some(t) if args.show_secrets => println!("session token:     {t}"),
+                Some(t) => println!("session token:     (hidden, {} chars)", t.len()),
+                None => println!("session token:     none (long-term credentials)"),
+            }
+            if let Some(a) = provided.account_id() {
+                println!("account:           {a}");
+            }
+            match c.expiry() {
+                Some(e) => {
+                    let left = e
+                        .duration_since(SystemTime::now())
+                        .map(|d| format!("in {} min", d.as_secs() / 60))
+                        .unwrap_or_else(|_| "EXPIRED".to_owned());
+                    println!("expires:           {} ({left})", rfc3339(e));
+                }
+                None => println!("expires:           never"),
+            }
+        }
+    }
+    Ok(())
 }

@@ -22,9 +22,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Sign a request and print the headers (or presigned URL), the canonical request and
-    /// the string to sign. Credentials come from AWS_ACCESS_KEY_ID,
-    /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+    /// the string to sign. Credentials come from the standard chain (AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN first, then profiles and the rest).
     Sign(sign_cmd::SignArgs),
+    /// Show which credential provider answers and when its credentials expire; with
+    /// --export, print them for another program.
+    Credentials(credentials::CredentialsArgs),
 }
 
 /// An error for the user: one line on stderr and an exit code (2: usage, 1: signing).
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sign(args) => sign_cmd::run(args),
+        Command::Credentials(args) => credentials::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

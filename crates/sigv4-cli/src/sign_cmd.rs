@@ -58,6 +58,9 @@ pub struct SignArgs {
         requires = "presign"
     )]
     expires: u64,
+    /// The profile to take credentials from (default: AWS_PROFILE, then "default").
+    #[arg(long)]
+    profile: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -187,7 +190,7 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
         None if args.data.is_some() => "POST".to_owned(),
         None => "GET".to_owned(),
     };
-    let credentials = crate::credentials::from_env()?;
+    let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
 
     let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
     let mut settings = SigningSettings::for_service(&service);

@@ -10,6 +10,9 @@ fn sigv4(args: &[&str], token: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigv4"));
     cmd.args(args)
         .env_clear()
+        // Never let the chain reach a real metadata endpoint from a test.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", "/nonexistent-sigv4-test-home")
         .env("AWS_ACCESS_KEY_ID", AKID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET);
     if let Some(t) = token {
@@ -317,6 +320,8 @@ fn missing_credentials_say_what_to_set() {
     let out = Command::new(env!("CARGO_BIN_EXE_sigv4"))
         .args(["sign", "--region", "r", "--service", "s3", "https://h/"])
         .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", "/nonexistent-sigv4-test-home")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

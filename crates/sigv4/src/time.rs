@@ -116,6 +116,20 @@ impl AmzDate {
         &self.date_time()[..8]
     }
 
+    /// RFC 3339 form, `2015-08-30T12:36:00Z`.
+    pub fn to_rfc3339(&self) -> String {
+        let t = self.date_time();
+        format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &t[0..4],
+            &t[4..6],
+            &t[6..8],
+            &t[9..11],
+            &t[11..13],
+            &t[13..15]
+        )
+    }
+
     /// Seconds since the Unix epoch.
     pub fn unix_seconds(&self) -> u64 {
         self.secs
@@ -233,6 +247,7 @@ mod tests {
         }
         let t = AmzDate::parse_rfc3339("2015-08-30T12:36:00Z").unwrap();
         assert_eq!(t.unix_seconds(), 1_440_938_160);
+        assert_eq!(t.to_rfc3339(), "2015-08-30T12:36:00Z");
         assert_eq!(AmzDate::parse_rfc3339("2015-08-30T12:36:00.123Z"), Some(t));
         assert_eq!(AmzDate::parse_rfc3339("2015-02-30T12:36:00Z"), None);
         assert_eq!(AmzDate::parse_rfc3339("2015-08-30 12:36:00Z"), None);
