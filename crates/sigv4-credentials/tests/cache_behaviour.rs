@@ -13,10 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, SystemTime};
 
-use sigv4_credentials::{
-    CachedProvider, ContainerOptions, ContainerProvider, CredentialsError, Env, ProvideCredentials,
-    ProviderContext, StaticProvider,
-};
+use sigv4_credentials::{CachedProvider, CredentialsError, ProvideCredentials, StaticProvider};
 use support::*;
 
 fn t0() -> SystemTime {
@@ -290,29 +287,36 @@ fn async_api_works_outside_a_tokio_runtime() {
     assert_eq!(cache.refresh_blocking().unwrap().access_key_id(), "AKID-3");
 }
 
-#[test]
-fn blocking_facade_over_a_real_http_provider_from_plain_threads() {
-    let server = TestServer::always(json(&credentials_json("AKIDHTTP", "2099-01-01T00:00:00Z")));
-    let ctx = ProviderContext::default().with_env(Env::from_pairs([(
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        server.url("/creds"),
-    )]));
-    let provider = ContainerProvider::new(ctx).with_options(ContainerOptions {
-        connect_timeout: Duration::from_secs(2),
-        timeout: Duration::from_secs(5),
-        ..ContainerOptions::default()
-    });
-    let cache = CachedProvider::new(provider);
-    let threads: Vec<_> = (0..8)
-        .map(|_| {
-            let cache = cache.clone();
-            std::thread::spawn(move || cache.provide_credentials_blocking().unwrap())
-        })
-        .collect();
-    for t in threads {
-        assert_eq!(t.join().unwrap().access_key_id(), "AKIDHTTP");
+#[cfg(feature = "hyper-client")]
+mod http_backed {
+    use super::*;
+    use sigv4_credentials::{ContainerOptions, ContainerProvider, Env, ProviderContext};
+
+    #[test]
+    fn blocking_facade_over_a_real_http_provider_from_plain_threads() {
+        let server =
+            TestServer::always(json(&credentials_json("AKIDHTTP", "2099-01-01T00:00:00Z")));
+        let ctx = ProviderContext::default().with_env(Env::from_pairs([(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            server.url("/creds"),
+        )]));
+        let provider = ContainerProvider::new(ctx).with_options(ContainerOptions {
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(5),
+            ..ContainerOptions::default()
+        });
+        let cache = CachedProvider::new(provider);
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                std::thread::spawn(move || cache.provide_credentials_blocking().unwrap())
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().access_key_id(), "AKIDHTTP");
+        }
+        assert_eq!(server.seen().len(), 1, "one fetch for all threads");
     }
-    assert_eq!(server.seen().len(), 1, "one fetch for all threads");
 }
 
 // ---------------------------------------------------------------------------

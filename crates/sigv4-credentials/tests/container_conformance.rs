@@ -5,12 +5,9 @@
 #[path = "container_support/mod.rs"]
 mod support;
 
-use std::time::{Duration, SystemTime};
-
 use serde_json::Value;
 use sigv4_credentials::{
-    ContainerOptions, ContainerProvider, CredentialsError, Env, MemoryFs, ProvideCredentials,
-    ProviderContext,
+    ContainerProvider, CredentialsError, Env, MemoryFs, ProvideCredentials, ProviderContext,
 };
 use support::*;
 
@@ -103,107 +100,116 @@ async fn unset_is_not_configured_and_disallowed_hosts_are_rejected() {
     }
 }
 
-fn local_options() -> ContainerOptions {
-    ContainerOptions {
-        connect_timeout: Duration::from_millis(500),
-        timeout: Duration::from_secs(2),
-        max_attempts: 2,
-        initial_backoff: Duration::from_millis(1),
+/// Authorization token handling against a local server.
+#[cfg(feature = "hyper-client")]
+mod local_server {
+    use super::*;
+    use sigv4_credentials::ContainerOptions;
+    use std::time::{Duration, SystemTime};
+
+    fn local_options() -> ContainerOptions {
+        ContainerOptions {
+            connect_timeout: Duration::from_millis(500),
+            timeout: Duration::from_secs(2),
+            max_attempts: 2,
+            initial_backoff: Duration::from_millis(1),
+        }
     }
-}
 
-#[tokio::test]
-async fn token_file_is_reread_on_every_fetch_and_wins_over_the_variable() {
-    let server = TestServer::always(json(&credentials_json("AKIDTOKEN", "2099-01-01T00:00:00Z")));
-    let dir = tempfile::tempdir().unwrap();
-    let token_path = dir.path().join("token");
-    std::fs::write(&token_path, "Bearer first").unwrap();
-    let ctx = ProviderContext::default().with_env(Env::from_pairs([
-        (
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            server.url("/v1/credentials"),
-        ),
-        (
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-            token_path.display().to_string(),
-        ),
-        (
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-            "from-variable".to_string(),
-        ),
-    ]));
-    let provider = ContainerProvider::new(ctx).with_options(local_options());
-    let c = provider.provide_credentials().await.unwrap();
-    assert_eq!(c.access_key_id(), "AKIDTOKEN");
-    assert_eq!(c.secret_access_key(), SECRET);
-    assert_eq!(c.session_token(), Some(SESSION_TOKEN));
-    assert_eq!(c.account_id(), Some("123456789012"));
-    assert_eq!(
-        c.expiry(),
-        Some(SystemTime::UNIX_EPOCH + Duration::from_secs(4_070_908_800))
-    );
-    std::fs::write(&token_path, "Bearer second").unwrap();
-    provider.provide_credentials().await.unwrap();
-    let seen = server.seen();
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0].path, "/v1/credentials");
-    assert_eq!(seen[0].header("authorization"), Some("Bearer first"));
-    assert_eq!(seen[1].header("authorization"), Some("Bearer second"));
-
-    // A token with a newline (e.g. `echo token > file`) is rejected before
-    // any request, and the error does not show the token.
-    std::fs::write(&token_path, "Bearer third\n").unwrap();
-    let err = provider.provide_credentials().await.unwrap_err();
-    assert!(
-        matches!(err, CredentialsError::InvalidConfiguration { .. }),
-        "{err}"
-    );
-    assert!(err.to_string().contains("CR or LF"), "{err}");
-    assert!(!err.to_string().contains("Bearer third"), "{err}");
-    assert_eq!(server.seen().len(), 2);
-
-    // A missing token file is an error, not a silent fallback to the variable.
-    std::fs::remove_file(&token_path).unwrap();
-    let err = provider.provide_credentials().await.unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("could not read the authorization token file"),
-        "{err}"
-    );
-    assert_eq!(server.seen().len(), 2);
-}
-
-#[tokio::test]
-async fn token_variable_is_sent_and_crlf_rejected() {
-    let server = TestServer::always(json(&credentials_json("AKIDVAR", "2099-01-01T00:00:00Z")));
-    let ctx = ProviderContext::default().with_env(Env::from_pairs([
-        (
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            server.url("/creds?x=1"),
-        ),
-        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic abc".to_string()),
-    ]));
-    ContainerProvider::new(ctx)
-        .with_options(local_options())
-        .provide_credentials()
-        .await
-        .unwrap();
-    let seen = server.seen();
-    assert_eq!(seen[0].path, "/creds?x=1");
-    assert_eq!(seen[0].header("authorization"), Some("Basic abc"));
-    assert_eq!(seen[0].method, "GET");
-
-    for bad in ["abc\r\nX-Injected: 1", "abc\n", "abc\rdef"] {
+    #[tokio::test]
+    async fn token_file_is_reread_on_every_fetch_and_wins_over_the_variable() {
+        let server =
+            TestServer::always(json(&credentials_json("AKIDTOKEN", "2099-01-01T00:00:00Z")));
+        let dir = tempfile::tempdir().unwrap();
+        let token_path = dir.path().join("token");
+        std::fs::write(&token_path, "Bearer first").unwrap();
         let ctx = ProviderContext::default().with_env(Env::from_pairs([
-            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")),
-            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", bad.to_string()),
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                server.url("/v1/credentials"),
+            ),
+            (
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                token_path.display().to_string(),
+            ),
+            (
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                "from-variable".to_string(),
+            ),
         ]));
-        let err = ContainerProvider::new(ctx)
+        let provider = ContainerProvider::new(ctx).with_options(local_options());
+        let c = provider.provide_credentials().await.unwrap();
+        assert_eq!(c.access_key_id(), "AKIDTOKEN");
+        assert_eq!(c.secret_access_key(), SECRET);
+        assert_eq!(c.session_token(), Some(SESSION_TOKEN));
+        assert_eq!(c.account_id(), Some("123456789012"));
+        assert_eq!(
+            c.expiry(),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(4_070_908_800))
+        );
+        std::fs::write(&token_path, "Bearer second").unwrap();
+        provider.provide_credentials().await.unwrap();
+        let seen = server.seen();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].path, "/v1/credentials");
+        assert_eq!(seen[0].header("authorization"), Some("Bearer first"));
+        assert_eq!(seen[1].header("authorization"), Some("Bearer second"));
+
+        // A token with a newline (e.g. `echo token > file`) is rejected before
+        // any request, and the error does not show the token.
+        std::fs::write(&token_path, "Bearer third\n").unwrap();
+        let err = provider.provide_credentials().await.unwrap_err();
+        assert!(
+            matches!(err, CredentialsError::InvalidConfiguration { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("CR or LF"), "{err}");
+        assert!(!err.to_string().contains("Bearer third"), "{err}");
+        assert_eq!(server.seen().len(), 2);
+
+        // A missing token file is an error, not a silent fallback to the variable.
+        std::fs::remove_file(&token_path).unwrap();
+        let err = provider.provide_credentials().await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("could not read the authorization token file"),
+            "{err}"
+        );
+        assert_eq!(server.seen().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn token_variable_is_sent_and_crlf_rejected() {
+        let server = TestServer::always(json(&credentials_json("AKIDVAR", "2099-01-01T00:00:00Z")));
+        let ctx = ProviderContext::default().with_env(Env::from_pairs([
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                server.url("/creds?x=1"),
+            ),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic abc".to_string()),
+        ]));
+        ContainerProvider::new(ctx)
             .with_options(local_options())
             .provide_credentials()
             .await
-            .unwrap_err();
-        assert!(err.to_string().contains("CR or LF"), "{err}");
+            .unwrap();
+        let seen = server.seen();
+        assert_eq!(seen[0].path, "/creds?x=1");
+        assert_eq!(seen[0].header("authorization"), Some("Basic abc"));
+        assert_eq!(seen[0].method, "GET");
+
+        for bad in ["abc\r\nX-Injected: 1", "abc\n", "abc\rdef"] {
+            let ctx = ProviderContext::default().with_env(Env::from_pairs([
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url("/creds")),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", bad.to_string()),
+            ]));
+            let err = ContainerProvider::new(ctx)
+                .with_options(local_options())
+                .provide_credentials()
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("CR or LF"), "{err}");
+        }
+        assert_eq!(server.seen().len(), 1, "no request with a bad token");
     }
-    assert_eq!(server.seen().len(), 1, "no request with a bad token");
 }

@@ -2,6 +2,8 @@
 //! started by the test: every fault gives a clear error without secrets,
 //! bounded by the timeouts, and the provider keeps working afterwards.
 
+#![cfg(feature = "hyper-client")]
+
 #[path = "container_support/mod.rs"]
 mod support;
 

@@ -3,6 +3,8 @@
 //! contacted): the happy path, token caching and renewal, fail-fast when
 //! nothing answers, faults, and static stability.
 
+#![cfg(feature = "hyper-client")]
+
 #[path = "container_support/mod.rs"]
 mod support;
 
