@@ -257,6 +257,8 @@ fn switchable_server(mode: Arc<AtomicU8>, key: &'static str) -> TestServer {
 
 #[tokio::test]
 async fn static_stability_serves_last_credentials_with_a_short_extension() {
+    let rec = Recorder::default();
+    let _guard = tracing::subscriber::set_default(rec.clone());
     let mode = Arc::new(AtomicU8::new(0));
     let server = switchable_server(mode.clone(), "AKIDSTABLE");
     let clock = TestClock::new(t0());
@@ -281,6 +283,16 @@ async fn static_stability_serves_last_credentials_with_a_short_extension() {
             ext >= Duration::from_secs(300) && ext < Duration::from_secs(600),
             "extension {ext:?} must be 5-10 minutes"
         );
+    }
+
+    let warnings: Vec<String> = rec
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("WARN") && e.contains("static stability"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "one warning per extension: {warnings:?}");
+    for w in &warnings {
+        assert!(!w.contains(SECRET) && !w.contains(SESSION_TOKEN), "{w}");
     }
 
     // When the service is back, fresh credentials are used again.
