@@ -42,3 +42,4 @@ pub mod chunked;
 pub mod post_policy;
 #[cfg(feature = "sigv4a")]
 pub mod sigv4a;
+pub mod verify;
