@@ -409,8 +409,8 @@ impl ImdsProvider {
                 return Err(CredentialsError::provider_error(
                     NAME,
                     format!(
-                        "the IMDSv2 token request to {url} was forbidden (HTTP 403{summary}): \
-                         the instance metadata service is disabled for this instance"
+                        "the IMDSv2 token request to {url} failed with HTTP 403{summary}: request \
+                         forbidden: IMDS is disabled or the caller has insufficient permissions"
                     ),
                 ))
             }

@@ -135,7 +135,11 @@ async fn token_forbidden() {
         .provide_credentials()
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("forbidden"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("request forbidden: IMDS is disabled"),
+        "{err}"
+    );
     assert_eq!(server.seen().len(), 1);
 }
 
