@@ -4,12 +4,17 @@
 //! credentials and the body, and prints what the library returns.
 #![forbid(unsafe_code)]
 
+mod completions;
 mod credentials;
+mod net;
+mod presign_cmd;
+mod proxy;
+mod request_cmd;
 mod sign_cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Sign, inspect and send AWS Signature Version 4 requests.
 #[derive(Debug, Parser)]
@@ -28,6 +33,14 @@ enum Command {
     /// Show which credential provider answers and when its credentials expire; with
     /// --export, print them for another program.
     Credentials(credentials::CredentialsArgs),
+    /// Sign and send a request, like curl (-X, -H, -d, -T, -o, -i, -v, --fail).
+    Request(request_cmd::RequestArgs),
+    /// Print a presigned URL valid for --expires (up to 7 days).
+    Presign(presign_cmd::PresignArgs),
+    /// Run a signing reverse proxy in front of an AWS endpoint.
+    Proxy(proxy::ProxyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
 }
 
 /// An error for the user: one line on stderr and an exit code (2: usage, 1: signing).
@@ -60,6 +73,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign_cmd::run(args),
         Command::Credentials(args) => credentials::run(args),
+        Command::Request(args) => request_cmd::run(args),
+        Command::Presign(args) => presign_cmd::run(args),
+        Command::Proxy(args) => proxy::run(args),
+        Command::Completions(args) => completions::run(args, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

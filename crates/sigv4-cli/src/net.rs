@@ -1,0 +1,342 @@
+//! What `request`, `presign` and `proxy` share: the HTTP(S) client (hyper + rustls with the
+//! ring provider and the webpki roots), bodies, URL and header parsing, and service/region
+//! selection.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tokio::io::{AsyncRead, ReadBuf};
+
+use crate::CliError;
+
+/// Errors carried by bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The body type every request and response uses here.
+pub type AnyBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// The HTTP(S) client.
+pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, AnyBody>;
+
+/// A pooled HTTP/1.1 client for http:// and https:// URLs.
+pub fn client(
+    connect_timeout: Option<Duration>,
+    pool_idle_per_host: usize,
+) -> Result<HttpClient, CliError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CliError::failure(format!("cannot set up TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(connect_timeout);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(pool_idle_per_host)
+        .build(https))
+}
+
+/// A request target split as it goes on the wire (nothing normalized).
+#[derive(Debug, Clone)]
+pub struct WireUrl {
+    /// `http` or `https`, lowercase.
+    pub scheme: String,
+    /// `host[:port]`.
+    pub authority: String,
+    /// The host alone, without port or brackets.
+    pub host: String,
+    /// The path, `/` when empty.
+    pub path: String,
+    /// The query without `?`, if any.
+    pub query: Option<String>,
+}
+
+impl WireUrl {
+    /// Parses an absolute http(s) URL exactly as typed (already percent-encoded).
+    pub fn parse(url: &str) -> Result<WireUrl, CliError> {
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| {
+            CliError::usage(format!("URL {url:?} must start with http:// or https://"))
+        })?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return Err(CliError::usage(format!(
+                "URL scheme {scheme:?} is not supported: use http:// or https://"
+            )));
+        }
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        if authority.contains('@') {
+            return Err(CliError::usage(format!(
+                "URL {url:?} carries user:password: credentials come from the AWS chain, remove them from the URL"
+            )));
+        }
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split_once(']').map_or(v6, |(h, _)| h),
+            None => authority.split_once(':').map_or(authority, |(h, _)| h),
+        };
+        if host.is_empty() {
+            return Err(CliError::usage(format!("URL {url:?} has no host")));
+        }
+        let rest = &rest[end..];
+        let rest = rest.split_once('#').map_or(rest, |(a, _)| a);
+        let (path, query) = match rest.split_once('?') {
+            Some((p, q)) => (p, Some(q.to_owned())),
+            None => (rest, None),
+        };
+        let path = if path.is_empty() { "/" } else { path };
+        let parsed = WireUrl {
+            scheme,
+            authority: authority.to_owned(),
+            host: host.to_owned(),
+            path: path.to_owned(),
+            query,
+        };
+        // The http crate must accept it too, or it cannot be sent.
+        parsed.to_uri()?;
+        Ok(parsed)
+    }
+
+    /// `scheme://authority/path?query`.
+    pub fn to_url_string(&self) -> String {
+        let mut s = format!("{}://{}{}", self.scheme, self.authority, self.path);
+        if let Some(q) = &self.query {
+            s.push('?');
+            s.push_str(q);
+        }
+        s
+    }
+
+    /// The URL as an `http::Uri`.
+    pub fn to_uri(&self) -> Result<http::Uri, CliError> {
+        let s = self.to_url_string();
+        s.parse::<http::Uri>().map_err(|e| {
+            CliError::usage(format!(
+                "URL {s:?} is not valid ({e}): percent-encode spaces and special characters"
+            ))
+        })
+    }
+}
+
+/// Parses `Name: value` (curl's `-H`). `Name:` with nothing after it removes the header.
+pub fn parse_header(h: &str) -> Result<(http::HeaderName, Option<http::HeaderValue>), CliError> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| CliError::usage(format!("header {h:?} must look like 'Name: value'")))?;
+    let name = name.trim();
+    let header_name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        CliError::usage(format!(
+            "header name {name:?} is not a valid HTTP header name"
+        ))
+    })?;
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok((header_name, None));
+    }
+    let v = http::HeaderValue::from_str(value).map_err(|_| {
+        CliError::usage(format!(
+            "the value of header {name:?} has characters HTTP does not allow (control characters or non-ASCII)"
+        ))
+    })?;
+    Ok((header_name, Some(v)))
+}
+
+/// The signing region and service: flags first, then the environment (region), then what
+/// the host name says.
+pub fn region_and_service(
+    host: &str,
+    region: Option<String>,
+    service: Option<String>,
+) -> Result<(String, String), CliError> {
+    let inferred = sigv4::infer::infer(host);
+    let from_env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+    let region = region
+        .or_else(|| from_env("AWS_REGION"))
+        .or_else(|| from_env("AWS_DEFAULT_REGION"))
+        .or_else(|| inferred.as_ref().and_then(|i| i.region.clone()))
+        .ok_or_else(|| CliError::usage("no region: pass --region or set AWS_REGION"))?;
+    let service = match (service, inferred) {
+        (Some(s), _) => s,
+        (None, Some(i)) => i.service,
+        (None, None) => {
+            return Err(CliError::usage(format!(
+                "cannot tell the service from {host:?}: pass --service (for example s3, execute-api, es)"
+            )))
+        }
+    };
+    Ok((region, service))
+}
+
+/// Parses a duration in seconds with an optional unit: `900`, `900s`, `15m`, `12h`, `7d`,
+/// also fractions such as `1.5` for timeouts.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 's')) => (&t[..i], 1.0),
+        Some((i, 'm')) => (&t[..i], 60.0),
+        Some((i, 'h')) => (&t[..i], 3600.0),
+        Some((i, 'd')) => (&t[..i], 86400.0),
+        _ => (t, 1.0),
+    };
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && *n >= 0.0)
+        .ok_or_else(|| {
+            format!("{s:?} is not a duration: use seconds (900) or a unit: 15m, 12h, 7d")
+        })?;
+    let secs = n * mult;
+    if secs > 1e12 {
+        return Err(format!("{s:?} is too long"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses a byte size: `1048576`, `64k`, `10M`, `1G` (powers of 1024; `KiB` etc. also).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let lower = lower
+        .trim_end_matches("ib")
+        .trim_end_matches('b')
+        .to_owned();
+    let (num, mult) = match lower.chars().last() {
+        Some('k') => (&lower[..lower.len() - 1], 1u64 << 10),
+        Some('m') => (&lower[..lower.len() - 1], 1 << 20),
+        Some('g') => (&lower[..lower.len() - 1], 1 << 30),
+        _ => (&lower[..], 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("{s:?} is not a size: use bytes (1048576) or 64k, 10M, 1G"))
+}
+
+/// A body read from an async reader in pieces of up to 256 KiB, with a known length, that
+/// reports progress and fails if the source turns out shorter or longer than announced.
+pub struct ReaderBody<R> {
+    reader: R,
+    buf: Vec<u8>,
+    remaining: u64,
+    on_progress: Option<Box<dyn Fn(u64) + Send>>,
+}
+
+impl<R> ReaderBody<R> {
+    /// `len` bytes from `reader`.
+    pub fn new(reader: R, len: u64) -> Self {
+        ReaderBody {
+            reader,
+            buf: vec![0; 256 * 1024],
+            remaining: len,
+            on_progress: None,
+        }
+    }
+
+    /// Calls `f` with the number of bytes of each piece read.
+    pub fn on_progress(mut self, f: impl Fn(u64) + Send + 'static) -> Self {
+        self.on_progress = Some(Box::new(f));
+        self
+    }
+}
+
+impl<R: AsyncRead + Unpin> Body for ReaderBody<R> {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        if this.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let want = this
+            .buf
+            .len()
+            .min(usize::try_from(this.remaining).unwrap_or(usize::MAX));
+        let mut rb = ReadBuf::new(&mut this.buf[..want]);
+        match Pin::new(&mut this.reader).poll_read(cx, &mut rb) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(Box::new(e)))),
+            Poll::Ready(Ok(())) => {
+                let n = rb.filled().len();
+                if n == 0 {
+                    return Poll::Ready(Some(Err(format!(
+                        "the file ended {} bytes early (was it changed while sending?)",
+                        this.remaining
+                    )
+                    .into())));
+                }
+                this.remaining -= n as u64;
+                if let Some(f) = &this.on_progress {
+                    f(n as u64);
+                }
+                Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(rb.filled())))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+/// Headers that concern one connection only and are never forwarded (RFC 9110 7.6.1).
+pub const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Removes hop-by-hop headers, including those the `Connection` header names.
+pub fn strip_hop_by_hop(headers: &mut http::HeaderMap) {
+    let named: Vec<String> = headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for n in HOP_BY_HOP {
+        headers.remove(*n);
+    }
+    for n in named {
+        headers.remove(n.as_str());
+    }
+}
+
+/// Whether `service` signs with the S3 rules (and so accepts `UNSIGNED-PAYLOAD`).
+pub fn is_s3(service: &str) -> bool {
+    sigv4::SigningSettings::for_service(service).content_sha256_header
+}

@@ -1,0 +1,555 @@
+//! `sigv4 proxy`: a signing reverse proxy. Clients talk plain HTTP to it; it strips any
+//! signature they sent, signs each request with the proxy's own credentials and forwards it
+//! to the upstream, streaming bodies both ways.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use clap::{Args, ValueEnum};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use sigv4::{Payload, Signer};
+use sigv4_credentials::{CachedProvider, DefaultChain, ProvideCredentials, ProviderContext};
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::net::{self, AnyBody, BoxError, HttpClient, WireUrl};
+use crate::CliError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `key=value` fields.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  sigv4 proxy --upstream https://search-logs.eu-west-1.es.amazonaws.com --listen 127.0.0.1:9200
+  sigv4 proxy --upstream https://aps-workspaces.us-east-1.amazonaws.com --service aps
+  curl http://127.0.0.1:8080/healthz
+
+Incoming Authorization and X-Amz-* signing headers are dropped and the request is signed
+again with the proxy's credentials (the standard chain, refreshed before they expire).
+Bodies are streamed for S3 (UNSIGNED-PAYLOAD); for other services a body is read up to
+--max-body to hash it (413 beyond). At most --max-concurrency requests are in flight (503
+beyond). SIGTERM or Ctrl-C stops accepting and waits up to --shutdown-timeout for requests
+in flight. Only listen on addresses your clients alone can reach: anyone who can connect
+acts with the proxy's credentials.")]
+pub struct ProxyArgs {
+    /// Where to forward, http(s)://host[:port][/base-path].
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Service to sign for (default: inferred from the upstream or --sign-host).
+    #[arg(long)]
+    service: Option<String>,
+    /// Region to sign for (default: AWS_REGION, AWS_DEFAULT_REGION, then the host's).
+    #[arg(long)]
+    region: Option<String>,
+    /// The Host header to sign and send upstream (default: the upstream's host).
+    #[arg(long, value_name = "HOST")]
+    sign_host: Option<String>,
+    /// The profile to take credentials from (default: AWS_PROFILE, then "default").
+    #[arg(long)]
+    profile: Option<String>,
+    /// Largest request body read to hash it (not S3), e.g. 10M; larger bodies get 413.
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = net::parse_size)]
+    max_body: u64,
+    /// Most requests in flight at once; more get 503.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    max_concurrency: usize,
+    /// Sign UNSIGNED-PAYLOAD and stream bodies for any service (only if it accepts that).
+    #[arg(long)]
+    unsigned_payload: bool,
+    /// Longest wait for the upstream's response headers (seconds or 30s, 2m).
+    #[arg(long, value_name = "DUR", default_value = "60s", value_parser = net::parse_duration)]
+    upstream_timeout: Duration,
+    /// Longest wait for requests in flight at shutdown.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = net::parse_duration)]
+    shutdown_timeout: Duration,
+    /// Path answered by the proxy itself with 200 "ok" (not forwarded).
+    #[arg(long, value_name = "PATH", default_value = "/healthz")]
+    health_path: String,
+    /// Access log format (on standard error; RUST_LOG sets the level, default info).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// Incoming headers that belong to a signature and are replaced by the proxy's own.
+const SIGNING_HEADERS: &[&str] = &[
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+    "x-amz-decoded-content-length",
+    "expect",
+    "host",
+];
+
+struct State {
+    upstream: WireUrl,
+    host: HeaderValue,
+    signer: Signer,
+    credentials: CachedProvider,
+    client: HttpClient,
+    limit: Arc<Semaphore>,
+    stream_bodies: bool,
+    max_body: u64,
+    upstream_timeout: Duration,
+    health_path: String,
+}
+
+/// `sigv4 proxy`.
+pub fn run(args: ProxyArgs) -> Result<(), CliError> {
+    init_logging(args.log_format);
+    let upstream = WireUrl::parse(&args.upstream)?;
+    if upstream.query.is_some() {
+        return Err(CliError::usage(
+            "--upstream must not have a query string: give scheme, host, port and an optional base path",
+        ));
+    }
+    let sign_host = args
+        .sign_host
+        .clone()
+        .unwrap_or_else(|| default_host(&upstream));
+    let host = HeaderValue::from_str(&sign_host)
+        .map_err(|_| CliError::usage(format!("--sign-host {sign_host:?} is not a valid host")))?;
+    let bare = sign_host.split(':').next().unwrap_or(&sign_host).to_owned();
+    let (region, service) = net::region_and_service(
+        if args.sign_host.is_some() {
+            &bare
+        } else {
+            &upstream.host
+        },
+        args.region.clone(),
+        args.service.clone(),
+    )?;
+    if args.max_concurrency == 0 {
+        return Err(CliError::usage("--max-concurrency must be at least 1"));
+    }
+    if !args.health_path.starts_with('/') {
+        return Err(CliError::usage("--health-path must start with '/'"));
+    }
+    let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let mut ctx = ProviderContext::default();
+        if let Some(p) = &args.profile {
+            ctx = ctx.with_profile_name(p);
+        }
+        let credentials = CachedProvider::new(DefaultChain::new(ctx));
+        // Fail at start rather than on the first request.
+        let first = credentials.provide_credentials().await.map_err(|e| {
+            CliError::failure(format!(
+                "could not load credentials: {e} (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use --profile)"
+            ))
+        })?;
+        let listener = TcpListener::bind(args.listen).await.map_err(|e| {
+            CliError::failure(format!("cannot listen on {}: {e}", args.listen))
+        })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| CliError::failure(format!("cannot listen: {e}")))?;
+        let state = Arc::new(State {
+            host,
+            signer,
+            credentials,
+            client: net::client(Some(Duration::from_secs(10)), args.max_concurrency)?,
+            limit: Arc::new(Semaphore::new(args.max_concurrency)),
+            stream_bodies: args.unsigned_payload || net::is_s3(&service),
+            max_body: args.max_body,
+            upstream_timeout: args.upstream_timeout,
+            health_path: args.health_path.clone(),
+            upstream,
+        });
+        tracing::info!(
+            listen = %local,
+            upstream = %state.upstream.to_url_string(),
+            sign_host = %sign_host,
+            service = %service,
+            region = %region,
+            credentials = first.provider_name(),
+            access_key_id = first.access_key_id(),
+            max_concurrency = args.max_concurrency,
+            max_body = args.max_body,
+            "sigv4 proxy started"
+        );
+        // The one line on stdout: scripts (and tests) read the address from it.
+        println!("listening on http://{local}");
+        serve(listener, state, args.shutdown_timeout).await;
+        Ok(())
+    })
+}
+
+fn default_host(u: &WireUrl) -> String {
+    let default_port = if u.scheme == "https" { ":443" } else { ":80" };
+    u.authority
+        .strip_suffix(default_port)
+        .unwrap_or(&u.authority)
+        .to_owned()
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+async fn serve(listener: TcpListener, state: Arc<State>, shutdown_timeout: Duration) {
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .keep_alive(true);
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, remote) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a moment, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let svc = hyper::service::service_fn(move |req| {
+                    let state = state.clone();
+                    async move { Ok::<_, Infallible>(handle(state, req, remote).await) }
+                });
+                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, remote = %remote, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut signal => {
+                tracing::info!("shutting down: no new connections, waiting for requests in flight");
+                break;
+            }
+        }
+    }
+    drop(listener);
+    match tokio::time::timeout(shutdown_timeout, graceful.shutdown()).await {
+        Ok(()) => tracing::info!("stopped"),
+        Err(_) => tracing::warn!(
+            after_secs = shutdown_timeout.as_secs_f64(),
+            "stopped with requests still in flight"
+        ),
+    }
+}
+
+fn text_response(status: StatusCode, text: &str) -> Response<AnyBody> {
+    let mut r = Response::new(
+        Full::new(Bytes::from(format!("{text}\n")))
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    );
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    remote: SocketAddr,
+) -> Response<AnyBody> {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let (response, upstream_status, note) = forward(&state, req).await;
+    let status = response.status().as_u16();
+    // No query string (it can carry presigned credentials), no headers, no bodies.
+    tracing::info!(
+        remote = %remote,
+        method = %method,
+        path = %path,
+        status,
+        upstream_status,
+        duration_ms = start.elapsed().as_secs_f64() * 1000.0,
+        note,
+        "request"
+    );
+    response
+}
+
+/// Forwards one request; returns the response, the upstream status (0 when none) and a
+/// short note for the log.
+async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u16, &'static str) {
+    if req.uri().path() == state.health_path
+        && (req.method() == http::Method::GET || req.method() == http::Method::HEAD)
+    {
+        return (text_response(StatusCode::OK, "ok"), 0, "health");
+    }
+    let Ok(permit) = state.limit.clone().try_acquire_owned() else {
+        let mut r = text_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sigv4 proxy: too many requests in flight, retry shortly",
+        );
+        r.headers_mut()
+            .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return (r, 0, "saturated");
+    };
+    let (mut parts, body) = req.into_parts();
+
+    // The upstream URI: base path + incoming path and query.
+    let incoming_pq = parts
+        .uri
+        .path_and_query()
+        .map_or("/", http::uri::PathAndQuery::as_str);
+    let base = state.upstream.path.trim_end_matches('/');
+    let target = format!(
+        "{}://{}{}{}",
+        state.upstream.scheme, state.upstream.authority, base, incoming_pq
+    );
+    let uri: http::Uri = match target.parse() {
+        Ok(u) => u,
+        Err(_) => {
+            return (
+                text_response(
+                    StatusCode::BAD_REQUEST,
+                    "sigv4 proxy: invalid request target",
+                ),
+                0,
+                "bad target",
+            )
+        }
+    };
+
+    let declared_len = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let chunked = parts.headers.get(http::header::TRANSFER_ENCODING).is_some();
+    let mut headers = std::mem::take(&mut parts.headers);
+    net::strip_hop_by_hop(&mut headers);
+    for h in SIGNING_HEADERS {
+        headers.remove(*h);
+    }
+    headers.insert(http::header::HOST, state.host.clone());
+
+    let credentials = match state.credentials.provide_credentials().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "no credentials to sign with");
+            return (
+                text_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "sigv4 proxy: no credentials to sign with (see the proxy's log)",
+                ),
+                0,
+                "no credentials",
+            );
+        }
+    };
+
+    let mut out_req = Request::new(());
+    *out_req.method_mut() = parts.method;
+    *out_req.uri_mut() = uri;
+    *out_req.headers_mut() = headers;
+    let now = SystemTime::now();
+
+    let body: AnyBody = if state.stream_bodies {
+        let signed = state.signer.sign_http_request_with_payload(
+            &mut out_req,
+            Payload::Unsigned,
+            credentials.credentials(),
+            now,
+        );
+        if let Err(e) = signed {
+            return sign_failed(&e);
+        }
+        body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync()
+    } else {
+        if declared_len.is_some_and(|n| n > state.max_body) {
+            return too_large(state.max_body);
+        }
+        let bytes = match Limited::new(body, usize::try_from(state.max_body).unwrap_or(usize::MAX))
+            .collect()
+            .await
+        {
+            Ok(c) => c.to_bytes(),
+            Err(e) if e.is::<LengthLimitError>() => return too_large(state.max_body),
+            Err(e) => {
+                tracing::debug!(error = %e, "reading the request body failed");
+                return (
+                    text_response(
+                        StatusCode::BAD_REQUEST,
+                        "sigv4 proxy: the request body could not be read",
+                    ),
+                    0,
+                    "body read error",
+                );
+            }
+        };
+        if !bytes.is_empty() || declared_len.is_some() || chunked {
+            out_req
+                .headers_mut()
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        }
+        let signed = state.signer.sign_http_request_with_payload(
+            &mut out_req,
+            Payload::Bytes(&bytes),
+            credentials.credentials(),
+            now,
+        );
+        if let Err(e) = signed {
+            return sign_failed(&e);
+        }
+        Full::new(bytes).map_err(|e| match e {}).boxed_unsync()
+    };
+    let (p, ()) = out_req.into_parts();
+    let sent = tokio::time::timeout(
+        state.upstream_timeout,
+        state.client.request(Request::from_parts(p, body)),
+    )
+    .await;
+    let response = match sent {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            let mut detail = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                detail = s.to_string();
+                src = s.source();
+            }
+            tracing::warn!(error = %detail, "upstream request failed");
+            return (
+                text_response(
+                    StatusCode::BAD_GATEWAY,
+                    "sigv4 proxy: the upstream could not be reached",
+                ),
+                0,
+                "upstream error",
+            );
+        }
+        Err(_) => {
+            return (
+                text_response(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "sigv4 proxy: the upstream did not answer in time",
+                ),
+                0,
+                "upstream timeout",
+            )
+        }
+    };
+    let upstream_status = response.status().as_u16();
+    let (mut rparts, rbody) = response.into_parts();
+    net::strip_hop_by_hop(&mut rparts.headers);
+    let body = PermitBody {
+        inner: rbody,
+        _permit: permit,
+    };
+    (
+        Response::from_parts(rparts, body.boxed_unsync()),
+        upstream_status,
+        "",
+    )
+}
+
+fn too_large(limit: u64) -> (Response<AnyBody>, u16, &'static str) {
+    (
+        text_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("sigv4 proxy: the request body is larger than --max-body ({limit} bytes)"),
+        ),
+        0,
+        "body too large",
+    )
+}
+
+fn sign_failed(e: &sigv4::SigningError) -> (Response<AnyBody>, u16, &'static str) {
+    tracing::warn!(error = %e, "cannot sign the request");
+    (
+        text_response(
+            StatusCode::BAD_REQUEST,
+            &format!("sigv4 proxy: cannot sign this request: {e}"),
+        ),
+        0,
+        "sign error",
+    )
+}
+
+/// The upstream's response body, holding a concurrency slot until it is done.
+struct PermitBody {
+    inner: Incoming,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Body for PermitBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.inner)
+            .poll_frame(cx)
+            .map_err(|e| -> BoxError { Box::new(e) })
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -1,0 +1,836 @@
+//! `sigv4 request`: sign a request and send it, with curl's flags (like awscurl).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use clap::Args;
+use http::{HeaderMap, HeaderValue, Method, Request, Response};
+use http_body_util::{BodyExt, Empty, Full};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
+use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedBody, ChunkedSettings, StreamingMode};
+use sigv4::{AmzDate, Credentials, Payload, Signer, SigningOutput};
+
+use crate::net::{self, AnyBody, ReaderBody, WireUrl};
+use crate::CliError;
+
+/// Bodies at least this large get a progress bar (when stderr is a terminal).
+const PROGRESS_MIN: u64 = 4 * 1024 * 1024;
+
+/// curl's exit codes for transport problems.
+mod exit {
+    pub const RESOLVE: u8 = 6;
+    pub const CONNECT: u8 = 7;
+    pub const HTTP_ERROR: u8 = 22;
+    pub const WRITE: u8 = 23;
+    pub const READ: u8 = 26;
+    pub const TIMEOUT: u8 = 28;
+    pub const TLS: u8 = 35;
+    pub const RECV: u8 = 56;
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  sigv4 request https://my-bucket.s3.eu-west-1.amazonaws.com/report.csv -o report.csv
+  sigv4 request -T big.iso https://my-bucket.s3.eu-west-1.amazonaws.com/isos/
+  sigv4 request -X POST -H 'Content-Type: application/json' -d '{\"query\":{\"match_all\":{}}}' \\
+      https://search-logs.eu-west-1.es.amazonaws.com/logs/_search
+  sigv4 request --service execute-api --region us-east-1 https://api.example.com/prod/items
+
+Exit codes: 0 on any HTTP response (22 with --fail on HTTP >= 400), 2 for a bad command
+line, 1 when signing fails, and curl's codes for transport errors (6 resolve, 7 connect,
+28 timeout, 35 TLS, 56 receive, 23 write, 26 read).")]
+pub struct RequestArgs {
+    /// The URL exactly as it goes on the wire (already percent-encoded, like curl).
+    url: String,
+    /// HTTP method (default: GET; POST with -d/--data-binary; PUT with -T; HEAD with -I).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// A header to send and sign, 'Name: value' (repeatable). 'Name:' removes a default header.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// Request body, as curl: a string, @FILE (line breaks removed) or @- for standard
+    /// input. Repeated values are joined with '&'. Sets Content-Type to
+    /// application/x-www-form-urlencoded unless -H gives one.
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    data: Vec<String>,
+    /// Request body sent as is: a string, @FILE (streamed from disk) or @- (standard input).
+    #[arg(long = "data-binary", value_name = "DATA")]
+    data_binary: Vec<String>,
+    /// Upload FILE, streamed from disk (never read into memory). For S3 the payload is
+    /// signed as UNSIGNED-PAYLOAD (or aws-chunked with --aws-chunked); for other services
+    /// the file is hashed first, then sent. A URL ending in '/' gets the file name added.
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary"])]
+    upload_file: Option<PathBuf>,
+    /// For S3 uploads from a file: send aws-chunked with every chunk signed
+    /// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) instead of UNSIGNED-PAYLOAD.
+    #[arg(long)]
+    aws_chunked: bool,
+    /// Sign UNSIGNED-PAYLOAD instead of the body's hash (services that accept it, like S3).
+    #[arg(long, conflicts_with = "aws_chunked")]
+    unsigned_payload: bool,
+    /// Write the response body to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Include the response status line and headers in the output.
+    #[arg(short = 'i', long = "include")]
+    include: bool,
+    /// Send a HEAD request and show the response headers.
+    #[arg(short = 'I', long = "head")]
+    head: bool,
+    /// Show the canonical request, string to sign and the headers sent and received on
+    /// standard error (the session token is never shown).
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// No progress bar.
+    #[arg(short = 's', long)]
+    silent: bool,
+    /// Fail with exit code 22 and no body output when the server answers with HTTP >= 400.
+    #[arg(short = 'f', long)]
+    fail: bool,
+    /// The profile to take credentials from (default: AWS_PROFILE, then "default").
+    #[arg(long)]
+    profile: Option<String>,
+    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region in
+    /// an AWS hostname).
+    #[arg(long)]
+    region: Option<String>,
+    /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
+    #[arg(long)]
+    service: Option<String>,
+    /// Give up connecting after this long (seconds, or 500ms-style units: 10, 1.5, 2m).
+    #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
+    connect_timeout: Option<Duration>,
+    /// Give up on the whole transfer after this long (seconds, or 30m, 2h).
+    #[arg(short = 'm', long, value_name = "SECS", value_parser = net::parse_duration)]
+    max_time: Option<Duration>,
+}
+
+/// Where the request body comes from.
+enum Source {
+    None,
+    Bytes(Vec<u8>),
+    File { path: PathBuf, len: u64 },
+}
+
+fn read_stdin() -> Result<Vec<u8>, CliError> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .map_err(|e| CliError::failure(format!("cannot read standard input: {e}")))?;
+    Ok(buf)
+}
+
+fn file_len(path: &Path) -> Result<u64, CliError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(CliError::usage(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    Ok(meta.len())
+}
+
+fn body_source(args: &RequestArgs) -> Result<Source, CliError> {
+    if let Some(path) = &args.upload_file {
+        if path.as_os_str() == "-" {
+            return Ok(Source::Bytes(read_stdin()?));
+        }
+        let len = file_len(path)?;
+        return Ok(Source::File {
+            path: path.clone(),
+            len,
+        });
+    }
+    let binary_file: Vec<&String> = args
+        .data_binary
+        .iter()
+        .filter(|d| d.starts_with('@') && *d != "@-")
+        .collect();
+    if let Some(first) = binary_file.first() {
+        if args.data_binary.len() + args.data.len() > 1 {
+            return Err(CliError::usage(
+                "--data-binary @FILE streams the file and cannot be combined with other -d/--data-binary values",
+            ));
+        }
+        let path = PathBuf::from(&first[1..]);
+        let len = file_len(&path)?;
+        return Ok(Source::File { path, len });
+    }
+    if args.data.is_empty() && args.data_binary.is_empty() {
+        return Ok(Source::None);
+    }
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    for d in &args.data {
+        let bytes = match d.strip_prefix('@') {
+            Some("-") => read_stdin()?,
+            Some(path) => std::fs::read(path)
+                .map_err(|e| CliError::usage(format!("cannot read the body from {path:?}: {e}")))?,
+            None => d.as_bytes().to_vec(),
+        };
+        // As curl: -d @FILE drops carriage returns and newlines.
+        let bytes = if d.starts_with('@') {
+            bytes
+                .into_iter()
+                .filter(|b| *b != b'\r' && *b != b'\n')
+                .collect()
+        } else {
+            bytes
+        };
+        parts.push(bytes);
+    }
+    for d in &args.data_binary {
+        parts.push(match d.as_str() {
+            "@-" => read_stdin()?,
+            _ => d.as_bytes().to_vec(),
+        });
+    }
+    Ok(Source::Bytes(parts.join(&b'&')))
+}
+
+/// `sigv4 request`.
+pub fn run(args: RequestArgs) -> Result<(), CliError> {
+    let mut url = WireUrl::parse(&args.url)?;
+    let source = body_source(&args)?;
+    if let (Some(path), Source::File { .. }) = (&args.upload_file, &source) {
+        if url.path.ends_with('/') {
+            let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                CliError::usage("the upload file name is not valid UTF-8: give the full URL")
+            })?;
+            url.path.push_str(&percent_encode_segment(name));
+        }
+    }
+    let (region, service) =
+        net::region_and_service(&url.host, args.region.clone(), args.service.clone())?;
+    let method = match &args.method {
+        Some(m) => Method::from_bytes(m.as_bytes())
+            .map_err(|_| CliError::usage(format!("{m:?} is not a valid HTTP method")))?,
+        None if args.head => Method::HEAD,
+        None if args.upload_file.is_some() => Method::PUT,
+        None if !matches!(source, Source::None) => Method::POST,
+        None => Method::GET,
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(concat!("sigv4/", env!("CARGO_PKG_VERSION"))),
+    );
+    headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
+    if !args.data.is_empty() {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+    }
+    let mut user_set = Vec::new();
+    for h in &args.headers {
+        let (name, value) = net::parse_header(h)?;
+        if !user_set.contains(&name) {
+            headers.remove(&name);
+            user_set.push(name.clone());
+        }
+        if let Some(v) = value {
+            headers.append(name, v);
+        }
+    }
+    let s3 = net::is_s3(&service);
+    if args.aws_chunked && !(s3 && matches!(source, Source::File { .. })) {
+        return Err(CliError::usage(
+            "--aws-chunked is for S3 uploads from a file (-T FILE or --data-binary @FILE)",
+        ));
+    }
+    let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
+    let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    let options = Options {
+        verbose: args.verbose,
+        include: args.include || args.head,
+        fail: args.fail,
+        progress: !args.silent && std::io::stderr().is_terminal(),
+        output: args.output.clone(),
+        connect_timeout: args.connect_timeout,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
+    let uri = url.to_uri()?;
+    let job = Job {
+        method,
+        uri,
+        headers,
+        source,
+        s3,
+        unsigned: args.unsigned_payload,
+        aws_chunked: args.aws_chunked,
+        signer,
+        credentials,
+        options,
+    };
+    let url_text = url.to_url_string();
+    runtime.block_on(async move {
+        match args.max_time {
+            Some(limit) => match tokio::time::timeout(limit, job.perform()).await {
+                Ok(r) => r,
+                Err(_) => Err(CliError {
+                    message: format!(
+                        "the transfer to {url_text} took longer than --max-time ({:.1} s)",
+                        limit.as_secs_f64()
+                    ),
+                    code: exit::TIMEOUT,
+                }),
+            },
+            None => job.perform().await,
+        }
+    })
+}
+
+struct Options {
+    verbose: bool,
+    include: bool,
+    fail: bool,
+    progress: bool,
+    output: Option<PathBuf>,
+    connect_timeout: Option<Duration>,
+}
+
+struct Job {
+    method: Method,
+    uri: http::Uri,
+    headers: HeaderMap,
+    source: Source,
+    s3: bool,
+    unsigned: bool,
+    aws_chunked: bool,
+    signer: Signer,
+    credentials: Credentials,
+    options: Options,
+}
+
+fn progress_bar(len: u64, enabled: bool, what: &str) -> Option<ProgressBar> {
+    if !enabled || len < PROGRESS_MIN {
+        return None;
+    }
+    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    pb.set_style(style);
+    pb.set_message(what.to_owned());
+    Some(pb)
+}
+
+/// SHA-256 of a file, read in 1 MiB pieces on a blocking thread.
+async fn hash_file(path: PathBuf) -> Result<String, CliError> {
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let mut f = std::fs::File::open(&path)?;
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        Ok(sigv4::hex(&h.finalize()))
+    })
+    .await
+    .map_err(|e| CliError::failure(format!("hashing {shown} failed: {e}")))?
+    .map_err(|e| CliError {
+        message: format!("cannot read {shown}: {e}"),
+        code: exit::READ,
+    })
+}
+
+impl Job {
+    async fn perform(self) -> Result<(), CliError> {
+        let Job {
+            method,
+            uri,
+            headers,
+            source,
+            s3,
+            unsigned,
+            aws_chunked,
+            signer,
+            credentials,
+            options,
+        } = self;
+        let mut req = Request::builder()
+            .method(method.clone())
+            .uri(uri.clone())
+            .body(())
+            .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
+        *req.headers_mut() = headers;
+        let now = SystemTime::now();
+        let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
+
+        let (out, body): (SigningOutput, AnyBody) = match source {
+            Source::None => {
+                let out = signer
+                    .sign_http_request_with_payload(
+                        &mut req,
+                        if unsigned {
+                            Payload::Unsigned
+                        } else {
+                            Payload::Bytes(b"")
+                        },
+                        &credentials,
+                        now,
+                    )
+                    .map_err(sign_err)?;
+                (out, Empty::new().map_err(|e| match e {}).boxed_unsync())
+            }
+            Source::Bytes(bytes) => {
+                req.headers_mut()
+                    .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+                let payload = if unsigned {
+                    Payload::Unsigned
+                } else {
+                    Payload::Bytes(&bytes)
+                };
+                let out = signer
+                    .sign_http_request_with_payload(&mut req, payload, &credentials, now)
+                    .map_err(sign_err)?;
+                let body = Full::new(Bytes::from(bytes))
+                    .map_err(|e| match e {})
+                    .boxed_unsync();
+                (out, body)
+            }
+            Source::File { path, len } => {
+                let file = tokio::fs::File::open(&path).await.map_err(|e| CliError {
+                    message: format!("cannot open {}: {e}", path.display()),
+                    code: exit::READ,
+                })?;
+                let pb = progress_bar(len, options.progress, "upload");
+                let mut reader = ReaderBody::new(file, len);
+                if let Some(pb) = pb.clone() {
+                    reader = reader.on_progress(move |n| pb.inc(n));
+                }
+                if aws_chunked {
+                    let settings = ChunkedSettings::new(StreamingMode::Signed);
+                    for (name, value) in settings.headers(len) {
+                        let value = HeaderValue::from_str(&value)
+                            .map_err(|_| CliError::failure(format!("invalid {name} value")))?;
+                        req.headers_mut()
+                            .insert(http::HeaderName::from_static(name), value);
+                    }
+                    let out = signer
+                        .sign_http_request_with_payload(
+                            &mut req,
+                            settings.mode().payload(),
+                            &credentials,
+                            now,
+                        )
+                        .map_err(sign_err)?;
+                    let key = signer.signing_key(&credentials, now).map_err(sign_err)?;
+                    let at = AmzDate::from_system_time(now).map_err(sign_err)?;
+                    let chunk_signer = ChunkSigner::new((*key).clone(), at, out.signature())
+                        .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?;
+                    let encoder = ChunkEncoder::new(settings, Some(chunk_signer))
+                        .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?
+                        .with_expected_length(len);
+                    (out, ChunkedBody::new(reader, encoder).boxed_unsync())
+                } else {
+                    req.headers_mut()
+                        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+                    let hash;
+                    let payload = if unsigned || s3 {
+                        Payload::Unsigned
+                    } else {
+                        hash = hash_file(path.clone()).await?;
+                        Payload::Precomputed(&hash)
+                    };
+                    let out = signer
+                        .sign_http_request_with_payload(&mut req, payload, &credentials, now)
+                        .map_err(sign_err)?;
+                    (out, reader.boxed_unsync())
+                }
+            }
+        };
+        if options.verbose {
+            show_request(&req, &out, &signer);
+        }
+        let client = net::client(options.connect_timeout, 1)?;
+        let (parts, ()) = req.into_parts();
+        let response = client
+            .request(Request::from_parts(parts, body))
+            .await
+            .map_err(|e| transport_error(&e, &uri))?;
+        handle_response(response, &method, &uri, &out, &options).await
+    }
+}
+
+fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "* Signing for service {} in region {}",
+        signer.service(),
+        signer.region()
+    );
+    let _ = writeln!(err, "* Canonical request:");
+    for l in out.canonical_request().split('\n') {
+        let _ = writeln!(err, "*   {l}");
+    }
+    let _ = writeln!(err, "* String to sign:");
+    for l in out.string_to_sign().split('\n') {
+        let _ = writeln!(err, "*   {l}");
+    }
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or("/", http::uri::PathAndQuery::as_str);
+    let _ = writeln!(err, "> {} {target} HTTP/1.1", req.method());
+    for (n, v) in req.headers() {
+        let _ = writeln!(err, "> {n}: {}", shown_value(n.as_str(), v));
+    }
+    let _ = writeln!(err, ">");
+}
+
+fn shown_value(name: &str, v: &HeaderValue) -> String {
+    if name == "x-amz-security-token" {
+        format!("<session token, {} chars>", v.len())
+    } else {
+        String::from_utf8_lossy(v.as_bytes()).into_owned()
+    }
+}
+
+fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> CliError {
+    let mut messages = Vec::new();
+    let mut timed_out = false;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+        }
+        let text = s.to_string();
+        if !text.is_empty() && !messages.contains(&text) {
+            messages.push(text);
+        }
+        source = s.source();
+    }
+    let detail = messages.last().cloned().unwrap_or_default();
+    let all = messages.join(": ");
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    if timed_out {
+        return CliError {
+            message: format!("connecting to {authority} timed out (--connect-timeout)"),
+            code: exit::TIMEOUT,
+        };
+    }
+    if all.contains("dns error") {
+        return CliError {
+            message: format!("cannot resolve host {authority}: {detail}"),
+            code: exit::RESOLVE,
+        };
+    }
+    if e.is_connect() {
+        let tls = all.to_ascii_lowercase().contains("certificate")
+            || all.to_ascii_lowercase().contains("tls");
+        if tls {
+            return CliError {
+                message: format!("TLS handshake with {authority} failed: {detail}"),
+                code: exit::TLS,
+            };
+        }
+        return CliError {
+            message: format!(
+                "cannot connect to {authority}: {detail} (is the server running and the port right?)"
+            ),
+            code: exit::CONNECT,
+        };
+    }
+    if let Some(body_err) = messages.iter().find(|m| m.contains("file ended")) {
+        return CliError {
+            message: format!("upload failed: {body_err}"),
+            code: exit::READ,
+        };
+    }
+    CliError {
+        message: format!("the request to {authority} failed: {all}"),
+        code: exit::RECV,
+    }
+}
+
+fn status_line(resp: &Response<hyper::body::Incoming>) -> String {
+    format!(
+        "HTTP/1.1 {} {}",
+        resp.status().as_u16(),
+        resp.status().canonical_reason().unwrap_or("")
+    )
+}
+
+async fn handle_response(
+    response: Response<hyper::body::Incoming>,
+    method: &Method,
+    uri: &http::Uri,
+    out: &SigningOutput,
+    options: &Options,
+) -> Result<(), CliError> {
+    let status = response.status();
+    if options.verbose {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "< {}", status_line(&response));
+        for (n, v) in response.headers() {
+            let _ = writeln!(err, "< {n}: {}", shown_value(n.as_str(), v));
+        }
+        let _ = writeln!(err, "<");
+    }
+    let mut sink: Box<dyn Write> = match &options.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| CliError {
+                message: format!("cannot write {}: {e}", path.display()),
+                code: exit::WRITE,
+            })?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let write_err = |e: std::io::Error| CliError {
+        message: format!("cannot write the response: {e}"),
+        code: exit::WRITE,
+    };
+    let failing = options.fail && status.as_u16() >= 400;
+    if options.include && !failing {
+        let mut head = format!("{}\r\n", status_line(&response));
+        for (n, v) in response.headers() {
+            head.push_str(&format!("{n}: {}\r\n", shown_value(n.as_str(), v)));
+        }
+        head.push_str("\r\n");
+        sink.write_all(head.as_bytes()).map_err(write_err)?;
+    }
+    let len = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut body = response.into_body();
+
+    if status == http::StatusCode::FORBIDDEN {
+        // Small error documents: read whole to look for SignatureDoesNotMatch.
+        let limited = http_body_util::Limited::new(body, 1 << 20);
+        let bytes = limited
+            .collect()
+            .await
+            .map_err(|e| CliError {
+                message: format!("reading the 403 response failed: {e}"),
+                code: exit::RECV,
+            })?
+            .to_bytes();
+        explain_forbidden(&bytes, out);
+        if !failing {
+            sink.write_all(&bytes).map_err(write_err)?;
+        }
+    } else if !failing && method != Method::HEAD {
+        let pb = progress_bar(len.unwrap_or(0), options.progress, "download");
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| CliError {
+                message: format!("receiving the response body failed: {e}"),
+                code: exit::RECV,
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if let Some(pb) = &pb {
+                    pb.inc(data.len() as u64);
+                }
+                sink.write_all(&data).map_err(write_err)?;
+            }
+        }
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+    }
+    sink.flush().map_err(write_err)?;
+    if failing {
+        return Err(CliError {
+            message: format!(
+                "the server answered HTTP {} {} for {method} {uri} (--fail)",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            ),
+            code: exit::HTTP_ERROR,
+        });
+    }
+    Ok(())
+}
+
+/// On `SignatureDoesNotMatch`, show what the server signed next to what we signed.
+fn explain_forbidden(body: &[u8], out: &SigningOutput) {
+    let text = String::from_utf8_lossy(body);
+    if xml_field(&text, "Code").as_deref() != Some("SignatureDoesNotMatch") {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let server_creq = xml_field(&text, "CanonicalRequest");
+    let server_sts = xml_field(&text, "StringToSign");
+    if server_creq.is_none() && server_sts.is_none() {
+        let _ = writeln!(
+            err,
+            "sigv4: SignatureDoesNotMatch: the server computed a different signature; check the secret key, --region and --service, and that nothing between here and the server changes the request (run with -v to see what was signed)"
+        );
+        return;
+    }
+    let _ = writeln!(
+        err,
+        "sigv4: SignatureDoesNotMatch: the server signed something else. Lines marked - are ours, + the server's:"
+    );
+    if let Some(theirs) = server_creq {
+        let _ = writeln!(
+            err,
+            "--- canonical request (ours)\n+++ canonical request (server)"
+        );
+        for (tag, line) in diff_lines(out.canonical_request(), &theirs) {
+            let _ = writeln!(err, "{tag} {line}");
+        }
+    }
+    if let Some(theirs) = server_sts {
+        let _ = writeln!(
+            err,
+            "--- string to sign (ours)\n+++ string to sign (server)"
+        );
+        for (tag, line) in diff_lines(out.string_to_sign(), &theirs) {
+            let _ = writeln!(err, "{tag} {line}");
+        }
+    }
+}
+
+/// The text of the first `<name>...</name>` element, with XML entities decoded.
+fn xml_field(xml: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&close)?;
+    Some(xml_unescape(&xml[start..end]))
+}
+
+fn xml_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let ch = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match ch {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A line diff (longest common subsequence): `' '` same, `'-'` only in `a`, `'+'` only in `b`.
+fn diff_lines<'a>(a: &'a str, b: &'a str) -> Vec<(char, &'a str)> {
+    let a: Vec<&str> = a.split('\n').collect();
+    let b: Vec<&str> = b.split('\n').collect();
+    // Canonical requests are a few dozen lines; cap the table anyway.
+    if a.len() * b.len() > 4_000_000 {
+        let mut v: Vec<(char, &str)> = a.iter().map(|l| ('-', *l)).collect();
+        v.extend(b.iter().map(|l| ('+', *l)));
+        return v;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < n && j < m {
+        if a[i] == b[j] {
+            out.push((' ', a[i]));
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            out.push(('-', a[i]));
+            i += 1;
+        } else {
+            out.push(('+', b[j]));
+            j += 1;
+        }
+    }
+    out.extend(a[i..].iter().map(|l| ('-', *l)));
+    out.extend(b[j..].iter().map(|l| ('+', *l)));
+    out
+}
+
+/// Percent-encodes a file name for use as the last path segment.
+fn percent_encode_segment(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_marks_changed_lines() {
+        let d = diff_lines("GET\n/a\n\nhost:x", "GET\n/b\n\nhost:x");
+        assert_eq!(
+            d,
+            vec![
+                (' ', "GET"),
+                ('-', "/a"),
+                ('+', "/b"),
+                (' ', ""),
+                (' ', "host:x")
+            ]
+        );
+    }
+
+    #[test]
+    fn xml_fields_are_unescaped() {
+        let xml = "<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>GET\n/a&amp;b\n&#10;x</CanonicalRequest></Error>";
+        assert_eq!(xml_field(xml, "Code").unwrap(), "SignatureDoesNotMatch");
+        assert_eq!(
+            xml_field(xml, "CanonicalRequest").unwrap(),
+            "GET\n/a&b\n\nx"
+        );
+        assert!(xml_field(xml, "StringToSign").is_none());
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(percent_encode_segment("a b+c.txt"), "a%20b%2Bc.txt");
+    }
+}
