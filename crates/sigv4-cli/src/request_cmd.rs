@@ -456,8 +456,9 @@ impl Job {
                 }
             }
         };
+        let token = credentials.session_token().map(str::to_owned);
         if options.verbose {
-            show_request(&req, &out, &signer);
+            show_request(&req, &out, &signer, token.as_deref());
         }
         let client = net::client(options.connect_timeout, 1)?;
         let (parts, ()) = req.into_parts();
@@ -465,11 +466,32 @@ impl Job {
             .request(Request::from_parts(parts, body))
             .await
             .map_err(|e| transport_error(&e, &uri))?;
-        handle_response(response, &method, &uri, &out, &options).await
+        handle_response(response, &method, &uri, &out, token.as_deref(), &options).await
     }
 }
 
-fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer) {
+/// `text` with the session token (raw or percent-encoded) replaced by a placeholder.
+fn redact(text: &str, token: Option<&str>) -> String {
+    match token {
+        Some(t) if !t.is_empty() => {
+            let shown = format!("<session token, {} chars>", t.len());
+            let encoded: String = t
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            text.replace(t, &shown).replace(&encoded, &shown)
+        }
+        _ => text.to_owned(),
+    }
+}
+
+fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer, token: Option<&str>) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
@@ -478,7 +500,7 @@ fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer) {
         signer.region()
     );
     let _ = writeln!(err, "* Canonical request:");
-    for l in out.canonical_request().split('\n') {
+    for l in redact(out.canonical_request(), token).split('\n') {
         let _ = writeln!(err, "*   {l}");
     }
     let _ = writeln!(err, "* String to sign:");
@@ -574,6 +596,7 @@ async fn handle_response(
     method: &Method,
     uri: &http::Uri,
     out: &SigningOutput,
+    token: Option<&str>,
     options: &Options,
 ) -> Result<(), CliError> {
     let status = response.status();
@@ -625,7 +648,7 @@ async fn handle_response(
                 code: exit::RECV,
             })?
             .to_bytes();
-        explain_forbidden(&bytes, out);
+        explain_forbidden(&bytes, out, token);
         if !failing {
             sink.write_all(&bytes).map_err(write_err)?;
         }
@@ -662,7 +685,7 @@ async fn handle_response(
 }
 
 /// On `SignatureDoesNotMatch`, show what the server signed next to what we signed.
-fn explain_forbidden(body: &[u8], out: &SigningOutput) {
+fn explain_forbidden(body: &[u8], out: &SigningOutput, token: Option<&str>) {
     let text = String::from_utf8_lossy(body);
     if xml_field(&text, "Code").as_deref() != Some("SignatureDoesNotMatch") {
         return;
@@ -686,7 +709,9 @@ fn explain_forbidden(body: &[u8], out: &SigningOutput) {
             err,
             "--- canonical request (ours)\n+++ canonical request (server)"
         );
-        for (tag, line) in diff_lines(out.canonical_request(), &theirs) {
+        let ours = redact(out.canonical_request(), token);
+        let theirs = redact(&theirs, token);
+        for (tag, line) in diff_lines(&ours, &theirs) {
             let _ = writeln!(err, "{tag} {line}");
         }
     }

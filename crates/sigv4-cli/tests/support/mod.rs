@@ -1,0 +1,367 @@
+//! Local servers for the CLI's end-to-end tests, all on 127.0.0.1:
+//!
+//! * [`S3Server`]: a real S3 server (`s3s` with the `s3s-fs` backend) that verifies SigV4
+//!   itself (header and presigned signatures, aws-chunked chunk signatures);
+//! * [`VerifyingServer`]: an upstream that verifies every request with
+//!   `sigv4::verify::Verifier` (body hash included), echoes the body, and answers a failed
+//!   verification with S3's XML error, canonical request and string to sign included.
+//!
+//! Each runs on its own tokio runtime so tests can run the `sigv4` binary synchronously.
+#![allow(dead_code)]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use sigv4::verify::{VerifiableRequest, Verifier, VerifyBody};
+use sigv4::Credentials;
+use tokio::net::TcpListener;
+
+pub const AK: &str = "AKIACLITESTKEY";
+pub const SK: &str = "cli/test/secret+key/for/local/servers";
+pub const REGION: &str = "us-east-1";
+
+/// A fresh temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "sigv4-cli-{name}-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The `sigv4` binary with a clean environment: only the given credentials, no profiles,
+/// no instance metadata.
+pub fn sigv4_cmd(home: &Path, secret: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sigv4"));
+    c.env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", AK)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_REGION", REGION);
+    c
+}
+
+/// Runs `sigv4 ARGS` with the right secret.
+pub fn sigv4(home: &Path, args: &[&str]) -> Output {
+    sigv4_cmd(home, SK).args(args).output().unwrap()
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Asserts success and returns stdout.
+#[track_caller]
+pub fn ok(out: &Output) -> Vec<u8> {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstderr: {}",
+        out.status.code(),
+        text(&out.stderr)
+    );
+    out.stdout.clone()
+}
+
+/// s3s + s3s-fs on 127.0.0.1, verifying SigV4 with the test key.
+pub struct S3Server {
+    pub addr: SocketAddr,
+    pub root: TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+impl S3Server {
+    pub fn start(name: &str) -> S3Server {
+        let root = TempDir::new(&format!("s3-{name}"));
+        let rt = runtime();
+        let fs = s3s_fs::FileSystem::new(root.path()).unwrap();
+        let mut b = S3ServiceBuilder::new(fs);
+        b.set_auth(SimpleAuth::from_single(AK, SK));
+        let service = b.build();
+        let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        rt.spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let service = service.clone();
+                tokio::spawn(async move {
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(sock), service)
+                        .await;
+                });
+            }
+        });
+        S3Server { addr, root, rt }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        // The runtime's drop stops the server tasks.
+    }
+}
+
+/// Counters of a [`VerifyingServer`].
+#[derive(Default)]
+pub struct Counts {
+    pub verified: AtomicU64,
+    pub rejected: AtomicU64,
+}
+
+/// An upstream verifying every request with `sigv4::verify` for `service`.
+pub struct VerifyingServer {
+    pub addr: SocketAddr,
+    pub counts: Arc<Counts>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl VerifyingServer {
+    pub fn start(service: &str) -> VerifyingServer {
+        Self::start_with(service, 2)
+    }
+
+    pub fn start_with(service: &str, threads: usize) -> VerifyingServer {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .unwrap();
+        let verifier = Arc::new(Verifier::new(REGION, service).unwrap());
+        let counts = Arc::new(Counts::default());
+        let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let c = counts.clone();
+        rt.spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = sock.set_nodelay(true);
+                let verifier = verifier.clone();
+                let counts = c.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| {
+                        let verifier = verifier.clone();
+                        let counts = counts.clone();
+                        async move { Ok::<_, Infallible>(verify_and_echo(&verifier, &counts, req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(sock), svc)
+                        .await;
+                });
+            }
+        });
+        VerifyingServer { addr, counts, rt }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+async fn verify_and_echo(
+    verifier: &Verifier,
+    counts: &Counts,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, 64 << 20).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return Response::builder()
+                .status(StatusCode::BAD_REQUEST)
+                .body(Full::new(Bytes::from_static(b"unreadable body")))
+                .unwrap()
+        }
+    };
+    let head = Request::from_parts(parts, ());
+    let lookup = |id: &str| (id == AK).then(|| Credentials::new(AK, SK, None, None));
+    let view = VerifiableRequest::from_http(&head, VerifyBody::Bytes(&body));
+    let verdict = verifier.verify(&view, &lookup, SystemTime::now());
+    drop(view);
+    match verdict {
+        Ok(v) => {
+            counts.verified.fetch_add(1, Ordering::Relaxed);
+            let mut r = Response::new(Full::new(body));
+            r.headers_mut()
+                .insert("x-verified-access-key", v.access_key_id().parse().unwrap());
+            r.headers_mut().insert(
+                "x-seen-host",
+                head.headers()
+                    .get("host")
+                    .cloned()
+                    .unwrap_or_else(|| http::HeaderValue::from_static("")),
+            );
+            r
+        }
+        Err(e) => {
+            counts.rejected.fetch_add(1, Ordering::Relaxed);
+            let mut xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>",
+                e.code(),
+                xml_escape(&e.to_string())
+            );
+            if let Some(m) = e.signature_mismatch() {
+                xml.push_str(&format!(
+                    "<StringToSign>{}</StringToSign><CanonicalRequest>{}</CanonicalRequest>",
+                    xml_escape(m.string_to_sign()),
+                    xml_escape(m.canonical_request())
+                ));
+            }
+            xml.push_str("</Error>");
+            Response::builder()
+                .status(e.http_status())
+                .header("content-type", "application/xml")
+                .body(Full::new(Bytes::from(xml)))
+                .unwrap()
+        }
+    }
+}
+
+/// Writes `len` bytes of a deterministic pseudo-random stream to `path`, 1 MiB at a time,
+/// and returns its SHA-256 (hex).
+pub fn write_test_file(path: &Path, len: u64) -> String {
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut h = Sha256::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut left = len;
+    let mut buf = vec![0u8; 1 << 20];
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        for chunk in buf[..n].chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = x.to_le_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
+        f.write_all(&buf[..n]).unwrap();
+        h.update(&buf[..n]);
+        left -= n as u64;
+    }
+    f.flush().unwrap();
+    sigv4::hex(&h.finalize())
+}
+
+/// SHA-256 (hex) of a file, read 1 MiB at a time.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    sigv4::hex(&h.finalize())
+}
+
+/// Runs `cmd`, sampling the child's peak resident memory (VmHWM, Linux) while it runs;
+/// returns the output and the largest peak seen, in KiB (0 where /proc is missing).
+pub fn run_measuring_memory(mut cmd: Command, timeout: Duration) -> (Output, u64) {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let start = std::time::Instant::now();
+    let mut peak = 0u64;
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut { stdout }, &mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut { stderr }, &mut v);
+        v
+    });
+    let status = loop {
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(line) = s.lines().find(|l| l.starts_with("VmHWM:")) {
+                let kb: u64 = line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("the command ran longer than {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = Output {
+        status,
+        stdout: out_t.join().unwrap(),
+        stderr: err_t.join().unwrap(),
+    };
+    (output, peak)
+}
