@@ -167,12 +167,16 @@ impl VerifyingServer {
     }
 
     pub fn start_with(service: &str, threads: usize) -> VerifyingServer {
+        Self::start_verifier(Verifier::new(REGION, service).unwrap(), threads)
+    }
+
+    pub fn start_verifier(verifier: Verifier, threads: usize) -> VerifyingServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .enable_all()
             .build()
             .unwrap();
-        let verifier = Arc::new(Verifier::new(REGION, service).unwrap());
+        let verifier = Arc::new(verifier);
         let counts = Arc::new(Counts::default());
         let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let addr = listener.local_addr().unwrap();
