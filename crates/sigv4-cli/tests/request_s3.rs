@@ -43,11 +43,17 @@ fn put_get_head_delete_small_object() {
     // -i: status line and headers before the body.
     let got = text(&ok(&req(&home, &["-i", &s3.url("/bucket1/dir/hello.txt")])));
     assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
-    assert!(got.to_ascii_lowercase().contains("content-length: 9\r\n"), "{got}");
+    assert!(
+        got.to_ascii_lowercase().contains("content-length: 9\r\n"),
+        "{got}"
+    );
     assert!(got.ends_with("\r\n\r\nhello, s3"), "{got}");
 
     // HEAD (-I): headers only.
-    let got = text(&ok(&req(&home, &["-I", "--fail", &s3.url("/bucket1/dir/hello.txt")])));
+    let got = text(&ok(&req(
+        &home,
+        &["-I", "--fail", &s3.url("/bucket1/dir/hello.txt")],
+    )));
     assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
     assert!(!got.contains("hello, s3"), "{got}");
 
@@ -59,15 +65,28 @@ fn put_get_head_delete_small_object() {
     assert!(list.contains("<Key>dir/hello.txt</Key>"), "{list}");
 
     // DELETE, then the object is gone: 404, and --fail makes that exit 22.
-    ok(&req(&home, &["-X", "DELETE", "--fail", &s3.url("/bucket1/dir/hello.txt")]));
+    ok(&req(
+        &home,
+        &["-X", "DELETE", "--fail", &s3.url("/bucket1/dir/hello.txt")],
+    ));
     let gone = req(&home, &[&s3.url("/bucket1/dir/hello.txt")]);
-    assert!(gone.status.success(), "without --fail an HTTP error still exits 0");
-    assert!(text(&gone.stdout).contains("NoSuchKey"), "{}", text(&gone.stdout));
+    assert!(
+        gone.status.success(),
+        "without --fail an HTTP error still exits 0"
+    );
+    assert!(
+        text(&gone.stdout).contains("NoSuchKey"),
+        "{}",
+        text(&gone.stdout)
+    );
     let gone = req(&home, &["--fail", &s3.url("/bucket1/dir/hello.txt")]);
     assert_eq!(gone.status.code(), Some(22), "{}", text(&gone.stderr));
     assert!(gone.stdout.is_empty());
     let err = text(&gone.stderr);
-    assert!(err.contains("HTTP 404") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.contains("HTTP 404") && err.lines().count() == 1,
+        "{err}"
+    );
 }
 
 #[test]
@@ -100,7 +119,8 @@ fn put_100_mib_streamed_then_get_to_file() {
 
     let head = text(&ok(&req(&home, &["-I", &s3.url("/big/uploads/blob.bin")])));
     assert!(
-        head.to_ascii_lowercase().contains("content-length: 104857600"),
+        head.to_ascii_lowercase()
+            .contains("content-length: 104857600"),
         "{head}"
     );
 
@@ -115,10 +135,16 @@ fn put_100_mib_streamed_then_get_to_file() {
     ]);
     let (out, peak_kib) = run_measuring_memory(cmd, Duration::from_secs(300));
     ok(&out);
-    assert!(peak_kib < 48 * 1024, "peak RSS {peak_kib} KiB while downloading");
+    assert!(
+        peak_kib < 48 * 1024,
+        "peak RSS {peak_kib} KiB while downloading"
+    );
     assert_eq!(sha256_file(&back), sha);
 
-    ok(&req(&home, &["-X", "DELETE", "--fail", &s3.url("/big/uploads/blob.bin")]));
+    ok(&req(
+        &home,
+        &["-X", "DELETE", "--fail", &s3.url("/big/uploads/blob.bin")],
+    ));
     assert!(!stored.exists());
 }
 
@@ -183,7 +209,12 @@ fn wrong_secret_is_refused() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert!(text(&out.stdout).contains("SignatureDoesNotMatch"), "{} / {}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("SignatureDoesNotMatch"),
+        "{} / {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -200,12 +231,27 @@ fn verbose_shows_canonical_request_and_string_to_sign_but_no_secrets() {
     // s3s's SimpleAuth ignores the token; the request itself succeeds.
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("* Canonical request:\n*   PUT\n*   /vbk\n"), "{err}");
+    assert!(
+        err.contains("* Canonical request:\n*   PUT\n*   /vbk\n"),
+        "{err}"
+    );
     // The token is shown redacted in the canonical request as well.
-    assert!(err.contains("*   x-amz-security-token:<session token, 19 chars>\n"), "{err}");
-    assert!(err.contains("* String to sign:\n*   AWS4-HMAC-SHA256\n"), "{err}");
+    assert!(
+        err.contains("*   x-amz-security-token:<session token, 19 chars>\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("* String to sign:\n*   AWS4-HMAC-SHA256\n"),
+        "{err}"
+    );
     assert!(err.contains("> PUT /vbk HTTP/1.1"), "{err}");
     assert!(err.contains("< HTTP/1.1 200 OK"), "{err}");
-    assert!(err.contains("x-amz-security-token: <session token, 19 chars>"), "{err}");
-    assert!(!err.contains("SESSION-TOKEN-VALUE") && !err.contains(SK), "{err}");
+    assert!(
+        err.contains("x-amz-security-token: <session token, 19 chars>"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("SESSION-TOKEN-VALUE") && !err.contains(SK),
+        "{err}"
+    );
 }

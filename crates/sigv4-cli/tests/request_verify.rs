@@ -21,7 +21,17 @@ fn data_and_streamed_upload_are_hashed_and_verified() {
     let home = TempDir::new("home-es");
 
     // -d: POST, form content type, body echoed back by the verifying server.
-    let got = ok(&es(&home, &["--fail", "-d", "a=1", "-d", "b=2", &server.url("/idx/_search")]));
+    let got = ok(&es(
+        &home,
+        &[
+            "--fail",
+            "-d",
+            "a=1",
+            "-d",
+            "b=2",
+            &server.url("/idx/_search"),
+        ],
+    ));
     assert_eq!(text(&got), "a=1&b=2");
 
     // JSON with an explicit content type, and a query string that needs encoding rules.
@@ -60,7 +70,15 @@ fn data_and_streamed_upload_are_hashed_and_verified() {
     // Headers given with -H are signed; 'Name:' removes a default header.
     let out = es(
         &home,
-        &["--fail", "-v", "-H", "X-Custom: v1", "-H", "Accept:", &server.url("/h")],
+        &[
+            "--fail",
+            "-v",
+            "-H",
+            "X-Custom: v1",
+            "-H",
+            "Accept:",
+            &server.url("/h"),
+        ],
     );
     ok(&out);
     let err = text(&out.stderr);
@@ -72,7 +90,9 @@ fn data_and_streamed_upload_are_hashed_and_verified() {
 fn signature_mismatch_shows_the_servers_canonical_request_as_a_diff() {
     // The server applies S3's URI rules to an `es` request: it encodes the path once, we
     // (correctly for es) twice, so the canonical requests differ on the path line.
-    let verifier = Verifier::new(REGION, "es").unwrap().with_uri_rules(false, false);
+    let verifier = Verifier::new(REGION, "es")
+        .unwrap()
+        .with_uri_rules(false, false);
     let server = VerifyingServer::start_verifier(verifier, 1);
     let home = TempDir::new("home-diff");
     let out = es(&home, &["--fail", &server.url("/docs/a%20b")]);
@@ -98,7 +118,10 @@ fn errors_are_one_line_with_curl_exit_codes() {
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("sigv4: error: cannot connect to 127.0.0.1:"), "{err}");
+    assert!(
+        err.starts_with("sigv4: error: cannot connect to 127.0.0.1:"),
+        "{err}"
+    );
 
     // --max-time: a server that accepts and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -107,7 +130,11 @@ fn errors_are_one_line_with_curl_exit_codes() {
     let out = es(&home, &["--max-time", "0.5", &url]);
     assert_eq!(out.status.code(), Some(28), "{}", text(&out.stderr));
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
-    assert!(text(&out.stderr).contains("--max-time"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--max-time"),
+        "{}",
+        text(&out.stderr)
+    );
     drop(silent);
 
     // No service for a non-AWS host.
@@ -133,7 +160,14 @@ fn errors_are_one_line_with_curl_exit_codes() {
         .env_clear()
         .env("HOME", home.path())
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args(["request", "--service", "es", "--region", REGION, "http://127.0.0.1:1/"])
+        .args([
+            "request",
+            "--service",
+            "es",
+            "--region",
+            REGION,
+            "http://127.0.0.1:1/",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -151,7 +185,10 @@ fn help_and_completions() {
         assert!(help.contains("Usage: sigv4 "), "{help}");
         // Readable in an 80-column terminal.
         for line in help.lines() {
-            assert!(line.chars().count() <= 100, "{cmd} help line too long: {line:?}");
+            assert!(
+                line.chars().count() <= 100,
+                "{cmd} help line too long: {line:?}"
+            );
         }
     }
     let top = text(&ok(&sigv4(home.path(), &["--help"])));
@@ -160,7 +197,10 @@ fn help_and_completions() {
     }
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = text(&ok(&sigv4(home.path(), &["completions", shell])));
-        assert!(script.contains("presign") && script.contains("upload-file"), "{shell}");
+        assert!(
+            script.contains("presign") && script.contains("upload-file"),
+            "{shell}"
+        );
     }
     let out = sigv4(home.path(), &["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));

@@ -193,7 +193,9 @@ impl VerifyingServer {
                     let svc = service_fn(move |req| {
                         let verifier = verifier.clone();
                         let counts = counts.clone();
-                        async move { Ok::<_, Infallible>(verify_and_echo(&verifier, &counts, req).await) }
+                        async move {
+                            Ok::<_, Infallible>(verify_and_echo(&verifier, &counts, req).await)
+                        }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(sock), svc)
