@@ -243,6 +243,9 @@ async fn verify_and_echo(
             let mut r = Response::new(Full::new(body));
             r.headers_mut()
                 .insert("x-verified-access-key", v.access_key_id().parse().unwrap());
+            let names: Vec<&str> = head.headers().keys().map(|k| k.as_str()).collect();
+            r.headers_mut()
+                .insert("x-seen-headers", names.join(",").parse().unwrap());
             r.headers_mut().insert(
                 "x-seen-host",
                 head.headers()
@@ -370,4 +373,97 @@ pub fn run_measuring_memory(mut cmd: Command, timeout: Duration) -> (Output, u64
         stderr: err_t.join().unwrap(),
     };
     (output, peak)
+}
+
+/// A `sigv4 proxy` process listening on 127.0.0.1 (a free port), its access log in a file.
+pub struct ProxyProc {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    pub log: PathBuf,
+}
+
+impl ProxyProc {
+    /// Starts `sigv4 proxy ARGS --listen 127.0.0.1:0` and waits for its address.
+    pub fn start(home: &Path, args: &[&str]) -> ProxyProc {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        static N: AtomicU64 = AtomicU64::new(0);
+        let log = home.join(format!("proxy-{}.log", N.fetch_add(1, Ordering::Relaxed)));
+        let mut child = sigv4_cmd(home, SK)
+            .arg("proxy")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the proxy did not start within 30 s");
+            }
+        };
+        let Some(addr) = line.trim().strip_prefix("listening on http://") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the proxy did not start: {line:?}; log: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        ProxyProc {
+            addr: addr.parse().unwrap(),
+            child,
+            log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let st = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// Waits for the process to exit (at most `timeout`).
+    pub fn wait(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "the proxy did not exit within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ProxyProc {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
