@@ -723,7 +723,7 @@ impl Verifier {
             });
         }
         if let Some(regions) = &self.regions {
-            if !regions.iter().any(|r| *r == p.region) {
+            if !regions.contains(&p.region) {
                 return Err(VerifyError::WrongScope {
                     mode,
                     part: ScopePart::Region,
@@ -841,7 +841,7 @@ impl Verifier {
             {
                 continue;
             }
-            if !p.signed_headers.iter().any(|h| *h == lower) {
+            if !p.signed_headers.contains(&lower) {
                 return Err(VerifyError::UnsignedAmzHeader(truncate(name)));
             }
         }
