@@ -1,0 +1,268 @@
+"""Type stubs for the native module (re-exported by ``sigv4``)."""
+
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+_Time = Union[datetime, int, float]
+_Body = Union[bytes, bytearray, memoryview, str, None]
+_HeaderValue = Union[str, bytes]
+_Headers = Union[
+    Mapping[str, _HeaderValue],
+    Iterable[Tuple[Union[str, bytes], _HeaderValue]],
+    None,
+]
+_Expires = Union[int, float, timedelta]
+
+UNSIGNED_PAYLOAD: str
+EMPTY_SHA256: str
+CREDENTIAL_CHAIN: str
+
+class SigningError(ValueError):
+    """A request could not be signed (bad region, header, URL, expiry, ...)."""
+
+class CredentialsError(Exception):
+    """Credentials could not be obtained or are invalid."""
+
+class Credentials:
+    """AWS credentials. Immutable; ``repr()`` never shows the secret or the token."""
+
+    def __init__(
+        self,
+        access_key: str,
+        secret_key: str,
+        token: Optional[str] = None,
+        expiration: Optional[_Time] = None,
+    ) -> None: ...
+    @property
+    def access_key(self) -> str: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def token(self) -> Optional[str]: ...
+    @property
+    def expiration(self) -> Optional[datetime]:
+        """Aware UTC datetime, or None."""
+    def get_frozen_credentials(self) -> Credentials: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+_CredentialsLike = Union[Credentials, Mapping[str, Any], Any]
+
+class RefreshableCredentials:
+    """Credentials fetched by ``fetcher`` on first use and again before they expire.
+
+    Within ``advisory_timeout`` seconds of expiry one caller refreshes while others keep the
+    current credentials; within ``mandatory_timeout`` every caller waits for that single
+    refresh. ``clock`` (returning a datetime or Unix seconds) replaces the system clock.
+    """
+
+    def __init__(
+        self,
+        fetcher: Callable[[], _CredentialsLike],
+        *,
+        advisory_timeout: float = 900.0,
+        mandatory_timeout: float = 600.0,
+        clock: Optional[Callable[[], _Time]] = None,
+    ) -> None: ...
+    @property
+    def expires_at(self) -> Optional[datetime]: ...
+    @property
+    def is_ready(self) -> bool: ...
+    @property
+    def needs_refresh(self) -> bool: ...
+    @property
+    def refresh_count(self) -> int: ...
+    def refresh(self) -> Credentials: ...
+    def get_frozen_credentials(self) -> Credentials: ...
+
+class SigningKey:
+    """A day-scoped signing key: signs for one date, region and service without the secret."""
+
+    def __init__(
+        self, secret_key: str, region: str, service: str, date: Union[str, date, datetime, int, float]
+    ) -> None: ...
+    @classmethod
+    def from_bytes(
+        cls, key: bytes, date: Union[str, date, datetime, int, float], region: str, service: str
+    ) -> SigningKey: ...
+    def to_bytes(self) -> bytes: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def date(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+    def sign(self, string_to_sign: str) -> str: ...
+
+class SignedRequest:
+    """The result of signing, with every intermediate step."""
+
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def canonical_request(self) -> str: ...
+    @property
+    def string_to_sign(self) -> str: ...
+    @property
+    def signature(self) -> str: ...
+    @property
+    def signed_headers(self) -> str: ...
+    @property
+    def credential_scope(self) -> str: ...
+    @property
+    def query_params(self) -> list[Tuple[str, str]]: ...
+
+class Signer:
+    """Signs requests for one region and service; thread-safe; caches the day's key."""
+
+    def __init__(
+        self,
+        region: str,
+        service: str,
+        credentials: Union[Credentials, RefreshableCredentials, Mapping[str, Any], Any, None] = None,
+        *,
+        normalize_path: Optional[bool] = None,
+        double_encode: Optional[bool] = None,
+        content_sha256: Optional[bool] = None,
+        sign_session_token: bool = True,
+        signed_headers: Optional[Sequence[str]] = None,
+        unsigned_headers: Optional[Sequence[str]] = None,
+    ) -> None: ...
+    @classmethod
+    def from_signing_key(
+        cls,
+        key: SigningKey,
+        access_key: str,
+        token: Optional[str] = None,
+        *,
+        normalize_path: Optional[bool] = None,
+        double_encode: Optional[bool] = None,
+        content_sha256: Optional[bool] = None,
+        sign_session_token: bool = True,
+        signed_headers: Optional[Sequence[str]] = None,
+        unsigned_headers: Optional[Sequence[str]] = None,
+    ) -> Signer: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def credentials(self) -> Any: ...
+    def sign(
+        self,
+        method: str,
+        url: str,
+        headers: _Headers = None,
+        body: _Body = b"",
+        timestamp: Optional[_Time] = None,
+        *,
+        payload_hash: Optional[str] = None,
+    ) -> dict[str, str]:
+        """The headers to add: Authorization, X-Amz-Date, and X-Amz-Security-Token /
+        x-amz-content-sha256 when they apply (plus host when the request had none)."""
+    def sign_request(
+        self,
+        method: str,
+        url: str,
+        headers: _Headers = None,
+        body: _Body = b"",
+        timestamp: Optional[_Time] = None,
+        *,
+        payload_hash: Optional[str] = None,
+        expires: Optional[_Expires] = None,
+    ) -> SignedRequest: ...
+    def presign(
+        self,
+        method: str,
+        url: str,
+        expires: _Expires = 3600,
+        headers: _Headers = None,
+        body: _Body = None,
+        timestamp: Optional[_Time] = None,
+        *,
+        payload_hash: Optional[str] = None,
+    ) -> str: ...
+
+def sign_headers(
+    method: str,
+    url: str,
+    headers: _Headers = None,
+    body: _Body = b"",
+    *,
+    credentials: _CredentialsLike,
+    region: str,
+    service: str,
+    timestamp: _Time,
+    payload_hash: Optional[str] = None,
+    expires: Optional[_Expires] = None,
+    normalize_path: Optional[bool] = None,
+    double_encode: Optional[bool] = None,
+    content_sha256: Optional[bool] = None,
+    sign_session_token: bool = True,
+    signed_headers: Optional[Sequence[str]] = None,
+    unsigned_headers: Optional[Sequence[str]] = None,
+) -> dict[str, str]: ...
+def canonical_request(
+    method: str,
+    url: str,
+    headers: _Headers = None,
+    body: _Body = b"",
+    *,
+    credentials: _CredentialsLike,
+    region: str,
+    service: str,
+    timestamp: _Time,
+    payload_hash: Optional[str] = None,
+    expires: Optional[_Expires] = None,
+    normalize_path: Optional[bool] = None,
+    double_encode: Optional[bool] = None,
+    content_sha256: Optional[bool] = None,
+    sign_session_token: bool = True,
+    signed_headers: Optional[Sequence[str]] = None,
+    unsigned_headers: Optional[Sequence[str]] = None,
+) -> str: ...
+def string_to_sign(
+    method: str,
+    url: str,
+    headers: _Headers = None,
+    body: _Body = b"",
+    *,
+    credentials: _CredentialsLike,
+    region: str,
+    service: str,
+    timestamp: _Time,
+    payload_hash: Optional[str] = None,
+    expires: Optional[_Expires] = None,
+    normalize_path: Optional[bool] = None,
+    double_encode: Optional[bool] = None,
+    content_sha256: Optional[bool] = None,
+    sign_session_token: bool = True,
+    signed_headers: Optional[Sequence[str]] = None,
+    unsigned_headers: Optional[Sequence[str]] = None,
+) -> str: ...
+def sign_request(
+    method: str,
+    url: str,
+    headers: _Headers = None,
+    body: _Body = b"",
+    *,
+    credentials: _CredentialsLike,
+    region: str,
+    service: str,
+    timestamp: _Time,
+    payload_hash: Optional[str] = None,
+    expires: Optional[_Expires] = None,
+    normalize_path: Optional[bool] = None,
+    double_encode: Optional[bool] = None,
+    content_sha256: Optional[bool] = None,
+    sign_session_token: bool = True,
+    signed_headers: Optional[Sequence[str]] = None,
+    unsigned_headers: Optional[Sequence[str]] = None,
+) -> SignedRequest: ...
+def payload_hash(body: Union[bytes, bytearray, memoryview, str]) -> str: ...
+def resolve_credentials(profile: Optional[str] = None) -> Credentials: ...
+def default_credentials(profile: Optional[str] = None) -> RefreshableCredentials: ...

@@ -1,0 +1,67 @@
+"""SigV4 authentication for `requests <https://requests.readthedocs.io>`_.
+
+::
+
+    import requests
+    from sigv4.requests import SigV4Auth
+
+    session = requests.Session()
+    session.auth = SigV4Auth("us-east-1", "execute-api")   # default credential chain
+    session.get("https://abc.execute-api.us-east-1.amazonaws.com/prod/items")
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from requests.auth import AuthBase
+from requests.models import PreparedRequest
+
+from . import _plugin
+from ._sigv4 import Signer
+
+__all__ = ["SigV4Auth"]
+
+
+class SigV4Auth(AuthBase):
+    """A ``requests`` auth that signs each request with SigV4.
+
+    Bodies given as bytes or str (including form data, JSON and multipart uploads, which
+    requests encodes in memory) are hashed. Streaming bodies (files, generators) are sent
+    with ``UNSIGNED-PAYLOAD`` for S3 and raise ``SigningError`` for other services unless
+    ``unsigned_payload=True``. ``unsigned_payload=True`` never hashes the body;
+    ``unsigned_payload=False`` always requires an in-memory body.
+
+    Extra keyword arguments are passed to :class:`sigv4.Signer` (``normalize_path``,
+    ``signed_headers``, ...).
+    """
+
+    def __init__(
+        self,
+        region: str,
+        service: str,
+        credentials: Any = None,
+        *,
+        unsigned_payload: Optional[bool] = None,
+        **signer_options: Any,
+    ) -> None:
+        self.signer: Signer = _plugin.make_signer(region, service, credentials, signer_options)
+        self.unsigned_payload = unsigned_payload
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        body, payload_hash = _plugin.payload_for(self.signer, r.body, self.unsigned_payload)
+        signed = self.signer.sign_request(
+            r.method or "GET", r.url or "", r.headers, body, payload_hash=payload_hash
+        )
+        for name, value in signed.headers.items():
+            if name != "host":  # requests sends the same Host itself
+                r.headers[name] = value
+        if signed.url != r.url:
+            r.url = signed.url
+        return r
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __repr__(self) -> str:
+        return f"SigV4Auth(region={self.signer.region!r}, service={self.signer.service!r})"
