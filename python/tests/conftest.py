@@ -1,0 +1,85 @@
+"""Shared fixtures: test data location and the s3s-fs server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TESTDATA = REPO.parent / "shared" / "testdata"
+
+
+def locate_testdata(*parts: str) -> Path:
+    d = TESTDATA.joinpath(*parts)
+    if not d.is_dir():
+        pytest.fail(
+            f"test data missing at {d}: ../shared/testdata must sit beside the repository",
+            pytrace=False,
+        )
+    return d
+
+
+S3_ACCESS_KEY = "AKIDS3SFSTEST"
+S3_SECRET_KEY = "s3s-fs-test-secret-key/abcdefghijklmnop"
+S3_REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """Starts s3s-fs on 127.0.0.1 with a fixed key pair; yields its base URL.
+
+    Fails (never skips) when the binary is missing: CI must install it
+    (`cargo install s3s-fs --version 0.14.1 --features binary --locked`).
+    """
+    exe = os.environ.get("S3S_FS") or shutil.which("s3s-fs")
+    if exe is None:
+        cargo_bin = Path.home() / ".cargo" / "bin" / "s3s-fs"
+        exe = str(cargo_bin) if cargo_bin.exists() else None
+    if exe is None:
+        pytest.fail(
+            "s3s-fs not found (set S3S_FS or put it on PATH): install it with "
+            "`cargo install s3s-fs --version 0.14.1 --features binary --locked`; "
+            "the end-to-end S3 tests cannot run without it",
+            pytrace=False,
+        )
+    root = tmp_path_factory.mktemp("s3s-root")
+    port = _free_port()
+    log = open(root.parent / "s3s-fs.log", "wb")
+    proc = subprocess.Popen(
+        [exe, "--host", "127.0.0.1", "--port", str(port),
+         "--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY, str(root)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"s3s-fs exited with {proc.returncode}; see {log.name}", pytrace=False)
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("s3s-fs did not start listening within 30 s", pytrace=False)
+                time.sleep(0.05)
+        yield {"url": f"http://127.0.0.1:{port}", "root": root}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
