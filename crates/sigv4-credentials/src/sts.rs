@@ -348,7 +348,7 @@ fn parse_sts_response(
                 error_shape(&c),
                 truncate(&m, 512)
             ),
-            (Some(c), None) => format!("{}", error_shape(&c)),
+            (Some(c), None) => error_shape(&c),
             _ => "the response had no AWS error code".to_string(),
         };
         let rid = request_id
