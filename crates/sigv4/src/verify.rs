@@ -382,8 +382,13 @@ pub enum VerifyError {
     UnsignedAmzHeader(String),
     /// The request's date is missing or not a valid date (`AccessDenied`, or
     /// `AuthorizationQueryParametersError` for `X-Amz-Date`).
-    #[error("{0}")]
-    InvalidDate(String),
+    #[error("{reason}")]
+    InvalidDate {
+        /// Header or query.
+        mode: AuthMode,
+        /// What is wrong.
+        reason: String,
+    },
     /// The access key id is not known (`InvalidAccessKeyId`).
     #[error("the access key id {0:?} does not exist")]
     InvalidAccessKeyId(String),
@@ -468,13 +473,10 @@ impl VerifyError {
             | RequiredHeaderNotSigned { mode, .. }
             | SignedHeaderAbsent { mode, .. } => malformed(mode),
             UnsignedAmzHeader(_) => "AccessDenied",
-            InvalidDate(msg) => {
-                if msg.starts_with("X-Amz-Date") {
-                    "AuthorizationQueryParametersError"
-                } else {
-                    "AccessDenied"
-                }
-            }
+            InvalidDate { mode, .. } => match mode {
+                AuthMode::Header => "AccessDenied",
+                AuthMode::Query => "AuthorizationQueryParametersError",
+            },
             InvalidAccessKeyId(_) => "InvalidAccessKeyId",
             InvalidToken(_) => "InvalidToken",
             ExpiredToken => "ExpiredToken",
@@ -748,30 +750,36 @@ impl Verifier {
             AuthMode::Query => p
                 .query_date
                 .take()
-                .ok_or_else(|| VerifyError::InvalidDate("X-Amz-Date is missing".into()))?,
+                .ok_or_else(|| VerifyError::InvalidDate {
+                    mode,
+                    reason: "X-Amz-Date is missing".into(),
+                })?,
             AuthMode::Header => {
-                let amz = req.single_header("x-amz-date").map_err(|_| {
-                    VerifyError::InvalidDate(
-                        "the request has more than one x-amz-date header".into(),
-                    )
-                })?;
-                let (value, name) = match amz {
-                    Some(v) => (v, "x-amz-date"),
-                    None => match req.single_header("date") {
-                        Ok(Some(v)) => (v, "date"),
-                        Ok(None) => {
-                            return Err(VerifyError::InvalidDate(
-                                "AWS authentication requires a valid Date or x-amz-date header"
-                                    .into(),
-                            ))
-                        }
-                        Err(()) => {
-                            return Err(VerifyError::InvalidDate(
-                                "the request has more than one Date header".into(),
-                            ))
-                        }
-                    },
-                };
+                let amz =
+                    req.single_header("x-amz-date")
+                        .map_err(|_| VerifyError::InvalidDate {
+                            mode,
+                            reason: "the request has more than one x-amz-date header".into(),
+                        })?;
+                let (value, name) =
+                    match amz {
+                        Some(v) => (v, "x-amz-date"),
+                        None => match req.single_header("date") {
+                            Ok(Some(v)) => (v, "date"),
+                            Ok(None) => return Err(VerifyError::InvalidDate {
+                                mode,
+                                reason:
+                                    "AWS authentication requires a valid Date or x-amz-date header"
+                                        .into(),
+                            }),
+                            Err(()) => {
+                                return Err(VerifyError::InvalidDate {
+                                    mode,
+                                    reason: "the request has more than one Date header".into(),
+                                })
+                            }
+                        },
+                    };
                 if !p.signed_headers.iter().any(|h| h == name) {
                     return Err(VerifyError::RequiredHeaderNotSigned {
                         mode,
@@ -784,11 +792,9 @@ impl Verifier {
                 } else {
                     AmzDate::parse(text)
                 };
-                parsed.ok_or_else(|| {
-                    VerifyError::InvalidDate(format!(
-                        "the {name} header {:?} is not a valid date",
-                        truncate(text)
-                    ))
+                parsed.ok_or_else(|| VerifyError::InvalidDate {
+                    mode,
+                    reason: format!("the {name} header {:?} is not a valid date", truncate(text)),
                 })?
             }
         };
@@ -867,9 +873,10 @@ impl Verifier {
         creds: Option<Credentials>,
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
-        let time = p
-            .time
-            .ok_or_else(|| VerifyError::InvalidDate("the request has no date".into()))?;
+        let time = p.time.ok_or_else(|| VerifyError::InvalidDate {
+            mode: p.mode,
+            reason: "the request has no date".into(),
+        })?;
         let creds =
             creds.ok_or_else(|| VerifyError::InvalidAccessKeyId(truncate(&p.access_key_id)))?;
         if creds.access_key_id() != p.access_key_id {
@@ -1486,11 +1493,9 @@ impl QueryAuth {
             .ok_or_else(|| missing("X-Amz-SignedHeaders"))?;
         let signature = self.signature.ok_or_else(|| missing("X-Amz-Signature"))?;
         let mut p = parse_parts(mode, &credential, &signed, &signature)?;
-        let time = AmzDate::parse(&date).ok_or_else(|| {
-            VerifyError::InvalidDate(format!(
-                "X-Amz-Date {:?} must be YYYYMMDDTHHMMSSZ",
-                truncate(&date)
-            ))
+        let time = AmzDate::parse(&date).ok_or_else(|| VerifyError::InvalidDate {
+            mode,
+            reason: format!("X-Amz-Date {:?} must be YYYYMMDDTHHMMSSZ", truncate(&date)),
         })?;
         let secs = (!expires.is_empty()
             && expires.len() <= 7
@@ -1624,9 +1629,14 @@ pub struct ChunkedBodyVerifier {
     trailers: Vec<(String, String)>,
     trailer_sig: Option<[u8; 64]>,
     short_chunk: bool,
+    verified: u64,
+    max_chunk: u64,
 }
 
 const MAX_LINE: usize = 4096;
+
+/// The default largest chunk [`ChunkedBodyVerifier`] accepts, 16 MiB.
+pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024 * 1024;
 
 impl ChunkedBodyVerifier {
     fn new(
@@ -1651,7 +1661,24 @@ impl ChunkedBodyVerifier {
             trailers: Vec::new(),
             trailer_sig: None,
             short_chunk: false,
+            verified: 0,
+            max_chunk: DEFAULT_MAX_CHUNK as u64,
         }
+    }
+
+    /// Refuses chunks larger than `max` bytes (default 16 MiB). This bounds the memory of
+    /// consumers that hold back a chunk's data until it is verified, such as
+    /// `VerifiedBody` (feature `http-body`).
+    pub fn with_max_chunk_size(mut self, max: u64) -> Self {
+        self.max_chunk = max;
+        self
+    }
+
+    /// How many leading decoded bytes are covered by a verified chunk signature (signed
+    /// modes); in the unsigned mode every decoded byte counts, as nothing signs the
+    /// chunks (the trailer checksum is checked at the end).
+    pub fn verified_len(&self) -> u64 {
+        self.verified
     }
 
     /// The decoded bytes so far.
@@ -1701,6 +1728,9 @@ impl ChunkedBodyVerifier {
                             }
                         }
                         data = &data[n..];
+                        if !self.mode.is_signed() {
+                            self.verified = self.decoded;
+                        }
                         let remaining = remaining - n as u64;
                         self.state = if remaining == 0 {
                             ChunkState::DataEnd
@@ -1804,10 +1834,19 @@ impl ChunkedBodyVerifier {
                         "only the last data chunk may be shorter than 8 KiB".into(),
                     ));
                 }
-                if size > 0 && size < crate::chunked::MIN_CHUNK_SIZE as u64 {
+                // S3's 8 KiB minimum applies to signed chunks; SDKs send unsigned-trailer
+                // bodies one chunk per body frame, of any size.
+                if self.mode.is_signed() && size > 0 && size < crate::chunked::MIN_CHUNK_SIZE as u64
+                {
                     self.short_chunk = true;
                 }
                 self.chunk_hash = Sha256::new();
+                if size > self.max_chunk {
+                    return Err(ChunkVerifyError::Malformed(format!(
+                        "a chunk of {size} bytes is larger than the {} allowed",
+                        self.max_chunk
+                    )));
+                }
                 if size == 0 {
                     // The final chunk: no data, its CRLF is the trailer section's end or
                     // the start of trailer lines.
@@ -1877,6 +1916,7 @@ impl ChunkedBodyVerifier {
             }
         }
         self.index += 1;
+        self.verified = self.decoded;
         Ok(())
     }
 
@@ -1954,6 +1994,129 @@ impl fmt::Debug for ChunkedBodyVerifier {
             .field("chunks", &self.index)
             .field("decoded", &self.decoded)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "http-body")]
+pub use body::VerifiedBody;
+
+#[cfg(feature = "http-body")]
+mod body {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use bytes::{Buf, Bytes, BytesMut};
+    use http_body::{Body, Frame};
+
+    use super::{ChunkVerifyError, ChunkedBodyVerifier};
+
+    /// An [`http_body::Body`] that decodes and verifies an incoming aws-chunked body,
+    /// yielding only data whose chunk signature has been checked (it holds back at most
+    /// one chunk, bounded by [`ChunkedBodyVerifier::with_max_chunk_size`]). It fails at the
+    /// first bad chunk, and at the end if the final chunk, trailer or length is wrong, so a
+    /// consumer that stops at the first error never sees unverified data.
+    ///
+    /// Errors of the inner body pass through; verification errors become the inner error
+    /// type through `From<ChunkVerifyError>`. HTTP trailers of the inner body are ignored
+    /// (aws-chunked carries its trailer inside the body).
+    #[derive(Debug)]
+    pub struct VerifiedBody<B> {
+        inner: B,
+        verifier: ChunkedBodyVerifier,
+        pending: Vec<u8>,
+        held: BytesMut,
+        emitted: u64,
+        inner_done: bool,
+        done: bool,
+    }
+
+    impl<B> VerifiedBody<B> {
+        /// Decodes `inner` with `verifier` (from [`super::Verified::chunked_body`]).
+        pub fn new(inner: B, verifier: ChunkedBodyVerifier) -> Self {
+            VerifiedBody {
+                inner,
+                verifier,
+                pending: Vec::new(),
+                held: BytesMut::new(),
+                emitted: 0,
+                inner_done: false,
+                done: false,
+            }
+        }
+
+        /// The verifier (for the trailers once the body is done).
+        pub fn verifier(&self) -> &ChunkedBodyVerifier {
+            &self.verifier
+        }
+    }
+
+    impl<B> Body for VerifiedBody<B>
+    where
+        B: Body + Unpin,
+        B::Error: From<ChunkVerifyError>,
+    {
+        type Data = Bytes;
+        type Error = B::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+            let this = &mut *self;
+            loop {
+                if this.done {
+                    return Poll::Ready(None);
+                }
+                let ready = this.verifier.verified_len().saturating_sub(this.emitted);
+                if ready > 0 {
+                    let n = usize::try_from(ready)
+                        .unwrap_or(usize::MAX)
+                        .min(this.held.len());
+                    if n > 0 {
+                        this.emitted += n as u64;
+                        return Poll::Ready(Some(Ok(Frame::data(this.held.split_to(n).freeze()))));
+                    }
+                }
+                if this.inner_done {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                match Pin::new(&mut this.inner).poll_frame(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(None) => {
+                        this.inner_done = true;
+                        if let Err(e) = this.verifier.finish() {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(e.into())));
+                        }
+                    }
+                    Poll::Ready(Some(Err(e))) => {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    Poll::Ready(Some(Ok(frame))) => {
+                        if let Ok(mut data) = frame.into_data() {
+                            while data.has_remaining() {
+                                let chunk = data.chunk();
+                                let n = chunk.len();
+                                this.pending.clear();
+                                if let Err(e) = this.verifier.push(chunk, &mut this.pending) {
+                                    this.done = true;
+                                    this.held.clear();
+                                    return Poll::Ready(Some(Err(e.into())));
+                                }
+                                this.held.extend_from_slice(&this.pending);
+                                data.advance(n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.done
+        }
     }
 }
 
