@@ -120,14 +120,14 @@ impl DefaultChainBuilder {
     }
 }
 
-/// The built-in container provider (none until `container.rs` lands).
-fn default_container(_ctx: &ProviderContext) -> Option<Arc<dyn ProvideCredentials>> {
-    None
+/// The built-in container provider.
+fn default_container(ctx: &ProviderContext) -> Option<Arc<dyn ProvideCredentials>> {
+    Some(Arc::new(crate::container::ContainerProvider::new(ctx.clone())))
 }
 
-/// The built-in instance metadata provider (none until `imds.rs` lands).
-fn default_imds(_ctx: &ProviderContext) -> Option<Arc<dyn ProvideCredentials>> {
-    None
+/// The built-in instance metadata provider.
+fn default_imds(ctx: &ProviderContext) -> Option<Arc<dyn ProvideCredentials>> {
+    Some(Arc::new(crate::imds::ImdsProvider::new(ctx.clone())))
 }
 
 impl ProvideCredentials for DefaultChain {

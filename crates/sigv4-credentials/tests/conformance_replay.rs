@@ -17,63 +17,15 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::Value;
 use sigv4_credentials::{
-    DefaultChain, Env, ProfileProvider, ProvideCredentials, ProviderContext, RootedFs,
+    DefaultChain, Env, FixedClock, ProfileProvider, ProvideCredentials, ProviderContext, RootedFs,
 };
 use support::{
-    copy_tree, form_value, load_traffic, testdata_dir, url_parts, RedirectClient, ReplayServer,
+    copy_tree, form_value, load_traffic, recorded_time, testdata_dir, url_parts, RedirectClient,
+    ReplayServer,
 };
 
-/// Cases not supported, with the reason. Keep short.
-const SKIP: &[(&str, &str)] = &[
-    (
-        "default-credential-provider-chain/ecs_assume_role",
-        "container provider (src/container.rs) not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/ecs_credentials",
-        "container provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/ecs_credentials_invalid_profile",
-        "container provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/eks_pod_identity_credentials",
-        "container provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/eks_pod_identity_no_token_file",
-        "container provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/imds_assume_role",
-        "IMDS provider (src/imds.rs) not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/imds_config_with_no_creds",
-        "IMDS provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/imds_default_chain_error",
-        "IMDS provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/imds_default_chain_retries",
-        "IMDS provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/imds_default_chain_success",
-        "IMDS provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/imds_no_iam_role",
-        "IMDS provider not landed yet",
-    ),
-    (
-        "default-credential-provider-chain/imds_token_fail",
-        "IMDS provider not landed yet",
-    ),
-];
+/// Cases not supported, with the reason. Keep short. (Empty: every case passes.)
+const SKIP: &[(&str, &str)] = &[];
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
@@ -99,10 +51,15 @@ async fn run_case(dir: &Path, default_chain: bool) -> Result<(), String> {
     }
     let server = ReplayServer::start(exchanges.clone()).await;
     let client = RedirectClient::new(server.addr);
-    let ctx = ProviderContext::default()
+    let mut ctx = ProviderContext::default()
         .with_env(Env::from_pairs(env))
         .with_fs(RootedFs::new(root.path()))
         .with_http_client(client.clone());
+    // Run at the time the traffic was recorded, so credentials that were
+    // fresh then are not treated as expired now.
+    if let Some(t) = recorded_time(&exchanges) {
+        ctx = ctx.with_time_source(FixedClock(t));
+    }
     let provider: Box<dyn ProvideCredentials> = if default_chain {
         Box::new(DefaultChain::new(ctx))
     } else {

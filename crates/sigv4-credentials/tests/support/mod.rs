@@ -317,3 +317,28 @@ pub fn form_value(body: &str, key: &str) -> Option<String> {
         .find(|(k, _)| *k == key)
         .map(|(_, v)| v.to_string())
 }
+
+/// Parses an HTTP date (`Mon, 20 Sep 2021 21:43:31 GMT`).
+pub fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == parts[2])? + 1;
+    let day: u32 = parts[1].parse().ok()?;
+    let text = format!("{}-{month:02}-{day:02}T{}Z", parts[3], parts[4]);
+    sigv4::AmzDate::parse_rfc3339(&text).map(|d| d.to_system_time())
+}
+
+/// When the traffic was recorded: the earliest `date` response header.
+pub fn recorded_time(exchanges: &[Exchange]) -> Option<std::time::SystemTime> {
+    exchanges
+        .iter()
+        .flat_map(|e| e.response_headers.iter())
+        .filter(|(k, _)| k == "date")
+        .filter_map(|(_, v)| parse_http_date(v))
+        .min()
+}
