@@ -56,14 +56,17 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
 use subtle::ConstantTimeEq;
 use thiserror::Error;
+use zeroize::Zeroizing;
 
 use crate::canonical_request::{canonical_query, canonical_uri, is_tchar, HeaderScratch};
 use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
@@ -536,6 +539,69 @@ pub struct Verifier {
     allow_unsigned_payload: bool,
     require_content_sha256: bool,
     presigned_unsigned_payload: bool,
+    keys: Arc<KeyCache>,
+}
+
+/// Signing keys already derived, per access key, day and region, so that a busy server
+/// does not redo the four HMACs of the key derivation on every request. Each entry keeps
+/// the secret it was derived from (zeroized on drop) and is only used when the looked-up
+/// secret is the same, so rotated secrets take effect at once.
+#[derive(Default)]
+struct KeyCache {
+    map: Mutex<HashMap<KeyId, (Zeroizing<String>, SigningKey)>>,
+}
+
+/// (access key id, date, region).
+type KeyId = (String, String, String);
+
+/// Entries kept before the cache is emptied and refilled.
+const KEY_CACHE_CAPACITY: usize = 1024;
+
+impl KeyCache {
+    fn get(
+        &self,
+        creds: &Credentials,
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> Result<SigningKey, SigningError> {
+        let id = (
+            creds.access_key_id().to_owned(),
+            date.to_owned(),
+            region.to_owned(),
+        );
+        // A poisoned lock only means another thread panicked while holding it.
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((secret, key)) = map.get(&id) {
+            if bool::from(
+                secret
+                    .as_bytes()
+                    .ct_eq(creds.secret_access_key().as_bytes()),
+            ) && key.service() == service
+            {
+                return Ok(key.clone());
+            }
+        }
+        let key = SigningKey::derive(creds.secret_access_key(), date, region, service)?;
+        if map.len() >= KEY_CACHE_CAPACITY {
+            map.clear();
+        }
+        map.insert(
+            id,
+            (
+                Zeroizing::new(creds.secret_access_key().to_owned()),
+                key.clone(),
+            ),
+        );
+        Ok(key)
+    }
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.map.lock().map_or(0, |m| m.len());
+        f.debug_struct("KeyCache").field("entries", &n).finish()
+    }
 }
 
 impl Verifier {
@@ -574,6 +640,7 @@ impl Verifier {
             allow_unsigned_payload: s3,
             require_content_sha256: s3,
             presigned_unsigned_payload: s3,
+            keys: Arc::default(),
         })
     }
 
@@ -1033,7 +1100,9 @@ impl Verifier {
         sts.push('\n');
         sts.push_str(std::str::from_utf8(&creq_hash).unwrap_or_default());
 
-        let key = SigningKey::derive(creds.secret_access_key(), &p.date, &p.region, &p.service)
+        let key = self
+            .keys
+            .get(&creds, &p.date, &p.region, &p.service)
             .map_err(|e| malformed(p.mode, &e.to_string()))?;
         let computed: [u8; 64] = hex_lower(&key.sign(sts.as_bytes()));
         if !bool::from(computed.ct_eq(&p.signature)) {
