@@ -667,11 +667,14 @@ fn cached_signing_keys_follow_secret_rotation() {
     let rotated = Credentials::new(AKID, "rotated-secret", None, None);
     for _ in 0..2 {
         v.verify_with(&w.view(), Some(creds(false)), now()).unwrap();
-        let e = v.verify_with(&w.view(), Some(rotated.clone()), now()).unwrap_err();
+        let e = v
+            .verify_with(&w.view(), Some(rotated.clone()), now())
+            .unwrap_err();
         assert_eq!(e.code(), "SignatureDoesNotMatch");
     }
     // Clones share the cache and stay correct.
     let v2 = v.clone();
-    v2.verify_with(&w.view(), Some(creds(false)), now()).unwrap();
+    v2.verify_with(&w.view(), Some(creds(false)), now())
+        .unwrap();
     assert!(!format!("{v2:?}").contains(SECRET));
 }
