@@ -101,10 +101,10 @@ pub struct RequestArgs {
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
-    /// Give up connecting after this long (seconds, or 500ms-style units: 10, 1.5, 2m).
+    /// Give up connecting after this long, in seconds (10, 1.5) or with a unit (2m).
     #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
     connect_timeout: Option<Duration>,
-    /// Give up on the whole transfer after this long (seconds, or 30m, 2h).
+    /// Give up on the whole transfer after this long, in seconds (30, 0.5) or with a unit (30m, 2h).
     #[arg(short = 'm', long, value_name = "SECS", value_parser = net::parse_duration)]
     max_time: Option<Duration>,
 }

@@ -318,3 +318,67 @@ fn upstream_down_gives_502_and_bad_arguments_are_one_line() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn s3_bodies_stream_through_to_a_real_s3_server() {
+    let s3 = S3Server::start("proxy");
+    let home = TempDir::new("proxy-s3");
+    // --max-body does not apply to S3: bodies are streamed with UNSIGNED-PAYLOAD.
+    let proxy = ProxyProc::start(
+        home.path(),
+        &[
+            "--upstream",
+            &s3.url(""),
+            "--service",
+            "s3",
+            "--region",
+            REGION,
+            "--max-body",
+            "1k",
+        ],
+    );
+    let (status, head, _) = raw(
+        proxy.addr,
+        b"PUT /viaproxy HTTP/1.1\r\nHost: p\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert_eq!(status, 200, "{head}");
+
+    let file = home.path().join("obj.bin");
+    let len: u64 = 8 * 1024 * 1024 + 3;
+    let sha = write_test_file(&file, len);
+    let mut s = TcpStream::connect(proxy.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "PUT /viaproxy/big.bin HTTP/1.1\r\nHost: p\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n"
+    )
+    .unwrap();
+    std::io::copy(&mut std::fs::File::open(&file).unwrap(), &mut s).unwrap();
+    let (status, head, body) = read_response(&mut s);
+    assert_eq!(status, 200, "{head}\n{}", text(&body));
+    assert_eq!(sha256_file(&s3.root.path().join("viaproxy/big.bin")), sha);
+
+    // Read back through the proxy, streamed.
+    let (status, head, body) = raw(
+        proxy.addr,
+        b"GET /viaproxy/big.bin HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200, "{head}");
+    assert_eq!(body.len() as u64, len);
+    assert_eq!(
+        header(&head, "content-type"),
+        Some("application/octet-stream")
+    );
+
+    // A listing: the query string is signed too.
+    let (status, _, body) = raw(
+        proxy.addr,
+        b"GET /viaproxy?list-type=2 HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        text(&body).contains("<Key>big.bin</Key>"),
+        "{}",
+        text(&body)
+    );
+}

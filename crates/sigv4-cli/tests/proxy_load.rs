@@ -241,21 +241,22 @@ fn bench_proxy_vs_direct() {
     // Warm up both paths (connections, signing-key cache).
     load(&upstream.url(""), Mode::Direct, 2_000, CONCURRENCY, limit);
     load(&proxy.url(""), Mode::Proxy, 2_000, CONCURRENCY, limit);
-    let mut rows = Vec::new();
-    for round in 0..3 {
-        for (name, mode, base) in [
-            ("direct (client signs)", Mode::Direct, upstream.url("")),
-            ("through sigv4 proxy", Mode::Proxy, proxy.url("")),
-        ] {
-            let s = load(&base, mode, n, CONCURRENCY, limit);
-            assert_eq!(s.failed, 0, "{name}: {:?}", s.first_failure);
-            eprintln!(
-                "round {round} {name:<24} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
-                s.rps(),
-                s.pct(0.5),
-                s.pct(0.99)
-            );
-            rows.push((name, s.rps(), s.pct(0.5), s.pct(0.99)));
+    // Concurrency 64 (throughput under load) and 1 (the latency one hop adds).
+    for (concurrency, count) in [(CONCURRENCY, n), (1, n / 10)] {
+        for round in 0..3 {
+            for (name, mode, base) in [
+                ("direct (client signs)", Mode::Direct, upstream.url("")),
+                ("through sigv4 proxy", Mode::Proxy, proxy.url("")),
+            ] {
+                let s = load(&base, mode, count, concurrency, limit);
+                assert_eq!(s.failed, 0, "{name}: {:?}", s.first_failure);
+                eprintln!(
+                    "c={concurrency:<3} round {round} {name:<24} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+                    s.rps(),
+                    s.pct(0.5),
+                    s.pct(0.99)
+                );
+            }
         }
     }
 }
