@@ -1,0 +1,171 @@
+//! Synchronous signing for ureq, plain `std` or any blocking client (feature `blocking`).
+//!
+//! [`BlockingSigner`] needs no async runtime from the caller: credentials are fetched and
+//! refreshed through [`CachedProvider::provide_credentials_blocking`], which runs providers
+//! that need I/O on an internal thread.
+//!
+//! With ureq 3 (which sends `http::Request`s):
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use sigv4_http::{blocking::BlockingSigner, RequestSigner};
+//! use sigv4::Credentials;
+//!
+//! let signer = BlockingSigner::new(RequestSigner::from_static(Credentials::new("AKID", "SECRET", None, None)));
+//! let mut req = http::Request::get("https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15")
+//!     .body(Vec::new())?;
+//! signer.sign(&mut req)?; // service `sts` and region `us-east-1` inferred from the host
+//! // let response = ureq::run(req)?;
+//! # Ok(()) }
+//! ```
+//!
+//! With any other client, sign the parts and copy the headers:
+//!
+//! ```
+//! use sigv4_http::{blocking::BlockingSigner, RequestSigner};
+//! use sigv4::Credentials;
+//!
+//! let signer = BlockingSigner::new(
+//!     RequestSigner::from_static(Credentials::new("AKID", "SECRET", None, None))
+//!         .with_service("execute-api")
+//!         .with_region("eu-west-1"),
+//! );
+//! let headers = signer.sign_parts("POST", "https://api.example.com/items", &[("content-type", "application/json")], b"{}")?;
+//! assert!(headers.iter().any(|(n, v)| *n == "Authorization" && v.starts_with("AWS4-HMAC-SHA256 Credential=AKID/")));
+//! assert!(headers.iter().any(|(n, v)| *n == "host" && v == "api.example.com"));
+//! # Ok::<(), sigv4_http::Error>(())
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use sigv4::{Payload, SigningOutput};
+use sigv4_credentials::{CachedProvider, ProvideCredentials, ProvidedCredentials};
+
+use crate::{Error, RequestSigner};
+
+/// A credentials facade for synchronous code: a [`CachedProvider`] read with
+/// blocking calls.
+#[derive(Clone, Debug)]
+pub struct BlockingCredentials {
+    cache: CachedProvider,
+}
+
+impl BlockingCredentials {
+    /// Caches and refreshes credentials from `provider`.
+    pub fn new(provider: Arc<dyn ProvideCredentials>) -> Self {
+        BlockingCredentials {
+            cache: CachedProvider::builder_shared(provider).build(),
+        }
+    }
+
+    /// Reads credentials from this cache.
+    pub fn from_cache(cache: CachedProvider) -> Self {
+        BlockingCredentials { cache }
+    }
+
+    /// Current credentials, fetched or refreshed when needed (blocks while fetching).
+    pub fn get(&self) -> Result<ProvidedCredentials, Error> {
+        Ok(self.cache.provide_credentials_blocking()?)
+    }
+
+    /// Fetches new credentials now (to pre-warm at start-up).
+    pub fn refresh(&self) -> Result<ProvidedCredentials, Error> {
+        Ok(self.cache.refresh_blocking()?)
+    }
+
+    /// The cache.
+    pub fn cache(&self) -> &CachedProvider {
+        &self.cache
+    }
+}
+
+/// Signs requests from synchronous code. Cheap to clone and share between threads.
+#[derive(Clone)]
+pub struct BlockingSigner {
+    signer: Arc<RequestSigner>,
+}
+
+impl fmt::Debug for BlockingSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingSigner")
+            .field("signer", &self.signer)
+            .finish()
+    }
+}
+
+impl BlockingSigner {
+    /// Signs with `signer`'s credentials, service and region.
+    pub fn new(signer: RequestSigner) -> Self {
+        BlockingSigner {
+            signer: Arc::new(signer),
+        }
+    }
+
+    /// Shares a signer with other integrations.
+    pub fn from_shared(signer: Arc<RequestSigner>) -> Self {
+        BlockingSigner { signer }
+    }
+
+    /// The underlying signer.
+    pub fn request_signer(&self) -> &Arc<RequestSigner> {
+        &self.signer
+    }
+
+    /// The credentials facade: current credentials, blocking while they are fetched.
+    pub fn credentials(&self) -> BlockingCredentials {
+        BlockingCredentials::from_cache(self.signer.credentials_cache().clone())
+    }
+
+    /// Signs an in-memory request in place: the body is hashed; `host`, `x-amz-date`,
+    /// `authorization` (and `x-amz-content-sha256` for S3, `x-amz-security-token` for
+    /// temporary credentials) are set.
+    pub fn sign<B: AsRef<[u8]>>(
+        &self,
+        request: &mut http::Request<B>,
+    ) -> Result<SigningOutput, Error> {
+        let creds = self.signer.credentials_blocking()?;
+        self.signer.sign_http(request, &creds)
+    }
+
+    /// Signs a request whose body is streamed (a file, a reader) without reading it: signs
+    /// `UNSIGNED-PAYLOAD` where the [`crate::StreamingBodies`] policy allows it (S3 by
+    /// default), and fails with [`Error::StreamingBodyNeedsHash`] otherwise. For
+    /// aws-chunked uploads use [`sigv4::chunked::sign_http_request`] with
+    /// [`sigv4::chunked::ChunkedReader`].
+    pub fn sign_streaming<B>(&self, request: &mut http::Request<B>) -> Result<SigningOutput, Error> {
+        let signer = self.signer.signer_for_request(request)?;
+        match self.signer.streaming_payload(&signer)? {
+            crate::signer::StreamingChoice::Unsigned => {}
+            crate::signer::StreamingChoice::Chunked(_) => {
+                return Err(Error::StreamingBodyNeedsHash {
+                    service: signer.service().to_owned(),
+                })
+            }
+        }
+        let creds = self.signer.credentials_blocking()?;
+        self.signer
+            .sign_http_with_payload(request, Payload::Unsigned, &creds)
+    }
+
+    /// Signs a request given as parts and returns the headers to add to it, for clients
+    /// that do not use `http::Request` (ureq 2, a raw `TcpStream`). `url` is absolute;
+    /// `headers` are the ones the request will carry.
+    pub fn sign_parts(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Vec<(&'static str, String)>, Error> {
+        let creds = self.signer.credentials_blocking()?;
+        let out = self.signer.sign_parts(
+            method,
+            url,
+            headers.iter().map(|(n, v)| (*n, v.as_bytes())),
+            Payload::Bytes(body),
+            &creds,
+        )?;
+        Ok(out.headers().map(|(n, v)| (n, v.to_owned())).collect())
+    }
+}

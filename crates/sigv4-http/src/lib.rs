@@ -1,0 +1,52 @@
+//! # sigv4-http
+//!
+//! AWS Signature Version 4 inside the HTTP stacks people already use, on top of the pure
+//! [`sigv4`] signer and the [`sigv4_credentials`] providers:
+//!
+//! | feature | what you get |
+//! |---|---|
+//! | `blocking` (default) | [`blocking::BlockingSigner`]: sign `http::Request`s or plain parts from synchronous code (ureq, std), with credentials refreshed on an internal thread: no async runtime needed |
+//! | `reqwest` | [`reqwest::SigV4Middleware`]: a `reqwest-middleware` middleware that signs every request |
+//! | `tower` | [`tower::SignLayer`] (client: hyper, tower stacks) and [`tower::VerifyLayer`] (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
+//! | `axum` | lets [`tower::VerifyLayer`] hand `axum::body::Body` to an axum `Router` |
+//! | `default-chain` | [`RequestSigner::from_default_chain`]: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-credentials`) |
+//!
+//! Every integration is built from a [`RequestSigner`]: a credential provider (wrapped in a
+//! refreshing [`CachedProvider`]) plus, optionally, the service and region. When they are
+//! not set they are inferred from each request's host with [`infer`] (S3 virtual-host and
+//! path style, execute-api, es/aoss, Lambda URLs, bedrock-runtime, STS, regional, FIPS and
+//! dual-stack forms); explicit values always win.
+//!
+//! ```
+//! use sigv4_http::RequestSigner;
+//! use sigv4::Credentials;
+//!
+//! let signer = RequestSigner::from_static(Credentials::new("AKID", "SECRET", None, None));
+//! // Inferred from the host:
+//! let t = signer.resolve_target("my-bucket.s3.eu-west-1.amazonaws.com")?;
+//! assert_eq!((t.region.as_str(), t.service.as_str()), ("eu-west-1", "s3"));
+//! // Overridden (a private endpoint whose name says nothing):
+//! let signer = signer.with_service("execute-api").with_region("us-west-2");
+//! let t = signer.resolve_target("api.internal.example")?;
+//! assert_eq!((t.region.as_str(), t.service.as_str()), ("us-west-2", "execute-api"));
+//! # Ok::<(), sigv4_http::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod signer;
+
+pub use error::{BoxError, Error};
+pub use signer::{RequestSigner, SigningTarget, StreamingBodies};
+
+/// Service and region inference from AWS hostnames (re-exported from [`sigv4::infer`]).
+pub use sigv4::infer::{infer, Inferred};
+pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, TimeSource};
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
+#[cfg(feature = "tower")]
+pub mod tower;

@@ -1,0 +1,365 @@
+//! The shared piece of every integration: credentials, service and region, and signing.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use sigv4::chunked::ChunkedSettings;
+use sigv4::{Credentials, Payload, SignableRequest, Signer, SigningOutput, SigningSettings};
+use sigv4_credentials::{
+    CachedProvider, ProvideCredentials, ProvidedCredentials, StaticProvider, SystemClock,
+    TimeSource,
+};
+
+use crate::Error;
+
+/// How many (region, service) signers are kept; beyond that the oldest is dropped.
+const MAX_SIGNERS: usize = 16;
+
+/// What to do with a request body that is a stream (its bytes are not in memory, so it
+/// cannot be hashed without consuming it).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub enum StreamingBodies {
+    /// Sign `UNSIGNED-PAYLOAD` for the S3 family (which accepts it) and refuse with
+    /// [`Error::StreamingBodyNeedsHash`] for every other service. The default.
+    #[default]
+    Auto,
+    /// Always sign `UNSIGNED-PAYLOAD` (for services that accept it).
+    UnsignedPayload,
+    /// Encode the body as aws-chunked, each chunk signed (S3 only); the body's length
+    /// must be known (a `Content-Length` header or an exact size).
+    AwsChunked(ChunkedSettings),
+    /// Always refuse with [`Error::StreamingBodyNeedsHash`].
+    Refuse,
+}
+
+/// The region and service a request is signed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningTarget {
+    /// The region.
+    pub region: String,
+    /// The signing name of the service (`s3`, `execute-api`, `es`...).
+    pub service: String,
+}
+
+/// Credentials plus how to sign: shared by the reqwest middleware, the tower layer and the
+/// blocking signer.
+///
+/// The service and region are taken from [`with_service`](Self::with_service) /
+/// [`with_region`](Self::with_region) when set, otherwise inferred from the request's host
+/// (the `Host` header if present, else the URL's host) with [`crate::infer`].
+///
+/// Credentials come from a [`CachedProvider`], which refreshes temporary credentials
+/// before they expire (one fetch at a time, however many requests are in flight).
+pub struct RequestSigner {
+    credentials: CachedProvider,
+    service: Option<String>,
+    region: Option<String>,
+    settings: Option<SigningSettings>,
+    streaming: StreamingBodies,
+    time: Arc<dyn TimeSource>,
+    signers: Mutex<Vec<Arc<Signer>>>,
+}
+
+impl fmt::Debug for RequestSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestSigner")
+            .field("credentials", &self.credentials)
+            .field("service", &self.service)
+            .field("region", &self.region)
+            .field("settings", &self.settings)
+            .field("streaming", &self.streaming)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestSigner {
+    /// Signs with credentials from `provider`, cached and refreshed by a [`CachedProvider`].
+    ///
+    /// Pass an already built [`CachedProvider`] with [`RequestSigner::from_cache`] instead
+    /// (a cache around a cache refreshes badly).
+    pub fn new(provider: Arc<dyn ProvideCredentials>) -> Self {
+        Self::from_cache(CachedProvider::builder_shared(provider).build())
+    }
+
+    /// Signs with credentials from this cache.
+    pub fn from_cache(cache: CachedProvider) -> Self {
+        RequestSigner {
+            credentials: cache,
+            service: None,
+            region: None,
+            settings: None,
+            streaming: StreamingBodies::default(),
+            time: Arc::new(SystemClock),
+            signers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Signs with fixed credentials.
+    pub fn from_static(credentials: Credentials) -> Self {
+        Self::new(Arc::new(StaticProvider::new(credentials)))
+    }
+
+    /// Signs with the standard AWS credential chain (environment, profiles, SSO, web
+    /// identity, container, instance metadata) for `ctx` (feature `default-chain`).
+    #[cfg(feature = "default-chain")]
+    pub fn from_default_chain(ctx: sigv4_credentials::ProviderContext) -> Self {
+        let time = ctx.time_source().clone();
+        let cache = CachedProvider::builder(sigv4_credentials::DefaultChain::new(ctx))
+            .time_source(time.clone())
+            .build();
+        Self::from_cache(cache).with_time_source(time)
+    }
+
+    /// Signs for this service, whatever the host says.
+    pub fn with_service(mut self, service: impl Into<String>) -> Self {
+        self.service = Some(service.into());
+        self.signers = Mutex::new(Vec::new());
+        self
+    }
+
+    /// Signs for this region, whatever the host says.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self.signers = Mutex::new(Vec::new());
+        self
+    }
+
+    /// Uses these settings for every service instead of
+    /// [`SigningSettings::for_service`] (for example to change the signed headers).
+    pub fn with_settings(mut self, settings: SigningSettings) -> Self {
+        self.settings = Some(settings);
+        self.signers = Mutex::new(Vec::new());
+        self
+    }
+
+    /// What to do with streaming bodies (default [`StreamingBodies::Auto`]).
+    pub fn with_streaming_bodies(mut self, policy: StreamingBodies) -> Self {
+        self.streaming = policy;
+        self
+    }
+
+    /// The clock used for signing times (default: the system clock).
+    pub fn with_time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.time = time;
+        self
+    }
+
+    /// The credentials cache.
+    pub fn credentials_cache(&self) -> &CachedProvider {
+        &self.credentials
+    }
+
+    /// The streaming body policy.
+    pub fn streaming_bodies(&self) -> &StreamingBodies {
+        &self.streaming
+    }
+
+    /// The current time, from the configured clock.
+    pub fn now(&self) -> SystemTime {
+        self.time.now()
+    }
+
+    /// Current credentials, refreshed as needed.
+    pub async fn credentials(&self) -> Result<ProvidedCredentials, Error> {
+        Ok(self.credentials.provide_credentials().await?)
+    }
+
+    /// Current credentials for synchronous code: needs no async runtime (refreshes run on
+    /// an internal thread). Do not call it from inside an async task: it blocks the thread.
+    pub fn credentials_blocking(&self) -> Result<ProvidedCredentials, Error> {
+        Ok(self.credentials.provide_credentials_blocking()?)
+    }
+
+    /// The region and service for a request to `host` (a host name, with or without port).
+    pub fn resolve_target(&self, host: &str) -> Result<SigningTarget, Error> {
+        let inferred = match (&self.service, &self.region) {
+            (Some(_), Some(_)) => None,
+            _ => crate::infer(host),
+        };
+        let service = match (&self.service, &inferred) {
+            (Some(s), _) => s.clone(),
+            (None, Some(i)) => i.service.clone(),
+            (None, None) => {
+                return Err(Error::UnknownService {
+                    host: host.to_owned(),
+                })
+            }
+        };
+        let region = match (&self.region, inferred.as_ref().and_then(|i| i.region.as_ref())) {
+            (Some(r), _) => r.clone(),
+            (None, Some(r)) => r.clone(),
+            (None, None) => {
+                return Err(Error::UnknownRegion {
+                    host: host.to_owned(),
+                })
+            }
+        };
+        Ok(SigningTarget { region, service })
+    }
+
+    /// The signer for a request to `host` (cached per region and service).
+    pub fn signer_for_host(&self, host: &str) -> Result<Arc<Signer>, Error> {
+        let target = self.resolve_target(host)?;
+        let mut cache = self.signers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = cache
+            .iter()
+            .find(|s| s.region() == target.region && s.service() == target.service)
+        {
+            return Ok(Arc::clone(s));
+        }
+        let mut signer = Signer::new(target.region, target.service)?;
+        if let Some(settings) = &self.settings {
+            signer = signer.with_settings(settings.clone());
+        }
+        let signer = Arc::new(signer);
+        if cache.len() >= MAX_SIGNERS {
+            cache.remove(0);
+        }
+        cache.push(Arc::clone(&signer));
+        Ok(signer)
+    }
+
+    /// The signer for an `http` request: the host comes from its `Host` header, else its URI.
+    pub fn signer_for_request<B>(&self, request: &http::Request<B>) -> Result<Arc<Signer>, Error> {
+        self.signer_for_host(&request_host(request.headers(), request.uri())?)
+    }
+
+    /// Whether a streaming body for `signer`'s service is signed `UNSIGNED-PAYLOAD`, encoded
+    /// aws-chunked, or refused, under the configured [`StreamingBodies`] policy.
+    pub(crate) fn streaming_payload(&self, signer: &Signer) -> Result<StreamingChoice, Error> {
+        match &self.streaming {
+            StreamingBodies::Auto if is_s3(signer.service()) => Ok(StreamingChoice::Unsigned),
+            StreamingBodies::UnsignedPayload => Ok(StreamingChoice::Unsigned),
+            StreamingBodies::AwsChunked(s) => Ok(StreamingChoice::Chunked(s.clone())),
+            StreamingBodies::Auto | StreamingBodies::Refuse => Err(Error::StreamingBodyNeedsHash {
+                service: signer.service().to_owned(),
+            }),
+        }
+    }
+
+    /// Signs an in-memory `http::Request` in place (the body is hashed) with `credentials`,
+    /// at the configured clock's time.
+    pub fn sign_http<B: AsRef<[u8]>>(
+        &self,
+        request: &mut http::Request<B>,
+        credentials: &Credentials,
+    ) -> Result<SigningOutput, Error> {
+        let signer = self.signer_for_request(request)?;
+        Ok(signer.sign_http_request(request, credentials, self.now())?)
+    }
+
+    /// Signs an `http::Request` in place with an explicit payload (`Payload::Unsigned`, a
+    /// precomputed hash...); the body is not read.
+    pub fn sign_http_with_payload<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        credentials: &Credentials,
+    ) -> Result<SigningOutput, Error> {
+        let signer = self.signer_for_request(request)?;
+        Ok(signer.sign_http_request_with_payload(request, payload, credentials, self.now())?)
+    }
+
+    /// Signs a request given as parts: `url` absolute (`https://host/path?query`), the
+    /// headers it will carry. Returns the output, whose [`SigningOutput::headers`] are the
+    /// headers to add (including `host` when `headers` has none).
+    pub fn sign_parts<'a>(
+        &self,
+        method: &'a str,
+        url: &'a str,
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])> + Clone,
+        payload: Payload<'a>,
+        credentials: &Credentials,
+    ) -> Result<SigningOutput, Error> {
+        let host = headers
+            .clone()
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("host"))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok().map(str::to_owned));
+        let host = match host {
+            Some(h) => h,
+            None => url_host(url).ok_or(Error::MissingHost)?.to_owned(),
+        };
+        let signer = self.signer_for_host(&host)?;
+        let req = SignableRequest::new(method, url, headers, payload);
+        Ok(signer.sign(&req, credentials, self.now())?)
+    }
+}
+
+/// How a streaming body is signed.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(any(feature = "reqwest", feature = "tower")), allow(dead_code))]
+pub(crate) enum StreamingChoice {
+    Unsigned,
+    Chunked(ChunkedSettings),
+}
+
+pub(crate) fn is_s3(service: &str) -> bool {
+    matches!(
+        service,
+        "s3" | "s3-outposts" | "s3express" | "s3-object-lambda"
+    )
+}
+
+/// The host of a request: its `Host` header, else its URI's authority.
+pub(crate) fn request_host(headers: &http::HeaderMap, uri: &http::Uri) -> Result<String, Error> {
+    if let Some(h) = headers.get(http::header::HOST) {
+        return h
+            .to_str()
+            .map(str::to_owned)
+            .map_err(|_| Error::MissingHost);
+    }
+    uri.authority()
+        .map(|a| a.as_str().to_owned())
+        .ok_or(Error::MissingHost)
+}
+
+/// The authority of an absolute URL, without user info.
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let auth = &rest[..end];
+    let auth = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    (!auth.is_empty()).then_some(auth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hosts() {
+        assert_eq!(url_host("https://a.b:443/x?y"), Some("a.b:443"));
+        assert_eq!(url_host("http://u:p@h/x"), Some("h"));
+        assert_eq!(url_host("http://h?x"), Some("h"));
+        assert_eq!(url_host("/x"), None);
+        assert_eq!(url_host("http:///x"), None);
+    }
+
+    #[test]
+    fn targets_inferred_and_overridden() {
+        let s = RequestSigner::from_static(Credentials::new("A", "S", None, None));
+        let t = s.resolve_target("sts.amazonaws.com").unwrap();
+        assert_eq!((t.region.as_str(), t.service.as_str()), ("us-east-1", "sts"));
+        assert!(matches!(
+            s.resolve_target("example.com"),
+            Err(Error::UnknownService { .. })
+        ));
+        let s = s.with_service("es");
+        assert!(matches!(
+            s.resolve_target("example.com"),
+            Err(Error::UnknownRegion { .. })
+        ));
+        let s = s.with_region("eu-west-3");
+        let t = s.resolve_target("s3.us-east-1.amazonaws.com").unwrap();
+        assert_eq!((t.region.as_str(), t.service.as_str()), ("eu-west-3", "es"));
+        let only_region = RequestSigner::from_static(Credentials::new("A", "S", None, None))
+            .with_region("ap-south-1");
+        let t = only_region
+            .resolve_target("bucket.s3.eu-west-1.amazonaws.com")
+            .unwrap();
+        assert_eq!((t.region.as_str(), t.service.as_str()), ("ap-south-1", "s3"));
+    }
+}
