@@ -241,6 +241,7 @@ pub struct ProviderContext {
     sleep: Arc<dyn AsyncSleep>,
     profile_name: Option<String>,
     region: Option<String>,
+    http_options: crate::http::HttpRequestOptions,
 }
 
 impl Default for ProviderContext {
@@ -255,6 +256,7 @@ impl Default for ProviderContext {
             sleep: Arc::new(TokioSleep),
             profile_name: None,
             region: None,
+            http_options: crate::http::HttpRequestOptions::default(),
         }
     }
 }
@@ -306,6 +308,18 @@ impl ProviderContext {
     pub fn with_region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
+    }
+
+    /// Sets the timeouts for calls to AWS services (STS, SSO). Metadata
+    /// providers use their own, shorter, options.
+    pub fn with_http_options(mut self, options: crate::http::HttpRequestOptions) -> Self {
+        self.http_options = options;
+        self
+    }
+
+    /// The timeouts for calls to AWS services (STS, SSO).
+    pub fn http_options(&self) -> crate::http::HttpRequestOptions {
+        self.http_options
     }
 
     /// The environment variables.

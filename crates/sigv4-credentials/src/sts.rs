@@ -190,7 +190,7 @@ where
     F: Fn() -> Result<http::Request<Vec<u8>>, CredentialsError>,
 {
     let client = ctx.require_http(provider)?.clone();
-    let options = HttpRequestOptions::default();
+    let options = ctx.http_options();
     let mut attempt = 0;
     loop {
         attempt += 1;

@@ -8,6 +8,7 @@
 //! Cases we do not (yet) support are listed in [`SKIP`] with the reason; the
 //! test fails if the set of failing cases differs from that list in any
 //! way, so a fixed case must be removed from it and a new failure is loud.
+#![cfg(feature = "hyper-client")]
 
 mod support;
 
