@@ -122,7 +122,9 @@ impl DefaultChainBuilder {
 
 /// The built-in container provider.
 fn default_container(ctx: &ProviderContext) -> Option<Arc<dyn ProvideCredentials>> {
-    Some(Arc::new(crate::container::ContainerProvider::new(ctx.clone())))
+    Some(Arc::new(crate::container::ContainerProvider::new(
+        ctx.clone(),
+    )))
 }
 
 /// The built-in instance metadata provider.
