@@ -548,13 +548,19 @@ pub struct Verifier {
 /// secret is the same, so rotated secrets take effect at once.
 #[derive(Default)]
 struct KeyCache {
-    map: Mutex<HashMap<KeyId, (Zeroizing<String>, SigningKey)>>,
+    /// Per access key id: the secret the keys were derived from, and the keys.
+    map: Mutex<HashMap<String, CachedKeys>>,
 }
 
-/// (access key id, date, region).
-type KeyId = (String, String, String);
+struct CachedKeys {
+    secret: Zeroizing<String>,
+    keys: Vec<SigningKey>,
+}
 
-/// Entries kept before the cache is emptied and refilled.
+/// Keys kept per access key (days x regions x services).
+const KEYS_PER_ACCESS_KEY: usize = 8;
+
+/// Access keys kept before the cache is emptied and refilled.
 const KEY_CACHE_CAPACITY: usize = 1024;
 
 impl KeyCache {
@@ -565,34 +571,37 @@ impl KeyCache {
         region: &str,
         service: &str,
     ) -> Result<SigningKey, SigningError> {
-        let id = (
-            creds.access_key_id().to_owned(),
-            date.to_owned(),
-            region.to_owned(),
-        );
         // A poisoned lock only means another thread panicked while holding it.
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((secret, key)) = map.get(&id) {
-            if bool::from(
-                secret
-                    .as_bytes()
-                    .ct_eq(creds.secret_access_key().as_bytes()),
-            ) && key.service() == service
-            {
-                return Ok(key.clone());
+        if let Some(entry) = map.get_mut(creds.access_key_id()) {
+            let same_secret: bool = entry
+                .secret
+                .as_bytes()
+                .ct_eq(creds.secret_access_key().as_bytes())
+                .into();
+            if same_secret {
+                if let Some(k) = entry.keys.iter().find(|k| k.matches(date, region, service)) {
+                    return Ok(k.clone());
+                }
+            } else {
+                entry.keys.clear();
+                entry.secret = Zeroizing::new(creds.secret_access_key().to_owned());
             }
         }
         let key = SigningKey::derive(creds.secret_access_key(), date, region, service)?;
-        if map.len() >= KEY_CACHE_CAPACITY {
+        if map.len() >= KEY_CACHE_CAPACITY && !map.contains_key(creds.access_key_id()) {
             map.clear();
         }
-        map.insert(
-            id,
-            (
-                Zeroizing::new(creds.secret_access_key().to_owned()),
-                key.clone(),
-            ),
-        );
+        let entry = map
+            .entry(creds.access_key_id().to_owned())
+            .or_insert_with(|| CachedKeys {
+                secret: Zeroizing::new(creds.secret_access_key().to_owned()),
+                keys: Vec::new(),
+            });
+        if entry.keys.len() >= KEYS_PER_ACCESS_KEY {
+            entry.keys.remove(0);
+        }
+        entry.keys.push(key.clone());
         Ok(key)
     }
 }
@@ -904,17 +913,23 @@ impl Verifier {
 
         // Every x-amz-* header must be signed.
         for &(name, _) in req.headers.iter() {
-            let lower = name.to_ascii_lowercase();
-            if !lower.starts_with("x-amz-") {
+            let is_amz = name
+                .get(..6)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case("x-amz-"));
+            if !is_amz {
                 continue;
             }
-            if lower == "x-amz-security-token"
+            if name.eq_ignore_ascii_case("x-amz-security-token")
                 && (mode == AuthMode::Query
                     || self.session_token_mode == SessionTokenMode::AppendAfterSigning)
             {
                 continue;
             }
-            if !p.signed_headers.contains(&lower) {
+            if !p
+                .signed_headers
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name))
+            {
                 return Err(VerifyError::UnsignedAmzHeader(truncate(name)));
             }
         }
