@@ -21,8 +21,14 @@
 //! operator (they are not part of the error message).
 //!
 //! Streaming (`aws-chunked`) bodies are verified chunk by chunk with
-//! [`Verified::chunked_body`], which yields the decoded data and rejects at the first bad
-//! chunk signature, then checks the trailer.
+//! [`Verified::chunked_body`], a sans-I/O decoder that yields the decoded data and rejects
+//! at the first bad chunk signature, then checks the length and the trailer (signature and
+//! checksum). With the `http-body` feature, `VerifiedBody` wraps an incoming
+//! `http_body::Body` and only yields data whose chunk signature has been checked.
+//!
+//! Derived signing keys are cached per access key, day and region (keyed also by the
+//! secret, so a rotated secret takes effect at once); clones of a `Verifier` share the
+//! cache. The verifier never reads a clock: pass `now`.
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
