@@ -404,7 +404,8 @@ async fn sts_error_code_and_message_are_surfaced() {
 #[tokio::test]
 async fn sts_faults_give_clear_bounded_errors() {
     let valid = assume_role_xml("ASIAOK");
-    let cases: Vec<(&str, Vec<Behaviour>, fn(&CredentialsError) -> bool)> = vec![
+    type Case = (&'static str, Vec<Behaviour>, fn(&CredentialsError) -> bool);
+    let cases: Vec<Case> = vec![
         (
             "500 every time",
             vec![Behaviour::Respond {
