@@ -1,46 +1,45 @@
-//! The credential chain behind `resolve_credentials()` and signers built without credentials.
-//!
-//! Environment variables only for now (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-//! `AWS_SESSION_TOKEN`, `AWS_CREDENTIAL_EXPIRATION`).
+//! The credential chain behind `resolve_credentials()` and signers built without credentials:
+//! `sigv4_credentials::DefaultChain` (environment, shared profile files with assume role /
+//! SSO / `credential_process` / web identity, web identity from the environment, container
+//! credentials, EC2 instance metadata), run on a private current-thread tokio runtime.
 
 use pyo3::PyErr;
 use sigv4::Credentials;
+use sigv4_credentials::{DefaultChain, ProvideCredentials, ProviderContext};
 
 use crate::CredentialsError;
 
 /// What the chain looks at, in order (exposed as `sigv4.CREDENTIAL_CHAIN`).
-pub(crate) const DESCRIPTION: &str = "environment";
+pub(crate) const DESCRIPTION: &str = "environment, profile (shared config/credentials files: static keys, \
+assume role, SSO, credential_process, web identity), web identity from the environment, \
+container (ECS/EKS), EC2 instance metadata";
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// Resolves credentials once. Runs without the GIL.
+/// Resolves credentials once. Runs without the GIL; blocks until the chain answers.
 pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, PyErr> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CredentialsError::new_err(format!("cannot start the credential resolver: {e}")))?;
+    let mut ctx = ProviderContext::default();
     if let Some(p) = profile {
-        return Err(CredentialsError::new_err(format!(
-            "profile {p:?} requested, but this build resolves credentials from the environment only \
-             (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN)"
-        )));
+        ctx = ctx.with_profile_name(p);
     }
-    let (Some(ak), Some(sk)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) else {
-        return Err(CredentialsError::new_err(
-            "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass credentials explicitly",
-        ));
-    };
-    let token = env("AWS_SESSION_TOKEN");
-    let expiry = match env("AWS_CREDENTIAL_EXPIRATION") {
-        None => None,
-        Some(e) => Some(
-            sigv4::AmzDate::parse_rfc3339(e.trim())
-                .ok_or_else(|| {
-                    CredentialsError::new_err(
-                        "AWS_CREDENTIAL_EXPIRATION is not an RFC 3339 time such as 2030-01-01T00:00:00Z",
-                    )
-                })?
-                .to_system_time(),
-        ),
-    };
-    crate::build_credentials(ak, sk, token, expiry)
-        .map_err(|e| CredentialsError::new_err(format!("credentials from the environment are invalid: {e}")))
+    let result = rt.block_on(async move {
+        let chain = DefaultChain::new(ctx);
+        chain.provide_credentials().await
+    });
+    match result {
+        Ok(provided) => {
+            let c = provided.into_credentials();
+            // Same checks as credentials built in Python, so a bad value fails here, clearly.
+            crate::build_credentials(
+                c.access_key_id().to_owned(),
+                c.secret_access_key().to_owned(),
+                c.session_token().map(str::to_owned),
+                c.expiry(),
+            )
+            .map_err(|e| CredentialsError::new_err(format!("the credential chain returned invalid credentials: {e}")))
+        }
+        Err(e) => Err(CredentialsError::new_err(e.to_string())),
+    }
 }

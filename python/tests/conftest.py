@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# No test may reach instance metadata, whatever the machine: the default chain's last
+# provider is disabled for the whole session.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = REPO.parent / "shared" / "testdata"
 

@@ -199,10 +199,27 @@ def test_duck_typed_credentials_botocore_and_dict():
         sigv4.Signer("us-east-1", "service", bad).sign("GET", URL)
 
 
-def test_default_chain_from_environment(monkeypatch):
-    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
-              "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+CHAIN_ENV = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for k in CHAIN_ENV:
         monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_default_chain_from_environment(monkeypatch, clean_env):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", AK)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SK)
     monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
@@ -211,6 +228,30 @@ def test_default_chain_from_environment(monkeypatch):
     s = sigv4.Signer("us-east-1", "service")
     assert s.sign("GET", URL, timestamp=T) == _signer().sign("GET", URL, timestamp=T)
     assert isinstance(s.credentials, sigv4.RefreshableCredentials)
+    assert "environment" in sigv4.CREDENTIAL_CHAIN
+
+
+def test_default_chain_profile(clean_env):
+    (clean_env / "credentials").write_text(
+        "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = default-secret\n"
+        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = dev-secret\n"
+        "aws_session_token = devtoken\n"
+    )
+    assert sigv4.resolve_credentials().access_key == "AKIDDEFAULT"
+    c = sigv4.resolve_credentials("dev")
+    assert (c.access_key, c.secret_key, c.token) == ("AKIDDEV", "dev-secret", "devtoken")
+    rc = sigv4.default_credentials("dev")
+    assert rc.get_frozen_credentials() == c
+
+
+def test_default_chain_nothing_configured(clean_env):
+    with pytest.raises(sigv4.CredentialsError) as e:
+        sigv4.resolve_credentials()
+    assert str(e.value)
+    with pytest.raises(sigv4.CredentialsError):
+        sigv4.Signer("us-east-1", "service").sign("GET", URL)
+    with pytest.raises(sigv4.CredentialsError):
+        sigv4.resolve_credentials("no-such-profile")
 
 
 def test_requests_plugin_bodies():
