@@ -1,0 +1,1038 @@
+//! tower layers (feature `tower`): [`SignLayer`] signs outgoing requests in a client stack
+//! (hyper, hyper-util, tower), [`VerifyLayer`] verifies incoming requests in a server stack
+//! (hyper, axum with feature `axum`).
+//!
+//! # Client
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use bytes::Bytes;
+//! use http_body_util::Full;
+//! use sigv4::Credentials;
+//! use sigv4_http::tower::{SignLayer, SignedBody};
+//! use sigv4_http::RequestSigner;
+//! use tower_layer::Layer;
+//! use tower_service::Service;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! // Any service taking signed requests: a hyper-util client in real use.
+//! let send = tower::service_fn(|req: http::Request<SignedBody<Full<Bytes>>>| async move {
+//!     Ok::<_, Infallible>(req.headers()["authorization"].to_str().unwrap().to_owned())
+//! });
+//! let signer = RequestSigner::from_static(Credentials::new("AKID", "SECRET", None, None));
+//! let mut client = SignLayer::new(signer).layer(send);
+//! let req = http::Request::post("https://search-logs-abc.eu-west-1.es.amazonaws.com/_bulk")
+//!     .body(Full::new(Bytes::from_static(b"{}\n")))
+//!     .unwrap();
+//! let auth = client.call(req).await.unwrap();
+//! assert!(auth.contains("/eu-west-1/es/aws4_request"));
+//! # });
+//! ```
+//!
+//! # Server
+//!
+//! [`VerifyLayer`] checks the signature (with [`sigv4::verify::Verifier`]) before the
+//! inner service sees the request, answers AWS-style errors itself (`403` with
+//! `SignatureDoesNotMatch`, `InvalidAccessKeyId`...; as S3's XML `<Error>` document or a
+//! JSON object), and hands the inner service a [`VerifiedIdentity`] in the request
+//! extensions. The inner service never sees a body whose signed hash does not match:
+//!
+//! * a body whose SHA-256 is signed is read (up to a limit, `413` beyond) and checked
+//!   first;
+//! * an aws-chunked body is passed on decoded, each chunk verified before it is yielded;
+//! * an `UNSIGNED-PAYLOAD` body (accepted only when the verifier allows it) is passed on
+//!   as it is.
+//!
+//! See `examples/axum_verify.rs` for axum.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{Request, Response, StatusCode};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited};
+use sigv4::chunked::{ChunkedBody, ChunkEncoder};
+use sigv4::verify::{
+    AuthMode, CredentialLookup, LookupError, VerifiableRequest, Verified, VerifiedBody,
+    VerifiedPayload, VerifyBody, VerifyError, Verifier,
+};
+use sigv4::{AmzDate, Credentials, Payload};
+use sigv4_credentials::{SystemClock, TimeSource};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::signer::StreamingChoice;
+use crate::{BoxError, Error, RequestSigner};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// The default limit on a body buffered to hash it (client) or to check its hash (server):
+/// 16 MiB.
+pub const DEFAULT_MAX_BUFFERED_BODY: usize = 16 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// Bodies
+// ---------------------------------------------------------------------------------------
+
+/// A body with its error boxed, pinned on the heap so that any body type fits.
+struct Boxed<B>(Pin<Box<B>>);
+
+impl<B> Body for Boxed<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        self.0
+            .as_mut()
+            .poll_frame(cx)
+            .map(|f| f.map(|r| r.map_err(Into::into)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
+
+/// The body of a request signed by [`SignService`]: the buffered bytes that were hashed,
+/// the original stream (`UNSIGNED-PAYLOAD`), or its aws-chunked encoding.
+pub struct SignedBody<B> {
+    kind: SignedKind<B>,
+}
+
+enum SignedKind<B> {
+    Full(Option<Bytes>),
+    Stream(Boxed<B>),
+    Chunked(ChunkedBody<Boxed<B>>),
+}
+
+impl<B> Default for SignedBody<B> {
+    /// An empty body.
+    fn default() -> Self {
+        SignedBody {
+            kind: SignedKind::Full(None),
+        }
+    }
+}
+
+impl<B> SignedBody<B> {
+    fn full(bytes: Bytes) -> Self {
+        SignedBody {
+            kind: SignedKind::Full((!bytes.is_empty()).then_some(bytes)),
+        }
+    }
+
+    /// Whether the body was buffered (and its hash signed).
+    pub fn is_buffered(&self) -> bool {
+        matches!(self.kind, SignedKind::Full(_))
+    }
+
+    /// Whether the body is sent aws-chunked.
+    pub fn is_aws_chunked(&self) -> bool {
+        matches!(self.kind, SignedKind::Chunked(_))
+    }
+}
+
+impl<B> fmt::Debug for SignedBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            SignedKind::Full(b) => format!("Full({} bytes)", b.as_ref().map_or(0, Bytes::len)),
+            SignedKind::Stream(_) => "Stream".into(),
+            SignedKind::Chunked(_) => "AwsChunked".into(),
+        };
+        f.debug_struct("SignedBody").field("kind", &kind).finish()
+    }
+}
+
+impl<B> Body for SignedBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            SignedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            SignedKind::Stream(s) => Pin::new(s).poll_frame(cx),
+            SignedKind::Chunked(c) => Pin::new(c).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            SignedKind::Full(b) => b.is_none(),
+            SignedKind::Stream(s) => s.is_end_stream(),
+            SignedKind::Chunked(c) => c.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            SignedKind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            SignedKind::Stream(s) => s.size_hint(),
+            SignedKind::Chunked(c) => c.size_hint(),
+        }
+    }
+}
+
+/// The body the verifying layer hands to the inner service: checked bytes, an
+/// aws-chunked body decoded and verified chunk by chunk, or an unsigned stream.
+struct VerifiedRequestBody<B> {
+    kind: VerifiedKind<B>,
+}
+
+enum VerifiedKind<B> {
+    Full(Option<Bytes>),
+    Stream(Boxed<B>),
+    Chunked(VerifiedBody<Boxed<B>>),
+}
+
+impl<B> Body for VerifiedRequestBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            VerifiedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            VerifiedKind::Stream(s) => Pin::new(s).poll_frame(cx),
+            VerifiedKind::Chunked(c) => Pin::new(c).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            VerifiedKind::Full(b) => b.is_none(),
+            VerifiedKind::Stream(s) => s.is_end_stream(),
+            VerifiedKind::Chunked(c) => c.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            VerifiedKind::Full(b) => {
+                SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            VerifiedKind::Stream(s) => s.size_hint(),
+            VerifiedKind::Chunked(_) => SizeHint::default(),
+        }
+    }
+}
+
+/// Request body types the verifying layer can hand to the inner service.
+///
+/// Implemented for `UnsyncBoxBody<Bytes, BoxError>` (the default, for hyper services) and,
+/// with feature `axum`, for `axum::body::Body`.
+pub trait FromVerifiedBody: Sized {
+    /// Wraps `body`.
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static;
+}
+
+impl FromVerifiedBody for UnsyncBoxBody<Bytes, BoxError> {
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        body.boxed_unsync()
+    }
+}
+
+#[cfg(feature = "axum")]
+impl FromVerifiedBody for axum_core::body::Body {
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        axum_core::body::Body::new(body)
+    }
+}
+
+async fn collect_limited<B>(body: B, limit: usize) -> Result<Bytes, Error>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(Error::BodyTooLarge { limit }),
+        Err(e) => Err(Error::Body(e)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------
+
+/// A [`Layer`] that signs every request with a [`RequestSigner`].
+///
+/// The body decides how the payload is signed:
+///
+/// * a body of known size up to the buffer limit
+///   ([`with_max_buffered_body`](Self::with_max_buffered_body), default
+///   [`DEFAULT_MAX_BUFFERED_BODY`]) is read into memory and its SHA-256 signed;
+/// * any other body follows the signer's [`crate::StreamingBodies`] policy: streamed as
+///   `UNSIGNED-PAYLOAD` (S3 by default), encoded aws-chunked, or, for services that need
+///   the payload hash, read up to the limit and hashed ([`Error::BodyTooLarge`] beyond).
+///
+/// The inner service receives `Request<SignedBody<B>>`; errors are boxed (signing errors
+/// are [`Error`]s, which the caller can downcast to).
+#[derive(Clone, Debug)]
+pub struct SignLayer {
+    signer: Arc<RequestSigner>,
+    max_buffer: usize,
+}
+
+impl SignLayer {
+    /// Signs with `signer`.
+    pub fn new(signer: RequestSigner) -> Self {
+        Self::from_shared(Arc::new(signer))
+    }
+
+    /// Signs with a signer shared with other integrations.
+    pub fn from_shared(signer: Arc<RequestSigner>) -> Self {
+        SignLayer {
+            signer,
+            max_buffer: DEFAULT_MAX_BUFFERED_BODY,
+        }
+    }
+
+    /// The largest body read into memory to hash it.
+    pub fn with_max_buffered_body(mut self, limit: usize) -> Self {
+        self.max_buffer = limit;
+        self
+    }
+}
+
+impl<S> Layer<S> for SignLayer {
+    type Service = SignService<S>;
+
+    fn layer(&self, inner: S) -> SignService<S> {
+        SignService {
+            inner,
+            signer: Arc::clone(&self.signer),
+            max_buffer: self.max_buffer,
+        }
+    }
+}
+
+/// The service of [`SignLayer`].
+#[derive(Clone, Debug)]
+pub struct SignService<S> {
+    inner: S,
+    signer: Arc<RequestSigner>,
+    max_buffer: usize,
+}
+
+impl<S> SignService<S> {
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S, B> Service<Request<B>> for SignService<S>
+where
+    S: Service<Request<SignedBody<B>>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = BoxFuture<Result<S::Response, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        // The clone is not the service that was polled ready: swap so the ready one is used.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let signer = Arc::clone(&self.signer);
+        let max = self.max_buffer;
+        Box::pin(async move {
+            let req = sign_request(&signer, req, max).await?;
+            inner.call(req).await.map_err(Into::into)
+        })
+    }
+}
+
+/// Signs `req` as [`SignLayer`] does, returning the request with its body to send.
+pub async fn sign_request<B>(
+    signer: &RequestSigner,
+    req: Request<B>,
+    max_buffer: usize,
+) -> Result<Request<SignedBody<B>>, Error>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let v4 = signer.signer_for_request(&req)?;
+    let creds = signer.credentials().await?;
+    let (parts, body) = req.into_parts();
+    let exact = body.size_hint().exact();
+    let fits = exact.is_some_and(|n| n <= max_buffer as u64);
+    let choice = if fits {
+        None
+    } else {
+        signer.streaming_payload(&v4).ok()
+    };
+    match choice {
+        None => {
+            let bytes = collect_limited(body, max_buffer).await?;
+            let mut req = Request::from_parts(parts, bytes);
+            v4.sign_http_request(&mut req, &creds, signer.now())?;
+            let (parts, bytes) = req.into_parts();
+            Ok(Request::from_parts(parts, SignedBody::full(bytes)))
+        }
+        Some(StreamingChoice::Unsigned) => {
+            let mut head = Request::from_parts(parts, ());
+            v4.sign_http_request_with_payload(&mut head, Payload::Unsigned, &creds, signer.now())?;
+            let (parts, ()) = head.into_parts();
+            Ok(Request::from_parts(
+                parts,
+                SignedBody {
+                    kind: SignedKind::Stream(Boxed(Box::pin(body))),
+                },
+            ))
+        }
+        Some(StreamingChoice::Chunked(settings)) => {
+            let len = match exact {
+                Some(n) => n,
+                None => parts
+                    .headers
+                    .get(CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok()?.trim().parse().ok())
+                    .ok_or(Error::UnknownBodyLength)?,
+            };
+            let mut head = Request::from_parts(parts, ());
+            let encoder: ChunkEncoder = sigv4::chunked::sign_http_request(
+                &v4,
+                &mut head,
+                settings,
+                len,
+                &creds,
+                signer.now(),
+            )?;
+            let (parts, ()) = head.into_parts();
+            Ok(Request::from_parts(
+                parts,
+                SignedBody {
+                    kind: SignedKind::Chunked(ChunkedBody::new(Boxed(Box::pin(body)), encoder)),
+                },
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------
+
+/// A known access key: its credentials and, optionally, the principal it belongs to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyEntry {
+    credentials: Credentials,
+    principal: Option<String>,
+}
+
+impl KeyEntry {
+    /// A key with no principal name.
+    pub fn new(credentials: Credentials) -> Self {
+        KeyEntry {
+            credentials,
+            principal: None,
+        }
+    }
+
+    /// Names the principal (user, role, tenant) the key belongs to; it is passed to the
+    /// handler in [`VerifiedIdentity::principal`].
+    pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
+        self.principal = Some(principal.into());
+        self
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The principal.
+    pub fn principal(&self) -> Option<&str> {
+        self.principal.as_deref()
+    }
+}
+
+impl fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("credentials", &self.credentials)
+            .field("principal", &self.principal)
+            .finish()
+    }
+}
+
+/// Where the verifying layer finds the secret of an access key id.
+///
+/// Implemented for closures `Fn(&str) -> Option<Credentials>` and for [`StaticKeys`].
+pub trait KeyStore: Send + Sync + 'static {
+    /// The key `access_key_id`, `Ok(None)` when it is unknown; `Err` when the store
+    /// itself failed (answered `500 InternalError`; the message must hold no secret).
+    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError>;
+}
+
+impl<F> KeyStore for F
+where
+    F: Fn(&str) -> Option<Credentials> + Send + Sync + 'static,
+{
+    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError> {
+        Ok(self(access_key_id).map(KeyEntry::new))
+    }
+}
+
+/// A fixed set of keys, in memory.
+#[derive(Clone, Default)]
+pub struct StaticKeys {
+    keys: HashMap<String, KeyEntry>,
+}
+
+impl StaticKeys {
+    /// No keys.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a key (replacing one with the same access key id).
+    pub fn with_key(mut self, entry: KeyEntry) -> Self {
+        self.keys
+            .insert(entry.credentials.access_key_id().to_owned(), entry);
+        self
+    }
+}
+
+impl fmt::Debug for StaticKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticKeys")
+            .field("access_key_ids", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl KeyStore for StaticKeys {
+    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError> {
+        Ok(self.keys.get(access_key_id).cloned())
+    }
+}
+
+impl<K: KeyStore + ?Sized> KeyStore for Arc<K> {
+    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError> {
+        (**self).lookup(access_key_id)
+    }
+}
+
+/// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
+///
+/// In axum: `Extension(id): Extension<VerifiedIdentity>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedIdentity {
+    /// The access key id that signed the request.
+    pub access_key_id: String,
+    /// The principal of the key, from the [`KeyStore`].
+    pub principal: Option<String>,
+    /// The region the request was signed for.
+    pub region: String,
+    /// The credential scope, `date/region/service/aws4_request`.
+    pub credential_scope: String,
+    /// The signing time.
+    pub signed_at: AmzDate,
+    /// Whether the signature was in the query (a presigned URL) rather than a header.
+    pub presigned: bool,
+    /// Whether the request used temporary credentials (a session token).
+    pub session_token: bool,
+    /// Whether the body is covered by the signature (hashed or aws-chunked signed). When
+    /// `false` (`UNSIGNED-PAYLOAD`), the body reaching the handler was not authenticated.
+    pub body_signed: bool,
+}
+
+impl VerifiedIdentity {
+    fn new(v: &Verified, principal: Option<String>) -> Self {
+        VerifiedIdentity {
+            access_key_id: v.access_key_id().to_owned(),
+            principal,
+            region: v.region().to_owned(),
+            credential_scope: v.credential_scope().to_owned(),
+            signed_at: v.time(),
+            presigned: v.mode() == AuthMode::Query,
+            session_token: v.has_session_token(),
+            body_signed: match v.payload() {
+                VerifiedPayload::Sha256(_) => true,
+                VerifiedPayload::Streaming(m) => m.is_signed(),
+                VerifiedPayload::Unsigned => false,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// How rejections are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ErrorFormat {
+    /// XML for S3-family verifiers, JSON for every other service. The default.
+    #[default]
+    Auto,
+    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
+    /// (`application/xml`).
+    Xml,
+    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
+    /// (`application/json`), as AWS JSON services answer.
+    Json,
+}
+
+struct VerifyConfig<K> {
+    verifier: Verifier,
+    keys: Arc<K>,
+    format: ErrorFormat,
+    max_body: usize,
+    mismatch_details: bool,
+    time: Arc<dyn TimeSource>,
+}
+
+impl<K> Clone for VerifyConfig<K> {
+    fn clone(&self) -> Self {
+        VerifyConfig {
+            verifier: self.verifier.clone(),
+            keys: Arc::clone(&self.keys),
+            format: self.format,
+            max_body: self.max_body,
+            mismatch_details: self.mismatch_details,
+            time: Arc::clone(&self.time),
+        }
+    }
+}
+
+/// A [`Layer`] that verifies the SigV4 signature of every request before the inner
+/// service runs, answering AWS-style errors itself.
+///
+/// `IB` is the request body type of the inner service: `UnsyncBoxBody<Bytes, BoxError>`
+/// by default (hyper services), `axum::body::Body` after [`for_axum`](Self::for_axum).
+/// Responses are `Response<Either<inner body, Full<Bytes>>>` (the right side for
+/// rejections); the inner service's errors pass through.
+///
+/// ```
+/// use sigv4::verify::Verifier;
+/// use sigv4::Credentials;
+/// use sigv4_http::tower::{KeyEntry, StaticKeys, VerifyLayer};
+///
+/// let keys = StaticKeys::new().with_key(
+///     KeyEntry::new(Credentials::new("AKIDALICE", "alice-secret", None, None)).with_principal("alice"),
+/// );
+/// let layer = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, keys);
+/// # Ok::<(), sigv4::SigningError>(())
+/// ```
+pub struct VerifyLayer<K, IB = UnsyncBoxBody<Bytes, BoxError>> {
+    config: Arc<VerifyConfig<K>>,
+    _body: PhantomData<fn() -> IB>,
+}
+
+impl<K, IB> Clone for VerifyLayer<K, IB> {
+    fn clone(&self) -> Self {
+        VerifyLayer {
+            config: Arc::clone(&self.config),
+            _body: PhantomData,
+        }
+    }
+}
+
+impl<K, IB> fmt::Debug for VerifyLayer<K, IB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyLayer")
+            .field("verifier", &self.config.verifier)
+            .field("format", &self.config.format)
+            .field("max_body", &self.config.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: KeyStore> VerifyLayer<K> {
+    /// Verifies with `verifier`, finding secrets in `keys`.
+    pub fn new(verifier: Verifier, keys: K) -> Self {
+        VerifyLayer {
+            config: Arc::new(VerifyConfig {
+                verifier,
+                keys: Arc::new(keys),
+                format: ErrorFormat::Auto,
+                max_body: DEFAULT_MAX_BUFFERED_BODY,
+                mismatch_details: true,
+                time: Arc::new(SystemClock),
+            }),
+            _body: PhantomData,
+        }
+    }
+}
+
+impl<K: KeyStore, IB> VerifyLayer<K, IB> {
+    fn config_mut(&mut self) -> &mut VerifyConfig<K> {
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// The request body type handed to the inner service.
+    pub fn with_body<IB2: FromVerifiedBody>(self) -> VerifyLayer<K, IB2> {
+        VerifyLayer {
+            config: self.config,
+            _body: PhantomData,
+        }
+    }
+
+    /// Hands `axum::body::Body` to the inner service, as axum routers expect (feature `axum`).
+    #[cfg(feature = "axum")]
+    pub fn for_axum(self) -> VerifyLayer<K, axum_core::body::Body> {
+        self.with_body()
+    }
+
+    /// XML, JSON, or by service (default).
+    pub fn with_error_format(mut self, format: ErrorFormat) -> Self {
+        self.config_mut().format = format;
+        self
+    }
+
+    /// The largest body read to check its signed hash (default
+    /// [`DEFAULT_MAX_BUFFERED_BODY`]); bigger ones are answered `413`.
+    pub fn with_max_body(mut self, limit: usize) -> Self {
+        self.config_mut().max_body = limit;
+        self
+    }
+
+    /// Whether a `SignatureDoesNotMatch` XML error carries the `StringToSign` and
+    /// `CanonicalRequest` the server computed, as S3 does (default `true`; they contain
+    /// only what the client sent, so a client can diff them against its own).
+    pub fn with_mismatch_details(mut self, include: bool) -> Self {
+        self.config_mut().mismatch_details = include;
+        self
+    }
+
+    /// The clock used to check request times (default: the system clock).
+    pub fn with_time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.config_mut().time = time;
+        self
+    }
+}
+
+impl<S, K, IB> Layer<S> for VerifyLayer<K, IB> {
+    type Service = VerifyService<S, K, IB>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        VerifyService {
+            inner,
+            config: Arc::clone(&self.config),
+            _body: PhantomData,
+        }
+    }
+}
+
+/// The service of [`VerifyLayer`].
+pub struct VerifyService<S, K, IB = UnsyncBoxBody<Bytes, BoxError>> {
+    inner: S,
+    config: Arc<VerifyConfig<K>>,
+    _body: PhantomData<fn() -> IB>,
+}
+
+impl<S: Clone, K, IB> Clone for VerifyService<S, K, IB> {
+    fn clone(&self) -> Self {
+        VerifyService {
+            inner: self.inner.clone(),
+            config: Arc::clone(&self.config),
+            _body: PhantomData,
+        }
+    }
+}
+
+impl<S: fmt::Debug, K, IB> fmt::Debug for VerifyService<S, K, IB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyService")
+            .field("inner", &self.inner)
+            .field("verifier", &self.config.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, K, IB, B, RB> Service<Request<B>> for VerifyService<S, K, IB>
+where
+    S: Service<Request<IB>, Response = Response<RB>> + Clone + Send + 'static,
+    S::Future: Send,
+    K: KeyStore,
+    IB: FromVerifiedBody + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Either<RB, Full<Bytes>>>;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Self::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let config = Arc::clone(&self.config);
+        Box::pin(async move {
+            match verify_request(&config, req).await {
+                Ok(req) => {
+                    let req = req.map(IB::from_verified_body);
+                    Ok(inner.call(req).await?.map(Either::Left))
+                }
+                Err(rejection) => Ok(rejection.map(Either::Right)),
+            }
+        })
+    }
+}
+
+/// Finds the principal while the core verifier looks the key up.
+struct Lookup<'a, K> {
+    keys: &'a K,
+    principal: RefCell<Option<String>>,
+}
+
+impl<K: KeyStore> CredentialLookup for Lookup<'_, K> {
+    fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError> {
+        Ok(self.keys.lookup(access_key_id)?.map(|e| {
+            *self.principal.borrow_mut() = e.principal;
+            e.credentials
+        }))
+    }
+}
+
+fn verify_head<K: KeyStore>(
+    config: &VerifyConfig<K>,
+    head: &Request<()>,
+    body: VerifyBody<'_>,
+) -> Result<(Verified, Option<String>), VerifyError> {
+    let lookup = Lookup {
+        keys: &*config.keys,
+        principal: RefCell::new(None),
+    };
+    let req = VerifiableRequest::from_http(head, body);
+    let v = config.verifier.verify(&req, &lookup, config.time.now())?;
+    Ok((v, lookup.principal.into_inner()))
+}
+
+type Verifiedreq<B> = Request<VerifiedRequestBody<B>>;
+
+async fn verify_request<K, B>(
+    config: &VerifyConfig<K>,
+    req: Request<B>,
+) -> Result<Verifiedreq<B>, Response<Full<Bytes>>>
+where
+    K: KeyStore,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let (parts, body) = req.into_parts();
+    let head = Request::from_parts(parts, ());
+    let reject = |e: &VerifyError| rejection(config, e);
+    let read = |body: B| async move {
+        collect_limited(body, config.max_body)
+            .await
+            .map_err(|e| match e {
+                Error::BodyTooLarge { limit } => error_response(
+                    config,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLarge",
+                    &format!("the request body is larger than the {limit} bytes this server reads to check its signature"),
+                    None,
+                ),
+                other => error_response(
+                    config,
+                    StatusCode::BAD_REQUEST,
+                    "IncompleteBody",
+                    &format!("the request body could not be read: {other}"),
+                    None,
+                ),
+            })
+    };
+
+    let (verified, principal, kind) = if head.headers().contains_key("x-amz-content-sha256") {
+        // The payload line is in the header: check the signature before reading the body.
+        let (v, principal) =
+            verify_head(config, &head, VerifyBody::Unavailable).map_err(|e| reject(&e))?;
+        let kind = if let Some(expected) = v.expected_payload_sha256() {
+            let bytes = read(body).await?;
+            let computed = sigv4::sha256_hex(&bytes);
+            let claimed = sigv4::hex(&expected);
+            if computed != claimed {
+                return Err(reject(&VerifyError::ContentSha256Mismatch { claimed, computed }));
+            }
+            VerifiedKind::Full(Some(bytes))
+        } else if let Some(chunks) = v.chunked_body() {
+            VerifiedKind::Chunked(VerifiedBody::new(Boxed(Box::pin(body)), chunks))
+        } else {
+            VerifiedKind::Stream(Boxed(Box::pin(body)))
+        };
+        (v, principal, kind)
+    } else {
+        // The signature covers the body's hash: read it first.
+        let bytes = read(body).await?;
+        let (v, principal) =
+            verify_head(config, &head, VerifyBody::Bytes(&bytes)).map_err(|e| reject(&e))?;
+        (v, principal, VerifiedKind::Full(Some(bytes)))
+    };
+
+    tracing::debug!(
+        access_key_id = verified.access_key_id(),
+        scope = verified.credential_scope(),
+        "request signature verified"
+    );
+    let (mut parts, ()) = head.into_parts();
+    if matches!(kind, VerifiedKind::Chunked(_)) {
+        decoded_headers(&mut parts.headers);
+    }
+    parts
+        .extensions
+        .insert(VerifiedIdentity::new(&verified, principal));
+    Ok(Request::from_parts(parts, VerifiedRequestBody { kind }))
+}
+
+/// The handler sees the decoded body of an aws-chunked upload: its length and encoding.
+fn decoded_headers(headers: &mut http::HeaderMap) {
+    match headers.get("x-amz-decoded-content-length").cloned() {
+        Some(len) => {
+            headers.insert(CONTENT_LENGTH, len);
+        }
+        None => {
+            headers.remove(CONTENT_LENGTH);
+        }
+    }
+    let rest: Option<String> = headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("aws-chunked"))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+    match rest.and_then(|r| HeaderValue::from_str(&r).ok().filter(|_| !r.is_empty())) {
+        Some(v) => {
+            headers.insert(http::header::CONTENT_ENCODING, v);
+        }
+        None => {
+            headers.remove(http::header::CONTENT_ENCODING);
+        }
+    }
+}
+
+fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
+    tracing::debug!(code = e.code(), error = %e, "request signature refused");
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+    error_response(config, status, e.code(), &e.to_string(), e.signature_mismatch())
+}
+
+fn error_response<K>(
+    config: &VerifyConfig<K>,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    mismatch: Option<&sigv4::verify::SignatureMismatch>,
+) -> Response<Full<Bytes>> {
+    let xml = match config.format {
+        ErrorFormat::Xml => true,
+        ErrorFormat::Json => false,
+        ErrorFormat::Auto => crate::signer::is_s3(config.verifier.service()),
+    };
+    let (body, content_type) = if xml {
+        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
+        s.push_str(&xml_escape(code));
+        s.push_str("</Code><Message>");
+        s.push_str(&xml_escape(message));
+        s.push_str("</Message>");
+        if let (true, Some(m)) = (config.mismatch_details, mismatch) {
+            s.push_str("<StringToSign>");
+            s.push_str(&xml_escape(m.string_to_sign()));
+            s.push_str("</StringToSign><CanonicalRequest>");
+            s.push_str(&xml_escape(m.canonical_request()));
+            s.push_str("</CanonicalRequest>");
+        }
+        s.push_str("</Error>");
+        (s, "application/xml")
+    } else {
+        let v = serde_json::json!({ "__type": code, "message": message });
+        (v.to_string(), "application/json")
+    };
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if !xml {
+        if let Ok(v) = HeaderValue::from_str(code) {
+            resp.headers_mut().insert("x-amzn-errortype", v);
+        }
+    }
+    resp
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push('\n'),
+            c if (c as u32) < 0x20 && c != '\t' => {
+                out.push_str(&format!("&#x{:x};", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escaping() {
+        assert_eq!(xml_escape("a<b>&\"'\nc"), "a&lt;b&gt;&amp;&quot;&apos;\nc");
+    }
+}
