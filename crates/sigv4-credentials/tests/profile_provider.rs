@@ -67,7 +67,8 @@ async fn not_configured_cases() {
 
 #[tokio::test]
 async fn configured_but_broken_cases() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<(&str, &str)>, &str)> = vec![
+    type Pairs = Vec<(&'static str, &'static str)>;
+    let cases: Vec<(&str, Pairs, Pairs, &str)> = vec![
         (
             "explicit missing profile",
             vec![("AWS_PROFILE", "typo")],
