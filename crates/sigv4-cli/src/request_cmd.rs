@@ -373,6 +373,7 @@ impl Job {
         let now = SystemTime::now();
         let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
 
+        let mut upload_pb: Option<ProgressBar> = None;
         let (out, body): (SigningOutput, AnyBody) = match source {
             Source::None => {
                 let out = signer
@@ -411,6 +412,7 @@ impl Job {
                     code: exit::READ,
                 })?;
                 let pb = progress_bar(len, options.progress, "upload");
+                upload_pb.clone_from(&pb);
                 let mut reader = ReaderBody::new(file, len);
                 if let Some(pb) = pb.clone() {
                     reader = reader.on_progress(move |n| pb.inc(n));
@@ -465,7 +467,11 @@ impl Job {
         let response = client
             .request(Request::from_parts(parts, body))
             .await
-            .map_err(|e| transport_error(&e, &uri))?;
+            .map_err(|e| transport_error(&e, &uri));
+        if let Some(pb) = upload_pb {
+            pb.finish_and_clear();
+        }
+        let response = response?;
         handle_response(response, &method, &uri, &out, token.as_deref(), &options).await
     }
 }
