@@ -40,8 +40,8 @@ Examples:
   sigv4 proxy --upstream https://aps-workspaces.us-east-1.amazonaws.com --service aps
   curl http://127.0.0.1:8080/healthz
 
-Incoming Authorization and X-Amz-* signing headers are dropped and the request is signed
-again with the proxy's credentials (the standard chain, refreshed before they expire).
+Incoming Authorization and X-Amz-* signing headers (and presigned-URL query parameters)
+are dropped and the request is signed again with the proxy's credentials (the standard chain, refreshed before they expire).
 Bodies are streamed for S3 (UNSIGNED-PAYLOAD); for other services a body is read up to
 --max-body to hash it (413 beyond). At most --max-concurrency requests are in flight (503
 beyond). SIGTERM or Ctrl-C stops accepting and waits up to --shutdown-timeout for requests
@@ -98,6 +98,17 @@ const SIGNING_HEADERS: &[&str] = &[
     "x-amz-decoded-content-length",
     "expect",
     "host",
+];
+
+/// Query parameters of a presigned URL, dropped from incoming requests.
+const SIGNING_QUERY_PARAMS: &[&str] = &[
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
 ];
 
 struct State {
@@ -346,16 +357,31 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
     };
     let (mut parts, body) = req.into_parts();
 
-    // The upstream URI: base path + incoming path and query.
-    let incoming_pq = parts
-        .uri
-        .path_and_query()
-        .map_or("/", http::uri::PathAndQuery::as_str);
+    // The upstream URI: base path + incoming path and query, minus any presigned-URL
+    // signing parameters (the proxy's own signature replaces them).
     let base = state.upstream.path.trim_end_matches('/');
-    let target = format!(
+    let mut target = format!(
         "{}://{}{}{}",
-        state.upstream.scheme, state.upstream.authority, base, incoming_pq
+        state.upstream.scheme,
+        state.upstream.authority,
+        base,
+        parts.uri.path()
     );
+    if let Some(q) = parts.uri.query() {
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|pair| {
+                let name = pair.split('=').next().unwrap_or("");
+                !SIGNING_QUERY_PARAMS
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(name))
+            })
+            .collect();
+        if !kept.is_empty() {
+            target.push('?');
+            target.push_str(&kept.join("&"));
+        }
+    }
     let uri: http::Uri = match target.parse() {
         Ok(u) => u,
         Err(_) => {
