@@ -232,7 +232,7 @@ impl AsyncSleep for TokioSleep {
 ///     .with_fs(MemoryFs::from_files([("/home/me/.aws/config", "[default]\nregion = eu-west-1\n")]));
 /// assert_eq!(ctx.env().get("HOME").as_deref(), Some("/home/me"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ProviderContext {
     env: Env,
     fs: Arc<dyn Fs>,
@@ -242,6 +242,23 @@ pub struct ProviderContext {
     profile_name: Option<String>,
     region: Option<String>,
     http_options: crate::http::HttpRequestOptions,
+}
+
+impl fmt::Debug for ProviderContext {
+    // The HTTP client is user-supplied and may hold anything: show only
+    // whether there is one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderContext")
+            .field("env", &self.env)
+            .field("fs", &self.fs)
+            .field("http_client", &self.http.as_ref().map(|_| "..."))
+            .field("time", &self.time)
+            .field("sleep", &self.sleep)
+            .field("profile_name", &self.profile_name)
+            .field("region", &self.region)
+            .field("http_options", &self.http_options)
+            .finish()
+    }
 }
 
 impl Default for ProviderContext {
@@ -380,6 +397,20 @@ impl ProviderContext {
             )
         })
     }
+}
+
+/// Replaces every occurrence of each secret (and its percent-encoded form)
+/// in `text`, for messages that echo what a server said.
+pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s, "** redacted **");
+        let encoded = crate::sts::form_encode(s);
+        if encoded != *s {
+            out = out.replace(&encoded, "** redacted **");
+        }
+    }
+    out
 }
 
 /// Lower-case hex of `bytes`.

@@ -191,7 +191,9 @@ pub fn parse_output(out: &[u8], fallback_account_id: Option<String>) -> Credenti
         None => None,
         Some(e) => Some(
             AmzDate::parse_rfc3339(e)
-                .ok_or_else(|| bad(format!("Expiration {e:?} is not an RFC 3339 time")))?
+                .ok_or_else(|| {
+                    bad("Expiration is not an RFC 3339 time such as 2030-01-01T00:00:00Z".into())
+                })?
                 .to_system_time(),
         ),
     };

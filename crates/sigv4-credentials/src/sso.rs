@@ -207,6 +207,8 @@ impl SsoProvider {
             if status == 401 || status == 403 {
                 detail.push_str(&format!(" ({})", self.login_hint()));
             }
+            // The server may echo what it was sent: never repeat the token.
+            let detail = crate::context::redact(&detail, &[token.as_str()]);
             return Err(CredentialsError::provider_error(
                 NAME,
                 format!("SSO GetRoleCredentials failed with HTTP {status}: {detail}"),

@@ -143,7 +143,12 @@ pub async fn assume_role(
         Ok(req)
     };
     let response = send_with_retries(ctx, PROVIDER, "STS AssumeRole", build).await?;
-    parse_sts_response(PROVIDER, "AssumeRole", &response)
+    let secrets = [
+        source.secret_access_key(),
+        source.session_token().unwrap_or(""),
+        mfa_token.unwrap_or(""),
+    ];
+    parse_sts_response(PROVIDER, "AssumeRole", &response, &secrets)
 }
 
 /// Calls `AssumeRoleWithWebIdentity` (unsigned) with `token`.
@@ -170,7 +175,7 @@ pub async fn assume_role_with_web_identity(
             .map_err(|e| CredentialsError::provider_error(PROVIDER, format!("bad request: {e}")))
     };
     let response = send_with_retries(ctx, PROVIDER, "STS AssumeRoleWithWebIdentity", build).await?;
-    parse_sts_response(PROVIDER, "AssumeRoleWithWebIdentity", &response)
+    parse_sts_response(PROVIDER, "AssumeRoleWithWebIdentity", &response, &[token])
 }
 
 fn is_retryable_status(status: u16) -> bool {
@@ -338,6 +343,7 @@ fn parse_sts_response(
     provider: &'static str,
     action: &str,
     response: &http::Response<Vec<u8>>,
+    secrets: &[&str],
 ) -> CredentialsResult {
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
@@ -354,6 +360,8 @@ fn parse_sts_response(
         let rid = request_id
             .map(|r| format!(", request id {r}"))
             .unwrap_or_default();
+        // The server may echo what it was sent: never repeat a secret.
+        let detail = crate::context::redact(&detail, secrets);
         return Err(CredentialsError::provider_error(
             provider,
             format!("STS {action} failed with HTTP {status}: {detail}{rid}"),
@@ -421,7 +429,7 @@ mod tests {
             .status(400)
             .body(body.to_vec())
             .unwrap();
-        let e = parse_sts_response("X", "AssumeRole", &resp)
+        let e = parse_sts_response("X", "AssumeRole", &resp, &[])
             .unwrap_err()
             .to_string();
         assert!(
@@ -429,11 +437,20 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("r1"));
+        let body = b"<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>bad token eyJSECRET</Message></Error></ErrorResponse>";
+        let resp = http::Response::builder()
+            .status(400)
+            .body(body.to_vec())
+            .unwrap();
+        let e = parse_sts_response("X", "AssumeRole", &resp, &["eyJSECRET"])
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("eyJSECRET") && e.contains("redacted"), "{e}");
         let resp = http::Response::builder()
             .status(200)
             .body(b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A".to_vec())
             .unwrap();
-        let e = parse_sts_response("X", "AssumeRole", &resp).unwrap_err();
+        let e = parse_sts_response("X", "AssumeRole", &resp, &[]).unwrap_err();
         assert!(matches!(e, CredentialsError::InvalidResponse { .. }), "{e}");
     }
 
