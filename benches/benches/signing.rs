@@ -47,6 +47,18 @@ fn signing(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
+        if !case.presign {
+            g.bench_function("sigv4_cached_key_direct_adapter", |b| {
+                b.iter_batched(
+                    || case.request(),
+                    |mut req| {
+                        ours.sign_cached_direct(&mut req, black_box(body));
+                        req
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
         g.bench_function("sigv4_cached_key_view", |b| {
             b.iter(|| ours.sign_view(black_box(&case), black_box(body)))
         });
