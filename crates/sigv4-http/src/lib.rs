@@ -34,6 +34,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod body;
 mod error;
 mod signer;
 

@@ -70,6 +70,7 @@ use sigv4_credentials::{SystemClock, TimeSource};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::body::Boxed;
 use crate::signer::StreamingChoice;
 use crate::{BoxError, Error, RequestSigner};
 
@@ -82,36 +83,6 @@ pub const DEFAULT_MAX_BUFFERED_BODY: usize = 16 * 1024 * 1024;
 // ---------------------------------------------------------------------------------------
 // Bodies
 // ---------------------------------------------------------------------------------------
-
-/// A body with its error boxed, pinned on the heap so that any body type fits.
-struct Boxed<B>(Pin<Box<B>>);
-
-impl<B> Body for Boxed<B>
-where
-    B: Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        self.0
-            .as_mut()
-            .poll_frame(cx)
-            .map(|f| f.map(|r| r.map_err(Into::into)))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.0.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.0.size_hint()
-    }
-}
 
 /// The body of a request signed by [`SignService`]: the buffered bytes that were hashed,
 /// the original stream (`UNSIGNED-PAYLOAD`), or its aws-chunked encoding.
