@@ -14,6 +14,42 @@
 //! [`CredentialsError`]; a [`ChainProvider`] skips providers that are
 //! [not configured](CredentialsError::NotConfigured) and stops at the first
 //! one that is configured but fails.
+//!
+//! ## The default chain
+//!
+//! [`DefaultChain`] asks, in the AWS SDK order:
+//!
+//! 1. [`EnvironmentProvider`]: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//!    `AWS_SESSION_TOKEN`, `AWS_CREDENTIAL_EXPIRATION`, `AWS_ACCOUNT_ID`
+//!    (blank values count as absent);
+//! 2. [`ProfileProvider`]: the profile selected by `--profile`
+//!    ([`ProviderContext::with_profile_name`]) or `AWS_PROFILE` in
+//!    `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config`
+//!    and `~/.aws/credentials`): static keys, `role_arn` with `source_profile`
+//!    or `credential_source`, `credential_process`, SSO (`sso_session` or the
+//!    legacy keys), `web_identity_token_file`;
+//! 3. [`WebIdentityProvider::from_env`]: `AWS_WEB_IDENTITY_TOKEN_FILE`,
+//!    `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`;
+//! 4. [`ContainerProvider`]: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` /
+//!    `AWS_CONTAINER_CREDENTIALS_FULL_URI`;
+//! 5. [`ImdsProvider`]: EC2 instance metadata (IMDSv2).
+//!
+//! STS and SSO endpoints follow `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_SSO`,
+//! a profile's `[services]` section, `AWS_ENDPOINT_URL`, the profile's
+//! `endpoint_url`, then the regional AWS endpoint (with FIPS / dual-stack
+//! settings); see [`endpoint`].
+//!
+//! ```no_run
+//! use sigv4_credentials::{DefaultChain, ProviderContext, ProvideCredentials};
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let ctx = ProviderContext::default().with_profile_name("dev");
+//! let creds = DefaultChain::new(ctx).provide_credentials().await?;
+//! let signer = sigv4::Signer::new("us-east-1", "sts")?;
+//! let mut req = http::Request::post("https://sts.us-east-1.amazonaws.com/")
+//!     .body(b"Action=GetCallerIdentity&Version=2011-06-15".to_vec())?;
+//! signer.sign_http_request(&mut req, creds.credentials(), std::time::SystemTime::now())?;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

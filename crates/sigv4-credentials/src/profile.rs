@@ -435,6 +435,7 @@ pub struct ProfileProvider {
     ctx: ProviderContext,
     named: NamedSources,
     mfa: Option<MfaTokenCallback>,
+    process_timeout: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for ProfileProvider {
@@ -454,6 +455,7 @@ impl ProfileProvider {
             ctx,
             named: NamedSources::default(),
             mfa: None,
+            process_timeout: None,
         }
     }
 
@@ -466,6 +468,12 @@ impl ProfileProvider {
     /// Supplies MFA codes for roles with `mfa_serial` (called with the serial).
     pub fn with_mfa_token_callback(mut self, callback: MfaTokenCallback) -> Self {
         self.mfa = Some(callback);
+        self
+    }
+
+    /// Bounds how long a `credential_process` command may run (default 60 s).
+    pub fn with_credential_process_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.process_timeout = Some(timeout);
         self
     }
 
@@ -583,10 +591,12 @@ impl ProfileProvider {
                 command,
                 account_id,
             } => {
-                CredentialProcessProvider::new(command.as_str())
-                    .with_fallback_account_id(account_id.clone())
-                    .provide_credentials()
-                    .await
+                let mut p = CredentialProcessProvider::new(command.as_str())
+                    .with_fallback_account_id(account_id.clone());
+                if let Some(t) = self.process_timeout {
+                    p = p.with_timeout(t);
+                }
+                p.provide_credentials().await
             }
         }
     }

@@ -146,3 +146,19 @@ async fn credential_source_environment_failure_stops_with_context() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn hanging_credential_process_is_bounded() {
+    let e = provider(
+        &[],
+        &[(
+            "/home/.aws/config",
+            "[default]\ncredential_process = sleep 30\n",
+        )],
+    )
+    .with_credential_process_timeout(std::time::Duration::from_millis(200))
+    .provide_credentials()
+    .await
+    .unwrap_err();
+    assert!(matches!(e, CredentialsError::Timeout { .. }), "{e}");
+}
