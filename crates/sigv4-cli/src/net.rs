@@ -27,13 +27,20 @@ pub type AnyBody = UnsyncBoxBody<Bytes, BoxError>;
 pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, AnyBody>;
 
 /// A pooled HTTP/1.1 client for http:// and https:// URLs.
+///
+/// Servers are authenticated with the Mozilla roots (webpki-roots) or, with `cacert`, with
+/// the PEM certificates in that file instead (as curl's `--cacert`).
 pub fn client(
     connect_timeout: Option<Duration>,
     pool_idle_per_host: usize,
+    cacert: Option<&std::path::Path>,
 ) -> Result<HttpClient, CliError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    let roots = match cacert {
+        None => rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        },
+        Some(path) => load_roots(path)?,
     };
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -50,9 +57,32 @@ pub fn client(
         .enable_http1()
         .wrap_connector(http);
     Ok(Client::builder(TokioExecutor::new())
+        .pool_timer(hyper_util::rt::TokioTimer::new())
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(pool_idle_per_host)
         .build(https))
+}
+
+/// The certificates of a PEM file as trust anchors (exit code 77, as curl, when unusable).
+fn load_roots(path: &std::path::Path) -> Result<rustls::RootCertStore, CliError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let bad = |why: String| CliError {
+        message: format!("CA certificates {}: {why}", path.display()),
+        code: 77,
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))?;
+    for cert in certs {
+        let cert = cert.map_err(|e| bad(format!("not valid PEM ({e})")))?;
+        roots
+            .add(cert)
+            .map_err(|e| bad(format!("unusable certificate ({e})")))?;
+    }
+    if roots.is_empty() {
+        return Err(bad("no PEM certificate found in the file".into()));
+    }
+    Ok(roots)
 }
 
 /// A request target split as it goes on the wire (nothing normalized).

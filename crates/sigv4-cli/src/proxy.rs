@@ -75,6 +75,10 @@ pub struct ProxyArgs {
     /// Sign UNSIGNED-PAYLOAD and stream bodies for any service (only if it accepts that).
     #[arg(long)]
     unsigned_payload: bool,
+    /// Trust the CA certificates in this PEM file for an https upstream, instead of the
+    /// built-in Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    upstream_cacert: Option<std::path::PathBuf>,
     /// Longest wait for the upstream's response headers (seconds or 30s, 2m).
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = net::parse_duration)]
     upstream_timeout: Duration,
@@ -156,6 +160,12 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
         return Err(CliError::usage("--health-path must start with '/'"));
     }
     let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    let client = net::client(
+        Some(Duration::from_secs(10)),
+        args.max_concurrency,
+        args.upstream_cacert.as_deref(),
+    )
+    .map_err(|e| CliError::usage(format!("--upstream-cacert: {}", e.message)))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -182,7 +192,7 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
             host,
             signer,
             credentials,
-            client: net::client(Some(Duration::from_secs(10)), args.max_concurrency)?,
+            client,
             limit: Arc::new(Semaphore::new(args.max_concurrency)),
             stream_bodies: args.unsigned_payload || net::is_s3(&service),
             max_body: args.max_body,

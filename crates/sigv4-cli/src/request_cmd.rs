@@ -42,7 +42,7 @@ Examples:
 
 Exit codes: 0 on any HTTP response (22 with --fail on HTTP >= 400), 2 for a bad command
 line, 1 when signing fails, and curl's codes for transport errors (6 resolve, 7 connect,
-28 timeout, 35 TLS, 56 receive, 23 write, 26 read).")]
+28 timeout, 35 TLS, 56 receive, 23 write, 26 read, 77 CA file).")]
 pub struct RequestArgs {
     /// The URL exactly as it goes on the wire (already percent-encoded, like curl).
     url: String,
@@ -101,6 +101,9 @@ pub struct RequestArgs {
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
+    /// Trust the CA certificates in this PEM file instead of the built-in Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
     /// Give up connecting after this long, in seconds (10, 1.5) or with a unit (2m).
     #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
     connect_timeout: Option<Duration>,
@@ -253,6 +256,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         progress: !args.silent && std::io::stderr().is_terminal(),
         output: args.output.clone(),
         connect_timeout: args.connect_timeout,
+        cacert: args.cacert.clone(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -296,6 +300,7 @@ struct Options {
     progress: bool,
     output: Option<PathBuf>,
     connect_timeout: Option<Duration>,
+    cacert: Option<PathBuf>,
 }
 
 struct Job {
@@ -462,7 +467,7 @@ impl Job {
         if options.verbose {
             show_request(&req, &out, &signer, token.as_deref());
         }
-        let client = net::client(options.connect_timeout, 1)?;
+        let client = net::client(options.connect_timeout, 1, options.cacert.as_deref())?;
         let (parts, ()) = req.into_parts();
         let response = client
             .request(Request::from_parts(parts, body))

@@ -170,7 +170,20 @@ impl VerifyingServer {
         Self::start_verifier(Verifier::new(REGION, service).unwrap(), threads)
     }
 
+    /// The same over TLS with `acceptor` (see [`self_signed_tls`]).
+    pub fn start_tls(service: &str, acceptor: tokio_rustls::TlsAcceptor) -> VerifyingServer {
+        Self::start_inner(Verifier::new(REGION, service).unwrap(), 1, Some(acceptor))
+    }
+
     pub fn start_verifier(verifier: Verifier, threads: usize) -> VerifyingServer {
+        Self::start_inner(verifier, threads, None)
+    }
+
+    fn start_inner(
+        verifier: Verifier,
+        threads: usize,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> VerifyingServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .enable_all()
@@ -189,6 +202,7 @@ impl VerifyingServer {
                 let _ = sock.set_nodelay(true);
                 let verifier = verifier.clone();
                 let counts = c.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| {
                         let verifier = verifier.clone();
@@ -197,9 +211,17 @@ impl VerifyingServer {
                             Ok::<_, Infallible>(verify_and_echo(&verifier, &counts, req).await)
                         }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(sock), svc)
-                        .await;
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = http.serve_connection(TokioIo::new(sock), svc).await;
+                        }
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(sock).await {
+                                let _ = http.serve_connection(TokioIo::new(stream), svc).await;
+                            }
+                        }
+                    }
                 });
             }
         });
@@ -466,4 +488,25 @@ impl Drop for ProxyProc {
             let _ = self.child.wait();
         }
     }
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost: the TLS acceptor, and the
+/// certificate as PEM (to trust it with --cacert).
+pub fn self_signed_tls() -> (tokio_rustls::TlsAcceptor, String) {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![ck.cert.der().clone()], key)
+    .unwrap();
+    (
+        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        ck.cert.pem(),
+    )
 }
