@@ -19,20 +19,20 @@
 //!
 //! [`DefaultChain`] asks, in the AWS SDK order:
 //!
-//! 1. [`EnvironmentProvider`]: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! 1. [`EnvironmentProvider`], from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 //!    `AWS_SESSION_TOKEN`, `AWS_CREDENTIAL_EXPIRATION`, `AWS_ACCOUNT_ID`
 //!    (blank values count as absent);
-//! 2. [`ProfileProvider`]: the profile selected by `--profile`
+//! 2. [`ProfileProvider`], from the profile selected by `--profile`
 //!    ([`ProviderContext::with_profile_name`]) or `AWS_PROFILE` in
 //!    `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config`
 //!    and `~/.aws/credentials`): static keys, `role_arn` with `source_profile`
 //!    or `credential_source`, `credential_process`, SSO (`sso_session` or the
 //!    legacy keys), `web_identity_token_file`;
-//! 3. [`WebIdentityProvider::from_env`]: `AWS_WEB_IDENTITY_TOKEN_FILE`,
+//! 3. [`WebIdentityProvider::from_env`], from `AWS_WEB_IDENTITY_TOKEN_FILE`,
 //!    `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`;
-//! 4. [`ContainerProvider`]: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` /
+//! 4. [`ContainerProvider`], from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` /
 //!    `AWS_CONTAINER_CREDENTIALS_FULL_URI`;
-//! 5. [`ImdsProvider`]: EC2 instance metadata (IMDSv2).
+//! 5. [`ImdsProvider`], from EC2 instance metadata (IMDSv2).
 //!
 //! STS and SSO endpoints follow `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_SSO`,
 //! a profile's `[services]` section, `AWS_ENDPOINT_URL`, the profile's
