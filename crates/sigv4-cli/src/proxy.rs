@@ -41,12 +41,17 @@ Examples:
   curl http://127.0.0.1:8080/healthz
 
 Incoming Authorization and X-Amz-* signing headers (and presigned-URL query parameters)
-are dropped and the request is signed again with the proxy's credentials (the standard chain, refreshed before they expire).
+are dropped and each request is signed again with the proxy's credentials (the standard
+chain, refreshed before they expire). Hop-by-hop headers are removed; Host is set to the
+upstream's (or --sign-host).
+
 Bodies are streamed for S3 (UNSIGNED-PAYLOAD); for other services a body is read up to
 --max-body to hash it (413 beyond). At most --max-concurrency requests are in flight (503
 beyond). SIGTERM or Ctrl-C stops accepting and waits up to --shutdown-timeout for requests
-in flight. Only listen on addresses your clients alone can reach: anyone who can connect
-acts with the proxy's credentials.")]
+in flight.
+
+Only listen on addresses your clients alone can reach: anyone who can connect acts with
+the proxy's credentials.")]
 pub struct ProxyArgs {
     /// Where to forward, http(s)://host[:port][/base-path].
     #[arg(long, value_name = "URL")]
