@@ -205,3 +205,38 @@ fn help_and_completions() {
     let out = sigv4(home.path(), &["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn connect_timeout_gives_exit_28() {
+    // A local listener that never accepts, with its accept queue filled: further connection
+    // attempts get no answer (Linux drops the SYN), so connecting hangs until the timeout.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    let mut full = false;
+    for _ in 0..2000 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)) {
+            Ok(s) => held.push(s),
+            Err(_) => {
+                full = true;
+                break;
+            }
+        }
+    }
+    assert!(full, "the accept queue never filled");
+    let home = TempDir::new("home-connect-timeout");
+    let start = std::time::Instant::now();
+    let out = es(
+        &home,
+        &["--connect-timeout", "0.5", &format!("http://{addr}/x")],
+    );
+    assert_eq!(out.status.code(), Some(28), "{}", text(&out.stderr));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("timed out") && err.contains("--connect-timeout"),
+        "{err}"
+    );
+    drop(held);
+}
