@@ -53,6 +53,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod assume_role;
 pub mod cache;
 pub mod container;
 mod context;
@@ -70,6 +71,7 @@ mod sso;
 mod sts;
 mod web_identity;
 
+pub use assume_role::AssumeRoleProvider;
 pub use cache::{CachedProvider, CachedProviderBuilder};
 pub use container::{ContainerOptions, ContainerProvider};
 pub use context::{

@@ -662,3 +662,30 @@ async fn empty_machine_fails_with_one_not_configured_error() {
         assert!(text.contains(p), "{p} missing from {text}");
     }
 }
+
+#[tokio::test]
+async fn standalone_assume_role_provider() {
+    let server = FaultServer::start(vec![ok_xml(assume_role_xml("ASIASTANDALONE"))]).await;
+    let ctx = ctx_with(vec![], vec![("AWS_ENDPOINT_URL_STS", server.url.clone())]);
+    let source = sigv4_credentials::StaticProvider::new(sigv4::Credentials::new(
+        "AKIDSTATIC",
+        SOURCE_SECRET,
+        None,
+        None,
+    ));
+    let p =
+        sigv4_credentials::AssumeRoleProvider::new(ctx, Arc::new(source), "arn:aws:iam::1:role/x")
+            .with_session_name("sess")
+            .with_external_id("ext")
+            .with_region("ap-southeast-2");
+    let c = p.provide_credentials().await.unwrap();
+    assert_eq!(c.access_key_id(), "ASIASTANDALONE");
+    assert!(!format!("{p:?}").contains(SOURCE_SECRET));
+    let req = &server.seen()[0];
+    assert_eq!(req.form()["RoleSessionName"], "sess");
+    assert_eq!(req.form()["ExternalId"], "ext");
+    assert!(req
+        .header("authorization")
+        .unwrap()
+        .contains("Credential=AKIDSTATIC/20210805/ap-southeast-2/sts/aws4_request"));
+}
