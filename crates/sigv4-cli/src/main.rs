@@ -11,6 +11,7 @@ mod presign_cmd;
 mod proxy;
 mod request_cmd;
 mod sign_cmd;
+mod verify_cmd;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,9 @@ enum Command {
     Presign(presign_cmd::PresignArgs),
     /// Run a signing reverse proxy in front of an AWS endpoint.
     Proxy(proxy::ProxyArgs),
+    /// Check a signed request as a server would; --explain shows the canonical request and
+    /// string to sign the server computed (and a diff against the client's).
+    Verify(verify_cmd::VerifyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
 }
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Request(args) => request_cmd::run(args),
         Command::Presign(args) => presign_cmd::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Verify(args) => verify_cmd::run(args),
         Command::Completions(args) => completions::run(args, Cli::command()),
     };
     match result {
