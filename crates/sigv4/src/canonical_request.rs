@@ -156,17 +156,29 @@ pub(crate) fn canonical_query_with(
             continue;
         }
         let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-        decoded.clear();
-        decode_into(decoded, k.as_bytes());
-        if skip(decoded) {
-            continue;
-        }
         let ks = text.len() as u32;
-        encode_into(text, decoded, false);
+        if !k.contains('%') && is_canonical_component(k.as_bytes()) {
+            // Nothing to decode: the key is its own decoded form and already canonical.
+            if skip(k.as_bytes()) {
+                continue;
+            }
+            text.push_str(k);
+        } else {
+            decoded.clear();
+            decode_into(decoded, k.as_bytes());
+            if skip(decoded) {
+                continue;
+            }
+            encode_into(text, decoded, false);
+        }
         let ke = text.len() as u32;
-        decoded.clear();
-        decode_into(decoded, v.as_bytes());
-        encode_into(text, decoded, false);
+        if is_canonical_component(v.as_bytes()) {
+            text.push_str(v);
+        } else {
+            decoded.clear();
+            decode_into(decoded, v.as_bytes());
+            encode_into(text, decoded, false);
+        }
         entries.push((ks, ke, text.len() as u32));
     }
     for (k, v) in extra {
@@ -191,6 +203,35 @@ pub(crate) fn canonical_query_with(
         out.push('=');
         out.push_str(&text[ke as usize..ve as usize]);
     }
+}
+
+/// Whether a raw query key or value is already in canonical form, so that decoding and
+/// re-encoding it would give back the same bytes: only unreserved bytes and `%XX` escapes
+/// with uppercase hex digits of bytes that are not unreserved.
+fn is_canonical_component(s: &[u8]) -> bool {
+    let upper_hex = |b: u8| -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    };
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if is_unreserved(b) {
+            i += 1;
+            continue;
+        }
+        if b != b'%' || i + 2 >= s.len() {
+            return false;
+        }
+        match (upper_hex(s[i + 1]), upper_hex(s[i + 2])) {
+            (Some(h), Some(l)) if !is_unreserved(h << 4 | l) => i += 3,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Whether `b` may appear in an HTTP header name (an RFC 9110 token character).
@@ -424,6 +465,68 @@ mod tests {
         s.clear();
         canonical_query(&mut s, "v=a%3Db&w=:@!$'()*,;?/", &[], |_| false);
         assert_eq!(s, "v=a%3Db&w=%3A%40%21%24%27%28%29%2A%2C%3B%3F%2F");
+    }
+
+    #[test]
+    fn canonical_components_are_copied_as_is_only_when_recoding_would_not_change_them() {
+        // The fast path must agree with decode-then-encode on every input.
+        let samples = [
+            "",
+            "a",
+            "A-z_0.9~",
+            "%2F",
+            "%2f",
+            "%41",
+            "%7E",
+            "%",
+            "%2",
+            "%2G",
+            "a%2Fb%3D",
+            "x+y",
+            "a b",
+            "%E1%88%B4",
+            "%e1%88%b4",
+            "ሴ",
+            "%%41",
+            "%2F%",
+            "/",
+            "%252F",
+        ];
+        for raw in samples {
+            let mut reference = String::new();
+            let mut d = Vec::new();
+            decode_into(&mut d, raw.as_bytes());
+            encode_into(&mut reference, &d, false);
+            if is_canonical_component(raw.as_bytes()) {
+                assert_eq!(raw, reference, "{raw:?} taken as canonical");
+            }
+            for q in [
+                format!("{raw}={raw}"),
+                format!("k={raw}"),
+                format!("{raw}=v"),
+            ] {
+                let mut got = String::new();
+                canonical_query(&mut got, &q, &[], |_| false);
+                let (k, v) = q.split_once('=').unwrap_or((&q, ""));
+                let enc = |t: &str| {
+                    let mut d = Vec::new();
+                    decode_into(&mut d, t.as_bytes());
+                    let mut e = String::new();
+                    encode_into(&mut e, &d, false);
+                    e
+                };
+                if k.is_empty() && v.is_empty() {
+                    continue;
+                }
+                assert_eq!(got, format!("{}={}", enc(k), enc(v)), "query {q:?}");
+            }
+        }
+        // Skipping sees the decoded key on both paths.
+        let mut s = String::new();
+        canonical_query(&mut s, "X-Amz-Date=1&X%2DAmz-Date=2&k=v", &[], |k| {
+            k == b"X-Amz-Date"
+        });
+        assert_eq!(s, "k=v");
     }
 
     #[test]
