@@ -10,7 +10,8 @@ use sigv4_credentials::{DefaultChain, ProvideCredentials, ProviderContext};
 use crate::CredentialsError;
 
 /// What the chain looks at, in order (exposed as `sigv4.CREDENTIAL_CHAIN`).
-pub(crate) const DESCRIPTION: &str = "environment, profile (shared config/credentials files: static keys, \
+pub(crate) const DESCRIPTION: &str =
+    "environment, profile (shared config/credentials files: static keys, \
 assume role, SSO, credential_process, web identity), web identity from the environment, \
 container (ECS/EKS), EC2 instance metadata";
 
@@ -19,7 +20,9 @@ pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, PyErr> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CredentialsError::new_err(format!("cannot start the credential resolver: {e}")))?;
+        .map_err(|e| {
+            CredentialsError::new_err(format!("cannot start the credential resolver: {e}"))
+        })?;
     let mut ctx = ProviderContext::default();
     if let Some(p) = profile {
         ctx = ctx.with_profile_name(p);
@@ -38,7 +41,11 @@ pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, PyErr> {
                 c.session_token().map(str::to_owned),
                 c.expiry(),
             )
-            .map_err(|e| CredentialsError::new_err(format!("the credential chain returned invalid credentials: {e}")))
+            .map_err(|e| {
+                CredentialsError::new_err(format!(
+                    "the credential chain returned invalid credentials: {e}"
+                ))
+            })
         }
         Err(e) => Err(CredentialsError::new_err(e.to_string())),
     }

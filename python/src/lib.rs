@@ -73,7 +73,7 @@ fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 fn secs_to_system_time(secs: f64, what: &str) -> PyResult<SystemTime> {
-    if !secs.is_finite() || secs < 0.0 || secs > 253_402_300_799.0 {
+    if !secs.is_finite() || !(0.0..=253_402_300_799.0).contains(&secs) {
         return Err(PyValueError::new_err(format!(
             "{what} is out of range: give a time between 1970 and 9999"
         )));
@@ -137,7 +137,11 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 // ---------------------------------------------------------------------------------------------
 
 fn validate_access_key(s: &str) -> PyResult<()> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b',') {
+    if s.is_empty()
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'/' && b != b',')
+    {
         return Err(PyValueError::new_err(
             "invalid access key id: it must be non-empty printable ASCII without spaces, '/' or ','",
         ));
@@ -205,7 +209,9 @@ impl PyCredentials {
             _ => None,
         };
         Ok(PyCredentials {
-            inner: Arc::new(build_credentials(access_key, secret_key, token, expiration)?),
+            inner: Arc::new(build_credentials(
+                access_key, secret_key, token, expiration,
+            )?),
         })
     }
 
@@ -437,10 +443,7 @@ impl PyRefreshable {
     }
 
     fn current(&self) -> Option<Arc<Credentials>> {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn within(c: &Credentials, now: SystemTime, window: Duration) -> bool {
@@ -485,10 +488,7 @@ impl PyRefreshable {
         py.detach(|| {
             let mut g = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
             while *g {
-                g = self
-                    .refreshed
-                    .wait(g)
-                    .unwrap_or_else(|p| p.into_inner());
+                g = self.refreshed.wait(g).unwrap_or_else(|p| p.into_inner());
             }
             *g = true;
         });
@@ -705,8 +705,8 @@ impl PySigningKey {
             .try_into()
             .map_err(|_| PyValueError::new_err("a signing key is exactly 32 bytes"))?;
         let date = date_text(date)?;
-        let k = sigv4::SigningKey::from_bytes(raw, &date, &region, &service)
-            .map_err(signing_err)?;
+        let k =
+            sigv4::SigningKey::from_bytes(raw, &date, &region, &service).map_err(signing_err)?;
         Ok(PySigningKey { inner: Arc::new(k) })
     }
 
@@ -807,7 +807,10 @@ fn extract_headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Headers> {
                     ));
                 }
                 let mut it = seq.into_iter();
-                (it.next().unwrap_or_else(|| item.clone()), it.next().unwrap_or_else(|| item.clone()))
+                (
+                    it.next().unwrap_or_else(|| item.clone()),
+                    it.next().unwrap_or_else(|| item.clone()),
+                )
             }
         };
         let name = String::from_utf8(text_or_bytes(&n, "a header name")?)
@@ -850,8 +853,7 @@ fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<String
         let snapshot = b.to_vec();
         return Ok(hash_maybe_detached(py, &snapshot));
     }
-    if body.is_instance_of::<pyo3::types::PyInt>() || body.is_instance_of::<pyo3::types::PyBool>()
-    {
+    if body.is_instance_of::<pyo3::types::PyInt>() || body.is_instance_of::<pyo3::types::PyBool>() {
         return Err(PyTypeError::new_err(
             "body must be bytes, bytearray, memoryview or str, not int",
         ));
@@ -874,18 +876,15 @@ fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<String
     )))
 }
 
+/// The payload hash to sign: the one given (a marker such as `UNSIGNED-PAYLOAD` or a hex
+/// digest; the body is then not read), or the body's SHA-256.
 fn payload_hash_arg(
     py: Python<'_>,
     body: Option<&Bound<'_, PyAny>>,
     payload_hash: Option<String>,
 ) -> PyResult<String> {
     match payload_hash {
-        Some(h) => {
-            if body.is_some_and(|b| !b.is_none() && b.len().map(|n| n > 0).unwrap_or(true)) {
-                // A body is allowed alongside an explicit hash (it is simply not read).
-            }
-            Ok(h)
-        }
+        Some(h) => Ok(h),
         None => body_hash(py, body),
     }
 }
@@ -938,7 +937,9 @@ fn is_s3(service: &str) -> bool {
 fn expires_secs(expires: &Bound<'_, PyAny>) -> PyResult<u64> {
     let secs: f64 = if let Ok(s) = expires.extract::<f64>() {
         if expires.is_instance_of::<pyo3::types::PyBool>() {
-            return Err(PyTypeError::new_err("expires must be seconds or a timedelta"));
+            return Err(PyTypeError::new_err(
+                "expires must be seconds or a timedelta",
+            ));
         }
         s
     } else if expires.hasattr("total_seconds")? {
@@ -987,9 +988,9 @@ impl Job {
         payload_hash: Option<String>,
         timestamp: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
-        let method: String = method
-            .extract()
-            .map_err(|_| PyTypeError::new_err(format!("method must be a str, not {}", type_name(method))))?;
+        let method: String = method.extract().map_err(|_| {
+            PyTypeError::new_err(format!("method must be a str, not {}", type_name(method)))
+        })?;
         let url: String = if let Ok(s) = url.extract::<String>() {
             s
         } else if let Ok(b) = url.cast::<PyBytes>() {
@@ -1186,7 +1187,10 @@ enum Source {
 impl Source {
     fn from_py(py: Python<'_>, credentials: Option<&Bound<'_, PyAny>>) -> PyResult<Source> {
         let Some(c) = credentials.filter(|c| !c.is_none()) else {
-            return Ok(Source::Refreshable(Py::new(py, PyRefreshable::chain(None))?));
+            return Ok(Source::Refreshable(Py::new(
+                py,
+                PyRefreshable::chain(None),
+            )?));
         };
         if let Ok(pc) = c.cast::<PyCredentials>() {
             return Ok(Source::Static(Arc::clone(&pc.get().inner)));
@@ -1197,7 +1201,9 @@ impl Source {
         if c.is_instance_of::<PyDict>() {
             return Ok(Source::Static(credentials_from_py(c)?));
         }
-        if c.hasattr(intern!(py, "access_key"))? || c.hasattr(intern!(py, "get_frozen_credentials"))? {
+        if c.hasattr(intern!(py, "access_key"))?
+            || c.hasattr(intern!(py, "get_frozen_credentials"))?
+        {
             return Ok(Source::Duck(c.clone().unbind()));
         }
         Err(PyTypeError::new_err(format!(
@@ -1228,7 +1234,13 @@ impl Source {
     fn as_py(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         Ok(match self {
             Source::Static(c) => Some(
-                Py::new(py, PyCredentials { inner: Arc::clone(c) })?.into_any(),
+                Py::new(
+                    py,
+                    PyCredentials {
+                        inner: Arc::clone(c),
+                    },
+                )?
+                .into_any(),
             ),
             Source::Refreshable(r) => Some(r.clone_ref(py).into_any()),
             Source::Duck(o) => Some(o.clone_ref(py)),
@@ -1270,9 +1282,8 @@ fn opts(
 }
 
 fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
-    obj.extract::<String>().map_err(|_| {
-        PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj)))
-    })
+    obj.extract::<String>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
 }
 
 impl PySigner {
@@ -1425,7 +1436,16 @@ impl PySigner {
         timestamp: Option<&Bound<'py, PyAny>>,
         payload_hash: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.sign_job(py, method, url, headers, body, payload_hash, timestamp, None)?;
+        let s = self.sign_job(
+            py,
+            method,
+            url,
+            headers,
+            body,
+            payload_hash,
+            timestamp,
+            None,
+        )?;
         headers_dict(py, &s.out)
     }
 
@@ -1443,7 +1463,16 @@ impl PySigner {
         payload_hash: Option<String>,
         expires: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySigned> {
-        let s = self.sign_job(py, method, url, headers, body, payload_hash, timestamp, expires)?;
+        let s = self.sign_job(
+            py,
+            method,
+            url,
+            headers,
+            body,
+            payload_hash,
+            timestamp,
+            expires,
+        )?;
         Ok(PySigned { inner: s })
     }
 
@@ -1542,7 +1571,15 @@ fn low_level(
     if let Some(e) = expires.filter(|e| !e.is_none()) {
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
-    let job = Job::from_py(py, method, url, headers, body, payload_hash, Some(timestamp))?;
+    let job = Job::from_py(
+        py,
+        method,
+        url,
+        headers,
+        body,
+        payload_hash,
+        Some(timestamp),
+    )?;
     job.run(&region, &service, &settings, None, &what)
 }
 
