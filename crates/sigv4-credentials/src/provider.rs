@@ -200,7 +200,11 @@ impl ChainProvider {
                 }
                 Err(e) if e.is_not_configured() => {
                     tracing::debug!(provider = p.name(), reason = %e, "provider not configured, trying the next one");
-                    skipped.push(format!("{}: {}", p.name(), e));
+                    let reason = match &e {
+                        CredentialsError::NotConfigured { reason, .. } => reason.clone(),
+                        other => other.to_string(),
+                    };
+                    skipped.push(format!("{} ({reason})", p.name()));
                 }
                 Err(e) => {
                     tracing::warn!(provider = p.name(), error = %e, "provider failed; stopping the chain");
@@ -214,8 +218,10 @@ impl ChainProvider {
                 "no providers in the chain".to_string()
             } else {
                 format!(
-                    "no provider in the chain had credentials ({})",
-                    skipped.join("; ")
+                    "no credentials found; tried {}. Set AWS_ACCESS_KEY_ID and \
+                     AWS_SECRET_ACCESS_KEY, configure a profile in ~/.aws/config (or select \
+                     one with AWS_PROFILE), or run where a role is available",
+                    skipped.join(", ")
                 )
             },
         ))

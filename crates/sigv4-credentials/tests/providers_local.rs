@@ -661,6 +661,8 @@ async fn empty_machine_fails_with_one_not_configured_error() {
     for p in ["Environment", "Profile", "WebIdentityToken"] {
         assert!(text.contains(p), "{p} missing from {text}");
     }
+    assert!(text.contains("AWS_ACCESS_KEY_ID"), "{text}");
+    println!("{text}");
 }
 
 #[tokio::test]
