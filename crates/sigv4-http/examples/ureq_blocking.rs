@@ -15,9 +15,7 @@ use sigv4_http::blocking::BlockingSigner;
 use sigv4_http::RequestSigner;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let url = std::env::args()
-        .nth(1)
-        .ok_or("usage: ureq_blocking URL")?;
+    let url = std::env::args().nth(1).ok_or("usage: ureq_blocking URL")?;
     let creds = Credentials::new(
         std::env::var("AWS_ACCESS_KEY_ID")?,
         std::env::var("AWS_SECRET_ACCESS_KEY")?,

@@ -133,7 +133,10 @@ impl BlockingSigner {
     /// default), and fails with [`Error::StreamingBodyNeedsHash`] otherwise. For
     /// aws-chunked uploads use [`sigv4::chunked::sign_http_request`] with
     /// [`sigv4::chunked::ChunkedReader`].
-    pub fn sign_streaming<B>(&self, request: &mut http::Request<B>) -> Result<SigningOutput, Error> {
+    pub fn sign_streaming<B>(
+        &self,
+        request: &mut http::Request<B>,
+    ) -> Result<SigningOutput, Error> {
         let signer = self.signer.signer_for_request(request)?;
         match self.signer.streaming_payload(&signer)? {
             crate::signer::StreamingChoice::Unsigned => {}

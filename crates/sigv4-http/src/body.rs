@@ -37,4 +37,3 @@ where
         self.0.size_hint()
     }
 }
-

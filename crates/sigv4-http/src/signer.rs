@@ -187,7 +187,10 @@ impl RequestSigner {
                 })
             }
         };
-        let region = match (&self.region, inferred.as_ref().and_then(|i| i.region.as_ref())) {
+        let region = match (
+            &self.region,
+            inferred.as_ref().and_then(|i| i.region.as_ref()),
+        ) {
             (Some(r), _) => r.clone(),
             (None, Some(r)) => r.clone(),
             (None, None) => {
@@ -228,11 +231,15 @@ impl RequestSigner {
 
     /// Whether a streaming body for `signer`'s service is signed `UNSIGNED-PAYLOAD`, encoded
     /// aws-chunked, or refused, under the configured [`StreamingBodies`] policy.
+    #[cfg_attr(
+        not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
+        allow(dead_code)
+    )]
     pub(crate) fn streaming_payload(&self, signer: &Signer) -> Result<StreamingChoice, Error> {
         match &self.streaming {
             StreamingBodies::Auto if is_s3(signer.service()) => Ok(StreamingChoice::Unsigned),
             StreamingBodies::UnsignedPayload => Ok(StreamingChoice::Unsigned),
-            StreamingBodies::AwsChunked(s) => Ok(StreamingChoice::Chunked(s.clone())),
+            StreamingBodies::AwsChunked(s) => Ok(StreamingChoice::Chunked(*s)),
             StreamingBodies::Auto | StreamingBodies::Refuse => Err(Error::StreamingBodyNeedsHash {
                 service: signer.service().to_owned(),
             }),
@@ -296,6 +303,10 @@ pub(crate) enum StreamingChoice {
     Chunked(ChunkedSettings),
 }
 
+#[cfg_attr(
+    not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
+    allow(dead_code)
+)]
 pub(crate) fn is_s3(service: &str) -> bool {
     matches!(
         service,
@@ -342,7 +353,10 @@ mod tests {
     fn targets_inferred_and_overridden() {
         let s = RequestSigner::from_static(Credentials::new("A", "S", None, None));
         let t = s.resolve_target("sts.amazonaws.com").unwrap();
-        assert_eq!((t.region.as_str(), t.service.as_str()), ("us-east-1", "sts"));
+        assert_eq!(
+            (t.region.as_str(), t.service.as_str()),
+            ("us-east-1", "sts")
+        );
         assert!(matches!(
             s.resolve_target("example.com"),
             Err(Error::UnknownService { .. })
@@ -360,6 +374,9 @@ mod tests {
         let t = only_region
             .resolve_target("bucket.s3.eu-west-1.amazonaws.com")
             .unwrap();
-        assert_eq!((t.region.as_str(), t.service.as_str()), ("ap-south-1", "s3"));
+        assert_eq!(
+            (t.region.as_str(), t.service.as_str()),
+            ("ap-south-1", "s3")
+        );
     }
 }

@@ -60,10 +60,10 @@ use http::{Request, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited};
-use sigv4::chunked::{ChunkedBody, ChunkEncoder};
+use sigv4::chunked::{ChunkEncoder, ChunkedBody};
 use sigv4::verify::{
     AuthMode, CredentialLookup, LookupError, VerifiableRequest, Verified, VerifiedBody,
-    VerifiedPayload, VerifyBody, VerifyError, Verifier,
+    VerifiedPayload, Verifier, VerifyBody, VerifyError,
 };
 use sigv4::{AmzDate, Credentials, Payload};
 use sigv4_credentials::{SystemClock, TimeSource};
@@ -93,7 +93,7 @@ pub struct SignedBody<B> {
 enum SignedKind<B> {
     Full(Option<Bytes>),
     Stream(Boxed<B>),
-    Chunked(ChunkedBody<Boxed<B>>),
+    Chunked(Box<ChunkedBody<Boxed<B>>>),
 }
 
 impl<B> Default for SignedBody<B> {
@@ -149,7 +149,7 @@ where
         match &mut self.get_mut().kind {
             SignedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             SignedKind::Stream(s) => Pin::new(s).poll_frame(cx),
-            SignedKind::Chunked(c) => Pin::new(c).poll_frame(cx),
+            SignedKind::Chunked(c) => Pin::new(&mut **c).poll_frame(cx),
         }
     }
 
@@ -179,7 +179,7 @@ struct VerifiedRequestBody<B> {
 enum VerifiedKind<B> {
     Full(Option<Bytes>),
     Stream(Boxed<B>),
-    Chunked(VerifiedBody<Boxed<B>>),
+    Chunked(Box<VerifiedBody<Boxed<B>>>),
 }
 
 impl<B> Body for VerifiedRequestBody<B>
@@ -197,7 +197,7 @@ where
         match &mut self.get_mut().kind {
             VerifiedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             VerifiedKind::Stream(s) => Pin::new(s).poll_frame(cx),
-            VerifiedKind::Chunked(c) => Pin::new(c).poll_frame(cx),
+            VerifiedKind::Chunked(c) => Pin::new(&mut **c).poll_frame(cx),
         }
     }
 
@@ -211,9 +211,7 @@ where
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
-            VerifiedKind::Full(b) => {
-                SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64))
-            }
+            VerifiedKind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             VerifiedKind::Stream(s) => s.size_hint(),
             VerifiedKind::Chunked(_) => SizeHint::default(),
         }
@@ -423,7 +421,10 @@ where
             Ok(Request::from_parts(
                 parts,
                 SignedBody {
-                    kind: SignedKind::Chunked(ChunkedBody::new(Boxed(Box::pin(body)), encoder)),
+                    kind: SignedKind::Chunked(Box::new(ChunkedBody::new(
+                        Boxed(Box::pin(body)),
+                        encoder,
+                    ))),
                 },
             ))
         }
@@ -868,11 +869,14 @@ where
             let computed = sigv4::sha256_hex(&bytes);
             let claimed = sigv4::hex(&expected);
             if computed != claimed {
-                return Err(reject(&VerifyError::ContentSha256Mismatch { claimed, computed }));
+                return Err(reject(&VerifyError::ContentSha256Mismatch {
+                    claimed,
+                    computed,
+                }));
             }
             VerifiedKind::Full(Some(bytes))
         } else if let Some(chunks) = v.chunked_body() {
-            VerifiedKind::Chunked(VerifiedBody::new(Boxed(Box::pin(body)), chunks))
+            VerifiedKind::Chunked(Box::new(VerifiedBody::new(Boxed(Box::pin(body)), chunks)))
         } else {
             VerifiedKind::Stream(Boxed(Box::pin(body)))
         };
@@ -933,7 +937,13 @@ fn decoded_headers(headers: &mut http::HeaderMap) {
 fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
     tracing::debug!(code = e.code(), error = %e, "request signature refused");
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
-    error_response(config, status, e.code(), &e.to_string(), e.signature_mismatch())
+    error_response(
+        config,
+        status,
+        e.code(),
+        &e.to_string(),
+        e.signature_mismatch(),
+    )
 }
 
 fn error_response<K>(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, SystemTime};
 
-use sigv4::verify::{VerifiableRequest, VerifyBody, Verifier};
+use sigv4::verify::{VerifiableRequest, Verifier, VerifyBody};
 use sigv4::Credentials;
 use sigv4_http::blocking::BlockingSigner;
 use sigv4_http::{Error, RequestSigner};
@@ -22,7 +22,11 @@ fn creds(token: Option<&str>) -> Credentials {
 
 /// Serves `n` connections, one request each: 200 with the verified access key id, or the
 /// verifier's status and error code.
-fn server(verifier: Verifier, known: Credentials, n: usize) -> (SocketAddr, thread::JoinHandle<()>) {
+fn server(
+    verifier: Verifier,
+    known: Credentials,
+    n: usize,
+) -> (SocketAddr, thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let handle = thread::spawn(move || {
@@ -69,7 +73,10 @@ fn handle_one(stream: TcpStream, verifier: &Verifier, known: &Credentials) {
     );
     let lookup = |id: &str| (id == known.access_key_id()).then(|| known.clone());
     let (status, text) = match verifier.verify(&req, &lookup, SystemTime::now()) {
-        Ok(v) => (200, format!("{} {}", v.access_key_id(), v.credential_scope())),
+        Ok(v) => (
+            200,
+            format!("{} {}", v.access_key_id(), v.credential_scope()),
+        ),
         Err(e) => (e.http_status(), e.code().to_owned()),
     };
     let mut stream = reader.into_inner();
@@ -123,7 +130,12 @@ fn ureq_requests_verify_with_service_and_region_inferred_from_host() {
         .unwrap();
     signer.sign(&mut req).unwrap();
     let mut resp = agent.run(req).unwrap();
-    assert_eq!(resp.status(), 200, "{}", resp.body_mut().read_to_string().unwrap());
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.body_mut().read_to_string().unwrap()
+    );
 
     // A body changed after signing is refused by the server.
     let mut req = http::Request::put(format!("http://{addr}/prod/items/1"))
@@ -161,11 +173,15 @@ fn raw_tcp_stream_with_signed_parts_verifies() {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut head = String::from("PUT /bucket/key%20with%20space.txt HTTP/1.1\r\ncontent-type: text/plain\r\n");
+    let mut head =
+        String::from("PUT /bucket/key%20with%20space.txt HTTP/1.1\r\ncontent-type: text/plain\r\n");
     for (n, v) in &added {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()));
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
     stream.write_all(head.as_bytes()).unwrap();
     stream.write_all(body).unwrap();
     let mut resp = String::new();
@@ -188,9 +204,14 @@ fn streaming_bodies_sign_unsigned_payload_for_s3_only() {
         .body(())
         .unwrap();
     let err = s3.sign_streaming(&mut req).unwrap_err();
-    assert!(matches!(err, Error::StreamingBodyNeedsHash { ref service } if service == "sts"), "{err}");
+    assert!(
+        matches!(err, Error::StreamingBodyNeedsHash { ref service } if service == "sts"),
+        "{err}"
+    );
 
-    let mut req = http::Request::get("http://127.0.0.1:9/x").body(Vec::new()).unwrap();
+    let mut req = http::Request::get("http://127.0.0.1:9/x")
+        .body(Vec::new())
+        .unwrap();
     let err = s3.sign(&mut req).unwrap_err();
     assert!(matches!(err, Error::UnknownService { .. }), "{err}");
     assert!(err.to_string().contains("with_service"));
@@ -211,7 +232,10 @@ fn credentials_facade_needs_no_runtime() {
                     .body(Vec::new())
                     .unwrap();
                 s.sign(&mut req).unwrap();
-                req.headers()["x-amz-security-token"].to_str().unwrap().to_owned()
+                req.headers()["x-amz-security-token"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned()
             })
         })
         .collect();

@@ -95,7 +95,10 @@ async fn in_memory_bodies_are_hashed_and_verify() {
             .await
             .unwrap();
         assert_eq!(resp.status(), 200);
-        assert_eq!(resp.text().await.unwrap(), format!("{AKID}|true|{{\"k\":\"v\"}}"));
+        assert_eq!(
+            resp.text().await.unwrap(),
+            format!("{AKID}|true|{{\"k\":\"v\"}}")
+        );
 
         let resp = client
             .get(format!("http://{addr}/prod/items/~user/a+b"))
@@ -163,7 +166,10 @@ async fn streams_to_s3_are_unsigned_payload_or_aws_chunked() {
             .send()
             .await
             .unwrap_err();
-        assert!(matches!(sigv4_error(&err), Error::UnknownBodyLength), "{err}");
+        assert!(
+            matches!(sigv4_error(&err), Error::UnknownBodyLength),
+            "{err}"
+        );
     })
     .await;
 }
@@ -245,7 +251,12 @@ async fn temporary_credentials_are_cached_and_refreshed() {
         let lookup = move |id: &str| -> Result<Option<KeyEntry>, LookupError> {
             let n = current.load(Ordering::SeqCst);
             Ok((id == AKID).then(|| {
-                KeyEntry::new(Credentials::new(AKID, SECRET, Some(format!("token-{n}")), None))
+                KeyEntry::new(Credentials::new(
+                    AKID,
+                    SECRET,
+                    Some(format!("token-{n}")),
+                    None,
+                ))
             }))
         };
         struct Store<F>(F);
@@ -257,7 +268,11 @@ async fn temporary_credentials_are_cached_and_refreshed() {
                 (self.0)(id)
             }
         }
-        let addr = serve(Verifier::new("us-east-1", "execute-api").unwrap(), Store(lookup)).await;
+        let addr = serve(
+            Verifier::new("us-east-1", "execute-api").unwrap(),
+            Store(lookup),
+        )
+        .await;
 
         let cache = CachedProvider::builder(Rotating {
             fetches: Arc::clone(&fetches),
@@ -274,13 +289,21 @@ async fn temporary_credentials_are_cached_and_refreshed() {
             let resp = client.get(format!("http://{addr}/a")).send().await.unwrap();
             assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
         }
-        assert_eq!(fetches.load(Ordering::SeqCst), 1, "credentials were not cached");
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "credentials were not cached"
+        );
 
         // Past the mandatory refresh window: the next request waits for new credentials.
         *clock.0.lock().unwrap() += Duration::from_secs(3600 - 60);
         let resp = client.get(format!("http://{addr}/b")).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
-        assert_eq!(fetches.load(Ordering::SeqCst), 2, "credentials were not refreshed");
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            2,
+            "credentials were not refreshed"
+        );
     })
     .await;
 }

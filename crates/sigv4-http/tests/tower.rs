@@ -46,27 +46,32 @@ async fn run<F: Future<Output = ()>>(f: F) {
 
 /// An axum app behind the verifying layer; the handler echoes who signed and the body,
 /// and counts its calls.
-async fn serve(verifier: Verifier, format: ErrorFormat, max_body: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+async fn serve(
+    verifier: Verifier,
+    format: ErrorFormat,
+    max_body: usize,
+) -> (SocketAddr, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
-    let handler = move |Extension(id): Extension<VerifiedIdentity>, headers: http::HeaderMap, body: Bytes| {
-        let counter = Arc::clone(&counter);
-        async move {
-            counter.fetch_add(1, Ordering::SeqCst);
-            // An aws-chunked body reaches the handler decoded, with matching headers.
-            assert!(headers.get("content-encoding").is_none(), "{headers:?}");
-            if let Some(len) = headers.get("content-length") {
-                assert_eq!(len.to_str().unwrap(), body.len().to_string());
+    let handler =
+        move |Extension(id): Extension<VerifiedIdentity>, headers: http::HeaderMap, body: Bytes| {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                // An aws-chunked body reaches the handler decoded, with matching headers.
+                assert!(headers.get("content-encoding").is_none(), "{headers:?}");
+                if let Some(len) = headers.get("content-length") {
+                    assert_eq!(len.to_str().unwrap(), body.len().to_string());
+                }
+                format!(
+                    "{}|{}|{}|{}",
+                    id.access_key_id,
+                    id.principal.unwrap_or_default(),
+                    id.body_signed,
+                    String::from_utf8_lossy(&body)
+                )
             }
-            format!(
-                "{}|{}|{}|{}",
-                id.access_key_id,
-                id.principal.unwrap_or_default(),
-                id.body_signed,
-                String::from_utf8_lossy(&body)
-            )
-        }
-    };
+        };
     let app = Router::new().fallback(handler).layer(
         VerifyLayer::new(verifier, keys())
             .with_error_format(format)
@@ -170,7 +175,9 @@ async fn tampered_unsigned_and_unknown_requests_are_refused_before_the_handler()
             .body(Full::new(Bytes::new()))
             .unwrap();
         let mut signed = sign_request(&signer, req, 1024).await.unwrap();
-        signed.headers_mut().insert("x-tenant", "b".parse().unwrap());
+        signed
+            .headers_mut()
+            .insert("x-tenant", "b".parse().unwrap());
         let (status, text, headers) = body_text(raw.request(signed).await.unwrap()).await;
         assert_eq!(status, 403, "{text}");
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -195,8 +202,12 @@ async fn tampered_unsigned_and_unknown_requests_are_refused_before_the_handler()
         .await
         .unwrap()
         .into_body();
-        let (status, text, _) =
-            body_text(raw.request(http::Request::from_parts(parts, forged)).await.unwrap()).await;
+        let (status, text, _) = body_text(
+            raw.request(http::Request::from_parts(parts, forged))
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, 403, "{text}");
         assert!(text.contains("SignatureDoesNotMatch"), "{text}");
 
@@ -232,7 +243,11 @@ async fn tampered_unsigned_and_unknown_requests_are_refused_before_the_handler()
         assert_eq!(status, 400, "{text}");
         assert!(text.contains("\"AuthorizationHeaderMalformed\""), "{text}");
 
-        assert_eq!(calls.load(Ordering::SeqCst), 0, "the handler ran for a refused request");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "the handler ran for a refused request"
+        );
     })
     .await;
 }
@@ -301,7 +316,9 @@ async fn s3_streaming_bodies_unsigned_payload_and_aws_chunked() {
             64,
         )
         .await;
-        type Stream = StreamBody<futures_util::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>>;
+        type Stream = StreamBody<
+            futures_util::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>,
+        >;
         let body = || -> Stream {
             let frames: Vec<Result<Frame<Bytes>, Infallible>> = (0..40)
                 .map(|i| Ok(Frame::data(Bytes::from(format!("part{i:02};")))))
@@ -359,7 +376,10 @@ async fn s3_streaming_bodies_unsigned_payload_and_aws_chunked() {
         let signed = sign_request(&signer, req, 1024).await.unwrap();
         let (status, text, _) = body_text(raw.request(signed).await.unwrap()).await;
         assert_eq!(status, 413, "{text}");
-        assert!(text.contains("<Code>RequestEntityTooLarge</Code>"), "{text}");
+        assert!(
+            text.contains("<Code>RequestEntityTooLarge</Code>"),
+            "{text}"
+        );
     })
     .await;
 }
@@ -383,7 +403,10 @@ async fn client_errors_are_typed() {
             .unwrap();
         let err = client.ready().await.unwrap().call(req).await.unwrap_err();
         let err = err.downcast::<sigv4_http::Error>().unwrap();
-        assert!(matches!(*err, sigv4_http::Error::BodyTooLarge { limit: 4 }), "{err}");
+        assert!(
+            matches!(*err, sigv4_http::Error::BodyTooLarge { limit: 4 }),
+            "{err}"
+        );
 
         // No service known for this host.
         let mut client = SignLayer::new(RequestSigner::from_static(alice())).layer(send);
