@@ -464,6 +464,8 @@ fn parse_file(
 ) -> Result<Vec<RawSection>, ProfileParseError> {
     let mut sections: Vec<RawSection> = Vec::new();
     let mut current = Current::None;
+    // Editors on Windows may start the file with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (n, line) in text.split('\n').enumerate() {
         let err = |message: &str| ProfileParseError {
             message: message.to_string(),
@@ -594,6 +596,12 @@ mod tests {
             sub.get("endpoint_url").map(String::as_str),
             Some("http://x")
         );
+    }
+
+    #[test]
+    fn byte_order_mark_is_ignored() {
+        let set = ProfileSet::parse(Some("\u{feff}[default]\nregion = x\n"), None).unwrap();
+        assert_eq!(set.profile("default").unwrap().get("region"), Some("x"));
     }
 
     #[test]
