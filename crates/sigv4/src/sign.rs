@@ -470,12 +470,17 @@ fn sign_core(
     }
 
     // The output buffer: canonical request, string to sign, added values.
-    let mut buf = String::with_capacity(
-        256 + request.uri().len() * 3
-            + hs.text.len()
-            + hs.entries.len() * 2
-            + session_token.map_or(0, |t| t.len() * 4),
-    );
+    // Sized from an upper bound of everything written below, so it is the one and only
+    // allocation of a header-mode signing (a reallocation would copy the canonical request).
+    let mut buf = String::with_capacity(output_capacity(
+        request,
+        hs,
+        access_key_id,
+        session_token,
+        signer,
+        presign_expires.is_some(),
+    ));
+    let initial_capacity = buf.capacity();
 
     // Host derived from the URL when the request has no host header.
     let mut derived_host: Option<Range<usize>> = None;
@@ -660,6 +665,8 @@ fn sign_core(
         first = false;
     }
     let kept_query = kq_start..buf.len();
+    // The bound of `output_capacity` held (the property tests exercise this).
+    debug_assert_eq!(buf.capacity(), initial_capacity, "output buffer grew");
 
     Ok(SigningOutput {
         buf,
@@ -672,6 +679,37 @@ fn sign_core(
         location: settings.location,
         kept_query,
     })
+}
+
+/// An upper bound of the bytes `sign_core` writes into its output buffer.
+///
+/// * the request target (`u`) appears at most 6 times: path and query percent-encoded (at
+///   most 3 bytes per byte), the derived host, its `host:` line, and the kept query;
+/// * the caller's header text (`h`, names and values) at most 3 times: the header lines,
+///   the signed-headers list, and the list again in `Authorization`;
+/// * the credential scope twice (string to sign, `Authorization`), the session token twice
+///   (its header line and the added header);
+/// * 640 bytes for everything of fixed size: newlines, the algorithm, dates, hex hashes and
+///   signature, the lines of the headers signing adds, and `Authorization`'s labels;
+/// * for presigning, the encoded `X-Amz-*` parameters twice (canonical query and output).
+fn output_capacity(
+    request: &SignableRequest<'_>,
+    hs: &HeaderScratch,
+    access_key_id: &str,
+    session_token: Option<&str>,
+    signer: &Signer,
+    presign: bool,
+) -> usize {
+    let u = request.uri().len();
+    let h = hs.text.len() + 3 * hs.entries.len();
+    let scope = 8 + 1 + signer.region.len() + 1 + signer.service.len() + "/aws4_request".len();
+    let a = access_key_id.len();
+    let t = session_token.map_or(0, str::len);
+    let mut cap = 640 + request.method().len() + 6 * u + 3 * h + 2 * scope + a + 2 * t;
+    if presign {
+        cap += 2 * (200 + 3 * (a + scope + t + h + u));
+    }
+    cap
 }
 
 fn is_signed(settings: &SigningSettings, name: &str) -> bool {
