@@ -753,7 +753,7 @@ impl PySigningKey {
 
 fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(s.to_cow()?.as_bytes().to_vec());
+        return Ok(s.to_cow()?.into_owned().into_bytes());
     }
     if let Ok(b) = v.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
@@ -774,9 +774,16 @@ fn extract_headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Headers> {
         return Ok(out);
     };
     let py = obj.py();
-    let iter = if let Ok(d) = obj.cast::<PyDict>() {
-        d.items().into_any().try_iter()?
-    } else if obj.hasattr(intern!(py, "multi_items"))? {
+    if let Ok(d) = obj.cast::<PyDict>() {
+        out.reserve(d.len());
+        for (n, v) in d.iter() {
+            let name = String::from_utf8(text_or_bytes(&n, "a header name")?)
+                .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
+            out.push((name, text_or_bytes(&v, "a header value")?));
+        }
+        return Ok(out);
+    }
+    let iter = if obj.hasattr(intern!(py, "multi_items"))? {
         obj.call_method0(intern!(py, "multi_items"))?.try_iter()?
     } else if obj.hasattr(intern!(py, "items"))? {
         obj.call_method0(intern!(py, "items"))?.try_iter()?
@@ -1094,7 +1101,16 @@ fn final_url(url: &str, out: &SigningOutput) -> String {
 fn headers_dict<'py>(py: Python<'py>, out: &SigningOutput) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (n, v) in out.headers() {
-        d.set_item(n, v)?;
+        // The names come from a small fixed set: reuse interned Python strings for them.
+        let name = match n {
+            "Authorization" => intern!(py, "Authorization").clone(),
+            "X-Amz-Date" => intern!(py, "X-Amz-Date").clone(),
+            "x-amz-content-sha256" => intern!(py, "x-amz-content-sha256").clone(),
+            "X-Amz-Security-Token" => intern!(py, "X-Amz-Security-Token").clone(),
+            "host" => intern!(py, "host").clone(),
+            other => PyString::new(py, other),
+        };
+        d.set_item(name, v)?;
     }
     Ok(d)
 }
