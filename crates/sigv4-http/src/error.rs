@@ -57,4 +57,7 @@ pub enum Error {
     /// Reading the request body (to hash it) failed.
     #[error("reading the request body failed: {0}")]
     Body(#[source] BoxError),
+    /// The service behind the signing layer failed (a connection error...): see the source.
+    #[error("sending the signed request failed: {0}")]
+    Service(#[source] BoxError),
 }

@@ -172,7 +172,7 @@ where
 
 /// The body the verifying layer hands to the inner service: checked bytes, an
 /// aws-chunked body decoded and verified chunk by chunk, or an unsigned stream.
-struct VerifiedRequestBody<B> {
+struct CheckedBody<B> {
     kind: VerifiedKind<B>,
 }
 
@@ -182,7 +182,7 @@ enum VerifiedKind<B> {
     Chunked(Box<VerifiedBody<Boxed<B>>>),
 }
 
-impl<B> Body for VerifiedRequestBody<B>
+impl<B> Body for CheckedBody<B>
 where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -220,13 +220,63 @@ where
 
 /// Request body types the verifying layer can hand to the inner service.
 ///
-/// Implemented for `UnsyncBoxBody<Bytes, BoxError>` (the default, for hyper services) and,
-/// with feature `axum`, for `axum::body::Body`.
+/// Implemented for [`VerifiedRequestBody`] (the default, for hyper services),
+/// `UnsyncBoxBody<Bytes, BoxError>` and, with feature `axum`, `axum::body::Body`.
 pub trait FromVerifiedBody: Sized {
     /// Wraps `body`.
     fn from_verified_body<B>(body: B) -> Self
     where
         B: Body<Data = Bytes, Error = BoxError> + Send + 'static;
+}
+
+/// The default request body handed to the inner service by [`VerifyLayer`]: the checked
+/// bytes, the verified and decoded aws-chunked stream, or the unsigned stream, boxed.
+///
+/// (A named type rather than `UnsyncBoxBody<Bytes, BoxError>`, whose `dyn Error` lifetime
+/// trips up the compiler when the service runs inside `tokio::spawn`.)
+pub struct VerifiedRequestBody(UnsyncBoxBody<Bytes, BoxError>);
+
+impl VerifiedRequestBody {
+    /// The boxed body.
+    pub fn into_inner(self) -> UnsyncBoxBody<Bytes, BoxError> {
+        self.0
+    }
+}
+
+impl fmt::Debug for VerifiedRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedRequestBody")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Body for VerifiedRequestBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
+
+impl FromVerifiedBody for VerifiedRequestBody {
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        VerifiedRequestBody(body.boxed_unsync())
+    }
 }
 
 impl FromVerifiedBody for UnsyncBoxBody<Bytes, BoxError> {
@@ -275,8 +325,8 @@ where
 ///   `UNSIGNED-PAYLOAD` (S3 by default), encoded aws-chunked, or, for services that need
 ///   the payload hash, read up to the limit and hashed ([`Error::BodyTooLarge`] beyond).
 ///
-/// The inner service receives `Request<SignedBody<B>>`; errors are boxed (signing errors
-/// are [`Error`]s, which the caller can downcast to).
+/// The inner service receives `Request<SignedBody<B>>`. Errors are [`Error`]s: signing
+/// failures, or [`Error::Service`] wrapping the inner service's error.
 #[derive(Clone, Debug)]
 pub struct SignLayer {
     signer: Arc<RequestSigner>,
@@ -340,11 +390,13 @@ where
     B::Error: Into<BoxError>,
 {
     type Response = S::Response;
-    type Error = BoxError;
-    type Future = BoxFuture<Result<S::Response, BoxError>>;
+    type Error = Error;
+    type Future = BoxFuture<Result<S::Response, Error>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner
+            .poll_ready(cx)
+            .map_err(|e| Error::Service(e.into()))
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
@@ -355,7 +407,7 @@ where
         let max = self.max_buffer;
         Box::pin(async move {
             let req = sign_request(&signer, req, max).await?;
-            inner.call(req).await.map_err(Into::into)
+            inner.call(req).await.map_err(|e| Error::Service(e.into()))
         })
     }
 }
@@ -621,8 +673,8 @@ impl<K> Clone for VerifyConfig<K> {
 /// A [`Layer`] that verifies the SigV4 signature of every request before the inner
 /// service runs, answering AWS-style errors itself.
 ///
-/// `IB` is the request body type of the inner service: `UnsyncBoxBody<Bytes, BoxError>`
-/// by default (hyper services), `axum::body::Body` after [`for_axum`](Self::for_axum).
+/// `IB` is the request body type of the inner service: [`VerifiedRequestBody`] by default
+/// (hyper services), `axum::body::Body` after [`for_axum`](Self::for_axum).
 /// Responses are `Response<Either<inner body, Full<Bytes>>>` (the right side for
 /// rejections); the inner service's errors pass through.
 ///
@@ -637,7 +689,7 @@ impl<K> Clone for VerifyConfig<K> {
 /// let layer = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, keys);
 /// # Ok::<(), sigv4::SigningError>(())
 /// ```
-pub struct VerifyLayer<K, IB = UnsyncBoxBody<Bytes, BoxError>> {
+pub struct VerifyLayer<K, IB = VerifiedRequestBody> {
     config: Arc<VerifyConfig<K>>,
     _body: PhantomData<fn() -> IB>,
 }
@@ -738,7 +790,7 @@ impl<S, K, IB> Layer<S> for VerifyLayer<K, IB> {
 }
 
 /// The service of [`VerifyLayer`].
-pub struct VerifyService<S, K, IB = UnsyncBoxBody<Bytes, BoxError>> {
+pub struct VerifyService<S, K, IB = VerifiedRequestBody> {
     inner: S,
     config: Arc<VerifyConfig<K>>,
     _body: PhantomData<fn() -> IB>,
@@ -825,7 +877,7 @@ fn verify_head<K: KeyStore>(
     Ok((v, lookup.principal.into_inner()))
 }
 
-type Verifiedreq<B> = Request<VerifiedRequestBody<B>>;
+type Verifiedreq<B> = Request<CheckedBody<B>>;
 
 async fn verify_request<K, B>(
     config: &VerifyConfig<K>,
@@ -901,7 +953,7 @@ where
     parts
         .extensions
         .insert(VerifiedIdentity::new(&verified, principal));
-    Ok(Request::from_parts(parts, VerifiedRequestBody { kind }))
+    Ok(Request::from_parts(parts, CheckedBody { kind }))
 }
 
 /// The handler sees the decoded body of an aws-chunked upload: its length and encoding.

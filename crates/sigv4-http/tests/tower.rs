@@ -402,9 +402,8 @@ async fn client_errors_are_typed() {
             .body(Full::new(Bytes::from_static(b"too long")))
             .unwrap();
         let err = client.ready().await.unwrap().call(req).await.unwrap_err();
-        let err = err.downcast::<sigv4_http::Error>().unwrap();
         assert!(
-            matches!(*err, sigv4_http::Error::BodyTooLarge { limit: 4 }),
+            matches!(err, sigv4_http::Error::BodyTooLarge { limit: 4 }),
             "{err}"
         );
 
@@ -415,6 +414,146 @@ async fn client_errors_are_typed() {
             .unwrap();
         let err = client.ready().await.unwrap().call(req).await.unwrap_err();
         assert!(err.to_string().contains("with_service"), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn plain_hyper_server_and_presigned_urls() {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+    use sigv4::{Payload, SigningSettings};
+
+    run(async {
+        // The verifying layer over a plain hyper service (default inner body type).
+        async fn handle(
+            req: http::Request<sigv4_http::tower::VerifiedRequestBody>,
+        ) -> Result<http::Response<Full<Bytes>>, Infallible> {
+            let id = req.extensions().get::<VerifiedIdentity>().cloned().unwrap();
+            Ok(http::Response::new(Full::new(Bytes::from(format!(
+                "{}|{}",
+                id.principal.unwrap_or_default(),
+                id.presigned
+            )))))
+        }
+        let inner = tower::service_fn(handle);
+        let svc = VerifyLayer::new(Verifier::new("us-east-1", "s3").unwrap(), keys()).layer(inner);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let svc = TowerToHyperService::new(svc.clone());
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+
+        // A presigned GET, fetched with no signing at all.
+        let signer = RequestSigner::from_static(alice())
+            .with_service("s3")
+            .with_region("us-east-1")
+            .with_settings(SigningSettings::s3().presigned(Duration::from_secs(300)));
+        let mut req = http::Request::get(format!("http://{addr}/bucket/report.csv"))
+            .body(())
+            .unwrap();
+        signer
+            .sign_http_with_payload(&mut req, Payload::Unsigned, &alice())
+            .unwrap();
+        let url = req.uri().to_string();
+        assert!(url.contains("X-Amz-Signature="), "{url}");
+        let raw = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let req = http::Request::get(url.as_str())
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let (status, text, _) = body_text(raw.request(req).await.unwrap()).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(text, "alice|true");
+
+        // The same URL with the key changed is refused.
+        let bad = url.replace("report.csv", "secrets.csv");
+        let req = http::Request::get(bad.as_str())
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let (status, text, _) = body_text(raw.request(req).await.unwrap()).await;
+        assert_eq!(status, 403, "{text}");
+        assert!(
+            text.contains("<Code>SignatureDoesNotMatch</Code>"),
+            "{text}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn signing_proxy_chain_client_layer_in_spawned_tasks() {
+    use hyper::body::Incoming;
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+
+    run(async {
+        // Upstream: verifies.
+        let (upstream, calls) = serve(
+            Verifier::new("us-east-1", "execute-api").unwrap(),
+            ErrorFormat::Auto,
+            1 << 20,
+        )
+        .await;
+        // A minimal signing proxy: each connection is served in its own task and forwards
+        // through the client layer (what `sigv4 proxy` does, without its extras).
+        let http = Client::builder(TokioExecutor::new()).build_http::<SignedBody<Incoming>>();
+        let signing = SignLayer::new(
+            RequestSigner::from_static(alice())
+                .with_service("execute-api")
+                .with_region("us-east-1"),
+        )
+        .layer(http);
+        let forward = tower::service_fn(move |req: http::Request<Incoming>| {
+            let mut signing = signing.clone();
+            async move {
+                let (mut parts, body) = req.into_parts();
+                let pq = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_owned();
+                parts.uri = format!("http://{upstream}{pq}").parse().unwrap();
+                parts.headers.remove("host");
+                let resp = signing
+                    .ready()
+                    .await?
+                    .call(http::Request::from_parts(parts, body))
+                    .await?;
+                Ok::<_, sigv4_http::Error>(resp)
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let svc = TowerToHyperService::new(forward.clone());
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+
+        let raw = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        for i in 0..5 {
+            let req = http::Request::post(format!("http://{proxy}/prod/items/{i}"))
+                .body(Full::new(Bytes::from(format!("body {i}"))))
+                .unwrap();
+            let (status, text, _) = body_text(raw.request(req).await.unwrap()).await;
+            assert_eq!(status, 200, "{text}");
+            assert_eq!(text, format!("{AKID}|alice|true|body {i}"));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 5);
     })
     .await;
 }
