@@ -276,6 +276,11 @@ pub(crate) fn validate_header_name(name: &str) -> Result<(), SigningError> {
 /// assert_eq!(s, "\"a b c\"");
 /// ```
 pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), InvalidHeaderValue> {
+    if is_canonical_ascii_value(value) {
+        // The common case: printable ASCII, single inner spaces, nothing to trim.
+        out.push_str(std::str::from_utf8(value).map_err(|_| InvalidHeaderValue::NotUtf8)?);
+        return Ok(());
+    }
     let text = std::str::from_utf8(value).map_err(|_| InvalidHeaderValue::NotUtf8)?;
     let mut pending_space = false;
     let mut wrote = false;
@@ -325,6 +330,21 @@ pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), Inva
     Ok(())
 }
 
+/// Whether `value` is already canonical and plain: visible ASCII and single spaces, with no
+/// space at either end (then canonicalization copies it unchanged).
+fn is_canonical_ascii_value(value: &[u8]) -> bool {
+    let mut prev_space = true; // a leading space is not canonical
+    for &b in value {
+        match b {
+            b' ' if prev_space => return false,
+            b' ' => prev_space = true,
+            0x21..=0x7e => prev_space = false,
+            _ => return false,
+        }
+    }
+    !prev_space || value.is_empty()
+}
+
 /// Why a header value cannot be signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvalidHeaderValue {
@@ -352,9 +372,8 @@ impl HeaderScratch {
     /// Adds a header whose name is lowercased here and whose value is canonicalized.
     pub(crate) fn push(&mut self, name: &str, value: &[u8]) -> Result<(), SigningError> {
         let ns = self.text.len() as u32;
-        for c in name.bytes() {
-            self.text.push(c.to_ascii_lowercase() as char);
-        }
+        self.text.push_str(name);
+        self.text[ns as usize..].make_ascii_lowercase();
         let ne = self.text.len() as u32;
         canonical_header_value(&mut self.text, value)
             .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
@@ -527,6 +546,34 @@ mod tests {
             k == b"X-Amz-Date"
         });
         assert_eq!(s, "k=v");
+    }
+
+    #[test]
+    fn plain_header_values_take_the_fast_path_only_when_already_canonical() {
+        for v in [
+            &b"a b"[..],
+            b"a",
+            b"",
+            b"bytes=0-1023",
+            b"a  b",
+            b" a",
+            b"a ",
+            b" ",
+            b"a\tb",
+            b"\xc3\xa9",
+        ] {
+            if is_canonical_ascii_value(v) {
+                let mut fast = String::new();
+                canonical_header_value(&mut fast, v).unwrap();
+                assert_eq!(fast.as_bytes(), v);
+            }
+        }
+        assert!(is_canonical_ascii_value(b"a b"));
+        assert!(!is_canonical_ascii_value(b"a  b"));
+        assert!(!is_canonical_ascii_value(b" a"));
+        assert!(!is_canonical_ascii_value(b"a "));
+        assert!(!is_canonical_ascii_value(b"a\tb"));
+        assert!(!is_canonical_ascii_value(b"\xc3\xa9"));
     }
 
     #[test]
