@@ -45,13 +45,12 @@
 //!
 //! See `examples/axum_verify.rs` for axum.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -62,7 +61,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited};
 use sigv4::chunked::{ChunkEncoder, ChunkedBody};
 use sigv4::verify::{
-    AuthMode, CredentialLookup, LookupError, VerifiableRequest, Verified, VerifiedBody,
+    AsyncCredentialLookup, AuthMode, LookupError, VerifiableRequest, Verified, VerifiedBody,
     VerifiedPayload, Verifier, VerifyBody, VerifyError,
 };
 use sigv4::{AmzDate, Credentials, Payload};
@@ -530,21 +529,50 @@ impl fmt::Debug for KeyEntry {
     }
 }
 
-/// Where the verifying layer finds the secret of an access key id.
+/// The future of [`KeyStore::lookup`].
+pub type KeyLookupFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<KeyEntry>, LookupError>> + Send + 'a>>;
+
+/// Where the verifying layer finds the secret of an access key id: memory, a database, a
+/// secrets service.
 ///
-/// Implemented for closures `Fn(&str) -> Option<Credentials>` and for [`StaticKeys`].
+/// Implemented for closures `Fn(&str) -> Option<Credentials>` and for [`StaticKeys`]. The
+/// lookup runs only after everything that can be checked without the secret (the
+/// signature's form, scope, date, clock skew) has passed.
+///
+/// ```
+/// use sigv4::verify::LookupError;
+/// use sigv4::Credentials;
+/// use sigv4_http::tower::{KeyEntry, KeyLookupFuture, KeyStore};
+///
+/// #[derive(Debug)]
+/// struct Database;
+///
+/// impl KeyStore for Database {
+///     fn lookup<'a>(&'a self, access_key_id: &'a str) -> KeyLookupFuture<'a> {
+///         Box::pin(async move {
+///             // e.g. SELECT secret, owner FROM keys WHERE id = $1
+///             Ok::<_, LookupError>((access_key_id == "AKIDBOB").then(|| {
+///                 KeyEntry::new(Credentials::new("AKIDBOB", "bob-secret", None, None)).with_principal("bob")
+///             }))
+///         })
+///     }
+/// }
+/// ```
 pub trait KeyStore: Send + Sync + 'static {
     /// The key `access_key_id`, `Ok(None)` when it is unknown; `Err` when the store
     /// itself failed (answered `500 InternalError`; the message must hold no secret).
-    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError>;
+    fn lookup<'a>(&'a self, access_key_id: &'a str) -> KeyLookupFuture<'a>;
 }
 
 impl<F> KeyStore for F
 where
     F: Fn(&str) -> Option<Credentials> + Send + Sync + 'static,
 {
-    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError> {
-        Ok(self(access_key_id).map(KeyEntry::new))
+    fn lookup<'a>(&'a self, access_key_id: &'a str) -> KeyLookupFuture<'a> {
+        Box::pin(std::future::ready(Ok(
+            self(access_key_id).map(KeyEntry::new)
+        )))
     }
 }
 
@@ -577,13 +605,16 @@ impl fmt::Debug for StaticKeys {
 }
 
 impl KeyStore for StaticKeys {
-    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError> {
-        Ok(self.keys.get(access_key_id).cloned())
+    fn lookup<'a>(&'a self, access_key_id: &'a str) -> KeyLookupFuture<'a> {
+        Box::pin(std::future::ready(Ok(self
+            .keys
+            .get(access_key_id)
+            .cloned())))
     }
 }
 
 impl<K: KeyStore + ?Sized> KeyStore for Arc<K> {
-    fn lookup(&self, access_key_id: &str) -> Result<Option<KeyEntry>, LookupError> {
+    fn lookup<'a>(&'a self, access_key_id: &'a str) -> KeyLookupFuture<'a> {
         (**self).lookup(access_key_id)
     }
 }
@@ -849,32 +880,44 @@ where
 }
 
 /// Finds the principal while the core verifier looks the key up.
-struct Lookup<'a, K> {
+struct Lookup<'a, K: ?Sized> {
     keys: &'a K,
-    principal: RefCell<Option<String>>,
+    principal: Mutex<Option<String>>,
 }
 
-impl<K: KeyStore> CredentialLookup for Lookup<'_, K> {
-    fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError> {
-        Ok(self.keys.lookup(access_key_id)?.map(|e| {
-            *self.principal.borrow_mut() = e.principal;
-            e.credentials
-        }))
+impl<K: KeyStore + ?Sized> AsyncCredentialLookup for Lookup<'_, K> {
+    fn lookup(
+        &self,
+        access_key_id: &str,
+    ) -> impl Future<Output = Result<Option<Credentials>, LookupError>> + Send {
+        async move {
+            Ok(self.keys.lookup(access_key_id).await?.map(|e| {
+                *self.principal.lock().unwrap_or_else(|p| p.into_inner()) = e.principal;
+                e.credentials
+            }))
+        }
     }
 }
 
-fn verify_head<K: KeyStore>(
+async fn verify_head<K: KeyStore>(
     config: &VerifyConfig<K>,
     head: &Request<()>,
     body: VerifyBody<'_>,
 ) -> Result<(Verified, Option<String>), VerifyError> {
     let lookup = Lookup {
         keys: &*config.keys,
-        principal: RefCell::new(None),
+        principal: Mutex::new(None),
     };
     let req = VerifiableRequest::from_http(head, body);
-    let v = config.verifier.verify(&req, &lookup, config.time.now())?;
-    Ok((v, lookup.principal.into_inner()))
+    let v = config
+        .verifier
+        .verify_async(&req, &lookup, config.time.now())
+        .await?;
+    let principal = lookup
+        .principal
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    Ok((v, principal))
 }
 
 type Verifiedreq<B> = Request<CheckedBody<B>>;
@@ -914,8 +957,9 @@ where
 
     let (verified, principal, kind) = if head.headers().contains_key("x-amz-content-sha256") {
         // The payload line is in the header: check the signature before reading the body.
-        let (v, principal) =
-            verify_head(config, &head, VerifyBody::Unavailable).map_err(|e| reject(&e))?;
+        let (v, principal) = verify_head(config, &head, VerifyBody::Unavailable)
+            .await
+            .map_err(|e| reject(&e))?;
         let kind = if let Some(expected) = v.expected_payload_sha256() {
             let bytes = read(body).await?;
             let computed = sigv4::sha256_hex(&bytes);
@@ -936,8 +980,9 @@ where
     } else {
         // The signature covers the body's hash: read it first.
         let bytes = read(body).await?;
-        let (v, principal) =
-            verify_head(config, &head, VerifyBody::Bytes(&bytes)).map_err(|e| reject(&e))?;
+        let (v, principal) = verify_head(config, &head, VerifyBody::Bytes(&bytes))
+            .await
+            .map_err(|e| reject(&e))?;
         (v, principal, VerifiedKind::Full(Some(bytes)))
     };
 

@@ -17,7 +17,9 @@ use sigv4::verify::{LookupError, Verifier};
 use sigv4::Credentials;
 use sigv4_credentials::{BoxFuture, CredentialsResult, ProvidedCredentials, TimeSource};
 use sigv4_http::reqwest::SigV4Middleware;
-use sigv4_http::tower::{KeyEntry, KeyStore, StaticKeys, VerifiedIdentity, VerifyLayer};
+use sigv4_http::tower::{
+    KeyEntry, KeyLookupFuture, KeyStore, StaticKeys, VerifiedIdentity, VerifyLayer,
+};
 use sigv4_http::{CachedProvider, Error, ProvideCredentials, RequestSigner, StreamingBodies};
 
 const AKID: &str = "AKIDREQWEST";
@@ -264,8 +266,12 @@ async fn temporary_credentials_are_cached_and_refreshed() {
         where
             F: Fn(&str) -> Result<Option<KeyEntry>, LookupError> + Send + Sync + 'static,
         {
-            fn lookup(&self, id: &str) -> Result<Option<KeyEntry>, LookupError> {
-                (self.0)(id)
+            fn lookup<'a>(&'a self, id: &'a str) -> KeyLookupFuture<'a> {
+                // An asynchronous store, as a database would be.
+                Box::pin(async move {
+                    tokio::task::yield_now().await;
+                    (self.0)(id)
+                })
             }
         }
         let addr = serve(
