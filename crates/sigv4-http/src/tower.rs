@@ -886,16 +886,11 @@ struct Lookup<'a, K: ?Sized> {
 }
 
 impl<K: KeyStore + ?Sized> AsyncCredentialLookup for Lookup<'_, K> {
-    fn lookup(
-        &self,
-        access_key_id: &str,
-    ) -> impl Future<Output = Result<Option<Credentials>, LookupError>> + Send {
-        async move {
-            Ok(self.keys.lookup(access_key_id).await?.map(|e| {
-                *self.principal.lock().unwrap_or_else(|p| p.into_inner()) = e.principal;
-                e.credentials
-            }))
-        }
+    async fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError> {
+        Ok(self.keys.lookup(access_key_id).await?.map(|e| {
+            *self.principal.lock().unwrap_or_else(|p| p.into_inner()) = e.principal;
+            e.credentials
+        }))
     }
 }
 
