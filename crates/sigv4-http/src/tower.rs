@@ -879,40 +879,20 @@ where
     }
 }
 
-/// Finds the principal while the core verifier looks the key up.
+/// Keeps the key entry the core verifier looked up (for its principal, and to finish a
+/// verification that needed the body without a second lookup).
 struct Lookup<'a, K: ?Sized> {
     keys: &'a K,
-    principal: Mutex<Option<String>>,
+    entry: Mutex<Option<KeyEntry>>,
 }
 
 impl<K: KeyStore + ?Sized> AsyncCredentialLookup for Lookup<'_, K> {
     async fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError> {
-        Ok(self.keys.lookup(access_key_id).await?.map(|e| {
-            *self.principal.lock().unwrap_or_else(|p| p.into_inner()) = e.principal;
-            e.credentials
-        }))
+        let entry = self.keys.lookup(access_key_id).await?;
+        let creds = entry.as_ref().map(|e| e.credentials.clone());
+        *self.entry.lock().unwrap_or_else(|p| p.into_inner()) = entry;
+        Ok(creds)
     }
-}
-
-async fn verify_head<K: KeyStore>(
-    config: &VerifyConfig<K>,
-    head: &Request<()>,
-    body: VerifyBody<'_>,
-) -> Result<(Verified, Option<String>), VerifyError> {
-    let lookup = Lookup {
-        keys: &*config.keys,
-        principal: Mutex::new(None),
-    };
-    let req = VerifiableRequest::from_http(head, body);
-    let v = config
-        .verifier
-        .verify_async(&req, &lookup, config.time.now())
-        .await?;
-    let principal = lookup
-        .principal
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner());
-    Ok((v, principal))
 }
 
 type Verifiedreq<B> = Request<CheckedBody<B>>;
@@ -950,36 +930,61 @@ where
             })
     };
 
-    let (verified, principal, kind) = if head.headers().contains_key("x-amz-content-sha256") {
-        // The payload line is in the header: check the signature before reading the body.
-        let (v, principal) = verify_head(config, &head, VerifyBody::Unavailable)
-            .await
-            .map_err(|e| reject(&e))?;
-        let kind = if let Some(expected) = v.expected_payload_sha256() {
-            let bytes = read(body).await?;
-            let computed = sigv4::sha256_hex(&bytes);
-            let claimed = sigv4::hex(&expected);
-            if computed != claimed {
-                return Err(reject(&VerifyError::ContentSha256Mismatch {
-                    claimed,
-                    computed,
-                }));
-            }
-            VerifiedKind::Full(Some(bytes))
-        } else if let Some(chunks) = v.chunked_body() {
-            VerifiedKind::Chunked(Box::new(VerifiedBody::new(Boxed(Box::pin(body)), chunks)))
-        } else {
-            VerifiedKind::Stream(Boxed(Box::pin(body)))
-        };
-        (v, principal, kind)
-    } else {
-        // The signature covers the body's hash: read it first.
-        let bytes = read(body).await?;
-        let (v, principal) = verify_head(config, &head, VerifyBody::Bytes(&bytes))
-            .await
-            .map_err(|e| reject(&e))?;
-        (v, principal, VerifiedKind::Full(Some(bytes)))
+    // First without the body: everything but a payload hash taken from the body is checked
+    // (form, scope, time, key, token, and the signature when the hash is in a header)
+    // before anything is read.
+    let now = config.time.now();
+    let lookup = Lookup {
+        keys: &*config.keys,
+        entry: Mutex::new(None),
     };
+    let first = config
+        .verifier
+        .verify_async(
+            &VerifiableRequest::from_http(&head, VerifyBody::Unavailable),
+            &lookup,
+            now,
+        )
+        .await;
+    let entry = lookup.entry.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (verified, kind) = match first {
+        Ok(v) => {
+            let kind = if let Some(expected) = v.expected_payload_sha256() {
+                let bytes = read(body).await?;
+                let computed = sigv4::sha256_hex(&bytes);
+                let claimed = sigv4::hex(&expected);
+                if computed != claimed {
+                    return Err(reject(&VerifyError::ContentSha256Mismatch {
+                        claimed,
+                        computed,
+                    }));
+                }
+                VerifiedKind::Full(Some(bytes))
+            } else if let Some(chunks) = v.chunked_body() {
+                VerifiedKind::Chunked(Box::new(VerifiedBody::new(Boxed(Box::pin(body)), chunks)))
+            } else {
+                VerifiedKind::Stream(Boxed(Box::pin(body)))
+            };
+            (v, kind)
+        }
+        Err(VerifyError::BodyRequired) => {
+            // The signature covers the body's hash and no header carries it: read the body
+            // (bounded) and finish with the credentials already looked up.
+            let bytes = read(body).await?;
+            let creds = entry.as_ref().map(|e| e.credentials.clone());
+            let v = config
+                .verifier
+                .verify_with(
+                    &VerifiableRequest::from_http(&head, VerifyBody::Bytes(&bytes)),
+                    creds,
+                    now,
+                )
+                .map_err(|e| reject(&e))?;
+            (v, VerifiedKind::Full(Some(bytes)))
+        }
+        Err(e) => return Err(reject(&e)),
+    };
+    let principal = entry.and_then(|e| e.principal);
 
     tracing::debug!(
         access_key_id = verified.access_key_id(),

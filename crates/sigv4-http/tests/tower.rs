@@ -557,3 +557,52 @@ async fn signing_proxy_chain_client_layer_in_spawned_tasks() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn requests_are_refused_before_their_body_is_read() {
+    run(async {
+        // A server that reads at most 8 bytes of body.
+        let (addr, calls) = serve(
+            Verifier::new("us-east-1", "execute-api").unwrap(),
+            ErrorFormat::Json,
+            8,
+        )
+        .await;
+        let raw = Client::builder(TokioExecutor::new()).build_http::<SignedBody<Full<Bytes>>>();
+        let big = || Full::new(Bytes::from(vec![b'x'; 100]));
+
+        // An unknown key is refused without reading the body (not 413).
+        let mallory = RequestSigner::from_static(Credentials::new("AKIDMALLORY", "x", None, None))
+            .with_service("execute-api")
+            .with_region("us-east-1");
+        let req = http::Request::post(format!("http://{addr}/x"))
+            .body(big())
+            .unwrap();
+        let signed = sign_request(&mallory, req, 1024).await.unwrap();
+        let (status, text, _) = body_text(raw.request(signed).await.unwrap()).await;
+        assert_eq!(status, 403, "{text}");
+        assert!(text.contains("InvalidAccessKeyId"), "{text}");
+
+        // A known key whose body must be hashed: bounded by the limit.
+        let signer = RequestSigner::from_static(alice())
+            .with_service("execute-api")
+            .with_region("us-east-1");
+        let req = http::Request::post(format!("http://{addr}/x"))
+            .body(big())
+            .unwrap();
+        let signed = sign_request(&signer, req, 1024).await.unwrap();
+        let (status, text, _) = body_text(raw.request(signed).await.unwrap()).await;
+        assert_eq!(status, 413, "{text}");
+        assert!(text.contains("RequestEntityTooLarge"), "{text}");
+
+        // Within the limit: accepted.
+        let req = http::Request::post(format!("http://{addr}/x"))
+            .body(Full::new(Bytes::from_static(b"small")))
+            .unwrap();
+        let signed = sign_request(&signer, req, 1024).await.unwrap();
+        let (status, text, _) = body_text(raw.request(signed).await.unwrap()).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    })
+    .await;
+}
