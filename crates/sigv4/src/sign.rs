@@ -72,6 +72,18 @@ struct CachedKey {
     access_key_id: String,
     secret: Zeroizing<String>,
     key: Arc<SigningKey>,
+    // HMAC-SHA256 already keyed with `key` (inner and outer pad blocks absorbed), so each
+    // signature costs the HMAC of the string to sign only, not the key set-up again.
+    mac: HmacSha256,
+}
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// HMAC-SHA256 keyed with a signing key.
+fn keyed_mac(key: &SigningKey) -> HmacSha256 {
+    // HMAC accepts keys of any length, so this cannot fail.
+    <HmacSha256 as hmac::KeyInit>::new_from_slice(key.as_bytes())
+        .expect("HMAC takes any key length")
 }
 
 impl Signer {
@@ -127,10 +139,10 @@ impl Signer {
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
         let date = AmzDate::from_system_time(time)?;
-        let key = self.key_for(credentials, &date)?;
+        let mac = self.cached(credentials, &date, |c| c.mac.clone())?;
         self.sign_inner(
             request,
-            &key,
+            &mac,
             credentials.access_key_id(),
             credentials.session_token(),
             &date,
@@ -151,7 +163,13 @@ impl Signer {
     ) -> Result<SigningOutput, SigningError> {
         let date = AmzDate::from_system_time(time)?;
         key.check_scope(date.date(), &self.region, &self.service)?;
-        self.sign_inner(request, key, access_key_id, session_token, &date)
+        self.sign_inner(
+            request,
+            &keyed_mac(key),
+            access_key_id,
+            session_token,
+            &date,
+        )
     }
 
     /// The signing key for `credentials` on the day of `date`, from the cache when it holds it.
@@ -160,14 +178,18 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<Arc<SigningKey>, SigningError> {
-        self.key_for(credentials, &AmzDate::from_system_time(time)?)
+        let date = AmzDate::from_system_time(time)?;
+        self.cached(credentials, &date, |c| Arc::clone(&c.key))
     }
 
-    fn key_for(
+    /// Runs `f` on the cache entry for `credentials` and the day of `date`, deriving the
+    /// key first when the cache does not hold it.
+    fn cached<R>(
         &self,
         credentials: &Credentials,
         date: &AmzDate,
-    ) -> Result<Arc<SigningKey>, SigningError> {
+        f: impl FnOnce(&CachedKey) -> R,
+    ) -> Result<R, SigningError> {
         // A poisoned lock only means another thread panicked mid-update; the cache is
         // then simply rebuilt.
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -176,27 +198,30 @@ impl Signer {
                 && c.secret.as_str() == credentials.secret_access_key()
                 && c.key.date() == date.date()
             {
-                return Ok(Arc::clone(&c.key));
+                return Ok(f(c));
             }
         }
-        let key = Arc::new(SigningKey::derive(
+        let key = SigningKey::derive(
             credentials.secret_access_key(),
             date.date(),
             &self.region,
             &self.service,
-        )?);
-        *cache = Some(CachedKey {
+        )?;
+        let entry = CachedKey {
             access_key_id: credentials.access_key_id().to_owned(),
             secret: Zeroizing::new(credentials.secret_access_key().to_owned()),
-            key: Arc::clone(&key),
-        });
-        Ok(key)
+            mac: keyed_mac(&key),
+            key: Arc::new(key),
+        };
+        let r = f(&entry);
+        *cache = Some(entry);
+        Ok(r)
     }
 
     fn sign_inner(
         &self,
         request: &SignableRequest<'_>,
-        key: &SigningKey,
+        mac: &HmacSha256,
         access_key_id: &str,
         session_token: Option<&str>,
         date: &AmzDate,
@@ -207,7 +232,7 @@ impl Signer {
                 Ok((headers, query)) => sign_core(
                     self,
                     request,
-                    key,
+                    mac,
                     access_key_id,
                     session_token,
                     date,
@@ -218,7 +243,7 @@ impl Signer {
                 Err(_) => sign_core(
                     self,
                     request,
-                    key,
+                    mac,
                     access_key_id,
                     session_token,
                     date,
@@ -412,7 +437,7 @@ fn payload_hash<'a>(
 fn sign_core(
     signer: &Signer,
     request: &SignableRequest<'_>,
-    key: &SigningKey,
+    mac: &HmacSha256,
     access_key_id: &str,
     session_token: Option<&str>,
     date: &AmzDate,
@@ -587,7 +612,12 @@ fn sign_core(
     buf.push_str(std::str::from_utf8(&creq_hash).unwrap_or_default());
     let sts_end = buf.len();
 
-    let signature: [u8; 64] = hex_lower(&key.sign(&buf.as_bytes()[sts_start..sts_end]));
+    let signature: [u8; 64] = {
+        use hmac::Mac;
+        let mut mac = mac.clone();
+        mac.update(&buf.as_bytes()[sts_start..sts_end]);
+        hex_lower(&mac.finalize().into_bytes())
+    };
     let sig_str = std::str::from_utf8(&signature).unwrap_or_default();
 
     // What to add, in the order the AWS test suite shows it.
