@@ -513,34 +513,29 @@ pub(crate) fn describe_json_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// `": <Code>: <Message>"` from a JSON error body, or a size note. Never
-/// echoes non-JSON bodies.
+/// `": <Code>"` from a JSON error body, or a size note.
+///
+/// The free-text message is left out on purpose: credential endpoints have been seen to
+/// echo the request's authorization token or other secrets back in it, and an error
+/// message ends up in logs. The code is kept only when it looks like an identifier.
 pub(crate) fn error_body_summary(body: &[u8]) -> String {
     #[derive(Deserialize)]
     struct ErrorBody {
         #[serde(alias = "Code", alias = "code", alias = "__type")]
         code: Option<String>,
-        #[serde(alias = "Message", alias = "message")]
-        message: Option<String>,
     }
     if body.is_empty() {
         return String::new();
     }
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(ErrorBody { code, message }) if code.is_some() || message.is_some() => {
-            let mut out = String::from(":");
-            if let Some(c) = code {
-                out.push(' ');
-                out.push_str(&sanitize(&c, 100));
-                if message.is_some() {
-                    out.push(':');
-                }
-            }
-            if let Some(m) = message {
-                out.push(' ');
-                out.push_str(&sanitize(&m, 300));
-            }
-            out
+        Ok(ErrorBody { code: Some(code) })
+            if !code.is_empty()
+                && code.len() <= 64
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.:-#".contains(&b)) =>
+        {
+            format!(": {code} ({}-byte body, message not shown)", body.len())
         }
         _ => format!(" ({}-byte body)", body.len()),
     }

@@ -64,7 +64,7 @@ async fn endpoint_hangs() {
 }
 
 #[tokio::test]
-async fn http_500_is_retried_then_reported_with_the_service_message() {
+async fn http_500_is_retried_then_reported_with_the_service_error_code() {
     let (err, seen) = fault(response(
         500,
         Some("application/json"),
@@ -76,10 +76,9 @@ async fn http_500_is_retried_then_reported_with_the_service_message() {
         "{err}"
     );
     let s = err.to_string();
-    assert!(
-        s.contains("HTTP 500") && s.contains("InternalError") && s.contains("agent is restarting"),
-        "{s}"
-    );
+    assert!(s.contains("HTTP 500") && s.contains("InternalError"), "{s}");
+    // The free-text message is never echoed: endpoints have echoed tokens in it.
+    assert!(!s.contains("agent is restarting"), "{s}");
     assert!(s.contains("gave up after 3 attempt"), "{s}");
     assert_eq!(seen, 3);
 }
@@ -99,11 +98,8 @@ async fn http_403_is_not_retried() {
         r#"{"code":"AccessDenied","message":"bad token"}"#,
     ))
     .await;
-    assert!(
-        err.to_string()
-            .contains("HTTP 403: AccessDenied: bad token"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("HTTP 403: AccessDenied"), "{err}");
+    assert!(!err.to_string().contains("bad token"), "{err}");
     assert_eq!(seen, 1);
 }
 
