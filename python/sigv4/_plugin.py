@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from ._sigv4 import UNSIGNED_PAYLOAD, Signer, SigningError
 
@@ -26,13 +26,15 @@ def streaming_payload_hash(signer: Signer, body_type: str, unsigned_payload: Opt
     )
 
 
-def make_signer(region: Any, service: Any, credentials: Any, options: dict) -> Signer:
+def make_signer(region: Any, service: Any, credentials: Any, options: Dict[str, Any]) -> Signer:
     if isinstance(region, Signer):
         raise TypeError("pass region and service, not a Signer")
     return Signer(region, service, credentials, **options)
 
 
-def payload_for(signer: Signer, body: Any, unsigned_payload: Optional[bool]):
+def payload_for(
+    signer: Signer, body: Any, unsigned_payload: Optional[bool]
+) -> Tuple[Any, Optional[str]]:
     """(body, payload_hash) to hand to the signer."""
     if unsigned_payload:
         return None, UNSIGNED_PAYLOAD

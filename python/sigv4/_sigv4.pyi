@@ -1,7 +1,20 @@
 """Type stubs for the native module (re-exported by ``sigv4``)."""
 
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
+import sys
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union, final
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:
+    from typing_extensions import Self
+
+__all__ = [
+    "CREDENTIAL_CHAIN", "CredentialsError", "Credentials", "EMPTY_SHA256", "RefreshableCredentials",
+    "SignedRequest", "Signer", "SigningError", "SigningKey", "UNSIGNED_PAYLOAD", "canonical_request",
+    "default_credentials", "payload_hash", "resolve_credentials", "sign_headers", "sign_request",
+    "string_to_sign",
+]
 
 _Time = Union[datetime, int, float]
 _Body = Union[bytes, bytearray, memoryview, str, None]
@@ -23,16 +36,17 @@ class SigningError(ValueError):
 class CredentialsError(Exception):
     """Credentials could not be obtained or are invalid."""
 
+@final
 class Credentials:
     """AWS credentials. Immutable; ``repr()`` never shows the secret or the token."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         access_key: str,
         secret_key: str,
         token: Optional[str] = None,
         expiration: Optional[_Time] = None,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def access_key(self) -> str: ...
     @property
@@ -43,11 +57,12 @@ class Credentials:
     def expiration(self) -> Optional[datetime]:
         """Aware UTC datetime, or None."""
     def get_frozen_credentials(self) -> Credentials: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 _CredentialsLike = Union[Credentials, Mapping[str, Any], Any]
 
+@final
 class RefreshableCredentials:
     """Credentials fetched by ``fetcher`` on first use and again before they expire.
 
@@ -56,14 +71,14 @@ class RefreshableCredentials:
     refresh. ``clock`` (returning a datetime or Unix seconds) replaces the system clock.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         fetcher: Callable[[], _CredentialsLike],
         *,
         advisory_timeout: float = 900.0,
         mandatory_timeout: float = 600.0,
         clock: Optional[Callable[[], _Time]] = None,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def expires_at(self) -> Optional[datetime]: ...
     @property
@@ -75,12 +90,13 @@ class RefreshableCredentials:
     def refresh(self) -> Credentials: ...
     def get_frozen_credentials(self) -> Credentials: ...
 
+@final
 class SigningKey:
     """A day-scoped signing key: signs for one date, region and service without the secret."""
 
-    def __init__(
-        self, secret_key: str, region: str, service: str, date: Union[str, date, datetime, int, float]
-    ) -> None: ...
+    def __new__(
+        cls, secret_key: str, region: str, service: str, date: Union[str, date, datetime, int, float]
+    ) -> Self: ...
     @classmethod
     def from_bytes(
         cls, key: bytes, date: Union[str, date, datetime, int, float], region: str, service: str
@@ -96,6 +112,7 @@ class SigningKey:
     def service(self) -> str: ...
     def sign(self, string_to_sign: str) -> str: ...
 
+@final
 class SignedRequest:
     """The result of signing, with every intermediate step."""
 
@@ -116,11 +133,12 @@ class SignedRequest:
     @property
     def query_params(self) -> list[Tuple[str, str]]: ...
 
+@final
 class Signer:
     """Signs requests for one region and service; thread-safe; caches the day's key."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         region: str,
         service: str,
         credentials: Union[Credentials, RefreshableCredentials, Mapping[str, Any], Any, None] = None,
@@ -131,7 +149,7 @@ class Signer:
         sign_session_token: bool = True,
         signed_headers: Optional[Sequence[str]] = None,
         unsigned_headers: Optional[Sequence[str]] = None,
-    ) -> None: ...
+    ) -> Self: ...
     @classmethod
     def from_signing_key(
         cls,
@@ -157,7 +175,7 @@ class Signer:
         method: str,
         url: str,
         headers: _Headers = None,
-        body: _Body = b"",
+        body: _Body = None,
         timestamp: Optional[_Time] = None,
         *,
         payload_hash: Optional[str] = None,
@@ -169,7 +187,7 @@ class Signer:
         method: str,
         url: str,
         headers: _Headers = None,
-        body: _Body = b"",
+        body: _Body = None,
         timestamp: Optional[_Time] = None,
         *,
         payload_hash: Optional[str] = None,
@@ -179,7 +197,7 @@ class Signer:
         self,
         method: str,
         url: str,
-        expires: _Expires = 3600,
+        expires: Optional[_Expires] = None,
         headers: _Headers = None,
         body: _Body = None,
         timestamp: Optional[_Time] = None,
@@ -191,7 +209,7 @@ def sign_headers(
     method: str,
     url: str,
     headers: _Headers = None,
-    body: _Body = b"",
+    body: _Body = None,
     *,
     credentials: _CredentialsLike,
     region: str,
@@ -210,7 +228,7 @@ def canonical_request(
     method: str,
     url: str,
     headers: _Headers = None,
-    body: _Body = b"",
+    body: _Body = None,
     *,
     credentials: _CredentialsLike,
     region: str,
@@ -229,7 +247,7 @@ def string_to_sign(
     method: str,
     url: str,
     headers: _Headers = None,
-    body: _Body = b"",
+    body: _Body = None,
     *,
     credentials: _CredentialsLike,
     region: str,
@@ -248,7 +266,7 @@ def sign_request(
     method: str,
     url: str,
     headers: _Headers = None,
-    body: _Body = b"",
+    body: _Body = None,
     *,
     credentials: _CredentialsLike,
     region: str,
