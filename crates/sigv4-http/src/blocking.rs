@@ -39,9 +39,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use sigv4::chunked::{ChunkEncoder, ChunkedSettings};
 use sigv4::{Payload, SigningOutput};
 use sigv4_credentials::{CachedProvider, ProvideCredentials, ProvidedCredentials};
 
+use crate::signer::StreamingChoice;
 use crate::{Error, RequestSigner};
 
 /// A credentials facade for synchronous code: a [`CachedProvider`] read with
@@ -130,17 +132,18 @@ impl BlockingSigner {
 
     /// Signs a request whose body is streamed (a file, a reader) without reading it: signs
     /// `UNSIGNED-PAYLOAD` where the [`crate::StreamingBodies`] policy allows it (S3 by
-    /// default), and fails with [`Error::StreamingBodyNeedsHash`] otherwise. For
-    /// aws-chunked uploads use [`sigv4::chunked::sign_http_request`] with
-    /// [`sigv4::chunked::ChunkedReader`].
+    /// default; also under the aws-chunked policy, which is S3-only) and fails with
+    /// [`Error::StreamingBodyNeedsHash`] otherwise. For signed chunks use
+    /// [`sign_aws_chunked`](Self::sign_aws_chunked).
     pub fn sign_streaming<B>(
         &self,
         request: &mut http::Request<B>,
     ) -> Result<SigningOutput, Error> {
         let signer = self.signer.signer_for_request(request)?;
         match self.signer.streaming_payload(&signer)? {
-            crate::signer::StreamingChoice::Unsigned => {}
-            crate::signer::StreamingChoice::Chunked(_) => {
+            StreamingChoice::Unsigned => {}
+            StreamingChoice::Chunked(_) if crate::signer::is_s3(signer.service()) => {}
+            StreamingChoice::Chunked(_) => {
                 return Err(Error::StreamingBodyNeedsHash {
                     service: signer.service().to_owned(),
                 })
@@ -149,6 +152,44 @@ impl BlockingSigner {
         let creds = self.signer.credentials_blocking()?;
         self.signer
             .sign_http_with_payload(request, Payload::Unsigned, &creds)
+    }
+
+    /// Signs a streamed upload of `decoded_len` bytes as aws-chunked (S3): sets the
+    /// `content-length` (encoded), `x-amz-decoded-content-length` and `content-encoding`
+    /// headers, signs them with the streaming marker, and returns the encoder for the body:
+    /// wrap the reader with [`sigv4::chunked::ChunkedReader`] and send that.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use sigv4::chunked::{ChunkedReader, ChunkedSettings, StreamingMode};
+    /// use sigv4_http::{blocking::BlockingSigner, RequestSigner};
+    ///
+    /// let signer = BlockingSigner::new(RequestSigner::from_static(sigv4::Credentials::new("AKID", "SECRET", None, None)));
+    /// let file = std::io::repeat(b'x').take(100_000); // a file in real use
+    /// let mut req = http::Request::put("https://bucket.s3.eu-west-1.amazonaws.com/big.bin").body(())?;
+    /// let encoder = signer.sign_aws_chunked(&mut req, ChunkedSettings::new(StreamingMode::Signed), 100_000)?;
+    /// let mut body = ChunkedReader::new(file, encoder); // e.g. ureq::SendBody::from_reader(&mut body)
+    /// let mut sent = Vec::new();
+    /// body.read_to_end(&mut sent)?;
+    /// assert_eq!(req.headers()["content-length"], sent.len().to_string().as_str());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sign_aws_chunked<B>(
+        &self,
+        request: &mut http::Request<B>,
+        settings: ChunkedSettings,
+        decoded_len: u64,
+    ) -> Result<ChunkEncoder, Error> {
+        let signer = self.signer.signer_for_request(request)?;
+        let creds = self.signer.credentials_blocking()?;
+        Ok(sigv4::chunked::sign_http_request(
+            &signer,
+            request,
+            settings,
+            decoded_len,
+            &creds,
+            self.signer.now(),
+        )?)
     }
 
     /// Signs a request given as parts and returns the headers to add to it, for clients

@@ -73,10 +73,26 @@ fn handle_one(stream: TcpStream, verifier: &Verifier, known: &Credentials) {
     );
     let lookup = |id: &str| (id == known.access_key_id()).then(|| known.clone());
     let (status, text) = match verifier.verify(&req, &lookup, SystemTime::now()) {
-        Ok(v) => (
-            200,
-            format!("{} {}", v.access_key_id(), v.credential_scope()),
-        ),
+        Ok(v) => match v.chunked_body() {
+            // An aws-chunked upload: every chunk signature checked, the data decoded.
+            Some(mut chunks) => {
+                let mut decoded = Vec::new();
+                match chunks
+                    .push(&body, &mut decoded)
+                    .and_then(|()| chunks.finish())
+                {
+                    Ok(()) => (
+                        200,
+                        format!("{} chunked {} bytes", v.access_key_id(), decoded.len()),
+                    ),
+                    Err(e) => (400, e.code().to_owned()),
+                }
+            }
+            None => (
+                200,
+                format!("{} {}", v.access_key_id(), v.credential_scope()),
+            ),
+        },
         Err(e) => (e.http_status(), e.code().to_owned()),
     };
     let mut stream = reader.into_inner();
@@ -242,4 +258,51 @@ fn credentials_facade_needs_no_runtime() {
     for h in handles {
         assert_eq!(h.join().unwrap(), "tok");
     }
+}
+
+#[test]
+fn ureq_aws_chunked_upload_from_a_reader() {
+    use sigv4::chunked::{ChecksumAlgorithm, ChunkedReader, ChunkedSettings, StreamingMode};
+
+    let verifier = Verifier::new("eu-central-1", "s3").unwrap();
+    let (addr, server) = server(verifier, creds(None), 2);
+    let signer = BlockingSigner::new(RequestSigner::from_static(creds(None)));
+    let host = "bucket.s3.eu-central-1.amazonaws.com";
+    let len = 200_000u64;
+    let settings = ChunkedSettings::new(StreamingMode::SignedWithTrailer)
+        .with_checksum(ChecksumAlgorithm::Crc32)
+        .unwrap();
+
+    let mut req = http::Request::put(format!("http://{addr}/big.bin"))
+        .header("host", host)
+        .body(())
+        .unwrap();
+    let encoder = signer.sign_aws_chunked(&mut req, settings, len).unwrap();
+    let mut reader = ChunkedReader::new(std::io::repeat(b'z').take(len), encoder);
+    let (parts, ()) = req.into_parts();
+    let req = http::Request::from_parts(parts, ureq::SendBody::from_reader(&mut reader));
+    let mut resp = agent().run(req).unwrap();
+    let text = resp.body_mut().read_to_string().unwrap();
+    assert_eq!(resp.status(), 200, "{text}");
+    assert_eq!(text, format!("{AKID} chunked {len} bytes"));
+
+    // A corrupted chunk is caught by the server.
+    let mut req = http::Request::put(format!("http://{addr}/big.bin"))
+        .header("host", host)
+        .body(())
+        .unwrap();
+    let encoder = signer.sign_aws_chunked(&mut req, settings, 20_000).unwrap();
+    let mut encoded = Vec::new();
+    ChunkedReader::new(std::io::repeat(b'z').take(20_000), encoder)
+        .read_to_end(&mut encoded)
+        .unwrap();
+    let middle = encoded.len() / 2;
+    encoded[middle] ^= 1;
+    let (parts, ()) = req.into_parts();
+    let mut resp = agent()
+        .run(http::Request::from_parts(parts, encoded))
+        .unwrap();
+    let text = resp.body_mut().read_to_string().unwrap();
+    assert_eq!(resp.status(), 400, "{text}");
+    server.join().unwrap();
 }
