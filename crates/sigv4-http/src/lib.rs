@@ -5,11 +5,11 @@
 //!
 //! | feature | what you get |
 //! |---|---|
-//! | `blocking` (default) | [`blocking::BlockingSigner`]: sign `http::Request`s or plain parts from synchronous code (ureq, std), with credentials refreshed on an internal thread: no async runtime needed |
-//! | `reqwest` | [`reqwest::SigV4Middleware`]: a `reqwest-middleware` middleware that signs every request |
-//! | `tower` | [`tower::SignLayer`] (client: hyper, tower stacks) and [`tower::VerifyLayer`] (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
-//! | `axum` | lets [`tower::VerifyLayer`] hand `axum::body::Body` to an axum `Router` |
-//! | `default-chain` | [`RequestSigner::from_default_chain`]: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-credentials`) |
+//! | `blocking` (default) | `blocking::BlockingSigner`: sign `http::Request`s or plain parts from synchronous code (ureq, std), with credentials refreshed on an internal thread: no async runtime needed |
+//! | `reqwest` | `reqwest::SigV4Middleware`: a `reqwest-middleware` middleware that signs every request |
+//! | `tower` | `tower::SignLayer` (client: hyper, tower stacks) and `tower::VerifyLayer` (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
+//! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
+//! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-credentials`) |
 //!
 //! Every integration is built from a [`RequestSigner`]: a credential provider (wrapped in a
 //! refreshing [`CachedProvider`]) plus, optionally, the service and region. When they are
