@@ -37,8 +37,11 @@
 //! JSON object), and hands the inner service a [`VerifiedIdentity`] in the request
 //! extensions. The inner service never sees a body whose signed hash does not match:
 //!
-//! * a body whose SHA-256 is signed is read (up to a limit, `413` beyond) and checked
-//!   first;
+//! * everything that does not need the body (the signature's form, scope, time, access
+//!   key, session token, and the signature itself when `x-amz-content-sha256` carries the
+//!   hash) is checked before any of the body is read;
+//! * a body whose SHA-256 is signed is then read (up to a limit, `413` beyond) and checked
+//!   before the inner service runs;
 //! * an aws-chunked body is passed on decoded, each chunk verified before it is yielded;
 //! * an `UNSIGNED-PAYLOAD` body (accepted only when the verifier allows it) is passed on
 //!   as it is.
@@ -895,12 +898,12 @@ impl<K: KeyStore + ?Sized> AsyncCredentialLookup for Lookup<'_, K> {
     }
 }
 
-type Verifiedreq<B> = Request<CheckedBody<B>>;
+type CheckedRequest<B> = Request<CheckedBody<B>>;
 
 async fn verify_request<K, B>(
     config: &VerifyConfig<K>,
     req: Request<B>,
-) -> Result<Verifiedreq<B>, Response<Full<Bytes>>>
+) -> Result<CheckedRequest<B>, Response<Full<Bytes>>>
 where
     K: KeyStore,
     B: Body<Data = Bytes> + Send + 'static,
