@@ -397,9 +397,10 @@ impl PyRefreshable {
         mandatory: f64,
         clock: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
-        if !(advisory.is_finite() && mandatory.is_finite() && mandatory >= 0.0) {
+        let ok = |v: f64| v.is_finite() && (0.0..=1e9).contains(&v);
+        if !(ok(advisory) && ok(mandatory)) {
             return Err(PyValueError::new_err(
-                "advisory_timeout and mandatory_timeout must be finite, non-negative seconds",
+                "advisory_timeout and mandatory_timeout must be between 0 and 1e9 seconds",
             ));
         }
         if mandatory > advisory {

@@ -298,3 +298,46 @@ def test_httpx_plugin_bodies():
     assert req.headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
     req = s3.sign(httpx.Request("PUT", "https://b.s3.amazonaws.com/k", content=b"abc"))
     assert req.headers["x-amz-content-sha256"] == hashlib.sha256(b"abc").hexdigest()
+
+
+ODD_VALUES = [None, 0, -1, 1e308, float("nan"), True, "", " ", "\x00", "\r\n", "é", b"\xff", b"",
+              [], [("a",)], {}, {"": ""}, {1: 2}, object(), dt.timedelta(days=-1), dt.date(1, 1, 1),
+              dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59), 10**30, -(10**30)]
+
+
+def test_odd_values_never_crash():
+    """Every odd value in every position raises TypeError/ValueError/CredentialsError (or
+    signs), never a panic or a crash."""
+    c = sigv4.Credentials(AK, SK)
+    calls = [
+        lambda v: sigv4.Signer(v, "s3", c),
+        lambda v: sigv4.Signer("us-east-1", v, c),
+        lambda v: sigv4.Signer("us-east-1", "s3", v).sign("GET", URL, timestamp=T),
+        lambda v: _signer().sign(v, URL),
+        lambda v: _signer().sign("GET", v),
+        lambda v: _signer().sign("GET", URL, v),
+        lambda v: _signer().sign("GET", URL, None, v),
+        lambda v: _signer().sign("GET", URL, None, None, v),
+        lambda v: _signer().sign("GET", URL, {"x-a": v}),
+        lambda v: _signer().sign("GET", URL, [(v, "x")]),
+        lambda v: _signer().sign("GET", URL, payload_hash=v),
+        lambda v: _signer().presign("GET", URL, v),
+        lambda v: sigv4.Credentials(v, SK),
+        lambda v: sigv4.Credentials(AK, SK, v),
+        lambda v: sigv4.Credentials(AK, SK, None, v),
+        lambda v: sigv4.SigningKey(SK, "r", "s", v),
+        lambda v: sigv4.SigningKey.from_bytes(v, "20200101", "r", "s"),
+        lambda v: sigv4.RefreshableCredentials(lambda: v).get_frozen_credentials(),
+        lambda v: sigv4.RefreshableCredentials(lambda: c, advisory_timeout=v),
+        lambda v: sigv4.RefreshableCredentials(lambda: c, clock=lambda: v).get_frozen_credentials(),
+        lambda v: sigv4.payload_hash(v),
+        lambda v: sigv4.sign_headers("GET", URL, credentials=c, region="r", service="s", timestamp=v),
+        lambda v: sigv4.sign_headers("GET", URL, credentials=v, region="r", service="s", timestamp=T),
+        lambda v: sigv4.Signer("us-east-1", "s3", c, signed_headers=v),
+    ]
+    for call in calls:
+        for v in ODD_VALUES:
+            try:
+                call(v)
+            except (TypeError, ValueError, sigv4.CredentialsError, OverflowError):
+                pass
