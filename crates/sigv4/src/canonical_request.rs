@@ -205,6 +205,18 @@ pub(crate) fn canonical_query_with(
     }
 }
 
+/// [`is_unreserved`] as a table, for the per-byte scans of the hot path.
+static UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        i += 1;
+    }
+    t
+};
+
 /// Whether a raw query key or value is already in canonical form, so that decoding and
 /// re-encoding it would give back the same bytes: only unreserved bytes and `%XX` escapes
 /// with uppercase hex digits of bytes that are not unreserved.
@@ -219,7 +231,7 @@ fn is_canonical_component(s: &[u8]) -> bool {
     let mut i = 0;
     while i < s.len() {
         let b = s[i];
-        if is_unreserved(b) {
+        if UNRESERVED[usize::from(b)] {
             i += 1;
             continue;
         }
@@ -567,6 +579,9 @@ mod tests {
                 canonical_header_value(&mut fast, v).unwrap();
                 assert_eq!(fast.as_bytes(), v);
             }
+        }
+        for b in 0..=255u8 {
+            assert_eq!(UNRESERVED[usize::from(b)], is_unreserved(b), "byte {b}");
         }
         assert!(is_canonical_ascii_value(b"a b"));
         assert!(!is_canonical_ascii_value(b"a  b"));
