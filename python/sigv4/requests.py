@@ -18,9 +18,9 @@ from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
 from . import _plugin
-from ._sigv4 import Signer
+from ._sigv4 import Credentials, Signer
 
-__all__ = ["SigV4Auth"]
+__all__ = ["AWS4Auth", "SigV4Auth"]
 
 
 class SigV4Auth(AuthBase):
@@ -65,3 +65,19 @@ class SigV4Auth(AuthBase):
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.signer.region!r}, service={self.signer.service!r})"
+
+
+class AWS4Auth(SigV4Auth):
+    """Drop-in for ``requests_aws4auth.AWS4Auth(access_id, secret_key, region, service,
+    session_token=None)`` with static keys (the most common form of that API)."""
+
+    def __init__(
+        self,
+        access_id: str,
+        secret_key: str,
+        region: str,
+        service: str,
+        session_token: Optional[str] = None,
+        **signer_options: Any,
+    ) -> None:
+        super().__init__(region, service, Credentials(access_id, secret_key, session_token), **signer_options)

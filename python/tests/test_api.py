@@ -341,3 +341,14 @@ def test_odd_values_never_crash():
                 call(v)
             except (TypeError, ValueError, sigv4.CredentialsError, OverflowError):
                 pass
+
+
+def test_requests_aws4auth_compatible_constructor():
+    requests = pytest.importorskip("requests")
+    from sigv4.requests import AWS4Auth, SigV4Auth
+
+    p1 = requests.Request("GET", URL).prepare()
+    AWS4Auth(AK, SK, "us-east-1", "service", session_token=TOKEN)(p1)
+    assert p1.headers["X-Amz-Security-Token"] == TOKEN
+    assert p1.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert isinstance(AWS4Auth(AK, SK, "us-east-1", "s3"), SigV4Auth)

@@ -87,6 +87,10 @@ def test_session_token(bucket):
     r = requests.get(url, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     assert r.content == b"with token"
+    with httpx.Client(auth=sigv4.httpx.SigV4Auth(S3_REGION, "s3", creds), timeout=TIMEOUT) as c:
+        r = c.get(f"{bucket}/token.txt")
+        assert r.status_code == 200, r.text
+        assert r.request.headers["x-amz-security-token"] == token
 
 
 def test_wrong_secret_refused(bucket):
