@@ -82,7 +82,8 @@ impl AmzDate {
         if b[13] != b':' || b[16] != b':' {
             return None;
         }
-        let rest = &s[19..];
+        // Not `&s[19..]`: byte 19 may fall inside a multi-byte character (found by fuzzing).
+        let rest = s.get(19..)?;
         let rest = match rest.strip_prefix('.') {
             Some(frac) => frac.trim_start_matches(|c: char| c.is_ascii_digit()),
             None => rest,
