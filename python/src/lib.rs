@@ -374,7 +374,8 @@ pub struct PyRefreshable {
     advisory: Duration,
     mandatory: Duration,
     state: Mutex<Option<Arc<Credentials>>>,
-    refreshing: Mutex<bool>,
+    /// The thread running the one refresh in flight, if any.
+    refreshing: Mutex<Option<std::thread::ThreadId>>,
     refreshed: Condvar,
     generation: AtomicU64,
 }
@@ -385,7 +386,7 @@ struct FlightGuard<'a>(&'a PyRefreshable);
 impl Drop for FlightGuard<'_> {
     fn drop(&mut self) {
         let mut g = self.0.refreshing.lock().unwrap_or_else(|p| p.into_inner());
-        *g = false;
+        *g = None;
         self.0.refreshed.notify_all();
     }
 }
@@ -414,7 +415,7 @@ impl PyRefreshable {
             advisory: Duration::from_secs_f64(advisory),
             mandatory: Duration::from_secs_f64(mandatory),
             state: Mutex::new(None),
-            refreshing: Mutex::new(false),
+            refreshing: Mutex::new(None),
             refreshed: Condvar::new(),
             generation: AtomicU64::new(0),
         })
@@ -427,7 +428,7 @@ impl PyRefreshable {
             advisory: Duration::from_secs(15 * 60),
             mandatory: Duration::from_secs(10 * 60),
             state: Mutex::new(None),
-            refreshing: Mutex::new(false),
+            refreshing: Mutex::new(None),
             refreshed: Condvar::new(),
             generation: AtomicU64::new(0),
         }
@@ -474,26 +475,49 @@ impl PyRefreshable {
         Ok(creds)
     }
 
-    fn try_begin(&self) -> Option<FlightGuard<'_>> {
+    fn reentered() -> PyErr {
+        CredentialsError::new_err(
+            "the credentials fetcher needed the credentials it is fetching (it signs with the \
+             same RefreshableCredentials); give the fetcher its own credentials",
+        )
+    }
+
+    fn try_begin(&self) -> PyResult<Option<FlightGuard<'_>>> {
+        let me = std::thread::current().id();
         let mut g = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
-        if *g {
-            None
-        } else {
-            *g = true;
-            Some(FlightGuard(self))
+        match *g {
+            // Re-entered from the fetcher: the current credentials are still valid here.
+            Some(t) if t == me => Ok(None),
+            Some(_) => Ok(None),
+            None => {
+                *g = Some(me);
+                Ok(Some(FlightGuard(self)))
+            }
         }
     }
 
-    /// Waits (GIL released) until no refresh is running, then takes the flag.
-    fn begin(&self, py: Python<'_>) -> FlightGuard<'_> {
-        py.detach(|| {
+    /// Waits (GIL released) until no refresh is running, then takes the flag. Fails instead
+    /// of deadlocking when the fetcher itself asks for the credentials.
+    fn begin(&self, py: Python<'_>) -> PyResult<FlightGuard<'_>> {
+        let me = std::thread::current().id();
+        let reentered = py.detach(|| {
             let mut g = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
-            while *g {
-                g = self.refreshed.wait(g).unwrap_or_else(|p| p.into_inner());
+            loop {
+                match *g {
+                    Some(t) if t == me => return true,
+                    Some(_) => g = self.refreshed.wait(g).unwrap_or_else(|p| p.into_inner()),
+                    None => {
+                        *g = Some(me);
+                        return false;
+                    }
+                }
             }
-            *g = true;
         });
-        FlightGuard(self)
+        if reentered {
+            Err(Self::reentered())
+        } else {
+            Ok(FlightGuard(self))
+        }
     }
 
     /// The credentials to sign with now, refreshing them when needed.
@@ -506,7 +530,7 @@ impl PyRefreshable {
             if !Self::within(&c, now, self.mandatory) {
                 // Advisory window: one caller tries to refresh; nobody waits, and a failed
                 // refresh keeps the current (still valid) credentials.
-                if let Some(_guard) = self.try_begin() {
+                if let Some(_guard) = self.try_begin()? {
                     if let Some(c2) = self.current() {
                         if !Self::within(&c2, now, self.advisory) {
                             return Ok(c2);
@@ -518,7 +542,7 @@ impl PyRefreshable {
             }
         }
         // Nothing loaded, or within the mandatory window: everyone waits for one refresh.
-        let _guard = self.begin(py);
+        let _guard = self.begin(py)?;
         if let Some(c) = self.current() {
             if !Self::within(&c, now, self.mandatory) {
                 return Ok(c);
@@ -598,7 +622,7 @@ impl PyRefreshable {
     /// Fetches new credentials now. Concurrent calls share one fetch.
     fn refresh(&self, py: Python<'_>) -> PyResult<PyCredentials> {
         let before = self.generation.load(Ordering::SeqCst);
-        let _guard = self.begin(py);
+        let _guard = self.begin(py)?;
         if self.generation.load(Ordering::SeqCst) != before {
             if let Some(c) = self.current() {
                 return Ok(PyCredentials { inner: c });

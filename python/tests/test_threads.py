@@ -171,3 +171,18 @@ def test_concurrent_explicit_refresh_is_single_flight():
     assert {r.access_key for r in results} == {"AKIDGEN1"}
     rc.refresh()
     assert w.calls == 2
+
+
+def test_fetcher_reentering_raises_instead_of_deadlocking():
+    holder = {}
+
+    def fetch():
+        # A fetcher that (wrongly) signs with the credentials it is fetching.
+        holder["signer"].sign("GET", "https://example.amazonaws.com/", None, b"", T0)
+        return sigv4.Credentials("AKIDX", "secret")
+
+    rc = sigv4.RefreshableCredentials(fetch)
+    holder["signer"] = sigv4.Signer("us-east-1", "service", rc)
+    with pytest.raises(sigv4.CredentialsError, match="fetcher needed the credentials"):
+        rc.get_frozen_credentials()
+    assert not rc.is_ready
