@@ -125,6 +125,14 @@ fn unix_secs(t: SystemTime) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Logs through Python's `logging` (logger `sigv4`); a failure to log is ignored.
+fn log_warning(py: Python<'_>, msg: &str) {
+    let _ = py
+        .import("logging")
+        .and_then(|m| m.call_method1("getLogger", ("sigv4",)))
+        .and_then(|l| l.call_method1("warning", (msg,)));
+}
+
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
@@ -536,7 +544,19 @@ impl PyRefreshable {
                             return Ok(c2);
                         }
                     }
-                    return Ok(self.fetch(py).unwrap_or(c));
+                    return Ok(match self.fetch(py) {
+                        Ok(new) => new,
+                        Err(e) => {
+                            log_warning(
+                                py,
+                                &format!(
+                                    "refreshing credentials failed, still using the current ones \
+                                     until the mandatory refresh window: {e}"
+                                ),
+                            );
+                            c
+                        }
+                    });
                 }
                 return Ok(self.current().unwrap_or(c));
             }

@@ -132,13 +132,14 @@ def test_exactly_one_refresh_in_advisory_window():
     assert not rc.needs_refresh
 
 
-def test_failed_refresh_advisory_keeps_credentials_mandatory_raises():
+def test_failed_refresh_advisory_keeps_credentials_mandatory_raises(caplog):
     w = FakeWorld()
     rc = sigv4.RefreshableCredentials(w.fetch, clock=w.clock)
     first = rc.get_frozen_credentials()
     w.fail = True
     w.now += 3600 - 700
-    assert rc.get_frozen_credentials() == first  # advisory: failure swallowed
+    assert rc.get_frozen_credentials() == first  # advisory: failure logged, old ones kept
+    assert any("refreshing credentials failed" in r.getMessage() and r.name == "sigv4" for r in caplog.records)
     w.now += 200
     with pytest.raises(RuntimeError, match="credential service unavailable"):
         rc.get_frozen_credentials()
