@@ -295,7 +295,7 @@ impl fmt::Debug for PublicKey {
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     let val = |c: u8| -> Option<u8> {
