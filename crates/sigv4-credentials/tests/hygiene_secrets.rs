@@ -79,7 +79,10 @@ fn assert_clean(what: &str, text: &str) {
         }
         // Also a distinctive middle part, in case a secret is cut or partly escaped.
         let mid = &s[4..s.len() - 4];
-        assert!(!text.contains(mid), "{what} leaks part of a secret ({mid:?}):\n{text}");
+        assert!(
+            !text.contains(mid),
+            "{what} leaks part of a secret ({mid:?}):\n{text}"
+        );
     }
 }
 
@@ -124,7 +127,12 @@ impl tracing::Subscriber for Recorder {
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
         let mut s = self.0.lock().unwrap();
-        let _ = write!(s, "\n{} {} ", event.metadata().level(), event.metadata().target());
+        let _ = write!(
+            s,
+            "\n{} {} ",
+            event.metadata().level(),
+            event.metadata().target()
+        );
         event.record(&mut Fields(&mut s));
     }
     fn enter(&self, _: &tracing::span::Id) {}
@@ -176,7 +184,10 @@ impl HttpClient for Canned {
         _options: HttpRequestOptions,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
         let uri = request.uri().to_string();
-        assert!(!uri.contains("169.254."), "tried a link-local address: {uri}");
+        assert!(
+            !uri.contains("169.254."),
+            "tried a link-local address: {uri}"
+        );
         self.seen.lock().unwrap().push(uri);
         let next = self.responses.lock().unwrap().pop_front();
         Box::pin(async move {
@@ -205,7 +216,9 @@ fn ctx(vars: &[(&str, &str)], files: &[(&str, &str)], http: &Canned) -> Provider
     ProviderContext::default()
         .with_env(Env::from_pairs(vars.iter().copied()))
         .with_fs(MemoryFs::from_files(
-            files.iter().map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())),
+            files
+                .iter()
+                .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())),
         ))
         .with_http_client(http.clone())
         .with_time_source(FixedClock(now()))
@@ -269,7 +282,10 @@ fn environment_provider_and_context() {
     let p = EnvironmentProvider::new(c.clone());
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
-    assert_eq!(r.as_ref().unwrap().credentials().secret_access_key(), BASE_SECRET);
+    assert_eq!(
+        r.as_ref().unwrap().credentials().secret_access_key(),
+        BASE_SECRET
+    );
     check("EnvironmentProvider", &rec, &p, &r);
 
     // The default chain holding it.
@@ -280,7 +296,10 @@ fn environment_provider_and_context() {
     check("DefaultChain", &rec, &chain, &r);
 
     // A key id without its secret: the error names the variable, not the token.
-    let vars = [("AWS_ACCESS_KEY_ID", "AKIDENV"), ("AWS_SESSION_TOKEN", BASE_TOKEN)];
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+        ("AWS_SESSION_TOKEN", BASE_TOKEN),
+    ];
     let p = EnvironmentProvider::new(ctx(&vars, &[], &http));
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
@@ -346,7 +365,10 @@ fn profile_files_static_keys_and_assume_role() {
     assert_clean("ProfileProvider::plan", &format!("{plan:?}"));
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
-    assert_eq!(r.as_ref().unwrap().credentials().secret_access_key(), STS_SECRET);
+    assert_eq!(
+        r.as_ref().unwrap().credentials().secret_access_key(),
+        STS_SECRET
+    );
     check("ProfileProvider (assume role)", &rec, &p, &r);
 
     // STS refuses, with an error document that (wrongly) echoes the credentials.
@@ -384,14 +406,20 @@ fn profile_files_static_keys_and_assume_role() {
     // A continuation line that cannot be attached, holding a secret.
     let bad = format!("  {BASE_SECRET}\n[default]\n");
     if let Err(err) = ProfileSet::parse(Some(&bad), None) {
-        assert_clean("ProfileParseError (continuation)", &format!("{err} {err:?}"));
+        assert_clean(
+            "ProfileParseError (continuation)",
+            &format!("{err} {err:?}"),
+        );
     }
 }
 
 #[test]
 fn container_provider() {
     let vars = [
-        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://127.0.0.1:1/creds",
+        ),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN", CONTAINER_AUTH),
     ];
     let ok = format!(
@@ -401,7 +429,10 @@ fn container_provider() {
     let p = ContainerProvider::new(ctx(&vars, &[], &http));
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
-    assert_eq!(r.as_ref().unwrap().credentials().secret_access_key(), CONTAINER_SECRET);
+    assert_eq!(
+        r.as_ref().unwrap().credentials().secret_access_key(),
+        CONTAINER_SECRET
+    );
     check("ContainerProvider", &rec, &p, &r);
 
     let options = ContainerOptions {
@@ -409,8 +440,11 @@ fn container_provider() {
         ..ContainerOptions::default()
     };
     // A server error whose body echoes the authorization token and a secret.
-    let echo = format!("{{\"code\":\"Fail\",\"message\":\"bad token {CONTAINER_AUTH} {CONTAINER_SECRET}\"}}");
-    let not_json = format!("AccessKeyId ASIA SecretAccessKey {CONTAINER_SECRET} Token {CONTAINER_TOKEN}");
+    let echo = format!(
+        "{{\"code\":\"Fail\",\"message\":\"bad token {CONTAINER_AUTH} {CONTAINER_SECRET}\"}}"
+    );
+    let not_json =
+        format!("AccessKeyId ASIA SecretAccessKey {CONTAINER_SECRET} Token {CONTAINER_TOKEN}");
     let truncated = format!("{{\"AccessKeyId\":\"ASIA\",\"SecretAccessKey\":\"{CONTAINER_SECRET}\",\"Token\":\"{CONTAINER_TOKEN}\"");
     let no_key = format!("{{\"SecretAccessKey\":\"{CONTAINER_SECRET}\",\"Token\":\"{CONTAINER_TOKEN}\",\"Expiration\":\"{CONTAINER_TOKEN}\"}}");
     for (status, body) in [
@@ -429,7 +463,10 @@ fn container_provider() {
     }
     // The token file form.
     let vars = [
-        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://127.0.0.1:1/creds",
+        ),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/token"),
     ];
     let bad_token = format!("{CONTAINER_AUTH}\r\nX-Injected: 1");
@@ -451,7 +488,10 @@ fn imds_provider() {
     let p = ImdsProvider::new(ctx(&[], &[], &http)).with_endpoint("http://127.0.0.1:1");
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
-    assert_eq!(r.as_ref().unwrap().credentials().secret_access_key(), IMDS_SECRET);
+    assert_eq!(
+        r.as_ref().unwrap().credentials().secret_access_key(),
+        IMDS_SECRET
+    );
     check("ImdsProvider", &rec, &p, &r);
     // A second call reuses the token and (on failure) the last credentials.
     let rec = Recorder::default();
@@ -497,20 +537,29 @@ fn sso_provider() {
     let vars = [("HOME", "/home/h")];
     let probe = SsoProvider::new(ctx(&vars, &[], &Canned::new(&[])), config.clone());
     let path = probe.token_cache_path().unwrap();
-    let token = format!("{{\"accessToken\":\"{SSO_ACCESS}\",\"expiresAt\":\"2015-08-30T18:36:00Z\"}}");
+    let token =
+        format!("{{\"accessToken\":\"{SSO_ACCESS}\",\"expiresAt\":\"2015-08-30T18:36:00Z\"}}");
     let ok = format!(
         "{{\"roleCredentials\":{{\"accessKeyId\":\"ASIASSO\",\"secretAccessKey\":\"{SSO_SECRET}\",\"sessionToken\":\"{SSO_TOKEN}\",\"expiration\":1440956160000}}}}"
     );
     let http = Canned::new(&[(200, ok.as_str())]);
-    let p = SsoProvider::new(ctx(&vars, &[(path.as_str(), token.as_str())], &http), config.clone());
+    let p = SsoProvider::new(
+        ctx(&vars, &[(path.as_str(), token.as_str())], &http),
+        config.clone(),
+    );
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
-    assert_eq!(r.as_ref().unwrap().credentials().secret_access_key(), SSO_SECRET);
+    assert_eq!(
+        r.as_ref().unwrap().credentials().secret_access_key(),
+        SSO_SECRET
+    );
     check("SsoProvider", &rec, &p, &r);
 
-    let echo = format!("{{\"message\":\"bad token {SSO_ACCESS}\",\"__type\":\"UnauthorizedException\"}}");
+    let echo =
+        format!("{{\"message\":\"bad token {SSO_ACCESS}\",\"__type\":\"UnauthorizedException\"}}");
     let broken = format!("{{\"roleCredentials\":{{\"secretAccessKey\":\"{SSO_SECRET}\",\"sessionToken\":\"{SSO_TOKEN}\"");
-    let expired = format!("{{\"accessToken\":\"{SSO_ACCESS}\",\"expiresAt\":\"2015-08-30T10:00:00Z\"}}");
+    let expired =
+        format!("{{\"accessToken\":\"{SSO_ACCESS}\",\"expiresAt\":\"2015-08-30T10:00:00Z\"}}");
     let bad_cache = format!("{{\"accessToken\":\"{SSO_ACCESS}\",\"expiresAt\":");
     for (cache, status, body) in [
         (token.as_str(), 401, echo.as_str()),
@@ -540,7 +589,10 @@ fn web_identity_provider() {
     let p = WebIdentityProvider::from_env(ctx(&vars, &files, &http));
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
-    assert_eq!(r.as_ref().unwrap().credentials().secret_access_key(), STS_SECRET);
+    assert_eq!(
+        r.as_ref().unwrap().credentials().secret_access_key(),
+        STS_SECRET
+    );
     check("WebIdentityProvider", &rec, &p, &r);
 
     let echo = format!(
@@ -567,7 +619,10 @@ fn credential_process_provider() {
     let p = CredentialProcessProvider::new(format!("cat '{}'", ok_path.display()));
     let rec = Recorder::default();
     let r = traced(&rec, p.provide_credentials());
-    assert_eq!(r.as_ref().unwrap().credentials().secret_access_key(), PROCESS_SECRET);
+    assert_eq!(
+        r.as_ref().unwrap().credentials().secret_access_key(),
+        PROCESS_SECRET
+    );
     check("CredentialProcessProvider", &rec, &p, &r);
 
     let outputs = [
@@ -584,7 +639,12 @@ fn credential_process_provider() {
         let rec = Recorder::default();
         let r = traced(&rec, p.provide_credentials());
         assert!(r.is_err(), "{out}");
-        check(&format!("CredentialProcessProvider (bad output {i})"), &rec, &p, &r);
+        check(
+            &format!("CredentialProcessProvider (bad output {i})"),
+            &rec,
+            &p,
+            &r,
+        );
     }
     // A failing command whose stderr holds a secret: stderr is the user's, but our error must not copy it.
     let p = CredentialProcessProvider::new(format!("echo {PROCESS_SECRET} >/dev/null; exit 3"));
@@ -592,6 +652,9 @@ fn credential_process_provider() {
     let r = traced(&rec, p.provide_credentials());
     assert!(r.is_err());
     let e = r.as_ref().unwrap_err();
-    assert_clean("CredentialProcessProvider (exit 3) error", &format!("{e} {e:?}"));
+    assert_clean(
+        "CredentialProcessProvider (exit 3) error",
+        &format!("{e} {e:?}"),
+    );
     assert_clean("CredentialProcessProvider (exit 3) tracing", &rec.text());
 }

@@ -71,23 +71,18 @@ fn query() -> impl Strategy<Value = String> {
         "[+ /:@!$'()*,;é]",
     ];
     let part = prop::collection::vec(text, 0..3).prop_map(|v| v.concat());
-    prop::collection::vec(
-        (
-            "[a-z][a-z0-9_-]{0,5}",
-            prop::option::of(part),
-        ),
-        0..5,
+    prop::collection::vec(("[a-z][a-z0-9_-]{0,5}", prop::option::of(part)), 0..5).prop_map(
+        |pairs| {
+            pairs
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Some(v) => format!("{k}={}", v.replace(['&', '#', ' '], "%20")),
+                    None => k,
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        },
     )
-    .prop_map(|pairs| {
-        pairs
-            .into_iter()
-            .map(|(k, v)| match v {
-                Some(v) => format!("{k}={}", v.replace(['&', '#', ' '], "%20")),
-                None => k,
-            })
-            .collect::<Vec<_>>()
-            .join("&")
-    })
 }
 
 /// Headers a client sets itself: token names (not `x-amz-*`, which signing owns),

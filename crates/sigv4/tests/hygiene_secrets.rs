@@ -72,13 +72,20 @@ fn signer_key() -> SigningKey {
 fn credentials_and_signing_key() {
     let c = creds();
     let dbg = format!("{c:?}");
-    assert!(dbg.contains(AKID), "the key id is not secret and helps debugging");
+    assert!(
+        dbg.contains(AKID),
+        "the key id is not secret and helps debugging"
+    );
     assert_clean("Credentials", &dbg, &[]);
     assert_clean("Credentials (pretty)", &format!("{c:#?}"), &[]);
 
     let key = signer_key();
     assert_clean("SigningKey", &format!("{key:?}"), &key_forms(&key));
-    assert_clean("SigningKey (pretty)", &format!("{key:#?}"), &key_forms(&key));
+    assert_clean(
+        "SigningKey (pretty)",
+        &format!("{key:#?}"),
+        &key_forms(&key),
+    );
 }
 
 #[test]
@@ -95,19 +102,33 @@ fn signer_and_outputs_in_both_locations() {
     // The token really is in the request (so the check below means something) ...
     assert!(out.headers().any(|(_, v)| v == TOKEN));
     // ... but not in the formatted output, nor in the signer that caches the secret.
-    assert_clean("SigningOutput (headers)", &format!("{out:?}"), &key_forms(&key));
+    assert_clean(
+        "SigningOutput (headers)",
+        &format!("{out:?}"),
+        &key_forms(&key),
+    );
     assert_clean("Signer", &format!("{signer:?}"), &key_forms(&key));
     let cached = signer.signing_key(&creds(), now()).unwrap();
-    assert_clean("cached SigningKey", &format!("{cached:?}"), &key_forms(&key));
+    assert_clean(
+        "cached SigningKey",
+        &format!("{cached:?}"),
+        &key_forms(&key),
+    );
 
     let mut settings = SigningSettings::s3();
     settings.location = SignatureLocation::Query {
         expires: Duration::from_secs(300),
     };
-    let presigner = Signer::new("us-east-1", "s3").unwrap().with_settings(settings);
+    let presigner = Signer::new("us-east-1", "s3")
+        .unwrap()
+        .with_settings(settings);
     let out = presigner.sign(&req, &creds(), now()).unwrap();
     assert!(out.query_string().contains(&pct(TOKEN)));
-    assert_clean("SigningOutput (query)", &format!("{out:?}"), &key_forms(&key));
+    assert_clean(
+        "SigningOutput (query)",
+        &format!("{out:?}"),
+        &key_forms(&key),
+    );
     assert_clean("SignableRequest", &format!("{req:?}"), &key_forms(&key));
 }
 
@@ -243,7 +264,11 @@ fn verifier_results_and_errors() {
 
     // Unknown key, and a request signed in the query.
     let err = verifier.verify_with(&view, None, now()).unwrap_err();
-    assert_clean("VerifyError (unknown key)", &format!("{err:?} | {err}"), &kf);
+    assert_clean(
+        "VerifyError (unknown key)",
+        &format!("{err:?} | {err}"),
+        &kf,
+    );
 }
 
 #[test]
@@ -258,8 +283,7 @@ fn verifier_chunked_body() {
         .unwrap();
     let settings = ChunkedSettings::new(StreamingMode::Signed);
     let mut encoder =
-        sigv4::chunked::sign_http_request(&signer, &mut req, settings, 5, &creds(), now())
-            .unwrap();
+        sigv4::chunked::sign_http_request(&signer, &mut req, settings, 5, &creds(), now()).unwrap();
     let mut encoded = Vec::new();
     encoder.push(b"hello", &mut encoded).unwrap();
     encoder.finish(&mut encoded).unwrap();
