@@ -41,13 +41,13 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let out = {
+        let (out, add_host) = {
             let body = request.body().as_ref();
             let view = http_view(request, Payload::Bytes(body))?;
             let out = self.sign(&view.as_signable(), credentials, time)?;
-            out
+            (out, view.adds_host())
         };
-        apply(request, &out)?;
+        apply(request, &out, add_host)?;
         Ok(out)
     }
 
@@ -60,12 +60,12 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let out = {
+        let (out, add_host) = {
             let view = http_view(request, payload)?;
             let out = self.sign(&view.as_signable(), credentials, time)?;
-            out
+            (out, view.adds_host())
         };
-        apply(request, &out)?;
+        apply(request, &out, add_host)?;
         Ok(out)
     }
 
@@ -79,32 +79,48 @@ impl Signer {
         session_token: Option<&str>,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let out = {
+        let (out, add_host) = {
             let view = http_view(request, payload)?;
             let out =
                 self.sign_with_key(&view.as_signable(), key, access_key_id, session_token, time)?;
-            out
+            (out, view.adds_host())
         };
-        apply(request, &out)?;
+        apply(request, &out, add_host)?;
         Ok(out)
     }
 }
 
 pub(crate) struct HttpView<'a> {
     method: &'a str,
-    target: String,
+    /// Origin form (`/path?query`): the host travels as a header, so nothing is re-parsed.
+    target: &'a str,
     headers: SmallVec<[(&'a str, &'a [u8]); 12]>,
+    /// The host derived from the URI when the request has no `Host` header, when it had
+    /// to be changed (lowercased, default port removed).
+    derived_host: Option<String>,
+    /// The same, borrowed from the URI when it could be used as is.
+    borrowed_host: Option<&'a str>,
     payload: Payload<'a>,
 }
 
 impl HttpView<'_> {
     pub(crate) fn as_signable(&self) -> SignableRequest<'_> {
+        let host = self
+            .derived_host
+            .as_deref()
+            .or(self.borrowed_host)
+            .map(|h| ("host", h.as_bytes()));
         SignableRequest::new(
             self.method,
-            &self.target,
-            self.headers.iter().copied(),
+            self.target,
+            self.headers.iter().copied().chain(host),
             self.payload,
         )
+    }
+
+    /// Whether a host was signed on the request's behalf, which must then be sent.
+    pub(crate) fn adds_host(&self) -> bool {
+        self.derived_host.is_some() || self.borrowed_host.is_some()
     }
 }
 
@@ -113,21 +129,15 @@ pub(crate) fn http_view<'a, B>(
     payload: Payload<'a>,
 ) -> Result<HttpView<'a>, SigningError> {
     let uri = request.uri();
-    // Build the target as it will go on the wire; keep the authority so a missing Host
-    // header can be derived with the scheme's default port removed.
-    let mut target = String::new();
-    if let Some(authority) = uri.authority() {
-        let scheme = uri.scheme_str().unwrap_or("https");
-        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(SigningError::InvalidUri(format!(
-                "unsupported scheme {scheme:?}"
-            )));
+    let has_host = request.headers().contains_key(http::header::HOST);
+    let (mut derived_host, mut borrowed_host) = (None, None);
+    if !has_host {
+        match uri_host(uri)? {
+            Some(std::borrow::Cow::Borrowed(h)) => borrowed_host = Some(h),
+            Some(std::borrow::Cow::Owned(h)) => derived_host = Some(h),
+            None => {}
         }
-        target.push_str(scheme);
-        target.push_str("://");
-        target.push_str(authority.as_str());
     }
-    target.push_str(uri.path_and_query().map_or("/", PathAndQuery::as_str));
     let headers = request
         .headers()
         .iter()
@@ -135,24 +145,46 @@ pub(crate) fn http_view<'a, B>(
         .collect();
     Ok(HttpView {
         method: request.method().as_str(),
-        target,
+        target: uri.path_and_query().map_or("/", PathAndQuery::as_str),
         headers,
+        derived_host,
+        borrowed_host,
         payload,
     })
 }
 
 /// Puts the signing output into `request`: headers replace any of the same name; in query
 /// mode the URI's query is replaced by the presigned query.
-pub(crate) fn apply<B>(request: &mut Request<B>, out: &SigningOutput) -> Result<(), SigningError> {
+pub(crate) fn apply<B>(
+    request: &mut Request<B>,
+    out: &SigningOutput,
+    add_host: bool,
+) -> Result<(), SigningError> {
+    request.headers_mut().reserve(5);
+    if add_host {
+        insert_derived_host(request)?;
+    }
+    let headers = request.headers_mut();
+    // All added values share one buffer: each header value is a slice of it rather than
+    // an allocation of its own.
+    let mut joined = String::with_capacity(out.headers().map(|(_, v)| v.len()).sum());
+    let mut ranges: SmallVec<[(&str, usize, usize); 6]> = SmallVec::new();
     for (name, value) in out.headers() {
-        let name = HeaderName::from_bytes(name.as_bytes())
+        let start = joined.len();
+        joined.push_str(value);
+        ranges.push((name, start, joined.len()));
+    }
+    let joined = bytes::Bytes::from(joined);
+    for (name, start, end) in ranges {
+        let name = static_name(name)
+            .map_or_else(|| HeaderName::from_bytes(name.as_bytes()), Ok)
             .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
-        let mut value = HeaderValue::from_str(value)
+        let mut value = HeaderValue::from_maybe_shared(joined.slice(start..end))
             .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
         if name == http::header::AUTHORIZATION || name.as_str() == "x-amz-security-token" {
             value.set_sensitive(true);
         }
-        request.headers_mut().insert(name, value);
+        headers.insert(name, value);
     }
     if matches!(out.location(), SignatureLocation::Query { .. }) {
         let uri = request.uri();
@@ -167,6 +199,57 @@ pub(crate) fn apply<B>(request: &mut Request<B>, out: &SigningOutput) -> Result<
             Uri::from_parts(parts).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
     }
     Ok(())
+}
+
+/// Sends the host that was signed on the request's behalf (derived from its URI).
+pub(crate) fn insert_derived_host<B>(request: &mut Request<B>) -> Result<(), SigningError> {
+    if let Some(h) = uri_host(request.uri())? {
+        let value = HeaderValue::from_str(&h)
+            .map_err(|_| SigningError::InvalidHeaderValue("host".into()))?;
+        request.headers_mut().insert(http::header::HOST, value);
+    }
+    Ok(())
+}
+
+/// The host of an absolute URI as it is signed: userinfo dropped, the scheme's default
+/// port left out, lowercase (borrowed when already so).
+fn uri_host(uri: &Uri) -> Result<Option<std::borrow::Cow<'_, str>>, SigningError> {
+    let Some(authority) = uri.authority() else {
+        return Ok(None);
+    };
+    let scheme = uri.scheme_str().unwrap_or("https");
+    let https = scheme.eq_ignore_ascii_case("https");
+    if !https && !scheme.eq_ignore_ascii_case("http") {
+        return Err(SigningError::InvalidUri(format!(
+            "unsupported scheme {scheme:?}"
+        )));
+    }
+    let mut host = authority.as_str();
+    if let Some((_, h)) = host.rsplit_once('@') {
+        host = h;
+    }
+    let default_port = if https { ":443" } else { ":80" };
+    host = host.strip_suffix(default_port).unwrap_or(host);
+    if host.is_empty() {
+        return Err(SigningError::MissingHost);
+    }
+    Ok(Some(if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(host)
+    }))
+}
+
+/// The names signing adds, without parsing (and allocating) them again.
+fn static_name(name: &str) -> Option<HeaderName> {
+    Some(match name {
+        "Authorization" => http::header::AUTHORIZATION,
+        "X-Amz-Date" => HeaderName::from_static("x-amz-date"),
+        "x-amz-content-sha256" => HeaderName::from_static("x-amz-content-sha256"),
+        "X-Amz-Security-Token" => HeaderName::from_static("x-amz-security-token"),
+        "host" => http::header::HOST,
+        _ => return None,
+    })
 }
 
 fn split_target_of(uri: &Uri) -> Result<String, SigningError> {

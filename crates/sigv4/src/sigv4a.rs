@@ -911,12 +911,12 @@ mod http_support {
             credentials: &Credentials,
             time: SystemTime,
         ) -> Result<SigV4aOutput, SigV4aError> {
-            let out = {
+            let (out, add_host) = {
                 let view = http_view(request, Payload::Bytes(request.body().as_ref()))?;
                 let out = self.sign(&view.as_signable(), credentials, time)?;
-                out
+                (out, view.adds_host())
             };
-            apply(request, &out)?;
+            apply(request, &out, add_host)?;
             Ok(out)
         }
 
@@ -929,17 +929,24 @@ mod http_support {
             credentials: &Credentials,
             time: SystemTime,
         ) -> Result<SigV4aOutput, SigV4aError> {
-            let out = {
+            let (out, add_host) = {
                 let view = http_view(request, payload)?;
                 let out = self.sign(&view.as_signable(), credentials, time)?;
-                out
+                (out, view.adds_host())
             };
-            apply(request, &out)?;
+            apply(request, &out, add_host)?;
             Ok(out)
         }
     }
 
-    fn apply<B>(request: &mut Request<B>, out: &SigV4aOutput) -> Result<(), SigningError> {
+    fn apply<B>(
+        request: &mut Request<B>,
+        out: &SigV4aOutput,
+        add_host: bool,
+    ) -> Result<(), SigningError> {
+        if add_host {
+            crate::http_request::insert_derived_host(request)?;
+        }
         for (name, value) in out.headers() {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
