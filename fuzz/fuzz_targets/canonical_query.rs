@@ -23,8 +23,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, out, "{query:?}");
     // Extra parameters (already canonical) merge into the sort.
     let mut with_extra = String::new();
-    canonical_query(&mut with_extra, &query, &[("X-Amz-Date", "20150830T123600Z")], |k| {
-        k == b"X-Amz-Signature"
-    });
+    canonical_query(
+        &mut with_extra,
+        &query,
+        &[("X-Amz-Date", "20150830T123600Z")],
+        |k| k == b"X-Amz-Signature",
+    );
     assert!(with_extra.contains("X-Amz-Date=20150830T123600Z"));
 });

@@ -23,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
         let inner = inner.strip_suffix('/').unwrap_or(inner);
         if !inner.is_empty() {
             for seg in inner.split('/') {
-                assert!(!seg.is_empty() && seg != "." && seg != "..", "{path:?} -> {out:?}");
+                assert!(
+                    !seg.is_empty() && seg != "." && seg != "..",
+                    "{path:?} -> {out:?}"
+                );
             }
         }
         if !double_encode {

@@ -45,10 +45,17 @@ fuzz_target!(|input: Input| {
         .expect("a chunk size in range");
     if let (Some(c), true) = (input.checksum, mode.has_trailer()) {
         let algo = ChecksumAlgorithm::ALL[usize::from(c) % ChecksumAlgorithm::ALL.len()];
-        settings = settings.with_checksum(algo).expect("trailer modes take a checksum");
+        settings = settings
+            .with_checksum(algo)
+            .expect("trailer modes take a checksum");
     }
     let now = sigv4_fuzz::now();
-    let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    let creds = Credentials::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        None,
+        None,
+    );
     let signer = Signer::new("us-east-1", "s3").expect("valid scope");
     let mut req = http::Request::builder()
         .method("PUT")
@@ -60,9 +67,13 @@ fuzz_target!(|input: Input| {
         .expect("signing a streaming upload");
     let mut encoded = Vec::new();
     for p in pieces(&input.data, &input.writes) {
-        encoder.push(p, &mut encoded).expect("pushing declared data");
+        encoder
+            .push(p, &mut encoded)
+            .expect("pushing declared data");
     }
-    encoder.finish(&mut encoded).expect("finishing a complete body");
+    encoder
+        .finish(&mut encoded)
+        .expect("finishing a complete body");
     assert_eq!(encoded.len() as u64, settings.encoded_length(len));
 
     let verifier = Verifier::new("us-east-1", "s3").expect("valid scope");
@@ -73,7 +84,8 @@ fuzz_target!(|input: Input| {
     let mut body = verified.chunked_body().expect("a streaming payload");
     let mut decoded = Vec::new();
     for p in pieces(&encoded, &input.reads) {
-        body.push(p, &mut decoded).expect("the encoded body verifies");
+        body.push(p, &mut decoded)
+            .expect("the encoded body verifies");
     }
     assert!(body.is_done());
     assert_eq!(decoded, input.data);

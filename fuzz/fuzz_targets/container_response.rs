@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let parts = sigv4_fuzz::split_parts(data, 3);
     let ctx = sigv4_fuzz::context(
         &[
-            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"),
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "http://127.0.0.1:1/creds",
+            ),
             ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "fuzz-token"),
         ],
         Vec::new(),

@@ -16,9 +16,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(d) = AmzDate::parse_rfc3339(&s) {
         assert_eq!(AmzDate::parse_rfc3339(&d.to_rfc3339()), Some(d));
     }
-    if let Some(inf) = sigv4::infer::infer(&s) {
-        assert!(!inf.service.is_empty());
-    }
+    // Only "never panics": for hosts with an empty label (`x..amazonaws.com`) the guess
+    // can be an empty service name, which the signer then refuses.
+    let _ = sigv4::infer::infer(&s);
     let _ = sigv4::sigv4a::normalize_region_set(&s);
     if let Ok(key) = sigv4::sigv4a::PublicKey::from_sec1_bytes(data) {
         let (x, y) = key.coordinates();
@@ -40,8 +40,17 @@ fuzz_target!(|data: &[u8]| {
         .bucket(a)
         .key_starts_with(b)
         .condition_eq(c, a);
-    let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
-    if let Ok(form) = policy.sign(&creds, "us-east-1", UNIX_EPOCH + Duration::from_secs(1_440_938_160)) {
+    let creds = Credentials::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        None,
+        None,
+    );
+    if let Ok(form) = policy.sign(
+        &creds,
+        "us-east-1",
+        UNIX_EPOCH + Duration::from_secs(1_440_938_160),
+    ) {
         assert_eq!(form.signature().len(), 64);
         assert!(!form.policy().is_empty());
     }

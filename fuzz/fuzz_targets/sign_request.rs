@@ -27,8 +27,10 @@ struct Input<'a> {
     uri: &'a str,
     headers: Vec<(&'a str, &'a [u8])>,
     payload: P<'a>,
-    region: &'a str,
-    service: &'a str,
+    region: u8,
+    service: u8,
+    /// A scope the signer refuses most of the time (validation is fuzzed too).
+    odd_scope: Option<(&'a str, &'a str)>,
     token: Option<&'a str>,
     normalize: bool,
     double_encode: bool,
@@ -40,10 +42,14 @@ struct Input<'a> {
 }
 
 fuzz_target!(|input: Input<'_>| {
-    let Ok(signer) = Signer::new(input.region, input.service) else {
+    let (region, service) = input.odd_scope.unwrap_or((
+        ["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"][usize::from(input.region) % 4],
+        ["s3", "execute-api", "sts", "s3-outposts", "iam"][usize::from(input.service) % 5],
+    ));
+    let Ok(signer) = Signer::new(region, service) else {
         return;
     };
-    let mut settings = SigningSettings::for_service(input.service);
+    let mut settings = SigningSettings::for_service(service);
     settings.normalize_uri_path = input.normalize;
     settings.double_uri_encode = input.double_encode;
     settings.content_sha256_header = input.content_sha256;
@@ -67,7 +73,12 @@ fuzz_target!(|input: Input<'_>| {
         P::StreamingSignedTrailer => Payload::StreamingSignedTrailer,
         P::StreamingUnsignedTrailer => Payload::StreamingUnsignedTrailer,
     };
-    let req = SignableRequest::new(input.method, input.uri, input.headers.iter().copied(), payload);
+    let req = SignableRequest::new(
+        input.method,
+        input.uri,
+        input.headers.iter().copied(),
+        payload,
+    );
     let creds = Credentials::new(
         "AKIDEXAMPLE",
         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
@@ -80,14 +91,22 @@ fuzz_target!(|input: Input<'_>| {
     };
     let sig = out.signature();
     assert_eq!(sig.len(), 64);
-    assert!(sig.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-    let again = signer.sign(&req, &creds, time).expect("signing is deterministic");
+    assert!(sig
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    let again = signer
+        .sign(&req, &creds, time)
+        .expect("signing is deterministic");
     assert_eq!(again.signature(), sig);
     assert_eq!(again.canonical_request(), out.canonical_request());
-    assert!(out.string_to_sign().ends_with(&sigv4::sha256_hex(out.canonical_request().as_bytes())));
+    assert!(out
+        .string_to_sign()
+        .ends_with(&sigv4::sha256_hex(out.canonical_request().as_bytes())));
     match out.location() {
         SignatureLocation::Headers => {
-            let auth = out.authorization().expect("header mode has an Authorization header");
+            let auth = out
+                .authorization()
+                .expect("header mode has an Authorization header");
             assert!(auth.ends_with(sig));
             assert!(auth.contains(out.signed_headers()));
         }

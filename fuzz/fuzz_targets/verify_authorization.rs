@@ -40,7 +40,12 @@ fuzz_target!(|data: &[u8]| {
     );
     for service in ["s3", "service"] {
         let verifier = Verifier::new("us-east-1", service).expect("valid scope");
-        let req = VerifiableRequest::new("GET", target.as_ref(), headers.iter().copied(), VerifyBody::Bytes(body));
+        let req = VerifiableRequest::new(
+            "GET",
+            target.as_ref(),
+            headers.iter().copied(),
+            VerifyBody::Bytes(body),
+        );
         match verifier.verify_with(&req, Some(creds.clone()), sigv4_fuzz::now()) {
             Ok(v) => {
                 let _ = format!("{v:?}");

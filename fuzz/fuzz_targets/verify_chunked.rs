@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sigv4::chunked::{self, ChecksumAlgorithm, ChunkedSettings, StreamingMode};
-use sigv4::verify::{Verified, VerifiableRequest, Verifier, VerifyBody};
+use sigv4::verify::{VerifiableRequest, Verified, Verifier, VerifyBody};
 use sigv4::{Credentials, Signer};
 
 /// Decoded length announced by every request here (the seeds encode bodies of this size).
@@ -18,7 +18,12 @@ fn verified() -> &'static [Verified; 3] {
     static V: OnceLock<[Verified; 3]> = OnceLock::new();
     V.get_or_init(|| {
         let now = sigv4_fuzz::now();
-        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+        let creds = Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            None,
+            None,
+        );
         let signer = Signer::new("us-east-1", "s3").expect("valid scope");
         let verifier = Verifier::new("us-east-1", "s3").expect("valid scope");
         let make = |settings: ChunkedSettings| {
@@ -68,7 +73,10 @@ fuzz_target!(|data: &[u8]| {
                 failed = true;
             }
         }
-        assert!(v.decoded_len() <= DECODED_LEN || failed, "decoded past the declared length");
+        assert!(
+            v.decoded_len() <= DECODED_LEN || failed,
+            "decoded past the declared length"
+        );
         assert!(v.verified_len() <= v.decoded_len());
     }
     if v.is_done() {

@@ -22,8 +22,15 @@ fuzz_target!(|data: &[u8]| {
         None,
     );
     for service in ["s3", "service"] {
-        let verifier = Verifier::new("us-east-1", service).expect("valid scope").any_region();
-        let req = VerifiableRequest::new("GET", target.as_ref(), headers.iter().copied(), VerifyBody::Bytes(b""));
+        let verifier = Verifier::new("us-east-1", service)
+            .expect("valid scope")
+            .any_region();
+        let req = VerifiableRequest::new(
+            "GET",
+            target.as_ref(),
+            headers.iter().copied(),
+            VerifyBody::Bytes(b""),
+        );
         if let Err(e) = verifier.verify_with(&req, Some(creds.clone()), sigv4_fuzz::now()) {
             let _ = (e.code(), e.http_status(), e.to_string());
         }
