@@ -55,7 +55,10 @@ pub fn parse_response(part: &[u8]) -> http::Response<Vec<u8>> {
         let end = r.iter().position(|&b| b == b'\n').unwrap_or(r.len());
         let line = &r[..end];
         if let Some(colon) = line.iter().position(|&b| b == b':') {
-            headers.push((line[..colon].to_vec(), line[colon + 1..].trim_ascii().to_vec()));
+            headers.push((
+                line[..colon].to_vec(),
+                line[colon + 1..].trim_ascii().to_vec(),
+            ));
         }
         rest = r.get(end + 1..).unwrap_or(&[]);
     }
@@ -108,11 +111,9 @@ impl HttpClient for ReplayHttp {
             .unwrap_or_else(|p| p.into_inner())
             .pop_front();
         Box::pin(async move {
-            next.ok_or_else(|| {
-                HttpError::Connect {
-                    endpoint: "127.0.0.1:1".into(),
-                    message: "no more canned responses".into(),
-                }
+            next.ok_or_else(|| HttpError::Connect {
+                endpoint: "127.0.0.1:1".into(),
+                message: "no more canned responses".into(),
             })
         })
     }
@@ -135,7 +136,11 @@ pub fn now() -> SystemTime {
 
 /// A provider context with these variables and files, replaying `responses`, with a fixed
 /// clock and no sleeping. Never the real environment or file system.
-pub fn context(vars: &[(&str, &str)], files: Vec<(String, Vec<u8>)>, responses: &[&[u8]]) -> ProviderContext {
+pub fn context(
+    vars: &[(&str, &str)],
+    files: Vec<(String, Vec<u8>)>,
+    responses: &[&[u8]],
+) -> ProviderContext {
     ProviderContext::default()
         .with_env(Env::from_pairs(vars.iter().map(|(k, v)| (*k, *v))))
         .with_fs(MemoryFs::from_files(files))
