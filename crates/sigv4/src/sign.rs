@@ -347,17 +347,26 @@ impl SigningOutput {
     /// it was signed as a literal plus) followed by the signing parameters and
     /// `X-Amz-Signature`. In header mode, the original query with the same `+` rewrite.
     pub fn query_string(&self) -> String {
-        let mut q = self.buf[self.kept_query.clone()].replace('+', "%2B");
-        for (n, v) in self.query_params() {
-            if !q.is_empty() {
-                q.push('&');
-            }
-            q.push_str(n);
-            q.push('=');
-            q.push_str(v);
-        }
-        q
+        join_query(&self.buf[self.kept_query.clone()], self.query_params())
     }
+}
+
+/// The original query (raw `+` written as `%2B`, since it was signed as a literal plus)
+/// followed by the signing parameters: the query a signed request is sent with.
+pub(crate) fn join_query<'n, 'v>(
+    kept: &str,
+    params: impl Iterator<Item = (&'n str, &'v str)>,
+) -> String {
+    let mut q = kept.replace('+', "%2B");
+    for (n, v) in params {
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.push_str(n);
+        q.push('=');
+        q.push_str(v);
+    }
+    q
 }
 
 impl fmt::Debug for SigningOutput {

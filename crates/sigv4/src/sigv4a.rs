@@ -597,16 +597,7 @@ impl SigV4aOutput {
     /// signing parameters removed, raw `+` written as `%2B`) followed by the signing
     /// parameters; in header mode the original query with the same `+` rewrite.
     pub fn query_string(&self) -> String {
-        let mut q = self.kept_query.replace('+', "%2B");
-        for (n, v) in self.query_params() {
-            if !q.is_empty() {
-                q.push('&');
-            }
-            q.push_str(n);
-            q.push('=');
-            q.push_str(v);
-        }
-        q
+        crate::sign::join_query(&self.kept_query, self.query_params())
     }
 }
 
