@@ -87,6 +87,9 @@ pub struct ProxyArgs {
     /// Longest wait for the upstream's response headers (seconds or 30s, 2m).
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = net::parse_duration)]
     upstream_timeout: Duration,
+    /// Longest wait for a client's complete request headers (slow clients are disconnected).
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = net::parse_duration)]
+    header_timeout: Duration,
     /// Longest wait for requests in flight at shutdown.
     #[arg(long, value_name = "DUR", default_value = "30s", value_parser = net::parse_duration)]
     shutdown_timeout: Duration,
@@ -219,7 +222,7 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
         );
         // The one line on stdout: scripts (and tests) read the address from it.
         println!("listening on http://{local}");
-        serve(listener, state, args.shutdown_timeout).await;
+        serve(listener, state, args.header_timeout, args.shutdown_timeout).await;
         Ok(())
     })
 }
@@ -266,11 +269,16 @@ async fn shutdown_signal() {
     }
 }
 
-async fn serve(listener: TcpListener, state: Arc<State>, shutdown_timeout: Duration) {
+async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    header_timeout: Duration,
+    shutdown_timeout: Duration,
+) {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(header_timeout)
         .keep_alive(true);
     let signal = shutdown_signal();
     tokio::pin!(signal);
