@@ -196,6 +196,19 @@ fn run_through_proxy(n: usize) {
         stats.pct(0.5),
         stats.pct(0.99)
     );
+    // Memory stays bounded: the proxy's peak resident set (VmHWM) after the run.
+    let peak_kib = peak_rss_kib(proxy.child.id());
+    eprintln!(
+        "proxy peak RSS (VmHWM) after {n} requests: {:.1} MiB",
+        peak_kib as f64 / 1024.0
+    );
+    if cfg!(target_os = "linux") {
+        assert!(peak_kib > 0, "VmHWM of the proxy could not be read");
+        assert!(
+            peak_kib < 200 * 1024,
+            "the proxy's peak RSS is {peak_kib} KiB"
+        );
+    }
     assert_eq!(stats.failed, 0, "first failure: {:?}", stats.first_failure);
     assert_eq!(
         stats.ok, n as u64,
@@ -210,6 +223,19 @@ fn run_through_proxy(n: usize) {
         .filter(|l| l.contains("\"message\":\"request\""))
         .count();
     assert_eq!(requests, n, "access log lines");
+}
+
+/// The peak resident set size (VmHWM) of process `pid` in KiB; 0 where /proc is missing.
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 #[test]
