@@ -279,6 +279,9 @@ async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
+        // Bounds the read buffer per connection (hyper's default is ~400 KiB): a request
+        // head beyond it gets 431. Bodies stream through this buffer, unlimited by it.
+        .max_buf_size(MAX_HEAD)
         .keep_alive(true);
     let signal = shutdown_signal();
     tokio::pin!(signal);
@@ -361,6 +364,19 @@ async fn handle(
     response
 }
 
+/// Largest request target plus headers forwarded (hyper's own limit on its read buffer is
+/// not exact: a head arriving in one read can exceed it).
+const MAX_HEAD: usize = 64 * 1024;
+
+/// Bytes of the request target and headers (names, values and separators).
+fn head_len<B>(req: &Request<B>) -> usize {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    req.headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .fold(target, usize::saturating_add)
+}
+
 /// Forwards one request; returns the response, the upstream status (0 when none) and a
 /// short note for the log.
 async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u16, &'static str) {
@@ -368,6 +384,16 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
         && (req.method() == http::Method::GET || req.method() == http::Method::HEAD)
     {
         return (text_response(StatusCode::OK, "ok"), 0, "health");
+    }
+    if head_len(&req) > MAX_HEAD {
+        return (
+            text_response(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "sigv4 proxy: the request target and headers are larger than 64 KiB",
+            ),
+            0,
+            "headers too large",
+        );
     }
     let Ok(permit) = state.limit.clone().try_acquire_owned() else {
         let mut r = text_response(

@@ -417,9 +417,35 @@ fn oversized_headers_get_431_and_the_proxy_stays_healthy() {
     let (status, text) = raw(proxy.addr, many.as_bytes());
     assert!(status == 431 || status == 400, "{status}: {text}");
     assert_eq!(upstream.heads(), 0);
+    // 100 KiB: over the proxy's 64 KiB limit for the request head.
+    let (status, text) = raw(
+        proxy.addr,
+        format!(
+            "GET /mid HTTP/1.1\r\nHost: {}\r\nX-Mid: {}\r\nConnection: close\r\n\r\n",
+            proxy.addr,
+            "m".repeat(100 << 10)
+        )
+        .as_bytes(),
+    );
+    assert!(status == 431 || status == 400, "{status}: {text}");
+    assert_eq!(upstream.heads(), 0);
+    // Just under the limit (60 KiB): forwarded, and signed like any other header.
+    let (status, text) = raw(
+        proxy.addr,
+        format!(
+            "GET /under HTTP/1.1\r\nHost: {}\r\nX-Under: {}\r\nConnection: close\r\n\r\n",
+            proxy.addr,
+            "u".repeat(60 << 10)
+        )
+        .as_bytes(),
+    );
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(upstream.heads(), 1);
+    assert_eq!(upstream.seen.verified.load(Ordering::SeqCst), 1);
     assert_healthy(&proxy);
     assert_forwards(&proxy, "{\"after\":\"big headers\"}");
-    assert_eq!(upstream.seen.verified.load(Ordering::SeqCst), 1);
+    assert_eq!(upstream.seen.verified.load(Ordering::SeqCst), 2);
+    assert_eq!(upstream.seen.rejected.load(Ordering::SeqCst), 0);
 }
 
 #[test]
