@@ -47,8 +47,9 @@ upstream's (or --sign-host).
 
 Bodies are streamed for S3 (UNSIGNED-PAYLOAD); for other services a body is read up to
 --max-body to hash it (413 beyond). At most --max-concurrency requests are in flight (503
-beyond). SIGTERM or Ctrl-C stops accepting and waits up to --shutdown-timeout for requests
-in flight.
+beyond). A request target plus headers over 64 KiB gets 431; a client that does not
+send its headers within --header-timeout is disconnected. SIGTERM or Ctrl-C stops
+accepting and waits up to --shutdown-timeout for requests in flight.
 
 Only listen on addresses your clients alone can reach: anyone who can connect acts with
 the proxy's credentials.")]
