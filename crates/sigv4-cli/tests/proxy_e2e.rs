@@ -225,16 +225,29 @@ fn saturation_gives_503_and_sigterm_drains_in_flight_requests() {
         ],
     );
     // Occupy the only slot: a request whose body is still on its way.
-    let mut slow = TcpStream::connect(proxy.addr).unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    slow.write_all(
-        b"POST /slow HTTP/1.1\r\nHost: p\r\nConnection: close\r\nContent-Length: 10\r\n\r\nhello",
-    )
-    .unwrap();
-    // Wait until the proxy has taken it (bounded).
+    let slow_head =
+        b"POST /slow HTTP/1.1\r\nHost: p\r\nConnection: close\r\nContent-Length: 10\r\n\r\nhello";
+    let open_slow = || {
+        let mut s = TcpStream::connect(proxy.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s.write_all(slow_head).unwrap();
+        s
+    };
+    let mut slow = open_slow();
+    // Wait until the proxy has taken it (bounded). A probe can hold the slot at the moment
+    // the slow request arrives, and then the slow request itself is the one refused: when
+    // it has been answered already, send it again.
     let mut saw_503 = false;
     for _ in 0..200 {
+        slow.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let answered = matches!(slow.peek(&mut byte), Ok(n) if n > 0);
+        slow.set_nonblocking(false).unwrap();
+        if answered {
+            slow = open_slow();
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
         let (status, head, _) = raw(
             proxy.addr,
             b"GET /other HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n",
