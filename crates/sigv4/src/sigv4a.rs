@@ -46,7 +46,6 @@ use std::time::SystemTime;
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{DerSignature, SigningKey as EcdsaSigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 use zeroize::Zeroizing;
 
 use crate::canonical_request::{
@@ -85,21 +84,42 @@ const N_MINUS_2: [u8; 32] = [
 ];
 
 /// Why SigV4a signing (or key handling) failed.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SigV4aError {
     /// The request could not be canonicalized or the settings are invalid.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
+    Signing(SigningError),
     /// The region set is empty or malformed.
-    #[error("invalid region set {0:?}: give `*` or comma-separated regions such as `us-east-1,us-west-2` (a trailing `*` wildcard like `us-*` is allowed)")]
     InvalidRegionSet(String),
     /// No valid private key came out of the KDF in 254 attempts (probability about 2^-8000).
-    #[error("could not derive a SigV4a key from this secret access key")]
     KeyDerivationFailed,
     /// A public key is not a point on P-256, or its coordinates are not 32-byte hex.
-    #[error("invalid P-256 public key: {0}")]
     InvalidPublicKey(&'static str),
+}
+
+impl fmt::Display for SigV4aError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // Transparent: the signing error says everything.
+            SigV4aError::Signing(e) => fmt::Display::fmt(e, f),
+            SigV4aError::InvalidRegionSet(set) => write!(
+                f,
+                "invalid region set {set:?}: give `*` or comma-separated regions such as `us-east-1,us-west-2` (a trailing `*` wildcard like `us-*` is allowed)"
+            ),
+            SigV4aError::KeyDerivationFailed => {
+                f.write_str("could not derive a SigV4a key from this secret access key")
+            }
+            SigV4aError::InvalidPublicKey(why) => write!(f, "invalid P-256 public key: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for SigV4aError {}
+
+impl From<SigningError> for SigV4aError {
+    fn from(e: SigningError) -> Self {
+        SigV4aError::Signing(e)
+    }
 }
 
 /// A SigV4a private key, derived from a secret access key, for one access key id.
