@@ -214,12 +214,7 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
         .sign(&request, &credentials, time)
         .map_err(|e| CliError::failure(e.to_string()))?;
 
-    let sent = headers_to_send(
-        &headers,
-        &out,
-        s3 && !args.presign,
-        credentials.session_token().is_some(),
-    )?;
+    let sent = headers_to_send(&headers, &out)?;
     let query = out.query_string();
     let mut full_url = format!("{}://{}{}", url.scheme, url.authority, url.path);
     if !query.is_empty() {
@@ -235,25 +230,19 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Every header to send: the user's (minus those signing replaces, repeated names joined
-/// with `,`, values exactly as signed), the host, and what signing added.
+/// Every header to send: the user's (minus those signing replaced, as the signing output
+/// says; repeated names joined with `,`, values exactly as signed), the host, and what
+/// signing added.
 fn headers_to_send(
     user: &[(String, String)],
     out: &SigningOutput,
-    content_sha_added: bool,
-    has_token: bool,
 ) -> Result<Vec<(String, String)>, CliError> {
-    let header_mode = out.authorization().is_some();
     let mut sent: Vec<(String, String)> = Vec::new();
     for (name, value) in user {
-        let lower = name.to_ascii_lowercase();
-        let replaced = lower == "authorization"
-            || (header_mode && lower == "x-amz-date")
-            || (has_token && lower == "x-amz-security-token")
-            || (content_sha_added && lower == "x-amz-content-sha256");
-        if replaced {
+        if out.replaces_header(name) {
             continue;
         }
+        let lower = name.to_ascii_lowercase();
         let mut canon = String::new();
         canonical_header_value(&mut canon, value.as_bytes())
             .map_err(|_| CliError::failure(format!("invalid value for header {name:?}")))?;

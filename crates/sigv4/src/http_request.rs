@@ -41,14 +41,7 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let (out, add_host) = {
-            let body = request.body().as_ref();
-            let view = http_view(request, Payload::Bytes(body))?;
-            let out = self.sign(&view.as_signable(), credentials, time)?;
-            (out, view.adds_host())
-        };
-        apply(request, &out, add_host)?;
-        Ok(out)
+        sign_http(request, FromBody, |view| self.sign(view, credentials, time))
     }
 
     /// Like [`Signer::sign_http_request`], with the payload given explicitly (the body is
@@ -60,13 +53,7 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let (out, add_host) = {
-            let view = http_view(request, payload)?;
-            let out = self.sign(&view.as_signable(), credentials, time)?;
-            (out, view.adds_host())
-        };
-        apply(request, &out, add_host)?;
-        Ok(out)
+        sign_http(request, payload, |view| self.sign(view, credentials, time))
     }
 
     /// Like [`Signer::sign_http_request_with_payload`], using a signing key derived elsewhere.
@@ -79,15 +66,47 @@ impl Signer {
         session_token: Option<&str>,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let (out, add_host) = {
-            let view = http_view(request, payload)?;
-            let out =
-                self.sign_with_key(&view.as_signable(), key, access_key_id, session_token, time)?;
-            (out, view.adds_host())
-        };
-        apply(request, &out, add_host)?;
-        Ok(out)
+        sign_http(request, payload, |view| {
+            self.sign_with_key(view, key, access_key_id, session_token, time)
+        })
     }
+}
+
+/// Where the payload of an `http::Request` comes from: its in-memory body, or a
+/// [`Payload`] given by the caller.
+pub(crate) trait PayloadSource<B> {
+    fn payload<'a>(&'a self, body: &'a B) -> Payload<'a>;
+}
+
+/// The request's body is the payload (hashed).
+pub(crate) struct FromBody;
+
+impl<B: AsRef<[u8]>> PayloadSource<B> for FromBody {
+    fn payload<'a>(&'a self, body: &'a B) -> Payload<'a> {
+        Payload::Bytes(body.as_ref())
+    }
+}
+
+impl<B> PayloadSource<B> for Payload<'_> {
+    fn payload<'a>(&'a self, _body: &'a B) -> Payload<'a> {
+        *self
+    }
+}
+
+/// Signs an `http::Request` in place with `sign` (SigV4 or SigV4a): builds the borrowed
+/// view, signs it, and applies the output. Written once for both algorithms.
+pub(crate) fn sign_http<B, E: From<SigningError>>(
+    request: &mut Request<B>,
+    payload: impl PayloadSource<B>,
+    sign: impl FnOnce(&SignableRequest<'_>) -> Result<SigningOutput, E>,
+) -> Result<SigningOutput, E> {
+    let (out, add_host) = {
+        let view = http_view(request, payload.payload(request.body()))?;
+        let out = sign(&view.as_signable())?;
+        (out, view.adds_host())
+    };
+    apply(request, &out, add_host)?;
+    Ok(out)
 }
 
 pub(crate) struct HttpView<'a> {
@@ -247,6 +266,7 @@ fn static_name(name: &str) -> Option<HeaderName> {
         "X-Amz-Date" => HeaderName::from_static("x-amz-date"),
         "x-amz-content-sha256" => HeaderName::from_static("x-amz-content-sha256"),
         "X-Amz-Security-Token" => HeaderName::from_static("x-amz-security-token"),
+        "X-Amz-Region-Set" => HeaderName::from_static("x-amz-region-set"),
         "host" => http::header::HOST,
         _ => return None,
     })
