@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::canonical_request::{
     canonical_query_with, canonical_uri, validate_header_name, HeaderScratch, QueryScratch,
 };
-use crate::encoding::{encode_into, hex_lower};
+use crate::encoding::{encode_into, hex_lower, is_unreserved, push_escape};
 use crate::request::{split_target, Target};
 use crate::settings::{
     Payload, SessionTokenMode, SignatureLocation, SigningSettings, STREAMING_SIGNED_PAYLOAD,
@@ -37,7 +37,7 @@ pub const MAX_PRESIGN_EXPIRES_SECS: u64 = 604_800;
 thread_local! {
     // Reused across calls on the same thread so steady-state signing does not allocate
     // for sorting headers and query parameters.
-    static SCRATCH: RefCell<(HeaderScratch, QueryScratch)> = RefCell::new(Default::default());
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Default::default());
 
     // The day keys this thread signed with most recently, by signer. Reading them takes no
     // lock and writes nothing shared, so threads sharing one `Signer` do not serialize on it
@@ -462,7 +462,7 @@ const R_REGION_SET: u8 = 1 << 4;
 #[derive(Clone)]
 pub struct SigningOutput {
     // canonical request, string to sign, signature, then the values of added headers/params
-    buf: String,
+    buf: Text,
     creq: Range<usize>,
     sts: Range<usize>,
     signed_headers: Range<usize>,
@@ -478,32 +478,74 @@ pub struct SigningOutput {
     replaced: u8,
 }
 
+/// The text of a [`SigningOutput`]: a `String` as signing writes it, or the same bytes
+/// shared with the header values an `http::Request` was given (no copy for those).
+#[derive(Clone)]
+enum Text {
+    Owned(String),
+    #[cfg(feature = "http")]
+    Shared(bytes::Bytes),
+}
+
+impl Text {
+    fn get(&self, range: Range<usize>) -> &str {
+        match self {
+            Text::Owned(s) => &s[range],
+            // Made from a `String`, so always UTF-8, and ranges fall on the boundaries
+            // signing recorded.
+            #[cfg(feature = "http")]
+            Text::Shared(b) => std::str::from_utf8(&b[range]).unwrap_or_default(),
+        }
+    }
+}
+
 impl SigningOutput {
+    /// The text as shared bytes, for header values that point into it (no copy).
+    #[cfg(feature = "http")]
+    pub(crate) fn shared_text(&mut self) -> bytes::Bytes {
+        let bytes = match &mut self.buf {
+            Text::Owned(s) => bytes::Bytes::from(std::mem::take(s)),
+            Text::Shared(b) => return b.clone(),
+        };
+        self.buf = Text::Shared(bytes.clone());
+        bytes
+    }
+
+    /// The headers to add, with where their values lie in the text.
+    #[cfg(feature = "http")]
+    pub(crate) fn header_ranges(&self) -> impl Iterator<Item = (&'static str, Range<usize>)> + '_ {
+        let query = matches!(self.location, SignatureLocation::Query { .. });
+        self.added
+            .iter()
+            .filter(move |(n, _)| !query || *n == "host")
+            .map(|(n, r)| (*n, r.clone()))
+    }
+
     /// The canonical request that was hashed.
     pub fn canonical_request(&self) -> &str {
-        &self.buf[self.creq.clone()]
+        self.buf.get(self.creq.clone())
     }
 
     /// The string to sign.
     pub fn string_to_sign(&self) -> &str {
-        &self.buf[self.sts.clone()]
+        self.buf.get(self.sts.clone())
     }
 
     /// The signed headers list, `host;x-amz-date`.
     pub fn signed_headers(&self) -> &str {
-        &self.buf[self.signed_headers.clone()]
+        self.buf.get(self.signed_headers.clone())
     }
 
     /// The credential scope, `20150830/us-east-1/service/aws4_request` (SigV4a:
     /// `20150830/service/aws4_request`, no region).
     pub fn credential_scope(&self) -> &str {
-        &self.buf[self.scope.clone()]
+        self.buf.get(self.scope.clone())
     }
 
     /// The signature: 64 lowercase hex digits (SigV4a: the lowercase hex of the
     /// DER-encoded ECDSA signature).
     pub fn signature(&self) -> &str {
-        &self.buf[self.signature.clone()]
+        self.buf.get(self.signature.clone())
     }
 
     /// Whether the signature went into headers or into the query string.
@@ -518,7 +560,7 @@ impl SigningOutput {
         self.added
             .iter()
             .filter(move |(n, _)| !query || *n == "host")
-            .map(move |(n, r)| (*n, &self.buf[r.clone()]))
+            .map(move |(n, r)| (*n, self.buf.get(r.clone())))
     }
 
     /// The query parameters to append (query mode), in order, with values already
@@ -528,7 +570,7 @@ impl SigningOutput {
         self.added
             .iter()
             .filter(move |(n, _)| query && *n != "host")
-            .map(move |(n, r)| (*n, &self.buf[r.clone()]))
+            .map(move |(n, r)| (*n, self.buf.get(r.clone())))
     }
 
     /// The `Authorization` header value (header mode).
@@ -585,26 +627,43 @@ impl SigningOutput {
     /// it was signed as a literal plus) followed by the signing parameters and
     /// `X-Amz-Signature`. In header mode, the original query with the same `+` rewrite.
     pub fn query_string(&self) -> String {
-        join_query(&self.buf[self.kept_query.clone()], self.query_params())
+        let mut q = String::with_capacity(self.query_string_len());
+        self.write_query_string(&mut q);
+        q
     }
-}
 
-/// The original query (raw `+` written as `%2B`, since it was signed as a literal plus)
-/// followed by the signing parameters: the query a signed request is sent with.
-pub(crate) fn join_query<'n, 'v>(
-    kept: &str,
-    params: impl Iterator<Item = (&'n str, &'v str)>,
-) -> String {
-    let mut q = kept.replace('+', "%2B");
-    for (n, v) in params {
-        if !q.is_empty() {
-            q.push('&');
+    /// Appends [`query_string`](Self::query_string).
+    pub(crate) fn write_query_string(&self, q: &mut String) {
+        let start = q.len();
+        let kept = self.buf.get(self.kept_query.clone());
+        for (i, part) in kept.split('+').enumerate() {
+            if i > 0 {
+                q.push_str("%2B");
+            }
+            q.push_str(part);
         }
-        q.push_str(n);
-        q.push('=');
-        q.push_str(v);
+        for (n, v) in self.query_params() {
+            if q.len() > start {
+                q.push('&');
+            }
+            q.push_str(n);
+            q.push('=');
+            q.push_str(v);
+        }
     }
-    q
+
+    /// The length of [`query_string`](Self::query_string), so it can be built in place.
+    pub(crate) fn query_string_len(&self) -> usize {
+        let kept = self.buf.get(self.kept_query.clone());
+        let mut len = kept.len() + 2 * kept.bytes().filter(|&b| b == b'+').count();
+        for (n, v) in self.query_params() {
+            if len > 0 {
+                len += 1;
+            }
+            len += n.len() + 1 + v.len();
+        }
+        len
+    }
 }
 
 impl fmt::Debug for SigningOutput {
@@ -617,7 +676,7 @@ impl fmt::Debug for SigningOutput {
                 if n.eq_ignore_ascii_case("x-amz-security-token") {
                     (*n, "** redacted **")
                 } else {
-                    (*n, &self.buf[r.clone()])
+                    (*n, self.buf.get(r.clone()))
                 }
             })
             .collect();
@@ -699,15 +758,21 @@ pub(crate) fn sign_request(
         date,
     };
     SCRATCH.with(|s| match s.try_borrow_mut().as_deref_mut() {
-        Ok((headers, query)) => sign_core(&ctx, request, headers, query),
+        Ok(scratch) => sign_core(&ctx, request, scratch),
         // Only reachable through re-entrancy, which the signer never does; stay correct anyway.
-        Err(_) => sign_core(
-            &ctx,
-            request,
-            &mut HeaderScratch::default(),
-            &mut QueryScratch::default(),
-        ),
+        Err(_) => sign_core(&ctx, request, &mut Scratch::default()),
     })
+}
+
+/// Buffers reused by one thread's signings, so steady-state signing allocates only its output.
+#[derive(Default)]
+struct Scratch {
+    headers: HeaderScratch,
+    query: QueryScratch,
+    /// The percent-encoded values of the `X-Amz-*` parameters of a presigned URL.
+    params: String,
+    /// A decoded query key.
+    decoded: Vec<u8>,
 }
 
 /// Everything about a signing but the request.
@@ -723,9 +788,14 @@ struct Ctx<'a> {
 fn sign_core(
     ctx: &Ctx<'_>,
     request: &SignableRequest<'_>,
-    hs: &mut HeaderScratch,
-    qs: &mut QueryScratch,
+    scratch: &mut Scratch,
 ) -> Result<SigningOutput, SigningError> {
+    let Scratch {
+        headers: hs,
+        query: qs,
+        params,
+        decoded,
+    } = scratch;
     let Ctx {
         alg,
         service,
@@ -773,10 +843,13 @@ fn sign_core(
     let mut has_host = false;
     for &(name, value) in request.headers() {
         validate_header_name(name)?;
-        let is_replaced = REPLACED
-            .iter()
-            .enumerate()
-            .any(|(i, r)| replaced & (1 << i) != 0 && name.eq_ignore_ascii_case(r));
+        // Every name in `REPLACED` starts with `a` or `x`: most headers are ruled out by
+        // their first byte alone.
+        let is_replaced = matches!(name.as_bytes().first().map(|b| b | 0x20), Some(b'a' | b'x'))
+            && REPLACED
+                .iter()
+                .enumerate()
+                .any(|(i, r)| replaced & (1 << i) != 0 && name.eq_ignore_ascii_case(r));
         if is_replaced {
             continue;
         }
@@ -807,11 +880,13 @@ fn sign_core(
     // Host derived from the URL when the request has no host header.
     let mut derived_host: Option<Range<usize>> = None;
     if !has_host {
-        let authority = target.authority.ok_or(SigningError::MissingHost)?;
+        let authority = request
+            .host
+            .or(target.authority)
+            .ok_or(SigningError::MissingHost)?;
         let start = buf.len();
-        for c in authority.chars() {
-            buf.push(c.to_ascii_lowercase());
-        }
+        buf.push_str(authority);
+        buf[start..].make_ascii_lowercase();
         hs.push("host", &buf.as_bytes()[start..])?;
         derived_host = Some(start..buf.len());
     }
@@ -850,42 +925,71 @@ fn sign_core(
     // For presigning, the X-Amz-* parameters join the canonical query. Their values are
     // encoded into side buffers; the signed-headers list is only known after sorting the
     // headers, so compute it first.
-    let mut credential_enc = String::new();
-    let mut token_enc = String::new();
-    let mut signed_enc = String::new();
-    let mut region_set_enc = String::new();
-    let mut expires_text = String::new();
+    params.clear();
+    let mut param = |write: &mut dyn FnMut(&mut String)| {
+        let start = params.len();
+        write(params);
+        start..params.len()
+    };
+    let (mut credential_enc, mut token_enc, mut signed_enc, mut region_set_enc, mut expires_text) =
+        (0..0, 0..0, 0..0, 0..0, 0..0);
     if let Some(secs) = presign_expires {
-        encode_into(&mut credential_enc, access_key_id.as_bytes(), false);
-        credential_enc.push_str("%2F");
-        for part in scope {
-            encode_into(&mut credential_enc, part.as_bytes(), false);
-        }
+        credential_enc = param(&mut |p| {
+            encode_into(p, access_key_id.as_bytes(), false);
+            p.push_str("%2F");
+            for part in scope {
+                encode_into(p, part.as_bytes(), false);
+            }
+        });
         if let Some(t) = session_token {
-            encode_into(&mut token_enc, t.as_bytes(), false);
+            token_enc = param(&mut |p| encode_into(p, t.as_bytes(), false));
         }
-        let mut signed_list = String::new();
-        hs.write_signed_list(&mut signed_list);
-        encode_into(&mut signed_enc, signed_list.as_bytes(), false);
+        // Encoded in place (written raw, encoded after it, the raw copy dropped), so no
+        // temporary string is needed.
+        signed_enc = param(&mut |p| {
+            let start = p.len();
+            hs.write_signed_list(p);
+            let list_end = p.len();
+            for i in start..list_end {
+                let b = p.as_bytes()[i];
+                if is_unreserved(b) {
+                    p.push(char::from(b));
+                } else {
+                    push_escape(p, b);
+                }
+            }
+            p.drain(start..list_end);
+        });
         if let Some(set) = region_set {
-            encode_into(&mut region_set_enc, set.as_bytes(), false);
+            region_set_enc = param(&mut |p| encode_into(p, set.as_bytes(), false));
         }
-        expires_text = secs.to_string();
+        expires_text = param(&mut |p| {
+            use std::fmt::Write;
+            let _ = write!(p, "{secs}");
+        });
     }
+    let params: &str = params;
+    let (credential_enc, token_enc, signed_enc, region_set_enc, expires_text) = (
+        &params[credential_enc],
+        &params[token_enc],
+        &params[signed_enc],
+        &params[region_set_enc],
+        &params[expires_text],
+    );
     {
         let mut extra: SmallVec<[(&str, &str); 8]> = SmallVec::new();
         if !header_mode {
             extra.push(("X-Amz-Algorithm", alg.name()));
-            extra.push(("X-Amz-Credential", &credential_enc));
+            extra.push(("X-Amz-Credential", credential_enc));
             extra.push(("X-Amz-Date", date.date_time()));
-            extra.push(("X-Amz-Expires", &expires_text));
+            extra.push(("X-Amz-Expires", expires_text));
             if region_set.is_some() {
-                extra.push(("X-Amz-Region-Set", &region_set_enc));
+                extra.push(("X-Amz-Region-Set", region_set_enc));
             }
             if token_signed {
-                extra.push(("X-Amz-Security-Token", &token_enc));
+                extra.push(("X-Amz-Security-Token", token_enc));
             }
-            extra.push(("X-Amz-SignedHeaders", &signed_enc));
+            extra.push(("X-Amz-SignedHeaders", signed_enc));
         }
         let skip_ours = !header_mode;
         canonical_query_with(qs, &mut buf, target.query, &extra, |k| {
@@ -950,21 +1054,22 @@ fn sign_core(
         }
         scope.iter().for_each(|p| buf.push_str(p));
         buf.push_str(", SignedHeaders=");
-        hs.write_signed_list(&mut buf);
+        // The same list as in the canonical request: copy it rather than rebuild it.
+        buf.extend_from_within(sh_start..sh_end);
         buf.push_str(", Signature=");
         buf.push_str(sig_str);
         added.push(("Authorization", start..buf.len()));
     } else {
         push(&mut added, &mut buf, "X-Amz-Algorithm", alg.name());
-        push(&mut added, &mut buf, "X-Amz-Credential", &credential_enc);
+        push(&mut added, &mut buf, "X-Amz-Credential", credential_enc);
         push(&mut added, &mut buf, "X-Amz-Date", date.date_time());
-        push(&mut added, &mut buf, "X-Amz-SignedHeaders", &signed_enc);
-        push(&mut added, &mut buf, "X-Amz-Expires", &expires_text);
+        push(&mut added, &mut buf, "X-Amz-SignedHeaders", signed_enc);
+        push(&mut added, &mut buf, "X-Amz-Expires", expires_text);
         if session_token.is_some() {
-            push(&mut added, &mut buf, "X-Amz-Security-Token", &token_enc);
+            push(&mut added, &mut buf, "X-Amz-Security-Token", token_enc);
         }
         if region_set.is_some() {
-            push(&mut added, &mut buf, "X-Amz-Region-Set", &region_set_enc);
+            push(&mut added, &mut buf, "X-Amz-Region-Set", region_set_enc);
         }
         push(&mut added, &mut buf, "X-Amz-Signature", sig_str);
     }
@@ -972,7 +1077,6 @@ fn sign_core(
     // The original query, minus stale signing parameters, for the presigned URL.
     let kq_start = buf.len();
     let mut first = true;
-    let mut decoded = Vec::new();
     for piece in target.query.split('&') {
         if piece.is_empty() {
             continue;
@@ -980,8 +1084,8 @@ fn sign_core(
         if !header_mode {
             let k = piece.split_once('=').map_or(piece, |(k, _)| k);
             decoded.clear();
-            crate::encoding::decode_into(&mut decoded, k.as_bytes());
-            if alg.is_signing_param(&decoded) {
+            crate::encoding::decode_into(decoded, k.as_bytes());
+            if alg.is_signing_param(decoded) {
                 continue;
             }
         }
@@ -996,7 +1100,7 @@ fn sign_core(
     debug_assert_eq!(buf.capacity(), initial_capacity, "output buffer grew");
 
     Ok(SigningOutput {
-        buf,
+        buf: Text::Owned(buf),
         creq: creq_start..creq_end,
         sts: sts_start..sts_end,
         signed_headers: sh_start..sh_end,
