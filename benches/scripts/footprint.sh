@@ -85,9 +85,11 @@ fn main() {
     let (mut parts, ()) = http::Request::get(\"https://examplebucket.s3.amazonaws.com/photo.jpg\")
         .header(\"range\", \"bytes=0-9\")
         .header(\"x-amz-content-sha256\", \"UNSIGNED-PAYLOAD\").body(()).unwrap().into_parts();
-    let mut fut = std::pin::pin!(signer.sign(&mut parts, None));
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop { if let std::task::Poll::Ready(r) = fut.as_mut().poll(&mut cx) { r.unwrap(); break; } }
+    {
+        let mut fut = std::pin::pin!(signer.sign(&mut parts, None));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop { if let std::task::Poll::Ready(r) = fut.as_mut().poll(&mut cx) { r.unwrap(); break; } }
+    }
     let _ = time();
     println!(\"{:?}\", parts.headers[\"authorization\"]);
 }"
@@ -99,7 +101,7 @@ for p in fp-sigv4-core fp-sigv4-default fp-aws-sigv4 fp-reqsign; do
     cd "$work/$p"
     cargo build --release --quiet 2>"$work/$p.log" || { cat "$work/$p.log" >&2; exit 1; }
     crates=$(cargo tree -e normal,build --prefix none --format '{p}' | sed 's/ (.*//' | sort -u | grep -v "^$p " | wc -l)
-    macros=$(cargo tree -e normal,build --prefix none --format '{p} {lib}' 2>/dev/null | grep -c 'proc-macro' || true)
+    macros=$(cargo tree -e normal,build --prefix none | grep ' (proc-macro)' | sed 's/ (.*//' | sort -u | wc -l)
     strip -o "$work/$p.stripped" "$CARGO_TARGET_DIR/release/$p"
     size=$(stat -c %s "$work/$p.stripped")
     echo "| $p | $crates | $macros | $((size / 1024)) KiB |"
