@@ -472,7 +472,11 @@ fn sign_core(
 
     let mut hash_buf = [0u8; 64];
     let payload_hash = payload_hash(&request.payload(), &mut hash_buf)?;
-    let add_content_sha = header_mode && settings.content_sha256_header;
+    // A server can only recompute the hash of the body it receives. When the payload line is
+    // anything else (UNSIGNED-PAYLOAD, a precomputed hash, a streaming marker), it has to be
+    // told what was signed, whatever the service: otherwise no server can ever verify it.
+    let add_content_sha = header_mode
+        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
 
     // Headers: lowercase, canonicalize, drop what is not signed or what we are about to set.
     hs.clear();

@@ -686,7 +686,9 @@ fn sign_core(
     let token_signed =
         session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
     let payload_hash = payload_hash(request.payload())?;
-    let add_content_sha = header_mode && settings.content_sha256_header;
+    // As in SigV4: a payload line that is not the hash of the body sent must travel with it.
+    let add_content_sha = header_mode
+        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
 
     let mut hs = HeaderScratch::default();
     let mut has_host = false;
