@@ -317,6 +317,10 @@ impl SigningOutput {
 
     /// The headers to add to the request (header mode; in query mode, only a `host` header
     /// when the request had none), replacing any of the same name.
+    ///
+    /// Names are lowercase (`host`, `x-amz-date`, `x-amz-security-token`,
+    /// `x-amz-content-sha256`, `authorization`), as HTTP/2 requires and as they were signed;
+    /// HTTP/1.1 header names are case-insensitive, so they can be sent as they are.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
         let query = matches!(self.location, SignatureLocation::Query { .. });
         self.added
@@ -338,7 +342,7 @@ impl SigningOutput {
     /// The `Authorization` header value (header mode).
     pub fn authorization(&self) -> Option<&str> {
         self.headers()
-            .find(|(n, _)| *n == "Authorization")
+            .find(|(n, _)| *n == "authorization")
             .map(|(_, v)| v)
     }
 
@@ -650,9 +654,9 @@ fn sign_core(
     }
     if header_mode {
         if let Some(t) = session_token {
-            push(&mut added, &mut buf, "X-Amz-Security-Token", t);
+            push(&mut added, &mut buf, "x-amz-security-token", t);
         }
-        push(&mut added, &mut buf, "X-Amz-Date", date.date_time());
+        push(&mut added, &mut buf, "x-amz-date", date.date_time());
         if add_content_sha {
             push(&mut added, &mut buf, "x-amz-content-sha256", payload_hash);
         }
@@ -665,7 +669,7 @@ fn sign_core(
         hs.write_signed_list(&mut buf);
         buf.push_str(", Signature=");
         buf.push_str(sig_str);
-        added.push(("Authorization", start..buf.len()));
+        added.push(("authorization", start..buf.len()));
     } else {
         push(&mut added, &mut buf, "X-Amz-Algorithm", ALGORITHM);
         push(&mut added, &mut buf, "X-Amz-Credential", &credential_enc);

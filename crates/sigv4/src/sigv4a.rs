@@ -589,7 +589,7 @@ impl SigV4aOutput {
     /// The `Authorization` header value (header mode).
     pub fn authorization(&self) -> Option<&str> {
         self.headers()
-            .find(|(n, _)| *n == "Authorization")
+            .find(|(n, _)| *n == "authorization")
             .map(|(_, v)| v)
     }
 
@@ -812,15 +812,15 @@ fn sign_core(
     }
     if header_mode {
         if let Some(t) = session_token {
-            added.push(("X-Amz-Security-Token", t.to_owned()));
+            added.push(("x-amz-security-token", t.to_owned()));
         }
-        added.push(("X-Amz-Date", date.date_time().to_owned()));
-        added.push(("X-Amz-Region-Set", signer.region_set.clone()));
+        added.push(("x-amz-date", date.date_time().to_owned()));
+        added.push(("x-amz-region-set", signer.region_set.clone()));
         if add_content_sha {
             added.push(("x-amz-content-sha256", payload_hash.clone()));
         }
         added.push((
-            "Authorization",
+            "authorization",
             format!(
                 "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
                 key.access_key_id()
