@@ -1147,11 +1147,13 @@ fn headers_dict<'py>(py: Python<'py>, out: &SigningOutput) -> PyResult<Bound<'py
     let d = PyDict::new(py);
     for (n, v) in out.headers() {
         // The names come from a small fixed set: reuse interned Python strings for them.
+        // The core names headers in lowercase; this package keeps the casing it documents
+        // (and botocore uses) for the headers Python callers look up by name.
         let name = match n {
-            "Authorization" => intern!(py, "Authorization").clone(),
-            "X-Amz-Date" => intern!(py, "X-Amz-Date").clone(),
+            "authorization" => intern!(py, "Authorization").clone(),
+            "x-amz-date" => intern!(py, "X-Amz-Date").clone(),
             "x-amz-content-sha256" => intern!(py, "x-amz-content-sha256").clone(),
-            "X-Amz-Security-Token" => intern!(py, "X-Amz-Security-Token").clone(),
+            "x-amz-security-token" => intern!(py, "X-Amz-Security-Token").clone(),
             "host" => intern!(py, "host").clone(),
             other => PyString::new(py, other),
         };

@@ -609,7 +609,7 @@ impl SigV4aOutput {
     /// The `Authorization` header value (header mode).
     pub fn authorization(&self) -> Option<&str> {
         self.headers()
-            .find(|(n, _)| *n == "Authorization")
+            .find(|(n, _)| *n == "authorization")
             .map(|(_, v)| v)
     }
 
@@ -706,7 +706,9 @@ fn sign_core(
     let token_signed =
         session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
     let payload_hash = payload_hash(request.payload())?;
-    let add_content_sha = header_mode && settings.content_sha256_header;
+    // As in SigV4: a payload line that is not the hash of the body sent must travel with it.
+    let add_content_sha = header_mode
+        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
 
     let mut hs = HeaderScratch::default();
     let mut has_host = false;
@@ -830,15 +832,15 @@ fn sign_core(
     }
     if header_mode {
         if let Some(t) = session_token {
-            added.push(("X-Amz-Security-Token", t.to_owned()));
+            added.push(("x-amz-security-token", t.to_owned()));
         }
-        added.push(("X-Amz-Date", date.date_time().to_owned()));
-        added.push(("X-Amz-Region-Set", signer.region_set.clone()));
+        added.push(("x-amz-date", date.date_time().to_owned()));
+        added.push(("x-amz-region-set", signer.region_set.clone()));
         if add_content_sha {
             added.push(("x-amz-content-sha256", payload_hash.clone()));
         }
         added.push((
-            "Authorization",
+            "authorization",
             format!(
                 "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
                 key.access_key_id()
