@@ -380,7 +380,9 @@ impl fmt::Debug for SigningOutput {
             .added
             .iter()
             .map(|(n, r)| {
-                if n.eq_ignore_ascii_case("x-amz-security-token") {
+                if n.eq_ignore_ascii_case("x-amz-security-token")
+                    || n.eq_ignore_ascii_case("x-amz-s3session-token")
+                {
                     (*n, "** redacted **")
                 } else {
                     (*n, &self.buf[r.clone()])
@@ -405,6 +407,7 @@ fn is_signing_param(decoded_key: &[u8]) -> bool {
             | b"X-Amz-Expires"
             | b"X-Amz-SignedHeaders"
             | b"X-Amz-Security-Token"
+            | b"X-Amz-S3session-Token"
             | b"X-Amz-Signature"
     )
 }
@@ -473,6 +476,8 @@ fn sign_core(
     let header_mode = presign_expires.is_none();
     let token_signed =
         session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
+    // `x-amz-security-token`, or `x-amz-s3session-token` for S3 Express sessions.
+    let token_header = settings.session_token_header;
 
     let mut hash_buf = [0u8; 64];
     let payload_hash = payload_hash(&request.payload(), &mut hash_buf)?;
@@ -489,7 +494,7 @@ fn sign_core(
         validate_header_name(name)?;
         let replaced = name.eq_ignore_ascii_case("authorization")
             || (header_mode && name.eq_ignore_ascii_case("x-amz-date"))
-            || (session_token.is_some() && name.eq_ignore_ascii_case("x-amz-security-token"))
+            || (session_token.is_some() && name.eq_ignore_ascii_case(token_header.header_name()))
             || (add_content_sha && name.eq_ignore_ascii_case("x-amz-content-sha256"));
         if replaced {
             continue;
@@ -549,7 +554,7 @@ fn sign_core(
         hs.push("x-amz-date", date.date_time().as_bytes())?;
         if token_signed {
             hs.push(
-                "x-amz-security-token",
+                token_header.header_name(),
                 session_token.unwrap_or_default().as_bytes(),
             )?;
         }
@@ -600,7 +605,7 @@ fn sign_core(
             extra.push(("X-Amz-Date", date.date_time()));
             extra.push(("X-Amz-Expires", &expires_text));
             if token_signed {
-                extra.push(("X-Amz-Security-Token", &token_enc));
+                extra.push((token_header.query_name(), &token_enc));
             }
             extra.push(("X-Amz-SignedHeaders", &signed_enc));
         }
@@ -654,7 +659,7 @@ fn sign_core(
     }
     if header_mode {
         if let Some(t) = session_token {
-            push(&mut added, &mut buf, "x-amz-security-token", t);
+            push(&mut added, &mut buf, token_header.added_name(), t);
         }
         push(&mut added, &mut buf, "x-amz-date", date.date_time());
         if add_content_sha {
@@ -684,7 +689,7 @@ fn sign_core(
                     false,
                 );
             }
-            push(&mut added, &mut buf, "X-Amz-Security-Token", &token_enc);
+            push(&mut added, &mut buf, token_header.query_name(), &token_enc);
         }
         push(&mut added, &mut buf, "X-Amz-Signature", sig_str);
     }
