@@ -67,6 +67,7 @@ mod process;
 pub mod profile;
 pub mod profile_file;
 mod provider;
+pub mod region;
 mod sso;
 mod sts;
 mod web_identity;
@@ -88,6 +89,7 @@ pub use profile::ProfileProvider;
 pub use provider::{
     ChainProvider, CredentialsResult, ProvideCredentials, ProvidedCredentials, StaticProvider,
 };
+pub use region::{RegionChain, RegionError, RegionSource, ResolvedRegion};
 pub use sso::{SsoConfig, SsoProvider};
 pub use sts::AssumeRoleParams;
 pub use web_identity::{WebIdentityConfig, WebIdentityProvider};
