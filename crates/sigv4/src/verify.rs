@@ -1869,6 +1869,11 @@ impl ChunkedBodyVerifier {
         self.verified
     }
 
+    /// How many chunks have been verified (the final empty chunk included).
+    pub fn chunk_count(&self) -> u64 {
+        self.index
+    }
+
     /// The decoded bytes so far.
     pub fn decoded_len(&self) -> u64 {
         self.decoded
