@@ -463,3 +463,439 @@ async fn header_hygiene_removes_unsigned_headers_and_lists_the_signed_ones() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Property: whatever the layer accepts, the inner service sees what was signed.
+// ---------------------------------------------------------------------------------------
+
+mod property {
+    use super::*;
+    use std::convert::Infallible;
+
+    use proptest::prelude::*;
+    use tower::{Service, ServiceExt};
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        // Allowed by the SigV4 rules: the signature still matches.
+        ReorderQuery,
+        LowercaseHex,
+        InsertDotSegments(usize),
+        DoubleSlash(usize),
+        AbsoluteFormSameHost,
+        UnsignedHeader,
+        // Forbidden: they change the meaning.
+        RawPlusForEncodedPlus,
+        RawPlusForEncodedSpace,
+        ChangeSegment(usize),
+        ChangeMethod,
+        AbsoluteFormOtherHost,
+        OtherAuthorityWithoutHost,
+        DropQueryPair,
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            Just(Mutation::ReorderQuery),
+            Just(Mutation::LowercaseHex),
+            (0usize..4).prop_map(Mutation::InsertDotSegments),
+            (0usize..4).prop_map(Mutation::DoubleSlash),
+            Just(Mutation::AbsoluteFormSameHost),
+            Just(Mutation::UnsignedHeader),
+            Just(Mutation::RawPlusForEncodedPlus),
+            Just(Mutation::RawPlusForEncodedSpace),
+            (0usize..4).prop_map(Mutation::ChangeSegment),
+            Just(Mutation::ChangeMethod),
+            Just(Mutation::AbsoluteFormOtherHost),
+            Just(Mutation::OtherAuthorityWithoutHost),
+            Just(Mutation::DropQueryPair),
+        ]
+    }
+
+    const SEGMENTS: &[&str] = &[
+        "a",
+        "reports",
+        "q3",
+        "a%20b",
+        "%7E",
+        "x.y",
+        "caf%C3%A9",
+        "p%2Bq",
+    ];
+    const KEYS: &[&str] = &["k", "email", "a", "x-id"];
+    const VALUES: &[&str] = &["1", "a%2Bb", "a%20b", "x%40y.com", "", "%2F"];
+
+    /// The request as the client sends it.
+    #[derive(Debug, Clone)]
+    struct Wire {
+        method: String,
+        /// Origin-form or absolute-form target.
+        target: String,
+        host: Option<String>,
+        extra: Vec<(String, String)>,
+    }
+
+    fn uri_decode(s: &str) -> Vec<u8> {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' && i + 2 < b.len() {
+                if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        out
+    }
+
+    /// Query pairs as SigV4 reads them (percent-decoding, `+` a plus), or as an HTML
+    /// form decoder does (`+` a space).
+    fn pairs(query: &str, form: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut v: Vec<_> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                let dec = |s: &str| {
+                    if form {
+                        uri_decode(&s.replace('+', " "))
+                    } else {
+                        uri_decode(s)
+                    }
+                };
+                (dec(k), dec(v))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn path_segments(path: &str) -> Vec<Vec<u8>> {
+        path.split('/').map(uri_decode).collect()
+    }
+
+    type Seen = (String, String, Option<String>, Vec<String>);
+
+    fn check(
+        service: &'static str,
+        method: &str,
+        segs: &[usize],
+        query: &[(usize, usize)],
+        mutations: &[Mutation],
+        rewrite: bool,
+        literal_plus: bool,
+    ) -> Result<bool, TestCaseError> {
+        let path = format!(
+            "/{}",
+            segs.iter()
+                .map(|&i| SEGMENTS[i])
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let q = query
+            .iter()
+            .map(|&(k, v)| format!("{}={}", KEYS[k], VALUES[v]))
+            .collect::<Vec<_>>()
+            .join("&");
+        let signed_target = if q.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{q}")
+        };
+        let signed = sign(service, method, &signed_target, &[]);
+
+        let mut wire = Wire {
+            method: method.to_owned(),
+            target: signed_target.clone(),
+            host: Some(HOST.to_owned()),
+            extra: signed
+                .iter()
+                .filter(|(n, _)| n != "host")
+                .cloned()
+                .collect(),
+        };
+        for m in mutations {
+            let (p, qs) = match wire.target.split_once('?') {
+                Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+                None => (wire.target.clone(), None),
+            };
+            let (scheme_host, p) = match p.find("://") {
+                Some(i) => {
+                    let end = p[i + 3..].find('/').map_or(p.len(), |j| i + 3 + j);
+                    (p[..end].to_owned(), p[end..].to_owned())
+                }
+                None => (String::new(), p),
+            };
+            let mut segs: Vec<String> = p.split('/').map(str::to_owned).collect();
+            let mut qs = qs;
+            match m {
+                Mutation::ReorderQuery => {
+                    if let Some(q) = &mut qs {
+                        let mut parts: Vec<&str> = q.split('&').collect();
+                        parts.reverse();
+                        *q = parts.join("&");
+                    }
+                }
+                Mutation::LowercaseHex => {
+                    if let Some(q) = &mut qs {
+                        *q = q
+                            .replace("%2B", "%2b")
+                            .replace("%40", "%40")
+                            .replace("%2F", "%2f");
+                    }
+                }
+                Mutation::InsertDotSegments(i) => {
+                    let at = 1 + i % segs.len().max(1);
+                    segs.insert(at.min(segs.len()), "..".into());
+                    segs.insert(at.min(segs.len()), "zz".into());
+                    segs.insert(1, ".".into());
+                }
+                Mutation::DoubleSlash(i) => {
+                    let at = 1 + i % segs.len().max(1);
+                    segs.insert(at.min(segs.len()), String::new());
+                }
+                Mutation::AbsoluteFormSameHost => {
+                    if scheme_host.is_empty() {
+                        wire.target = String::new();
+                    }
+                }
+                Mutation::UnsignedHeader => {
+                    wire.extra.push(("x-forwarded-user".into(), "admin".into()))
+                }
+                Mutation::RawPlusForEncodedPlus => {
+                    if let Some(q) = &mut qs {
+                        *q = q.replace("%2B", "+");
+                    }
+                }
+                Mutation::RawPlusForEncodedSpace => {
+                    if let Some(q) = &mut qs {
+                        *q = q.replace("%20", "+");
+                    }
+                }
+                Mutation::ChangeSegment(i) => {
+                    let at = 1 + i % (segs.len() - 1).max(1);
+                    if at < segs.len() {
+                        segs[at].push('x');
+                    }
+                }
+                Mutation::ChangeMethod => {
+                    wire.method = if wire.method == "GET" {
+                        "DELETE".into()
+                    } else {
+                        "GET".into()
+                    }
+                }
+                Mutation::AbsoluteFormOtherHost => wire.target = "EVIL".into(),
+                Mutation::OtherAuthorityWithoutHost => {
+                    wire.target = "EVIL".into();
+                    wire.host = None;
+                }
+                Mutation::DropQueryPair => {
+                    if let Some(q) = &mut qs {
+                        *q = q.split('&').skip(1).collect::<Vec<_>>().join("&");
+                    }
+                }
+            }
+            let prefix = match wire.target.as_str() {
+                "" => format!("http://{HOST}"),
+                "EVIL" => "http://evil.example.net".to_owned(),
+                _ => scheme_host,
+            };
+            wire.target = format!(
+                "{prefix}{}{}",
+                segs.join("/"),
+                qs.map(|q| format!("?{q}")).unwrap_or_default()
+            );
+        }
+
+        // Through the layer, in process: the inner service records what it receives.
+        let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let rec = log.clone();
+        let inner = tower::service_fn(
+            move |req: http::Request<sigv4_http::tower::VerifiedRequestBody>| {
+                let rec = rec.clone();
+                async move {
+                    let host = req
+                        .uri()
+                        .authority()
+                        .map(|a| a.as_str().to_owned())
+                        .or_else(|| {
+                            req.headers()
+                                .get("host")
+                                .map(|h| h.to_str().unwrap().to_owned())
+                        });
+                    rec.lock().unwrap().push((
+                        req.method().to_string(),
+                        req.uri()
+                            .path_and_query()
+                            .map_or("/", |p| p.as_str())
+                            .to_owned(),
+                        host,
+                        req.headers()
+                            .keys()
+                            .map(|k| k.as_str().to_owned())
+                            .collect(),
+                    ));
+                    Ok::<_, Infallible>(http::Response::new(Empty::<Bytes>::new()))
+                }
+            },
+        );
+        let layer = layer(service)
+            .with_path_policy(if rewrite {
+                PathPolicy::Rewrite
+            } else {
+                PathPolicy::Reject
+            })
+            .with_query_plus_policy(if literal_plus {
+                QueryPlusPolicy::LiteralPlus
+            } else {
+                QueryPlusPolicy::Reject
+            })
+            .strip_unsigned_headers(true);
+        let mut svc = tower::Layer::layer(&layer, inner);
+        let mut req = http::Request::builder()
+            .method(wire.method.as_str())
+            .uri(wire.target.as_str());
+        if let Some(h) = &wire.host {
+            req = req.header("host", h.as_str());
+        }
+        for (n, v) in &wire.extra {
+            req = req.header(n.as_str(), v.as_str());
+        }
+        let Ok(req) = req.body(Empty::<Bytes>::new()) else {
+            return Ok(false); // not a valid HTTP request: nothing reaches the layer
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let resp = rt.block_on(async {
+            ServiceExt::<http::Request<Empty<Bytes>>>::ready(&mut svc)
+                .await
+                .unwrap()
+                .call(req)
+                .await
+                .unwrap()
+        });
+        let seen = log.lock().unwrap().clone();
+        if !resp.status().is_success() {
+            prop_assert!(
+                seen.is_empty(),
+                "refused ({}) but the inner service ran",
+                resp.status()
+            );
+            return Ok(false);
+        }
+        prop_assert_eq!(seen.len(), 1);
+        let (m, target, authority, headers) = &seen[0];
+        let (p, q) = target.split_once('?').unwrap_or((target.as_str(), ""));
+        let (sp, sq) = signed_target
+            .split_once('?')
+            .unwrap_or((signed_target.as_str(), ""));
+        prop_assert_eq!(m.as_str(), method, "method");
+        prop_assert_eq!(
+            path_segments(p),
+            path_segments(sp),
+            "path {} for signed {}",
+            p,
+            sp
+        );
+        prop_assert_eq!(
+            pairs(q, true),
+            pairs(sq, false),
+            "query {} for signed {}",
+            q,
+            sq
+        );
+        let authority = authority.clone().unwrap_or_default().to_ascii_lowercase();
+        prop_assert!(
+            authority == HOST || authority == format!("{HOST}:80"),
+            "authority {}",
+            authority
+        );
+        let signed_names: Vec<String> =
+            signed.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+        for h in headers {
+            prop_assert!(
+                signed_names.contains(h) || h == "authorization",
+                "unsigned header {} reached the inner service",
+                h
+            );
+        }
+        Ok(true)
+    }
+
+    /// The property is not vacuous: requests as signed, or changed only in ways the rules
+    /// allow and the edge accepts, are accepted.
+    #[test]
+    fn allowed_changes_are_accepted() {
+        use Mutation::*;
+        for service in ["s3", "execute-api"] {
+            for mutations in [
+                vec![],
+                vec![ReorderQuery],
+                vec![UnsignedHeader],
+                vec![AbsoluteFormSameHost],
+                vec![LowercaseHex, ReorderQuery],
+            ] {
+                let accepted = check(
+                    service,
+                    "GET",
+                    &[1, 3, 7],
+                    &[(1, 1), (0, 3), (2, 2)],
+                    &mutations,
+                    false,
+                    false,
+                )
+                .unwrap();
+                assert!(accepted, "{service} {mutations:?}");
+            }
+            // Rewritten dot segments and a raw '+' read as a plus, as configured.
+            if service != "s3" {
+                assert!(check(
+                    service,
+                    "GET",
+                    &[1, 2],
+                    &[],
+                    &[InsertDotSegments(1)],
+                    true,
+                    false
+                )
+                .unwrap());
+                assert!(check(
+                    service,
+                    "GET",
+                    &[1],
+                    &[(1, 1)],
+                    &[RawPlusForEncodedPlus],
+                    false,
+                    true
+                )
+                .unwrap());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn accepted_requests_reach_the_inner_service_as_signed(
+            s3 in any::<bool>(),
+            put in any::<bool>(),
+            segs in prop::collection::vec(0..SEGMENTS.len(), 1..4),
+            query in prop::collection::vec((0..KEYS.len(), 0..VALUES.len()), 0..3),
+            mutations in prop::collection::vec(mutation(), 0..3),
+            rewrite in any::<bool>(),
+            literal_plus in any::<bool>(),
+        ) {
+            let service = if s3 { "s3" } else { "execute-api" };
+            let method = if put { "PUT" } else { "GET" };
+            let _accepted = check(service, method, &segs, &query, &mutations, rewrite, literal_plus)?;
+        }
+    }
+}
