@@ -3,17 +3,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::http::HttpClient;
 
-/// A boxed, `Send` future (object-safe async traits use it).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::util::BoxFuture;
 
 /// Environment variables: the real process environment or a fixed map.
 #[derive(Clone, Default)]
@@ -397,31 +394,6 @@ impl ProviderContext {
             )
         })
     }
-}
-
-/// Replaces every occurrence of each secret (and its percent-encoded form)
-/// in `text`, for messages that echo what a server said.
-pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        out = out.replace(s, "** redacted **");
-        let encoded = crate::sts::form_encode(s);
-        if encoded != *s {
-            out = out.replace(&encoded, "** redacted **");
-        }
-    }
-    out
-}
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 #[cfg(test)]

@@ -69,14 +69,15 @@ pub mod profile_file;
 mod provider;
 mod sso;
 mod sts;
+mod util;
 mod web_identity;
 
 pub use assume_role::AssumeRoleProvider;
 pub use cache::{CachedProvider, CachedProviderBuilder};
 pub use container::{ContainerOptions, ContainerProvider};
 pub use context::{
-    AsyncSleep, BoxFuture, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs,
-    SystemClock, TimeSource, TokioSleep,
+    AsyncSleep, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs, SystemClock,
+    TimeSource, TokioSleep,
 };
 pub use default_chain::{DefaultChain, DefaultChainBuilder};
 pub use environment::EnvironmentProvider;
@@ -90,4 +91,5 @@ pub use provider::{
 };
 pub use sso::{SsoConfig, SsoProvider};
 pub use sts::AssumeRoleParams;
+pub use util::BoxFuture;
 pub use web_identity::{WebIdentityConfig, WebIdentityProvider};

@@ -12,13 +12,13 @@ use std::sync::Arc;
 use sigv4::Credentials;
 use zeroize::Zeroizing;
 
-use crate::context::BoxFuture;
 use crate::endpoint::{resolve_endpoint, resolve_region, Service};
 use crate::environment::EnvironmentProvider;
 use crate::process::CredentialProcessProvider;
 use crate::profile_file::{ProfileSet, Section};
 use crate::sso::{SsoConfig, SsoProvider};
 use crate::sts::{assume_role, AssumeRoleParams};
+use crate::util::BoxFuture;
 use crate::web_identity::{WebIdentityConfig, WebIdentityProvider};
 use crate::{
     CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials, ProviderContext,

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use sigv4::Credentials;
 
-use crate::context::BoxFuture;
+use crate::util::BoxFuture;
 use crate::CredentialsError;
 
 /// The result type of providers.

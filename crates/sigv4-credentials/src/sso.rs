@@ -9,10 +9,10 @@ use sha1::{Digest, Sha1};
 use sigv4::{AmzDate, Credentials};
 use zeroize::Zeroizing;
 
-use crate::context::BoxFuture;
 use crate::endpoint::{resolve_endpoint, Service};
 use crate::profile_file::{home_dir, Platform, ProfileSet};
 use crate::sts::{form_encode, send_with_retries};
+use crate::util::BoxFuture;
 use crate::{
     CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials, ProviderContext,
 };
@@ -72,7 +72,7 @@ impl SsoProvider {
             .session_name
             .as_deref()
             .unwrap_or(&self.config.start_url);
-        let hash = crate::context::hex(&Sha1::digest(key.as_bytes()));
+        let hash = crate::util::hex(&Sha1::digest(key.as_bytes()));
         let sep = if platform == Platform::Windows {
             '\\'
         } else {
@@ -208,7 +208,7 @@ impl SsoProvider {
                 detail.push_str(&format!(" ({})", self.login_hint()));
             }
             // The server may echo what it was sent: never repeat the token.
-            let detail = crate::context::redact(&detail, &[token.as_str()]);
+            let detail = crate::util::redact(&detail, &[token.as_str()]);
             return Err(CredentialsError::provider_error(
                 NAME,
                 format!("SSO GetRoleCredentials failed with HTTP {status}: {detail}"),
