@@ -11,6 +11,10 @@ pub enum Service {
     Sts,
     /// The AWS IAM Identity Center (SSO) portal.
     Sso,
+    /// IAM Identity Center OIDC (`CreateToken`, to refresh SSO access tokens).
+    SsoOidc,
+    /// AWS Sign-In (`CreateOAuth2Token`, to refresh console login credentials).
+    Signin,
 }
 
 impl Service {
@@ -19,6 +23,8 @@ impl Service {
         match self {
             Service::Sts => "STS",
             Service::Sso => "SSO",
+            Service::SsoOidc => "SSO_OIDC",
+            Service::Signin => "SIGNIN",
         }
     }
 
@@ -27,6 +33,8 @@ impl Service {
         match self {
             Service::Sts => "sts",
             Service::Sso => "sso",
+            Service::SsoOidc => "sso_oidc",
+            Service::Signin => "signin",
         }
     }
 }
@@ -99,13 +107,28 @@ pub fn resolve_endpoint(
 /// assert_eq!(default_endpoint(Service::Sts, "eu-west-1", false, false), "https://sts.eu-west-1.amazonaws.com");
 /// assert_eq!(default_endpoint(Service::Sts, "us-east-1", true, true), "https://sts-fips.us-east-1.api.aws");
 /// assert_eq!(default_endpoint(Service::Sso, "us-east-2", false, false), "https://portal.sso.us-east-2.amazonaws.com");
+/// assert_eq!(default_endpoint(Service::SsoOidc, "eu-west-1", false, false), "https://oidc.eu-west-1.amazonaws.com");
+/// assert_eq!(default_endpoint(Service::Signin, "us-east-1", false, false), "https://us-east-1.signin.aws.amazon.com");
 /// ```
 pub fn default_endpoint(service: Service, region: &str, fips: bool, dual_stack: bool) -> String {
+    if service == Service::Signin {
+        // Sign-In has one global name per region, not the usual pattern.
+        let china = region.starts_with("cn-");
+        return if china {
+            format!("https://{region}.signin.amazonaws.cn")
+        } else {
+            format!("https://{region}.signin.aws.amazon.com")
+        };
+    }
     let prefix = match (service, fips) {
         (Service::Sts, false) => "sts",
         (Service::Sts, true) => "sts-fips",
         (Service::Sso, false) => "portal.sso",
         (Service::Sso, true) => "portal.sso-fips",
+        (Service::SsoOidc, false) => "oidc",
+        (Service::SsoOidc, true) => "oidc-fips",
+        // Returned early above.
+        (Service::Signin, _) => "signin",
     };
     let china = region.starts_with("cn-");
     let suffix = match (dual_stack, china) {

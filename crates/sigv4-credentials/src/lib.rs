@@ -68,7 +68,9 @@ pub mod profile;
 pub mod profile_file;
 mod provider;
 mod sso;
+mod sso_token;
 mod sts;
+mod token;
 mod util;
 mod web_identity;
 
@@ -90,6 +92,8 @@ pub use provider::{
     ChainProvider, CredentialsResult, ProvideCredentials, ProvidedCredentials, StaticProvider,
 };
 pub use sso::{SsoConfig, SsoProvider};
+pub use sso_token::SsoTokenProvider;
 pub use sts::AssumeRoleParams;
+pub use token::{ProvideToken, StaticTokenProvider, Token, TokenResult};
 pub use util::BoxFuture;
 pub use web_identity::{WebIdentityConfig, WebIdentityProvider};
