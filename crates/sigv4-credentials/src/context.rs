@@ -509,7 +509,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("home/t.json")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("home/t.json"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(fs.write_atomic(Path::new("/nodir/t.json"), b"x").is_err());

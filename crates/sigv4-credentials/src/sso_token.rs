@@ -277,9 +277,8 @@ impl SsoTokenProvider {
         }
         match self.refresh(&mut cached, now).await {
             Ok(token) => {
-                let mut out = Zeroizing::new(
-                    serde_json::to_vec_pretty(&cached.doc).unwrap_or_default(),
-                );
+                let mut out =
+                    Zeroizing::new(serde_json::to_vec_pretty(&cached.doc).unwrap_or_default());
                 out.push(b'\n');
                 if let Err(e) = self.ctx.fs().write_atomic(Path::new(&path), &out) {
                     tracing::warn!(path = %path, error = %e, "could not save the refreshed SSO token; using it anyway");
@@ -339,7 +338,12 @@ impl SsoTokenProvider {
         };
         let response = send_with_retries(&self.ctx, NAME, "SSO-OIDC CreateToken", build)
             .await
-            .map_err(|e| e.context(NAME, &format!("refreshing the SSO token ({})", self.login_hint())))?;
+            .map_err(|e| {
+                e.context(
+                    NAME,
+                    &format!("refreshing the SSO token ({})", self.login_hint()),
+                )
+            })?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let parsed: Option<Map<String, Value>> = serde_json::from_slice(response.body()).ok();
