@@ -71,6 +71,7 @@ mod environment;
 mod error;
 pub mod http;
 pub mod imds;
+mod login;
 mod process;
 pub mod profile;
 pub mod profile_file;
@@ -95,6 +96,7 @@ pub use environment::EnvironmentProvider;
 pub use error::{BoxError, CredentialsError};
 pub use http::{HttpClient, HttpError, HttpRequestOptions};
 pub use imds::{ImdsOptions, ImdsProvider};
+pub use login::LoginProvider;
 pub use process::CredentialProcessProvider;
 pub use profile::ProfileProvider;
 pub use provider::{
