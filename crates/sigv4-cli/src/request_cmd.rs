@@ -94,10 +94,13 @@ pub struct RequestArgs {
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
-    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region in
-    /// an AWS hostname).
+    /// Region to sign for (default: the region in an AWS hostname, then AWS_REGION,
+    /// AWS_DEFAULT_REGION, then the profile's `region` in ~/.aws/config).
     #[arg(long)]
     region: Option<String>,
+    /// Signing time in UTC, 2015-08-30T12:36:00Z or 20150830T123600Z (default: now).
+    #[arg(long, value_name = "TIME")]
+    time: Option<String>,
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
@@ -208,8 +211,17 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
             url.path.push_str(&percent_encode_segment(name));
         }
     }
-    let (region, service) =
-        net::region_and_service(&url.host, args.region.clone(), args.service.clone())?;
+    let (region, service) = net::resolve_target(
+        &url.host,
+        args.region.as_deref(),
+        args.service.clone(),
+        args.profile.as_deref(),
+    )?;
+    let region = region.into_region();
+    let now = match &args.time {
+        Some(t) => net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?,
+        None => SystemTime::now(),
+    };
     let method = match &args.method {
         Some(m) => Method::from_bytes(m.as_bytes())
             .map_err(|_| CliError::usage(format!("{m:?} is not a valid HTTP method")))?,
@@ -274,6 +286,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         signer,
         credentials,
         options,
+        now,
     };
     let url_text = url.to_url_string();
     runtime.block_on(async move {
@@ -314,6 +327,7 @@ struct Job {
     signer: Signer,
     credentials: Credentials,
     options: Options,
+    now: SystemTime,
 }
 
 fn progress_bar(len: u64, enabled: bool, what: &str) -> Option<ProgressBar> {
@@ -368,6 +382,7 @@ impl Job {
             signer,
             credentials,
             options,
+            now,
         } = self;
         let mut req = Request::builder()
             .method(method.clone())
@@ -375,7 +390,6 @@ impl Job {
             .body(())
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
         *req.headers_mut() = headers;
-        let now = SystemTime::now();
         let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
 
         let mut upload_pb: Option<ProgressBar> = None;

@@ -4,11 +4,11 @@
 //! treated) is a contract; see the README's "sigv4 sign" section.
 
 use std::io::Read;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use clap::{Args, ValueEnum};
 use sigv4::canonical_request::canonical_header_value;
-use sigv4::{AmzDate, Payload, SignableRequest, Signer, SigningOutput, SigningSettings};
+use sigv4::{Payload, SignableRequest, Signer, SigningOutput, SigningSettings};
 
 use crate::CliError;
 
@@ -24,15 +24,15 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region
-    /// in an AWS hostname).
+    /// Region to sign for (default: the region in an AWS hostname, then AWS_REGION,
+    /// AWS_DEFAULT_REGION, then the profile's `region` in ~/.aws/config).
     #[arg(long)]
     region: Option<String>,
     /// Service to sign for, e.g. s3, execute-api, es, sts (default: inferred from an AWS
     /// hostname).
     #[arg(long)]
     service: Option<String>,
-    /// Signing time, RFC 3339 in UTC, e.g. 2015-08-30T12:36:00Z (default: now).
+    /// Signing time in UTC, 2015-08-30T12:36:00Z or 20150830T123600Z (default: now).
     #[arg(long, value_name = "TIME")]
     time: Option<String>,
     /// HTTP method (default: GET, or POST when --data is given).
@@ -50,14 +50,9 @@ pub struct SignArgs {
     /// Produce a presigned URL (signature in the query string) instead of headers.
     #[arg(long)]
     presign: bool,
-    /// Lifetime of a presigned URL in seconds (1 to 604800).
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = 3600,
-        requires = "presign"
-    )]
-    expires: u64,
+    /// Lifetime of a presigned URL: seconds (900) or with a unit (15m, 2h, 7d); at most 7 days.
+    #[arg(long, value_name = "DUR", default_value = "1h", requires = "presign")]
+    expires: String,
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
@@ -132,50 +127,24 @@ fn read_body(data: &str) -> Result<Vec<u8>, CliError> {
     }
 }
 
-fn region(
-    arg: Option<String>,
-    inferred: Option<&sigv4::infer::Inferred>,
-) -> Result<String, CliError> {
-    let from_env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-    arg.or_else(|| from_env("AWS_REGION"))
-        .or_else(|| from_env("AWS_DEFAULT_REGION"))
-        .or_else(|| inferred.and_then(|i| i.region.clone()))
-        .ok_or_else(|| CliError::usage("no region: pass --region or set AWS_REGION"))
-}
-
 pub fn run(args: SignArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     let host = url
         .authority
         .rsplit_once('@')
         .map_or(url.authority, |(_, h)| h);
-    let inferred = sigv4::infer::infer(host);
-    let region = region(args.region.clone(), inferred.as_ref())?;
-    let service = match (&args.service, &inferred) {
-        (Some(s), _) => s.clone(),
-        (None, Some(i)) => i.service.clone(),
-        (None, None) => {
-            return Err(CliError::usage(format!(
-                "cannot tell the service from {host:?}: pass --service (for example s3, execute-api, es)"
-            )))
-        }
-    };
+    let (region, service) = crate::net::resolve_target(
+        host,
+        args.region.as_deref(),
+        args.service.clone(),
+        args.profile.as_deref(),
+    )?;
+    let region = region.into_region();
     let time = match &args.time {
-        Some(t) => AmzDate::parse_rfc3339(t)
-            .ok_or_else(|| {
-                CliError::usage(format!(
-                    "--time {t:?} is not an RFC 3339 UTC time like 2015-08-30T12:36:00Z"
-                ))
-            })?
-            .to_system_time(),
+        Some(t) => crate::net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?,
         None => SystemTime::now(),
     };
-    if args.presign && !(1..=sigv4::MAX_PRESIGN_EXPIRES_SECS).contains(&args.expires) {
-        return Err(CliError::usage(format!(
-            "--expires {} is out of range: a presigned URL lives 1 to 604800 seconds (7 days)",
-            args.expires
-        )));
-    }
+    let expires = crate::presign_cmd::parse_expires(&args.expires)?;
     let headers = args
         .headers
         .iter()
@@ -196,7 +165,7 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     let mut settings = SigningSettings::for_service(&service);
     let s3 = settings.content_sha256_header;
     if args.presign {
-        settings = settings.presigned(Duration::from_secs(args.expires));
+        settings = settings.presigned(expires);
     }
     let payload = if args.unsigned_payload || (args.presign && s3) {
         Payload::Unsigned
