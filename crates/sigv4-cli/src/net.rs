@@ -167,29 +167,6 @@ impl WireUrl {
     }
 }
 
-/// Parses `Name: value` (curl's `-H`). `Name:` with nothing after it removes the header.
-pub fn parse_header(h: &str) -> Result<(http::HeaderName, Option<http::HeaderValue>), CliError> {
-    let (name, value) = h
-        .split_once(':')
-        .ok_or_else(|| CliError::usage(format!("header {h:?} must look like 'Name: value'")))?;
-    let name = name.trim();
-    let header_name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-        CliError::usage(format!(
-            "header name {name:?} is not a valid HTTP header name"
-        ))
-    })?;
-    let value = value.trim();
-    if value.is_empty() {
-        return Ok((header_name, None));
-    }
-    let v = http::HeaderValue::from_str(value).map_err(|_| {
-        CliError::usage(format!(
-            "the value of header {name:?} has characters HTTP does not allow (control characters or non-ASCII)"
-        ))
-    })?;
-    Ok((header_name, Some(v)))
-}
-
 /// The signing region and service for `host`, the region through the standard region chain
 /// (see [`resolve_target`]) with the profile from `AWS_PROFILE`.
 pub fn region_and_service(
