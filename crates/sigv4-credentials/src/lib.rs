@@ -55,6 +55,7 @@
 
 mod assume_role;
 pub mod cache;
+pub mod clock_skew;
 pub mod container;
 mod context;
 mod default_chain;
@@ -67,6 +68,7 @@ mod process;
 pub mod profile;
 pub mod profile_file;
 mod provider;
+pub mod s3express;
 mod sso;
 mod sts;
 mod web_identity;
