@@ -193,6 +193,25 @@ pub fn http_date(t: SystemTime) -> String {
     )
 }
 
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -260,10 +279,19 @@ async fn handle(cfg: &Config, st: &State, req: Request<Incoming>) -> Response<Fu
     };
     drop(view);
     if cfg.express && !create_session {
-        let sent = head
-            .headers()
-            .get("x-amz-s3session-token")
-            .and_then(|v| v.to_str().ok());
+        let presigned = verified.mode() == sigv4::verify::AuthMode::Query;
+        // Presigned URLs carry the token as the (signed) X-Amz-S3session-Token parameter.
+        let from_query = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("X-Amz-S3session-Token="))
+            .map(percent_decode);
+        let sent = if presigned {
+            from_query.as_deref()
+        } else {
+            head.headers()
+                .get("x-amz-s3session-token")
+                .and_then(|v| v.to_str().ok())
+        };
         let want = st
             .sessions
             .lock()
@@ -279,10 +307,11 @@ async fn handle(cfg: &Config, st: &State, req: Request<Incoming>) -> Response<Fu
                 "x-amz-s3session-token is missing or not this session's",
             );
         }
-        if !verified
-            .signed_headers()
-            .split(';')
-            .any(|h| h == "x-amz-s3session-token")
+        if !presigned
+            && !verified
+                .signed_headers()
+                .split(';')
+                .any(|h| h == "x-amz-s3session-token")
         {
             return refuse(
                 cfg,
