@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
@@ -518,7 +518,10 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
     *out_req.method_mut() = parts.method;
     *out_req.uri_mut() = uri;
     *out_req.headers_mut() = headers;
-    let now = SystemTime::now();
+    // Signed at the upstream's time when a clock-skew refusal taught its offset.
+    let endpoint = crate::skew::endpoint(out_req.uri());
+    let (now, _) = crate::skew::now(&endpoint);
+    let mut resend = None;
 
     let body: AnyBody = if state.stream_bodies {
         let signed = state.signer.sign_http_request_with_payload(
@@ -529,6 +532,9 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
         );
         if let Err(e) = signed {
             return sign_failed(&e);
+        }
+        if !chunked && declared_len.unwrap_or(0) == 0 {
+            resend = Some(crate::skew::Resend::new(&out_req, Bytes::new(), true));
         }
         body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync()
     } else {
@@ -567,6 +573,7 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
         if let Err(e) = signed {
             return sign_failed(&e);
         }
+        resend = Some(crate::skew::Resend::new(&out_req, bytes.clone(), false));
         Full::new(bytes).map_err(|e| match e {}).boxed_unsync()
     };
     let (p, ()) = out_req.into_parts();
@@ -603,6 +610,24 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
                 0,
                 "upstream timeout",
             )
+        }
+    };
+    let response = match crate::skew::proxy_retry(
+        &state.signer,
+        &state.client,
+        state.upstream_timeout,
+        credentials.credentials(),
+        response,
+        &endpoint,
+        resend,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(mut done) => {
+            net::strip_hop_by_hop(done.headers_mut());
+            let status = done.status().as_u16();
+            return (done, status, "");
         }
     };
     let upstream_status = response.status().as_u16();

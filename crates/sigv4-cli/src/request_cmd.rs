@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Args;
@@ -113,6 +113,7 @@ pub struct RequestArgs {
 }
 
 /// Where the request body comes from.
+#[derive(Clone)]
 enum Source {
     None,
     Bytes(Vec<u8>),
@@ -183,9 +184,11 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         args.profile.as_deref(),
     )?;
     let region = region.into_region();
-    let now = match &args.time {
-        Some(t) => net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?,
-        None => SystemTime::now(),
+    // `--time` pins the signing time; without it the clock (corrected by any learned skew) is read
+    // when each attempt is signed.
+    let fixed_time = match &args.time {
+        Some(t) => Some(net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?),
+        None => None,
     };
     let method = match &args.method {
         Some(m) => Method::from_bytes(m.as_bytes())
@@ -231,6 +234,15 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     }
     let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
     let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    // Directory buckets (`--x-s3`): a CreateSession session signs instead.
+    let (signer, credentials) = crate::express::signer_and_credentials(
+        &url.to_url_string(),
+        &region,
+        &service,
+        signer,
+        credentials,
+        args.verbose,
+    )?;
     let options = Options {
         verbose: args.verbose,
         include: args.include || args.head,
@@ -253,17 +265,19 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         s3,
         unsigned: args.unsigned_payload,
         aws_chunked: args.aws_chunked,
-        signer,
+        signer: std::sync::Arc::new(signer),
         credentials,
         options,
-        now,
+        fixed_time,
         unsigned_defaults,
         streamed_upload: args.upload_file.is_some(),
+        // A pinned --time is what the user asked for: never re-sign it at another time.
+        retry_skew: fixed_time.is_none(),
     };
     let url_text = url.to_url_string();
     runtime.block_on(async move {
         match args.max_time {
-            Some(limit) => match tokio::time::timeout(limit, job.perform()).await {
+            Some(limit) => match tokio::time::timeout(limit, job.perform_retrying()).await {
                 Ok(r) => r,
                 Err(_) => Err(CliError {
                     message: format!(
@@ -273,11 +287,12 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
                     code: exit::TIMEOUT,
                 }),
             },
-            None => job.perform().await,
+            None => job.perform_retrying().await,
         }
     })
 }
 
+#[derive(Clone)]
 struct Options {
     verbose: bool,
     include: bool,
@@ -288,6 +303,7 @@ struct Options {
     cacert: Option<PathBuf>,
 }
 
+#[derive(Clone)]
 struct Job {
     method: Method,
     uri: http::Uri,
@@ -296,12 +312,21 @@ struct Job {
     s3: bool,
     unsigned: bool,
     aws_chunked: bool,
-    signer: Signer,
+    signer: std::sync::Arc<Signer>,
     credentials: Credentials,
     options: Options,
-    now: SystemTime,
+    fixed_time: Option<std::time::SystemTime>,
     unsigned_defaults: Vec<(http::HeaderName, HeaderValue)>,
     streamed_upload: bool,
+    /// Re-sign and retry once when the server refuses the request's time.
+    retry_skew: bool,
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Done,
+    /// Refused for clock skew; the offset was learned: sign again and retry.
+    RetrySkewed,
 }
 
 fn progress_bar(len: u64, enabled: bool, what: &str) -> Option<ProgressBar> {
@@ -344,7 +369,20 @@ async fn hash_file(path: PathBuf) -> Result<String, CliError> {
 }
 
 impl Job {
-    async fn perform(self) -> Result<(), CliError> {
+    /// Sends the request, and once more, re-signed at the server's time, when the server
+    /// refused it for clock skew.
+    async fn perform_retrying(self) -> Result<(), CliError> {
+        let again = Job {
+            retry_skew: false,
+            ..self.clone()
+        };
+        match self.perform().await? {
+            Attempt::Done => Ok(()),
+            Attempt::RetrySkewed => again.perform().await.map(|_| ()),
+        }
+    }
+
+    async fn perform(self) -> Result<Attempt, CliError> {
         let Job {
             method,
             uri,
@@ -356,9 +394,10 @@ impl Job {
             signer,
             credentials,
             options,
-            now,
+            fixed_time,
             unsigned_defaults,
             streamed_upload,
+            retry_skew,
         } = self;
         let mut req = Request::builder()
             .method(method.clone())
@@ -366,6 +405,17 @@ impl Job {
             .body(())
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
         *req.headers_mut() = headers;
+        let endpoint = crate::skew::endpoint(&uri);
+        let now = match fixed_time {
+            Some(t) => t,
+            None => {
+                let (now, offset) = crate::skew::now(&endpoint);
+                if options.verbose && offset != 0 {
+                    eprintln!("* Signing at the local time {offset:+} s (the clock offset learned for {endpoint})");
+                }
+                now
+            }
+        };
         let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
 
         let mut upload_pb: Option<ProgressBar> = None;
@@ -472,8 +522,21 @@ impl Job {
         if let Some(pb) = upload_pb {
             pb.finish_and_clear();
         }
-        let response = response?;
-        handle_response(response, &method, &uri, &out, token.as_deref(), &options).await
+        let (response, learned) = crate::skew::check(response?, &endpoint)
+            .await
+            .map_err(|e| CliError {
+                message: format!("receiving the response failed: {e}"),
+                code: exit::RECV,
+            })?;
+        if let (Some(c), true) = (learned, retry_skew) {
+            if options.verbose {
+                eprintln!("* {}; retrying once", crate::skew::describe(&c));
+            }
+            return Ok(Attempt::RetrySkewed);
+        }
+        handle_response(response, &method, &uri, &out, token.as_deref(), &options)
+            .await
+            .map(|()| Attempt::Done)
     }
 }
 
@@ -526,7 +589,7 @@ fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer, token: 
 }
 
 fn shown_value(name: &str, v: &HeaderValue) -> String {
-    if name == "x-amz-security-token" {
+    if name == "x-amz-security-token" || name == "x-amz-s3session-token" {
         format!("<session token, {} chars>", v.len())
     } else {
         String::from_utf8_lossy(v.as_bytes()).into_owned()
@@ -590,7 +653,7 @@ fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> Cl
     }
 }
 
-fn status_line(resp: &Response<hyper::body::Incoming>) -> String {
+fn status_line(resp: &Response<AnyBody>) -> String {
     format!(
         "HTTP/1.1 {} {}",
         resp.status().as_u16(),
@@ -599,7 +662,7 @@ fn status_line(resp: &Response<hyper::body::Incoming>) -> String {
 }
 
 async fn handle_response(
-    response: Response<hyper::body::Incoming>,
+    response: Response<AnyBody>,
     method: &Method,
     uri: &http::Uri,
     out: &SigningOutput,

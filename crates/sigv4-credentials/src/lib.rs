@@ -63,6 +63,7 @@
 
 mod assume_role;
 pub mod cache;
+pub mod clock_skew;
 pub mod container;
 mod context;
 mod default_chain;
@@ -77,6 +78,7 @@ pub mod profile;
 pub mod profile_file;
 mod provider;
 pub mod region;
+pub mod s3express;
 mod sso;
 mod sso_token;
 mod sts;
