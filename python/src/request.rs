@@ -14,7 +14,7 @@ use sigv4::{
     SigningSettings, DEFAULT_EXCLUDED_HEADERS, MAX_PRESIGN_EXPIRES_SECS,
 };
 
-use crate::errors::{signing_err, SigningError};
+use crate::errors::signing_err;
 use crate::time::to_system_time;
 use crate::type_name;
 
@@ -230,7 +230,7 @@ pub(crate) fn expires_secs(expires: &Bound<'_, PyAny>) -> PyResult<u64> {
         )));
     };
     if !secs.is_finite() || secs < 1.0 || secs > MAX_PRESIGN_EXPIRES_SECS as f64 {
-        return Err(SigningError::new_err(format!(
+        return Err(crate::errors::signing_error(format!(
             "expires must be between 1 second and 7 days (604800 seconds), got {secs}"
         )));
     }
@@ -370,6 +370,10 @@ pub(crate) fn final_url(url: &str, out: &SigningOutput) -> String {
     }
 }
 
+/// The headers to add, as a dict in one casing: every word of the name capitalized
+/// (`Authorization`, `X-Amz-Date`, `X-Amz-Security-Token`, `X-Amz-Content-Sha256`), as PyPI
+/// `sigv4` returned them. `host` is signed (from the headers given, else the URL) but not
+/// returned: every HTTP client sends it from the URL.
 pub(crate) fn headers_dict<'py>(
     py: Python<'py>,
     out: &SigningOutput,
@@ -378,16 +382,34 @@ pub(crate) fn headers_dict<'py>(
     for (n, v) in out.headers() {
         // The names come from a small fixed set: reuse interned Python strings for them.
         let name = match n {
-            "Authorization" => intern!(py, "Authorization").clone(),
-            "X-Amz-Date" => intern!(py, "X-Amz-Date").clone(),
-            "x-amz-content-sha256" => intern!(py, "x-amz-content-sha256").clone(),
-            "X-Amz-Security-Token" => intern!(py, "X-Amz-Security-Token").clone(),
-            "host" => intern!(py, "host").clone(),
-            other => PyString::new(py, other),
+            "Authorization" => intern!(py, "Authorization"),
+            "X-Amz-Date" => intern!(py, "X-Amz-Date"),
+            "x-amz-content-sha256" => intern!(py, "X-Amz-Content-Sha256"),
+            "X-Amz-Security-Token" => intern!(py, "X-Amz-Security-Token"),
+            "host" => continue,
+            other => {
+                d.set_item(title_case(other), v)?;
+                continue;
+            }
         };
         d.set_item(name, v)?;
     }
     Ok(d)
+}
+
+/// `x-amz-foo` as `X-Amz-Foo`.
+fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut up = true;
+    for c in name.chars() {
+        out.push(if up {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
+        up = c == '-';
+    }
+    out
 }
 
 /// The result of signing, with every intermediate step.

@@ -63,7 +63,7 @@ impl Source {
     fn resolve(&self, py: Python<'_>) -> PyResult<KeyOrCreds> {
         Ok(match self {
             Source::Static(c) => KeyOrCreds::Creds(Arc::clone(c)),
-            Source::Refreshable(r) => KeyOrCreds::Creds(r.get().get(py)?),
+            Source::Refreshable(r) => KeyOrCreds::Creds(r.get().creds(py)?),
             Source::Duck(o) => KeyOrCreds::Creds(credentials_from_py(o.bind(py))?),
             Source::Key {
                 key,
@@ -387,18 +387,13 @@ pub(crate) fn low_level(
     credentials: &Bound<'_, PyAny>,
     region: &Bound<'_, PyAny>,
     service: &Bound<'_, PyAny>,
-    timestamp: &Bound<'_, PyAny>,
+    timestamp: Option<&Bound<'_, PyAny>>,
     payload_hash: Option<String>,
     expires: Option<&Bound<'_, PyAny>>,
     o: Opts,
 ) -> PyResult<Signed> {
     let region = text_arg(region, "region")?;
     let service = text_arg(service, "service")?;
-    if timestamp.is_none() {
-        return Err(PyTypeError::new_err(
-            "timestamp is required here (a datetime or Unix seconds)",
-        ));
-    }
     let what = if let Ok(k) = credentials.cast::<PySigningKey>() {
         return Err(PyTypeError::new_err(format!(
             "credentials must be credentials, not a SigningKey ({}); use Signer.from_signing_key",
@@ -417,15 +412,7 @@ pub(crate) fn low_level(
     if let Some(e) = expires.filter(|e| !e.is_none()) {
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
-    let job = Job::from_py(
-        py,
-        method,
-        url,
-        headers,
-        body,
-        payload_hash,
-        Some(timestamp),
-    )?;
+    let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
     job.run(&region, &service, &settings, None, &what)
 }
 
@@ -434,7 +421,7 @@ macro_rules! low_level_fn {
         $(#[$doc])*
         #[pyfunction]
         #[pyo3(signature = (method, url, headers=None, body=None, *, credentials, region, service,
-            timestamp, payload_hash=None, expires=None, normalize_path=None, double_encode=None,
+            timestamp=None, payload_hash=None, expires=None, normalize_path=None, double_encode=None,
             content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
         #[allow(clippy::too_many_arguments)]
         pub(crate) fn $name<'py>(
@@ -446,7 +433,7 @@ macro_rules! low_level_fn {
             credentials: &Bound<'py, PyAny>,
             region: &Bound<'py, PyAny>,
             service: &Bound<'py, PyAny>,
-            timestamp: &Bound<'py, PyAny>,
+            timestamp: Option<&Bound<'py, PyAny>>,
             payload_hash: Option<String>,
             expires: Option<&Bound<'py, PyAny>>,
             normalize_path: Option<bool>,
