@@ -1,7 +1,7 @@
 //! `Credentials` and reading credentials from Python objects (duck-typed, dicts).
 
 use pyo3::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -9,6 +9,7 @@ use pyo3::intern;
 use pyo3::types::PyDict;
 use sigv4::Credentials;
 
+use crate::errors::signing_err;
 use crate::refreshable::PyRefreshable;
 use crate::time::{system_time_to_py, to_system_time, unix_secs};
 use crate::type_name;
@@ -88,6 +89,40 @@ pub(crate) fn build_credentials(
 #[pyclass(name = "Credentials", module = "sigv4", frozen)]
 pub struct PyCredentials {
     pub(crate) inner: Arc<Credentials>,
+    /// Signers with default settings used by `sign_headers(credentials=self, ...)`, one per
+    /// region and service, so the day's signing key is derived once, not on every call.
+    /// Kept here, not globally, so that no copy of the secret outlives these credentials.
+    signers: Mutex<Vec<Arc<sigv4::Signer>>>,
+}
+
+/// At most this many (region, service) signers are kept per credentials object.
+const MAX_CACHED_SIGNERS: usize = 4;
+
+impl PyCredentials {
+    pub(crate) fn from_arc(inner: Arc<Credentials>) -> Self {
+        PyCredentials {
+            inner,
+            signers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A default-settings signer for `region` and `service` that caches the signing key of
+    /// these credentials.
+    pub(crate) fn signer_for(&self, region: &str, service: &str) -> PyResult<Arc<sigv4::Signer>> {
+        let mut list = self.signers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = list
+            .iter()
+            .find(|s| s.region() == region && s.service() == service)
+        {
+            return Ok(Arc::clone(s));
+        }
+        let s = Arc::new(sigv4::Signer::new(region, service).map_err(signing_err)?);
+        if list.len() >= MAX_CACHED_SIGNERS {
+            list.remove(0);
+        }
+        list.push(Arc::clone(&s));
+        Ok(s)
+    }
 }
 
 #[pymethods]
@@ -113,11 +148,9 @@ impl PyCredentials {
             (Some(e), None) | (None, Some(e)) => Some(to_system_time(e, "expiration")?),
             (None, None) => None,
         };
-        Ok(PyCredentials {
-            inner: Arc::new(build_credentials(
-                access_key, secret_key, token, expiration,
-            )?),
-        })
+        Ok(PyCredentials::from_arc(Arc::new(build_credentials(
+            access_key, secret_key, token, expiration,
+        )?)))
     }
 
     /// The access key id.

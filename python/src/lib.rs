@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::wrap_pyfunction;
 
 mod chain;
+mod compat;
 mod credentials;
 mod errors;
 mod refreshable;
@@ -46,6 +47,8 @@ fn _sigv4(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(signer::payload_hash, m)?)?;
     m.add_function(wrap_pyfunction!(refreshable::resolve_credentials, m)?)?;
     m.add_function(wrap_pyfunction!(refreshable::default_credentials, m)?)?;
+    m.add_function(wrap_pyfunction!(compat::_canonical_uri, m)?)?;
+    m.add_function(wrap_pyfunction!(compat::_canonical_query, m)?)?;
     m.add("UNSIGNED_PAYLOAD", sigv4::UNSIGNED_PAYLOAD)?;
     m.add("EMPTY_SHA256", request::EMPTY_SHA256)?;
     m.add("CREDENTIAL_CHAIN", chain::DESCRIPTION)?;

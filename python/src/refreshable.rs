@@ -305,21 +305,17 @@ impl PyRefreshable {
         let _guard = self.begin(py)?;
         if self.generation.load(Ordering::SeqCst) != before {
             if let Some(c) = self.current() {
-                return Ok(PyCredentials { inner: c });
+                return Ok(PyCredentials::from_arc(c));
             }
         }
-        Ok(PyCredentials {
-            inner: self.fetch(py)?,
-        })
+        Ok(PyCredentials::from_arc(self.fetch(py)?))
     }
 
     /// The current credentials, fetched or refreshed first when needed (the name PyPI
     /// ``sigv4`` used; the same as ``get_frozen_credentials()``).
     #[pyo3(name = "get")]
     fn py_get(&self, py: Python<'_>) -> PyResult<PyCredentials> {
-        Ok(PyCredentials {
-            inner: self.creds(py)?,
-        })
+        Ok(PyCredentials::from_arc(self.creds(py)?))
     }
 
     /// The access key id of the current credentials (fetched or refreshed first when needed,
@@ -345,9 +341,7 @@ impl PyRefreshable {
 
     /// The current credentials, refreshed first when needed.
     fn get_frozen_credentials(&self, py: Python<'_>) -> PyResult<PyCredentials> {
-        Ok(PyCredentials {
-            inner: self.creds(py)?,
-        })
+        Ok(PyCredentials::from_arc(self.creds(py)?))
     }
 
     fn __repr__(&self) -> String {

@@ -179,6 +179,18 @@ pub(crate) struct Opts {
     pub(crate) unsigned_headers: Option<Vec<String>>,
 }
 
+impl Opts {
+    /// No option given: the service's default settings apply.
+    pub(crate) fn is_default(&self) -> bool {
+        self.normalize_path.is_none()
+            && self.double_encode.is_none()
+            && self.content_sha256.is_none()
+            && self.sign_session_token
+            && self.signed_headers.is_none()
+            && self.unsigned_headers.is_none()
+    }
+}
+
 pub(crate) fn build_settings(service: &str, o: &Opts) -> SigningSettings {
     let mut s = SigningSettings::for_service(service);
     if let Some(v) = o.normalize_path {

@@ -79,15 +79,9 @@ impl Source {
 
     fn as_py(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         Ok(match self {
-            Source::Static(c) => Some(
-                Py::new(
-                    py,
-                    PyCredentials {
-                        inner: Arc::clone(c),
-                    },
-                )?
-                .into_any(),
-            ),
+            Source::Static(c) => {
+                Some(Py::new(py, PyCredentials::from_arc(Arc::clone(c)))?.into_any())
+            }
             Source::Refreshable(r) => Some(r.clone_ref(py).into_any()),
             Source::Duck(o) => Some(o.clone_ref(py)),
             Source::Key { .. } => None,
@@ -227,6 +221,8 @@ impl PySigner {
         unsigned_headers: Option<Vec<String>>,
     ) -> PyResult<Self> {
         validate_access_key(&access_key)?;
+        // An empty token is no token, as for `Credentials`.
+        let token = token.filter(|t| !t.is_empty());
         if let Some(t) = &token {
             validate_token(t)?;
         }
@@ -402,14 +398,24 @@ pub(crate) fn low_level(
     } else {
         KeyOrCreds::Creds(credentials_from_py(credentials)?)
     };
+    let presign = expires.filter(|e| !e.is_none());
+    // The common call (PyPI sigv4's `sign_headers(..., credentials=Credentials(...))` with no
+    // options) reuses a signer kept on the credentials object, and so its signing key.
+    if presign.is_none() && o.is_default() {
+        if let Ok(pc) = credentials.cast::<PyCredentials>() {
+            let signer = pc.get().signer_for(&region, &service)?;
+            let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
+            return job.run_with(&signer, None, &what);
+        }
+    }
     let mut settings = build_settings(&service, &o);
-    let payload_hash = match (payload_hash, expires) {
+    let payload_hash = match (payload_hash, presign) {
         (None, Some(_)) if body.is_none_or(|b| b.is_none()) && is_s3(&service) => {
             Some(UNSIGNED_PAYLOAD.to_owned())
         }
         (p, _) => p,
     };
-    if let Some(e) = expires.filter(|e| !e.is_none()) {
+    if let Some(e) = presign {
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
     let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
