@@ -36,6 +36,15 @@ pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8
     )))
 }
 
+/// A header name, lowercased: names are case-insensitive, signing uses them in lowercase,
+/// and the core's `signed_headers` allow list matches `x-amz-*` on lowercase names only.
+fn header_name(n: &Bound<'_, PyAny>) -> PyResult<String> {
+    let mut name = String::from_utf8(text_or_bytes(n, "a header name")?)
+        .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
+    name.make_ascii_lowercase();
+    Ok(name)
+}
+
 pub(crate) type Headers = Vec<(String, Vec<u8>)>;
 
 /// Headers from a mapping (anything with `.items()`; `multi_items()` is preferred so repeated
@@ -49,8 +58,7 @@ pub(crate) fn extract_headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Header
     if let Ok(d) = obj.cast::<PyDict>() {
         out.reserve(d.len());
         for (n, v) in d.iter() {
-            let name = String::from_utf8(text_or_bytes(&n, "a header name")?)
-                .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
+            let name = header_name(&n)?;
             out.push((name, text_or_bytes(&v, "a header value")?));
         }
         return Ok(out);
@@ -92,8 +100,7 @@ pub(crate) fn extract_headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Header
                 )
             }
         };
-        let name = String::from_utf8(text_or_bytes(&n, "a header name")?)
-            .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
+        let name = header_name(&n)?;
         let value = text_or_bytes(&v, "a header value")?;
         out.push((name, value));
     }
