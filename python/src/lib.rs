@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::wrap_pyfunction;
 
 mod chain;
+mod compat;
 mod credentials;
 mod errors;
 mod refreshable;
@@ -16,10 +17,6 @@ mod request;
 mod signer;
 mod signing_key;
 mod time;
-
-pub(crate) use credentials::build_credentials;
-pub(crate) use errors::CredentialsError;
-use errors::SigningError;
 
 /// Logs through Python's `logging` (logger `sigv4`); a failure to log is ignored.
 pub(crate) fn log_warning(py: Python<'_>, msg: &str) {
@@ -38,7 +35,6 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 #[pymodule]
 fn _sigv4(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
     m.add_class::<credentials::PyCredentials>()?;
     m.add_class::<refreshable::PyRefreshable>()?;
     m.add_class::<signing_key::PySigningKey>()?;
@@ -51,8 +47,8 @@ fn _sigv4(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(signer::payload_hash, m)?)?;
     m.add_function(wrap_pyfunction!(refreshable::resolve_credentials, m)?)?;
     m.add_function(wrap_pyfunction!(refreshable::default_credentials, m)?)?;
-    m.add("SigningError", py.get_type::<SigningError>())?;
-    m.add("CredentialsError", py.get_type::<CredentialsError>())?;
+    m.add_function(wrap_pyfunction!(compat::_canonical_uri, m)?)?;
+    m.add_function(wrap_pyfunction!(compat::_canonical_query, m)?)?;
     m.add("UNSIGNED_PAYLOAD", sigv4::UNSIGNED_PAYLOAD)?;
     m.add("EMPTY_SHA256", request::EMPTY_SHA256)?;
     m.add("CREDENTIAL_CHAIN", chain::DESCRIPTION)?;

@@ -10,7 +10,7 @@ use sigv4::Credentials;
 
 use crate::chain;
 use crate::credentials::{credentials_from_py, PyCredentials};
-use crate::errors::CredentialsError;
+
 use crate::time::{system_time_to_py, to_system_time, unix_secs};
 use crate::{log_warning, type_name};
 
@@ -119,14 +119,23 @@ impl PyRefreshable {
         let creds = match &self.fetcher {
             Fetcher::Python(f) => {
                 let v = f.bind(py).call0()?;
+                if v.is_none() {
+                    return Err(crate::errors::credentials_expired_error(
+                        "the credentials fetcher returned None: no credentials are available. \
+                         Check your AWS credentials configuration",
+                    ));
+                }
                 credentials_from_py(&v).map_err(|e| {
                     let msg = format!("the credentials fetcher returned unusable credentials: {e}");
-                    CredentialsError::new_err(msg)
+                    crate::errors::credentials_error(msg)
                 })?
             }
             Fetcher::Chain(profile) => {
                 let profile = profile.clone();
-                Arc::new(py.detach(move || chain::resolve(profile.as_deref()))?)
+                let c = py
+                    .detach(move || chain::resolve(profile.as_deref()))
+                    .map_err(crate::errors::credentials_error)?;
+                Arc::new(c)
             }
         };
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&creds));
@@ -135,7 +144,7 @@ impl PyRefreshable {
     }
 
     fn reentered() -> PyErr {
-        CredentialsError::new_err(
+        crate::errors::credentials_error(
             "the credentials fetcher needed the credentials it is fetching (it signs with the \
              same RefreshableCredentials); give the fetcher its own credentials",
         )
@@ -180,7 +189,7 @@ impl PyRefreshable {
     }
 
     /// The credentials to sign with now, refreshing them when needed.
-    pub(crate) fn get(&self, py: Python<'_>) -> PyResult<Arc<Credentials>> {
+    pub(crate) fn creds(&self, py: Python<'_>) -> PyResult<Arc<Credentials>> {
         let now = self.now(py)?;
         if let Some(c) = self.current() {
             if !Self::within(&c, now, self.advisory) {
@@ -296,19 +305,43 @@ impl PyRefreshable {
         let _guard = self.begin(py)?;
         if self.generation.load(Ordering::SeqCst) != before {
             if let Some(c) = self.current() {
-                return Ok(PyCredentials { inner: c });
+                return Ok(PyCredentials::from_arc(c));
             }
         }
-        Ok(PyCredentials {
-            inner: self.fetch(py)?,
-        })
+        Ok(PyCredentials::from_arc(self.fetch(py)?))
+    }
+
+    /// The current credentials, fetched or refreshed first when needed (the name PyPI
+    /// ``sigv4`` used; the same as ``get_frozen_credentials()``).
+    #[pyo3(name = "get")]
+    fn py_get(&self, py: Python<'_>) -> PyResult<PyCredentials> {
+        Ok(PyCredentials::from_arc(self.creds(py)?))
+    }
+
+    /// The access key id of the current credentials (fetched or refreshed first when needed,
+    /// as botocore's refreshable credentials do).
+    #[getter]
+    fn access_key(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.creds(py)?.access_key_id().to_owned())
+    }
+
+    /// The secret access key of the current credentials (fetched or refreshed first when
+    /// needed). Never log it.
+    #[getter]
+    fn secret_key(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.creds(py)?.secret_access_key().to_owned())
+    }
+
+    /// The session token of the current credentials, or None (fetched or refreshed first
+    /// when needed).
+    #[getter]
+    fn token(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        Ok(self.creds(py)?.session_token().map(str::to_owned))
     }
 
     /// The current credentials, refreshed first when needed.
     fn get_frozen_credentials(&self, py: Python<'_>) -> PyResult<PyCredentials> {
-        Ok(PyCredentials {
-            inner: self.get(py)?,
-        })
+        Ok(PyCredentials::from_arc(self.creds(py)?))
     }
 
     fn __repr__(&self) -> String {
@@ -327,15 +360,13 @@ impl PyRefreshable {
     }
 }
 
-/// Resolves credentials once from the default chain (see the package docs for the order).
+/// Credentials from the default chain (see ``CREDENTIAL_CHAIN`` for the order), fetched on
+/// first use and refreshed before they expire. Nothing is fetched by this call: ``is_ready``
+/// is False until the first ``refresh()`` or signature.
 #[pyfunction]
 #[pyo3(signature = (profile=None))]
-pub(crate) fn resolve_credentials(
-    py: Python<'_>,
-    profile: Option<String>,
-) -> PyResult<PyCredentials> {
-    let c = py.detach(move || chain::resolve(profile.as_deref()))?;
-    Ok(PyCredentials { inner: Arc::new(c) })
+pub(crate) fn resolve_credentials(profile: Option<String>) -> PyRefreshable {
+    PyRefreshable::chain(profile)
 }
 
 /// Credentials from the default chain, refreshed automatically before they expire.

@@ -14,7 +14,7 @@ use sigv4::{
     SigningSettings, DEFAULT_EXCLUDED_HEADERS, MAX_PRESIGN_EXPIRES_SECS,
 };
 
-use crate::errors::{signing_err, SigningError};
+use crate::errors::signing_err;
 use crate::time::to_system_time;
 use crate::type_name;
 
@@ -36,6 +36,15 @@ pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8
     )))
 }
 
+/// A header name, lowercased: names are case-insensitive, signing uses them in lowercase,
+/// and the core's `signed_headers` allow list matches `x-amz-*` on lowercase names only.
+fn header_name(n: &Bound<'_, PyAny>) -> PyResult<String> {
+    let mut name = String::from_utf8(text_or_bytes(n, "a header name")?)
+        .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
+    name.make_ascii_lowercase();
+    Ok(name)
+}
+
 pub(crate) type Headers = Vec<(String, Vec<u8>)>;
 
 /// Headers from a mapping (anything with `.items()`; `multi_items()` is preferred so repeated
@@ -49,8 +58,7 @@ pub(crate) fn extract_headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Header
     if let Ok(d) = obj.cast::<PyDict>() {
         out.reserve(d.len());
         for (n, v) in d.iter() {
-            let name = String::from_utf8(text_or_bytes(&n, "a header name")?)
-                .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
+            let name = header_name(&n)?;
             out.push((name, text_or_bytes(&v, "a header value")?));
         }
         return Ok(out);
@@ -92,8 +100,7 @@ pub(crate) fn extract_headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Header
                 )
             }
         };
-        let name = String::from_utf8(text_or_bytes(&n, "a header name")?)
-            .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
+        let name = header_name(&n)?;
         let value = text_or_bytes(&v, "a header value")?;
         out.push((name, value));
     }
@@ -179,6 +186,18 @@ pub(crate) struct Opts {
     pub(crate) unsigned_headers: Option<Vec<String>>,
 }
 
+impl Opts {
+    /// No option given: the service's default settings apply.
+    pub(crate) fn is_default(&self) -> bool {
+        self.normalize_path.is_none()
+            && self.double_encode.is_none()
+            && self.content_sha256.is_none()
+            && self.sign_session_token
+            && self.signed_headers.is_none()
+            && self.unsigned_headers.is_none()
+    }
+}
+
 pub(crate) fn build_settings(service: &str, o: &Opts) -> SigningSettings {
     let mut s = SigningSettings::for_service(service);
     if let Some(v) = o.normalize_path {
@@ -230,7 +249,7 @@ pub(crate) fn expires_secs(expires: &Bound<'_, PyAny>) -> PyResult<u64> {
         )));
     };
     if !secs.is_finite() || secs < 1.0 || secs > MAX_PRESIGN_EXPIRES_SECS as f64 {
-        return Err(SigningError::new_err(format!(
+        return Err(crate::errors::signing_error(format!(
             "expires must be between 1 second and 7 days (604800 seconds), got {secs}"
         )));
     }
@@ -370,6 +389,10 @@ pub(crate) fn final_url(url: &str, out: &SigningOutput) -> String {
     }
 }
 
+/// The headers to add, as a dict in one casing: every word of the name capitalized
+/// (`Authorization`, `X-Amz-Date`, `X-Amz-Security-Token`, `X-Amz-Content-Sha256`), as PyPI
+/// `sigv4` returned them. `host` is signed (from the headers given, else the URL) but not
+/// returned: every HTTP client sends it from the URL.
 pub(crate) fn headers_dict<'py>(
     py: Python<'py>,
     out: &SigningOutput,
@@ -378,18 +401,36 @@ pub(crate) fn headers_dict<'py>(
     for (n, v) in out.headers() {
         // The names come from a small fixed set: reuse interned Python strings for them.
         let name = match n {
-            // The core names headers in lowercase; this package keeps the casing it documents
-            // (and botocore uses) for the headers Python callers look up by name.
-            "authorization" => intern!(py, "Authorization").clone(),
-            "x-amz-date" => intern!(py, "X-Amz-Date").clone(),
-            "x-amz-content-sha256" => intern!(py, "x-amz-content-sha256").clone(),
-            "x-amz-security-token" => intern!(py, "X-Amz-Security-Token").clone(),
-            "host" => intern!(py, "host").clone(),
-            other => PyString::new(py, other),
+            // The core names headers in lowercase; this package returns the one casing it
+            // documents (Title-Case, as botocore and the libraries it replaces do).
+            "authorization" => intern!(py, "Authorization"),
+            "x-amz-date" => intern!(py, "X-Amz-Date"),
+            "x-amz-content-sha256" => intern!(py, "X-Amz-Content-Sha256"),
+            "x-amz-security-token" => intern!(py, "X-Amz-Security-Token"),
+            "host" => continue,
+            other => {
+                d.set_item(title_case(other), v)?;
+                continue;
+            }
         };
         d.set_item(name, v)?;
     }
     Ok(d)
+}
+
+/// `x-amz-foo` as `X-Amz-Foo`.
+fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut up = true;
+    for c in name.chars() {
+        out.push(if up {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
+        up = c == '-';
+    }
+    out
 }
 
 /// The result of signing, with every intermediate step.

@@ -63,7 +63,7 @@ impl Source {
     fn resolve(&self, py: Python<'_>) -> PyResult<KeyOrCreds> {
         Ok(match self {
             Source::Static(c) => KeyOrCreds::Creds(Arc::clone(c)),
-            Source::Refreshable(r) => KeyOrCreds::Creds(r.get().get(py)?),
+            Source::Refreshable(r) => KeyOrCreds::Creds(r.get().creds(py)?),
             Source::Duck(o) => KeyOrCreds::Creds(credentials_from_py(o.bind(py))?),
             Source::Key {
                 key,
@@ -79,15 +79,9 @@ impl Source {
 
     fn as_py(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         Ok(match self {
-            Source::Static(c) => Some(
-                Py::new(
-                    py,
-                    PyCredentials {
-                        inner: Arc::clone(c),
-                    },
-                )?
-                .into_any(),
-            ),
+            Source::Static(c) => {
+                Some(Py::new(py, PyCredentials::from_arc(Arc::clone(c)))?.into_any())
+            }
             Source::Refreshable(r) => Some(r.clone_ref(py).into_any()),
             Source::Duck(o) => Some(o.clone_ref(py)),
             Source::Key { .. } => None,
@@ -227,6 +221,8 @@ impl PySigner {
         unsigned_headers: Option<Vec<String>>,
     ) -> PyResult<Self> {
         validate_access_key(&access_key)?;
+        // An empty token is no token, as for `Credentials`.
+        let token = token.filter(|t| !t.is_empty());
         if let Some(t) = &token {
             validate_token(t)?;
         }
@@ -387,18 +383,13 @@ pub(crate) fn low_level(
     credentials: &Bound<'_, PyAny>,
     region: &Bound<'_, PyAny>,
     service: &Bound<'_, PyAny>,
-    timestamp: &Bound<'_, PyAny>,
+    timestamp: Option<&Bound<'_, PyAny>>,
     payload_hash: Option<String>,
     expires: Option<&Bound<'_, PyAny>>,
     o: Opts,
 ) -> PyResult<Signed> {
     let region = text_arg(region, "region")?;
     let service = text_arg(service, "service")?;
-    if timestamp.is_none() {
-        return Err(PyTypeError::new_err(
-            "timestamp is required here (a datetime or Unix seconds)",
-        ));
-    }
     let what = if let Ok(k) = credentials.cast::<PySigningKey>() {
         return Err(PyTypeError::new_err(format!(
             "credentials must be credentials, not a SigningKey ({}); use Signer.from_signing_key",
@@ -407,25 +398,27 @@ pub(crate) fn low_level(
     } else {
         KeyOrCreds::Creds(credentials_from_py(credentials)?)
     };
+    let presign = expires.filter(|e| !e.is_none());
+    // The common call (PyPI sigv4's `sign_headers(..., credentials=Credentials(...))` with no
+    // options) reuses a signer kept on the credentials object, and so its signing key.
+    if presign.is_none() && o.is_default() {
+        if let Ok(pc) = credentials.cast::<PyCredentials>() {
+            let signer = pc.get().signer_for(&region, &service)?;
+            let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
+            return job.run_with(&signer, None, &what);
+        }
+    }
     let mut settings = build_settings(&service, &o);
-    let payload_hash = match (payload_hash, expires) {
+    let payload_hash = match (payload_hash, presign) {
         (None, Some(_)) if body.is_none_or(|b| b.is_none()) && is_s3(&service) => {
             Some(UNSIGNED_PAYLOAD.to_owned())
         }
         (p, _) => p,
     };
-    if let Some(e) = expires.filter(|e| !e.is_none()) {
+    if let Some(e) = presign {
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
-    let job = Job::from_py(
-        py,
-        method,
-        url,
-        headers,
-        body,
-        payload_hash,
-        Some(timestamp),
-    )?;
+    let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
     job.run(&region, &service, &settings, None, &what)
 }
 
@@ -434,7 +427,7 @@ macro_rules! low_level_fn {
         $(#[$doc])*
         #[pyfunction]
         #[pyo3(signature = (method, url, headers=None, body=None, *, credentials, region, service,
-            timestamp, payload_hash=None, expires=None, normalize_path=None, double_encode=None,
+            timestamp=None, payload_hash=None, expires=None, normalize_path=None, double_encode=None,
             content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
         #[allow(clippy::too_many_arguments)]
         pub(crate) fn $name<'py>(
@@ -446,7 +439,7 @@ macro_rules! low_level_fn {
             credentials: &Bound<'py, PyAny>,
             region: &Bound<'py, PyAny>,
             service: &Bound<'py, PyAny>,
-            timestamp: &Bound<'py, PyAny>,
+            timestamp: Option<&Bound<'py, PyAny>>,
             payload_hash: Option<String>,
             expires: Option<&Bound<'py, PyAny>>,
             normalize_path: Option<bool>,
