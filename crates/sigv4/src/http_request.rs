@@ -151,7 +151,10 @@ fn apply<B>(request: &mut Request<B>, out: &mut SigningOutput) -> Result<(), Sig
                 .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
             let mut value = HeaderValue::from_maybe_shared(text.slice(range))
                 .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
-            if name == http::header::AUTHORIZATION || name.as_str() == "x-amz-security-token" {
+            if name == http::header::AUTHORIZATION
+                || name.as_str() == "x-amz-security-token"
+                || name.as_str() == "x-amz-s3session-token"
+            {
                 value.set_sensitive(true);
             }
             headers.insert(name, value);
@@ -209,11 +212,12 @@ fn uri_host(uri: &Uri) -> Result<Option<&str>, SigningError> {
 /// The names signing adds, without parsing (and allocating) them again.
 fn static_name(name: &str) -> Option<HeaderName> {
     Some(match name {
-        "Authorization" => http::header::AUTHORIZATION,
-        "X-Amz-Date" => HeaderName::from_static("x-amz-date"),
+        "authorization" => http::header::AUTHORIZATION,
+        "x-amz-date" => HeaderName::from_static("x-amz-date"),
         "x-amz-content-sha256" => HeaderName::from_static("x-amz-content-sha256"),
-        "X-Amz-Security-Token" => HeaderName::from_static("x-amz-security-token"),
-        "X-Amz-Region-Set" => HeaderName::from_static("x-amz-region-set"),
+        "x-amz-security-token" => HeaderName::from_static("x-amz-security-token"),
+        "x-amz-s3session-token" => HeaderName::from_static("x-amz-s3session-token"),
+        "x-amz-region-set" => HeaderName::from_static("x-amz-region-set"),
         "host" => http::header::HOST,
         _ => return None,
     })

@@ -22,8 +22,9 @@ use crate::canonical_request::{
 use crate::encoding::{encode_into, hex_lower, is_unreserved, push_escape};
 use crate::request::{split_target, Target};
 use crate::settings::{
-    Payload, SessionTokenMode, SignatureLocation, SigningSettings, STREAMING_SIGNED_PAYLOAD,
-    STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+    Payload, SessionTokenHeader, SessionTokenMode, SignatureLocation, SigningSettings,
+    STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    UNSIGNED_PAYLOAD,
 };
 use crate::signing_key::validate_scope_part;
 use crate::{AmzDate, Credentials, SignableRequest, SigningError, SigningKey};
@@ -442,14 +443,17 @@ impl Algorithm<'_> {
     }
 }
 
-/// The headers signing sets itself, as bits of [`SigningOutput::replaced`].
-const REPLACED: [&str; 5] = [
-    "authorization",
-    "x-amz-date",
-    "x-amz-security-token",
-    "x-amz-content-sha256",
-    "x-amz-region-set",
-];
+/// The headers signing sets itself, in the order of the bits of [`SigningOutput::replaced`]
+/// (the session token's header depends on the settings).
+fn replaced_names(token: SessionTokenHeader) -> [&'static str; 5] {
+    [
+        "authorization",
+        "x-amz-date",
+        token.header_name(),
+        "x-amz-content-sha256",
+        "x-amz-region-set",
+    ]
+}
 const R_AUTHORIZATION: u8 = 1;
 const R_DATE: u8 = 1 << 1;
 const R_TOKEN: u8 = 1 << 2;
@@ -474,8 +478,9 @@ pub struct SigningOutput {
     // Query parameters already present in the original request that must be kept
     // (presign), as the raw original query with our own X-Amz-* parameters removed.
     kept_query: Range<usize>,
-    // Bits of `REPLACED`: the request headers signing ignored because it sets them.
+    // Bits of `replaced_names`: the request headers signing ignored because it sets them.
     replaced: u8,
+    token_header: SessionTokenHeader,
 }
 
 /// The text of a [`SigningOutput`]: a `String` as signing writes it, or the same bytes
@@ -555,6 +560,10 @@ impl SigningOutput {
 
     /// The headers to add to the request (header mode; in query mode, only a `host` header
     /// when the request had none), replacing any of the same name.
+    ///
+    /// Names are lowercase (`host`, `x-amz-date`, `x-amz-security-token`,
+    /// `x-amz-content-sha256`, `authorization`), as HTTP/2 requires and as they were signed;
+    /// HTTP/1.1 header names are case-insensitive, so they can be sent as they are.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
         let query = matches!(self.location, SignatureLocation::Query { .. });
         self.added
@@ -576,13 +585,14 @@ impl SigningOutput {
     /// The `Authorization` header value (header mode).
     pub fn authorization(&self) -> Option<&str> {
         self.headers()
-            .find(|(n, _)| *n == "Authorization")
+            .find(|(n, _)| *n == "authorization")
             .map(|(_, v)| v)
     }
 
     /// The names (lowercase) of the request headers that signing set itself and so did
     /// not sign as given: `authorization` always; `x-amz-date` in header mode; the session
-    /// token header when there is a token; `x-amz-content-sha256` when signing added it;
+    /// token header (`x-amz-security-token`, or `x-amz-s3session-token` for S3 Express)
+    /// when there is a token; `x-amz-content-sha256` when signing added it; and
     /// `x-amz-region-set` for SigV4a.
     ///
     /// A request that is sent must not carry its own headers of these names: drop them,
@@ -608,11 +618,11 @@ impl SigningOutput {
     /// # Ok::<(), sigv4::SigningError>(())
     /// ```
     pub fn replaced_headers(&self) -> impl Iterator<Item = &'static str> + '_ {
-        REPLACED
-            .iter()
+        replaced_names(self.token_header)
+            .into_iter()
             .enumerate()
             .filter(move |(i, _)| self.replaced & (1 << i) != 0)
-            .map(|(_, n)| *n)
+            .map(|(_, n)| n)
     }
 
     /// Whether signing set the header `name` (any case) itself: see
@@ -673,7 +683,9 @@ impl fmt::Debug for SigningOutput {
             .added
             .iter()
             .map(|(n, r)| {
-                if n.eq_ignore_ascii_case("x-amz-security-token") {
+                if n.eq_ignore_ascii_case("x-amz-security-token")
+                    || n.eq_ignore_ascii_case("x-amz-s3session-token")
+                {
                     (*n, "** redacted **")
                 } else {
                     (*n, self.buf.get(r.clone()))
@@ -698,6 +710,7 @@ fn is_signing_param(decoded_key: &[u8]) -> bool {
             | b"X-Amz-Expires"
             | b"X-Amz-SignedHeaders"
             | b"X-Amz-Security-Token"
+            | b"X-Amz-S3session-Token"
             | b"X-Amz-Signature"
     )
 }
@@ -821,9 +834,16 @@ fn sign_core(
     let token_signed =
         session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
 
+    // `x-amz-security-token`, or `x-amz-s3session-token` for S3 Express sessions.
+    let token_header = settings.session_token_header;
+
     let mut hash_buf = [0u8; 64];
     let payload_hash = payload_hash(&request.payload(), &mut hash_buf)?;
-    let add_content_sha = header_mode && settings.content_sha256_header;
+    // A server can only recompute the hash of the body it receives. When the payload line is
+    // anything else (UNSIGNED-PAYLOAD, a precomputed hash, a streaming marker), it has to be
+    // told what was signed, whatever the service: otherwise no server can ever verify it.
+    let add_content_sha = header_mode
+        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
     let mut replaced = R_AUTHORIZATION;
     if header_mode {
         replaced |= R_DATE;
@@ -837,16 +857,17 @@ fn sign_core(
     if region_set.is_some() {
         replaced |= R_REGION_SET;
     }
+    let replaced_names = replaced_names(token_header);
 
     // Headers: lowercase, canonicalize, drop what is not signed or what we are about to set.
     hs.clear();
     let mut has_host = false;
     for &(name, value) in request.headers() {
         validate_header_name(name)?;
-        // Every name in `REPLACED` starts with `a` or `x`: most headers are ruled out by
-        // their first byte alone.
+        // Every replaced name starts with `a` or `x`: most headers are ruled out by their
+        // first byte alone.
         let is_replaced = matches!(name.as_bytes().first().map(|b| b | 0x20), Some(b'a' | b'x'))
-            && REPLACED
+            && replaced_names
                 .iter()
                 .enumerate()
                 .any(|(i, r)| replaced & (1 << i) != 0 && name.eq_ignore_ascii_case(r));
@@ -900,7 +921,7 @@ fn sign_core(
         }
         if token_signed {
             hs.push(
-                "x-amz-security-token",
+                token_header.header_name(),
                 session_token.unwrap_or_default().as_bytes(),
             )?;
         }
@@ -987,7 +1008,7 @@ fn sign_core(
                 extra.push(("X-Amz-Region-Set", region_set_enc));
             }
             if token_signed {
-                extra.push(("X-Amz-Security-Token", token_enc));
+                extra.push((token_header.query_name(), token_enc));
             }
             extra.push(("X-Amz-SignedHeaders", signed_enc));
         }
@@ -1039,11 +1060,11 @@ fn sign_core(
     }
     if header_mode {
         if let Some(t) = session_token {
-            push(&mut added, &mut buf, "X-Amz-Security-Token", t);
+            push(&mut added, &mut buf, token_header.added_name(), t);
         }
-        push(&mut added, &mut buf, "X-Amz-Date", date.date_time());
+        push(&mut added, &mut buf, "x-amz-date", date.date_time());
         if let Some(set) = region_set {
-            push(&mut added, &mut buf, "X-Amz-Region-Set", set);
+            push(&mut added, &mut buf, "x-amz-region-set", set);
         }
         if add_content_sha {
             push(&mut added, &mut buf, "x-amz-content-sha256", payload_hash);
@@ -1058,7 +1079,7 @@ fn sign_core(
         buf.extend_from_within(sh_start..sh_end);
         buf.push_str(", Signature=");
         buf.push_str(sig_str);
-        added.push(("Authorization", start..buf.len()));
+        added.push(("authorization", start..buf.len()));
     } else {
         push(&mut added, &mut buf, "X-Amz-Algorithm", alg.name());
         push(&mut added, &mut buf, "X-Amz-Credential", credential_enc);
@@ -1066,7 +1087,7 @@ fn sign_core(
         push(&mut added, &mut buf, "X-Amz-SignedHeaders", signed_enc);
         push(&mut added, &mut buf, "X-Amz-Expires", expires_text);
         if session_token.is_some() {
-            push(&mut added, &mut buf, "X-Amz-Security-Token", token_enc);
+            push(&mut added, &mut buf, token_header.query_name(), token_enc);
         }
         if region_set.is_some() {
             push(&mut added, &mut buf, "X-Amz-Region-Set", region_set_enc);
@@ -1110,6 +1131,7 @@ fn sign_core(
         location: settings.location,
         kept_query,
         replaced,
+        token_header,
     })
 }
 

@@ -28,7 +28,12 @@ const STALE: &[(&str, &str)] = &[
     ("range", "bytes=0-9"),
 ];
 
+/// Signs a GET carrying `STALE`; the payload is the (empty) body's hash unless `unsigned`.
 fn sign(service: &str, presign: bool, token: bool) -> SigningOutput {
+    sign_payload(service, presign, token, false)
+}
+
+fn sign_payload(service: &str, presign: bool, token: bool, unsigned: bool) -> SigningOutput {
     let mut settings = SigningSettings::for_service(service);
     if presign {
         settings = settings.presigned(Duration::from_secs(60));
@@ -40,7 +45,11 @@ fn sign(service: &str, presign: bool, token: bool) -> SigningOutput {
         "GET",
         "https://example.amazonaws.com/x",
         STALE.iter().map(|(n, v)| (*n, v.as_bytes())),
-        Payload::Unsigned,
+        if unsigned {
+            Payload::Unsigned
+        } else {
+            Payload::Bytes(b"")
+        },
     );
     signer.sign(&req, &creds(token), time()).unwrap()
 }
@@ -58,6 +67,12 @@ fn which_headers_signing_sets() {
     assert_eq!(
         names(&sign("service", false, true)),
         ["authorization", "x-amz-date", "x-amz-security-token"]
+    );
+    // Any service: a payload line that is not the body's hash travels in
+    // x-amz-content-sha256, which signing then sets.
+    assert_eq!(
+        names(&sign_payload("service", false, false, true)),
+        ["authorization", "x-amz-date", "x-amz-content-sha256"]
     );
     assert_eq!(
         names(&sign("s3", false, true)),
@@ -79,14 +94,15 @@ fn which_headers_signing_sets() {
 
 #[test]
 fn replaced_headers_are_not_signed_from_the_request_and_the_rest_are() {
-    for (service, presign, token) in [
-        ("service", false, false),
-        ("service", false, true),
-        ("s3", false, true),
-        ("s3", true, false),
-        ("s3", true, true),
+    for (service, presign, token, unsigned) in [
+        ("service", false, false, false),
+        ("service", false, true, false),
+        ("service", false, false, true),
+        ("s3", false, true, true),
+        ("s3", true, false, true),
+        ("s3", true, true, false),
     ] {
-        let out = sign(service, presign, token);
+        let out = sign_payload(service, presign, token, unsigned);
         let creq = out.canonical_request();
         for (name, value) in STALE {
             let stale_line = format!("{}:{value}\n", name.to_ascii_lowercase());
@@ -127,7 +143,12 @@ fn sigv4a_output_is_the_same_type_and_reports_the_region_set() {
     let out: SigningOutput = signer.sign(&req, &creds(false), time()).unwrap();
     assert_eq!(
         names(&out),
-        ["authorization", "x-amz-date", "x-amz-region-set"]
+        [
+            "authorization",
+            "x-amz-date",
+            "x-amz-content-sha256",
+            "x-amz-region-set"
+        ]
     );
     assert!(out
         .canonical_request()
