@@ -46,6 +46,17 @@ pub use signer::{RequestSigner, SigningTarget, StreamingBodies};
 pub use sigv4::infer::{infer, Inferred};
 pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, TimeSource};
 
+/// This crate's README examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "blocking"))]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
+
+/// The `sigv4-credentials` README examples, run here where the crate's dev-dependencies
+/// (tokio) are available and `sigv4-credentials` is too.
+#[cfg(doctest)]
+#[doc = include_str!("../../sigv4-credentials/README.md")]
+pub struct CredentialsReadmeDoctests;
+
 #[cfg(feature = "blocking")]
 pub mod blocking;
 #[cfg(feature = "reqwest")]

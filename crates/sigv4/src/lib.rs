@@ -134,6 +134,11 @@ pub use time::AmzDate;
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
+/// This crate's README examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
+
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
 pub mod post_policy;
