@@ -14,6 +14,10 @@
 //!    building blocks the signer uses, and compares signatures in constant time;
 //! 4. when the body is available, checks it against `x-amz-content-sha256`.
 //!
+//! A presigned URL can be checked whole with [`VerifiableRequest::from_url`]. A server in
+//! front of an application should also make sure the application acts on the request that
+//! was verified: see [`edge`] (done by `sigv4_http`'s `VerifyLayer`).
+//!
 //! Every rejection is a [`VerifyError`] whose [`code`](VerifyError::code) and
 //! [`http_status`](VerifyError::http_status) are the ones AWS returns. On
 //! [`VerifyError::SignatureDoesNotMatch`] the canonical request and string to sign the
