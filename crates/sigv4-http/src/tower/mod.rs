@@ -46,6 +46,14 @@
 //! * an `UNSIGNED-PAYLOAD` body (accepted only when the verifier allows it) is passed on
 //!   as it is.
 //!
+//! The inner service also acts on the request that was verified (see `SECURITY.md`): a path
+//! that is not in the normalized form the signature covers (`/a/../b`, `/a//b`), an
+//! absolute-form target or HTTP/2 `:authority` other than the signed host, and a raw `+` in
+//! the query (signed as a plus, read as a space by form decoders) are refused with `400`
+//! ([`VerifyLayer::with_path_policy`] and [`VerifyLayer::with_query_plus_policy`] can
+//! rewrite them to the verified form instead), and
+//! [`VerifyLayer::strip_unsigned_headers`] leaves the inner service only signed headers.
+//!
 //! See `examples/axum_verify.rs` for axum.
 
 mod body;
