@@ -71,7 +71,7 @@ pub trait FromVerifiedBody: Sized {
         B: Body<Data = Bytes, Error = BoxError> + Send + 'static;
 }
 
-/// The default request body handed to the inner service by [`VerifyLayer`]: the checked
+/// The default request body handed to the inner service by [`VerifyLayer`](super::VerifyLayer): the checked
 /// bytes, the verified and decoded aws-chunked stream, or the unsigned stream, boxed.
 ///
 /// (A named type rather than `UnsyncBoxBody<Bytes, BoxError>`, whose `dyn Error` lifetime

@@ -25,7 +25,7 @@ impl KeyEntry {
     }
 
     /// Names the principal (user, role, tenant) the key belongs to; it is passed to the
-    /// handler in [`VerifiedIdentity::principal`].
+    /// handler in [`VerifiedIdentity::principal`](super::VerifiedIdentity::principal).
     pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
         self.principal = Some(principal.into());
         self
