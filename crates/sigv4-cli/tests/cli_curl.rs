@@ -268,6 +268,30 @@ fn sign_format_curl_runs_in_real_curl_and_verifies() {
                 );
             }
         }
+        // HEAD: printed as curl's -I (curl -X HEAD would wait for a body).
+        let cmd = text_of(&ok(&sigv4(
+            home.path(),
+            &[
+                "sign",
+                "--format",
+                "curl",
+                "--service",
+                service,
+                "-X",
+                "HEAD",
+                "-H",
+                "X-Meta: m",
+                &server.url("/h"),
+            ],
+        )));
+        assert!(cmd.starts_with("curl -I "), "{cmd}");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{} -s -S --fail --max-time 10", cmd.trim()))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}\n{}", text_of(&out.stderr));
+        assert_eq!(server.counts.verified.load(Ordering::Relaxed), expected + 1);
         assert_eq!(server.counts.rejected.load(Ordering::Relaxed), 0);
     }
 }
