@@ -7,11 +7,13 @@
 mod completions;
 mod credentials;
 mod curl_args;
+mod express;
 mod net;
 mod presign_cmd;
 mod proxy;
 mod request_cmd;
 mod sign_cmd;
+mod skew;
 mod verify_cmd;
 
 use std::process::ExitCode;

@@ -98,6 +98,11 @@ pub fn run(args: PresignArgs) -> Result<(), CliError> {
         )));
     }
     let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
+    // Directory buckets (`--x-s3`): signed with a CreateSession session instead.
+    let session =
+        crate::express::session_for(&url.to_url_string(), &region, &service, &credentials, false)?;
+    let express = session.is_some();
+    let credentials = session.unwrap_or(credentials);
     if let Some(expiry) = credentials.expiry() {
         if expiry < now + expires {
             let left = expiry
@@ -116,6 +121,10 @@ pub fn run(args: PresignArgs) -> Result<(), CliError> {
     let signer = Signer::new(&region, &service)
         .map_err(|e| CliError::usage(e.to_string()))?
         .with_settings(settings);
+    let signer = match express {
+        true => crate::express::session_signer(&region, Some(expires))?,
+        false => signer,
+    };
     let target = url.to_url_string();
     let payload = if s3 {
         Payload::Unsigned

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Args;
@@ -16,6 +16,9 @@ use sigv4::{AmzDate, Credentials, Payload, Signer, SigningOutput};
 use crate::curl_args::{self, BodyArgs, BuiltBody};
 use crate::net::{self, AnyBody, ReaderBody, WireUrl};
 use crate::CliError;
+
+/// The largest `--data-binary @FILE` body read into memory for services other than S3.
+const BODY_IN_MEMORY_MAX: u64 = 256 * 1024 * 1024;
 
 /// Bodies at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN: u64 = 4 * 1024 * 1024;
@@ -144,6 +147,7 @@ pub struct RequestArgs {
 }
 
 /// Where the request body comes from.
+#[derive(Clone)]
 enum Source {
     None,
     Bytes(Vec<u8>),
@@ -223,9 +227,11 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         args.profile.as_deref(),
     )?;
     let region = region.into_region();
-    let now = match &args.time {
-        Some(t) => net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?,
-        None => SystemTime::now(),
+    // `--time` pins the signing time; without it the clock (corrected by any learned skew) is read
+    // when each attempt is signed.
+    let fixed_time = match &args.time {
+        Some(t) => Some(net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?),
+        None => None,
     };
     let method = match &args.method {
         Some(m) => Method::from_bytes(m.as_bytes())
@@ -264,6 +270,20 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         }
     }
     let s3 = net::is_s3(&service);
+    // For services other than S3, `sign` signs a --data-binary @FILE body by its bytes (no
+    // x-amz-content-sha256 header); a precomputed hash would add that header. So bodies
+    // those services accept (well under 256 MiB) are read, and both sign the same request.
+    let source = match source {
+        Source::File { path, len }
+            if !s3 && args.upload_file.is_none() && len <= BODY_IN_MEMORY_MAX =>
+        {
+            Source::Bytes(
+                std::fs::read(&path)
+                    .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?,
+            )
+        }
+        other => other,
+    };
     if args.aws_chunked && !(s3 && matches!(source, Source::File { .. })) {
         return Err(CliError::usage(
             "--aws-chunked is for S3 uploads from a file (-T FILE or --data-binary @FILE)",
@@ -271,6 +291,15 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     }
     let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
     let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    // Directory buckets (`--x-s3`): a CreateSession session signs instead.
+    let (signer, credentials) = crate::express::signer_and_credentials(
+        &url.to_url_string(),
+        &region,
+        &service,
+        signer,
+        credentials,
+        args.verbose,
+    )?;
     let options = Options {
         verbose: args.verbose,
         include: args.include || args.head,
@@ -298,12 +327,14 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         s3,
         unsigned: args.unsigned_payload,
         aws_chunked: args.aws_chunked,
-        signer,
+        signer: std::sync::Arc::new(signer),
         credentials,
         options,
-        now,
+        fixed_time,
         unsigned_defaults,
         streamed_upload: args.upload_file.is_some(),
+        // A pinned --time is what the user asked for: never re-sign it at another time.
+        retry_skew: fixed_time.is_none(),
     };
     let url_text = url.to_url_string();
     let started = std::time::Instant::now();
@@ -437,6 +468,7 @@ fn write_out(format: &str, stats: &Stats, exitcode: u8, total: Duration) -> Stri
     out
 }
 
+#[derive(Clone)]
 struct Options {
     verbose: bool,
     include: bool,
@@ -452,6 +484,7 @@ struct Options {
     cacert: Option<PathBuf>,
 }
 
+#[derive(Clone)]
 struct Job {
     method: Method,
     uri: http::Uri,
@@ -460,12 +493,14 @@ struct Job {
     s3: bool,
     unsigned: bool,
     aws_chunked: bool,
-    signer: Signer,
+    signer: std::sync::Arc<Signer>,
     credentials: Credentials,
     options: Options,
-    now: SystemTime,
+    fixed_time: Option<std::time::SystemTime>,
     unsigned_defaults: Vec<(http::HeaderName, HeaderValue)>,
     streamed_upload: bool,
+    /// Re-sign and retry once when the server refuses the request's time.
+    retry_skew: bool,
 }
 
 fn progress_bar(len: u64, enabled: bool, what: &str) -> Option<ProgressBar> {
@@ -628,17 +663,28 @@ impl Job {
             signer,
             credentials,
             options,
-            now,
+            fixed_time,
             streamed_upload,
             ..
         } = self;
-        let (s3, unsigned, aws_chunked, now) = (*s3, *unsigned, *aws_chunked, *now);
+        let (s3, unsigned, aws_chunked) = (*s3, *unsigned, *aws_chunked);
         let mut req = Request::builder()
             .method(method.clone())
             .uri(uri.clone())
             .body(())
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
         *req.headers_mut() = self.headers.clone();
+        let endpoint = crate::skew::endpoint(uri);
+        let now = match *fixed_time {
+            Some(t) => t,
+            None => {
+                let (now, offset) = crate::skew::now(&endpoint);
+                if options.verbose && offset != 0 {
+                    eprintln!("* Signing at the local time {offset:+} s (the clock offset learned for {endpoint})");
+                }
+                now
+            }
+        };
         let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
         let sign_with = |req: &mut Request<()>, payload: Payload<'_>| {
             if sign {
@@ -785,6 +831,23 @@ impl Job {
                 }
                 Err(e) => return Err(e),
             };
+            // A request refused for clock skew teaches the offset: sign again at the
+            // server's time and retry, once (never with a pinned --time).
+            let endpoint = crate::skew::endpoint(&uri);
+            let (response, learned) =
+                crate::skew::check(response, &endpoint)
+                    .await
+                    .map_err(|e| CliError {
+                        message: format!("receiving the response failed: {e}"),
+                        code: exit::RECV,
+                    })?;
+            if let (Some(c), true) = (learned, self.retry_skew && same_origin) {
+                if self.options.verbose {
+                    eprintln!("* {}; retrying once", crate::skew::describe(&c));
+                }
+                self.retry_skew = false;
+                continue;
+            }
             let status = response.status();
             stats.http_code = status.as_u16();
             stats.content_type = response
@@ -839,9 +902,6 @@ impl Job {
                 let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
                 let (parts, body) = response.into_parts();
                 // A 400 is retried only for throttling, which its (small) body names.
-                let body: AnyBody = body
-                    .map_err(|e| -> net::BoxError { Box::new(e) })
-                    .boxed_unsync();
                 let (peeked, body) = if status.as_u16() == 400 {
                     let bytes = http_body_util::Limited::new(body, 1 << 20)
                         .collect()
@@ -884,10 +944,6 @@ impl Job {
                 )
                 .await;
             }
-            let response = response.map(|b| {
-                b.map_err(|e| -> net::BoxError { Box::new(e) })
-                    .boxed_unsync()
-            });
             return handle_response(
                 response,
                 &method,
@@ -961,7 +1017,7 @@ fn show_request(
 }
 
 fn shown_value(name: &str, v: &HeaderValue) -> String {
-    if name == "x-amz-security-token" {
+    if name == "x-amz-security-token" || name == "x-amz-s3session-token" {
         format!("<session token, {} chars>", v.len())
     } else {
         String::from_utf8_lossy(v.as_bytes()).into_owned()

@@ -165,10 +165,15 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
         .sign(&request, &credentials, time)
         .map_err(|e| CliError::failure(e.to_string()))?;
 
+    // Signing adds x-amz-content-sha256 for S3 and, for every service, whenever the
+    // payload line is not the body's hash (--unsigned-payload): then it replaces the user's.
+    let content_sha_added = out
+        .headers()
+        .any(|(n, _)| n.eq_ignore_ascii_case("x-amz-content-sha256"));
     let sent = headers_to_send(
         &headers,
         &out,
-        s3 && !args.presign,
+        content_sha_added,
         credentials.session_token().is_some(),
     )?;
     let query = out.query_string();
