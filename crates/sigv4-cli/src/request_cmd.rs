@@ -302,6 +302,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     )?;
     let options = Options {
         verbose: args.verbose,
+        silent: args.silent,
         include: args.include || args.head,
         fail: args.fail,
         fail_with_body: args.fail_with_body,
@@ -471,6 +472,7 @@ fn write_out(format: &str, stats: &Stats, exitcode: u8, total: Duration) -> Stri
 #[derive(Clone)]
 struct Options {
     verbose: bool,
+    silent: bool,
     include: bool,
     fail: bool,
     fail_with_body: bool,
@@ -818,13 +820,15 @@ impl Job {
                 Ok(r) => r,
                 Err(e) if attempt < self.options.retries && e.code != exit::RESOLVE => {
                     let pause = retry_pause(attempt, self.options.retry_delay, None);
-                    eprintln!(
-                        "sigv4: warning: {}; retrying in {:.1} s ({} of {} retries left)",
-                        e.message,
-                        pause.as_secs_f64(),
-                        self.options.retries - attempt,
-                        self.options.retries
-                    );
+                    if !self.options.silent {
+                        eprintln!(
+                            "sigv4: warning: {}; retrying in {:.1} s ({} of {} retries left)",
+                            e.message,
+                            pause.as_secs_f64(),
+                            self.options.retries - attempt,
+                            self.options.retries
+                        );
+                    }
                     attempt += 1;
                     tokio::time::sleep(pause).await;
                     continue;
@@ -913,9 +917,30 @@ impl Job {
                     (None, Some(body))
                 };
                 if retryable_status(status, &parts.headers, peeked.as_deref()) {
+                    // As curl: the answer that is retried is still output when it goes to
+                    // standard output (curl cannot take it back); not with --fail.
+                    let shown = self.options.output.is_none()
+                        && !(self.options.fail && !self.options.fail_with_body)
+                        && method != Method::HEAD;
+                    let bytes = match (peeked, body) {
+                        (Some(b), _) => b,
+                        (None, Some(body)) => http_body_util::Limited::new(body, 1 << 20)
+                            .collect()
+                            .await
+                            .map(http_body_util::Collected::to_bytes)
+                            .unwrap_or_default(),
+                        (None, None) => Bytes::new(),
+                    };
+                    if shown {
+                        let mut stdout = std::io::stdout().lock();
+                        let _ = stdout.write_all(&bytes);
+                        let _ = stdout.flush();
+                        stats.size_download += bytes.len() as u64;
+                    }
                     let pause =
                         retry_pause(attempt, self.options.retry_delay, retry_after.as_ref());
-                    eprintln!(
+                    if !self.options.silent {
+                        eprintln!(
                         "sigv4: warning: HTTP {} from {}; retrying in {:.1} s ({} of {} retries left)",
                         status.as_u16(),
                         uri,
@@ -923,6 +948,7 @@ impl Job {
                         self.options.retries - attempt,
                         self.options.retries
                     );
+                    }
                     attempt += 1;
                     tokio::time::sleep(pause).await;
                     continue;

@@ -446,7 +446,12 @@ fn retry_backs_off_on_5xx_throttling_and_connection_errors() {
             &server.url("/r"),
         ],
     );
-    assert_eq!(text(&ok(&out)), "ok");
+    // As curl: every answer goes to standard output, the retried ones included.
+    assert_eq!(
+        text(&ok(&out)),
+        "busy{\"__type\":\"com.amazon#ThrottlingException\"}\
+         <ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>slow downok"
+    );
     let seen = server.take();
     assert_eq!(seen.len(), 6);
     for s in &seen {
@@ -682,5 +687,50 @@ fn aws_sigv4_option_as_curl() {
         let out = sigv4(home.path(), &args);
         assert_eq!(out.status.code(), Some(2));
         assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn retry_counts_match_curl() {
+    if !curl_available() {
+        skip("comparing --retry with curl's");
+        return;
+    }
+    let home = TempDir::new("curl-retry-compare");
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/r");
+    // Two transient answers then success; a 404 is final. Each client on its own.
+    for (script, tries) in [
+        (vec![Canned::new(503, "busy"), Canned::new(429, "slow")], 3),
+        (vec![Canned::new(404, "no")], 1),
+    ] {
+        *server.script.lock().unwrap() = script.clone().into_iter().rev().collect();
+        let ours = sigv4(
+            home.path(),
+            &[
+                "request",
+                "--service",
+                "es",
+                "-s",
+                "--retry",
+                "2",
+                "--retry-delay",
+                "1",
+                &url,
+            ],
+        );
+        let ours_seen = server.take();
+        *server.script.lock().unwrap() = script.into_iter().rev().collect();
+        let theirs = curl(&["-s", "--retry", "2", "--retry-delay", "1", &url]);
+        let theirs_seen = server.take();
+        assert_eq!(ours_seen.len(), tries);
+        assert_eq!(
+            theirs_seen.len(),
+            tries,
+            "curl tried a different number of times"
+        );
+        assert_eq!(ours.stdout, theirs.stdout);
+        assert_eq!(ours.status.code(), theirs.status.code());
+        assert!(ours_seen.iter().all(|s| s.verified == Some(Ok(()))));
     }
 }
