@@ -919,9 +919,8 @@ impl Job {
                 if retryable_status(status, &parts.headers, peeked.as_deref()) {
                     // As curl: the answer that is retried is still output when it goes to
                     // standard output (curl cannot take it back); not with --fail.
-                    let shown = self.options.output.is_none()
-                        && !(self.options.fail && !self.options.fail_with_body)
-                        && method != Method::HEAD;
+                    let quiet = self.options.fail && !self.options.fail_with_body;
+                    let shown = self.options.output.is_none() && !quiet && method != Method::HEAD;
                     let bytes = match (peeked, body) {
                         (Some(b), _) => b,
                         (None, Some(body)) => http_body_util::Limited::new(body, 1 << 20)
