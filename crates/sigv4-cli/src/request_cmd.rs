@@ -43,6 +43,10 @@ Examples:
   sigv4 request -X POST -H 'Content-Type: application/json' -d '{\"query\":{\"match_all\":{}}}' \\
       https://search-logs.eu-west-1.es.amazonaws.com/logs/_search
   sigv4 request --service execute-api --region us-east-1 https://api.example.com/prod/items
+  sigv4 request -d Action=SendMessage -d Version=2012-11-05 \\
+      --data-urlencode 'MessageBody=hi there' https://sqs.eu-west-1.amazonaws.com/1234/q
+  sigv4 request -s -o /dev/null -w '%{http_code}\\n' --retry 3 -L \\
+      https://my-bucket.s3.amazonaws.com/k
 
 Exit codes: 0 on any HTTP response (22 with --fail on HTTP >= 400), 2 for a bad command
 line, 1 when signing fails, and curl's codes for transport errors (6 resolve, 7 connect,
