@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyType};
 use sigv4::{Credentials, SigningSettings, UNSIGNED_PAYLOAD};
 
@@ -121,8 +122,9 @@ pub(crate) fn opts(
     }
 }
 
-pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
-    obj.extract::<String>()
+/// A `str` argument, borrowed (no copy).
+pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PyBackedStr> {
+    obj.extract::<PyBackedStr>()
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
 }
 
@@ -201,7 +203,7 @@ impl PySigner {
             signed_headers,
             unsigned_headers,
         );
-        Self::build(region, service, source, &o)
+        Self::build(region.to_string(), service.to_string(), source, &o)
     }
 
     /// A signer that signs with a day-scoped ``SigningKey`` instead of the secret access key.
