@@ -468,10 +468,12 @@ pub(crate) fn headers_dict<'py>(
     for (n, v) in out.headers() {
         // The names come from a small fixed set: reuse interned Python strings for them.
         let name = match n {
-            "Authorization" => intern!(py, "Authorization"),
-            "X-Amz-Date" => intern!(py, "X-Amz-Date"),
+            // The core names headers in lowercase; this package returns the one casing it
+            // documents (Title-Case, as botocore and the libraries it replaces do).
+            "authorization" => intern!(py, "Authorization"),
+            "x-amz-date" => intern!(py, "X-Amz-Date"),
             "x-amz-content-sha256" => intern!(py, "X-Amz-Content-Sha256"),
-            "X-Amz-Security-Token" => intern!(py, "X-Amz-Security-Token"),
+            "x-amz-security-token" => intern!(py, "X-Amz-Security-Token"),
             "host" => continue,
             other => {
                 d.set_item(title_case(other), v)?;
