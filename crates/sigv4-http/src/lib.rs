@@ -49,6 +49,8 @@ pub use signer::{RequestSigner, SigningTarget, StreamingBodies};
 pub use sigv4::infer::{infer, Inferred};
 pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, TimeSource};
 
+pub mod bearer;
+
 /// This crate's README examples, compiled and run as doctests.
 #[cfg(all(doctest, feature = "blocking"))]
 #[doc = include_str!("../README.md")]

@@ -119,9 +119,9 @@ pub use error::SigningError;
 pub use request::SignableRequest;
 pub use scoped_key::ScopedKey;
 pub use settings::{
-    HeaderSelection, Payload, SessionTokenMode, SignatureLocation, SigningSettings,
-    DEFAULT_EXCLUDED_HEADERS, STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER,
-    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+    HeaderSelection, Payload, SessionTokenHeader, SessionTokenMode, SignatureLocation,
+    SigningSettings, DEFAULT_EXCLUDED_HEADERS, STREAMING_SIGNED_PAYLOAD,
+    STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
 pub use sign::{
     Signer, SigningOutput, ALGORITHM, DEFAULT_PRESIGN_EXPIRES_SECS, MAX_PRESIGN_EXPIRES_SECS,
@@ -141,6 +141,7 @@ pub struct CrateReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
+#[cfg(feature = "post-policy")]
 pub mod post_policy;
 #[cfg(feature = "sigv4a")]
 pub mod sigv4a;
