@@ -93,7 +93,7 @@ pub use context::{
 };
 pub use default_chain::{DefaultChain, DefaultChainBuilder};
 pub use environment::EnvironmentProvider;
-pub use error::{BoxError, CredentialsError};
+pub use error::{BoxError, CredentialsError, ProviderSkip};
 pub use http::{HttpClient, HttpError, HttpRequestOptions};
 pub use imds::{ImdsOptions, ImdsProvider};
 pub use login::LoginProvider;
