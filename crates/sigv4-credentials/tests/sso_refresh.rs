@@ -507,3 +507,27 @@ fn token_debug_is_redacted() {
     );
     assert_no_secret(&format!("{p:?}"));
 }
+
+#[tokio::test]
+async fn a_fresh_token_is_remembered_by_the_provider_and_its_clones() {
+    let home = Home::new(now() + Duration::from_secs(3600), "");
+    let p = SsoTokenProvider::new(
+        home.ctx(&[]),
+        "my-sso",
+        "https://d-123.awsapps.com/start",
+        "us-east-1",
+    );
+    assert_eq!(p.provide_token().await.unwrap().token(), OLD_ACCESS);
+    std::fs::remove_file(home.cache_path()).unwrap();
+    // No file read while the token is fresh...
+    assert_eq!(p.clone().provide_token().await.unwrap().token(), OLD_ACCESS);
+    // ...while a new provider has to read the (now missing) file.
+    let fresh = SsoTokenProvider::new(
+        home.ctx(&[]),
+        "my-sso",
+        "https://d-123.awsapps.com/start",
+        "us-east-1",
+    );
+    let err = fresh.provide_token().await.unwrap_err();
+    assert!(full_error(&err).contains("aws sso login --sso-session my-sso"));
+}
