@@ -184,6 +184,23 @@ async fn valid_credentials_are_used_and_expired_ones_refreshed_once_for_fifty_ca
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+
+    // A refresh is logged, without secrets.
+    let home = Home::new(now() - Duration::from_secs(60));
+    let provider = ProfileProvider::new(home.ctx(&server));
+    let rec = Recorder::default();
+    {
+        let _guard = tracing::subscriber::set_default(rec.clone());
+        let c = provider.provide_credentials().await.unwrap();
+        assert_no_secret(&format!("{c:?}"));
+    }
+    let events = rec.events().join("\n");
+    assert!(
+        events.contains("console login credentials refreshed"),
+        "{events}"
+    );
+    assert_no_secret(&events);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -220,11 +220,20 @@ async fn expired_token_is_refreshed_written_back_and_used() {
     let (oidc, calls) = oidc(refreshed());
     let portal = portal(NEW_ACCESS);
     let ctx = home.ctx(&endpoints(&oidc, &portal));
-    let creds = ProfileProvider::new(ctx.clone())
-        .provide_credentials()
-        .await
-        .unwrap();
+    let rec = Recorder::default();
+    let creds = {
+        let _guard = tracing::subscriber::set_default(rec.clone());
+        ProfileProvider::new(ctx.clone())
+            .provide_credentials()
+            .await
+            .unwrap()
+    };
     assert_eq!(creds.access_key_id(), "ASIASSO");
+    // The refresh is logged, without any token or secret.
+    let events = rec.events().join("\n");
+    assert!(events.contains("SSO access token refreshed"), "{events}");
+    assert_no_secret(&events);
+    assert_no_secret(&format!("{creds:?}"));
     assert_eq!(creds.account_id(), Some("111122223333"));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let seen = oidc.seen();
