@@ -295,3 +295,19 @@ fn debug_never_shows_secrets() {
     let t = sigv4_credentials::Token::new(REFRESH, None);
     assert_no_secret(&format!("{t:?}"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refresh_of_still_valid_credentials_uses_them() {
+    let home = Home::new(now() + Duration::from_secs(120));
+    let (server, calls) = signin(response(
+        400,
+        Some("application/json"),
+        r#"{"error":"invalid_grant"}"#,
+    ));
+    let c = ProfileProvider::new(home.ctx(&server))
+        .provide_credentials()
+        .await
+        .unwrap();
+    assert_eq!(c.access_key_id(), "ASIAOLD");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
