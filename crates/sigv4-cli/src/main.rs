@@ -6,16 +6,19 @@
 
 mod completions;
 mod credentials;
+mod curl_args;
+mod express;
 mod net;
 mod presign_cmd;
 mod proxy;
 mod request_cmd;
 mod sign_cmd;
+mod skew;
 mod verify_cmd;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Sign, inspect and send AWS Signature Version 4 requests.
 #[derive(Debug, Parser)]
@@ -47,6 +50,9 @@ enum Command {
     Completions(completions::CompletionsArgs),
 }
 
+/// Set by `request -s` (without -S): as curl, no error message, only the exit code.
+pub static QUIET_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// An error for the user: one line on stderr and an exit code (2: usage, 1: signing).
 #[derive(Debug)]
 pub struct CliError {
@@ -73,11 +79,24 @@ impl CliError {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Pieces of different body flags join in command-line order, which only the matches know.
+    let sub = matches.subcommand().map(|(_, m)| m);
     let result = match cli.command {
-        Command::Sign(args) => sign_cmd::run(args),
+        Command::Sign(mut args) => {
+            if let Some(m) = sub {
+                args.body.set_order(m);
+            }
+            sign_cmd::run(args)
+        }
         Command::Credentials(args) => credentials::run(args),
-        Command::Request(args) => request_cmd::run(args),
+        Command::Request(mut args) => {
+            if let Some(m) = sub {
+                args.body.set_order(m);
+            }
+            request_cmd::run(args)
+        }
         Command::Presign(args) => presign_cmd::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Verify(args) => verify_cmd::run(args),
@@ -88,7 +107,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line, so scripts can show it as is.
             let msg = e.message.replace(['\n', '\r'], " ");
-            eprintln!("sigv4: error: {msg}");
+            if !QUIET_ERRORS.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("sigv4: error: {msg}");
+            }
             ExitCode::from(e.code)
         }
     }

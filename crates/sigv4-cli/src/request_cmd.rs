@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Args;
@@ -13,8 +13,12 @@ use sha2::{Digest, Sha256};
 use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedBody, ChunkedSettings, StreamingMode};
 use sigv4::{AmzDate, Credentials, Payload, Signer, SigningOutput};
 
+use crate::curl_args::{self, BodyArgs, BuiltBody};
 use crate::net::{self, AnyBody, ReaderBody, WireUrl};
 use crate::CliError;
+
+/// The largest `--data-binary @FILE` body read into memory for services other than S3.
+const BODY_IN_MEMORY_MAX: u64 = 256 * 1024 * 1024;
 
 /// Bodies at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN: u64 = 4 * 1024 * 1024;
@@ -39,6 +43,10 @@ Examples:
   sigv4 request -X POST -H 'Content-Type: application/json' -d '{\"query\":{\"match_all\":{}}}' \\
       https://search-logs.eu-west-1.es.amazonaws.com/logs/_search
   sigv4 request --service execute-api --region us-east-1 https://api.example.com/prod/items
+  sigv4 request -d Action=SendMessage -d Version=2012-11-05 \\
+      --data-urlencode 'MessageBody=hi there' https://sqs.eu-west-1.amazonaws.com/1234/q
+  sigv4 request -s -o /dev/null -w '%{http_code}\\n' --retry 3 -L \\
+      https://my-bucket.s3.amazonaws.com/k
 
 Exit codes: 0 on any HTTP response (22 with --fail on HTTP >= 400), 2 for a bad command
 line, 1 when signing fails, and curl's codes for transport errors (6 resolve, 7 connect,
@@ -49,21 +57,17 @@ pub struct RequestArgs {
     /// HTTP method (default: GET; POST with -d/--data-binary; PUT with -T; HEAD with -I).
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     method: Option<String>,
-    /// A header to send and sign, 'Name: value' (repeatable). 'Name:' removes a default header.
+    /// A header to send and sign, 'Name: value' (repeatable). 'Name:' removes a default
+    /// header, 'Name;' sends an empty value.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
-    /// Request body, as curl: a string, @FILE (line breaks removed) or @- for standard
-    /// input. Repeated values are joined with '&'. Sets Content-Type to
-    /// application/x-www-form-urlencoded unless -H gives one.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
-    data: Vec<String>,
-    /// Request body sent as is: a string, @FILE (streamed from disk) or @- (standard input).
-    #[arg(long = "data-binary", value_name = "DATA")]
-    data_binary: Vec<String>,
+    /// The body flags, as in curl (a lone --data-binary @FILE is streamed from disk).
+    #[command(flatten)]
+    pub body: BodyArgs,
     /// Upload FILE, streamed from disk (never read into memory). For S3 the payload is
     /// signed as UNSIGNED-PAYLOAD (or aws-chunked with --aws-chunked); for other services
     /// the file is hashed first, then sent. A URL ending in '/' gets the file name added.
-    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary"])]
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json", "get"])]
     upload_file: Option<PathBuf>,
     /// For S3 uploads from a file: send aws-chunked with every chunk signed
     /// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) instead of UNSIGNED-PAYLOAD.
@@ -85,19 +89,53 @@ pub struct RequestArgs {
     /// standard error (the session token is never shown).
     #[arg(short = 'v', long)]
     verbose: bool,
-    /// No progress bar.
+    /// No progress bar and, as in curl, no error message (unless -S).
     #[arg(short = 's', long)]
     silent: bool,
+    /// With -s, still show the error message when it fails.
+    #[arg(short = 'S', long)]
+    show_error: bool,
     /// Fail with exit code 22 and no body output when the server answers with HTTP >= 400.
-    #[arg(short = 'f', long)]
+    #[arg(short = 'f', long, conflicts_with = "fail_with_body")]
     fail: bool,
+    /// Fail with exit code 22 when the server answers with HTTP >= 400, but still output
+    /// the body.
+    #[arg(long)]
+    fail_with_body: bool,
+    /// After the transfer, print FORMAT on standard output: %{http_code},
+    /// %{size_download}, %{time_total}, %{url_effective}, %{content_type}, %{exitcode},
+    /// \n, \t, %%. @FILE reads the format from a file.
+    #[arg(short = 'w', long, value_name = "FORMAT")]
+    write_out: Option<String>,
+    /// Follow redirects (3xx with Location). Re-signed only while they stay on the same
+    /// scheme, host and port; elsewhere they are sent unsigned (no signature, no token).
+    #[arg(short = 'L', long)]
+    location: bool,
+    /// At most this many redirects with -L.
+    #[arg(long, value_name = "NUM", default_value_t = 50)]
+    max_redirs: u32,
+    /// Retry up to NUM times on transient errors: HTTP 408, 429, 500, 502, 503, 504, AWS
+    /// throttling errors, timeouts and connection failures; waits 1 s, doubling each time
+    /// (or Retry-After), unless --retry-delay.
+    #[arg(long, value_name = "NUM", default_value_t = 0)]
+    retry: u32,
+    /// A fixed wait between retries instead of the doubling backoff (seconds or 2m etc.).
+    #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
+    retry_delay: Option<Duration>,
+    /// curl's SigV4 option, "aws:amz[:REGION[:SERVICE]]": sets the region and service
+    /// (the same as --region and --service).
+    #[arg(long, value_name = "PROVIDER")]
+    aws_sigv4: Option<String>,
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
-    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region in
-    /// an AWS hostname).
+    /// Region to sign for (default: the region in an AWS hostname, then AWS_REGION,
+    /// AWS_DEFAULT_REGION, then the profile's `region` in ~/.aws/config).
     #[arg(long)]
     region: Option<String>,
+    /// Signing time in UTC, 2015-08-30T12:36:00Z or 20150830T123600Z (default: now).
+    #[arg(long, value_name = "TIME")]
+    time: Option<String>,
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
@@ -113,6 +151,7 @@ pub struct RequestArgs {
 }
 
 /// Where the request body comes from.
+#[derive(Clone)]
 enum Source {
     None,
     Bytes(Vec<u8>),
@@ -139,7 +178,7 @@ fn file_len(path: &Path) -> Result<u64, CliError> {
     Ok(meta.len())
 }
 
-fn body_source(args: &RequestArgs) -> Result<Source, CliError> {
+fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError> {
     if let Some(path) = &args.upload_file {
         if path.as_os_str() == "-" {
             return Ok(Source::Bytes(read_stdin()?));
@@ -150,56 +189,24 @@ fn body_source(args: &RequestArgs) -> Result<Source, CliError> {
             len,
         });
     }
-    let binary_file: Vec<&String> = args
-        .data_binary
-        .iter()
-        .filter(|d| d.starts_with('@') && *d != "@-")
-        .collect();
-    if let Some(first) = binary_file.first() {
-        if args.data_binary.len() + args.data.len() > 1 {
-            return Err(CliError::usage(
-                "--data-binary @FILE streams the file and cannot be combined with other -d/--data-binary values",
-            ));
+    Ok(match built {
+        BuiltBody::None => Source::None,
+        BuiltBody::Bytes(b) => Source::Bytes(b),
+        BuiltBody::File(path) => {
+            let len = file_len(&path)?;
+            Source::File { path, len }
         }
-        let path = PathBuf::from(&first[1..]);
-        let len = file_len(&path)?;
-        return Ok(Source::File { path, len });
-    }
-    if args.data.is_empty() && args.data_binary.is_empty() {
-        return Ok(Source::None);
-    }
-    let mut parts: Vec<Vec<u8>> = Vec::new();
-    for d in &args.data {
-        let bytes = match d.strip_prefix('@') {
-            Some("-") => read_stdin()?,
-            Some(path) => std::fs::read(path)
-                .map_err(|e| CliError::usage(format!("cannot read the body from {path:?}: {e}")))?,
-            None => d.as_bytes().to_vec(),
-        };
-        // As curl: -d @FILE drops carriage returns and newlines.
-        let bytes = if d.starts_with('@') {
-            bytes
-                .into_iter()
-                .filter(|b| *b != b'\r' && *b != b'\n')
-                .collect()
-        } else {
-            bytes
-        };
-        parts.push(bytes);
-    }
-    for d in &args.data_binary {
-        parts.push(match d.as_str() {
-            "@-" => read_stdin()?,
-            _ => d.as_bytes().to_vec(),
-        });
-    }
-    Ok(Source::Bytes(parts.join(&b'&')))
+    })
 }
 
 /// `sigv4 request`.
 pub fn run(args: RequestArgs) -> Result<(), CliError> {
     let mut url = WireUrl::parse(&args.url)?;
-    let source = body_source(&args)?;
+    let built = curl_args::build(&args.body, &args.headers, url.query.as_deref())?;
+    if built.query.is_some() {
+        url.query.clone_from(&built.query);
+    }
+    let source = body_source(&args, built.body.clone())?;
     if let (Some(path), Source::File { .. }) = (&args.upload_file, &source) {
         if url.path.ends_with('/') {
             let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
@@ -208,40 +215,79 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
             url.path.push_str(&percent_encode_segment(name));
         }
     }
-    let (region, service) =
-        net::region_and_service(&url.host, args.region.clone(), args.service.clone())?;
+    if args.silent && !args.show_error {
+        crate::QUIET_ERRORS.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let (sigv4_region, sigv4_service) = match &args.aws_sigv4 {
+        Some(spec) => parse_aws_sigv4(spec)?,
+        None => (None, None),
+    };
+    let region_arg = merge_flag("region", args.region.clone(), sigv4_region)?;
+    let service_arg = merge_flag("service", args.service.clone(), sigv4_service)?;
+    let (region, service) = net::resolve_target(
+        &url.host,
+        region_arg.as_deref(),
+        service_arg,
+        args.profile.as_deref(),
+    )?;
+    let region = region.into_region();
+    // `--time` pins the signing time; without it the clock (corrected by any learned skew) is read
+    // when each attempt is signed.
+    let fixed_time = match &args.time {
+        Some(t) => Some(net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?),
+        None => None,
+    };
     let method = match &args.method {
         Some(m) => Method::from_bytes(m.as_bytes())
             .map_err(|_| CliError::usage(format!("{m:?} is not a valid HTTP method")))?,
         None if args.head => Method::HEAD,
         None if args.upload_file.is_some() => Method::PUT,
-        None if !matches!(source, Source::None) => Method::POST,
-        None => Method::GET,
+        None if matches!(source, Source::None) => Method::GET,
+        None => Method::POST,
     };
     let mut headers = HeaderMap::new();
-    headers.insert(
-        http::header::USER_AGENT,
-        HeaderValue::from_static(concat!("sigv4/", env!("CARGO_PKG_VERSION"))),
-    );
-    headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
-    if !args.data.is_empty() {
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        );
+    for (name, value) in &built.headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            CliError::usage(format!(
+                "header name {name:?} is not a valid HTTP header name"
+            ))
+        })?;
+        let v = HeaderValue::from_str(value.trim()).map_err(|_| {
+            CliError::usage(format!(
+                "the value of header {name:?} has characters HTTP does not allow (control characters or non-ASCII)"
+            ))
+        })?;
+        headers.append(name, v);
     }
-    let mut user_set = Vec::new();
-    for h in &args.headers {
-        let (name, value) = net::parse_header(h)?;
-        if !user_set.contains(&name) {
-            headers.remove(&name);
-            user_set.push(name.clone());
-        }
-        if let Some(v) = value {
-            headers.append(name, v);
+    // curl's own defaults, sent but not signed (so `sign` and `request` sign the same
+    // request); -H replaces them and 'Name:' removes them.
+    let mut unsigned_defaults = Vec::new();
+    for (name, value) in [
+        (
+            http::header::USER_AGENT,
+            concat!("sigv4/", env!("CARGO_PKG_VERSION")),
+        ),
+        (http::header::ACCEPT, "*/*"),
+    ] {
+        if !headers.contains_key(&name) && !built.removed.iter().any(|r| r == name.as_str()) {
+            unsigned_defaults.push((name, HeaderValue::from_static(value)));
         }
     }
     let s3 = net::is_s3(&service);
+    // For services other than S3, `sign` signs a --data-binary @FILE body by its bytes (no
+    // x-amz-content-sha256 header); a precomputed hash would add that header. So bodies
+    // those services accept (well under 256 MiB) are read, and both sign the same request.
+    let source = match source {
+        Source::File { path, len }
+            if !s3 && args.upload_file.is_none() && len <= BODY_IN_MEMORY_MAX =>
+        {
+            Source::Bytes(
+                std::fs::read(&path)
+                    .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?,
+            )
+        }
+        other => other,
+    };
     if args.aws_chunked && !(s3 && matches!(source, Source::File { .. })) {
         return Err(CliError::usage(
             "--aws-chunked is for S3 uploads from a file (-T FILE or --data-binary @FILE)",
@@ -249,10 +295,25 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     }
     let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
     let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    // Directory buckets (`--x-s3`): a CreateSession session signs instead.
+    let (signer, credentials) = crate::express::signer_and_credentials(
+        &url.to_url_string(),
+        &region,
+        &service,
+        signer,
+        credentials,
+        args.verbose,
+    )?;
     let options = Options {
         verbose: args.verbose,
+        silent: args.silent,
         include: args.include || args.head,
         fail: args.fail,
+        fail_with_body: args.fail_with_body,
+        follow: args.location,
+        max_redirs: args.max_redirs,
+        retries: args.retry,
+        retry_delay: args.retry_delay,
         progress: !args.silent && std::io::stderr().is_terminal(),
         output: args.output.clone(),
         connect_timeout: args.connect_timeout,
@@ -271,14 +332,24 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         s3,
         unsigned: args.unsigned_payload,
         aws_chunked: args.aws_chunked,
-        signer,
+        signer: std::sync::Arc::new(signer),
         credentials,
         options,
+        fixed_time,
+        unsigned_defaults,
+        streamed_upload: args.upload_file.is_some(),
+        // A pinned --time is what the user asked for: never re-sign it at another time.
+        retry_skew: fixed_time.is_none(),
     };
     let url_text = url.to_url_string();
-    runtime.block_on(async move {
+    let started = std::time::Instant::now();
+    let mut stats = Stats {
+        url_effective: url_text.clone(),
+        ..Stats::default()
+    };
+    let result = runtime.block_on(async {
         match args.max_time {
-            Some(limit) => match tokio::time::timeout(limit, job.perform()).await {
+            Some(limit) => match tokio::time::timeout(limit, job.perform(&mut stats)).await {
                 Ok(r) => r,
                 Err(_) => Err(CliError {
                     message: format!(
@@ -288,21 +359,138 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
                     code: exit::TIMEOUT,
                 }),
             },
-            None => job.perform().await,
+            None => job.perform(&mut stats).await,
         }
-    })
+    });
+    if let Some(format) = &args.write_out {
+        let format = match format.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                CliError::usage(format!(
+                    "cannot read the --write-out format from {path}: {e}"
+                ))
+            })?,
+            None => format.clone(),
+        };
+        let code = result.as_ref().err().map_or(0, |e| e.code);
+        let text = write_out(&format, &stats, code, started.elapsed());
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+    result
 }
 
+/// Parses curl's `--aws-sigv4 "aws:amz[:REGION[:SERVICE]]"` into region and service.
+fn parse_aws_sigv4(spec: &str) -> Result<(Option<String>, Option<String>), CliError> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let bad = || {
+        CliError::usage(format!(
+            "--aws-sigv4 {spec:?}: use \"aws:amz[:REGION[:SERVICE]]\" (curl's form; only the AWS provider is supported)"
+        ))
+    };
+    if parts.len() > 4 || !parts[0].eq_ignore_ascii_case("aws") {
+        return Err(bad());
+    }
+    if parts.get(1).is_some_and(|p| !p.eq_ignore_ascii_case("amz")) {
+        return Err(bad());
+    }
+    let some = |i: usize| {
+        parts
+            .get(i)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok((some(2), some(3)))
+}
+
+/// A flag also given through `--aws-sigv4`: the two must agree.
+fn merge_flag(
+    what: &str,
+    flag: Option<String>,
+    from_sigv4: Option<String>,
+) -> Result<Option<String>, CliError> {
+    match (flag, from_sigv4) {
+        (Some(a), Some(b)) if a != b => Err(CliError::usage(format!(
+            "--{what} {a} and --aws-sigv4's {what} {b} disagree: give one"
+        ))),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Expands a `-w/--write-out` format as curl does for the variables it knows.
+fn write_out(format: &str, stats: &Stats, exitcode: u8, total: Duration) -> String {
+    let mut out = String::new();
+    let mut rest = format;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("%{") {
+            if let Some(end) = after.find('}') {
+                let name = &after[..end];
+                let value = match name {
+                    "http_code" | "response_code" => Some(format!("{:03}", stats.http_code)),
+                    "size_download" => Some(stats.size_download.to_string()),
+                    "time_total" => Some(format!("{:.6}", total.as_secs_f64())),
+                    "url_effective" => Some(stats.url_effective.clone()),
+                    "content_type" => Some(stats.content_type.clone()),
+                    "exitcode" => Some(exitcode.to_string()),
+                    _ => None,
+                };
+                match value {
+                    Some(v) => out.push_str(&v),
+                    // curl warns about unknown variables and prints nothing for them.
+                    None => eprintln!("sigv4: warning: --write-out: unknown variable %{{{name}}}"),
+                }
+                rest = &after[end + 1..];
+                continue;
+            }
+        }
+        if let Some(after) = rest.strip_prefix("%%") {
+            out.push('%');
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix('\\') {
+            match after.chars().next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('\\') => out.push('\\'),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+            rest = after.get(1..).unwrap_or("");
+            if after.is_empty() {
+                break;
+            }
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[derive(Clone)]
 struct Options {
     verbose: bool,
+    silent: bool,
     include: bool,
     fail: bool,
+    fail_with_body: bool,
+    follow: bool,
+    max_redirs: u32,
+    retries: u32,
+    retry_delay: Option<Duration>,
     progress: bool,
     output: Option<PathBuf>,
     connect_timeout: Option<Duration>,
     cacert: Option<PathBuf>,
 }
 
+#[derive(Clone)]
 struct Job {
     method: Method,
     uri: http::Uri,
@@ -311,9 +499,14 @@ struct Job {
     s3: bool,
     unsigned: bool,
     aws_chunked: bool,
-    signer: Signer,
+    signer: std::sync::Arc<Signer>,
     credentials: Credentials,
     options: Options,
+    fixed_time: Option<std::time::SystemTime>,
+    unsigned_defaults: Vec<(http::HeaderName, HeaderValue)>,
+    streamed_upload: bool,
+    /// Re-sign and retry once when the server refuses the request's time.
+    retry_skew: bool,
 }
 
 fn progress_bar(len: u64, enabled: bool, what: &str) -> Option<ProgressBar> {
@@ -355,12 +548,120 @@ async fn hash_file(path: PathBuf) -> Result<String, CliError> {
     })
 }
 
+/// What `-w/--write-out` reports.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    http_code: u16,
+    size_download: u64,
+    content_type: String,
+    url_effective: String,
+}
+
+/// `scheme://host:port` of a URI, with the default port filled in.
+fn origin(uri: &http::Uri) -> (String, String, u16) {
+    let scheme = uri.scheme_str().unwrap_or("http").to_ascii_lowercase();
+    let default = if scheme == "https" { 443 } else { 80 };
+    (
+        scheme,
+        uri.host().unwrap_or("").to_ascii_lowercase(),
+        uri.port_u16().unwrap_or(default),
+    )
+}
+
+/// The target of a redirect: an absolute URL, an absolute path, or a relative path.
+fn resolve_location(base: &http::Uri, location: &str) -> Result<http::Uri, CliError> {
+    let bad = |e: String| CliError {
+        message: format!("cannot follow the redirect to {location:?}: {e}"),
+        code: exit::RECV,
+    };
+    let text = if location.contains("://") {
+        location.to_owned()
+    } else {
+        let scheme = base.scheme_str().unwrap_or("http");
+        let authority = base.authority().map_or("", |a| a.as_str());
+        if let Some(rest) = location.strip_prefix("//") {
+            format!("{scheme}://{rest}")
+        } else if location.starts_with('/') {
+            format!("{scheme}://{authority}{location}")
+        } else {
+            let dir = base.path().rsplit_once('/').map_or("", |(d, _)| d);
+            format!("{scheme}://{authority}{dir}/{location}")
+        }
+    };
+    let url = WireUrl::parse(&text).map_err(|e| bad(e.message))?;
+    url.to_uri().map_err(|e| bad(e.message))
+}
+
+/// curl's transient HTTP errors (408, 429, 5xx) and AWS throttling answered with 400.
+fn retryable_status(status: http::StatusCode, headers: &HeaderMap, body: Option<&[u8]>) -> bool {
+    if matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504) {
+        return true;
+    }
+    if status.as_u16() != 400 {
+        return false;
+    }
+    const CODES: &[&str] = &[
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "RequestThrottled",
+    ];
+    let error_type = headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split([':', '#']).next().unwrap_or(v).to_owned());
+    if error_type.is_some_and(|t| CODES.contains(&t.as_str())) {
+        return true;
+    }
+    let text = body.map(String::from_utf8_lossy).unwrap_or_default();
+    let code = xml_field(&text, "Code").or_else(|| {
+        // JSON protocols: {"__type": "...#ThrottlingException", ...}
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let t = v.get("__type").or_else(|| v.get("code"))?.as_str()?;
+        Some(t.rsplit('#').next().unwrap_or(t).to_owned())
+    });
+    code.is_some_and(|c| CODES.contains(&c.as_str()))
+}
+
+/// The pause before retry number `attempt` (0-based): Retry-After when the server gives
+/// seconds, else --retry-delay, else curl's backoff: 1 s, doubling, at most 10 minutes.
+fn retry_pause(
+    attempt: u32,
+    fixed: Option<Duration>,
+    retry_after: Option<&HeaderValue>,
+) -> Duration {
+    if let Some(secs) = retry_after
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Duration::from_secs(secs.min(600));
+    }
+    fixed.unwrap_or_else(|| Duration::from_secs((1u64 << attempt.min(9)).min(600)))
+}
+
 impl Job {
-    async fn perform(self) -> Result<(), CliError> {
+    /// Builds the request for `uri` and signs it when `sign` (the original origin), or
+    /// sends it unsigned (a redirect elsewhere must not carry the signature or token).
+    async fn prepare(
+        &self,
+        method: &Method,
+        uri: &http::Uri,
+        sign: bool,
+    ) -> Result<
+        (
+            Request<()>,
+            Option<SigningOutput>,
+            AnyBody,
+            Option<ProgressBar>,
+        ),
+        CliError,
+    > {
         let Job {
-            method,
-            uri,
-            headers,
             source,
             s3,
             unsigned,
@@ -368,50 +669,68 @@ impl Job {
             signer,
             credentials,
             options,
+            fixed_time,
+            streamed_upload,
+            ..
         } = self;
+        let (s3, unsigned, aws_chunked) = (*s3, *unsigned, *aws_chunked);
         let mut req = Request::builder()
             .method(method.clone())
             .uri(uri.clone())
             .body(())
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
-        *req.headers_mut() = headers;
-        let now = SystemTime::now();
+        *req.headers_mut() = self.headers.clone();
+        let endpoint = crate::skew::endpoint(uri);
+        let now = match *fixed_time {
+            Some(t) => t,
+            None => {
+                let (now, offset) = crate::skew::now(&endpoint);
+                if options.verbose && offset != 0 {
+                    eprintln!("* Signing at the local time {offset:+} s (the clock offset learned for {endpoint})");
+                }
+                now
+            }
+        };
         let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
+        let sign_with = |req: &mut Request<()>, payload: Payload<'_>| {
+            if sign {
+                signer
+                    .sign_http_request_with_payload(req, payload, credentials, now)
+                    .map(Some)
+                    .map_err(sign_err)
+            } else {
+                Ok(None)
+            }
+        };
 
         let mut upload_pb: Option<ProgressBar> = None;
-        let (out, body): (SigningOutput, AnyBody) = match source {
+        let (out, body): (Option<SigningOutput>, AnyBody) = match source {
             Source::None => {
-                let out = signer
-                    .sign_http_request_with_payload(
-                        &mut req,
-                        if unsigned {
-                            Payload::Unsigned
-                        } else {
-                            Payload::Bytes(b"")
-                        },
-                        &credentials,
-                        now,
-                    )
-                    .map_err(sign_err)?;
-                (out, Empty::new().map_err(|e| match e {}).boxed_unsync())
-            }
-            Source::Bytes(bytes) => {
-                req.headers_mut()
-                    .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
                 let payload = if unsigned {
                     Payload::Unsigned
                 } else {
-                    Payload::Bytes(&bytes)
+                    Payload::Bytes(b"")
                 };
-                let out = signer
-                    .sign_http_request_with_payload(&mut req, payload, &credentials, now)
-                    .map_err(sign_err)?;
-                let body = Full::new(Bytes::from(bytes))
+                let out = sign_with(&mut req, payload)?;
+                (out, Empty::new().map_err(|e| match e {}).boxed_unsync())
+            }
+            Source::Bytes(bytes) => {
+                let payload = if unsigned {
+                    Payload::Unsigned
+                } else {
+                    Payload::Bytes(bytes)
+                };
+                let out = sign_with(&mut req, payload)?;
+                // Added after signing, as curl adds it after `sign --format curl` signed.
+                req.headers_mut()
+                    .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+                let body = Full::new(Bytes::from(bytes.clone()))
                     .map_err(|e| match e {})
                     .boxed_unsync();
                 (out, body)
             }
             Source::File { path, len } => {
+                let len = *len;
                 let file = tokio::fs::File::open(&path).await.map_err(|e| CliError {
                     message: format!("cannot open {}: {e}", path.display()),
                     code: exit::READ,
@@ -423,6 +742,11 @@ impl Job {
                     reader = reader.on_progress(move |n| pb.inc(n));
                 }
                 if aws_chunked {
+                    if !sign {
+                        return Err(CliError::failure(
+                            "cannot follow a redirect to another host with --aws-chunked: its chunks are signed",
+                        ));
+                    }
                     let settings = ChunkedSettings::new(StreamingMode::Signed);
                     for (name, value) in settings.headers(len) {
                         let value = HeaderValue::from_str(&value)
@@ -434,50 +758,232 @@ impl Job {
                         .sign_http_request_with_payload(
                             &mut req,
                             settings.mode().payload(),
-                            &credentials,
+                            credentials,
                             now,
                         )
                         .map_err(sign_err)?;
-                    let key = signer.signing_key(&credentials, now).map_err(sign_err)?;
+                    let key = signer.signing_key(credentials, now).map_err(sign_err)?;
                     let at = AmzDate::from_system_time(now).map_err(sign_err)?;
                     let chunk_signer = ChunkSigner::new((*key).clone(), at, out.signature())
                         .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?;
                     let encoder = ChunkEncoder::new(settings, Some(chunk_signer))
                         .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?
                         .with_expected_length(len);
-                    (out, ChunkedBody::new(reader, encoder).boxed_unsync())
+                    (Some(out), ChunkedBody::new(reader, encoder).boxed_unsync())
                 } else {
-                    req.headers_mut()
-                        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
                     let hash;
-                    let payload = if unsigned || s3 {
+                    // -T to S3 streams unhashed; --data-binary @FILE is hashed like the
+                    // same flags in `sign`, so both sign the same request.
+                    let payload = if unsigned || (s3 && *streamed_upload) || !sign {
                         Payload::Unsigned
                     } else {
                         hash = hash_file(path.clone()).await?;
                         Payload::Precomputed(&hash)
                     };
-                    let out = signer
-                        .sign_http_request_with_payload(&mut req, payload, &credentials, now)
-                        .map_err(sign_err)?;
+                    let out = sign_with(&mut req, payload)?;
+                    req.headers_mut()
+                        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
                     (out, reader.boxed_unsync())
                 }
             }
         };
-        let token = credentials.session_token().map(str::to_owned);
-        if options.verbose {
-            show_request(&req, &out, &signer, token.as_deref());
+        for (name, value) in &self.unsigned_defaults {
+            req.headers_mut().insert(name.clone(), value.clone());
         }
-        let client = net::client(options.connect_timeout, 1, options.cacert.as_deref())?;
-        let (parts, ()) = req.into_parts();
-        let response = client
-            .request(Request::from_parts(parts, body))
-            .await
-            .map_err(|e| transport_error(&e, &uri));
-        if let Some(pb) = upload_pb {
-            pb.finish_and_clear();
+        Ok((req, out, body, upload_pb))
+    }
+
+    async fn perform(mut self, stats: &mut Stats) -> Result<(), CliError> {
+        let client = net::client(
+            self.options.connect_timeout,
+            1,
+            self.options.cacert.as_deref(),
+        )?;
+        let token = self.credentials.session_token().map(str::to_owned);
+        let home = origin(&self.uri);
+        let mut uri = self.uri.clone();
+        let mut method = self.method.clone();
+        let mut redirects = 0u32;
+        let mut attempt = 0u32;
+        loop {
+            stats.url_effective = uri.to_string();
+            let same_origin = origin(&uri) == home;
+            let (req, out, body, upload_pb) = self.prepare(&method, &uri, same_origin).await?;
+            if self.options.verbose {
+                show_request(&req, out.as_ref(), &self.signer, token.as_deref());
+            }
+            let (parts, ()) = req.into_parts();
+            let response = client
+                .request(Request::from_parts(parts, body))
+                .await
+                .map_err(|e| transport_error(&e, &uri));
+            if let Some(pb) = upload_pb {
+                pb.finish_and_clear();
+            }
+            let response = match response {
+                Ok(r) => r,
+                Err(e) if attempt < self.options.retries && e.code != exit::RESOLVE => {
+                    let pause = retry_pause(attempt, self.options.retry_delay, None);
+                    if !self.options.silent {
+                        eprintln!(
+                            "sigv4: warning: {}; retrying in {:.1} s ({} of {} retries left)",
+                            e.message,
+                            pause.as_secs_f64(),
+                            self.options.retries - attempt,
+                            self.options.retries
+                        );
+                    }
+                    attempt += 1;
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            // A request refused for clock skew teaches the offset: sign again at the
+            // server's time and retry, once (never with a pinned --time).
+            let endpoint = crate::skew::endpoint(&uri);
+            let (response, learned) =
+                crate::skew::check(response, &endpoint)
+                    .await
+                    .map_err(|e| CliError {
+                        message: format!("receiving the response failed: {e}"),
+                        code: exit::RECV,
+                    })?;
+            if let (Some(c), true) = (learned, self.retry_skew && same_origin) {
+                if self.options.verbose {
+                    eprintln!("* {}; retrying once", crate::skew::describe(&c));
+                }
+                self.retry_skew = false;
+                continue;
+            }
+            let status = response.status();
+            stats.http_code = status.as_u16();
+            stats.content_type = response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+
+            if self.options.follow && status.is_redirection() {
+                if let Some(location) = response
+                    .headers()
+                    .get(http::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+                {
+                    if redirects >= self.options.max_redirs {
+                        return Err(CliError {
+                            message: format!("stopped after {redirects} redirects (--max-redirs)"),
+                            code: 47,
+                        });
+                    }
+                    if self.options.verbose {
+                        eprintln!("< {} Location: {location}", status.as_u16());
+                    }
+                    let _ = response.into_body().collect().await;
+                    let next = resolve_location(&uri, &location)?;
+                    let next_origin = origin(&next);
+                    if next_origin != home && origin(&uri) == home {
+                        eprintln!(
+                            "sigv4: warning: following the redirect to {}://{}:{} unsigned: the signature and session token are only sent to {}://{}:{}",
+                            next_origin.0, next_origin.1, next_origin.2, home.0, home.1, home.2
+                        );
+                    }
+                    // As curl: 303 turns anything but HEAD into GET; 301/302 turn POST into
+                    // GET; the body is then not sent again.
+                    let code = status.as_u16();
+                    if (code == 303 && method != Method::HEAD)
+                        || ((code == 301 || code == 302) && method == Method::POST)
+                    {
+                        method = Method::GET;
+                        self.source = Source::None;
+                        self.headers.remove(http::header::CONTENT_TYPE);
+                    }
+                    uri = next;
+                    redirects += 1;
+                    continue;
+                }
+            }
+
+            if attempt < self.options.retries {
+                let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
+                let (parts, body) = response.into_parts();
+                // A 400 is retried only for throttling, which its (small) body names.
+                let (peeked, body) = if status.as_u16() == 400 {
+                    let bytes = http_body_util::Limited::new(body, 1 << 20)
+                        .collect()
+                        .await
+                        .map(http_body_util::Collected::to_bytes)
+                        .unwrap_or_default();
+                    (Some(bytes), None)
+                } else {
+                    (None, Some(body))
+                };
+                if retryable_status(status, &parts.headers, peeked.as_deref()) {
+                    // As curl: the answer that is retried is still output when it goes to
+                    // standard output (curl cannot take it back); not with --fail.
+                    let quiet = self.options.fail && !self.options.fail_with_body;
+                    let shown = self.options.output.is_none() && !quiet && method != Method::HEAD;
+                    let bytes = match (peeked, body) {
+                        (Some(b), _) => b,
+                        (None, Some(body)) => http_body_util::Limited::new(body, 1 << 20)
+                            .collect()
+                            .await
+                            .map(http_body_util::Collected::to_bytes)
+                            .unwrap_or_default(),
+                        (None, None) => Bytes::new(),
+                    };
+                    if shown {
+                        let mut stdout = std::io::stdout().lock();
+                        let _ = stdout.write_all(&bytes);
+                        let _ = stdout.flush();
+                        stats.size_download += bytes.len() as u64;
+                    }
+                    let pause =
+                        retry_pause(attempt, self.options.retry_delay, retry_after.as_ref());
+                    if !self.options.silent {
+                        eprintln!(
+                        "sigv4: warning: HTTP {} from {}; retrying in {:.1} s ({} of {} retries left)",
+                        status.as_u16(),
+                        uri,
+                        pause.as_secs_f64(),
+                        self.options.retries - attempt,
+                        self.options.retries
+                    );
+                    }
+                    attempt += 1;
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+                let body: AnyBody = match (peeked, body) {
+                    (Some(bytes), _) => Full::new(bytes).map_err(|e| match e {}).boxed_unsync(),
+                    (None, Some(body)) => body,
+                    (None, None) => Empty::new().map_err(|e| match e {}).boxed_unsync(),
+                };
+                let response = Response::from_parts(parts, body);
+                return handle_response(
+                    response,
+                    &method,
+                    &uri,
+                    out.as_ref(),
+                    token.as_deref(),
+                    &self.options,
+                    stats,
+                )
+                .await;
+            }
+            return handle_response(
+                response,
+                &method,
+                &uri,
+                out.as_ref(),
+                token.as_deref(),
+                &self.options,
+                stats,
+            )
+            .await;
         }
-        let response = response?;
-        handle_response(response, &method, &uri, &out, token.as_deref(), &options).await
     }
 }
 
@@ -502,8 +1008,18 @@ fn redact(text: &str, token: Option<&str>) -> String {
     }
 }
 
-fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer, token: Option<&str>) {
+fn show_request(
+    req: &Request<()>,
+    out: Option<&SigningOutput>,
+    signer: &Signer,
+    token: Option<&str>,
+) {
     let mut err = std::io::stderr().lock();
+    let Some(out) = out else {
+        let _ = writeln!(err, "* Not signed: another host than the one signed for");
+        let _ = writeln!(err, "> {} {} HTTP/1.1", req.method(), req.uri());
+        return;
+    };
     let _ = writeln!(
         err,
         "* Signing for service {} in region {}",
@@ -530,7 +1046,7 @@ fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer, token: 
 }
 
 fn shown_value(name: &str, v: &HeaderValue) -> String {
-    if name == "x-amz-security-token" {
+    if name == "x-amz-security-token" || name == "x-amz-s3session-token" {
         format!("<session token, {} chars>", v.len())
     } else {
         String::from_utf8_lossy(v.as_bytes()).into_owned()
@@ -594,7 +1110,7 @@ fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> Cl
     }
 }
 
-fn status_line(resp: &Response<hyper::body::Incoming>) -> String {
+fn status_line<B>(resp: &Response<B>) -> String {
     format!(
         "HTTP/1.1 {} {}",
         resp.status().as_u16(),
@@ -603,12 +1119,13 @@ fn status_line(resp: &Response<hyper::body::Incoming>) -> String {
 }
 
 async fn handle_response(
-    response: Response<hyper::body::Incoming>,
+    response: Response<AnyBody>,
     method: &Method,
     uri: &http::Uri,
-    out: &SigningOutput,
+    out: Option<&SigningOutput>,
     token: Option<&str>,
     options: &Options,
+    stats: &mut Stats,
 ) -> Result<(), CliError> {
     let status = response.status();
     if options.verbose {
@@ -632,8 +1149,10 @@ async fn handle_response(
         message: format!("cannot write the response: {e}"),
         code: exit::WRITE,
     };
-    let failing = options.fail && status.as_u16() >= 400;
-    if options.include && !failing {
+    let failing = (options.fail || options.fail_with_body) && status.as_u16() >= 400;
+    // --fail prints nothing of the answer; --fail-with-body prints it and still fails.
+    let quiet = failing && !options.fail_with_body;
+    if options.include && !quiet {
         let mut head = format!("{}\r\n", status_line(&response));
         for (n, v) in response.headers() {
             head.push_str(&format!("{n}: {}\r\n", shown_value(n.as_str(), v)));
@@ -659,11 +1178,14 @@ async fn handle_response(
                 code: exit::RECV,
             })?
             .to_bytes();
-        explain_forbidden(&bytes, out, token);
-        if !failing {
-            sink.write_all(&bytes).map_err(write_err)?;
+        if let Some(out) = out {
+            explain_forbidden(&bytes, out, token);
         }
-    } else if !failing && method != Method::HEAD {
+        if !quiet {
+            sink.write_all(&bytes).map_err(write_err)?;
+            stats.size_download += bytes.len() as u64;
+        }
+    } else if !quiet && method != Method::HEAD {
         let pb = progress_bar(len.unwrap_or(0), options.progress, "download");
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| CliError {
@@ -675,6 +1197,7 @@ async fn handle_response(
                     pb.inc(data.len() as u64);
                 }
                 sink.write_all(&data).map_err(write_err)?;
+                stats.size_download += data.len() as u64;
             }
         }
         if let Some(pb) = pb {
@@ -685,9 +1208,14 @@ async fn handle_response(
     if failing {
         return Err(CliError {
             message: format!(
-                "the server answered HTTP {} {} for {method} {uri} (--fail)",
+                "the server answered HTTP {} {} for {method} {uri} ({})",
                 status.as_u16(),
-                status.canonical_reason().unwrap_or("")
+                status.canonical_reason().unwrap_or(""),
+                if options.fail_with_body {
+                    "--fail-with-body"
+                } else {
+                    "--fail"
+                }
             ),
             code: exit::HTTP_ERROR,
         });

@@ -68,6 +68,7 @@
 
 mod assume_role;
 pub mod cache;
+pub mod clock_skew;
 pub mod container;
 mod context;
 mod default_chain;
@@ -81,6 +82,8 @@ mod process;
 pub mod profile;
 pub mod profile_file;
 mod provider;
+pub mod region;
+pub mod s3express;
 mod sso;
 mod sso_token;
 mod sts;
@@ -107,6 +110,7 @@ pub use profile::ProfileProvider;
 pub use provider::{
     ChainProvider, CredentialsResult, ProvideCredentials, ProvidedCredentials, StaticProvider,
 };
+pub use region::{RegionChain, RegionError, RegionSource, ResolvedRegion};
 pub use sso::{SsoConfig, SsoProvider};
 pub use sso_token::SsoTokenProvider;
 pub use sts::AssumeRoleParams;

@@ -249,7 +249,7 @@ pub(crate) fn http_error(
 
 /// Walks an XML document, collecting the text of elements by their path of
 /// local names joined with `/`.
-fn xml_texts(body: &[u8]) -> Result<HashMap<String, String>, String> {
+pub(crate) fn xml_texts(body: &[u8]) -> Result<HashMap<String, String>, String> {
     let text = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8".to_string())?;
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
