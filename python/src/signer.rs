@@ -157,11 +157,12 @@ impl PySigner {
         let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
         let what = self.source.resolve(py)?;
         match expires {
-            None => job.run_with(&self.core, None, &what, want_url),
+            None => job.run_with(py, &self.core, None, &what, want_url),
             Some(e) => {
                 let secs = expires_secs(e)?;
                 let settings = self.settings.clone().presigned(Duration::from_secs(secs));
                 job.run(
+                    py,
                     self.core.region(),
                     self.core.service(),
                     &settings,
@@ -413,7 +414,7 @@ pub(crate) fn low_level(
         if let Ok(pc) = credentials.cast::<PyCredentials>() {
             let signer = pc.get().signer_for(&region, &service)?;
             let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-            return job.run_with(&signer, None, &what, want_url);
+            return job.run_with(py, &signer, None, &what, want_url);
         }
     }
     let mut settings = build_settings(&service, &o);
@@ -427,7 +428,7 @@ pub(crate) fn low_level(
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
     let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-    job.run(&region, &service, &settings, None, &what, want_url)
+    job.run(py, &region, &service, &settings, None, &what, want_url)
 }
 
 macro_rules! low_level_fn {
