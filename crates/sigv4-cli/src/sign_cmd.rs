@@ -276,7 +276,12 @@ fn print_curl(
     curl_body: &CurlBody,
     body: &[u8],
 ) {
-    let mut cmd = format!("curl -X {} {}", shell_quote(method), shell_quote(url));
+    // curl -X HEAD would wait for a body that never comes; -I is curl's HEAD.
+    let mut cmd = if method == "HEAD" {
+        format!("curl -I {}", shell_quote(url))
+    } else {
+        format!("curl -X {} {}", shell_quote(method), shell_quote(url))
+    };
     for (n, v) in headers {
         cmd.push_str(" -H ");
         if v.is_empty() {
