@@ -216,7 +216,8 @@ where
     B::Error: Into<BoxError>,
 {
     let v4 = signer.signer_for_request(&req)?;
-    let creds = signer.credentials().await?;
+    let auth = signer.auth().await?;
+    let auth = auth.as_auth();
     let (parts, body) = req.into_parts();
     let exact = body.size_hint().exact();
     let fits = exact.is_some_and(|n| n <= max_buffer as u64);
@@ -229,13 +230,13 @@ where
         None => {
             let bytes = collect_limited(body, max_buffer).await?;
             let mut req = Request::from_parts(parts, bytes);
-            v4.sign_http_request(&mut req, &creds, signer.now())?;
+            auth.sign_http(&v4, &mut req, signer.now())?;
             let (parts, bytes) = req.into_parts();
             Ok(Request::from_parts(parts, SignedBody::full(bytes)))
         }
         Some(StreamingChoice::Unsigned) => {
             let mut head = Request::from_parts(parts, ());
-            v4.sign_http_request_with_payload(&mut head, Payload::Unsigned, &creds, signer.now())?;
+            auth.sign_http_with_payload(&v4, &mut head, Payload::Unsigned, signer.now())?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
@@ -254,14 +255,8 @@ where
                     .ok_or(Error::UnknownBodyLength)?,
             };
             let mut head = Request::from_parts(parts, ());
-            let encoder: ChunkEncoder = sigv4::chunked::sign_http_request(
-                &v4,
-                &mut head,
-                settings,
-                len,
-                &creds,
-                signer.now(),
-            )?;
+            let encoder: ChunkEncoder =
+                auth.sign_aws_chunked(&v4, &mut head, settings, len, signer.now())?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
