@@ -33,9 +33,26 @@ pub fn resolve(profile: Option<&str>) -> Result<ProvidedCredentials, CliError> {
 }
 
 fn explain(e: CredentialsError) -> CliError {
+    if let Some(tried) = e.tried() {
+        // Every provider the chain asked, in order, and why each gave nothing; then the fix
+        // for the most likely case (a new machine: no keys, no profile).
+        let list = tried
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("{}. {}: {}", i + 1, t.provider, t.reason))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return CliError::failure(format!(
+            "no AWS credentials found; tried, in order: {list}. To fix: run `aws configure` \
+             (it writes ~/.aws/credentials and ~/.aws/config), or set AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), or pick \
+             a configured profile with --profile or AWS_PROFILE"
+        ));
+    }
     match e {
-        // The chain's reason lists every provider it asked and why each gave nothing.
-        CredentialsError::NotConfigured { reason, .. } => CliError::failure(reason),
+        CredentialsError::NotConfigured { reason, .. } => {
+            CliError::failure(format!("no AWS credentials found: {reason}"))
+        }
         other => CliError::failure(format!("could not load credentials: {other}")),
     }
 }
