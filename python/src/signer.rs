@@ -90,9 +90,10 @@ impl Source {
     }
 }
 
-/// Signs requests for one region and service.
+/// Signs requests for one region and service: ``Signer(region="us-east-1", service="s3")``.
 ///
-/// ``credentials`` may be ``Credentials``, ``RefreshableCredentials``, any object with
+/// Without ``region`` the region chain picks it (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the
+/// profile's ``region``; see ``resolve_region``). ``credentials`` may be ``Credentials``, ``RefreshableCredentials``, any object with
 /// ``access_key``/``secret_key``/``token`` (botocore credentials work), or ``None`` for the
 /// default credential chain (refreshed automatically). A signer is safe to share between
 /// threads and caches the day's signing key.

@@ -78,8 +78,8 @@
 //! * Delegation: a [`ScopedKey`] signs for one day, region and service without the secret
 //!   ([`Signer::scoped_key`], [`Signer::sign_http_request_scoped`]).
 //! * [`chunked`]: aws-chunked streaming uploads with signed chunks and checksum trailers.
-//! * [`sigv4a`] (feature `sigv4a`, default): SigV4a, ECDSA P-256, multi-region.
-//! * [`post_policy`]: S3 POST policies for browser uploads.
+//! * `sigv4a` (feature `sigv4a`, default): SigV4a, ECDSA P-256, multi-region.
+//! * `post_policy` (feature `post-policy`, default): S3 POST policies for browser uploads.
 //! * [`verify`]: the server side, a verifier with AWS error codes and explanations.
 //!
 //! Credentials from the environment, profiles, SSO, containers or instance metadata come
@@ -91,7 +91,9 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `http` | yes | sign `http::Request` values in place |
-//! | `sigv4a` | yes | the [`sigv4a`] module |
+//! | `sigv4a` | yes | the `sigv4a` module (SigV4a, ECDSA P-256) |
+//! | `checksums` | yes | checksum trailers of aws-chunked uploads |
+//! | `post-policy` | yes | the `post_policy` module (S3 POST policies) |
 //! | `http-body` | no | an `http_body::Body` adapter for aws-chunked uploads |
 //!
 //! Build the documentation with every feature, as docs.rs does:
