@@ -101,7 +101,7 @@ for p in fp-sigv4-core fp-sigv4-default fp-aws-sigv4 fp-reqsign; do
     cd "$work/$p"
     cargo build --release --quiet 2>"$work/$p.log" || { cat "$work/$p.log" >&2; exit 1; }
     crates=$(cargo tree -e normal,build --prefix none --format '{p}' | sed 's/ (.*//' | sort -u | grep -v "^$p " | wc -l)
-    macros=$(cargo tree -e normal,build --prefix none | grep ' (proc-macro)' | sed 's/ (.*//' | sort -u | wc -l)
+    macros=$(cargo tree -e normal,build --prefix none | { grep ' (proc-macro)' || true; } | sed 's/ (.*//' | sort -u | wc -l)
     strip -o "$work/$p.stripped" "$CARGO_TARGET_DIR/release/$p"
     size=$(stat -c %s "$work/$p.stripped")
     echo "| $p | $crates | $macros | $((size / 1024)) KiB |"
