@@ -39,6 +39,8 @@ pub struct ReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
+#[cfg(feature = "event-stream")]
+pub mod eventstream;
 pub mod post_policy;
 #[cfg(feature = "sigv4a")]
 pub mod sigv4a;
