@@ -5,6 +5,40 @@ use super::{
     StreamingMode, CHUNK_SIGNATURE, MIN_CHUNK_SIZE, TRAILER_SIGNATURE,
 };
 
+/// The signature chain of a signed body: SigV4 (HMAC) or SigV4a (ECDSA, padded fields).
+#[derive(Debug)]
+enum ChainSigner {
+    V4(ChunkSigner),
+    #[cfg(feature = "sigv4a")]
+    V4a(Box<super::V4aChunkSigner>),
+}
+
+impl ChainSigner {
+    fn sign_chunk(&mut self, chunk: &[u8]) -> &str {
+        match self {
+            ChainSigner::V4(s) => s.sign_chunk(chunk),
+            #[cfg(feature = "sigv4a")]
+            ChainSigner::V4a(s) => s.sign_chunk(chunk),
+        }
+    }
+
+    fn sign_trailer(&mut self, canonical: &[u8]) -> &str {
+        match self {
+            ChainSigner::V4(s) => s.sign_trailer(canonical),
+            #[cfg(feature = "sigv4a")]
+            ChainSigner::V4a(s) => s.sign_trailer(canonical),
+        }
+    }
+
+    fn previous_signature(&self) -> &str {
+        match self {
+            ChainSigner::V4(s) => s.previous_signature(),
+            #[cfg(feature = "sigv4a")]
+            ChainSigner::V4a(s) => s.previous_signature(),
+        }
+    }
+}
+
 /// A sans-I/O aws-chunked encoder: feed it body bytes with [`push`](Self::push), end with
 /// [`finish`](Self::finish), and it appends the encoded frames to a buffer you drain.
 ///
@@ -27,7 +61,7 @@ use super::{
 #[derive(Debug)]
 pub struct ChunkEncoder {
     pub(super) settings: ChunkedSettings,
-    signer: Option<ChunkSigner>,
+    signer: Option<ChainSigner>,
     checksum: Option<Checksum>,
     buf: Vec<u8>,
     pub(super) seen: u64,
@@ -49,7 +83,34 @@ impl ChunkEncoder {
             (false, true) => return Err(ChunkedError::UnexpectedSigner),
             _ => {}
         }
-        Ok(ChunkEncoder {
+        if settings.is_sigv4a() {
+            return Err(ChunkedError::SignerMismatch(
+                "SigV4a settings need a V4aChunkSigner: use ChunkEncoder::new_v4a",
+            ));
+        }
+        Ok(Self::build(settings, signer.map(ChainSigner::V4)))
+    }
+
+    /// An encoder for SigV4a `settings` ([`ChunkedSettings::sigv4a`]) whose chunks and
+    /// trailer `signer` signs with ECDSA P-256.
+    #[cfg(feature = "sigv4a")]
+    pub fn new_v4a(
+        settings: ChunkedSettings,
+        signer: super::V4aChunkSigner,
+    ) -> Result<Self, ChunkedError> {
+        if !settings.is_sigv4a() {
+            return Err(ChunkedError::SignerMismatch(
+                "a V4aChunkSigner needs SigV4a settings: ChunkedSettings::sigv4a()",
+            ));
+        }
+        Ok(Self::build(
+            settings,
+            Some(ChainSigner::V4a(Box::new(signer))),
+        ))
+    }
+
+    fn build(settings: ChunkedSettings, signer: Option<ChainSigner>) -> Self {
+        ChunkEncoder {
             settings,
             signer,
             checksum: settings.checksum.map(ChecksumAlgorithm::checksum),
@@ -58,7 +119,7 @@ impl ChunkEncoder {
             expected: None,
             short_chunk: None,
             finished: false,
-        })
+        }
     }
 
     /// Checks that the body is exactly `decoded_len` bytes (the declared
@@ -86,7 +147,7 @@ impl ChunkEncoder {
 
     /// The most recent chunk signature (signed modes).
     pub fn previous_signature(&self) -> Option<&str> {
-        self.signer.as_ref().map(ChunkSigner::previous_signature)
+        self.signer.as_ref().map(ChainSigner::previous_signature)
     }
 
     /// Feeds body bytes; every time a chunk fills up its frame is appended to `out`.

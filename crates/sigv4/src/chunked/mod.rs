@@ -66,12 +66,26 @@ mod body;
 mod checksum;
 mod encoder;
 mod signer;
+#[cfg(feature = "sigv4a")]
+mod v4a;
+#[cfg(feature = "sigv4a")]
+mod v4a_verify;
 
 #[cfg(feature = "http-body")]
 pub use body::ChunkedBody;
 pub use checksum::{Checksum, ChecksumAlgorithm};
 pub use encoder::{ChunkEncoder, ChunkedReader};
 pub use signer::ChunkSigner;
+#[cfg(all(feature = "sigv4a", feature = "http"))]
+pub use v4a::sign_http_request_v4a;
+#[cfg(feature = "sigv4a")]
+pub use v4a::{
+    trim_padding, V4aChunkSigner, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
+    ECDSA_SIGNATURE_PADDING, ECDSA_TRAILER_ALGORITHM, STREAMING_ECDSA_PAYLOAD,
+    STREAMING_ECDSA_PAYLOAD_TRAILER,
+};
+#[cfg(feature = "sigv4a")]
+pub use v4a_verify::{V4aChunkVerifyError, V4aChunkedBodyVerifier};
 
 /// The default chunk size, 64 KiB.
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
@@ -129,6 +143,14 @@ pub enum ChunkedError {
     /// Data was pushed after [`ChunkEncoder::finish`].
     #[error("the chunked body is already finished")]
     Finished,
+    /// The settings and the signer (or signing function) are for different algorithms:
+    /// SigV4a settings ([`ChunkedSettings::sigv4a`]) need a `V4aChunkSigner`, SigV4
+    /// settings a [`ChunkSigner`].
+    #[error("{0}")]
+    SignerMismatch(&'static str),
+    /// SigV4a signing failed (the request or the key).
+    #[error("SigV4a signing failed: {0}")]
+    SigV4a(String),
 }
 
 /// Which aws-chunked variant to send.
@@ -188,6 +210,7 @@ pub struct ChunkedSettings {
     mode: StreamingMode,
     chunk_size: usize,
     checksum: Option<ChecksumAlgorithm>,
+    sigv4a: bool,
 }
 
 impl ChunkedSettings {
@@ -197,6 +220,50 @@ impl ChunkedSettings {
             mode,
             chunk_size: DEFAULT_CHUNK_SIZE,
             checksum: None,
+            sigv4a: false,
+        }
+    }
+
+    /// Signs the chunks and trailer with SigV4a (ECDSA P-256) instead of SigV4: the
+    /// markers become `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` and each
+    /// signature field is 144 characters (see [`V4aChunkSigner`]). Not for
+    /// [`StreamingMode::UnsignedWithTrailer`], whose chunks carry no signature (a SigV4a
+    /// request sends that marker as it is).
+    #[cfg(feature = "sigv4a")]
+    pub fn sigv4a(mut self) -> Result<Self, ChunkedError> {
+        if !self.mode.is_signed() {
+            return Err(ChunkedError::SignerMismatch(
+                "STREAMING-UNSIGNED-PAYLOAD-TRAILER signs no chunks: it has no SigV4a variant",
+            ));
+        }
+        self.sigv4a = true;
+        Ok(self)
+    }
+
+    /// Whether chunks are signed with SigV4a.
+    pub fn is_sigv4a(&self) -> bool {
+        self.sigv4a
+    }
+
+    /// The value of `x-amz-content-sha256` (and of the canonical request's payload line):
+    /// the mode's marker, or its SigV4a form.
+    pub fn content_sha256(&self) -> &'static str {
+        #[cfg(feature = "sigv4a")]
+        if self.sigv4a {
+            return match self.mode {
+                StreamingMode::SignedWithTrailer => v4a::STREAMING_ECDSA_PAYLOAD_TRAILER,
+                _ => v4a::STREAMING_ECDSA_PAYLOAD,
+            };
+        }
+        self.mode.content_sha256()
+    }
+
+    /// The width of a signature field in the body: 64 (SigV4), 144 (SigV4a, padded).
+    fn signature_len(&self) -> usize {
+        if self.sigv4a {
+            144
+        } else {
+            64
         }
     }
 
@@ -251,7 +318,7 @@ impl ChunkedSettings {
         let rest = decoded_len % size;
         let per_chunk_overhead = |n: u64| -> u64 {
             let sig = if self.mode.is_signed() {
-                (CHUNK_SIGNATURE.len() + 64) as u64
+                (CHUNK_SIGNATURE.len() + self.signature_len()) as u64
             } else {
                 0
             };
@@ -267,7 +334,7 @@ impl ChunkedSettings {
         // The final zero-length chunk: "0" [";chunk-signature=<64>"] "\r\n".
         let final_chunk =
             1 + if self.mode.is_signed() {
-                CHUNK_SIGNATURE.len() + 64
+                CHUNK_SIGNATURE.len() + self.signature_len()
             } else {
                 0
             } + 2;
@@ -276,7 +343,7 @@ impl ChunkedSettings {
             tail += alg.header_name().len() + 1 + alg.encoded_len() + 2;
         }
         if self.mode == StreamingMode::SignedWithTrailer {
-            tail += TRAILER_SIGNATURE.len() + 1 + 64 + 2;
+            tail += TRAILER_SIGNATURE.len() + 1 + self.signature_len() + 2;
         }
         tail += 2; // the empty line that ends the body
         total = total.saturating_add(tail as u64);
@@ -295,10 +362,7 @@ impl ChunkedSettings {
                 "content-length",
                 self.encoded_length(decoded_len).to_string(),
             ),
-            (
-                "x-amz-content-sha256",
-                self.mode.content_sha256().to_owned(),
-            ),
+            ("x-amz-content-sha256", self.content_sha256().to_owned()),
             ("x-amz-decoded-content-length", decoded_len.to_string()),
         ];
         if let Some(alg) = self.checksum {
@@ -356,6 +420,35 @@ pub fn sign_http_request<B>(
     credentials: &crate::Credentials,
     time: std::time::SystemTime,
 ) -> Result<ChunkEncoder, ChunkedError> {
+    if settings.is_sigv4a() {
+        return Err(ChunkedError::SignerMismatch(
+            "SigV4a settings: use sign_http_request_v4a with a SigV4aSigner",
+        ));
+    }
+    set_streaming_headers(request, &settings, decoded_len)?;
+    let out = signer.sign_http_request_with_payload(
+        request,
+        settings.mode().payload(),
+        credentials,
+        time,
+    )?;
+    let chunk_signer = if settings.mode().is_signed() {
+        let key = signer.signing_key(credentials, time)?;
+        let at = AmzDate::from_system_time(time)?;
+        Some(ChunkSigner::new((*key).clone(), at, out.signature())?)
+    } else {
+        None
+    };
+    Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
+}
+
+/// Sets the streaming headers of `settings` on `request`, keeping another content coding.
+#[cfg(feature = "http")]
+fn set_streaming_headers<B>(
+    request: &mut http::Request<B>,
+    settings: &ChunkedSettings,
+    decoded_len: u64,
+) -> Result<(), ChunkedError> {
     use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING};
 
     let existing_coding = request
@@ -377,20 +470,7 @@ pub fn sign_http_request<B>(
             .headers_mut()
             .insert(HeaderName::from_static(name), value);
     }
-    let out = signer.sign_http_request_with_payload(
-        request,
-        settings.mode().payload(),
-        credentials,
-        time,
-    )?;
-    let chunk_signer = if settings.mode().is_signed() {
-        let key = signer.signing_key(credentials, time)?;
-        let at = AmzDate::from_system_time(time)?;
-        Some(ChunkSigner::new((*key).clone(), at, out.signature())?)
-    } else {
-        None
-    };
-    Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
+    Ok(())
 }
 
 #[cfg(test)]
