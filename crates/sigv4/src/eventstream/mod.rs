@@ -32,6 +32,8 @@ pub use frame::{
     FrameDecoder, FrameError, Header, HeaderValue, Message, DEFAULT_MAX_HEADERS_LEN,
     DEFAULT_MAX_MESSAGE_LEN, FRAME_OVERHEAD, PRELUDE_LEN,
 };
+#[cfg(feature = "http")]
+pub use sign::sign_http_request;
 pub use sign::{
     EventSigningError, EventStreamSigner, EventStreamVerifier, EventVerifyError, VerifiedEvent,
     CHUNK_SIGNATURE_HEADER, DATE_HEADER, PAYLOAD_ALGORITHM, STREAMING_EVENTS_PAYLOAD,

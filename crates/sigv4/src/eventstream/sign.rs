@@ -530,3 +530,53 @@ impl EventStreamVerifier {
         Ok(VerifiedEvent::Message(inner))
     }
 }
+
+/// Signs the HTTP request that opens an event stream (feature `http`) and returns the
+/// signer for its messages, chained to the request's signature.
+///
+/// Sets `x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-EVENTS` (signed, and the
+/// canonical request's payload line), as the streaming services require.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4::eventstream::{self, Message};
+/// use sigv4::{Credentials, Signer};
+///
+/// let signer = Signer::new("us-east-1", "transcribe")?;
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+/// let mut req = http::Request::post("https://transcribestreaming.us-east-1.amazonaws.com/stream-transcription")
+///     .header("content-type", "application/vnd.amazon.eventstream")
+///     .body(())
+///     .unwrap();
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let mut messages = eventstream::sign_http_request(&signer, &mut req, &creds, t)?;
+/// assert_eq!(req.headers()["x-amz-content-sha256"], "STREAMING-AWS4-HMAC-SHA256-EVENTS");
+/// let auth = req.headers()["authorization"].to_str()?;
+/// assert!(auth.ends_with(messages.prior_signature()));
+/// let envelope = messages.sign(&Message::new(b"audio".to_vec()), t)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "http")]
+pub fn sign_http_request<B>(
+    signer: &crate::Signer,
+    request: &mut http::Request<B>,
+    credentials: &Credentials,
+    time: SystemTime,
+) -> Result<EventStreamSigner, EventSigningError> {
+    request.headers_mut().insert(
+        "x-amz-content-sha256",
+        http::HeaderValue::from_static(STREAMING_EVENTS_PAYLOAD),
+    );
+    let out = signer.sign_http_request_with_payload(
+        request,
+        crate::Payload::Precomputed(STREAMING_EVENTS_PAYLOAD),
+        credentials,
+        time,
+    )?;
+    EventStreamSigner::new(
+        credentials,
+        signer.region(),
+        signer.service(),
+        out.signature(),
+    )
+}
