@@ -25,6 +25,13 @@
 //! * [`ChunkedReader`]: a blocking [`std::io::Read`] adapter over any reader.
 //! * `ChunkedBody` (feature `http-body`): an `http_body::Body` adapter.
 //!
+//! With SigV4a (feature `sigv4a`), the two signed modes become
+//! `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` ([`ChunkedSettings::sigv4a`]): the
+//! chain is signed with ECDSA P-256 by `V4aChunkSigner` (each signature padded with `*` to
+//! 144 characters, so lengths stay exact), encoded by [`ChunkEncoder::new_v4a`] through the
+//! same reader and body adapters, prepared with `sign_http_request_v4a` and checked on the
+//! server by `V4aChunkedBodyVerifier`.
+//!
 //! ```
 //! use std::io::Read;
 //! use std::time::{Duration, UNIX_EPOCH};
