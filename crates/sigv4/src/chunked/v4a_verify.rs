@@ -348,6 +348,15 @@ impl V4aChunkedBodyVerifier {
                 self.max_chunk
             )));
         }
+        // Refuse a chunk that would overrun the declared length before passing any of it on.
+        if let Some(exp) = self.expected_len {
+            if self.decoded.saturating_add(size) > exp {
+                return Err(V4aChunkVerifyError::LengthMismatch {
+                    expected: exp,
+                    actual: self.decoded.saturating_add(size),
+                });
+            }
+        }
         self.chunk_hash = Sha256::new();
         if size == 0 {
             self.end_chunk()?;
