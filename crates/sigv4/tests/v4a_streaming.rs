@@ -488,3 +488,25 @@ fn mixing_v4_and_v4a_is_a_typed_error() {
     );
     assert!(shown.contains("20130524/s3/aws4_request") && !shown.contains(SECRET_KEY));
 }
+
+#[test]
+fn a_chunk_overrunning_the_declared_length_is_refused_before_its_data_is_passed_on() {
+    // The fuzz finding: a size digit changed from 1 to 9.
+    let seed = key().sign_hex(b"the request");
+    let settings = ChunkedSettings::new(StreamingMode::Signed)
+        .sigv4a()
+        .unwrap();
+    let mut encoded = encode(settings, &seed, b"\x00");
+    assert_eq!(encoded[0], b'1');
+    encoded[0] = b'9';
+    let mut v = verifier(StreamingMode::Signed, &seed, 1);
+    let mut out = Vec::new();
+    assert_eq!(
+        v.push(&encoded, &mut out),
+        Err(V4aChunkVerifyError::LengthMismatch {
+            expected: 1,
+            actual: 9
+        })
+    );
+    assert!(out.is_empty(), "nothing of the refused chunk was passed on");
+}
