@@ -463,9 +463,6 @@ impl FrameDecoder {
         }
         while !input.is_empty() {
             let take = (self.need - self.buf.len()).min(input.len());
-            if self.buf.is_empty() && self.need > PRELUDE_LEN {
-                self.buf.reserve_exact(self.need);
-            }
             self.buf.extend_from_slice(&input[..take]);
             *input = &input[take..];
             if self.buf.len() < self.need {
@@ -473,12 +470,18 @@ impl FrameDecoder {
             }
             if self.need == PRELUDE_LEN {
                 self.need = self.check_prelude(&self.buf[..PRELUDE_LEN])?;
+                // One allocation of the frame's exact size (bounded by the limit just checked).
+                self.buf.reserve_exact(self.need - self.buf.len());
                 if self.buf.len() < self.need {
                     continue;
                 }
             }
             let msg = parse_frame(&self.buf)?;
             self.buf.clear();
+            // Do not keep a large frame's buffer for the (usually small) frames after it.
+            if self.buf.capacity() > 64 * 1024 {
+                self.buf = Vec::new();
+            }
             self.need = PRELUDE_LEN;
             return Ok(Some(msg));
         }
