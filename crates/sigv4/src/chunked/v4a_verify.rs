@@ -3,7 +3,6 @@
 use std::fmt;
 
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 use super::v4a::{
     is_der_hex, trim_padding, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
@@ -21,23 +20,19 @@ const MAX_LINE: usize = 4096;
 const MAX_TRAILERS: usize = 8;
 
 /// Why a SigV4a aws-chunked body was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum V4aChunkVerifyError {
     /// The framing is not aws-chunked as SigV4a sends it.
-    #[error("the SigV4a aws-chunked body is malformed: {0}")]
     Malformed(String),
     /// A chunk's ECDSA signature does not verify.
-    #[error("the signature of chunk {index} does not verify")]
     ChunkSignatureMismatch {
         /// The chunk's position, from 0 (the final empty chunk included).
         index: u64,
     },
     /// The trailer's ECDSA signature does not verify.
-    #[error("the trailer signature does not verify")]
     TrailerSignatureMismatch,
     /// The decoded length differs from `x-amz-decoded-content-length`.
-    #[error("the decoded body is {actual} bytes but x-amz-decoded-content-length says {expected}")]
     LengthMismatch {
         /// Declared.
         expected: u64,
@@ -45,15 +40,40 @@ pub enum V4aChunkVerifyError {
         actual: u64,
     },
     /// The trailer checksum does not match the body, or the declared trailer is missing.
-    #[error("the {name} trailer does not match the body")]
     ChecksumMismatch {
         /// The trailer name.
         name: String,
     },
     /// The body ended before the final chunk and trailer.
-    #[error("the aws-chunked body ended early")]
     Incomplete,
 }
+
+// Written by hand (no thiserror): the core has no proc-macro dependencies.
+impl fmt::Display for V4aChunkVerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            V4aChunkVerifyError::Malformed(m) => {
+                write!(f, "the SigV4a aws-chunked body is malformed: {m}")
+            }
+            V4aChunkVerifyError::ChunkSignatureMismatch { index } => {
+                write!(f, "the signature of chunk {index} does not verify")
+            }
+            V4aChunkVerifyError::TrailerSignatureMismatch => {
+                f.write_str("the trailer signature does not verify")
+            }
+            V4aChunkVerifyError::LengthMismatch { expected, actual } => write!(
+                f,
+                "the decoded body is {actual} bytes but x-amz-decoded-content-length says {expected}"
+            ),
+            V4aChunkVerifyError::ChecksumMismatch { name } => {
+                write!(f, "the {name} trailer does not match the body")
+            }
+            V4aChunkVerifyError::Incomplete => f.write_str("the aws-chunked body ended early"),
+        }
+    }
+}
+
+impl std::error::Error for V4aChunkVerifyError {}
 
 impl V4aChunkVerifyError {
     /// The S3 error code.

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use thiserror::Error;
-
 /// Bytes of the prelude: total length, headers length, prelude CRC.
 pub const PRELUDE_LEN: usize = 12;
 
@@ -32,11 +30,10 @@ const TYPE_UUID: u8 = 9;
 ///
 /// Decoding errors are final: a [`FrameDecoder`] that returned one refuses further input,
 /// because after a bad frame the position of the next one cannot be trusted.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FrameError {
     /// The prelude's CRC32 does not match its first 8 bytes.
-    #[error("prelude CRC mismatch: computed {computed:#010X}, frame says {found:#010X}")]
     PreludeCrcMismatch {
         /// The CRC32 of the prelude's length fields.
         computed: u32,
@@ -44,7 +41,6 @@ pub enum FrameError {
         found: u32,
     },
     /// The CRC32 of the whole frame does not match its last 4 bytes.
-    #[error("message CRC mismatch: computed {computed:#010X}, frame says {found:#010X}")]
     MessageCrcMismatch {
         /// The CRC32 of everything before the message CRC.
         computed: u32,
@@ -52,10 +48,8 @@ pub enum FrameError {
         found: u32,
     },
     /// The total length is below the 16 bytes of prelude and message CRC.
-    #[error("invalid message length {0}: a frame has at least 16 bytes")]
     InvalidMessageLength(u32),
     /// The total length is above the decoder's limit.
-    #[error("message of {length} bytes is larger than the {max} allowed")]
     MessageTooLong {
         /// The frame's (or, encoding, the message's) total length.
         length: u64,
@@ -63,10 +57,8 @@ pub enum FrameError {
         max: u64,
     },
     /// The headers length does not fit in the frame (or is 1: a header takes at least 2 bytes).
-    #[error("invalid headers length")]
     InvalidHeadersLength,
     /// The headers block is above the decoder's limit.
-    #[error("headers block of {length} bytes is larger than the {max} allowed")]
     HeadersTooLong {
         /// The headers length the frame states.
         length: u32,
@@ -74,25 +66,18 @@ pub enum FrameError {
         max: u32,
     },
     /// A header name is empty or runs past the headers block.
-    #[error("invalid header name length")]
     InvalidHeaderNameLength,
     /// A header name is not UTF-8.
-    #[error("header name is not valid UTF-8")]
     HeaderNameNotUtf8,
     /// A header has a value type outside 0 to 9.
-    #[error("unknown header value type {0:#04x}")]
     UnknownHeaderValueType(u8),
     /// A header value is cut off by the end of the headers block.
-    #[error("invalid header value ({0})")]
     InvalidHeaderValue(&'static str),
     /// A string header value is not UTF-8.
-    #[error("header {0:?} has a string value that is not valid UTF-8")]
     HeaderStringNotUtf8(String),
     /// Bytes follow the frame in [`Message::decode`], which takes exactly one frame.
-    #[error("{0} bytes follow the frame")]
     TrailingBytes(usize),
     /// The input ended inside a frame.
-    #[error("the input ended inside a frame ({have} of {need} bytes)")]
     Incomplete {
         /// Bytes of the frame received.
         have: usize,
@@ -100,15 +85,69 @@ pub enum FrameError {
         need: usize,
     },
     /// A decoder that failed before was given more input.
-    #[error("an earlier frame error stopped the decoder")]
     Failed,
     /// Encoding: a header name is empty or longer than 255 bytes.
-    #[error("header name of {0} bytes: names must have 1 to 255 bytes")]
     HeaderNameLength(usize),
     /// Encoding: a string or byte-array value is longer than 65,535 bytes.
-    #[error("header {0:?} has a value longer than 65535 bytes")]
     HeaderValueTooLong(String),
 }
+
+// Written by hand (no thiserror): the core has no proc-macro dependencies.
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::PreludeCrcMismatch { computed, found } => write!(
+                f,
+                "prelude CRC mismatch: computed {computed:#010X}, frame says {found:#010X}"
+            ),
+            FrameError::MessageCrcMismatch { computed, found } => write!(
+                f,
+                "message CRC mismatch: computed {computed:#010X}, frame says {found:#010X}"
+            ),
+            FrameError::InvalidMessageLength(n) => {
+                write!(
+                    f,
+                    "invalid message length {n}: a frame has at least 16 bytes"
+                )
+            }
+            FrameError::MessageTooLong { length, max } => {
+                write!(
+                    f,
+                    "message of {length} bytes is larger than the {max} allowed"
+                )
+            }
+            FrameError::InvalidHeadersLength => f.write_str("invalid headers length"),
+            FrameError::HeadersTooLong { length, max } => write!(
+                f,
+                "headers block of {length} bytes is larger than the {max} allowed"
+            ),
+            FrameError::InvalidHeaderNameLength => f.write_str("invalid header name length"),
+            FrameError::HeaderNameNotUtf8 => f.write_str("header name is not valid UTF-8"),
+            FrameError::UnknownHeaderValueType(t) => {
+                write!(f, "unknown header value type {t:#04x}")
+            }
+            FrameError::InvalidHeaderValue(why) => write!(f, "invalid header value ({why})"),
+            FrameError::HeaderStringNotUtf8(name) => write!(
+                f,
+                "header {name:?} has a string value that is not valid UTF-8"
+            ),
+            FrameError::TrailingBytes(n) => write!(f, "{n} bytes follow the frame"),
+            FrameError::Incomplete { have, need } => {
+                write!(f, "the input ended inside a frame ({have} of {need} bytes)")
+            }
+            FrameError::Failed => f.write_str("an earlier frame error stopped the decoder"),
+            FrameError::HeaderNameLength(n) => write!(
+                f,
+                "header name of {n} bytes: names must have 1 to 255 bytes"
+            ),
+            FrameError::HeaderValueTooLong(name) => {
+                write!(f, "header {name:?} has a value longer than 65535 bytes")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
 
 /// The value of an event-stream header, one of the ten wire types.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

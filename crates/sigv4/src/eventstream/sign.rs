@@ -5,7 +5,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use thiserror::Error;
 
 use super::frame::{FrameError, Header, HeaderValue, Message};
 use crate::encoding::hex_lower;
@@ -24,29 +23,24 @@ pub const CHUNK_SIGNATURE_HEADER: &str = ":chunk-signature";
 pub const DATE_HEADER: &str = ":date";
 
 /// Why a message could not be signed.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventSigningError {
     /// The prior (seed) signature is not 64 lowercase hex digits.
-    #[error("the prior signature must be the 64 lowercase hex digits of the opening request's signature")]
     InvalidSeedSignature,
     /// The message could not be encoded.
-    #[error(transparent)]
-    Frame(#[from] FrameError),
+    Frame(FrameError),
     /// The key, region, service or time does not fit.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
+    Signing(SigningError),
     /// The end-of-stream message was already signed.
-    #[error("the event stream is already ended")]
     Ended,
 }
 
 /// Why a signed message was refused, as a server refuses it.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventVerifyError {
     /// The envelope or the message inside it is not a valid frame.
-    #[error("message {index} is malformed: {source}")]
     Frame {
         /// The message's position in the stream, from 0.
         index: u64,
@@ -54,7 +48,6 @@ pub enum EventVerifyError {
         source: FrameError,
     },
     /// The envelope lacks `:chunk-signature` (32 bytes) or `:date` (a timestamp).
-    #[error("message {index} has no valid {header} header")]
     MissingHeader {
         /// The message's position, from 0.
         index: u64,
@@ -62,13 +55,11 @@ pub enum EventVerifyError {
         header: &'static str,
     },
     /// The signature does not match (wrong key, altered message, reordered or dropped message).
-    #[error("the signature of message {index} does not match")]
     SignatureMismatch {
         /// The message's position, from 0.
         index: u64,
     },
     /// The message's `:date` is too far from the verifier's clock.
-    #[error("message {index} was signed at {signed_at} but the server time is {server_time}: more than {max_skew_secs} s apart")]
     TimeSkew {
         /// The message's position, from 0.
         index: u64,
@@ -80,20 +71,101 @@ pub enum EventVerifyError {
         max_skew_secs: u64,
     },
     /// The message's `:date` cannot be a signing time (before 1970 or after 9999).
-    #[error("message {index} has an out-of-range :date")]
     InvalidDate {
         /// The message's position, from 0.
         index: u64,
     },
     /// A message followed the (empty) end-of-stream message.
-    #[error("message {index} follows the end of the stream")]
     AfterEnd {
         /// The message's position, from 0.
         index: u64,
     },
     /// The verifier's key or scope is unusable.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
+    Signing(SigningError),
+}
+
+// Written by hand (no thiserror): the core has no proc-macro dependencies.
+impl fmt::Display for EventSigningError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventSigningError::InvalidSeedSignature => f.write_str(
+                "the prior signature must be the 64 lowercase hex digits of the opening request's signature",
+            ),
+            EventSigningError::Frame(e) => fmt::Display::fmt(e, f),
+            EventSigningError::Signing(e) => fmt::Display::fmt(e, f),
+            EventSigningError::Ended => f.write_str("the event stream is already ended"),
+        }
+    }
+}
+
+impl std::error::Error for EventSigningError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EventSigningError::Frame(e) => Some(e),
+            EventSigningError::Signing(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<FrameError> for EventSigningError {
+    fn from(e: FrameError) -> Self {
+        EventSigningError::Frame(e)
+    }
+}
+
+impl From<SigningError> for EventSigningError {
+    fn from(e: SigningError) -> Self {
+        EventSigningError::Signing(e)
+    }
+}
+
+impl fmt::Display for EventVerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventVerifyError::Frame { index, source } => {
+                write!(f, "message {index} is malformed: {source}")
+            }
+            EventVerifyError::MissingHeader { index, header } => {
+                write!(f, "message {index} has no valid {header} header")
+            }
+            EventVerifyError::SignatureMismatch { index } => {
+                write!(f, "the signature of message {index} does not match")
+            }
+            EventVerifyError::TimeSkew {
+                index,
+                signed_at,
+                server_time,
+                max_skew_secs,
+            } => write!(
+                f,
+                "message {index} was signed at {signed_at} but the server time is {server_time}: more than {max_skew_secs} s apart"
+            ),
+            EventVerifyError::InvalidDate { index } => {
+                write!(f, "message {index} has an out-of-range :date")
+            }
+            EventVerifyError::AfterEnd { index } => {
+                write!(f, "message {index} follows the end of the stream")
+            }
+            EventVerifyError::Signing(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl std::error::Error for EventVerifyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EventVerifyError::Frame { source, .. } => Some(source),
+            EventVerifyError::Signing(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SigningError> for EventVerifyError {
+    fn from(e: SigningError) -> Self {
+        EventVerifyError::Signing(e)
+    }
 }
 
 impl EventVerifyError {
