@@ -205,16 +205,16 @@ impl KeySource {
                 service,
                 cached,
             } => {
-                if cached.as_ref().is_none_or(|k| k.date() != date.date()) {
-                    *cached = Some(SigningKey::derive_for(
+                let key = match cached.take() {
+                    Some(k) if k.date() == date.date() => k,
+                    _ => SigningKey::derive_for(
                         credentials.secret_access_key(),
                         date,
                         region,
                         service,
-                    )?);
-                }
-                // Just filled in above.
-                cached.as_ref().ok_or(SigningError::TimeOutOfRange)
+                    )?,
+                };
+                Ok(cached.insert(key))
             }
         }
     }
