@@ -54,8 +54,9 @@ use futures_core::Stream;
 use http_body::{Body, Frame};
 use sigv4::eventstream::{
     EventSigningError, EventStreamSigner, EventStreamVerifier, EventVerifyError, FrameDecoder,
-    FrameError, Message, VerifiedEvent,
+    FrameError, Message, OpeningRequestError, VerifiedEvent,
 };
+use sigv4::Credentials;
 use sigv4_credentials::{SystemClock, TimeSource};
 use thiserror::Error;
 
@@ -343,4 +344,41 @@ where
     fn is_end_stream(&self) -> bool {
         self.ready.is_empty() && (self.failed || self.inner_done)
     }
+}
+
+/// Verifies a request that opens a signed event stream (its `Authorization`, date and
+/// `x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-EVENTS`, with `credentials`, the
+/// server's copy of the signer's key) and returns it with its body wrapped in a
+/// [`VerifiedEventStreamBody`] seeded with the request's signature, checking each
+/// message's date against `clock` within `max_skew`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use sigv4::Credentials;
+/// use sigv4_credentials::SystemClock;
+/// use sigv4_http::eventstream::verify_request;
+///
+/// async fn handler(req: http::Request<http_body_util::Full<bytes::Bytes>>) -> http::StatusCode {
+///     let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+///     let Ok(req) = verify_request(req, &creds, Arc::new(SystemClock), Duration::from_secs(300)) else {
+///         return http::StatusCode::FORBIDDEN;
+///     };
+///     let mut body = req.into_body();
+///     while let Some(message) = body.next_message().await {
+///         let Ok(_message) = message else { return http::StatusCode::BAD_REQUEST };
+///     }
+///     http::StatusCode::OK
+/// }
+/// ```
+pub fn verify_request<B>(
+    request: http::Request<B>,
+    credentials: &Credentials,
+    clock: Arc<dyn TimeSource>,
+    max_skew: Duration,
+) -> Result<http::Request<VerifiedEventStreamBody<B>>, OpeningRequestError> {
+    let verifier =
+        sigv4::eventstream::verify_opening_request(&request, credentials, clock.now(), max_skew)?;
+    Ok(request
+        .map(|body| VerifiedEventStreamBody::new(body, verifier).with_max_skew(clock, max_skew)))
 }

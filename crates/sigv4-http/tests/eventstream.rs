@@ -1,6 +1,6 @@
 //! Signed event streams over real HTTP: clients (hyper, reqwest) send `EventStreamBody`
-//! to an axum server on 127.0.0.1 (started by each test) that checks the opening request's
-//! signature, then reads the body through `VerifiedEventStreamBody`. Forged, reordered,
+//! to an axum server on 127.0.0.1 (started by each test) that checks the opening request
+//! with `verify_request`, then reads the body through the `VerifiedEventStreamBody` it returns. Forged, reordered,
 //! truncated and replayed streams are refused; every message the handler sees verified.
 
 use std::convert::Infallible;
@@ -16,12 +16,10 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use sigv4::eventstream::{
-    self, EventStreamSigner, EventStreamVerifier, Header, HeaderValue, Message,
-};
-use sigv4::{AmzDate, Credentials, Signer};
+use sigv4::eventstream::{self, EventStreamSigner, Header, HeaderValue, Message};
+use sigv4::{Credentials, Signer};
 use sigv4_credentials::FixedClock;
-use sigv4_http::eventstream::{EventStreamBody, EventStreamError, VerifiedEventStreamBody};
+use sigv4_http::eventstream::{verify_request, EventStreamBody, EventStreamError};
 
 const REGION: &str = "us-east-1";
 const SERVICE: &str = "transcribe";
@@ -48,58 +46,16 @@ fn audio(i: u8) -> Message {
         ))
 }
 
-/// Re-signs the received head with the server's copy of the credentials and compares the
-/// Authorization header: returns the request signature (the chain's seed).
-fn check_opening_request(parts: &http::request::Parts) -> Result<String, String> {
-    let auth = parts.headers["authorization"]
-        .to_str()
-        .map_err(|e| e.to_string())?;
-    let signed: Vec<&str> = auth
-        .split("SignedHeaders=")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .ok_or("no SignedHeaders")?
-        .split(';')
-        .collect();
-    let date = parts.headers["x-amz-date"]
-        .to_str()
-        .map_err(|e| e.to_string())?;
-    let time = AmzDate::parse(date)
-        .ok_or("bad x-amz-date")?
-        .to_system_time();
-    let host = parts.headers["host"].to_str().map_err(|e| e.to_string())?;
-    let mut head = http::Request::builder()
-        .method(parts.method.clone())
-        .uri(format!("http://{host}{}", parts.uri.path()));
-    for name in signed {
-        if name != "x-amz-date" {
-            head = head.header(name, parts.headers[name].clone());
-        }
-    }
-    let mut head = head.body(()).map_err(|e| e.to_string())?;
-    let signer = Signer::new(REGION, SERVICE).map_err(|e| e.to_string())?;
-    let chain = eventstream::sign_http_request(&signer, &mut head, &creds(), time)
-        .map_err(|e| e.to_string())?;
-    if head.headers()["authorization"] != parts.headers["authorization"] {
-        return Err("the request signature does not match".into());
-    }
-    Ok(chain.prior_signature().to_owned())
-}
-
 /// The service: 403 for a bad request signature; otherwise the verified messages'
 /// payload sizes, or 400 with the error at the first refused message.
 async fn serve() -> SocketAddr {
     let handler = |req: Request| async move {
-        let (parts, body) = req.into_parts();
-        let seed = match check_opening_request(&parts) {
-            Ok(s) => s,
-            Err(e) => return (http::StatusCode::FORBIDDEN, e),
+        let clock = Arc::new(FixedClock(SystemTime::now()));
+        let req = match verify_request(req, &creds(), clock, Duration::from_secs(300)) {
+            Ok(r) => r,
+            Err(e) => return (http::StatusCode::FORBIDDEN, e.to_string()),
         };
-        let verifier = EventStreamVerifier::new(&creds(), REGION, SERVICE, &seed).unwrap();
-        let mut messages = VerifiedEventStreamBody::new(body, verifier).with_max_skew(
-            Arc::new(FixedClock(SystemTime::now())),
-            Duration::from_secs(300),
-        );
+        let mut messages = req.into_body();
         let mut seen = Vec::new();
         while let Some(m) = messages.next_message().await {
             match m {

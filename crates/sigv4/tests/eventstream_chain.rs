@@ -391,3 +391,129 @@ fn refresh_message_crc(mut frame: Vec<u8>) -> Vec<u8> {
     frame[n - 4..].copy_from_slice(&crc.to_be_bytes());
     frame
 }
+
+#[cfg(feature = "http")]
+mod opening_request {
+    use super::*;
+    use sigv4::eventstream::{self, OpeningRequestError};
+    use sigv4::Signer;
+
+    const SKEW: Duration = Duration::from_secs(300);
+
+    fn signed(t: SystemTime) -> (http::Request<()>, EventStreamSigner) {
+        let mut req = http::Request::post(
+            "https://transcribestreaming.us-east-1.amazonaws.com/stream-transcription?x=1&a=b%20c",
+        )
+        .header("content-type", "application/vnd.amazon.eventstream")
+        .header("x-amzn-transcribe-language-code", "en-US")
+        .body(())
+        .unwrap();
+        let chain = eventstream::sign_http_request(
+            &Signer::new("us-east-1", "transcribe").unwrap(),
+            &mut req,
+            &creds(),
+            t,
+        )
+        .unwrap();
+        // What a server receives: the host as a header.
+        req.headers_mut().insert(
+            "host",
+            http::HeaderValue::from_static("transcribestreaming.us-east-1.amazonaws.com"),
+        );
+        (req, chain)
+    }
+
+    #[test]
+    fn a_signed_opening_request_seeds_the_verifier() {
+        let t = at(1_700_000_000);
+        let (req, mut chain) = signed(t);
+        let mut v =
+            eventstream::verify_opening_request(&req, &creds(), t + Duration::from_secs(30), SKEW)
+                .unwrap();
+        let env = chain.sign(&event(0), t).unwrap();
+        assert_eq!(v.verify(&env).unwrap(), VerifiedEvent::Message(event(0)));
+        assert_eq!(
+            v.verify(&chain.sign_end(t).unwrap()).unwrap(),
+            VerifiedEvent::End
+        );
+    }
+
+    #[test]
+    fn bad_opening_requests_are_refused() {
+        let t = at(1_700_000_000);
+        let check = |req: &http::Request<()>| {
+            eventstream::verify_opening_request(req, &creds(), t, SKEW).map(|_| ())
+        };
+        let (req, _) = signed(t);
+        assert_eq!(check(&req), Ok(()));
+
+        let mut r = signed(t).0;
+        r.headers_mut().insert(
+            "x-amzn-transcribe-language-code",
+            http::HeaderValue::from_static("de-DE"),
+        );
+        assert_eq!(check(&r), Err(OpeningRequestError::SignatureMismatch));
+
+        let mut r = signed(t).0;
+        *r.uri_mut() = "/stream-transcription?x=2&a=b%20c".parse().unwrap();
+        assert_eq!(check(&r), Err(OpeningRequestError::SignatureMismatch));
+
+        let mut r = signed(t).0;
+        r.headers_mut().remove("content-type");
+        assert_eq!(
+            check(&r),
+            Err(OpeningRequestError::MissingSignedHeader(
+                "content-type".into()
+            ))
+        );
+
+        let mut r = signed(t).0;
+        r.headers_mut().remove("authorization");
+        assert_eq!(check(&r), Err(OpeningRequestError::MissingAuthorization));
+        assert_eq!(
+            OpeningRequestError::MissingAuthorization.code(),
+            "MissingAuthenticationToken"
+        );
+
+        let mut r = signed(t).0;
+        r.headers_mut().insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_static("UNSIGNED-PAYLOAD"),
+        );
+        assert_eq!(check(&r), Err(OpeningRequestError::NotAnEventStream));
+
+        let (r, _) = signed(t);
+        let other = Credentials::new("AKIDOTHER", "x", None, None);
+        assert_eq!(
+            eventstream::verify_opening_request(&r, &other, t, SKEW).map(|_| ()),
+            Err(OpeningRequestError::WrongAccessKey)
+        );
+        let wrong_secret = Credentials::new("AKIDEXAMPLE", "not the secret", None, None);
+        assert_eq!(
+            eventstream::verify_opening_request(&r, &wrong_secret, t, SKEW).map(|_| ()),
+            Err(OpeningRequestError::SignatureMismatch)
+        );
+        assert!(matches!(
+            eventstream::verify_opening_request(&r, &creds(), t + Duration::from_secs(301), SKEW),
+            Err(OpeningRequestError::TimeSkew {
+                max_skew_secs: 300,
+                ..
+            })
+        ));
+
+        for (value, why) in [
+            ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/transcribe/aws4_request", "no Signature"),
+            ("AWS4-ECDSA-P256-SHA256 Credential=x", "it must start with AWS4-HMAC-SHA256"),
+            ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/aws4_request, SignedHeaders=host, Signature=00", "Credential must be AKID/date/region/service/aws4_request"),
+        ] {
+            let mut r = signed(t).0;
+            r.headers_mut()
+                .insert("authorization", http::HeaderValue::from_str(value).unwrap());
+            assert_eq!(
+                check(&r),
+                Err(OpeningRequestError::MalformedAuthorization(why)),
+                "{value}"
+            );
+        }
+    }
+}
