@@ -50,6 +50,11 @@ pub fn infer(host: &str) -> Option<Inferred> {
         [.., region, "es"] if is_region(region) => found("es", Some(region)),
         // OpenSearch Serverless: ID.REGION.aoss.amazonaws.com
         [.., region, "aoss"] if is_region(region) => found("aoss", Some(region)),
+        // S3 Express One Zone: BUCKET--AZ--x-s3.s3express-AZ.REGION.amazonaws.com (zonal
+        // endpoints, also -fips-) and s3express-control.REGION: all sign as `s3express`.
+        [.., zonal, region] if zonal.starts_with("s3express-") && is_region(region) => {
+            found("s3express", Some(region))
+        }
         _ => infer_s3(labels).or_else(|| infer_generic(labels)),
     }
 }
@@ -237,6 +242,18 @@ mod tests {
             s("ec2", Some("us-east-1"))
         );
         assert_eq!(i("iam.amazonaws.com"), s("iam", None));
+        assert_eq!(
+            i("bucket--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com"),
+            s("s3express", Some("us-west-2"))
+        );
+        assert_eq!(
+            i("s3express-fips-use1-az4.us-east-1.amazonaws.com"),
+            s("s3express", Some("us-east-1"))
+        );
+        assert_eq!(
+            i("s3express-control.eu-north-1.amazonaws.com"),
+            s("s3express", Some("eu-north-1"))
+        );
     }
 
     #[test]

@@ -24,9 +24,9 @@ pub use encoding::{hex, sha256_hex};
 pub use error::SigningError;
 pub use request::SignableRequest;
 pub use settings::{
-    HeaderSelection, Payload, SessionTokenMode, SignatureLocation, SigningSettings,
-    DEFAULT_EXCLUDED_HEADERS, STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER,
-    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+    HeaderSelection, Payload, SessionTokenHeader, SessionTokenMode, SignatureLocation,
+    SigningSettings, DEFAULT_EXCLUDED_HEADERS, STREAMING_SIGNED_PAYLOAD,
+    STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
 pub use sign::{Signer, SigningOutput, ALGORITHM, MAX_PRESIGN_EXPIRES_SECS};
 pub use signing_key::SigningKey;
@@ -41,6 +41,7 @@ pub struct ReadmeDoctests;
 pub mod chunked;
 #[cfg(feature = "event-stream")]
 pub mod eventstream;
+#[cfg(feature = "post-policy")]
 pub mod post_policy;
 #[cfg(feature = "sigv4a")]
 pub mod sigv4a;

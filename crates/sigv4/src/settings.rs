@@ -41,6 +41,70 @@ pub enum SessionTokenMode {
     AppendAfterSigning,
 }
 
+/// Which header (and presigned-URL parameter) carries the session token.
+///
+/// Every service takes STS session tokens as `x-amz-security-token`. S3 Express One Zone
+/// (directory buckets, service `s3express`) takes its CreateSession session token as
+/// `x-amz-s3session-token` instead, and refuses `x-amz-security-token`.
+///
+/// ```
+/// use sigv4::{Credentials, Payload, SessionTokenHeader, SignableRequest, Signer, SigningSettings};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let mut settings = SigningSettings::for_service("s3express");
+/// settings.session_token_header = SessionTokenHeader::S3Session;
+/// let signer = Signer::new("us-west-2", "s3express")?.with_settings(settings);
+/// let session = Credentials::new("ASIASESSION", "SESSIONSECRET", Some("SESSIONTOKEN".into()), None);
+/// let req = SignableRequest::new(
+///     "GET",
+///     "https://b--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com/k",
+///     [],
+///     Payload::Unsigned,
+/// );
+/// let out = signer.sign(&req, &session, UNIX_EPOCH + Duration::from_secs(1_700_000_000))?;
+/// assert!(out.signed_headers().contains("x-amz-s3session-token"));
+/// assert!(out.headers().any(|(n, _)| n == "x-amz-s3session-token"));
+/// assert!(!out.headers().any(|(n, _)| n.eq_ignore_ascii_case("x-amz-security-token")));
+/// # Ok::<(), sigv4::SigningError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SessionTokenHeader {
+    /// `x-amz-security-token` (query: `X-Amz-Security-Token`), for STS credentials.
+    #[default]
+    SecurityToken,
+    /// `x-amz-s3session-token` (query: `X-Amz-S3session-Token`), for S3 Express One Zone
+    /// session credentials from CreateSession.
+    S3Session,
+}
+
+impl SessionTokenHeader {
+    /// The lowercase header name.
+    pub fn header_name(self) -> &'static str {
+        match self {
+            SessionTokenHeader::SecurityToken => "x-amz-security-token",
+            SessionTokenHeader::S3Session => "x-amz-s3session-token",
+        }
+    }
+
+    /// The header name as signing adds it to a request.
+    pub(crate) fn added_name(self) -> &'static str {
+        match self {
+            // One casing for every header signing adds: lowercase (issue #17).
+            SessionTokenHeader::SecurityToken => "x-amz-security-token",
+            SessionTokenHeader::S3Session => "x-amz-s3session-token",
+        }
+    }
+
+    /// The presigned-URL query parameter name.
+    pub fn query_name(self) -> &'static str {
+        match self {
+            SessionTokenHeader::SecurityToken => "X-Amz-Security-Token",
+            SessionTokenHeader::S3Session => "X-Amz-S3session-Token",
+        }
+    }
+}
+
 /// Where the signature goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureLocation {
@@ -127,10 +191,19 @@ pub struct SigningSettings {
     /// With S3 rules the wire path is used as-is; only bytes that cannot appear raw in a
     /// URL (space, non-ASCII, controls) are encoded.
     pub double_uri_encode: bool,
-    /// Add an `x-amz-content-sha256` header carrying the payload hash (header mode only).
+    /// Add an `x-amz-content-sha256` header carrying the payload hash (header mode only)
+    /// even when the payload is the body's bytes (S3 requires it).
+    ///
+    /// Whatever this says, a header-mode signature whose payload is not [`Payload::Bytes`]
+    /// (`UNSIGNED-PAYLOAD`, a precomputed hash, a streaming marker) always carries and signs
+    /// `x-amz-content-sha256`: a server can only recompute the hash of the body it receives,
+    /// so without the header it could never verify the signature.
     pub content_sha256_header: bool,
     /// Whether the session token is signed or appended after signing.
     pub session_token_mode: SessionTokenMode,
+    /// Which header (or query parameter) carries the session token: `x-amz-security-token`
+    /// by default, `x-amz-s3session-token` for S3 Express sessions.
+    pub session_token_header: SessionTokenHeader,
     /// Headers (an `Authorization` header) or query string (presigned URL).
     pub location: SignatureLocation,
     /// Which request headers are signed.
@@ -146,6 +219,7 @@ impl SigningSettings {
             double_uri_encode: !s3,
             content_sha256_header: s3,
             session_token_mode: SessionTokenMode::Signed,
+            session_token_header: SessionTokenHeader::SecurityToken,
             location: SignatureLocation::Headers,
             headers: HeaderSelection::default(),
         }
@@ -154,6 +228,15 @@ impl SigningSettings {
     /// The S3 rules: path as sent, single encoding, `x-amz-content-sha256` header.
     pub fn s3() -> Self {
         Self::for_service("s3")
+    }
+
+    /// The settings for data requests to an S3 Express One Zone directory bucket with
+    /// CreateSession credentials: the S3 rules, and the session token sent as
+    /// `x-amz-s3session-token` (`X-Amz-S3session-Token` in presigned URLs).
+    pub fn s3express_session() -> Self {
+        let mut s = Self::for_service("s3express");
+        s.session_token_header = SessionTokenHeader::S3Session;
+        s
     }
 
     /// Sets the signature location to a presigned URL valid for `expires`.

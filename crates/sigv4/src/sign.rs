@@ -317,6 +317,10 @@ impl SigningOutput {
 
     /// The headers to add to the request (header mode; in query mode, only a `host` header
     /// when the request had none), replacing any of the same name.
+    ///
+    /// Names are lowercase (`host`, `x-amz-date`, `x-amz-security-token`,
+    /// `x-amz-content-sha256`, `authorization`), as HTTP/2 requires and as they were signed;
+    /// HTTP/1.1 header names are case-insensitive, so they can be sent as they are.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
         let query = matches!(self.location, SignatureLocation::Query { .. });
         self.added
@@ -338,7 +342,7 @@ impl SigningOutput {
     /// The `Authorization` header value (header mode).
     pub fn authorization(&self) -> Option<&str> {
         self.headers()
-            .find(|(n, _)| *n == "Authorization")
+            .find(|(n, _)| *n == "authorization")
             .map(|(_, v)| v)
     }
 
@@ -376,7 +380,9 @@ impl fmt::Debug for SigningOutput {
             .added
             .iter()
             .map(|(n, r)| {
-                if n.eq_ignore_ascii_case("x-amz-security-token") {
+                if n.eq_ignore_ascii_case("x-amz-security-token")
+                    || n.eq_ignore_ascii_case("x-amz-s3session-token")
+                {
                     (*n, "** redacted **")
                 } else {
                     (*n, &self.buf[r.clone()])
@@ -401,6 +407,7 @@ fn is_signing_param(decoded_key: &[u8]) -> bool {
             | b"X-Amz-Expires"
             | b"X-Amz-SignedHeaders"
             | b"X-Amz-Security-Token"
+            | b"X-Amz-S3session-Token"
             | b"X-Amz-Signature"
     )
 }
@@ -469,10 +476,16 @@ fn sign_core(
     let header_mode = presign_expires.is_none();
     let token_signed =
         session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
+    // `x-amz-security-token`, or `x-amz-s3session-token` for S3 Express sessions.
+    let token_header = settings.session_token_header;
 
     let mut hash_buf = [0u8; 64];
     let payload_hash = payload_hash(&request.payload(), &mut hash_buf)?;
-    let add_content_sha = header_mode && settings.content_sha256_header;
+    // A server can only recompute the hash of the body it receives. When the payload line is
+    // anything else (UNSIGNED-PAYLOAD, a precomputed hash, a streaming marker), it has to be
+    // told what was signed, whatever the service: otherwise no server can ever verify it.
+    let add_content_sha = header_mode
+        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
 
     // Headers: lowercase, canonicalize, drop what is not signed or what we are about to set.
     hs.clear();
@@ -481,7 +494,7 @@ fn sign_core(
         validate_header_name(name)?;
         let replaced = name.eq_ignore_ascii_case("authorization")
             || (header_mode && name.eq_ignore_ascii_case("x-amz-date"))
-            || (session_token.is_some() && name.eq_ignore_ascii_case("x-amz-security-token"))
+            || (session_token.is_some() && name.eq_ignore_ascii_case(token_header.header_name()))
             || (add_content_sha && name.eq_ignore_ascii_case("x-amz-content-sha256"));
         if replaced {
             continue;
@@ -541,7 +554,7 @@ fn sign_core(
         hs.push("x-amz-date", date.date_time().as_bytes())?;
         if token_signed {
             hs.push(
-                "x-amz-security-token",
+                token_header.header_name(),
                 session_token.unwrap_or_default().as_bytes(),
             )?;
         }
@@ -592,7 +605,7 @@ fn sign_core(
             extra.push(("X-Amz-Date", date.date_time()));
             extra.push(("X-Amz-Expires", &expires_text));
             if token_signed {
-                extra.push(("X-Amz-Security-Token", &token_enc));
+                extra.push((token_header.query_name(), &token_enc));
             }
             extra.push(("X-Amz-SignedHeaders", &signed_enc));
         }
@@ -646,9 +659,9 @@ fn sign_core(
     }
     if header_mode {
         if let Some(t) = session_token {
-            push(&mut added, &mut buf, "X-Amz-Security-Token", t);
+            push(&mut added, &mut buf, token_header.added_name(), t);
         }
-        push(&mut added, &mut buf, "X-Amz-Date", date.date_time());
+        push(&mut added, &mut buf, "x-amz-date", date.date_time());
         if add_content_sha {
             push(&mut added, &mut buf, "x-amz-content-sha256", payload_hash);
         }
@@ -661,7 +674,7 @@ fn sign_core(
         hs.write_signed_list(&mut buf);
         buf.push_str(", Signature=");
         buf.push_str(sig_str);
-        added.push(("Authorization", start..buf.len()));
+        added.push(("authorization", start..buf.len()));
     } else {
         push(&mut added, &mut buf, "X-Amz-Algorithm", ALGORITHM);
         push(&mut added, &mut buf, "X-Amz-Credential", &credential_enc);
@@ -676,7 +689,7 @@ fn sign_core(
                     false,
                 );
             }
-            push(&mut added, &mut buf, "X-Amz-Security-Token", &token_enc);
+            push(&mut added, &mut buf, token_header.query_name(), &token_enc);
         }
         push(&mut added, &mut buf, "X-Amz-Signature", sig_str);
     }

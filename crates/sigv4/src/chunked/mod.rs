@@ -59,7 +59,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use thiserror::Error;
+// Without the `checksums` feature `ChecksumAlgorithm` has no values, so the code that
+// handles a trailer checksum is unreachable; the compiler says so, correctly.
+#![cfg_attr(
+    not(feature = "checksums"),
+    allow(unreachable_code, unused_variables, unused_mut)
+)]
+
+use std::fmt;
 
 use crate::settings::{
     STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
@@ -113,31 +120,22 @@ const CHUNK_SIGNATURE: &str = ";chunk-signature=";
 const TRAILER_SIGNATURE: &str = "x-amz-trailer-signature";
 
 /// Why a streaming body could not be set up or encoded.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChunkedError {
     /// The chunk size is below 8 KiB or above 16 MiB.
-    #[error("chunk size {0} is out of range: it must be 8192 bytes (8 KiB) to 16 MiB")]
     InvalidChunkSize(usize),
     /// A checksum trailer was asked for with [`StreamingMode::Signed`], which has no trailer.
-    #[error("STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer: use StreamingMode::SignedWithTrailer to send a checksum")]
     TrailerNotSupported,
     /// A signed mode was used without a [`ChunkSigner`].
-    #[error("{0} needs a ChunkSigner (seed signature and signing key)")]
     MissingSigner(&'static str),
     /// A [`ChunkSigner`] was given for the unsigned mode.
-    #[error("STREAMING-UNSIGNED-PAYLOAD-TRAILER does not sign chunks: pass no ChunkSigner")]
     UnexpectedSigner,
     /// The seed signature is not 64 lowercase hex digits.
-    #[error("the seed signature must be the 64 lowercase hex digits of the request's signature")]
     InvalidSeedSignature,
     /// The signing key or time does not fit.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
+    Signing(SigningError),
     /// The body was longer or shorter than declared in `x-amz-decoded-content-length`.
-    #[error(
-        "the body is {actual} bytes but {expected} were declared in x-amz-decoded-content-length"
-    )]
     LengthMismatch {
         /// The declared length.
         expected: u64,
@@ -145,19 +143,59 @@ pub enum ChunkedError {
         actual: u64,
     },
     /// A chunk shorter than 8 KiB was followed by another one: only the last may be short.
-    #[error("a chunk of {0} bytes was not the last one: every chunk but the last must be at least 8 KiB")]
     ShortChunkNotLast(usize),
     /// Data was pushed after [`ChunkEncoder::finish`].
-    #[error("the chunked body is already finished")]
     Finished,
     /// The settings and the signer (or signing function) are for different algorithms:
     /// SigV4a settings ([`ChunkedSettings::sigv4a`]) need a `V4aChunkSigner`, SigV4
     /// settings a [`ChunkSigner`].
-    #[error("{0}")]
     SignerMismatch(&'static str),
     /// SigV4a signing failed (the request or the key).
-    #[error("SigV4a signing failed: {0}")]
     SigV4a(String),
+}
+
+// Written by hand (no thiserror): the core has no proc-macro dependencies.
+impl fmt::Display for ChunkedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChunkedError::InvalidChunkSize(n) => write!(
+                f,
+                "chunk size {n} is out of range: it must be 8192 bytes (8 KiB) to 16 MiB"
+            ),
+            ChunkedError::TrailerNotSupported => f.write_str(
+                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer: use StreamingMode::SignedWithTrailer to send a checksum",
+            ),
+            ChunkedError::MissingSigner(mode) => {
+                write!(f, "{mode} needs a ChunkSigner (seed signature and signing key)")
+            }
+            ChunkedError::UnexpectedSigner => f.write_str(
+                "STREAMING-UNSIGNED-PAYLOAD-TRAILER does not sign chunks: pass no ChunkSigner",
+            ),
+            ChunkedError::InvalidSeedSignature => f.write_str(
+                "the seed signature must be the 64 lowercase hex digits of the request's signature",
+            ),
+            ChunkedError::Signing(e) => fmt::Display::fmt(e, f),
+            ChunkedError::LengthMismatch { expected, actual } => write!(
+                f,
+                "the body is {actual} bytes but {expected} were declared in x-amz-decoded-content-length"
+            ),
+            ChunkedError::ShortChunkNotLast(n) => write!(
+                f,
+                "a chunk of {n} bytes was not the last one: every chunk but the last must be at least 8 KiB"
+            ),
+            ChunkedError::Finished => f.write_str("the chunked body is already finished"),
+            ChunkedError::SignerMismatch(why) => f.write_str(why),
+            ChunkedError::SigV4a(e) => write!(f, "SigV4a signing failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ChunkedError {}
+
+impl From<SigningError> for ChunkedError {
+    fn from(e: SigningError) -> Self {
+        ChunkedError::Signing(e)
+    }
 }
 
 /// Which aws-chunked variant to send.
