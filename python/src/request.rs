@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple};
 use sha2::{Digest, Sha256};
 use sigv4::{
@@ -23,12 +24,39 @@ pub(crate) const EMPTY_SHA256: &str =
 /// Bodies at least this large are hashed with the GIL released.
 pub(crate) const GIL_RELEASE_THRESHOLD: usize = 64 * 1024;
 
-pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+/// Text or bytes from Python without copying: a `str`'s UTF-8 buffer or a `bytes`' buffer,
+/// each holding a reference to its object (so it stays valid even while the GIL is released
+/// and another thread drops the container it came from). Owned when it had to change.
+pub(crate) enum Buf {
+    Str(PyBackedStr),
+    Bytes(PyBackedBytes),
+    Owned(Vec<u8>),
+}
+
+impl Buf {
+    /// The text, when it is UTF-8 (a `str` always is: no check needed).
+    pub(crate) fn as_text(&self) -> Option<&str> {
+        match self {
+            Buf::Str(s) => Some(s),
+            other => std::str::from_utf8(other.as_bytes()).ok(),
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Buf::Str(s) => s.as_bytes(),
+            Buf::Bytes(b) => b,
+            Buf::Owned(v) => v,
+        }
+    }
+}
+
+pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Buf> {
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned().into_bytes());
+        return Ok(Buf::Str(s.extract()?));
     }
     if let Ok(b) = v.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
+        return Ok(Buf::Bytes(b.extract()?));
     }
     Err(PyTypeError::new_err(format!(
         "{what} must be str or bytes, not {}",
@@ -36,16 +64,26 @@ pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8
     )))
 }
 
-/// A header name, lowercased: names are case-insensitive, signing uses them in lowercase,
-/// and the core's `signed_headers` allow list matches `x-amz-*` on lowercase names only.
-fn header_name(n: &Bound<'_, PyAny>) -> PyResult<String> {
-    let mut name = String::from_utf8(text_or_bytes(n, "a header name")?)
-        .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
-    name.make_ascii_lowercase();
+/// A header name (UTF-8). Names are case-insensitive; an `X-Amz-*` name with capitals is
+/// lowercased, because the core's `signed_headers` allow list matches `x-amz-*` on
+/// lowercase names only.
+fn header_name(n: &Bound<'_, PyAny>) -> PyResult<Buf> {
+    let name = text_or_bytes(n, "a header name")?;
+    if name.as_text().is_none() {
+        return Err(PyValueError::new_err("a header name is not valid UTF-8"));
+    }
+    let bytes = name.as_bytes();
+    if bytes.len() >= 6
+        && bytes[..6].eq_ignore_ascii_case(b"x-amz-")
+        && bytes.iter().any(u8::is_ascii_uppercase)
+    {
+        return Ok(Buf::Owned(bytes.to_ascii_lowercase()));
+    }
     Ok(name)
 }
 
-pub(crate) type Headers = Vec<(String, Vec<u8>)>;
+/// Header names (valid UTF-8, checked) and values.
+pub(crate) type Headers = Vec<(Buf, Buf)>;
 
 /// Headers from a mapping (anything with `.items()`; `multi_items()` is preferred so repeated
 /// headers stay separate) or an iterable of `(name, value)` pairs.
@@ -122,22 +160,20 @@ pub(crate) fn hash_maybe_detached(py: Python<'_>, data: &[u8]) -> String {
 }
 
 /// The hex SHA-256 of a body: bytes, bytearray, memoryview (any buffer) or str (UTF-8).
-pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+/// A body as bytes to sign: bytes and str borrowed (immutable, kept alive), a bytearray or
+/// another buffer copied once (it could change while the GIL is released).
+pub(crate) fn body_buf(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<Buf> {
     let Some(body) = body.filter(|b| !b.is_none()) else {
-        return Ok(EMPTY_SHA256.to_owned());
+        return Ok(Buf::Owned(Vec::new()));
     };
     if let Ok(b) = body.cast::<PyBytes>() {
-        // bytes are immutable and kept alive by `body`, so hashing without the GIL is safe.
-        return Ok(hash_maybe_detached(py, b.as_bytes()));
+        return Ok(Buf::Bytes(b.extract()?));
     }
     if let Ok(s) = body.cast::<PyString>() {
-        let text = s.to_cow()?;
-        return Ok(hash_maybe_detached(py, text.as_bytes()));
+        return Ok(Buf::Str(s.extract()?));
     }
     if let Ok(b) = body.cast::<PyByteArray>() {
-        // A bytearray may change while the GIL is released: hash a snapshot.
-        let snapshot = b.to_vec();
-        return Ok(hash_maybe_detached(py, &snapshot));
+        return Ok(Buf::Owned(b.to_vec()));
     }
     if body.is_instance_of::<pyo3::types::PyInt>() || body.is_instance_of::<pyo3::types::PyBool>() {
         return Err(PyTypeError::new_err(
@@ -151,8 +187,7 @@ pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyRe
         .call1((body,))
     {
         let bytes = view.call_method0(intern!(py, "tobytes"))?;
-        let b = bytes.cast::<PyBytes>()?;
-        return Ok(hash_maybe_detached(py, b.as_bytes()));
+        return Ok(Buf::Bytes(bytes.extract()?));
     }
     Err(PyTypeError::new_err(format!(
         "cannot hash a body of type {}: give bytes, bytearray, memoryview or str; for a \
@@ -162,16 +197,33 @@ pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyRe
     )))
 }
 
+/// The hex SHA-256 of a body: bytes, bytearray, memoryview (any buffer) or str (UTF-8).
+/// Large bodies are hashed with the GIL released.
+pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    let buf = body_buf(py, body)?;
+    Ok(hash_maybe_detached(py, buf.as_bytes()))
+}
+
 /// The payload hash to sign: the one given (a marker such as `UNSIGNED-PAYLOAD` or a hex
 /// digest; the body is then not read), or the body's SHA-256.
-pub(crate) fn payload_hash_arg(
+/// What the payload line of a job is made from.
+pub(crate) enum JobPayload {
+    /// The body's bytes: the core hashes them (and, being the body's own hash, it needs no
+    /// `x-amz-content-sha256` header unless the service wants one).
+    Body(Buf),
+    /// A hash or marker given by the caller (`UNSIGNED-PAYLOAD`, a digest computed
+    /// elsewhere): sent in `x-amz-content-sha256` so the server knows what was signed.
+    Given(String),
+}
+
+fn job_payload(
     py: Python<'_>,
     body: Option<&Bound<'_, PyAny>>,
     payload_hash: Option<String>,
-) -> PyResult<String> {
+) -> PyResult<JobPayload> {
     match payload_hash {
-        Some(h) => Ok(h),
-        None => body_hash(py, body),
+        Some(h) => Ok(JobPayload::Given(h)),
+        None => Ok(JobPayload::Body(body_buf(py, body)?)),
     }
 }
 
@@ -268,11 +320,17 @@ pub(crate) enum KeyOrCreds {
 
 /// Everything needed to sign one request, already converted from Python.
 pub(crate) struct Job {
-    pub(crate) method: String,
-    pub(crate) url: String,
+    pub(crate) method: Buf,
+    pub(crate) url: Buf,
     pub(crate) headers: Headers,
-    pub(crate) payload_hash: String,
+    pub(crate) payload: JobPayload,
     pub(crate) time: SystemTime,
+}
+
+/// `buf` as text: it holds a `str` (always UTF-8), or checked bytes.
+fn text_of<'a>(buf: &'a Buf, what: &str) -> PyResult<&'a str> {
+    buf.as_text()
+        .ok_or_else(|| PyValueError::new_err(format!("the {what} is not valid UTF-8")))
 }
 
 impl Job {
@@ -286,14 +344,21 @@ impl Job {
         payload_hash: Option<String>,
         timestamp: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
-        let method: String = method.extract().map_err(|_| {
-            PyTypeError::new_err(format!("method must be a str, not {}", type_name(method)))
-        })?;
-        let url: String = if let Ok(s) = url.extract::<String>() {
-            s
+        let method = match method.cast::<PyString>() {
+            Ok(s) => Buf::Str(s.extract()?),
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "method must be a str, not {}",
+                    type_name(method)
+                )))
+            }
+        };
+        let url = if let Ok(s) = url.cast::<PyString>() {
+            Buf::Str(s.extract()?)
         } else if let Ok(b) = url.cast::<PyBytes>() {
-            String::from_utf8(b.as_bytes().to_vec())
-                .map_err(|_| PyValueError::new_err("the URL is not valid UTF-8"))?
+            let b = Buf::Bytes(b.extract()?);
+            text_of(&b, "URL")?;
+            b
         } else {
             return Err(PyTypeError::new_err(format!(
                 "url must be a str, not {}",
@@ -301,7 +366,7 @@ impl Job {
             )));
         };
         let headers = extract_headers(headers)?;
-        let payload_hash = payload_hash_arg(py, body, payload_hash)?;
+        let payload = job_payload(py, body, payload_hash)?;
         let time = match timestamp.filter(|t| !t.is_none()) {
             Some(t) => to_system_time(t, "timestamp")?,
             None => SystemTime::now(),
@@ -310,59 +375,80 @@ impl Job {
             method,
             url,
             headers,
-            payload_hash,
+            payload,
             time,
         })
     }
 
+    /// The URL as text (checked when the job was built).
+    fn url_text(&self) -> &str {
+        self.url.as_text().unwrap_or_default()
+    }
+
+    /// Signs with a signer built for `region`, `service` and `settings`. `want_url`: compute
+    /// the URL to send (not needed when only the headers are returned).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run(
         &self,
+        py: Python<'_>,
         region: &str,
         service: &str,
         settings: &SigningSettings,
         cache: Option<&sigv4::Signer>,
         what: &KeyOrCreds,
+        want_url: bool,
     ) -> PyResult<Signed> {
         let signer = sigv4::Signer::new(region, service)
             .map_err(signing_err)?
             .with_settings(settings.clone());
-        self.run_with(&signer, cache, what)
+        self.run_with(py, &signer, cache, what, want_url)
     }
 
     pub(crate) fn run_with(
         &self,
+        py: Python<'_>,
         signer: &sigv4::Signer,
         cache: Option<&sigv4::Signer>,
         what: &KeyOrCreds,
+        want_url: bool,
     ) -> PyResult<Signed> {
+        let method = text_of(&self.method, "method")?;
+        let payload = match &self.payload {
+            JobPayload::Body(b) => Payload::Bytes(b.as_bytes()),
+            JobPayload::Given(h) => Payload::Precomputed(h),
+        };
+        let large = matches!(&self.payload, JobPayload::Body(b) if b.as_bytes().len() >= GIL_RELEASE_THRESHOLD);
         let req = SignableRequest::new(
-            &self.method,
-            &self.url,
-            self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
-            Payload::Precomputed(&self.payload_hash),
+            method,
+            self.url_text(),
+            self.headers
+                .iter()
+                .map(|(n, v)| (n.as_text().unwrap_or_default(), v.as_bytes())),
+            payload,
         );
-        let out = match what {
+        let time = self.time;
+        let sign = || match what {
             KeyOrCreds::Creds(c) => match cache {
                 Some(cache) => {
-                    let key = cache.signing_key(c, self.time).map_err(signing_err)?;
-                    signer.sign_with_key(
-                        &req,
-                        &key,
-                        c.access_key_id(),
-                        c.session_token(),
-                        self.time,
-                    )
+                    let key = cache.signing_key(c, time)?;
+                    signer.sign_with_key(&req, &key, c.access_key_id(), c.session_token(), time)
                 }
-                None => signer.sign(&req, c, self.time),
+                None => signer.sign(&req, c, time),
             },
             KeyOrCreds::Key {
                 key,
                 access_key,
                 token,
-            } => signer.sign_with_key(&req, key, access_key, token.as_deref(), self.time),
-        }
-        .map_err(signing_err)?;
-        let url = final_url(&self.url, &out);
+            } => signer.sign_with_key(&req, key, access_key, token.as_deref(), time),
+        };
+        // Large bodies are hashed by the core; let other threads run meanwhile (bytes and
+        // str are immutable and kept alive by the job; other buffers were copied).
+        let out = if large { py.detach(sign) } else { sign() }.map_err(signing_err)?;
+        let url = if want_url {
+            final_url(self.url_text(), &out)
+        } else {
+            String::new()
+        };
         Ok(Signed { out, url })
     }
 }

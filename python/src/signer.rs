@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyType};
 use sigv4::{Credentials, SigningSettings, UNSIGNED_PAYLOAD};
 
@@ -89,9 +90,10 @@ impl Source {
     }
 }
 
-/// Signs requests for one region and service.
+/// Signs requests for one region and service: ``Signer(region="us-east-1", service="s3")``.
 ///
-/// ``credentials`` may be ``Credentials``, ``RefreshableCredentials``, any object with
+/// Without ``region`` the region chain picks it (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the
+/// profile's ``region``; see ``resolve_region``). ``credentials`` may be ``Credentials``, ``RefreshableCredentials``, any object with
 /// ``access_key``/``secret_key``/``token`` (botocore credentials work), or ``None`` for the
 /// default credential chain (refreshed automatically). A signer is safe to share between
 /// threads and caches the day's signing key.
@@ -121,8 +123,24 @@ pub(crate) fn opts(
     }
 }
 
-pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
-    obj.extract::<String>()
+/// The signing region the AWS tools would use: the region an AWS hostname in ``url`` names,
+/// else ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the ``region`` of the profile (``profile``,
+/// else ``AWS_PROFILE``, else ``default``) in the shared config file, else the region a
+/// global endpoint implies. Raises ``SigningError`` listing what was tried when none has one.
+#[pyfunction]
+#[pyo3(signature = (url=None, *, profile=None))]
+pub(crate) fn resolve_region(
+    py: Python<'_>,
+    url: Option<String>,
+    profile: Option<String>,
+) -> PyResult<String> {
+    py.detach(|| crate::chain::resolve_region(url.as_deref(), profile.as_deref()))
+        .map_err(crate::errors::signing_error)
+}
+
+/// A `str` argument, borrowed (no copy).
+pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PyBackedStr> {
+    obj.extract::<PyBackedStr>()
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
 }
 
@@ -150,20 +168,23 @@ impl PySigner {
         payload_hash: Option<String>,
         timestamp: Option<&Bound<'_, PyAny>>,
         expires: Option<&Bound<'_, PyAny>>,
+        want_url: bool,
     ) -> PyResult<Signed> {
         let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
         let what = self.source.resolve(py)?;
         match expires {
-            None => job.run_with(&self.core, None, &what),
+            None => job.run_with(py, &self.core, None, &what, want_url),
             Some(e) => {
                 let secs = expires_secs(e)?;
                 let settings = self.settings.clone().presigned(Duration::from_secs(secs));
                 job.run(
+                    py,
                     self.core.region(),
                     self.core.service(),
                     &settings,
                     Some(&self.core),
                     &what,
+                    want_url,
                 )
             }
         }
@@ -173,13 +194,13 @@ impl PySigner {
 #[pymethods]
 impl PySigner {
     #[new]
-    #[pyo3(signature = (region, service, credentials=None, *, normalize_path=None, double_encode=None,
+    #[pyo3(signature = (region=None, service=None, credentials=None, *, normalize_path=None, double_encode=None,
         content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        region: &Bound<'_, PyAny>,
-        service: &Bound<'_, PyAny>,
+        region: Option<&Bound<'_, PyAny>>,
+        service: Option<&Bound<'_, PyAny>>,
         credentials: Option<&Bound<'_, PyAny>>,
         normalize_path: Option<bool>,
         double_encode: Option<bool>,
@@ -188,8 +209,21 @@ impl PySigner {
         signed_headers: Option<Vec<String>>,
         unsigned_headers: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        let region = text_arg(region, "region")?;
-        let service = text_arg(service, "service")?;
+        let service = match service {
+            Some(s) => text_arg(s, "service")?.to_string(),
+            None => {
+                return Err(PyTypeError::new_err(
+                    "service is required (a str, e.g. \"s3\")",
+                ))
+            }
+        };
+        // No region: the region chain (AWS_REGION, AWS_DEFAULT_REGION, the profile's region).
+        let region = match region.filter(|r| !r.is_none()) {
+            Some(r) => text_arg(r, "region")?.to_string(),
+            None => py
+                .detach(|| crate::chain::resolve_region(None, None))
+                .map_err(crate::errors::signing_error)?,
+        };
         let source = Source::from_py(py, credentials)?;
         let o = opts(
             normalize_path,
@@ -287,6 +321,7 @@ impl PySigner {
             payload_hash,
             timestamp,
             None,
+            false,
         )?;
         headers_dict(py, &s.out)
     }
@@ -314,6 +349,7 @@ impl PySigner {
             payload_hash,
             timestamp,
             expires,
+            true,
         )?;
         Ok(PySigned { inner: s })
     }
@@ -356,6 +392,7 @@ impl PySigner {
             payload_hash,
             timestamp,
             Some(expires),
+            true,
         )?;
         Ok(s.url)
     }
@@ -387,6 +424,7 @@ pub(crate) fn low_level(
     payload_hash: Option<String>,
     expires: Option<&Bound<'_, PyAny>>,
     o: Opts,
+    want_url: bool,
 ) -> PyResult<Signed> {
     let region = text_arg(region, "region")?;
     let service = text_arg(service, "service")?;
@@ -405,7 +443,7 @@ pub(crate) fn low_level(
         if let Ok(pc) = credentials.cast::<PyCredentials>() {
             let signer = pc.get().signer_for(&region, &service)?;
             let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-            return job.run_with(&signer, None, &what);
+            return job.run_with(py, &signer, None, &what, want_url);
         }
     }
     let mut settings = build_settings(&service, &o);
@@ -419,11 +457,11 @@ pub(crate) fn low_level(
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
     let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-    job.run(&region, &service, &settings, None, &what)
+    job.run(py, &region, &service, &settings, None, &what, want_url)
 }
 
 macro_rules! low_level_fn {
-    ($(#[$doc:meta])* $name:ident, $ret:ty, |$py:ident, $s:ident| $conv:expr) => {
+    ($(#[$doc:meta])* $name:ident, $ret:ty, $want_url:expr, |$py:ident, $s:ident| $conv:expr) => {
         $(#[$doc])*
         #[pyfunction]
         #[pyo3(signature = (method, url, headers=None, body=None, *, credentials, region, service,
@@ -452,7 +490,7 @@ macro_rules! low_level_fn {
             let o = opts(normalize_path, double_encode, content_sha256, sign_session_token,
                 signed_headers, unsigned_headers);
             let $s = low_level($py, method, url, headers, body, credentials, region, service,
-                timestamp, payload_hash, expires, o)?;
+                timestamp, payload_hash, expires, o, $want_url)?;
             $conv
         }
     };
@@ -460,19 +498,19 @@ macro_rules! low_level_fn {
 
 low_level_fn!(
     /// Signs with everything given explicitly and returns the headers to add.
-    sign_headers, Bound<'py, PyDict>, |py, s| headers_dict(py, &s.out)
+    sign_headers, Bound<'py, PyDict>, false, |py, s| headers_dict(py, &s.out)
 );
 low_level_fn!(
     /// The canonical request for these inputs (the first step of signing).
-    canonical_request, String, |py, s| Ok(s.out.canonical_request().to_owned())
+    canonical_request, String, false, |py, s| Ok(s.out.canonical_request().to_owned())
 );
 low_level_fn!(
     /// The string to sign for these inputs (the second step of signing).
-    string_to_sign, String, |py, s| Ok(s.out.string_to_sign().to_owned())
+    string_to_sign, String, false, |py, s| Ok(s.out.string_to_sign().to_owned())
 );
 low_level_fn!(
     /// Signs with everything given explicitly and returns a ``SignedRequest`` with every step.
-    sign_request, PySigned, |py, s| Ok(PySigned { inner: s })
+    sign_request, PySigned, true, |py, s| Ok(PySigned { inner: s })
 );
 
 /// The hex SHA-256 of a body (bytes, bytearray, memoryview or str as UTF-8), as used for

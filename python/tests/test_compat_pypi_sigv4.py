@@ -13,7 +13,8 @@ import pytest
 
 import sigv4
 from sigv4 import Credentials, Signer, resolve_credentials, sign_headers
-from _kit import LocalServer, botocore_authorization, check_signed, container_responder, sts_responder
+from _kit import (LocalServer, botocore_authorization, check_signed, container_responder, imds_responder,
+                  sts_responder)
 
 AK, SK = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TOKEN = "optional-session-token"
@@ -217,6 +218,21 @@ def test_chain_order_profile_beats_container(chain_env, monkeypatch):
         assert len(srv.requests) == 1
 
 
+def test_chain_order_container_beats_imds_and_imds_last(chain_env, monkeypatch):
+    # Instance metadata on a local server (never 169.254.169.254).
+    with LocalServer(imds_responder("AKIDIMDS", "imds-secret", "imds-token", EXP)) as imds, \
+            LocalServer(container_responder("AKIDCONTAINER", "s", "t", EXP)) as container:
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "false")
+        monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url)
+        monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"{container.url}/creds")
+        assert resolve_credentials().refresh().access_key == "AKIDCONTAINER"
+        assert imds.requests == []
+        monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        got = resolve_credentials().refresh()
+        assert (got.access_key, got.token) == ("AKIDIMDS", "imds-token")
+        assert imds.requests[0].method == "PUT"  # IMDSv2: a session token first
+
+
 def test_signer_signs_with_irsa_credentials_end_to_end(chain_env, monkeypatch):
     with LocalServer(sts_responder("AKIDIRSA", "irsa-secret", "irsa-token", EXP)) as sts, LocalServer() as api:
         _irsa(monkeypatch, chain_env, sts.url)
@@ -286,3 +302,24 @@ def test_exceptions_cross_a_process_boundary():
             with pytest.raises(cls):
                 pool.apply(_raise_in_child, (kind,))
     assert issubclass(sigv4.SigningError, ValueError)
+
+
+def test_region_chain(chain_env, monkeypatch):
+    """The region chain of sigv4-credentials: URL, AWS_REGION, AWS_DEFAULT_REGION, profile."""
+    with pytest.raises(sigv4.SigningError) as e:
+        sigv4.resolve_region()
+    assert "AWS_REGION" in str(e.value)
+    with pytest.raises(sigv4.SigningError):
+        Signer(service="s3", credentials=Credentials(AK, SK))
+    (chain_env / "config").write_text("[default]\nregion = eu-west-2\n[profile dev]\nregion = ap-south-1\n")
+    assert sigv4.resolve_region() == "eu-west-2"
+    assert sigv4.resolve_region(profile="dev") == "ap-south-1"
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-1")
+    assert sigv4.resolve_region() == "us-west-1"
+    monkeypatch.setenv("AWS_REGION", "ca-central-1")
+    assert sigv4.resolve_region() == "ca-central-1"
+    # An AWS hostname that names a region wins: S3 refuses any other.
+    assert sigv4.resolve_region("https://b.s3.eu-west-1.amazonaws.com/k") == "eu-west-1"
+    signer = Signer(service="s3", credentials=Credentials(AK, SK))
+    assert signer.region == "ca-central-1"
+    assert "/ca-central-1/s3/aws4_request" in signer.sign(method="GET", url="https://b.s3.amazonaws.com/k")["Authorization"]
