@@ -8,6 +8,7 @@
 //! | `blocking` (default) | `blocking::BlockingSigner`: sign `http::Request`s or plain parts from synchronous code (ureq, std), with credentials refreshed on an internal thread: no async runtime needed |
 //! | `reqwest` | `reqwest::SigV4Middleware`: a `reqwest-middleware` middleware that signs every request |
 //! | `tower` | `tower::SignLayer` (client: hyper, tower stacks) and `tower::VerifyLayer` (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
+//! | `event-stream` | `eventstream::EventStreamBody` (a signed event-stream request body for reqwest or hyper) and `eventstream::VerifiedEventStreamBody` (the server side: yields only messages whose signature chain verifies) |
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
 //! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-credentials`) |
 //!
@@ -64,6 +65,8 @@ pub struct CredentialsReadmeDoctests;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "event-stream")]
+pub mod eventstream;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
 #[cfg(feature = "tower")]

@@ -143,6 +143,8 @@ pub struct CrateReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
+#[cfg(feature = "event-stream")]
+pub mod eventstream;
 #[cfg(feature = "post-policy")]
 pub mod post_policy;
 #[cfg(feature = "sigv4a")]

@@ -1,0 +1,117 @@
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use super::{ChunkedError, EMPTY_SHA256};
+use crate::encoding::hex_lower;
+use crate::{AmzDate, SigningKey};
+
+/// The chain of chunk signatures of a signed aws-chunked body.
+///
+/// Each chunk's string to sign is
+/// `AWS4-HMAC-SHA256-PAYLOAD\n<date-time>\n<scope>\n<previous signature>\n<sha256("")>\n<sha256(chunk)>`,
+/// starting from the seed signature (the request's own signature); the trailer's is
+/// `AWS4-HMAC-SHA256-TRAILER\n<date-time>\n<scope>\n<previous signature>\n<sha256(trailer lines)>`.
+///
+/// It holds a [`SigningKey`] (zeroized on drop) and never shows it in `Debug`.
+#[derive(Clone)]
+pub struct ChunkSigner {
+    key: SigningKey,
+    time: AmzDate,
+    previous: [u8; 64],
+}
+
+impl ChunkSigner {
+    /// Starts the chain from the request's signature `seed_signature`, made with `key` at `time`.
+    pub fn new(key: SigningKey, time: AmzDate, seed_signature: &str) -> Result<Self, ChunkedError> {
+        let seed = seed_signature.as_bytes();
+        if seed.len() != 64 || !seed.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(ChunkedError::InvalidSeedSignature);
+        }
+        key.check_scope(time.date(), key.region(), key.service())?;
+        let mut previous = [0u8; 64];
+        previous.copy_from_slice(seed);
+        Ok(ChunkSigner {
+            key,
+            time,
+            previous,
+        })
+    }
+
+    /// The most recent signature: the seed before any chunk was signed.
+    pub fn previous_signature(&self) -> &str {
+        std::str::from_utf8(&self.previous).unwrap_or_default()
+    }
+
+    /// Signs the next chunk, given its data (empty for the final chunk), and returns its signature.
+    pub fn sign_chunk(&mut self, chunk: &[u8]) -> &str {
+        let hash: [u8; 32] = Sha256::digest(chunk).into();
+        self.sign_chunk_hash(&hash)
+    }
+
+    /// Signs the next chunk, given the SHA-256 of its data.
+    pub fn sign_chunk_hash(&mut self, chunk_sha256: &[u8; 32]) -> &str {
+        let hash: [u8; 64] = hex_lower(chunk_sha256);
+        self.chain(
+            "AWS4-HMAC-SHA256-PAYLOAD",
+            &[EMPTY_SHA256.as_bytes(), b"\n", &hash],
+        )
+    }
+
+    /// Signs the trailer, given its canonical form: each trailer as `name:value\n`.
+    pub fn sign_trailer(&mut self, canonical_trailers: &[u8]) -> &str {
+        let hash: [u8; 64] = hex_lower(&Sha256::digest(canonical_trailers));
+        self.chain("AWS4-HMAC-SHA256-TRAILER", &[&hash])
+    }
+
+    /// The string to sign for a chunk with this SHA-256, without advancing the chain (for
+    /// inspection and for verifiers that report what they computed).
+    pub fn chunk_string_to_sign(&self, chunk_sha256: &[u8; 32]) -> String {
+        let hash: [u8; 64] = hex_lower(chunk_sha256);
+        let mut s = self.sts_prefix("AWS4-HMAC-SHA256-PAYLOAD");
+        s.push_str(EMPTY_SHA256);
+        s.push('\n');
+        s.push_str(std::str::from_utf8(&hash).unwrap_or_default());
+        s
+    }
+
+    fn sts_prefix(&self, algorithm: &str) -> String {
+        let mut s = String::with_capacity(256);
+        s.push_str(algorithm);
+        s.push('\n');
+        s.push_str(self.time.date_time());
+        s.push('\n');
+        s.push_str(self.key.scope());
+        s.push('\n');
+        s.push_str(self.previous_signature());
+        s.push('\n');
+        s
+    }
+
+    fn chain(&mut self, algorithm: &str, tail: &[&[u8]]) -> &str {
+        let mut sts = Vec::with_capacity(256);
+        sts.extend_from_slice(algorithm.as_bytes());
+        sts.push(b'\n');
+        sts.extend_from_slice(self.time.date_time().as_bytes());
+        sts.push(b'\n');
+        sts.extend_from_slice(self.key.scope().as_bytes());
+        sts.push(b'\n');
+        sts.extend_from_slice(&self.previous);
+        sts.push(b'\n');
+        for part in tail {
+            sts.extend_from_slice(part);
+        }
+        self.previous = hex_lower(&self.key.sign(&sts));
+        self.previous_signature()
+    }
+}
+
+impl fmt::Debug for ChunkSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChunkSigner")
+            .field("scope", &self.key.scope())
+            .field("time", &self.time)
+            .field("previous_signature", &self.previous_signature())
+            .finish_non_exhaustive()
+    }
+}
