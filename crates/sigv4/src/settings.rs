@@ -155,13 +155,27 @@ impl Default for HeaderSelection {
 }
 
 impl HeaderSelection {
-    /// Whether the (lowercase) header `name` is signed under this selection.
+    /// Whether the header `name` (in any letter case) is signed under this selection.
+    ///
+    /// ```
+    /// use sigv4::HeaderSelection;
+    /// let only = HeaderSelection::Only(vec!["content-type".into()]);
+    /// assert!(only.is_signed("Content-Type"));
+    /// // `host` and every `x-amz-*` header are always signed, however they are spelled.
+    /// assert!(only.is_signed("X-Amz-Meta-Owner"));
+    /// assert!(!only.is_signed("accept"));
+    /// ```
     pub fn is_signed(&self, name: &str) -> bool {
         match self {
             HeaderSelection::Exclude(list) => !list.iter().any(|h| h.eq_ignore_ascii_case(name)),
             HeaderSelection::Only(list) => {
-                name == "host"
-                    || name.starts_with("x-amz-")
+                // Callers pass names as they came (HTTP names are case-insensitive): an
+                // `X-Amz-Meta-*` header must not silently go unsigned.
+                name.eq_ignore_ascii_case("host")
+                    || name
+                        .as_bytes()
+                        .get(..6)
+                        .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"))
                     || list.iter().any(|h| h.eq_ignore_ascii_case(name))
             }
         }

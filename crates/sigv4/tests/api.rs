@@ -380,3 +380,27 @@ fn streaming_and_precomputed_payload_markers() {
             .any(|(n, v)| n == "x-amz-content-sha256" && v == want));
     }
 }
+
+#[test]
+fn allow_list_signs_x_amz_headers_in_any_letter_case() {
+    // HTTP names are case-insensitive: `X-Amz-Meta-*` must be signed under an allow list just
+    // like `x-amz-meta-*` (it once went out unsigned, so a proxy could change it).
+    let headers: [(&str, &[u8]); 4] = [
+        ("Host", b"example.amazonaws.com"),
+        ("X-Amz-Meta-Owner", b"alice"),
+        ("Content-Type", b"text/plain"),
+        ("Accept", b"*/*"),
+    ];
+    let req = SignableRequest::new("PUT", "/k", headers, Payload::Bytes(b"x"));
+    let mut settings = SigningSettings::for_service("svc");
+    settings.headers = HeaderSelection::Only(vec!["content-type".into()]);
+    let out = Signer::new("us-east-1", "svc")
+        .unwrap()
+        .with_settings(settings)
+        .sign(&req, &creds(), t())
+        .unwrap();
+    assert_eq!(
+        out.signed_headers(),
+        "content-type;host;x-amz-date;x-amz-meta-owner"
+    );
+}
