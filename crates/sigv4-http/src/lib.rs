@@ -40,7 +40,7 @@ mod error;
 mod signer;
 
 pub use error::{BoxError, Error};
-pub use signer::{RequestSigner, SigningTarget, StreamingBodies};
+pub use signer::{Prepared, RequestSigner, SigningTarget, StreamingBodies};
 
 /// Service and region inference from AWS hostnames (re-exported from [`sigv4::infer`]).
 pub use sigv4::infer::{infer, Inferred};

@@ -424,8 +424,18 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let v4 = signer.signer_for_request(&req)?;
-    let creds = signer.credentials().await?;
+    // The S3 Express session for directory buckets, the skew-corrected time.
+    let host = crate::signer::request_host(req.headers(), req.uri())?;
+    let url = format!(
+        "{}://{host}{}",
+        req.uri().scheme_str().unwrap_or("https"),
+        req.uri().path_and_query().map_or("/", |pq| pq.as_str())
+    );
+    let crate::Prepared {
+        signer: v4,
+        credentials: creds,
+        time: now,
+    } = signer.prepare(&url, &host).await?;
     let (parts, body) = req.into_parts();
     let exact = body.size_hint().exact();
     let fits = exact.is_some_and(|n| n <= max_buffer as u64);
@@ -438,13 +448,13 @@ where
         None => {
             let bytes = collect_limited(body, max_buffer).await?;
             let mut req = Request::from_parts(parts, bytes);
-            v4.sign_http_request(&mut req, &creds, signer.now())?;
+            v4.sign_http_request(&mut req, &creds, now)?;
             let (parts, bytes) = req.into_parts();
             Ok(Request::from_parts(parts, SignedBody::full(bytes)))
         }
         Some(StreamingChoice::Unsigned) => {
             let mut head = Request::from_parts(parts, ());
-            v4.sign_http_request_with_payload(&mut head, Payload::Unsigned, &creds, signer.now())?;
+            v4.sign_http_request_with_payload(&mut head, Payload::Unsigned, &creds, now)?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
@@ -463,14 +473,8 @@ where
                     .ok_or(Error::UnknownBodyLength)?,
             };
             let mut head = Request::from_parts(parts, ());
-            let encoder: ChunkEncoder = sigv4::chunked::sign_http_request(
-                &v4,
-                &mut head,
-                settings,
-                len,
-                &creds,
-                signer.now(),
-            )?;
+            let encoder: ChunkEncoder =
+                sigv4::chunked::sign_http_request(&v4, &mut head, settings, len, &creds, now)?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
