@@ -114,7 +114,10 @@ fn every_botocore_case_matches() {
                 );
                 // The session token is a credential: Debug must not show it.
                 if let Some(token) = creds.session_token() {
-                    assert!(!format!("{out:?}").contains(token), "{name}: token in Debug");
+                    assert!(
+                        !format!("{out:?}").contains(token),
+                        "{name}: token in Debug"
+                    );
                 }
             }
             "session_presign" => {
