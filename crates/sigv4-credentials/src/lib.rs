@@ -39,6 +39,10 @@
 //! `endpoint_url`, then the regional AWS endpoint (with FIPS / dual-stack
 //! settings); see [`endpoint`].
 //!
+//! Also here: [`s3express`], sessions for S3 Express One Zone directory buckets
+//! (CreateSession, cached and refreshed like credentials), and [`clock_skew`], per-endpoint
+//! clock offsets learned from servers that refuse a request's time.
+//!
 //! ```no_run
 //! use sigv4_credentials::{DefaultChain, ProviderContext, ProvideCredentials};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

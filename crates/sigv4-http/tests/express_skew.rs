@@ -133,6 +133,43 @@ async fn reqwest_middleware_corrects_a_skewed_clock_and_keeps_the_offset() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_body_is_not_sent_again_but_the_offset_is_learned() {
+    let server = LocalAws::start(Config::plain("s3", -1800));
+    let skew = Arc::new(ClockSkew::new());
+    let signer = base_signer()
+        .with_service("s3")
+        .with_clock_skew(skew.clone());
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(SigV4Middleware::new(signer))
+        .build();
+    let stream =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"streamed"))]);
+    let resp = client
+        .put(server.url("/b/streamed"))
+        .header("content-length", "8")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    // The stream cannot be replayed: the refusal comes back as it was...
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("RequestTimeTooSkewed"));
+    // ...but the next request is signed at the server's time.
+    assert!(skew.offset(&server.url("/")).is_some());
+    let stream =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"streamed"))]);
+    let resp = client
+        .put(server.url("/b/streamed"))
+        .header("content-length", "8")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(server.state.refused(), ["RequestTimeTooSkewed"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_clock_skew_correction_the_refusal_is_returned() {
     let server = LocalAws::start(Config::plain("es", 1800));
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
