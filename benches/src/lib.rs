@@ -281,10 +281,10 @@ pub mod ours {
             }
             for (name, value) in out.headers() {
                 let name = match name {
-                    "Authorization" => AUTHORIZATION,
-                    "X-Amz-Date" => HeaderName::from_static("x-amz-date"),
+                    "authorization" => AUTHORIZATION,
+                    "x-amz-date" => HeaderName::from_static("x-amz-date"),
                     "x-amz-content-sha256" => HeaderName::from_static("x-amz-content-sha256"),
-                    "X-Amz-Security-Token" => HeaderName::from_static("x-amz-security-token"),
+                    "x-amz-security-token" => HeaderName::from_static("x-amz-security-token"),
                     other => HeaderName::from_bytes(other.as_bytes()).expect("name"),
                 };
                 let mut value = HeaderValue::from_str(value).expect("value");

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
 
-from ._sigv4 import UNSIGNED_PAYLOAD, Signer, SigningError
+from ._errors import SigningError
+from ._sigv4 import UNSIGNED_PAYLOAD, Signer
 
 _S3_SERVICES = frozenset({"s3", "s3-outposts", "s3express", "s3-object-lambda"})
 _IN_MEMORY = (bytes, bytearray, memoryview, str)

@@ -1,52 +1,75 @@
-//! The credential chain behind `resolve_credentials()` and signers built without credentials:
-//! `sigv4_credentials::DefaultChain` (environment, shared profile files with assume role /
-//! SSO / `credential_process` / web identity, web identity from the environment, container
-//! credentials, EC2 instance metadata), run on a private current-thread tokio runtime.
+//! The credential chain behind `resolve_credentials()` and signers built without credentials,
+//! in the order PyPI `sigv4` documents (and botocore uses for these sources):
+//!
+//! 1. environment variables,
+//! 2. web identity from the environment (IRSA: `AWS_WEB_IDENTITY_TOKEN_FILE` +
+//!    `AWS_ROLE_ARN`), so a pod's role beats keys left in a profile,
+//! 3. the shared config/credentials files (`AWS_PROFILE`): static keys, assume role, SSO,
+//!    `credential_process`, web identity in a profile,
+//! 4. container credentials (ECS / EKS Pod Identity),
+//! 5. EC2 instance metadata (IMDSv2).
+//!
+//! Built from the `sigv4-credentials` providers and run on a private current-thread tokio
+//! runtime. A provider that is not configured is skipped; one that is configured but fails
+//! stops the chain with its error.
 
-use pyo3::PyErr;
+use std::sync::Arc;
+
 use sigv4::Credentials;
-use sigv4_credentials::{DefaultChain, ProvideCredentials, ProviderContext};
-
-use crate::CredentialsError;
+use sigv4_credentials::container::ContainerProvider;
+use sigv4_credentials::imds::ImdsProvider;
+use sigv4_credentials::profile::NamedSources;
+use sigv4_credentials::{
+    ChainProvider, EnvironmentProvider, ProfileProvider, ProvideCredentials, ProviderContext,
+    WebIdentityProvider,
+};
 
 /// What the chain looks at, in order (exposed as `sigv4.CREDENTIAL_CHAIN`).
-pub(crate) const DESCRIPTION: &str =
-    "environment, profile (shared config/credentials files: static keys, \
-assume role, SSO, credential_process, web identity), web identity from the environment, \
-container (ECS/EKS), EC2 instance metadata";
+pub(crate) const DESCRIPTION: &str = "environment, web identity from the environment (IRSA: \
+AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), profile (shared config/credentials files, \
+AWS_PROFILE: static keys, assume role, SSO, credential_process, web identity), container \
+(ECS/EKS), EC2 instance metadata (IMDSv2)";
 
-/// Resolves credentials once. Runs without the GIL; blocks until the chain answers.
-pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, PyErr> {
+fn build(ctx: ProviderContext) -> ChainProvider {
+    let container: Arc<dyn ProvideCredentials> = Arc::new(ContainerProvider::new(ctx.clone()));
+    let imds: Arc<dyn ProvideCredentials> = Arc::new(ImdsProvider::new(ctx.clone()));
+    let profile = ProfileProvider::new(ctx.clone()).with_named_sources(NamedSources {
+        ec2_instance_metadata: Some(Arc::clone(&imds)),
+        ecs_container: Some(Arc::clone(&container)),
+    });
+    ChainProvider::new()
+        .or_else(EnvironmentProvider::new(ctx.clone()))
+        .or_else(WebIdentityProvider::from_env(ctx))
+        .or_else(profile)
+        .or_else_shared(container)
+        .or_else_shared(imds)
+}
+
+/// Resolves credentials once. Runs without the GIL (touches no Python object); blocks until
+/// the chain answers. The error is the message for `CredentialsError`: when nothing is
+/// configured it names every provider tried and why it had nothing.
+pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            CredentialsError::new_err(format!("cannot start the credential resolver: {e}"))
-        })?;
+        .map_err(|e| format!("cannot start the credential resolver: {e}"))?;
     let mut ctx = ProviderContext::default();
     if let Some(p) = profile {
         ctx = ctx.with_profile_name(p);
     }
-    let result = rt.block_on(async move {
-        let chain = DefaultChain::new(ctx);
-        chain.provide_credentials().await
-    });
+    let result = rt.block_on(async move { build(ctx).provide_credentials().await });
     match result {
         Ok(provided) => {
             let c = provided.into_credentials();
             // Same checks as credentials built in Python, so a bad value fails here, clearly.
-            crate::build_credentials(
-                c.access_key_id().to_owned(),
-                c.secret_access_key().to_owned(),
-                c.session_token().map(str::to_owned),
-                c.expiry(),
+            crate::credentials::check_parts(
+                c.access_key_id(),
+                c.secret_access_key(),
+                c.session_token(),
             )
-            .map_err(|e| {
-                CredentialsError::new_err(format!(
-                    "the credential chain returned invalid credentials: {e}"
-                ))
-            })
+            .map_err(|e| format!("the credential chain returned invalid credentials: {e}"))?;
+            Ok(c)
         }
-        Err(e) => Err(CredentialsError::new_err(e.to_string())),
+        Err(e) => Err(e.to_string()),
     }
 }

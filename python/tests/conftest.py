@@ -87,3 +87,19 @@ def s3_server(tmp_path_factory):
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def chain_env(monkeypatch, tmp_path):
+    """An environment where the credential chain finds nothing unless the test adds it:
+    no AWS variables, empty profile files in ``tmp_path``, instance metadata disabled (no
+    test may reach 169.254.169.254). Returns ``tmp_path``."""
+    from _kit import CHAIN_ENV
+
+    for k in CHAIN_ENV:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path

@@ -146,8 +146,11 @@ def test_low_level_matches_signer():
     sts = sigv4.string_to_sign("POST", URL, {"a": "b"}, b"xyz", **kw)
     assert sts.endswith(hashlib.sha256(cr.encode()).hexdigest())
     assert cr.endswith(hashlib.sha256(b"xyz").hexdigest())
-    with pytest.raises(TypeError, match="timestamp"):
-        sigv4.sign_headers("GET", URL, credentials=c, region="us-east-1", service="s", timestamp=None)
+    # Without a timestamp (PyPI sigv4's documented call) it signs at the current time: the
+    # same headers as signing explicitly at the X-Amz-Date it returned.
+    now = sigv4.sign_headers("GET", URL, credentials=c, region="us-east-1", service="s")
+    at = dt.datetime.strptime(now["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+    assert now == sigv4.sign_headers("GET", URL, credentials=c, region="us-east-1", service="s", timestamp=at)
 
 
 def test_bodies_hash_like_hashlib():
@@ -157,11 +160,11 @@ def test_bodies_hash_like_hashlib():
         assert sigv4.payload_hash(body) == hashlib.sha256(raw).hexdigest()
     s = sigv4.Signer("us-east-1", "s3", sigv4.Credentials(AK, SK))
     h = s.sign("PUT", "https://b.s3.amazonaws.com/k", None, big, T)
-    assert h["x-amz-content-sha256"] == hashlib.sha256(big).hexdigest()
+    assert h["X-Amz-Content-Sha256"] == hashlib.sha256(big).hexdigest()
     assert s.sign("PUT", "https://b.s3.amazonaws.com/k", None, "é", T) == s.sign("PUT", "https://b.s3.amazonaws.com/k", None, "é".encode(), T)
-    assert s.sign("PUT", "https://b.s3.amazonaws.com/k", None, None, T)["x-amz-content-sha256"] == sigv4.EMPTY_SHA256
+    assert s.sign("PUT", "https://b.s3.amazonaws.com/k", None, None, T)["X-Amz-Content-Sha256"] == sigv4.EMPTY_SHA256
     u = s.sign("PUT", "https://b.s3.amazonaws.com/k", None, None, T, payload_hash=sigv4.UNSIGNED_PAYLOAD)
-    assert u["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
+    assert u["X-Amz-Content-Sha256"] == "UNSIGNED-PAYLOAD"
 
 
 def test_signing_key_flow():
@@ -241,17 +244,21 @@ def test_default_chain_profile(clean_env):
     c = sigv4.resolve_credentials("dev")
     assert (c.access_key, c.secret_key, c.token) == ("AKIDDEV", "dev-secret", "devtoken")
     rc = sigv4.default_credentials("dev")
-    assert rc.get_frozen_credentials() == c
+    assert rc.get_frozen_credentials() == c.get()
+    assert sigv4.resolve_credentials(profile="dev").refresh() == c.get()
 
 
 def test_default_chain_nothing_configured(clean_env):
+    # resolve_credentials() is lazy (PyPI sigv4's contract): the error comes on first use.
+    lazy = sigv4.resolve_credentials()
+    assert not lazy.is_ready
     with pytest.raises(sigv4.CredentialsError) as e:
-        sigv4.resolve_credentials()
+        lazy.refresh()
     assert str(e.value)
     with pytest.raises(sigv4.CredentialsError):
         sigv4.Signer("us-east-1", "service").sign("GET", URL)
     with pytest.raises(sigv4.CredentialsError):
-        sigv4.resolve_credentials("no-such-profile")
+        sigv4.resolve_credentials("no-such-profile").refresh()
 
 
 def test_requests_plugin_bodies():

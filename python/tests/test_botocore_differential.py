@@ -184,7 +184,7 @@ def test_differential_against_botocore(monkeypatch):
             if "X-Amz-Security-Token" in req.headers:
                 want["X-Amz-Security-Token"] = req.headers["X-Amz-Security-Token"]
             if case["s3"]:
-                want["x-amz-content-sha256"] = req.headers["X-Amz-Content-SHA256"]
+                want["X-Amz-Content-Sha256"] = req.headers["X-Amz-Content-SHA256"]
             got = {k: v for k, v in ours.headers.items() if k != "host"}
             same = want == got
         if not same:

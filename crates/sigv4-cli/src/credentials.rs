@@ -11,13 +11,18 @@ use sigv4_credentials::{
 
 use crate::CliError;
 
+/// The real environment and files, with `profile` (`--profile`) overriding AWS_PROFILE.
+pub fn context(profile: Option<&str>) -> ProviderContext {
+    let ctx = ProviderContext::default();
+    match profile {
+        Some(p) => ctx.with_profile_name(p),
+        None => ctx,
+    }
+}
+
 /// Resolves credentials through the default chain, with `profile` overriding AWS_PROFILE.
 pub fn resolve(profile: Option<&str>) -> Result<ProvidedCredentials, CliError> {
-    let mut ctx = ProviderContext::default();
-    if let Some(p) = profile {
-        ctx = ctx.with_profile_name(p);
-    }
-    let chain = DefaultChain::new(ctx);
+    let chain = DefaultChain::new(context(profile));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -49,6 +54,10 @@ pub struct CredentialsArgs {
     /// The profile to use (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
+    /// The region to show (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's
+    /// `region` in the config file).
+    #[arg(long)]
+    region: Option<String>,
     /// Print the credentials themselves, secrets included, for another program.
     #[arg(long, value_enum, value_name = "FORMAT")]
     export: Option<ExportFormat>,
@@ -119,6 +128,11 @@ pub fn run(args: CredentialsArgs) -> Result<(), CliError> {
             }
             if let Some(a) = provided.account_id() {
                 println!("account:           {a}");
+            }
+            match crate::net::resolve_region(None, args.region.as_deref(), args.profile.as_deref())
+            {
+                Ok(r) => println!("region:            {} (from {})", r.region(), r.source()),
+                Err(e) => println!("region:            none ({})", e.message),
             }
             match c.expiry() {
                 Some(e) => {

@@ -6,6 +6,7 @@
 
 mod completions;
 mod credentials;
+mod curl_args;
 mod express;
 mod net;
 mod presign_cmd;
@@ -17,7 +18,7 @@ mod verify_cmd;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Sign, inspect and send AWS Signature Version 4 requests.
 #[derive(Debug, Parser)]
@@ -75,11 +76,24 @@ impl CliError {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Pieces of different body flags join in command-line order, which only the matches know.
+    let sub = matches.subcommand().map(|(_, m)| m);
     let result = match cli.command {
-        Command::Sign(args) => sign_cmd::run(args),
+        Command::Sign(mut args) => {
+            if let Some(m) = sub {
+                args.body.set_order(m);
+            }
+            sign_cmd::run(args)
+        }
         Command::Credentials(args) => credentials::run(args),
-        Command::Request(args) => request_cmd::run(args),
+        Command::Request(mut args) => {
+            if let Some(m) = sub {
+                args.body.set_order(m);
+            }
+            request_cmd::run(args)
+        }
         Command::Presign(args) => presign_cmd::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Verify(args) => verify_cmd::run(args),

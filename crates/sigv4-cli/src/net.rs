@@ -5,7 +5,7 @@
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -13,6 +13,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use sigv4_credentials::{RegionChain, RegionError, ResolvedRegion};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::CliError;
@@ -166,53 +167,67 @@ impl WireUrl {
     }
 }
 
-/// Parses `Name: value` (curl's `-H`). `Name:` with nothing after it removes the header.
-pub fn parse_header(h: &str) -> Result<(http::HeaderName, Option<http::HeaderValue>), CliError> {
-    let (name, value) = h
-        .split_once(':')
-        .ok_or_else(|| CliError::usage(format!("header {h:?} must look like 'Name: value'")))?;
-    let name = name.trim();
-    let header_name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-        CliError::usage(format!(
-            "header name {name:?} is not a valid HTTP header name"
-        ))
-    })?;
-    let value = value.trim();
-    if value.is_empty() {
-        return Ok((header_name, None));
-    }
-    let v = http::HeaderValue::from_str(value).map_err(|_| {
-        CliError::usage(format!(
-            "the value of header {name:?} has characters HTTP does not allow (control characters or non-ASCII)"
-        ))
-    })?;
-    Ok((header_name, Some(v)))
-}
-
-/// The signing region and service: flags first, then the environment (region), then what
-/// the host name says.
+/// The signing region and service for `host`, the region through the standard region chain
+/// (see [`resolve_target`]) with the profile from `AWS_PROFILE`.
 pub fn region_and_service(
     host: &str,
     region: Option<String>,
     service: Option<String>,
 ) -> Result<(String, String), CliError> {
-    let inferred = sigv4::infer::infer(host);
-    let from_env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-    let region = region
-        .or_else(|| from_env("AWS_REGION"))
-        .or_else(|| from_env("AWS_DEFAULT_REGION"))
-        .or_else(|| inferred.as_ref().and_then(|i| i.region.clone()))
-        .ok_or_else(|| CliError::usage("no region: pass --region or set AWS_REGION"))?;
-    let service = match (service, inferred) {
-        (Some(s), _) => s,
-        (None, Some(i)) => i.service,
-        (None, None) => {
-            return Err(CliError::usage(format!(
-                "cannot tell the service from {host:?}: pass --service (for example s3, execute-api, es)"
-            )))
-        }
+    resolve_target(host, region.as_deref(), service, None).map(|(r, s)| (r.into_region(), s))
+}
+
+/// The signing region (with where it came from) and service for a request to `host`.
+///
+/// The service: `service`, else what the AWS hostname says. The region:
+/// `sigv4_credentials::RegionChain` (`--region`, the hostname, AWS_REGION,
+/// AWS_DEFAULT_REGION, the profile's `region` in the config file).
+pub fn resolve_target(
+    host: &str,
+    region: Option<&str>,
+    service: Option<String>,
+    profile: Option<&str>,
+) -> Result<(ResolvedRegion, String), CliError> {
+    let service = match service {
+        Some(s) => s,
+        None => match sigv4::infer::infer(host) {
+            Some(i) => i.service,
+            None => {
+                return Err(CliError::usage(format!(
+                    "cannot tell the service from {host:?}: pass --service (for example s3, execute-api, es)"
+                )))
+            }
+        },
     };
+    let region = resolve_region(Some(host), region, profile)?;
     Ok((region, service))
+}
+
+/// The region through the standard chain; `host` is the request's, when there is one.
+pub fn resolve_region(
+    host: Option<&str>,
+    region: Option<&str>,
+    profile: Option<&str>,
+) -> Result<ResolvedRegion, CliError> {
+    let mut chain = RegionChain::new(crate::credentials::context(profile)).with_explicit(region);
+    if let Some(h) = host {
+        chain = chain.with_host(h);
+    }
+    chain.resolve().map_err(|e| match e {
+        RegionError::NotFound { .. } => CliError::usage(e.to_string()),
+        other => CliError::failure(other.to_string()),
+    })
+}
+
+/// Parses `--time`: RFC 3339 in UTC (`2015-08-30T12:36:00Z`) or the SigV4 form
+/// (`20150830T123600Z`).
+pub fn parse_time(s: &str) -> Result<SystemTime, String> {
+    sigv4::AmzDate::parse_rfc3339(s)
+        .or_else(|| sigv4::AmzDate::parse(s))
+        .map(|d| d.to_system_time())
+        .ok_or_else(|| {
+            format!("{s:?} is not a UTC time like 2015-08-30T12:36:00Z or 20150830T123600Z")
+        })
 }
 
 /// Parses a duration in seconds with an optional unit: `900`, `900s`, `15m`, `12h`, `7d`,

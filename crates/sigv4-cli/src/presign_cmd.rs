@@ -33,10 +33,14 @@ pub struct PresignArgs {
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
-    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region in
-    /// an AWS hostname).
+    /// Region to sign for (default: the region in an AWS hostname, then AWS_REGION,
+    /// AWS_DEFAULT_REGION, then the profile's `region` in ~/.aws/config).
     #[arg(long)]
     region: Option<String>,
+    /// Signing time in UTC, 2015-08-30T12:36:00Z or 20150830T123600Z (default: now); the URL
+    /// is valid from then for --expires.
+    #[arg(long, value_name = "TIME")]
+    time: Option<String>,
     /// Service to sign for, e.g. s3 (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
@@ -75,7 +79,17 @@ fn human(d: Duration) -> String {
 pub fn run(args: PresignArgs) -> Result<(), CliError> {
     let url = WireUrl::parse(&args.url)?;
     let expires = parse_expires(&args.expires)?;
-    let (region, service) = net::region_and_service(&url.host, args.region, args.service)?;
+    let (region, service) = net::resolve_target(
+        &url.host,
+        args.region.as_deref(),
+        args.service,
+        args.profile.as_deref(),
+    )?;
+    let region = region.into_region();
+    let now = match &args.time {
+        Some(t) => net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?,
+        None => SystemTime::now(),
+    };
     let method = args.method.to_ascii_uppercase();
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(CliError::usage(format!(
@@ -89,7 +103,6 @@ pub fn run(args: PresignArgs) -> Result<(), CliError> {
         crate::express::session_for(&url.to_url_string(), &region, &service, &credentials, false)?;
     let express = session.is_some();
     let credentials = session.unwrap_or(credentials);
-    let now = SystemTime::now();
     if let Some(expiry) = credentials.expiry() {
         if expiry < now + expires {
             let left = expiry

@@ -54,7 +54,8 @@ accepting and waits up to --shutdown-timeout for requests in flight.
 Only listen on addresses your clients alone can reach: anyone who can connect acts with
 the proxy's credentials.")]
 pub struct ProxyArgs {
-    /// Where to forward, http(s)://host[:port][/base-path].
+    /// Where to forward, http(s)://host[:port][/base-path]. Client paths are appended to the
+    /// base path with '.' and '..' resolved; one that would leave it is refused (400).
     #[arg(long, value_name = "URL")]
     upstream: String,
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
@@ -378,6 +379,35 @@ fn head_len<B>(req: &Request<B>) -> usize {
         .fold(target, usize::saturating_add)
 }
 
+/// The client's path with `.` and `..` segments resolved (RFC 3986 §5.2.4), for appending
+/// to the upstream base path; `None` when a `..` would climb above the root (out of the
+/// base path) or a segment is a percent-encoded `.` or `..` (which an upstream decoding
+/// the path first would resolve). Empty segments are kept: S3 keys may contain `//`.
+fn client_path(path: &str) -> Option<String> {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    let mut kept: Vec<&str> = Vec::new();
+    let mut ends_in_dir = false;
+    for seg in rest.split('/') {
+        ends_in_dir = false;
+        match seg {
+            "." => ends_in_dir = true,
+            ".." => {
+                kept.pop()?;
+                ends_in_dir = true;
+            }
+            s if sigv4::verify::edge::is_encoded_dot_segment(s) => return None,
+            s => kept.push(s),
+        }
+    }
+    let mut out = String::with_capacity(path.len() + 1);
+    out.push('/');
+    out.push_str(&kept.join("/"));
+    if ends_in_dir && !kept.is_empty() {
+        out.push('/');
+    }
+    Some(out)
+}
+
 /// Forwards one request; returns the response, the upstream status (0 when none) and a
 /// short note for the log.
 async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u16, &'static str) {
@@ -407,15 +437,25 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
     };
     let (mut parts, body) = req.into_parts();
 
+    // The client's path, with dot segments resolved: it must stay under the base path the
+    // operator configured, and the upstream never sees a dot segment.
+    let Some(path) = client_path(parts.uri.path()) else {
+        return (
+            text_response(
+                StatusCode::BAD_REQUEST,
+                "sigv4 proxy: the path leaves the upstream base path or has an encoded '.' or '..' segment",
+            ),
+            0,
+            "path escapes base",
+        );
+    };
+
     // The upstream URI: base path + incoming path and query, minus any presigned-URL
     // signing parameters (the proxy's own signature replaces them).
     let base = state.upstream.path.trim_end_matches('/');
     let mut target = format!(
         "{}://{}{}{}",
-        state.upstream.scheme,
-        state.upstream.authority,
-        base,
-        parts.uri.path()
+        state.upstream.scheme, state.upstream.authority, base, path
     );
     if let Some(q) = parts.uri.query() {
         let kept: Vec<&str> = q
@@ -652,5 +692,29 @@ impl Body for PermitBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_path;
+
+    #[test]
+    fn client_paths_stay_under_the_base() {
+        for (p, want) in [
+            ("/", Some("/")),
+            ("/a/b", Some("/a/b")),
+            ("/a//b/", Some("/a//b/")),
+            ("/a/../b", Some("/b")),
+            ("/a/./b/.", Some("/a/b/")),
+            ("/a/..", Some("/")),
+            ("/..", None),
+            ("/../admin/secret", None),
+            ("/a/../../admin", None),
+            ("/a/%2e%2e/admin", None),
+            ("/%2E/x", None),
+        ] {
+            assert_eq!(client_path(p).as_deref(), want, "{p}");
+        }
     }
 }

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedBody, ChunkedSettings, StreamingMode};
 use sigv4::{AmzDate, Credentials, Payload, Signer, SigningOutput};
 
+use crate::curl_args::{self, BodyArgs, BuiltBody};
 use crate::net::{self, AnyBody, ReaderBody, WireUrl};
 use crate::CliError;
 
@@ -49,21 +50,17 @@ pub struct RequestArgs {
     /// HTTP method (default: GET; POST with -d/--data-binary; PUT with -T; HEAD with -I).
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     method: Option<String>,
-    /// A header to send and sign, 'Name: value' (repeatable). 'Name:' removes a default header.
+    /// A header to send and sign, 'Name: value' (repeatable). 'Name:' removes a default
+    /// header, 'Name;' sends an empty value.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
-    /// Request body, as curl: a string, @FILE (line breaks removed) or @- for standard
-    /// input. Repeated values are joined with '&'. Sets Content-Type to
-    /// application/x-www-form-urlencoded unless -H gives one.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
-    data: Vec<String>,
-    /// Request body sent as is: a string, @FILE (streamed from disk) or @- (standard input).
-    #[arg(long = "data-binary", value_name = "DATA")]
-    data_binary: Vec<String>,
+    /// The body flags, as in curl (a lone --data-binary @FILE is streamed from disk).
+    #[command(flatten)]
+    pub body: BodyArgs,
     /// Upload FILE, streamed from disk (never read into memory). For S3 the payload is
     /// signed as UNSIGNED-PAYLOAD (or aws-chunked with --aws-chunked); for other services
     /// the file is hashed first, then sent. A URL ending in '/' gets the file name added.
-    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary"])]
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with_all = ["data", "data_binary", "data_raw", "data_urlencode", "json", "get"])]
     upload_file: Option<PathBuf>,
     /// For S3 uploads from a file: send aws-chunked with every chunk signed
     /// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) instead of UNSIGNED-PAYLOAD.
@@ -94,10 +91,13 @@ pub struct RequestArgs {
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
-    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region in
-    /// an AWS hostname).
+    /// Region to sign for (default: the region in an AWS hostname, then AWS_REGION,
+    /// AWS_DEFAULT_REGION, then the profile's `region` in ~/.aws/config).
     #[arg(long)]
     region: Option<String>,
+    /// Signing time in UTC, 2015-08-30T12:36:00Z or 20150830T123600Z (default: now).
+    #[arg(long, value_name = "TIME")]
+    time: Option<String>,
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
@@ -140,7 +140,7 @@ fn file_len(path: &Path) -> Result<u64, CliError> {
     Ok(meta.len())
 }
 
-fn body_source(args: &RequestArgs) -> Result<Source, CliError> {
+fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError> {
     if let Some(path) = &args.upload_file {
         if path.as_os_str() == "-" {
             return Ok(Source::Bytes(read_stdin()?));
@@ -151,56 +151,24 @@ fn body_source(args: &RequestArgs) -> Result<Source, CliError> {
             len,
         });
     }
-    let binary_file: Vec<&String> = args
-        .data_binary
-        .iter()
-        .filter(|d| d.starts_with('@') && *d != "@-")
-        .collect();
-    if let Some(first) = binary_file.first() {
-        if args.data_binary.len() + args.data.len() > 1 {
-            return Err(CliError::usage(
-                "--data-binary @FILE streams the file and cannot be combined with other -d/--data-binary values",
-            ));
+    Ok(match built {
+        BuiltBody::None => Source::None,
+        BuiltBody::Bytes(b) => Source::Bytes(b),
+        BuiltBody::File(path) => {
+            let len = file_len(&path)?;
+            Source::File { path, len }
         }
-        let path = PathBuf::from(&first[1..]);
-        let len = file_len(&path)?;
-        return Ok(Source::File { path, len });
-    }
-    if args.data.is_empty() && args.data_binary.is_empty() {
-        return Ok(Source::None);
-    }
-    let mut parts: Vec<Vec<u8>> = Vec::new();
-    for d in &args.data {
-        let bytes = match d.strip_prefix('@') {
-            Some("-") => read_stdin()?,
-            Some(path) => std::fs::read(path)
-                .map_err(|e| CliError::usage(format!("cannot read the body from {path:?}: {e}")))?,
-            None => d.as_bytes().to_vec(),
-        };
-        // As curl: -d @FILE drops carriage returns and newlines.
-        let bytes = if d.starts_with('@') {
-            bytes
-                .into_iter()
-                .filter(|b| *b != b'\r' && *b != b'\n')
-                .collect()
-        } else {
-            bytes
-        };
-        parts.push(bytes);
-    }
-    for d in &args.data_binary {
-        parts.push(match d.as_str() {
-            "@-" => read_stdin()?,
-            _ => d.as_bytes().to_vec(),
-        });
-    }
-    Ok(Source::Bytes(parts.join(&b'&')))
+    })
 }
 
 /// `sigv4 request`.
 pub fn run(args: RequestArgs) -> Result<(), CliError> {
     let mut url = WireUrl::parse(&args.url)?;
-    let source = body_source(&args)?;
+    let built = curl_args::build(&args.body, &args.headers, url.query.as_deref())?;
+    if built.query.is_some() {
+        url.query.clone_from(&built.query);
+    }
+    let source = body_source(&args, built.body.clone())?;
     if let (Some(path), Source::File { .. }) = (&args.upload_file, &source) {
         if url.path.ends_with('/') {
             let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
@@ -209,37 +177,53 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
             url.path.push_str(&percent_encode_segment(name));
         }
     }
-    let (region, service) =
-        net::region_and_service(&url.host, args.region.clone(), args.service.clone())?;
+    let (region, service) = net::resolve_target(
+        &url.host,
+        args.region.as_deref(),
+        args.service.clone(),
+        args.profile.as_deref(),
+    )?;
+    let region = region.into_region();
+    // `--time` pins the signing time; without it the clock (corrected by any learned skew) is read
+    // when each attempt is signed.
+    let fixed_time = match &args.time {
+        Some(t) => Some(net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?),
+        None => None,
+    };
     let method = match &args.method {
         Some(m) => Method::from_bytes(m.as_bytes())
             .map_err(|_| CliError::usage(format!("{m:?} is not a valid HTTP method")))?,
         None if args.head => Method::HEAD,
         None if args.upload_file.is_some() => Method::PUT,
-        None if !matches!(source, Source::None) => Method::POST,
-        None => Method::GET,
+        None if matches!(source, Source::None) => Method::GET,
+        None => Method::POST,
     };
     let mut headers = HeaderMap::new();
-    headers.insert(
-        http::header::USER_AGENT,
-        HeaderValue::from_static(concat!("sigv4/", env!("CARGO_PKG_VERSION"))),
-    );
-    headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
-    if !args.data.is_empty() {
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        );
+    for (name, value) in &built.headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            CliError::usage(format!(
+                "header name {name:?} is not a valid HTTP header name"
+            ))
+        })?;
+        let v = HeaderValue::from_str(value.trim()).map_err(|_| {
+            CliError::usage(format!(
+                "the value of header {name:?} has characters HTTP does not allow (control characters or non-ASCII)"
+            ))
+        })?;
+        headers.append(name, v);
     }
-    let mut user_set = Vec::new();
-    for h in &args.headers {
-        let (name, value) = net::parse_header(h)?;
-        if !user_set.contains(&name) {
-            headers.remove(&name);
-            user_set.push(name.clone());
-        }
-        if let Some(v) = value {
-            headers.append(name, v);
+    // curl's own defaults, sent but not signed (so `sign` and `request` sign the same
+    // request); -H replaces them and 'Name:' removes them.
+    let mut unsigned_defaults = Vec::new();
+    for (name, value) in [
+        (
+            http::header::USER_AGENT,
+            concat!("sigv4/", env!("CARGO_PKG_VERSION")),
+        ),
+        (http::header::ACCEPT, "*/*"),
+    ] {
+        if !headers.contains_key(&name) && !built.removed.iter().any(|r| r == name.as_str()) {
+            unsigned_defaults.push((name, HeaderValue::from_static(value)));
         }
     }
     let s3 = net::is_s3(&service);
@@ -284,7 +268,11 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         signer: std::sync::Arc::new(signer),
         credentials,
         options,
-        retry_skew: true,
+        fixed_time,
+        unsigned_defaults,
+        streamed_upload: args.upload_file.is_some(),
+        // A pinned --time is what the user asked for: never re-sign it at another time.
+        retry_skew: fixed_time.is_none(),
     };
     let url_text = url.to_url_string();
     runtime.block_on(async move {
@@ -327,6 +315,9 @@ struct Job {
     signer: std::sync::Arc<Signer>,
     credentials: Credentials,
     options: Options,
+    fixed_time: Option<std::time::SystemTime>,
+    unsigned_defaults: Vec<(http::HeaderName, HeaderValue)>,
+    streamed_upload: bool,
     /// Re-sign and retry once when the server refuses the request's time.
     retry_skew: bool,
 }
@@ -403,6 +394,9 @@ impl Job {
             signer,
             credentials,
             options,
+            fixed_time,
+            unsigned_defaults,
+            streamed_upload,
             retry_skew,
         } = self;
         let mut req = Request::builder()
@@ -412,10 +406,16 @@ impl Job {
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
         *req.headers_mut() = headers;
         let endpoint = crate::skew::endpoint(&uri);
-        let (now, offset) = crate::skew::now(&endpoint);
-        if options.verbose && offset != 0 {
-            eprintln!("* Signing at the local time {offset:+} s (the clock offset learned for {endpoint})");
-        }
+        let now = match fixed_time {
+            Some(t) => t,
+            None => {
+                let (now, offset) = crate::skew::now(&endpoint);
+                if options.verbose && offset != 0 {
+                    eprintln!("* Signing at the local time {offset:+} s (the clock offset learned for {endpoint})");
+                }
+                now
+            }
+        };
         let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
 
         let mut upload_pb: Option<ProgressBar> = None;
@@ -436,8 +436,6 @@ impl Job {
                 (out, Empty::new().map_err(|e| match e {}).boxed_unsync())
             }
             Source::Bytes(bytes) => {
-                req.headers_mut()
-                    .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
                 let payload = if unsigned {
                     Payload::Unsigned
                 } else {
@@ -446,6 +444,9 @@ impl Job {
                 let out = signer
                     .sign_http_request_with_payload(&mut req, payload, &credentials, now)
                     .map_err(sign_err)?;
+                // Added after signing, as curl adds it after `sign --format curl` signed.
+                req.headers_mut()
+                    .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
                 let body = Full::new(Bytes::from(bytes))
                     .map_err(|e| match e {})
                     .boxed_unsync();
@@ -487,10 +488,10 @@ impl Job {
                         .with_expected_length(len);
                     (out, ChunkedBody::new(reader, encoder).boxed_unsync())
                 } else {
-                    req.headers_mut()
-                        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
                     let hash;
-                    let payload = if unsigned || s3 {
+                    // -T to S3 streams unhashed; --data-binary @FILE is hashed like the
+                    // same flags in `sign`, so both sign the same request.
+                    let payload = if unsigned || (s3 && streamed_upload) {
                         Payload::Unsigned
                     } else {
                         hash = hash_file(path.clone()).await?;
@@ -499,10 +500,15 @@ impl Job {
                     let out = signer
                         .sign_http_request_with_payload(&mut req, payload, &credentials, now)
                         .map_err(sign_err)?;
+                    req.headers_mut()
+                        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
                     (out, reader.boxed_unsync())
                 }
             }
         };
+        for (name, value) in unsigned_defaults {
+            req.headers_mut().insert(name, value);
+        }
         let token = credentials.session_token().map(str::to_owned);
         if options.verbose {
             show_request(&req, &out, &signer, token.as_deref());

@@ -3,13 +3,13 @@
 //! The fine print of this command (how the URL, headers, payload and presigning are
 //! treated) is a contract; see the README's "sigv4 sign" section.
 
-use std::io::Read;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use clap::{Args, ValueEnum};
 use sigv4::canonical_request::canonical_header_value;
-use sigv4::{AmzDate, Payload, SignableRequest, Signer, SigningOutput, SigningSettings};
+use sigv4::{Payload, SignableRequest, Signer, SigningOutput, SigningSettings};
 
+use crate::curl_args::{self, BodyArgs, BuiltBody};
 use crate::CliError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -24,40 +24,36 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION, then the region
-    /// in an AWS hostname).
+    /// Region to sign for (default: the region in an AWS hostname, then AWS_REGION,
+    /// AWS_DEFAULT_REGION, then the profile's `region` in ~/.aws/config).
     #[arg(long)]
     region: Option<String>,
     /// Service to sign for, e.g. s3, execute-api, es, sts (default: inferred from an AWS
     /// hostname).
     #[arg(long)]
     service: Option<String>,
-    /// Signing time, RFC 3339 in UTC, e.g. 2015-08-30T12:36:00Z (default: now).
+    /// Signing time in UTC, 2015-08-30T12:36:00Z or 20150830T123600Z (default: now).
     #[arg(long, value_name = "TIME")]
     time: Option<String>,
-    /// HTTP method (default: GET, or POST when --data is given).
+    /// HTTP method (default: GET, or POST with a body).
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     method: Option<String>,
-    /// A header to send and sign, 'Name: value'. Repeatable; order is kept.
+    /// A header to send and sign, 'Name: value'. Repeatable; order is kept. 'Name:' removes
+    /// a header the body flags add, 'Name;' sends an empty value.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
-    /// Request body: a string, @FILE for a file's raw bytes, or @- for standard input.
-    #[arg(short = 'd', long, value_name = "DATA")]
-    data: Option<String>,
+    /// The body flags, as in curl and `sigv4 request`.
+    #[command(flatten)]
+    pub body: BodyArgs,
     /// Sign UNSIGNED-PAYLOAD instead of the body's hash.
     #[arg(long)]
     unsigned_payload: bool,
     /// Produce a presigned URL (signature in the query string) instead of headers.
     #[arg(long)]
     presign: bool,
-    /// Lifetime of a presigned URL in seconds (1 to 604800).
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = 3600,
-        requires = "presign"
-    )]
-    expires: u64,
+    /// Lifetime of a presigned URL: seconds (900) or with a unit (15m, 2h, 7d); at most 7 days.
+    #[arg(long, value_name = "DUR", default_value = "1h", requires = "presign")]
+    expires: String,
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
@@ -100,95 +96,50 @@ fn parse_url(url: &str) -> Result<WireUrl<'_>, CliError> {
     })
 }
 
-fn parse_header(h: &str) -> Result<(String, String), CliError> {
-    let (name, value) = h
-        .split_once(':')
-        .ok_or_else(|| CliError::usage(format!("header {h:?} must look like 'Name: value'")))?;
-    let name = name.trim();
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
-    {
-        return Err(CliError::usage(format!(
-            "header name {name:?} is not a valid HTTP header name"
-        )));
-    }
-    Ok((name.to_owned(), value.to_owned()))
-}
-
-fn read_body(data: &str) -> Result<Vec<u8>, CliError> {
-    match data.strip_prefix('@') {
-        Some("-") => {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-                CliError::failure(format!("cannot read the body from standard input: {e}"))
-            })?;
-            Ok(buf)
-        }
-        Some(path) => std::fs::read(path)
-            .map_err(|e| CliError::usage(format!("cannot read the body from {path:?}: {e}"))),
-        None => Ok(data.as_bytes().to_vec()),
-    }
-}
-
-fn region(
-    arg: Option<String>,
-    inferred: Option<&sigv4::infer::Inferred>,
-) -> Result<String, CliError> {
-    let from_env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-    arg.or_else(|| from_env("AWS_REGION"))
-        .or_else(|| from_env("AWS_DEFAULT_REGION"))
-        .or_else(|| inferred.and_then(|i| i.region.clone()))
-        .ok_or_else(|| CliError::usage("no region: pass --region or set AWS_REGION"))
-}
-
 pub fn run(args: SignArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     let host = url
         .authority
         .rsplit_once('@')
         .map_or(url.authority, |(_, h)| h);
-    let inferred = sigv4::infer::infer(host);
-    let region = region(args.region.clone(), inferred.as_ref())?;
-    let service = match (&args.service, &inferred) {
-        (Some(s), _) => s.clone(),
-        (None, Some(i)) => i.service.clone(),
-        (None, None) => {
-            return Err(CliError::usage(format!(
-                "cannot tell the service from {host:?}: pass --service (for example s3, execute-api, es)"
-            )))
-        }
-    };
+    let (region, service) = crate::net::resolve_target(
+        host,
+        args.region.as_deref(),
+        args.service.clone(),
+        args.profile.as_deref(),
+    )?;
+    let region = region.into_region();
     let time = match &args.time {
-        Some(t) => AmzDate::parse_rfc3339(t)
-            .ok_or_else(|| {
-                CliError::usage(format!(
-                    "--time {t:?} is not an RFC 3339 UTC time like 2015-08-30T12:36:00Z"
-                ))
-            })?
-            .to_system_time(),
+        Some(t) => crate::net::parse_time(t).map_err(|e| CliError::usage(format!("--time {e}")))?,
         None => SystemTime::now(),
     };
-    if args.presign && !(1..=sigv4::MAX_PRESIGN_EXPIRES_SECS).contains(&args.expires) {
-        return Err(CliError::usage(format!(
-            "--expires {} is out of range: a presigned URL lives 1 to 604800 seconds (7 days)",
-            args.expires
-        )));
-    }
-    let headers = args
-        .headers
-        .iter()
-        .map(|h| parse_header(h))
-        .collect::<Result<Vec<_>, _>>()?;
-    let body = match &args.data {
-        Some(d) => read_body(d)?,
-        None => Vec::new(),
+    let expires = crate::presign_cmd::parse_expires(&args.expires)?;
+    let raw_query = args
+        .url
+        .split_once('#')
+        .map_or(args.url.as_str(), |(u, _)| u)
+        .split_once('?')
+        .map(|(_, q)| q);
+    let built = curl_args::build(&args.body, &args.headers, raw_query)?;
+    // -G rewrites the query; otherwise the URL is signed exactly as typed.
+    let target = match &built.query {
+        Some(q) => format!("{}://{}{}?{q}", url.scheme, url.authority, url.path),
+        None => args.url.clone(),
+    };
+    let headers = built.headers.clone();
+    let (body, curl_body) = match &built.body {
+        BuiltBody::None => (Vec::new(), CurlBody::None),
+        BuiltBody::Bytes(b) => (b.clone(), CurlBody::Bytes),
+        BuiltBody::File(path) => (
+            std::fs::read(path).map_err(|e| {
+                CliError::usage(format!("cannot read the body from {}: {e}", path.display()))
+            })?,
+            CurlBody::File(path.display().to_string()),
+        ),
     };
     let method = match &args.method {
         Some(m) => m.clone(),
-        None if args.data.is_some() => "POST".to_owned(),
-        None => "GET".to_owned(),
+        None => built.default_method.to_owned(),
     };
     let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
 
@@ -196,7 +147,7 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     let mut settings = SigningSettings::for_service(&service);
     let s3 = settings.content_sha256_header;
     if args.presign {
-        settings = settings.presigned(Duration::from_secs(args.expires));
+        settings = settings.presigned(expires);
     }
     let payload = if args.unsigned_payload || (args.presign && s3) {
         Payload::Unsigned
@@ -206,7 +157,7 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     let signer = signer.with_settings(settings);
     let request = SignableRequest::new(
         &method,
-        &args.url,
+        &target,
         headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
         payload,
     );
@@ -214,10 +165,15 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
         .sign(&request, &credentials, time)
         .map_err(|e| CliError::failure(e.to_string()))?;
 
+    // Signing adds x-amz-content-sha256 for S3 and, for every service, whenever the
+    // payload line is not the body's hash (--unsigned-payload): then it replaces the user's.
+    let content_sha_added = out
+        .headers()
+        .any(|(n, _)| n.eq_ignore_ascii_case("x-amz-content-sha256"));
     let sent = headers_to_send(
         &headers,
         &out,
-        s3 && !args.presign,
+        content_sha_added,
         credentials.session_token().is_some(),
     )?;
     let query = out.query_string();
@@ -230,7 +186,7 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     match args.format {
         Format::Json => print_json(&method, &full_url, &sent, &out),
         Format::Text => print_text(&method, &full_url, &sent, &out),
-        Format::Curl => print_curl(&method, &full_url, &sent, args.data.as_deref(), &body),
+        Format::Curl => print_curl(&method, &full_url, &sent, &curl_body, &body),
     }
     Ok(())
 }
@@ -315,31 +271,53 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// How `--format curl` passes the body.
+enum CurlBody {
+    None,
+    /// The bytes themselves, quoted (or on standard input when they are not text).
+    Bytes,
+    /// `--data-binary @FILE`, the file the body was read from.
+    File(String),
+}
+
+/// A curl command that sends exactly the signed request: every signed header with the
+/// value that was signed, the body byte for byte (`--data-binary`), and no Content-Type of
+/// curl's own when the request has none.
 fn print_curl(
     method: &str,
     url: &str,
     headers: &[(String, String)],
-    data: Option<&str>,
+    curl_body: &CurlBody,
     body: &[u8],
 ) {
     let mut cmd = format!("curl -X {} {}", shell_quote(method), shell_quote(url));
     for (n, v) in headers {
         cmd.push_str(" -H ");
-        cmd.push_str(&shell_quote(&format!("{n}: {v}")));
-    }
-    match data {
-        Some(d) if d.starts_with('@') && d != "@-" => {
-            cmd.push_str(" --data-binary ");
-            cmd.push_str(&shell_quote(d));
+        if v.is_empty() {
+            cmd.push_str(&shell_quote(&format!("{n};")));
+        } else {
+            cmd.push_str(&shell_quote(&format!("{n}: {v}")));
         }
-        Some(_) => match std::str::from_utf8(body) {
+    }
+    let has_body = !matches!(curl_body, CurlBody::None);
+    if has_body && !headers.iter().any(|(n, _)| n == "content-type") {
+        // --data-binary would add a form Content-Type that was not signed.
+        cmd.push_str(" -H 'Content-Type:'");
+    }
+    match curl_body {
+        CurlBody::File(path) => {
+            cmd.push_str(" --data-binary ");
+            cmd.push_str(&shell_quote(&format!("@{path}")));
+        }
+        CurlBody::Bytes => match std::str::from_utf8(body) {
             Ok(text) if !text.contains('\0') => {
-                cmd.push_str(" --data-binary ");
+                // --data-raw: a leading '@' is just a character (never a file name).
+                cmd.push_str(" --data-raw ");
                 cmd.push_str(&shell_quote(text));
             }
             _ => cmd.push_str(" --data-binary @-  # feed the same bytes on standard input"),
         },
-        None => {}
+        CurlBody::None => {}
     }
     println!("{cmd}");
 }

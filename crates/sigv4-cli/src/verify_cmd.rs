@@ -3,12 +3,18 @@
 //! The request is read as raw HTTP/1.1 text (request line, headers, blank line, body) from a
 //! file or standard input, or given as a presigned URL. The secret comes from the
 //! credential chain, as for signing: the operator verifies with the key they hold.
+//!
+//! The body is checked as the signature covers it: against the signed SHA-256, or chunk by
+//! chunk for aws-chunked uploads (chunk signatures, trailer signature and checksum,
+//! decoded length); an `UNSIGNED-PAYLOAD` request is reported as such, its body not being
+//! covered. Any failure exits non-zero.
 
 use std::io::Read;
 use std::time::SystemTime;
 
 use clap::Args;
-use sigv4::verify::{VerifiableRequest, Verifier, VerifyBody};
+use sigv4::chunked::StreamingMode;
+use sigv4::verify::{VerifiableRequest, Verified, VerifiedPayload, Verifier, VerifyBody};
 use sigv4::AmzDate;
 
 use crate::CliError;
@@ -123,6 +129,60 @@ fn read_source(spec: &str) -> Result<Vec<u8>, CliError> {
     }
 }
 
+/// Checks the body as the payload line says it is covered; returns the line describing
+/// it, or the failure (non-zero exit) when an aws-chunked body does not verify.
+fn check_body(v: &Verified, body: &[u8]) -> Result<String, CliError> {
+    match v.payload() {
+        VerifiedPayload::Sha256(_) => Ok(format!(
+            "Body: {} bytes, matches the signed SHA-256",
+            body.len()
+        )),
+        VerifiedPayload::Unsigned => Ok(format!(
+            "WARNING: UNSIGNED-PAYLOAD: the body ({} bytes) is NOT covered by the signature; anyone could have changed it",
+            body.len()
+        )),
+        VerifiedPayload::Streaming(mode) => {
+            let mut chunks = v.chunked_body().ok_or_else(|| {
+                CliError::failure("InternalError: the aws-chunked body cannot be verified")
+            })?;
+            let mut decoded = Vec::new();
+            if let Err(e) = chunks
+                .push(body, &mut decoded)
+                .and_then(|()| chunks.finish())
+            {
+                return Err(CliError::failure(format!(
+                    "{}: the signature is valid but the aws-chunked body is not: {e} (after {} verified chunks, {} decoded bytes)",
+                    e.code(),
+                    chunks.chunk_count(),
+                    chunks.verified_len()
+                )));
+            }
+            let trailers: Vec<&str> = chunks.trailers().iter().map(|(n, _)| n.as_str()).collect();
+            let trailers = if trailers.is_empty() {
+                "no trailer".to_owned()
+            } else {
+                format!("trailer {}", trailers.join(", "))
+            };
+            let how = match mode {
+                StreamingMode::Signed => "every chunk signature verified",
+                StreamingMode::SignedWithTrailer => {
+                    "every chunk signature and the trailer signature verified"
+                }
+                // Nothing signs the chunks: only the trailer checksum binds the data.
+                _ => "chunks NOT signed (STREAMING-UNSIGNED-PAYLOAD-TRAILER): the body is covered only by the trailer checksum, not by the signature",
+            };
+            Ok(format!(
+                "Body: aws-chunked, {} chunks, {} decoded bytes, {trailers}; {how}",
+                chunks.chunk_count(),
+                chunks.decoded_len()
+            ))
+        }
+        _ => Err(CliError::failure(
+            "InternalError: this payload kind cannot be checked",
+        )),
+    }
+}
+
 /// A line diff (longest common subsequence), `-` for the client's lines, `+` for the
 /// server's. Canonical requests are a handful of lines, so quadratic is fine.
 pub fn line_diff(client: &str, server: &str) -> String {
@@ -217,6 +277,9 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
     let lookup = |akid: &str| (akid == held.access_key_id()).then(|| held.clone());
     match verifier.verify(&request, &lookup, now) {
         Ok(v) => {
+            // The body first: an OK line is only printed for a request that is valid as a
+            // whole.
+            let body_note = check_body(&v, &raw.body)?;
             println!(
                 "OK: signed by {} for {} ({:?}, signed headers {})",
                 v.access_key_id(),
@@ -224,6 +287,7 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
                 v.mode(),
                 v.signed_headers()
             );
+            println!("{body_note}");
             Ok(())
         }
         Err(e) => {

@@ -342,7 +342,7 @@ fn body_from_file_is_raw_bytes() {
             "r",
             "--service",
             "svc",
-            "--data",
+            "--data-binary",
             &arg,
             "--format",
             "json",
@@ -353,6 +353,29 @@ fn body_from_file_is_raw_bytes() {
     assert_eq!(v["method"], "POST");
     let want = sigv4::sha256_hex(b"a\r\n\0b\n");
     assert!(v["canonical_request"].as_str().unwrap().ends_with(&want));
+    // --data @FILE follows curl (and `sigv4 request`, and the sign contract): line breaks
+    // dropped, a form Content-Type signed.
+    let v = json(
+        &[
+            "sign",
+            "--region",
+            "r",
+            "--service",
+            "svc",
+            "--data",
+            &arg,
+            "--format",
+            "json",
+            "https://h/",
+        ],
+        None,
+    );
+    let creq = v["canonical_request"].as_str().unwrap();
+    assert!(creq.ends_with(&sigv4::sha256_hex(b"a\0b")), "{creq}");
+    assert!(
+        creq.contains("content-type:application/x-www-form-urlencoded\n"),
+        "{creq}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

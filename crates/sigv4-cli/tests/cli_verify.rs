@@ -176,3 +176,204 @@ fn presigned_urls_verify() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `sigv4 verify` with the credentials the recorded aws-chunked uploads were signed with.
+fn sigv4_chunk_creds(args: &[&str], stdin: &[u8]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigv4"));
+    cmd.args(args)
+        .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", "/nonexistent-sigv4-test-home")
+        .env("AWS_ACCESS_KEY_ID", "ANOTREAL")
+        .env("AWS_SECRET_ACCESS_KEY", "notrealrnrELgWzOk3IfjzDKtFBhDby")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The recorded AWS SDK upload `name` (../shared/testdata/aws-chunked) as raw HTTP/1.1:
+/// the head, and the body as sent (its aws-chunked frames).
+fn recorded_upload(name: &str) -> (String, Vec<u8>) {
+    let path = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/aws-chunked"
+    ))
+    .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} (../shared/testdata must sit beside the repository): {e}",
+            path.display()
+        )
+    });
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let events = v["events"].as_array().unwrap();
+    let req = &events[0]["action"]["Request"]["request"];
+    let uri = req["uri"].as_str().unwrap();
+    let (host, target) = uri
+        .strip_prefix("https://")
+        .unwrap()
+        .split_once('/')
+        .unwrap();
+    let mut head = format!(
+        "{} /{target} HTTP/1.1\r\nHost: {host}\r\n",
+        req["method"].as_str().unwrap()
+    );
+    for (k, vals) in req["headers"].as_object().unwrap() {
+        for val in vals.as_array().unwrap() {
+            head.push_str(&format!("{k}: {}\r\n", val.as_str().unwrap()));
+        }
+    }
+    head.push_str("\r\n");
+    let body: Vec<u8> = events
+        .iter()
+        .filter_map(|e| e["action"].get("Data"))
+        .flat_map(|d| d["data"]["Utf8"].as_str().unwrap().as_bytes().to_vec())
+        .collect();
+    (head, body)
+}
+
+fn verify_upload(head: &str, body: &[u8]) -> Output {
+    let mut raw = head.as_bytes().to_vec();
+    raw.extend_from_slice(body);
+    sigv4_chunk_creds(
+        &[
+            "verify",
+            "--request",
+            "@-",
+            "--region",
+            "us-east-1",
+            "--service",
+            "s3",
+            "--time",
+            "2009-02-13T23:31:30Z",
+        ],
+        &raw,
+    )
+}
+
+#[test]
+fn aws_chunked_bodies_are_verified_chunk_by_chunk() {
+    for name in [
+        "chunk-signing.json",
+        "custom-chunk-size.json",
+        "no-chunking.json",
+    ] {
+        let (head, body) = recorded_upload(name);
+        let out = verify_upload(&head, &body);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("OK: signed by ANOTREAL"),
+            "{name}: {stdout}"
+        );
+        let declared = head
+            .lines()
+            .find_map(|l| l.strip_prefix("x-amz-decoded-content-length: "))
+            .unwrap();
+        assert!(
+            stdout.contains(&format!(
+                " {declared} decoded bytes, trailer x-amz-checksum-crc32"
+            )),
+            "{name}: {stdout}"
+        );
+
+        // A byte of the first chunk's data flipped.
+        let data_start = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        let mut bad = body.clone();
+        bad[data_start + 10] ^= 0x01;
+        let out = verify_upload(&head, &bad);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("OK"));
+        assert!(
+            stderr.contains("SignatureDoesNotMatch") || stderr.contains("BadDigest"),
+            "{name}: {stderr}"
+        );
+
+        // The final chunk and trailer replaced with garbage.
+        let last = body
+            .windows(3)
+            .rposition(|w| w == b"\r\n0")
+            .map_or(0, |i| i + 2);
+        let mut bad = body[..last].to_vec();
+        bad.extend_from_slice(b"0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n");
+        let out = verify_upload(&head, &bad);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+
+        // Truncated before the final chunk.
+        let out = verify_upload(&head, &body[..last]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("IncompleteBody"));
+    }
+}
+
+#[test]
+fn unsigned_payload_is_reported_as_not_covering_the_body() {
+    let out = sigv4(
+        &[
+            "sign",
+            "--region",
+            "us-east-1",
+            "--service",
+            "s3",
+            "--time",
+            TIME,
+            "-X",
+            "PUT",
+            "--unsigned-payload",
+            "--data",
+            "hello",
+            "--format",
+            "json",
+            "https://bucket.s3.amazonaws.com/key.txt",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut raw = String::from("PUT /key.txt HTTP/1.1\r\n");
+    for h in v["headers"].as_array().unwrap() {
+        raw.push_str(&format!(
+            "{}: {}\r\n",
+            h[0].as_str().unwrap(),
+            h[1].as_str().unwrap()
+        ));
+    }
+    raw.push_str("\r\nanything at all");
+    let out = sigv4(
+        &[
+            "verify",
+            "--request",
+            "@-",
+            "--time",
+            TIME,
+            "--region",
+            "us-east-1",
+        ],
+        Some(raw.as_bytes()),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("UNSIGNED-PAYLOAD"), "{stdout}");
+    assert!(stdout.contains("NOT covered by the signature"), "{stdout}");
+}

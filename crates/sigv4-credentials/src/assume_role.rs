@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::context::BoxFuture;
 use crate::endpoint::{resolve_endpoint, resolve_region, Service};
 use crate::profile::MfaTokenCallback;
 use crate::profile_file::ProfileSet;
 use crate::sts::{assume_role, AssumeRoleParams};
+use crate::util::BoxFuture;
 use crate::{CredentialsError, CredentialsResult, ProvideCredentials, ProviderContext};
 
 const NAME: &str = "AssumeRole";

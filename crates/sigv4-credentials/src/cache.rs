@@ -13,7 +13,17 @@
 //!   cached yet: callers wait for the single in-flight refresh.
 //!
 //! At most one fetch is in flight at any time, however many tasks or threads
-//! ask. Errors are never cached: the next caller starts a new fetch.
+//! ask.
+//!
+//! After a failed fetch, callers that would have to wait for a new one get
+//! that error at once, without a new attempt, for a short jittered interval
+//! ([`failure_backoff`](CachedProviderBuilder::failure_backoff), default
+//! between 2.5 and 5 seconds), so a broken provider (a `credential_process`
+//! that exits non-zero, an unreachable endpoint) is not run on every call.
+//! The first successful fetch clears it; [`CachedProvider::refresh`] ignores
+//! it. Credentials that are still valid keep being served while refreshes
+//! fail (static stability): the backoff only applies when there is nothing
+//! usable to return.
 //!
 //! For credentials whose whole lifetime is shorter than the windows (for
 //! example 15-minute STS credentials, or instance metadata credentials
@@ -49,6 +59,10 @@ pub const DEFAULT_MANDATORY_WINDOW: Duration = Duration::from_secs(10 * 60);
 pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default pause after a failed advisory refresh.
 pub const DEFAULT_ADVISORY_RETRY_INTERVAL: Duration = Duration::from_secs(30);
+/// Default longest pause after a failed fetch during which callers get the
+/// error without a new attempt (the actual pause is jittered between half of
+/// it and all of it).
+pub const DEFAULT_FAILURE_BACKOFF: Duration = Duration::from_secs(5);
 
 type Outcome = Result<ProvidedCredentials, Arc<CredentialsError>>;
 
@@ -135,6 +149,8 @@ struct State {
     in_flight: Option<InFlight>,
     generation: u64,
     advisory_not_before: Option<SystemTime>,
+    /// The last failure and until when it is returned without a new fetch.
+    failure: Option<(SystemTime, Arc<CredentialsError>)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -143,6 +159,7 @@ struct Config {
     mandatory_window: Duration,
     load_timeout: Duration,
     advisory_retry_interval: Duration,
+    failure_backoff: Duration,
 }
 
 struct Shared {
@@ -239,6 +256,15 @@ impl CachedProviderBuilder {
         self
     }
 
+    /// After a failed fetch, how long (at most) callers get that error back
+    /// without a new attempt (default 5 s). Each pause is jittered between
+    /// half of this and all of it, so many processes sharing a broken source
+    /// do not retry in step. `Duration::ZERO` retries on every call.
+    pub fn failure_backoff(mut self, backoff: Duration) -> Self {
+        self.config.failure_backoff = backoff;
+        self
+    }
+
     /// The clock used to decide freshness (default: the system clock). Pass
     /// the provider context's clock with
     /// `.time_source(ctx.time_source().clone())`.
@@ -283,6 +309,7 @@ impl CachedProvider {
                 mandatory_window: DEFAULT_MANDATORY_WINDOW,
                 load_timeout: DEFAULT_LOAD_TIMEOUT,
                 advisory_retry_interval: DEFAULT_ADVISORY_RETRY_INTERVAL,
+                failure_backoff: DEFAULT_FAILURE_BACKOFF,
             },
         }
     }
@@ -403,6 +430,18 @@ impl CachedProvider {
             }
             _ => {}
         }
+        if live_flight(&st).is_none() {
+            if let Some((until, e)) = &st.failure {
+                if now < *until {
+                    // Static stability: credentials inside the mandatory
+                    // window still work, so they beat the error.
+                    return match &st.current {
+                        Some(entry) if !entry.creds.is_expired(now) => Ok(Ok(entry.creds.clone())),
+                        _ => Err(clone_error(e)),
+                    };
+                }
+            }
+        }
         self.join_or_start(&mut st, Reason::Mandatory, spawn)
             .map(Err)
     }
@@ -515,6 +554,7 @@ impl FlightGuard {
                     );
                     st.current = Some(Entry::new(creds.clone(), now, &shared.config));
                     st.advisory_not_before = None;
+                    st.failure = None;
                     Ok(creds)
                 }
                 Err(e) => {
@@ -534,7 +574,12 @@ impl FlightGuard {
                             "credentials refresh failed"
                         );
                     }
-                    Err(Arc::new(e))
+                    let e = Arc::new(e);
+                    if self.reason != Reason::Advisory {
+                        let pause = jittered(shared.config.failure_backoff);
+                        st.failure = Some((now + pause, e.clone()));
+                    }
+                    Err(e)
                 }
             }
         };
@@ -569,6 +614,22 @@ async fn wait(mut rx: watch::Receiver<Option<Outcome>>) -> CredentialsResult {
         Err(_) => Err(ended_without_result()),
     };
     result
+}
+
+/// A pause between half of `max` and `max`, from the standard library's
+/// per-process random hash keys (no extra dependency; this needs spread, not
+/// unpredictability).
+fn jittered(max: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    let fraction = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    max.mul_f64(0.5 + fraction / 2.0)
 }
 
 fn ended_without_result() -> CredentialsError {
@@ -690,7 +751,18 @@ mod tests {
             mandatory_window: DEFAULT_MANDATORY_WINDOW,
             load_timeout: DEFAULT_LOAD_TIMEOUT,
             advisory_retry_interval: DEFAULT_ADVISORY_RETRY_INTERVAL,
+            failure_backoff: DEFAULT_FAILURE_BACKOFF,
         }
+    }
+
+    #[test]
+    fn jitter_stays_within_half_and_full() {
+        let max = Duration::from_secs(4);
+        for _ in 0..200 {
+            let d = jittered(max);
+            assert!(d >= max / 2 && d <= max, "{d:?}");
+        }
+        assert_eq!(jittered(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -3,17 +3,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::http::HttpClient;
 
-/// A boxed, `Send` future (object-safe async traits use it).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::util::BoxFuture;
 
 /// Environment variables: the real process environment or a fixed map.
 #[derive(Clone, Default)]
@@ -78,12 +75,27 @@ impl fmt::Debug for Env {
     }
 }
 
-/// Read-only file access.
+/// File access.
 ///
-/// Reads are small (profile files, token files) and synchronous.
+/// Reads are small (profile files, token files) and synchronous. The only
+/// write is the atomic replacement of a token cache file after a refresh
+/// (SSO, console login); a file system that cannot write refuses it, and the
+/// refreshed token is then used without being saved.
 pub trait Fs: Send + Sync + fmt::Debug {
     /// Reads the whole file at `path`.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+
+    /// Replaces the file at `path` with `contents` atomically (a temporary
+    /// file in the same directory, then a rename), readable and writable by
+    /// the owner only (0600 on Unix). Readers see the old or the new file,
+    /// never a mix. The default refuses (read-only file system).
+    fn write_atomic(&self, path: &Path, contents: &[u8]) -> io::Result<()> {
+        let _ = (path, contents);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this file system is read-only",
+        ))
+    }
 
     /// Reads the whole file at `path` as UTF-8 text.
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
@@ -100,6 +112,49 @@ impl Fs for OsFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
     }
+
+    fn write_atomic(&self, path: &Path, contents: &[u8]) -> io::Result<()> {
+        replace_file(path, contents)
+    }
+}
+
+/// Writes `contents` to a new owner-only temporary file next to `path`,
+/// flushes it, and renames it over `path`.
+fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        let mut file = options.open(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// A file system whose absolute paths are resolved inside a directory (for
@@ -137,12 +192,17 @@ impl Fs for RootedFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(self.resolve(path)?)
     }
+
+    fn write_atomic(&self, path: &Path, contents: &[u8]) -> io::Result<()> {
+        replace_file(&self.resolve(path)?, contents)
+    }
 }
 
-/// An in-memory file system.
+/// An in-memory file system. Clones share the files (a write through one
+/// is seen by all).
 #[derive(Clone, Default)]
 pub struct MemoryFs {
-    files: Arc<HashMap<PathBuf, Vec<u8>>>,
+    files: Arc<std::sync::Mutex<HashMap<PathBuf, Vec<u8>>>>,
 }
 
 impl MemoryFs {
@@ -151,32 +211,42 @@ impl MemoryFs {
         files: impl IntoIterator<Item = (P, C)>,
     ) -> Self {
         MemoryFs {
-            files: Arc::new(
+            files: Arc::new(std::sync::Mutex::new(
                 files
                     .into_iter()
                     .map(|(p, c)| (p.into(), c.into()))
                     .collect(),
-            ),
+            )),
         }
+    }
+
+    fn files(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Vec<u8>>> {
+        self.files.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl fmt::Debug for MemoryFs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("MemoryFs")
-            .field(&self.files.keys().collect::<Vec<_>>())
-            .finish()
+        let files = self.files();
+        let mut names: Vec<_> = files.keys().collect();
+        names.sort();
+        f.debug_tuple("MemoryFs").field(&names).finish()
     }
 }
 
 impl Fs for MemoryFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.files.get(path).cloned().ok_or_else(|| {
+        self.files().get(path).cloned().ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
                 "No such file or directory (os error 2)",
             )
         })
+    }
+
+    fn write_atomic(&self, path: &Path, contents: &[u8]) -> io::Result<()> {
+        self.files().insert(path.to_path_buf(), contents.to_vec());
+        Ok(())
     }
 }
 
@@ -399,31 +469,6 @@ impl ProviderContext {
     }
 }
 
-/// Replaces every occurrence of each secret (and its percent-encoded form)
-/// in `text`, for messages that echo what a server said.
-pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        out = out.replace(s, "** redacted **");
-        let encoded = crate::sts::form_encode(s);
-        if encoded != *s {
-            out = out.replace(&encoded, "** redacted **");
-        }
-    }
-    out
-}
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,6 +490,32 @@ mod tests {
         let fs = RootedFs::new(&dir);
         assert_eq!(fs.read(Path::new("/home/f")).unwrap(), b"hi");
         assert!(fs.read(Path::new("/home/../../etc/passwd")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn atomic_replace_is_owner_only_and_leaves_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("sigv4-cred-write-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        let fs = RootedFs::new(&dir);
+        fs.write_atomic(Path::new("/home/t.json"), b"one").unwrap();
+        fs.write_atomic(Path::new("/home/t.json"), b"two").unwrap();
+        assert_eq!(fs.read(Path::new("/home/t.json")).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.join("home"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("t.json")]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("home/t.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(fs.write_atomic(Path::new("/nodir/t.json"), b"x").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::context::BoxFuture;
 use crate::profile::{MfaTokenCallback, NamedSources};
+use crate::util::BoxFuture;
 use crate::{
     ChainProvider, CredentialsResult, EnvironmentProvider, ProfileProvider, ProvideCredentials,
     ProviderContext, WebIdentityProvider,

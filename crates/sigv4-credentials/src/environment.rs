@@ -2,7 +2,7 @@
 
 use sigv4::{AmzDate, Credentials};
 
-use crate::context::BoxFuture;
+use crate::util::BoxFuture;
 use crate::{
     CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials, ProviderContext,
 };

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::context::BoxFuture;
+use crate::util::BoxFuture;
 
 /// Limits for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

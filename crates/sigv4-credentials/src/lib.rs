@@ -34,6 +34,14 @@
 //!    `AWS_CONTAINER_CREDENTIALS_FULL_URI`;
 //! 5. [`ImdsProvider`], from EC2 instance metadata (IMDSv2).
 //!
+//! ## Bearer tokens
+//!
+//! Services that take `Authorization: Bearer` instead of SigV4 get a
+//! [`Token`] from a [`ProvideToken`]: [`TokenChain::default_chain`] (the
+//! selected profile's `sso_session` token, refreshed through SSO-OIDC by
+//! [`SsoTokenProvider`]) or a [`StaticTokenProvider`]. `sigv4-http` applies
+//! it with its bearer signer.
+//!
 //! STS and SSO endpoints follow `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_SSO`,
 //! a profile's `[services]` section, `AWS_ENDPOINT_URL`, the profile's
 //! `endpoint_url`, then the regional AWS endpoint (with FIPS / dual-stack
@@ -68,32 +76,44 @@ mod environment;
 mod error;
 pub mod http;
 pub mod imds;
+mod login;
 mod process;
 pub mod profile;
 pub mod profile_file;
 mod provider;
+pub mod region;
 pub mod s3express;
 mod sso;
+mod sso_token;
 mod sts;
+mod token;
+mod token_chain;
+mod util;
 mod web_identity;
 
 pub use assume_role::AssumeRoleProvider;
 pub use cache::{CachedProvider, CachedProviderBuilder};
 pub use container::{ContainerOptions, ContainerProvider};
 pub use context::{
-    AsyncSleep, BoxFuture, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs,
-    SystemClock, TimeSource, TokioSleep,
+    AsyncSleep, Env, FixedClock, Fs, MemoryFs, OsFs, ProviderContext, RootedFs, SystemClock,
+    TimeSource, TokioSleep,
 };
 pub use default_chain::{DefaultChain, DefaultChainBuilder};
 pub use environment::EnvironmentProvider;
 pub use error::{BoxError, CredentialsError};
 pub use http::{HttpClient, HttpError, HttpRequestOptions};
 pub use imds::{ImdsOptions, ImdsProvider};
+pub use login::LoginProvider;
 pub use process::CredentialProcessProvider;
 pub use profile::ProfileProvider;
 pub use provider::{
     ChainProvider, CredentialsResult, ProvideCredentials, ProvidedCredentials, StaticProvider,
 };
+pub use region::{RegionChain, RegionError, RegionSource, ResolvedRegion};
 pub use sso::{SsoConfig, SsoProvider};
+pub use sso_token::SsoTokenProvider;
 pub use sts::AssumeRoleParams;
+pub use token::{ProvideToken, StaticTokenProvider, Token, TokenResult};
+pub use token_chain::{ProfileTokenProvider, TokenChain};
+pub use util::BoxFuture;
 pub use web_identity::{WebIdentityConfig, WebIdentityProvider};

@@ -10,7 +10,7 @@ use sigv4::{AmzDate, Credentials};
 use tokio::io::AsyncReadExt;
 use zeroize::Zeroizing;
 
-use crate::context::BoxFuture;
+use crate::util::BoxFuture;
 use crate::{CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials};
 
 const NAME: &str = "CredentialProcess";

@@ -12,13 +12,14 @@ use std::sync::Arc;
 use sigv4::Credentials;
 use zeroize::Zeroizing;
 
-use crate::context::BoxFuture;
 use crate::endpoint::{resolve_endpoint, resolve_region, Service};
 use crate::environment::EnvironmentProvider;
+use crate::login::LoginProvider;
 use crate::process::CredentialProcessProvider;
 use crate::profile_file::{ProfileSet, Section};
 use crate::sso::{SsoConfig, SsoProvider};
 use crate::sts::{assume_role, AssumeRoleParams};
+use crate::util::BoxFuture;
 use crate::web_identity::{WebIdentityConfig, WebIdentityProvider};
 use crate::{
     CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials, ProviderContext,
@@ -80,6 +81,11 @@ pub enum BaseSource {
         /// `sso_role_name`.
         sso_role_name: Option<String>,
     },
+    /// `login_session`: console login credentials (`aws login`).
+    Login {
+        /// The session ARN.
+        session: String,
+    },
     /// `credential_process`. `Debug` redacts the command.
     CredentialProcess {
         /// The command line.
@@ -117,6 +123,9 @@ impl fmt::Debug for BaseSource {
                 .field("sso_account_id", sso_account_id)
                 .field("sso_role_name", sso_role_name)
                 .finish(),
+            BaseSource::Login { session } => {
+                f.debug_struct("Login").field("session", session).finish()
+            }
             BaseSource::CredentialProcess { account_id, .. } => f
                 .debug_struct("CredentialProcess")
                 .field("account_id", account_id)
@@ -282,6 +291,9 @@ fn base_source(set: &ProfileSet, p: &Section) -> Result<BaseSource, ResolveError
     }
     if let Some(r) = sso(set, p) {
         return r;
+    }
+    if let Some(session) = non_blank(p, "login_session") {
+        return Ok(BaseSource::Login { session });
     }
     if let Some(r) = credential_process(p) {
         return Ok(r);
@@ -586,6 +598,12 @@ impl ProfileProvider {
                 .with_profiles(set.clone())
                 .provide_credentials()
                 .await
+            }
+            BaseSource::Login { session } => {
+                LoginProvider::new(self.ctx.clone(), session.clone())
+                    .with_profiles(set.clone())
+                    .provide_credentials()
+                    .await
             }
             BaseSource::CredentialProcess {
                 command,

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use sigv4::Credentials;
 
-use crate::context::BoxFuture;
+use crate::util::BoxFuture;
 use crate::CredentialsError;
 
 /// The result type of providers.
@@ -21,7 +21,6 @@ pub type CredentialsResult = Result<ProvidedCredentials, CredentialsError>;
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProvidedCredentials {
     credentials: Credentials,
-    account_id: Option<String>,
     provider: &'static str,
 }
 
@@ -30,14 +29,17 @@ impl ProvidedCredentials {
     pub fn new(credentials: Credentials, provider: &'static str) -> Self {
         ProvidedCredentials {
             credentials,
-            account_id: None,
             provider,
         }
     }
 
-    /// Sets the AWS account id.
+    /// Sets the AWS account id (kept on the [`Credentials`] themselves, so it
+    /// survives [`into_credentials`](Self::into_credentials)). `None` keeps
+    /// the id the credentials already carry.
     pub fn with_account_id(mut self, account_id: Option<String>) -> Self {
-        self.account_id = account_id.filter(|a| !a.trim().is_empty());
+        if account_id.as_deref().is_some_and(|a| !a.trim().is_empty()) {
+            self.credentials = self.credentials.with_account_id(account_id);
+        }
         self
     }
 
@@ -59,7 +61,7 @@ impl ProvidedCredentials {
 
     /// The AWS account id, if the source gave one.
     pub fn account_id(&self) -> Option<&str> {
-        self.account_id.as_deref()
+        self.credentials.account_id()
     }
 
     /// The name of the provider that produced these credentials.
@@ -84,7 +86,6 @@ impl fmt::Debug for ProvidedCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProvidedCredentials")
             .field("credentials", &self.credentials)
-            .field("account_id", &self.account_id)
             .field("provider", &self.provider)
             .finish()
     }

@@ -39,7 +39,7 @@ use sigv4::{
 };
 
 use crate::clock_skew::{ClockSkew, SkewResponse};
-use crate::context::BoxFuture;
+use crate::util::BoxFuture;
 use crate::{
     CachedProvider, CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials,
     ProviderContext,
@@ -375,7 +375,7 @@ fn parse_create_session(
             (Some(c), None) => c,
             _ => "the response had no S3 error code".into(),
         };
-        let detail = crate::context::redact(&detail, secrets);
+        let detail = crate::util::redact(&detail, secrets);
         return Err(CredentialsError::provider_error(
             PROVIDER,
             format!("S3 Express CreateSession on {bucket} failed with HTTP {status}: {detail}"),

@@ -2,17 +2,16 @@
 //! (`~/.aws/sso/cache/<sha1>.json`, written by `aws sso login`) is exchanged
 //! for role credentials with the portal's `GetRoleCredentials`.
 
-use std::path::Path;
-
 use serde::Deserialize;
-use sha1::{Digest, Sha1};
-use sigv4::{AmzDate, Credentials};
+use sigv4::Credentials;
 use zeroize::Zeroizing;
 
-use crate::context::BoxFuture;
 use crate::endpoint::{resolve_endpoint, Service};
-use crate::profile_file::{home_dir, Platform, ProfileSet};
+use crate::profile_file::ProfileSet;
+use crate::sso_token::SsoTokenProvider;
 use crate::sts::{form_encode, send_with_retries};
+use crate::token::ProvideToken;
+use crate::util::BoxFuture;
 use crate::{
     CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials, ProviderContext,
 };
@@ -60,101 +59,38 @@ impl SsoProvider {
 
     /// The token cache file for this configuration.
     pub fn token_cache_path(&self) -> Result<String, CredentialsError> {
-        let platform = Platform::current();
-        let home = home_dir(self.ctx.env(), platform).ok_or_else(|| {
-            CredentialsError::invalid_configuration(
-                NAME,
-                "cannot find the SSO token cache: the home directory is unknown (set HOME)",
-            )
-        })?;
-        let key = self
-            .config
-            .session_name
-            .as_deref()
-            .unwrap_or(&self.config.start_url);
-        let hash = crate::context::hex(&Sha1::digest(key.as_bytes()));
-        let sep = if platform == Platform::Windows {
-            '\\'
-        } else {
-            '/'
+        self.token_provider().cache_path()
+    }
+
+    /// The provider of the SSO access token this provider uses (refreshing
+    /// it when the profile names an `sso_session`).
+    pub fn token_provider(&self) -> SsoTokenProvider {
+        let p = match &self.config.session_name {
+            Some(s) => SsoTokenProvider::new(
+                self.ctx.clone(),
+                s.clone(),
+                self.config.start_url.clone(),
+                self.config.region.clone(),
+            ),
+            None => SsoTokenProvider::legacy(
+                self.ctx.clone(),
+                self.config.start_url.clone(),
+                self.config.region.clone(),
+            ),
         };
-        let home = home.trim_end_matches(['/', '\\']);
-        Ok(format!("{home}{sep}.aws{sep}sso{sep}cache{sep}{hash}.json"))
-    }
-
-    fn login_hint(&self) -> String {
-        match &self.config.session_name {
-            Some(s) => format!("run `aws sso login --sso-session {s}` to log in again"),
-            None => "run `aws sso login` (with the same --profile) to log in again".to_string(),
+        match &self.profiles {
+            Some(set) => p.with_profiles(set.clone()),
+            None => p,
         }
-    }
-
-    fn read_token(&self) -> Result<Zeroizing<String>, CredentialsError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct CachedToken {
-            access_token: Option<String>,
-            expires_at: Option<String>,
-        }
-        let path = self.token_cache_path()?;
-        let bytes = self.ctx.fs().read(Path::new(&path)).map_err(|e| {
-            CredentialsError::provider_error(
-                NAME,
-                format!("failed to read `{path}`: {e} ({})", self.login_hint()),
-            )
-        })?;
-        let token: CachedToken = serde_json::from_slice(&bytes).map_err(|e| {
-            CredentialsError::provider_error(
-                NAME,
-                format!(
-                    "the SSO token cache `{path}` is not valid JSON (line {}, column {}): {}",
-                    e.line(),
-                    e.column(),
-                    self.login_hint()
-                ),
-            )
-        })?;
-        let access = token
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                CredentialsError::provider_error(
-                    NAME,
-                    format!(
-                        "the SSO token cache `{path}` has no accessToken: {}",
-                        self.login_hint()
-                    ),
-                )
-            })?;
-        let access = Zeroizing::new(access);
-        let expires = token
-            .expires_at
-            .as_deref()
-            .and_then(AmzDate::parse_rfc3339)
-            .ok_or_else(|| {
-                CredentialsError::provider_error(
-                    NAME,
-                    format!(
-                        "the SSO token cache `{path}` has no valid expiresAt: {}",
-                        self.login_hint()
-                    ),
-                )
-            })?;
-        if expires.to_system_time() <= self.ctx.now() {
-            return Err(CredentialsError::provider_error(
-                NAME,
-                format!(
-                    "the SSO access token expired at {}: {}",
-                    expires,
-                    self.login_hint()
-                ),
-            ));
-        }
-        Ok(access)
     }
 
     async fn load(&self) -> CredentialsResult {
-        let token = self.read_token()?;
+        let token_provider = self.token_provider();
+        let token = token_provider
+            .provide_token()
+            .await
+            .map_err(|e| e.context(NAME, "loading the SSO access token"))?;
+        let token = Zeroizing::new(token.token().to_string());
         let endpoint = resolve_endpoint(
             &self.ctx,
             self.profiles.as_ref(),
@@ -205,10 +141,10 @@ impl SsoProvider {
                 (None, None) => "no error details".to_string(),
             };
             if status == 401 || status == 403 {
-                detail.push_str(&format!(" ({})", self.login_hint()));
+                detail.push_str(&format!(" ({})", token_provider.login_hint()));
             }
             // The server may echo what it was sent: never repeat the token.
-            let detail = crate::context::redact(&detail, &[token.as_str()]);
+            let detail = crate::util::redact(&detail, &[token.as_str()]);
             return Err(CredentialsError::provider_error(
                 NAME,
                 format!("SSO GetRoleCredentials failed with HTTP {status}: {detail}"),

@@ -32,18 +32,7 @@ pub struct AssumeRoleParams {
     pub mfa_serial: Option<String>,
 }
 
-/// Percent-encodes `s` for a form body (RFC 3986 unreserved characters kept).
-pub(crate) fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub(crate) use crate::util::form_encode;
 
 fn form(params: &[(&str, &str)]) -> Zeroizing<String> {
     Zeroizing::new(
@@ -361,7 +350,7 @@ fn parse_sts_response(
             .map(|r| format!(", request id {r}"))
             .unwrap_or_default();
         // The server may echo what it was sent: never repeat a secret.
-        let detail = crate::context::redact(&detail, secrets);
+        let detail = crate::util::redact(&detail, secrets);
         return Err(CredentialsError::provider_error(
             provider,
             format!("STS {action} failed with HTTP {status}: {detail}{rid}"),

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use crate::context::BoxFuture;
 use crate::endpoint::{resolve_endpoint, resolve_region, Service};
 use crate::profile_file::ProfileSet;
 use crate::sts::{assume_role_with_web_identity, generated_session_name};
+use crate::util::BoxFuture;
 use crate::{CredentialsError, CredentialsResult, ProvideCredentials, ProviderContext};
 
 const NAME: &str = "WebIdentityToken";

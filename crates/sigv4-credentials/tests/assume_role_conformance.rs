@@ -84,6 +84,7 @@ fn to_json(chain: &ProfileChain) -> Value {
             json!({ "Sso": m })
         }
         BaseSource::CredentialProcess { .. } => json!({ "CredentialProcess": {} }),
+        BaseSource::Login { session } => json!({ "Login": { "session": session } }),
     };
     let mut steps = vec![base];
     for r in &chain.roles {

@@ -26,7 +26,7 @@ fn cache(inner: &GatedProvider, clock: &TestClock) -> CachedProvider {
 }
 
 #[tokio::test]
-async fn mandatory_errors_are_returned_and_never_cached() {
+async fn mandatory_errors_are_returned_and_retried_after_the_backoff() {
     let clock = TestClock::new(t0());
     let inner = GatedProvider::new(&clock);
     let cache = cache(&inner, &clock);
@@ -38,9 +38,18 @@ async fn mandatory_errors_are_returned_and_never_cached() {
     );
     assert!(matches!(err, CredentialsError::ProviderError { .. }));
     assert!(!cache.is_ready());
-    // Not cached: the next call fetches again.
+    // Within the failure backoff the same error comes back without a fetch.
+    for _ in 0..10 {
+        let err = cache.provide_credentials().await.unwrap_err();
+        assert!(err.to_string().contains("fetch 1 failed"), "{err}");
+        assert!(matches!(err, CredentialsError::ProviderError { .. }));
+    }
+    assert_eq!(inner.fetches.get(), 1);
+    // Past the longest jittered backoff (5 s by default) the next call fetches again.
+    clock.advance(Duration::from_secs(6));
     let err = cache.provide_credentials().await.unwrap_err();
     assert!(err.to_string().contains("fetch 2"), "{err}");
+    clock.advance(Duration::from_secs(6));
     inner.set_fail(false);
     assert_eq!(
         cache.provide_credentials().await.unwrap().access_key_id(),
@@ -68,7 +77,8 @@ async fn mandatory_errors_are_returned_and_never_cached() {
     assert!(a.await.unwrap().is_err());
     assert!(b.await.unwrap().is_err());
     assert_eq!(inner.fetches.get(), 4, "both waiters shared one fetch");
-    // ...and the next caller tries again.
+    // ...and, once the backoff has passed, the next caller tries again.
+    clock.advance(Duration::from_secs(6));
     inner.set_fail(false);
     assert_eq!(
         cache.provide_credentials().await.unwrap().access_key_id(),
@@ -251,6 +261,12 @@ async fn load_timeout_bounds_a_stuck_provider() {
     let err = cache.provide_credentials().await.unwrap_err();
     assert!(matches!(err, CredentialsError::Timeout { .. }), "{err}");
     inner.open();
+    // Within the failure backoff the timeout is returned again, without a fetch...
+    let err = cache.provide_credentials().await.unwrap_err();
+    assert!(matches!(err, CredentialsError::Timeout { .. }), "{err}");
+    assert_eq!(inner.fetches.get(), 1);
+    // ...and after it the provider is asked again.
+    clock.advance(Duration::from_secs(6));
     assert!(cache.provide_credentials().await.is_ok());
 }
 

@@ -31,7 +31,7 @@
 //!         .with_region("eu-west-1"),
 //! );
 //! let headers = signer.sign_parts("POST", "https://api.example.com/items", &[("content-type", "application/json")], b"{}")?;
-//! assert!(headers.iter().any(|(n, v)| *n == "Authorization" && v.starts_with("AWS4-HMAC-SHA256 Credential=AKID/")));
+//! assert!(headers.iter().any(|(n, v)| *n == "authorization" && v.starts_with("AWS4-HMAC-SHA256 Credential=AKID/")));
 //! assert!(headers.iter().any(|(n, v)| *n == "host" && v == "api.example.com"));
 //! # Ok::<(), sigv4_http::Error>(())
 //! ```

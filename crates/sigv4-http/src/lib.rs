@@ -52,6 +52,7 @@ pub use signer::{Prepared, RequestSigner, SigningTarget, StreamingBodies};
 pub use sigv4::infer::{infer, Inferred};
 pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, TimeSource};
 
+pub mod bearer;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 #[cfg(feature = "reqwest")]

@@ -63,6 +63,7 @@ use http_body::{Body, Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited};
 use sigv4::chunked::{ChunkEncoder, ChunkedBody};
+use sigv4::verify::edge::{prepare_target, PathPolicy, QueryPlusPolicy};
 use sigv4::verify::{
     AsyncCredentialLookup, AuthMode, LookupError, VerifiableRequest, Verified, VerifiedBody,
     VerifiedPayload, Verifier, VerifyBody, VerifyError,
@@ -649,6 +650,10 @@ pub struct VerifiedIdentity {
     /// Whether the body is covered by the signature (hashed or aws-chunked signed). When
     /// `false` (`UNSIGNED-PAYLOAD`), the body reaching the handler was not authenticated.
     pub body_signed: bool,
+    /// The signed headers (lowercase names, sorted): only these headers are covered by
+    /// the signature. With [`VerifyLayer::strip_unsigned_headers`] every other header,
+    /// except transport ones, is removed before the handler runs.
+    pub signed_headers: Vec<String>,
 }
 
 impl VerifiedIdentity {
@@ -667,6 +672,12 @@ impl VerifiedIdentity {
                 VerifiedPayload::Unsigned => false,
                 _ => false,
             },
+            signed_headers: v
+                .signed_headers()
+                .split(';')
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }
@@ -693,6 +704,9 @@ struct VerifyConfig<K> {
     max_body: usize,
     mismatch_details: bool,
     time: Arc<dyn TimeSource>,
+    path_policy: PathPolicy,
+    plus_policy: QueryPlusPolicy,
+    strip_unsigned: bool,
 }
 
 impl<K> Clone for VerifyConfig<K> {
@@ -704,6 +718,9 @@ impl<K> Clone for VerifyConfig<K> {
             max_body: self.max_body,
             mismatch_details: self.mismatch_details,
             time: Arc::clone(&self.time),
+            path_policy: self.path_policy,
+            plus_policy: self.plus_policy,
+            strip_unsigned: self.strip_unsigned,
         }
     }
 }
@@ -762,6 +779,9 @@ impl<K: KeyStore> VerifyLayer<K> {
                 max_body: DEFAULT_MAX_BUFFERED_BODY,
                 mismatch_details: true,
                 time: Arc::new(SystemClock),
+                path_policy: PathPolicy::Reject,
+                plus_policy: QueryPlusPolicy::Reject,
+                strip_unsigned: false,
             }),
             _body: PhantomData,
         }
@@ -813,6 +833,81 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
         self.config_mut().time = time;
         self
     }
+
+    /// What to do with a path that is not in the normalized form the signature covers,
+    /// for services that normalize paths (all but S3): refuse it with `400 InvalidURI`
+    /// ([`PathPolicy::Reject`], the default) or hand the inner service the normalized
+    /// path that was verified ([`PathPolicy::Rewrite`]). The inner service never sees a
+    /// path other than the verified one.
+    ///
+    /// Rewriting only helps when the layer runs before routing: wrap the whole router
+    /// (`Router::new().fallback_service(layer.layer(router))`, or the layer around the
+    /// router in a `tower::ServiceBuilder`). With axum's `Router::layer` the route has
+    /// already been chosen from the raw path, so keep the default there: refused paths
+    /// never reach a handler.
+    pub fn with_path_policy(mut self, policy: PathPolicy) -> Self {
+        self.config_mut().path_policy = policy;
+        self
+    }
+
+    /// What to do with a raw `+` in the query: refuse it with `400 InvalidArgument`
+    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`], the default),
+    /// or accept it as the literal plus the signature covers
+    /// ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B` in its place,
+    /// so its form decoding also reads a plus, never a space).
+    pub fn with_query_plus_policy(mut self, policy: QueryPlusPolicy) -> Self {
+        self.config_mut().plus_policy = policy;
+        self
+    }
+
+    /// Header hygiene (default off): before the inner service runs, remove every request
+    /// header the signature does not cover, except transport headers
+    /// ([`TRANSPORT_HEADERS`]) and `authorization` itself, so that every header the
+    /// application reads was signed. The signed names are in
+    /// [`VerifiedIdentity::signed_headers`].
+    pub fn strip_unsigned_headers(mut self, strip: bool) -> Self {
+        self.config_mut().strip_unsigned = strip;
+        self
+    }
+}
+
+/// Headers that [`VerifyLayer::strip_unsigned_headers`] keeps although they are not
+/// signed: they describe the connection and the message framing, which the HTTP stack has
+/// already acted on, not the request's meaning.
+pub const TRANSPORT_HEADERS: &[&str] = &[
+    "authorization",
+    "connection",
+    "content-length",
+    "expect",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Removes the headers that are neither signed nor transport headers.
+fn strip_unsigned(headers: &mut http::HeaderMap, signed: &str) {
+    let unsigned: Vec<http::HeaderName> = headers
+        .keys()
+        .filter(|n| {
+            let n = n.as_str();
+            !TRANSPORT_HEADERS.contains(&n) && !signed.split(';').any(|s| s == n)
+        })
+        .cloned()
+        .collect();
+    for name in unsigned {
+        headers.remove(&name);
+    }
+}
+
+/// Puts `target` (origin form) in place of the URI's path and query, keeping its scheme
+/// and authority.
+fn replace_target(uri: &http::Uri, target: &str) -> Option<http::Uri> {
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(target.parse().ok()?);
+    http::Uri::from_parts(parts).ok()
 }
 
 impl<S, K, IB> Layer<S> for VerifyLayer<K, IB> {
@@ -913,9 +1008,31 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let (parts, body) = req.into_parts();
-    let head = Request::from_parts(parts, ());
+    let (mut parts, body) = req.into_parts();
     let reject = |e: &VerifyError| rejection(config, e);
+
+    // The target the inner service will route on must be the one verified: refuse (or, as
+    // configured, rewrite to the verified form) paths that normalize to something else and
+    // raw '+' in the query. The authority of an absolute-form target (or HTTP/2
+    // :authority) is checked against the signed Host by the verifier.
+    let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    match prepare_target(
+        pq,
+        config.verifier.normalizes_uri_path(),
+        config.path_policy,
+        config.plus_policy,
+    ) {
+        Ok(None) => {}
+        Ok(Some(target)) => {
+            parts.uri = replace_target(&parts.uri, &target).ok_or_else(|| {
+                reject(&VerifyError::InvalidRequest(
+                    "the normalized request target is not a valid URI".into(),
+                ))
+            })?;
+        }
+        Err(e) => return Err(reject(&e)),
+    }
+    let head = Request::from_parts(parts, ());
     let read = |body: B| async move {
         collect_limited(body, config.max_body)
             .await
@@ -956,21 +1073,44 @@ where
     let entry = lookup.entry.into_inner().unwrap_or_else(|p| p.into_inner());
     let (verified, kind) = match first {
         Ok(v) => {
-            let kind = if let Some(expected) = v.expected_payload_sha256() {
-                let bytes = read(body).await?;
-                let computed = sigv4::sha256_hex(&bytes);
-                let claimed = sigv4::hex(&expected);
-                if computed != claimed {
-                    return Err(reject(&VerifyError::ContentSha256Mismatch {
-                        claimed,
-                        computed,
-                    }));
+            // Each payload kind names its check; none falls through to an unchecked body.
+            let kind = match v.payload() {
+                VerifiedPayload::Sha256(_) if v.body_checked() => {
+                    return Err(reject(&VerifyError::InvalidRequest(
+                        "the body was checked without being read".into(),
+                    )))
                 }
-                VerifiedKind::Full(Some(bytes))
-            } else if let Some(chunks) = v.chunked_body() {
-                VerifiedKind::Chunked(Box::new(VerifiedBody::new(Boxed(Box::pin(body)), chunks)))
-            } else {
-                VerifiedKind::Stream(Boxed(Box::pin(body)))
+                VerifiedPayload::Sha256(expected) => {
+                    let bytes = read(body).await?;
+                    let computed = sigv4::sha256_hex(&bytes);
+                    let claimed = sigv4::hex(&expected);
+                    if computed != claimed {
+                        return Err(reject(&VerifyError::ContentSha256Mismatch {
+                            claimed,
+                            computed,
+                        }));
+                    }
+                    VerifiedKind::Full(Some(bytes))
+                }
+                VerifiedPayload::Streaming(_) => match v.chunked_body() {
+                    Some(chunks) => VerifiedKind::Chunked(Box::new(VerifiedBody::new(
+                        Boxed(Box::pin(body)),
+                        chunks,
+                    ))),
+                    None => {
+                        return Err(reject(&VerifyError::InvalidRequest(
+                            "the aws-chunked body cannot be verified".into(),
+                        )))
+                    }
+                },
+                // Allowed only by a verifier that accepts unsigned payloads; the identity
+                // tells the handler the body is not covered.
+                VerifiedPayload::Unsigned => VerifiedKind::Stream(Boxed(Box::pin(body))),
+                _ => {
+                    return Err(reject(&VerifyError::InvalidRequest(
+                        "unsupported payload".into(),
+                    )))
+                }
             };
             (v, kind)
         }
@@ -999,6 +1139,9 @@ where
         "request signature verified"
     );
     let (mut parts, ()) = head.into_parts();
+    if config.strip_unsigned {
+        strip_unsigned(&mut parts.headers, verified.signed_headers());
+    }
     if matches!(kind, VerifiedKind::Chunked(_)) {
         decoded_headers(&mut parts.headers);
     }

@@ -210,6 +210,36 @@ async fn streams_where_the_payload_hash_is_needed_are_refused() {
     .await;
 }
 
+#[tokio::test]
+async fn unsigned_payload_streams_to_other_services_verify() {
+    // Issue #17, bug 1: the middleware signed UNSIGNED-PAYLOAD for execute-api but did not
+    // send x-amz-content-sha256, so the server hashed the body and refused the signature.
+    run(async {
+        let verifier = Verifier::new("us-east-1", "execute-api")
+            .unwrap()
+            .allow_unsigned_payload(true);
+        let addr = serve(verifier, keys()).await;
+        let client = client(
+            RequestSigner::from_static(creds())
+                .with_service("execute-api")
+                .with_region("us-east-1")
+                .with_streaming_bodies(StreamingBodies::UnsignedPayload),
+        );
+        let (body, text) = stream_body(20);
+        let resp = client
+            .post(format!("http://{addr}/prod/upload?part=1"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let got = resp.text().await.unwrap();
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got, format!("{AKID}|false|{text}"));
+    })
+    .await;
+}
+
 /// A clock the test moves by hand (only for the cache's freshness decisions).
 #[derive(Debug)]
 struct ManualClock(Mutex<SystemTime>);

@@ -52,12 +52,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Without the `checksums` feature `ChecksumAlgorithm` has no values, so the code that
+// handles a trailer checksum is unreachable; the compiler says so, correctly.
+#![cfg_attr(
+    not(feature = "checksums"),
+    allow(unreachable_code, unused_variables, unused_mut)
+)]
+
 use std::fmt;
 use std::io::{self, Read};
 
+#[cfg(feature = "checksums")]
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 use crate::encoding::hex_lower;
 use crate::settings::{
@@ -84,31 +91,22 @@ const CHUNK_SIGNATURE: &str = ";chunk-signature=";
 const TRAILER_SIGNATURE: &str = "x-amz-trailer-signature";
 
 /// Why a streaming body could not be set up or encoded.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChunkedError {
     /// The chunk size is below 8 KiB or above 16 MiB.
-    #[error("chunk size {0} is out of range: it must be 8192 bytes (8 KiB) to 16 MiB")]
     InvalidChunkSize(usize),
     /// A checksum trailer was asked for with [`StreamingMode::Signed`], which has no trailer.
-    #[error("STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer: use StreamingMode::SignedWithTrailer to send a checksum")]
     TrailerNotSupported,
     /// A signed mode was used without a [`ChunkSigner`].
-    #[error("{0} needs a ChunkSigner (seed signature and signing key)")]
     MissingSigner(&'static str),
     /// A [`ChunkSigner`] was given for the unsigned mode.
-    #[error("STREAMING-UNSIGNED-PAYLOAD-TRAILER does not sign chunks: pass no ChunkSigner")]
     UnexpectedSigner,
     /// The seed signature is not 64 lowercase hex digits.
-    #[error("the seed signature must be the 64 lowercase hex digits of the request's signature")]
     InvalidSeedSignature,
     /// The signing key or time does not fit.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
+    Signing(SigningError),
     /// The body was longer or shorter than declared in `x-amz-decoded-content-length`.
-    #[error(
-        "the body is {actual} bytes but {expected} were declared in x-amz-decoded-content-length"
-    )]
     LengthMismatch {
         /// The declared length.
         expected: u64,
@@ -116,11 +114,51 @@ pub enum ChunkedError {
         actual: u64,
     },
     /// A chunk shorter than 8 KiB was followed by another one: only the last may be short.
-    #[error("a chunk of {0} bytes was not the last one: every chunk but the last must be at least 8 KiB")]
     ShortChunkNotLast(usize),
     /// Data was pushed after [`ChunkEncoder::finish`].
-    #[error("the chunked body is already finished")]
     Finished,
+}
+
+// Written by hand (no thiserror): the core has no proc-macro dependencies.
+impl fmt::Display for ChunkedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChunkedError::InvalidChunkSize(n) => write!(
+                f,
+                "chunk size {n} is out of range: it must be 8192 bytes (8 KiB) to 16 MiB"
+            ),
+            ChunkedError::TrailerNotSupported => f.write_str(
+                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer: use StreamingMode::SignedWithTrailer to send a checksum",
+            ),
+            ChunkedError::MissingSigner(mode) => {
+                write!(f, "{mode} needs a ChunkSigner (seed signature and signing key)")
+            }
+            ChunkedError::UnexpectedSigner => f.write_str(
+                "STREAMING-UNSIGNED-PAYLOAD-TRAILER does not sign chunks: pass no ChunkSigner",
+            ),
+            ChunkedError::InvalidSeedSignature => f.write_str(
+                "the seed signature must be the 64 lowercase hex digits of the request's signature",
+            ),
+            ChunkedError::Signing(e) => fmt::Display::fmt(e, f),
+            ChunkedError::LengthMismatch { expected, actual } => write!(
+                f,
+                "the body is {actual} bytes but {expected} were declared in x-amz-decoded-content-length"
+            ),
+            ChunkedError::ShortChunkNotLast(n) => write!(
+                f,
+                "a chunk of {n} bytes was not the last one: every chunk but the last must be at least 8 KiB"
+            ),
+            ChunkedError::Finished => f.write_str("the chunked body is already finished"),
+        }
+    }
+}
+
+impl std::error::Error for ChunkedError {}
+
+impl From<SigningError> for ChunkedError {
+    fn from(e: SigningError) -> Self {
+        ChunkedError::Signing(e)
+    }
 }
 
 /// Which aws-chunked variant to send.
@@ -175,23 +213,33 @@ impl StreamingMode {
 }
 
 /// A checksum S3 accepts in a trailer.
+///
+/// The checksums need the `checksums` feature (on by default), which brings the CRC, SHA-1
+/// and base64 crates. Without it this enum has no variants: aws-chunked bodies are still
+/// signed, but carry no checksum trailer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChecksumAlgorithm {
     /// CRC-32 (ISO-HDLC, as in zlib), trailer `x-amz-checksum-crc32`.
+    #[cfg(feature = "checksums")]
     Crc32,
     /// CRC-32C (Castagnoli), trailer `x-amz-checksum-crc32c`.
+    #[cfg(feature = "checksums")]
     Crc32c,
     /// CRC-64/NVME, trailer `x-amz-checksum-crc64nvme`.
+    #[cfg(feature = "checksums")]
     Crc64Nvme,
     /// SHA-1, trailer `x-amz-checksum-sha1`.
+    #[cfg(feature = "checksums")]
     Sha1,
     /// SHA-256, trailer `x-amz-checksum-sha256`.
+    #[cfg(feature = "checksums")]
     Sha256,
 }
 
 impl ChecksumAlgorithm {
     /// All algorithms.
+    #[cfg(feature = "checksums")]
     pub const ALL: [ChecksumAlgorithm; 5] = [
         ChecksumAlgorithm::Crc32,
         ChecksumAlgorithm::Crc32c,
@@ -200,13 +248,22 @@ impl ChecksumAlgorithm {
         ChecksumAlgorithm::Sha256,
     ];
 
+    /// All algorithms (none without the `checksums` feature).
+    #[cfg(not(feature = "checksums"))]
+    pub const ALL: [ChecksumAlgorithm; 0] = [];
+
     /// The trailer (and header) name, such as `x-amz-checksum-crc32`.
     pub fn header_name(self) -> &'static str {
         match self {
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32 => "x-amz-checksum-crc32",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32c => "x-amz-checksum-crc32c",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc64Nvme => "x-amz-checksum-crc64nvme",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha1 => "x-amz-checksum-sha1",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha256 => "x-amz-checksum-sha256",
         }
     }
@@ -214,10 +271,15 @@ impl ChecksumAlgorithm {
     /// The name S3 uses in `x-amz-sdk-checksum-algorithm` / `x-amz-checksum-algorithm`, such as `CRC32`.
     pub fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32 => "CRC32",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32c => "CRC32C",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc64Nvme => "CRC64NVME",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha1 => "SHA1",
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha256 => "SHA256",
         }
     }
@@ -232,9 +294,13 @@ impl ChecksumAlgorithm {
     /// The length of the raw digest in bytes.
     pub fn digest_len(self) -> usize {
         match self {
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c => 4,
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc64Nvme => 8,
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha1 => 20,
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha256 => 32,
         }
     }
@@ -247,16 +313,21 @@ impl ChecksumAlgorithm {
     /// A fresh incremental checksum.
     pub fn checksum(self) -> Checksum {
         let state = match self {
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32 => {
                 State::Crc(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32IsoHdlc))
             }
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32c => {
                 State::Crc(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi))
             }
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc64Nvme => {
                 State::Crc(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme))
             }
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha1 => State::Sha1(sha1::Sha1::new()),
+            #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha256 => State::Sha256(Sha256::new()),
         };
         Checksum {
@@ -282,8 +353,11 @@ pub struct Checksum {
 
 #[derive(Clone)]
 enum State {
+    #[cfg(feature = "checksums")]
     Crc(crc_fast::Digest),
+    #[cfg(feature = "checksums")]
     Sha1(sha1::Sha1),
+    #[cfg(feature = "checksums")]
     Sha256(Sha256),
 }
 
@@ -296,15 +370,22 @@ impl Checksum {
     /// Adds bytes.
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
+            #[cfg(feature = "checksums")]
             State::Crc(d) => d.update(data),
+            #[cfg(feature = "checksums")]
             State::Sha1(d) => Digest::update(d, data),
+            #[cfg(feature = "checksums")]
             State::Sha256(d) => Digest::update(d, data),
+            // `State` has no variants then: this arm is never taken.
+            #[cfg(not(feature = "checksums"))]
+            _ => {}
         }
     }
 
     /// The raw digest, big-endian.
     pub fn finalize_bytes(self) -> Vec<u8> {
         match self.state {
+            #[cfg(feature = "checksums")]
             State::Crc(d) => {
                 let v = d.finalize();
                 match self.algorithm {
@@ -313,14 +394,19 @@ impl Checksum {
                     _ => (v as u32).to_be_bytes().to_vec(),
                 }
             }
+            #[cfg(feature = "checksums")]
             State::Sha1(d) => d.finalize().to_vec(),
+            #[cfg(feature = "checksums")]
             State::Sha256(d) => d.finalize().to_vec(),
         }
     }
 
     /// The base64 digest, the trailer value.
     pub fn finalize(self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.finalize_bytes())
+        #[cfg(feature = "checksums")]
+        return base64::engine::general_purpose::STANDARD.encode(self.finalize_bytes());
+        #[cfg(not(feature = "checksums"))]
+        match self.state {}
     }
 }
 

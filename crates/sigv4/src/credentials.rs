@@ -25,6 +25,7 @@ pub struct Credentials {
     secret_access_key: Zeroizing<String>,
     session_token: Option<Zeroizing<String>>,
     expiry: Option<SystemTime>,
+    account_id: Option<String>,
 }
 
 impl Credentials {
@@ -40,6 +41,7 @@ impl Credentials {
             secret_access_key: Zeroizing::new(secret_access_key.into()),
             session_token: session_token.map(Zeroizing::new),
             expiry,
+            account_id: None,
         }
     }
 
@@ -69,6 +71,25 @@ impl Credentials {
         self
     }
 
+    /// The AWS account these credentials belong to, when the source said
+    /// (a profile's `aws_account_id`, `AccountId` from `credential_process`,
+    /// container or SSO answers). Not a secret, and not used for signing.
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id.as_deref()
+    }
+
+    /// Returns the same credentials with this account id (blank counts as none).
+    ///
+    /// ```
+    /// let c = sigv4::Credentials::new("AKID", "SECRET", None, None)
+    ///     .with_account_id(Some("123456789012".to_string()));
+    /// assert_eq!(c.account_id(), Some("123456789012"));
+    /// ```
+    pub fn with_account_id(mut self, account_id: Option<String>) -> Self {
+        self.account_id = account_id.filter(|a| !a.trim().is_empty());
+        self
+    }
+
     /// Whether the credentials have expired at `now`.
     pub fn is_expired(&self, now: SystemTime) -> bool {
         matches!(self.expiry, Some(e) if e <= now)
@@ -85,6 +106,7 @@ impl fmt::Debug for Credentials {
                 &self.session_token.as_ref().map(|_| "** redacted **"),
             )
             .field("expiry", &self.expiry)
+            .field("account_id", &self.account_id)
             .finish()
     }
 }

@@ -243,10 +243,10 @@ fn uri_host(uri: &Uri) -> Result<Option<std::borrow::Cow<'_, str>>, SigningError
 /// The names signing adds, without parsing (and allocating) them again.
 fn static_name(name: &str) -> Option<HeaderName> {
     Some(match name {
-        "Authorization" => http::header::AUTHORIZATION,
-        "X-Amz-Date" => HeaderName::from_static("x-amz-date"),
+        "authorization" => http::header::AUTHORIZATION,
+        "x-amz-date" => HeaderName::from_static("x-amz-date"),
         "x-amz-content-sha256" => HeaderName::from_static("x-amz-content-sha256"),
-        "X-Amz-Security-Token" => HeaderName::from_static("x-amz-security-token"),
+        "x-amz-security-token" => HeaderName::from_static("x-amz-security-token"),
         "host" => http::header::HOST,
         _ => return None,
     })

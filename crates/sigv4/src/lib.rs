@@ -39,6 +39,7 @@ pub struct ReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod chunked;
+#[cfg(feature = "post-policy")]
 pub mod post_policy;
 #[cfg(feature = "sigv4a")]
 pub mod sigv4a;

@@ -30,21 +30,16 @@ use std::fmt;
 use std::time::SystemTime;
 
 use base64::Engine as _;
-use thiserror::Error;
 
 use crate::{AmzDate, Credentials, SigningError, SigningKey, ALGORITHM};
 
 /// Why a POST policy could not be built or signed.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PostPolicyError {
     /// The signing time, region or key is invalid.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
+    Signing(SigningError),
     /// `content-length-range` with a minimum above the maximum.
-    #[error(
-        "content-length-range {min}..={max} is empty: the minimum must not exceed the maximum"
-    )]
     InvalidContentLengthRange {
         /// The minimum.
         min: u64,
@@ -52,7 +47,6 @@ pub enum PostPolicyError {
         max: u64,
     },
     /// The policy expires at or before the signing time.
-    #[error("the policy expires at {expiration}, not after the signing time {signed_at}")]
     AlreadyExpired {
         /// The expiration, `YYYYMMDDTHHMMSSZ`.
         expiration: String,
@@ -60,11 +54,44 @@ pub enum PostPolicyError {
         signed_at: String,
     },
     /// A condition names an empty form field.
-    #[error("a POST policy condition needs a non-empty form field name")]
     EmptyFieldName,
     /// The signing key is not for S3.
-    #[error("POST policies are signed with an S3 signing key, not one for {0:?}")]
     NotS3Key(String),
+}
+
+impl std::fmt::Display for PostPolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // Transparent: the signing error says everything.
+            PostPolicyError::Signing(e) => std::fmt::Display::fmt(e, f),
+            PostPolicyError::InvalidContentLengthRange { min, max } => write!(
+                f,
+                "content-length-range {min}..={max} is empty: the minimum must not exceed the maximum"
+            ),
+            PostPolicyError::AlreadyExpired {
+                expiration,
+                signed_at,
+            } => write!(
+                f,
+                "the policy expires at {expiration}, not after the signing time {signed_at}"
+            ),
+            PostPolicyError::EmptyFieldName => {
+                f.write_str("a POST policy condition needs a non-empty form field name")
+            }
+            PostPolicyError::NotS3Key(service) => write!(
+                f,
+                "POST policies are signed with an S3 signing key, not one for {service:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PostPolicyError {}
+
+impl From<SigningError> for PostPolicyError {
+    fn from(e: SigningError) -> Self {
+        PostPolicyError::Signing(e)
+    }
 }
 
 /// One condition of a POST policy.

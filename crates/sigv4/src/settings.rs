@@ -90,8 +90,8 @@ impl SessionTokenHeader {
     /// The header name as signing adds it to a request.
     pub(crate) fn added_name(self) -> &'static str {
         match self {
-            // The spelling of the AWS test suite's expected output.
-            SessionTokenHeader::SecurityToken => "X-Amz-Security-Token",
+            // One casing for every header signing adds: lowercase (issue #17).
+            SessionTokenHeader::SecurityToken => "x-amz-security-token",
             SessionTokenHeader::S3Session => "x-amz-s3session-token",
         }
     }
@@ -191,7 +191,13 @@ pub struct SigningSettings {
     /// With S3 rules the wire path is used as-is; only bytes that cannot appear raw in a
     /// URL (space, non-ASCII, controls) are encoded.
     pub double_uri_encode: bool,
-    /// Add an `x-amz-content-sha256` header carrying the payload hash (header mode only).
+    /// Add an `x-amz-content-sha256` header carrying the payload hash (header mode only)
+    /// even when the payload is the body's bytes (S3 requires it).
+    ///
+    /// Whatever this says, a header-mode signature whose payload is not [`Payload::Bytes`]
+    /// (`UNSIGNED-PAYLOAD`, a precomputed hash, a streaming marker) always carries and signs
+    /// `x-amz-content-sha256`: a server can only recompute the hash of the body it receives,
+    /// so without the header it could never verify the signature.
     pub content_sha256_header: bool,
     /// Whether the session token is signed or appended after signing.
     pub session_token_mode: SessionTokenMode,

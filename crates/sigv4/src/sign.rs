@@ -317,6 +317,10 @@ impl SigningOutput {
 
     /// The headers to add to the request (header mode; in query mode, only a `host` header
     /// when the request had none), replacing any of the same name.
+    ///
+    /// Names are lowercase (`host`, `x-amz-date`, `x-amz-security-token`,
+    /// `x-amz-content-sha256`, `authorization`), as HTTP/2 requires and as they were signed;
+    /// HTTP/1.1 header names are case-insensitive, so they can be sent as they are.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
         let query = matches!(self.location, SignatureLocation::Query { .. });
         self.added
@@ -338,7 +342,7 @@ impl SigningOutput {
     /// The `Authorization` header value (header mode).
     pub fn authorization(&self) -> Option<&str> {
         self.headers()
-            .find(|(n, _)| *n == "Authorization")
+            .find(|(n, _)| *n == "authorization")
             .map(|(_, v)| v)
     }
 
@@ -477,7 +481,11 @@ fn sign_core(
 
     let mut hash_buf = [0u8; 64];
     let payload_hash = payload_hash(&request.payload(), &mut hash_buf)?;
-    let add_content_sha = header_mode && settings.content_sha256_header;
+    // A server can only recompute the hash of the body it receives. When the payload line is
+    // anything else (UNSIGNED-PAYLOAD, a precomputed hash, a streaming marker), it has to be
+    // told what was signed, whatever the service: otherwise no server can ever verify it.
+    let add_content_sha = header_mode
+        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
 
     // Headers: lowercase, canonicalize, drop what is not signed or what we are about to set.
     hs.clear();
@@ -653,7 +661,7 @@ fn sign_core(
         if let Some(t) = session_token {
             push(&mut added, &mut buf, token_header.added_name(), t);
         }
-        push(&mut added, &mut buf, "X-Amz-Date", date.date_time());
+        push(&mut added, &mut buf, "x-amz-date", date.date_time());
         if add_content_sha {
             push(&mut added, &mut buf, "x-amz-content-sha256", payload_hash);
         }
@@ -666,7 +674,7 @@ fn sign_core(
         hs.write_signed_list(&mut buf);
         buf.push_str(", Signature=");
         buf.push_str(sig_str);
-        added.push(("Authorization", start..buf.len()));
+        added.push(("authorization", start..buf.len()));
     } else {
         push(&mut added, &mut buf, "X-Amz-Algorithm", ALGORITHM);
         push(&mut added, &mut buf, "X-Amz-Credential", &credential_enc);

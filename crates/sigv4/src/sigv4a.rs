@@ -46,7 +46,6 @@ use std::time::SystemTime;
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{DerSignature, SigningKey as EcdsaSigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 use zeroize::Zeroizing;
 
 use crate::canonical_request::{
@@ -85,21 +84,42 @@ const N_MINUS_2: [u8; 32] = [
 ];
 
 /// Why SigV4a signing (or key handling) failed.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SigV4aError {
     /// The request could not be canonicalized or the settings are invalid.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
+    Signing(SigningError),
     /// The region set is empty or malformed.
-    #[error("invalid region set {0:?}: give `*` or comma-separated regions such as `us-east-1,us-west-2` (a trailing `*` wildcard like `us-*` is allowed)")]
     InvalidRegionSet(String),
     /// No valid private key came out of the KDF in 254 attempts (probability about 2^-8000).
-    #[error("could not derive a SigV4a key from this secret access key")]
     KeyDerivationFailed,
     /// A public key is not a point on P-256, or its coordinates are not 32-byte hex.
-    #[error("invalid P-256 public key: {0}")]
     InvalidPublicKey(&'static str),
+}
+
+impl fmt::Display for SigV4aError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // Transparent: the signing error says everything.
+            SigV4aError::Signing(e) => fmt::Display::fmt(e, f),
+            SigV4aError::InvalidRegionSet(set) => write!(
+                f,
+                "invalid region set {set:?}: give `*` or comma-separated regions such as `us-east-1,us-west-2` (a trailing `*` wildcard like `us-*` is allowed)"
+            ),
+            SigV4aError::KeyDerivationFailed => {
+                f.write_str("could not derive a SigV4a key from this secret access key")
+            }
+            SigV4aError::InvalidPublicKey(why) => write!(f, "invalid P-256 public key: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for SigV4aError {}
+
+impl From<SigningError> for SigV4aError {
+    fn from(e: SigningError) -> Self {
+        SigV4aError::Signing(e)
+    }
 }
 
 /// A SigV4a private key, derived from a secret access key, for one access key id.
@@ -589,7 +609,7 @@ impl SigV4aOutput {
     /// The `Authorization` header value (header mode).
     pub fn authorization(&self) -> Option<&str> {
         self.headers()
-            .find(|(n, _)| *n == "Authorization")
+            .find(|(n, _)| *n == "authorization")
             .map(|(_, v)| v)
     }
 
@@ -686,7 +706,9 @@ fn sign_core(
     let token_signed =
         session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
     let payload_hash = payload_hash(request.payload())?;
-    let add_content_sha = header_mode && settings.content_sha256_header;
+    // As in SigV4: a payload line that is not the hash of the body sent must travel with it.
+    let add_content_sha = header_mode
+        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
 
     let mut hs = HeaderScratch::default();
     let mut has_host = false;
@@ -810,15 +832,15 @@ fn sign_core(
     }
     if header_mode {
         if let Some(t) = session_token {
-            added.push(("X-Amz-Security-Token", t.to_owned()));
+            added.push(("x-amz-security-token", t.to_owned()));
         }
-        added.push(("X-Amz-Date", date.date_time().to_owned()));
-        added.push(("X-Amz-Region-Set", signer.region_set.clone()));
+        added.push(("x-amz-date", date.date_time().to_owned()));
+        added.push(("x-amz-region-set", signer.region_set.clone()));
         if add_content_sha {
             added.push(("x-amz-content-sha256", payload_hash.clone()));
         }
         added.push((
-            "Authorization",
+            "authorization",
             format!(
                 "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
                 key.access_key_id()

@@ -85,6 +85,8 @@ use crate::{AmzDate, Credentials, SigningError, SigningKey, ALGORITHM, MAX_PRESI
 /// The default largest difference between the request's time and the server's, 15 minutes.
 pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 
+pub mod edge;
+
 /// The longest `Authorization` header or presigned parameter value the parser looks at.
 const MAX_AUTH_LEN: usize = 16 * 1024;
 
@@ -463,6 +465,25 @@ pub enum VerifyError {
     /// The credential store failed (`InternalError`).
     #[error("the credential lookup failed: {0}")]
     CredentialLookup(LookupError),
+    /// The authority of an absolute-form request target (or HTTP/2 `:authority`) is not
+    /// the signed `Host` (`InvalidRequest`): the server would act on the target's host
+    /// (RFC 9112 §3.2.2), which the signature does not cover.
+    #[error("the request target's authority {authority:?} is not the signed Host {host:?}")]
+    AuthorityMismatch {
+        /// The authority of the request target.
+        authority: String,
+        /// The `Host` header.
+        host: String,
+    },
+    /// The path is not in the normalized form the signature covers (`InvalidURI`): it has
+    /// `.` or `..` segments (plain or percent-encoded) or repeated slashes. See
+    /// [`edge::prepare_target`].
+    #[error("the path {0:?} is not normalized: send it without '.' or '..' segments and without repeated slashes")]
+    NonNormalizedPath(String),
+    /// The query string has a raw `+` (`InvalidArgument`): the signature covers it as a
+    /// literal plus, form decoding reads it as a space. See [`edge::prepare_target`].
+    #[error("the query string contains a raw '+', which the signature reads as a plus and form decoding as a space: percent-encode it (%2B for a plus, %20 for a space)")]
+    RawPlusInQuery,
 }
 
 impl VerifyError {
@@ -498,7 +519,9 @@ impl VerifyError {
             MissingContentSha256 => "InvalidRequest",
             UnsignedPayloadNotAllowed(_) => "AccessDenied",
             BodyRequired | CredentialLookup(_) => "InternalError",
-            InvalidRequest(_) => "InvalidRequest",
+            InvalidRequest(_) | AuthorityMismatch { .. } => "InvalidRequest",
+            NonNormalizedPath(_) => "InvalidURI",
+            RawPlusInQuery => "InvalidArgument",
         }
     }
 
@@ -707,6 +730,13 @@ impl Verifier {
     /// The service.
     pub fn service(&self) -> &str {
         &self.service
+    }
+
+    /// Whether the path is normalized before signing (every service but S3, by default):
+    /// a server edge must then make sure the application sees the normalized path (see
+    /// [`edge::prepare_target`]).
+    pub fn normalizes_uri_path(&self) -> bool {
+        self.normalize_uri_path
     }
 
     /// Verifies `request` at `now`, looking the access key up with `lookup`.
@@ -1085,6 +1115,16 @@ impl Verifier {
                             "more than one Host header".into(),
                         ));
                     }
+                    if let (Some(authority), "host") = (target.authority, name.as_str()) {
+                        // The server acts on the target's authority, not on Host.
+                        let host = String::from_utf8_lossy(v);
+                        if !edge::same_authority(authority, &host, target.https) {
+                            return Err(VerifyError::AuthorityMismatch {
+                                authority: truncate(authority),
+                                host: truncate(&host),
+                            });
+                        }
+                    }
                     found = true;
                 }
             }
@@ -1149,18 +1189,76 @@ impl Verifier {
 
         let mut signed_headers = String::new();
         hs.write_signed_list(&mut signed_headers);
-        let decoded_length = req
-            .single_header("x-amz-decoded-content-length")
-            .ok()
-            .flatten()
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let trailer = req
-            .single_header("x-amz-trailer")
-            .ok()
-            .flatten()
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .map(|v| v.trim().to_ascii_lowercase());
+        // A streaming body is checked against these headers: one that is present but
+        // unreadable must refuse the request, not turn the check off.
+        let streaming = matches!(payload, PayloadKind::Streaming(_));
+        let decoded_length = match req.single_header("x-amz-decoded-content-length") {
+            Ok(None) => None,
+            Ok(Some(v)) => {
+                let n = std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                match n {
+                    Some(n) => Some(n),
+                    None if streaming => {
+                        return Err(VerifyError::InvalidRequest(
+                            "x-amz-decoded-content-length is not a number".into(),
+                        ))
+                    }
+                    None => None,
+                }
+            }
+            Err(()) if streaming => {
+                return Err(VerifyError::InvalidRequest(
+                    "more than one x-amz-decoded-content-length header".into(),
+                ))
+            }
+            Err(()) => None,
+        };
+        let trailer = match req.single_header("x-amz-trailer") {
+            Ok(v) => v
+                .map(|v| {
+                    std::str::from_utf8(v)
+                        .map(|v| v.trim().to_ascii_lowercase())
+                        .map_err(|_| {
+                            VerifyError::InvalidRequest("x-amz-trailer is not text".into())
+                        })
+                })
+                .transpose()?,
+            Err(()) if streaming => {
+                return Err(VerifyError::InvalidRequest(
+                    "more than one x-amz-trailer header".into(),
+                ))
+            }
+            Err(()) => None,
+        };
+        let mut checksum = None;
+        let mut chunk_signer = None;
+        if let PayloadKind::Streaming(mode) = payload {
+            if let Some(t) = trailer.as_deref().filter(|_| mode.has_trailer()) {
+                // An unknown trailer name would leave the trailer's value unchecked.
+                checksum = Some(
+                    ChecksumAlgorithm::ALL
+                        .into_iter()
+                        .find(|a| a.header_name() == t)
+                        .ok_or_else(|| {
+                            VerifyError::InvalidRequest(format!(
+                                "x-amz-trailer {:?} is not a supported checksum",
+                                truncate(t)
+                            ))
+                        })?,
+                );
+            }
+            if mode.is_signed() {
+                // Built here so that a failure refuses the request instead of leaving the
+                // chunks of an accepted request unchecked.
+                let seed = std::str::from_utf8(&p.signature).unwrap_or_default();
+                chunk_signer = Some(
+                    ChunkSigner::new(key.clone(), time, seed)
+                        .map_err(|e| VerifyError::InvalidRequest(e.to_string()))?,
+                );
+            }
+        }
         Ok(Verified {
             access_key_id: p.access_key_id,
             scope,
@@ -1174,6 +1272,8 @@ impl Verifier {
             key,
             decoded_length,
             trailer,
+            checksum,
+            chunk_signer,
         })
     }
 }
@@ -1215,6 +1315,9 @@ pub struct Verified {
     key: SigningKey,
     decoded_length: Option<u64>,
     trailer: Option<String>,
+    checksum: Option<ChecksumAlgorithm>,
+    /// Present exactly when the payload is a signed streaming one.
+    chunk_signer: Option<ChunkSigner>,
 }
 
 impl Verified {
@@ -1283,27 +1386,22 @@ impl Verified {
     }
 
     /// A verifier for the aws-chunked body of a streaming upload, or `None` when the
-    /// request's payload is not a streaming one.
+    /// request's payload is not a streaming one (then [`payload`](Self::payload) says
+    /// what covers the body).
+    ///
+    /// It cannot fail: everything it needs (the chunk signer of a signed mode, the
+    /// trailer's checksum) was set up while verifying the request, which is refused when
+    /// that is impossible.
     pub fn chunked_body(&self) -> Option<ChunkedBodyVerifier> {
         let PayloadKind::Streaming(mode) = self.payload else {
             return None;
         };
-        let signer = if mode.is_signed() {
-            ChunkSigner::new(self.key.clone(), self.time, self.signature()).ok()
-        } else {
-            None
-        };
-        let checksum = self.trailer.as_deref().and_then(|t| {
-            ChecksumAlgorithm::ALL
-                .into_iter()
-                .find(|a| a.header_name() == t)
-        });
         Some(ChunkedBodyVerifier::new(
             mode,
-            signer,
+            self.chunk_signer.clone(),
             self.decoded_length,
             self.trailer.clone(),
-            checksum,
+            self.checksum,
         ))
     }
 }
@@ -1771,6 +1869,11 @@ impl ChunkedBodyVerifier {
         self.verified
     }
 
+    /// How many chunks have been verified (the final empty chunk included).
+    pub fn chunk_count(&self) -> u64 {
+        self.index
+    }
+
     /// The decoded bytes so far.
     pub fn decoded_len(&self) -> u64 {
         self.decoded
@@ -1998,10 +2101,16 @@ impl ChunkedBodyVerifier {
 
     fn end_chunk(&mut self) -> Result<(), ChunkVerifyError> {
         let hash: [u8; 32] = std::mem::take(&mut self.chunk_hash).finalize().into();
-        if let Some(signer) = &mut self.signer {
-            let want = self.pending_sig.take().unwrap_or([0; 64]);
-            let got = signer.sign_chunk_hash(&hash);
-            if !bool::from(got.as_bytes().ct_eq(&want)) {
+        if self.mode.is_signed() {
+            // A signed mode without a signer refuses every chunk rather than skip the check.
+            let want = self.pending_sig.take();
+            let ok = match (&mut self.signer, want) {
+                (Some(signer), Some(want)) => {
+                    bool::from(signer.sign_chunk_hash(&hash).as_bytes().ct_eq(&want))
+                }
+                _ => false,
+            };
+            if !ok {
                 return Err(ChunkVerifyError::ChunkSignatureMismatch { index: self.index });
             }
         }
@@ -2039,11 +2148,12 @@ impl ChunkedBodyVerifier {
                 canonical.extend_from_slice(v.as_bytes());
                 canonical.push(b'\n');
             }
-            if let Some(signer) = &mut self.signer {
-                let got = signer.sign_trailer(&canonical);
-                if !bool::from(got.as_bytes().ct_eq(&want)) {
-                    return Err(ChunkVerifyError::TrailerSignatureMismatch);
-                }
+            let ok = match &mut self.signer {
+                Some(signer) => bool::from(signer.sign_trailer(&canonical).as_bytes().ct_eq(&want)),
+                None => false,
+            };
+            if !ok {
+                return Err(ChunkVerifyError::TrailerSignatureMismatch);
             }
         }
         if let Some(c) = self.checksum.take() {
@@ -2213,6 +2323,20 @@ mod body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signed_mode_without_a_signer_refuses_chunks_instead_of_skipping_them() {
+        // Unreachable through `Verified::chunked_body`, which always has a signer for a
+        // signed mode; the decoder itself must still fail closed.
+        let body = format!("5;chunk-signature={}\r\nhello\r\n", "0".repeat(64));
+        let mut v = ChunkedBodyVerifier::new(StreamingMode::Signed, None, Some(5), None, None);
+        let mut out = Vec::new();
+        assert_eq!(
+            v.push(body.as_bytes(), &mut out),
+            Err(ChunkVerifyError::ChunkSignatureMismatch { index: 0 })
+        );
+        assert_eq!(v.verified_len(), 0);
+    }
 
     #[test]
     fn http_dates() {

@@ -341,7 +341,7 @@ fn session_token_modes() {
     assert!(!appended.signed_headers().contains("x-amz-security-token"));
     assert!(appended
         .headers()
-        .any(|(n, v)| n == "X-Amz-Security-Token" && v == "TOKEN"));
+        .any(|(n, v)| n == "x-amz-security-token" && v == "TOKEN"));
     assert!(
         !format!("{appended:?}").contains("TOKEN"),
         "Debug redacts the token"

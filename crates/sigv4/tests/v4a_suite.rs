@@ -270,11 +270,16 @@ fn run_case(case: &Case, query_mode: bool) -> Result<(), String> {
         signed.push('\n');
     }
     for (n, v) in out.headers() {
+        if n != n.to_ascii_lowercase() {
+            errors.push(format!("added header name {n:?} is not lowercase"));
+        }
         signed.push_str(&format!("{n}:{v}\n"));
     }
     signed.push('\n');
     signed.push_str(std::str::from_utf8(&case.req.body).unwrap());
-    if without_signature(&signed) != without_signature(&want_signed) {
+    if header_names_lowercased(&without_signature(&signed))
+        != header_names_lowercased(&without_signature(&want_signed))
+    {
         errors.push(format!(
             "signed request differs (signature values aside)\n--- want\n{want_signed}\n--- got\n{signed}"
         ));
@@ -285,6 +290,32 @@ fn run_case(case: &Case, query_mode: bool) -> Result<(), String> {
     } else {
         Err(errors.join("\n"))
     }
+}
+
+/// A rendered request with the header names lowercased (the request line, header values
+/// and body untouched). Header names are case-insensitive in HTTP; the suite writes the
+/// headers signing adds as `X-Amz-Date`/`Authorization`, this crate writes every header
+/// name in lowercase (issue #17), and everything else must still match byte for byte.
+fn header_names_lowercased(rendered: &str) -> String {
+    let (head, body) = rendered.split_once("\n\n").unwrap_or((rendered, ""));
+    let mut lines = head.split('\n');
+    let mut out = String::from(lines.next().unwrap_or_default());
+    for line in lines {
+        out.push('\n');
+        match line.split_once(':') {
+            Some((name, value)) if !line.starts_with([' ', '\t']) => {
+                out.push_str(&name.to_ascii_lowercase());
+                out.push(':');
+                out.push_str(value);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    if rendered.contains("\n\n") {
+        out.push_str("\n\n");
+        out.push_str(body);
+    }
+    out
 }
 
 /// The two cases upstream ships without expected files: the canonical request must be

@@ -31,6 +31,7 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -203,10 +204,12 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, seen: Arc<Mutex<Vec
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
+    let body_end = buf.len().min(head_end + len);
     let request = Seen {
         method,
         path,
         headers,
+        body: buf[head_end..body_end].to_vec(),
     };
     let action = handler(&request);
     seen.lock().unwrap().push(request);

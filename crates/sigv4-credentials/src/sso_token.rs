@@ -1,0 +1,437 @@
+//! The IAM Identity Center (SSO) access token, from the cache `aws sso login`
+//! writes (`~/.aws/sso/cache/<sha1 of the session name>.json`), refreshed
+//! through SSO-OIDC `CreateToken` when it is about to expire.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Map, Value};
+use sha1::{Digest, Sha1};
+use sigv4::AmzDate;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::context::ProviderContext;
+use crate::endpoint::{resolve_endpoint, Service};
+use crate::error::CredentialsError;
+use crate::profile_file::{home_dir, Platform, ProfileSet};
+use crate::sts::send_with_retries;
+use crate::token::{ProvideToken, Token, TokenResult};
+use crate::util::{redact, BoxFuture};
+
+const NAME: &str = "SsoToken";
+
+/// A token this close to its expiry is refreshed (as the AWS SDKs do).
+pub const REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Gets the SSO access token for an `[sso-session]`, refreshing it with the
+/// cached refresh token when it has expired or expires within five minutes.
+///
+/// A refresh calls SSO-OIDC `CreateToken` (grant type `refresh_token`) with
+/// the cached `clientId`/`clientSecret` (while the client registration has
+/// not expired), then writes the new access token, its expiry and the new
+/// refresh token back to the cache file atomically (temporary file and
+/// rename, mode 0600), keeping every other field. Concurrent callers in this
+/// process cause one refresh: the others wait and read the new token. If the
+/// refresh fails while the old token is still valid, the old token is used;
+/// otherwise the error says to run `aws sso login --sso-session NAME`.
+///
+/// Legacy profiles (`sso_start_url` in the profile, no session) have no
+/// refresh token: their token is used until it expires
+/// ([`SsoTokenProvider::legacy`]).
+///
+/// The endpoint is `AWS_ENDPOINT_URL_SSO_OIDC`, the profile's `[services]`
+/// `sso_oidc` entry, `AWS_ENDPOINT_URL`, `endpoint_url`, then
+/// `https://oidc.<sso_region>.amazonaws.com`.
+///
+/// ```no_run
+/// use sigv4_credentials::{ProvideToken, ProviderContext, SsoTokenProvider};
+/// # async fn demo() -> Result<(), sigv4_credentials::CredentialsError> {
+/// let p = SsoTokenProvider::new(
+///     ProviderContext::default(),
+///     "my-sso",
+///     "https://d-123.awsapps.com/start",
+///     "eu-west-1",
+/// );
+/// let token = p.provide_token().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SsoTokenProvider {
+    ctx: ProviderContext,
+    session_name: Option<String>,
+    start_url: String,
+    region: String,
+    profiles: Option<ProfileSet>,
+}
+
+/// What the cache file says, secrets zeroized on drop.
+struct Cached {
+    doc: Map<String, Value>,
+    access_token: Zeroizing<String>,
+    expires_at: SystemTime,
+}
+
+impl Drop for Cached {
+    fn drop(&mut self) {
+        for v in self.doc.values_mut() {
+            wipe(v);
+        }
+    }
+}
+
+/// Zeroizes every string in a JSON value (the cache holds secrets).
+fn wipe(v: &mut Value) {
+    match v {
+        Value::String(s) => s.zeroize(),
+        Value::Array(a) => a.iter_mut().for_each(wipe),
+        Value::Object(m) => m.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
+fn str_field<'a>(doc: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    doc.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// One lock per cache file, process wide: every provider instance reading the
+/// same file (a profile provider builds one per call) shares it.
+fn flight_lock(path: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let mut map = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    map.entry(path.to_string()).or_default().clone()
+}
+
+impl SsoTokenProvider {
+    /// The token of the `[sso-session session_name]` whose portal is
+    /// `start_url` in `region` (the session's `sso_region`).
+    pub fn new(
+        ctx: ProviderContext,
+        session_name: impl Into<String>,
+        start_url: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Self {
+        SsoTokenProvider {
+            ctx,
+            session_name: Some(session_name.into()),
+            start_url: start_url.into(),
+            region: region.into(),
+            profiles: None,
+        }
+    }
+
+    /// The token of a legacy SSO profile (cached under the start URL; never
+    /// refreshed).
+    pub fn legacy(
+        ctx: ProviderContext,
+        start_url: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Self {
+        SsoTokenProvider {
+            ctx,
+            session_name: None,
+            start_url: start_url.into(),
+            region: region.into(),
+            profiles: None,
+        }
+    }
+
+    /// Uses `profiles` for endpoint overrides (`endpoint_url`, `[services]`).
+    pub fn with_profiles(mut self, profiles: ProfileSet) -> Self {
+        self.profiles = Some(profiles);
+        self
+    }
+
+    /// The session name, `None` for a legacy profile.
+    pub fn session_name(&self) -> Option<&str> {
+        self.session_name.as_deref()
+    }
+
+    /// The token cache file: `~/.aws/sso/cache/<sha1 hex of the session
+    /// name (or, legacy, of the start URL)>.json`.
+    pub fn cache_path(&self) -> Result<String, CredentialsError> {
+        let platform = Platform::current();
+        let home = home_dir(self.ctx.env(), platform).ok_or_else(|| {
+            CredentialsError::invalid_configuration(
+                NAME,
+                "cannot find the SSO token cache: the home directory is unknown (set HOME)",
+            )
+        })?;
+        let key = self.session_name.as_deref().unwrap_or(&self.start_url);
+        let hash = crate::util::hex(&Sha1::digest(key.as_bytes()));
+        let sep = if platform == Platform::Windows {
+            '\\'
+        } else {
+            '/'
+        };
+        let home = home.trim_end_matches(['/', '\\']);
+        Ok(format!("{home}{sep}.aws{sep}sso{sep}cache{sep}{hash}.json"))
+    }
+
+    /// What to run to get a new token.
+    pub(crate) fn login_hint(&self) -> String {
+        match &self.session_name {
+            Some(s) => format!("run `aws sso login --sso-session {s}` to log in again"),
+            None => "run `aws sso login` (with the same --profile) to log in again".to_string(),
+        }
+    }
+
+    fn read(&self, path: &str) -> Result<Cached, CredentialsError> {
+        let bytes = Zeroizing::new(self.ctx.fs().read(Path::new(path)).map_err(|e| {
+            CredentialsError::provider_error(
+                NAME,
+                format!("failed to read `{path}`: {e} ({})", self.login_hint()),
+            )
+        })?);
+        let doc: Map<String, Value> = serde_json::from_slice(&bytes).map_err(|e| {
+            CredentialsError::provider_error(
+                NAME,
+                format!(
+                    "the SSO token cache `{path}` is not a valid JSON object (line {}, column {}): {}",
+                    e.line(),
+                    e.column(),
+                    self.login_hint()
+                ),
+            )
+        })?;
+        let access_token = Zeroizing::new(
+            str_field(&doc, "accessToken")
+                .ok_or_else(|| {
+                    CredentialsError::provider_error(
+                        NAME,
+                        format!(
+                            "the SSO token cache `{path}` has no accessToken: {}",
+                            self.login_hint()
+                        ),
+                    )
+                })?
+                .to_string(),
+        );
+        let expires_at = str_field(&doc, "expiresAt")
+            .and_then(AmzDate::parse_rfc3339)
+            .ok_or_else(|| {
+                CredentialsError::provider_error(
+                    NAME,
+                    format!(
+                        "the SSO token cache `{path}` has no valid expiresAt: {}",
+                        self.login_hint()
+                    ),
+                )
+            })?
+            .to_system_time();
+        Ok(Cached {
+            doc,
+            access_token,
+            expires_at,
+        })
+    }
+
+    /// Whether the cache holds what a refresh needs (and the client
+    /// registration is still valid).
+    fn refreshable(&self, cached: &Cached, now: SystemTime) -> bool {
+        self.session_name.is_some()
+            && ["refreshToken", "clientId", "clientSecret"]
+                .iter()
+                .all(|k| str_field(&cached.doc, k).is_some())
+            && str_field(&cached.doc, "registrationExpiresAt")
+                .and_then(AmzDate::parse_rfc3339)
+                .is_some_and(|t| t.to_system_time() > now)
+    }
+
+    async fn load(&self) -> TokenResult {
+        let path = self.cache_path()?;
+        let lock = flight_lock(&path);
+        // Callers queue here; after the first one refreshed and wrote the
+        // file, the others read a fresh token and do not refresh again.
+        let _flight = lock.lock().await;
+        let mut cached = self.read(&path)?;
+        let now = self.ctx.now();
+        if cached.expires_at > now + REFRESH_WINDOW {
+            return Ok(Token::new(
+                cached.access_token.as_str(),
+                Some(cached.expires_at),
+            ));
+        }
+        let expired = cached.expires_at <= now;
+        if !self.refreshable(&cached, now) {
+            if expired {
+                return Err(CredentialsError::provider_error(
+                    NAME,
+                    format!(
+                        "the SSO access token in `{path}` expired at {} and cannot be refreshed: {}",
+                        fmt_time(cached.expires_at),
+                        self.login_hint()
+                    ),
+                ));
+            }
+            return Ok(Token::new(
+                cached.access_token.as_str(),
+                Some(cached.expires_at),
+            ));
+        }
+        match self.refresh(&mut cached, now).await {
+            Ok(token) => {
+                let mut out =
+                    Zeroizing::new(serde_json::to_vec_pretty(&cached.doc).unwrap_or_default());
+                out.push(b'\n');
+                if let Err(e) = self.ctx.fs().write_atomic(Path::new(&path), &out) {
+                    tracing::warn!(path = %path, error = %e, "could not save the refreshed SSO token; using it anyway");
+                }
+                tracing::debug!(path = %path, "SSO access token refreshed");
+                Ok(token)
+            }
+            Err(e) if !expired => {
+                tracing::warn!(error = %e, "SSO token refresh failed; using the cached token until it expires");
+                Ok(Token::new(
+                    cached.access_token.as_str(),
+                    Some(cached.expires_at),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Calls `CreateToken` and updates `cached.doc` with the answer.
+    async fn refresh(&self, cached: &mut Cached, now: SystemTime) -> TokenResult {
+        let field = |k: &str| str_field(&cached.doc, k).unwrap_or_default().to_string();
+        let refresh_token = Zeroizing::new(field("refreshToken"));
+        let client_id = field("clientId");
+        let client_secret = Zeroizing::new(field("clientSecret"));
+        let body = Zeroizing::new(
+            serde_json::json!({
+                "clientId": client_id,
+                "clientSecret": client_secret.as_str(),
+                "grantType": "refresh_token",
+                "refreshToken": refresh_token.as_str(),
+            })
+            .to_string(),
+        );
+        let secrets = [
+            refresh_token.as_str(),
+            client_secret.as_str(),
+            cached.access_token.as_str(),
+        ];
+        let endpoint = resolve_endpoint(
+            &self.ctx,
+            self.profiles.as_ref(),
+            Service::SsoOidc,
+            &self.region,
+        );
+        let url = format!("{}/token", endpoint.trim_end_matches('/'));
+        let uri: http::Uri = url.parse().map_err(|_| {
+            CredentialsError::invalid_configuration(
+                NAME,
+                format!("the SSO-OIDC endpoint {endpoint:?} is not a valid URL"),
+            )
+        })?;
+        let build = || {
+            http::Request::post(uri.clone())
+                .header("content-type", "application/json")
+                .body(body.as_bytes().to_vec())
+                .map_err(|e| CredentialsError::provider_error(NAME, format!("bad request: {e}")))
+        };
+        let response = send_with_retries(&self.ctx, NAME, "SSO-OIDC CreateToken", build)
+            .await
+            .map_err(|e| {
+                e.context(
+                    NAME,
+                    &format!("refreshing the SSO token ({})", self.login_hint()),
+                )
+            })?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let parsed: Option<Map<String, Value>> = serde_json::from_slice(response.body()).ok();
+            let get = |k: &str| {
+                parsed
+                    .as_ref()
+                    .and_then(|m| m.get(k))
+                    .and_then(Value::as_str)
+                    .map(|s| s.chars().take(300).collect::<String>())
+            };
+            let detail = match (get("error"), get("error_description").or(get("message"))) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c,
+                (None, Some(m)) => m,
+                (None, None) => "no error details".to_string(),
+            };
+            let detail = redact(&detail, &secrets);
+            return Err(CredentialsError::provider_error(
+                NAME,
+                format!(
+                    "SSO-OIDC CreateToken refused to refresh the SSO token (HTTP {status}: {detail}): {}",
+                    self.login_hint()
+                ),
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Answer {
+            access_token: Option<Zeroizing<String>>,
+            expires_in: Option<u64>,
+            refresh_token: Option<Zeroizing<String>>,
+        }
+        let answer: Answer = serde_json::from_slice(response.body()).map_err(|e| {
+            CredentialsError::invalid_response(
+                NAME,
+                format!(
+                    "SSO-OIDC CreateToken returned an unreadable body (line {}, column {}): {}",
+                    e.line(),
+                    e.column(),
+                    self.login_hint()
+                ),
+            )
+        })?;
+        let (Some(access), Some(expires_in)) = (
+            answer.access_token.filter(|t| !t.is_empty()),
+            answer.expires_in,
+        ) else {
+            return Err(CredentialsError::invalid_response(
+                NAME,
+                format!(
+                    "SSO-OIDC CreateToken answered without accessToken or expiresIn: {}",
+                    self.login_hint()
+                ),
+            ));
+        };
+        let expires_at = now + Duration::from_secs(expires_in);
+        let doc = &mut cached.doc;
+        if let Some(Value::String(old)) = doc.get_mut("accessToken") {
+            old.zeroize();
+        }
+        doc.insert(
+            "accessToken".into(),
+            Value::String(access.as_str().to_string()),
+        );
+        doc.insert("expiresAt".into(), Value::String(fmt_time(expires_at)));
+        if let Some(r) = answer.refresh_token.filter(|t| !t.is_empty()) {
+            if let Some(Value::String(old)) = doc.get_mut("refreshToken") {
+                old.zeroize();
+            }
+            doc.insert("refreshToken".into(), Value::String(r.as_str().to_string()));
+        }
+        cached.access_token = access.clone();
+        cached.expires_at = expires_at;
+        Ok(Token::new(access.as_str(), Some(expires_at)))
+    }
+}
+
+fn fmt_time(t: SystemTime) -> String {
+    AmzDate::from_system_time(t)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_else(|_| format!("{t:?}"))
+}
+
+impl ProvideToken for SsoTokenProvider {
+    fn provide_token(&self) -> BoxFuture<'_, TokenResult> {
+        Box::pin(self.load())
+    }
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}

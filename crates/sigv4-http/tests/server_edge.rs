@@ -1,0 +1,901 @@
+//! The server edge (issue #11): an axum app on 127.0.0.1 behind `VerifyLayer`, spoken to
+//! with raw HTTP/1.1 over a TCP stream (so dot segments, absolute-form targets and raw `+`
+//! reach the server exactly as written) and with HTTP/2 (hyper) for `:authority`.
+//!
+//! Each request is signed once, as an attacker holding one valid signed request would
+//! have it, then sent as written or mutated. The invariant: whenever the layer accepts,
+//! the method, path, query and authority the handler sees are the ones that were signed.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use axum::extract::{Extension, Query};
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use sigv4::verify::edge::{PathPolicy, QueryPlusPolicy};
+use sigv4::verify::Verifier;
+use sigv4::{Credentials, Payload, SignableRequest, Signer};
+use sigv4_http::tower::{KeyEntry, StaticKeys, VerifiedIdentity, VerifyLayer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const AKID: &str = "AKIDEDGEALICE";
+const SECRET: &str = "edge/alice+secret";
+const HOST: &str = "api.example.com";
+
+fn alice() -> Credentials {
+    Credentials::new(AKID, SECRET, None, None)
+}
+
+async fn run<F: Future<Output = ()>>(f: F) {
+    tokio::time::timeout(Duration::from_secs(30), f)
+        .await
+        .expect("test timed out");
+}
+
+/// What a handler saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    route: &'static str,
+    method: String,
+    target: String,
+    authority: String,
+    email: Option<String>,
+    headers: Vec<String>,
+    signed_headers: Vec<String>,
+}
+
+type Log = Arc<Mutex<Vec<Seen>>>;
+
+fn seen(
+    route: &'static str,
+    log: &Log,
+    id: &VerifiedIdentity,
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+    email: Option<String>,
+) -> String {
+    let authority = uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| headers.get("host").map(|h| h.to_str().unwrap().to_owned()))
+        .unwrap_or_default();
+    let s = Seen {
+        route,
+        method: method.to_string(),
+        target: uri.path_and_query().unwrap().as_str().to_owned(),
+        authority,
+        email,
+        headers: headers.keys().map(|k| k.as_str().to_owned()).collect(),
+        signed_headers: id.signed_headers.clone(),
+    };
+    log.lock().unwrap().push(s);
+    route.to_owned()
+}
+
+/// Routes that differ by path, as in the issue: `/api/public/*` is not the reports handler.
+/// The layer is added with `Router::layer` (routing happens first, the common set-up).
+async fn serve(layer: VerifyLayer<StaticKeys>) -> (SocketAddr, Log) {
+    serve_with(layer, false).await
+}
+
+/// With `outside`, the layer wraps the whole router, so the router routes on the request
+/// the layer passes on (needed for `PathPolicy::Rewrite`).
+async fn serve_with(layer: VerifyLayer<StaticKeys>, outside: bool) -> (SocketAddr, Log) {
+    let log: Log = Arc::default();
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let app = Router::new()
+        .route(
+            "/api/reports/{id}",
+            get(
+                move |Extension(id): Extension<VerifiedIdentity>,
+                      method: http::Method,
+                      uri: http::Uri,
+                      headers: http::HeaderMap| async move {
+                    seen("reports", &l1, &id, &method, &uri, &headers, None)
+                },
+            ),
+        )
+        .route(
+            "/api/public/{*rest}",
+            get(
+                move |Extension(id): Extension<VerifiedIdentity>,
+                      method: http::Method,
+                      uri: http::Uri,
+                      headers: http::HeaderMap| async move {
+                    seen("public", &l2, &id, &method, &uri, &headers, None)
+                },
+            ),
+        )
+        .route(
+            "/api/search",
+            get(
+                move |Extension(id): Extension<VerifiedIdentity>,
+                      Query(q): Query<std::collections::HashMap<String, String>>,
+                      method: http::Method,
+                      uri: http::Uri,
+                      headers: http::HeaderMap| async move {
+                    seen(
+                        "search",
+                        &l3,
+                        &id,
+                        &method,
+                        &uri,
+                        &headers,
+                        q.get("email").cloned(),
+                    )
+                },
+            ),
+        );
+    let app = if outside {
+        Router::new().fallback_service(tower::Layer::layer(&layer.for_axum(), app))
+    } else {
+        app.layer(layer.for_axum())
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (addr, log)
+}
+
+fn layer(service: &str) -> VerifyLayer<StaticKeys> {
+    VerifyLayer::new(
+        Verifier::new("us-east-1", service).unwrap(),
+        StaticKeys::new().with_key(KeyEntry::new(alice())),
+    )
+}
+
+/// Signs `GET target` for `HOST` with `extra` headers; returns the header lines to send
+/// (host, extra headers and the signing headers).
+fn sign(
+    service: &str,
+    method: &str,
+    target: &str,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut headers: Vec<(&str, &[u8])> = vec![("host", HOST.as_bytes())];
+    headers.extend(extra.iter().map(|(n, v)| (*n, v.as_bytes())));
+    let signer = Signer::new("us-east-1", service).unwrap();
+    let req = SignableRequest::new(method, target, headers.clone(), Payload::Bytes(b""));
+    let out = signer.sign(&req, &alice(), SystemTime::now()).unwrap();
+    let mut lines: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), String::from_utf8(v.to_vec()).unwrap()))
+        .collect();
+    lines.extend(out.headers().map(|(n, v)| (n.to_owned(), v.to_owned())));
+    lines
+}
+
+/// Sends `METHOD request_target HTTP/1.1` with `headers` over a fresh connection and
+/// returns the status and body.
+async fn send_raw(
+    addr: SocketAddr,
+    method: &str,
+    request_target: &str,
+    headers: &[(String, String)],
+) -> (u16, String) {
+    let mut head = format!("{method} {request_target} HTTP/1.1\r\n");
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
+}
+
+fn take(log: &Log) -> Vec<Seen> {
+    std::mem::take(&mut *log.lock().unwrap())
+}
+
+const SIGNED: &str = "/api/reports/q3";
+const MUTATED_PATHS: [&str; 5] = [
+    "/api/public/../reports/q3",
+    "/api/public/x/../../reports/q3",
+    "/api/reports//q3",
+    "/api/reports/./q3",
+    "/api/public/./../reports/q3/.",
+];
+
+#[tokio::test]
+async fn non_normalized_paths_are_refused_by_default() {
+    run(async {
+        let (addr, log) = serve(layer("execute-api")).await;
+        let headers = sign("execute-api", "GET", SIGNED, &[]);
+
+        let (status, body) = send_raw(addr, "GET", SIGNED, &headers).await;
+        assert_eq!((status, body.as_str()), (200, "reports"));
+        let s = take(&log);
+        assert_eq!(
+            (s[0].target.as_str(), s[0].authority.as_str()),
+            (SIGNED, HOST)
+        );
+
+        for path in MUTATED_PATHS {
+            let (status, body) = send_raw(addr, "GET", path, &headers).await;
+            assert_eq!(status, 400, "{path}: {body}");
+            assert!(body.contains("\"InvalidURI\""), "{path}: {body}");
+            assert!(body.contains("not normalized"), "{path}: {body}");
+        }
+        assert!(take(&log).is_empty(), "no handler ran");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn non_normalized_paths_can_be_rewritten_to_the_verified_path() {
+    run(async {
+        let (addr, log) = serve_with(
+            layer("execute-api").with_path_policy(PathPolicy::Rewrite),
+            true,
+        )
+        .await;
+        let headers = sign("execute-api", "GET", SIGNED, &[]);
+        for path in MUTATED_PATHS {
+            let (status, body) = send_raw(addr, "GET", path, &headers).await;
+            assert_eq!((status, body.as_str()), (200, "reports"), "{path}");
+            let s = take(&log);
+            assert_eq!(s.len(), 1);
+            assert_eq!(
+                (s[0].route, s[0].target.as_str()),
+                ("reports", SIGNED),
+                "{path}"
+            );
+        }
+        // A percent-encoded dot segment is refused even when rewriting.
+        let headers = sign("execute-api", "GET", "/api/public/%2E%2E/reports/q3", &[]);
+        let (status, body) = send_raw(addr, "GET", "/api/public/%2E%2E/reports/q3", &headers).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("InvalidURI"), "{body}");
+        assert!(take(&log).is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn s3_paths_are_used_as_sent_and_reach_the_handler_unchanged() {
+    run(async {
+        // S3 signs the path as sent: a dot segment is part of the signed key, and the
+        // handler sees exactly that path.
+        let (addr, log) = serve(layer("s3")).await;
+        let path = "/api/public/../reports/q3";
+        let headers = sign("s3", "GET", path, &[]);
+        let (status, body) = send_raw(addr, "GET", path, &headers).await;
+        // hyper/axum route on the raw path: the public handler, with the signed path.
+        assert_eq!(status, 200, "{body}");
+        let s = take(&log);
+        assert_eq!(s[0].target, path);
+        // The same signed request sent with the path normalized does not verify.
+        let (status, body) = send_raw(addr, "GET", SIGNED, &headers).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(take(&log).is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn absolute_form_targets_must_name_the_signed_host() {
+    run(async {
+        let (addr, log) = serve(layer("execute-api")).await;
+        let headers = sign("execute-api", "GET", SIGNED, &[]);
+
+        let evil = format!("http://evil.example.net{SIGNED}");
+        let (status, body) = send_raw(addr, "GET", &evil, &headers).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("\"InvalidRequest\""), "{body}");
+        assert!(body.contains("evil.example.net"), "{body}");
+        assert!(take(&log).is_empty());
+
+        // The signed host in absolute form (any case, default port) is the same request.
+        for target in [
+            format!("http://{HOST}{SIGNED}"),
+            format!("http://API.Example.com:80{SIGNED}"),
+        ] {
+            let (status, body) = send_raw(addr, "GET", &target, &headers).await;
+            assert_eq!((status, body.as_str()), (200, "reports"), "{target}");
+            let s = take(&log);
+            assert_eq!(s[0].target, SIGNED);
+            assert!(
+                s[0].authority.eq_ignore_ascii_case(HOST)
+                    || s[0].authority.eq_ignore_ascii_case(&format!("{HOST}:80")),
+                "{:?}",
+                s[0]
+            );
+        }
+    })
+    .await;
+}
+
+/// One HTTP/2 (prior knowledge) request with `:authority` from `uri` and `headers`.
+async fn send_h2(addr: SocketAddr, uri: &str, headers: &[(String, String)]) -> (u16, String) {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let mut req = http::Request::get(uri);
+    for (n, v) in headers {
+        req = req.header(n.as_str(), v.as_str());
+    }
+    let resp = sender
+        .send_request(req.body(Empty::<Bytes>::new()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn http2_authority_must_be_the_signed_host() {
+    run(async {
+        let (addr, log) = serve(layer("execute-api")).await;
+        let headers = sign("execute-api", "GET", SIGNED, &[]);
+
+        // :authority evil.example.net, host: api.example.com (signed).
+        let (status, body) =
+            send_h2(addr, &format!("http://evil.example.net{SIGNED}"), &headers).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("\"InvalidRequest\""), "{body}");
+        assert!(take(&log).is_empty());
+
+        // :authority is the signed host: accepted, and the handler sees that authority.
+        let (status, body) = send_h2(addr, &format!("http://{HOST}{SIGNED}"), &headers).await;
+        assert_eq!((status, body.as_str()), (200, "reports"));
+        let s = take(&log);
+        assert_eq!(
+            (s[0].target.as_str(), s[0].authority.as_str()),
+            (SIGNED, HOST)
+        );
+
+        // No host header at all: the signature must cover :authority itself.
+        let no_host: Vec<_> = headers
+            .iter()
+            .filter(|(n, _)| n != "host")
+            .cloned()
+            .collect();
+        let (status, body) =
+            send_h2(addr, &format!("http://evil.example.net{SIGNED}"), &no_host).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(take(&log).is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn raw_plus_in_the_query_is_refused_by_default() {
+    run(async {
+        let (addr, log) = serve(layer("execute-api")).await;
+        let signed = "/api/search?email=a%2Bb%40x.com";
+        let headers = sign("execute-api", "GET", signed, &[]);
+
+        let (status, body) = send_raw(addr, "GET", signed, &headers).await;
+        assert_eq!((status, body.as_str()), (200, "search"));
+        assert_eq!(take(&log)[0].email.as_deref(), Some("a+b@x.com"));
+
+        let (status, body) = send_raw(addr, "GET", "/api/search?email=a+b%40x.com", &headers).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("\"InvalidArgument\""), "{body}");
+        assert!(body.contains("percent-encode"), "{body}");
+        assert!(take(&log).is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn raw_plus_can_be_accepted_as_the_literal_plus_it_was_signed_as() {
+    run(async {
+        let (addr, log) =
+            serve(layer("execute-api").with_query_plus_policy(QueryPlusPolicy::LiteralPlus)).await;
+        let headers = sign("execute-api", "GET", "/api/search?email=a%2Bb%40x.com", &[]);
+        let (status, body) = send_raw(addr, "GET", "/api/search?email=a+b%40x.com", &headers).await;
+        assert_eq!((status, body.as_str()), (200, "search"));
+        let s = take(&log);
+        // The handler's form decoding reads the plus that was signed, not a space.
+        assert_eq!(s[0].email.as_deref(), Some("a+b@x.com"));
+        assert_eq!(s[0].target, "/api/search?email=a%2Bb%40x.com");
+
+        // A request signed with a space does not verify when sent with '+'.
+        let headers = sign("execute-api", "GET", "/api/search?email=a%20b%40x.com", &[]);
+        let (status, _) = send_raw(addr, "GET", "/api/search?email=a+b%40x.com", &headers).await;
+        assert_eq!(status, 403);
+        assert!(take(&log).is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn header_hygiene_removes_unsigned_headers_and_lists_the_signed_ones() {
+    run(async {
+        let extra = [("x-tenant", "acme")];
+        let headers = {
+            let mut h = sign("execute-api", "GET", SIGNED, &extra);
+            h.push(("x-role".into(), "admin".into()));
+            h.push(("user-agent".into(), "curl/8".into()));
+            h
+        };
+
+        // Default: unsigned headers reach the handler, which can tell from the identity.
+        let (addr, log) = serve(layer("execute-api")).await;
+        let (status, _) = send_raw(addr, "GET", SIGNED, &headers).await;
+        assert_eq!(status, 200);
+        let s = take(&log);
+        assert!(s[0].headers.contains(&"x-role".to_owned()));
+        assert_eq!(s[0].signed_headers, ["host", "x-amz-date", "x-tenant"]);
+
+        // Hygiene: only signed and transport headers remain.
+        let (addr, log) = serve(layer("execute-api").strip_unsigned_headers(true)).await;
+        let (status, _) = send_raw(addr, "GET", SIGNED, &headers).await;
+        assert_eq!(status, 200);
+        let s = take(&log);
+        let mut names = s[0].headers.clone();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "authorization",
+                "connection",
+                "host",
+                "x-amz-date",
+                "x-tenant"
+            ]
+        );
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Property: whatever the layer accepts, the inner service sees what was signed.
+// ---------------------------------------------------------------------------------------
+
+mod property {
+    use super::*;
+    use std::convert::Infallible;
+
+    use proptest::prelude::*;
+    use tower::{Service, ServiceExt};
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        // Allowed by the SigV4 rules: the signature still matches.
+        ReorderQuery,
+        LowercaseHex,
+        InsertDotSegments(usize),
+        DoubleSlash(usize),
+        AbsoluteFormSameHost,
+        UnsignedHeader,
+        // Forbidden: they change the meaning.
+        RawPlusForEncodedPlus,
+        RawPlusForEncodedSpace,
+        ChangeSegment(usize),
+        ChangeMethod,
+        AbsoluteFormOtherHost,
+        OtherAuthorityWithoutHost,
+        DropQueryPair,
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            Just(Mutation::ReorderQuery),
+            Just(Mutation::LowercaseHex),
+            (0usize..4).prop_map(Mutation::InsertDotSegments),
+            (0usize..4).prop_map(Mutation::DoubleSlash),
+            Just(Mutation::AbsoluteFormSameHost),
+            Just(Mutation::UnsignedHeader),
+            Just(Mutation::RawPlusForEncodedPlus),
+            Just(Mutation::RawPlusForEncodedSpace),
+            (0usize..4).prop_map(Mutation::ChangeSegment),
+            Just(Mutation::ChangeMethod),
+            Just(Mutation::AbsoluteFormOtherHost),
+            Just(Mutation::OtherAuthorityWithoutHost),
+            Just(Mutation::DropQueryPair),
+        ]
+    }
+
+    const SEGMENTS: &[&str] = &[
+        "a",
+        "reports",
+        "q3",
+        "a%20b",
+        "%7E",
+        "x.y",
+        "caf%C3%A9",
+        "p%2Bq",
+    ];
+    const KEYS: &[&str] = &["k", "email", "a", "x-id"];
+    const VALUES: &[&str] = &["1", "a%2Bb", "a%20b", "x%40y.com", "", "%2F"];
+
+    /// The request as the client sends it.
+    #[derive(Debug, Clone)]
+    struct Wire {
+        method: String,
+        /// Origin-form or absolute-form target.
+        target: String,
+        host: Option<String>,
+        extra: Vec<(String, String)>,
+    }
+
+    fn uri_decode(s: &str) -> Vec<u8> {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' && i + 2 < b.len() {
+                if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        out
+    }
+
+    /// Query pairs as SigV4 reads them (percent-decoding, `+` a plus), or as an HTML
+    /// form decoder does (`+` a space).
+    fn pairs(query: &str, form: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut v: Vec<_> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                let dec = |s: &str| {
+                    if form {
+                        uri_decode(&s.replace('+', " "))
+                    } else {
+                        uri_decode(s)
+                    }
+                };
+                (dec(k), dec(v))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn path_segments(path: &str) -> Vec<Vec<u8>> {
+        path.split('/').map(uri_decode).collect()
+    }
+
+    type Seen = (String, String, Option<String>, Vec<String>);
+
+    fn check(
+        service: &'static str,
+        method: &str,
+        segs: &[usize],
+        query: &[(usize, usize)],
+        mutations: &[Mutation],
+        rewrite: bool,
+        literal_plus: bool,
+    ) -> Result<bool, TestCaseError> {
+        let path = format!(
+            "/{}",
+            segs.iter()
+                .map(|&i| SEGMENTS[i])
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let q = query
+            .iter()
+            .map(|&(k, v)| format!("{}={}", KEYS[k], VALUES[v]))
+            .collect::<Vec<_>>()
+            .join("&");
+        let signed_target = if q.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{q}")
+        };
+        let signed = sign(service, method, &signed_target, &[]);
+
+        let mut wire = Wire {
+            method: method.to_owned(),
+            target: signed_target.clone(),
+            host: Some(HOST.to_owned()),
+            extra: signed
+                .iter()
+                .filter(|(n, _)| n != "host")
+                .cloned()
+                .collect(),
+        };
+        for m in mutations {
+            let (p, qs) = match wire.target.split_once('?') {
+                Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+                None => (wire.target.clone(), None),
+            };
+            let (scheme_host, p) = match p.find("://") {
+                Some(i) => {
+                    let end = p[i + 3..].find('/').map_or(p.len(), |j| i + 3 + j);
+                    (p[..end].to_owned(), p[end..].to_owned())
+                }
+                None => (String::new(), p),
+            };
+            let mut segs: Vec<String> = p.split('/').map(str::to_owned).collect();
+            let mut qs = qs;
+            match m {
+                Mutation::ReorderQuery => {
+                    if let Some(q) = &mut qs {
+                        let mut parts: Vec<&str> = q.split('&').collect();
+                        parts.reverse();
+                        *q = parts.join("&");
+                    }
+                }
+                Mutation::LowercaseHex => {
+                    if let Some(q) = &mut qs {
+                        *q = q
+                            .replace("%2B", "%2b")
+                            .replace("%40", "%40")
+                            .replace("%2F", "%2f");
+                    }
+                }
+                Mutation::InsertDotSegments(i) => {
+                    let at = 1 + i % segs.len().max(1);
+                    segs.insert(at.min(segs.len()), "..".into());
+                    segs.insert(at.min(segs.len()), "zz".into());
+                    segs.insert(1, ".".into());
+                }
+                Mutation::DoubleSlash(i) => {
+                    let at = 1 + i % segs.len().max(1);
+                    segs.insert(at.min(segs.len()), String::new());
+                }
+                Mutation::AbsoluteFormSameHost => {
+                    if scheme_host.is_empty() {
+                        wire.target = String::new();
+                    }
+                }
+                Mutation::UnsignedHeader => {
+                    wire.extra.push(("x-forwarded-user".into(), "admin".into()))
+                }
+                Mutation::RawPlusForEncodedPlus => {
+                    if let Some(q) = &mut qs {
+                        *q = q.replace("%2B", "+");
+                    }
+                }
+                Mutation::RawPlusForEncodedSpace => {
+                    if let Some(q) = &mut qs {
+                        *q = q.replace("%20", "+");
+                    }
+                }
+                Mutation::ChangeSegment(i) => {
+                    let at = 1 + i % (segs.len() - 1).max(1);
+                    if at < segs.len() {
+                        segs[at].push('x');
+                    }
+                }
+                Mutation::ChangeMethod => {
+                    wire.method = if wire.method == "GET" {
+                        "DELETE".into()
+                    } else {
+                        "GET".into()
+                    }
+                }
+                Mutation::AbsoluteFormOtherHost => wire.target = "EVIL".into(),
+                Mutation::OtherAuthorityWithoutHost => {
+                    wire.target = "EVIL".into();
+                    wire.host = None;
+                }
+                Mutation::DropQueryPair => {
+                    if let Some(q) = &mut qs {
+                        *q = q.split('&').skip(1).collect::<Vec<_>>().join("&");
+                    }
+                }
+            }
+            let prefix = match wire.target.as_str() {
+                "" => format!("http://{HOST}"),
+                "EVIL" => "http://evil.example.net".to_owned(),
+                _ => scheme_host,
+            };
+            wire.target = format!(
+                "{prefix}{}{}",
+                segs.join("/"),
+                qs.map(|q| format!("?{q}")).unwrap_or_default()
+            );
+        }
+
+        // Through the layer, in process: the inner service records what it receives.
+        let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let rec = log.clone();
+        let inner = tower::service_fn(
+            move |req: http::Request<sigv4_http::tower::VerifiedRequestBody>| {
+                let rec = rec.clone();
+                async move {
+                    let host = req
+                        .uri()
+                        .authority()
+                        .map(|a| a.as_str().to_owned())
+                        .or_else(|| {
+                            req.headers()
+                                .get("host")
+                                .map(|h| h.to_str().unwrap().to_owned())
+                        });
+                    rec.lock().unwrap().push((
+                        req.method().to_string(),
+                        req.uri()
+                            .path_and_query()
+                            .map_or("/", |p| p.as_str())
+                            .to_owned(),
+                        host,
+                        req.headers()
+                            .keys()
+                            .map(|k| k.as_str().to_owned())
+                            .collect(),
+                    ));
+                    Ok::<_, Infallible>(http::Response::new(Empty::<Bytes>::new()))
+                }
+            },
+        );
+        let layer = layer(service)
+            .with_path_policy(if rewrite {
+                PathPolicy::Rewrite
+            } else {
+                PathPolicy::Reject
+            })
+            .with_query_plus_policy(if literal_plus {
+                QueryPlusPolicy::LiteralPlus
+            } else {
+                QueryPlusPolicy::Reject
+            })
+            .strip_unsigned_headers(true);
+        let mut svc = tower::Layer::layer(&layer, inner);
+        let mut req = http::Request::builder()
+            .method(wire.method.as_str())
+            .uri(wire.target.as_str());
+        if let Some(h) = &wire.host {
+            req = req.header("host", h.as_str());
+        }
+        for (n, v) in &wire.extra {
+            req = req.header(n.as_str(), v.as_str());
+        }
+        let Ok(req) = req.body(Empty::<Bytes>::new()) else {
+            return Ok(false); // not a valid HTTP request: nothing reaches the layer
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let resp = rt.block_on(async {
+            ServiceExt::<http::Request<Empty<Bytes>>>::ready(&mut svc)
+                .await
+                .unwrap()
+                .call(req)
+                .await
+                .unwrap()
+        });
+        let seen = log.lock().unwrap().clone();
+        if !resp.status().is_success() {
+            prop_assert!(
+                seen.is_empty(),
+                "refused ({}) but the inner service ran",
+                resp.status()
+            );
+            return Ok(false);
+        }
+        prop_assert_eq!(seen.len(), 1);
+        let (m, target, authority, headers) = &seen[0];
+        let (p, q) = target.split_once('?').unwrap_or((target.as_str(), ""));
+        let (sp, sq) = signed_target
+            .split_once('?')
+            .unwrap_or((signed_target.as_str(), ""));
+        prop_assert_eq!(m.as_str(), method, "method");
+        prop_assert_eq!(
+            path_segments(p),
+            path_segments(sp),
+            "path {} for signed {}",
+            p,
+            sp
+        );
+        prop_assert_eq!(
+            pairs(q, true),
+            pairs(sq, false),
+            "query {} for signed {}",
+            q,
+            sq
+        );
+        let authority = authority.clone().unwrap_or_default().to_ascii_lowercase();
+        prop_assert!(
+            authority == HOST || authority == format!("{HOST}:80"),
+            "authority {}",
+            authority
+        );
+        let signed_names: Vec<String> =
+            signed.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+        for h in headers {
+            prop_assert!(
+                signed_names.contains(h) || h == "authorization",
+                "unsigned header {} reached the inner service",
+                h
+            );
+        }
+        Ok(true)
+    }
+
+    /// The property is not vacuous: requests as signed, or changed only in ways the rules
+    /// allow and the edge accepts, are accepted.
+    #[test]
+    fn allowed_changes_are_accepted() {
+        use Mutation::*;
+        for service in ["s3", "execute-api"] {
+            for mutations in [
+                vec![],
+                vec![ReorderQuery],
+                vec![UnsignedHeader],
+                vec![AbsoluteFormSameHost],
+                vec![LowercaseHex, ReorderQuery],
+            ] {
+                let accepted = check(
+                    service,
+                    "GET",
+                    &[1, 3, 7],
+                    &[(1, 1), (0, 3), (2, 2)],
+                    &mutations,
+                    false,
+                    false,
+                )
+                .unwrap();
+                assert!(accepted, "{service} {mutations:?}");
+            }
+            // Rewritten dot segments and a raw '+' read as a plus, as configured.
+            if service != "s3" {
+                assert!(check(
+                    service,
+                    "GET",
+                    &[1, 2],
+                    &[],
+                    &[InsertDotSegments(1)],
+                    true,
+                    false
+                )
+                .unwrap());
+                assert!(check(
+                    service,
+                    "GET",
+                    &[1],
+                    &[(1, 1)],
+                    &[RawPlusForEncodedPlus],
+                    false,
+                    true
+                )
+                .unwrap());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn accepted_requests_reach_the_inner_service_as_signed(
+            s3 in any::<bool>(),
+            put in any::<bool>(),
+            segs in prop::collection::vec(0..SEGMENTS.len(), 1..4),
+            query in prop::collection::vec((0..KEYS.len(), 0..VALUES.len()), 0..3),
+            mutations in prop::collection::vec(mutation(), 0..3),
+            rewrite in any::<bool>(),
+            literal_plus in any::<bool>(),
+        ) {
+            let service = if s3 { "s3" } else { "execute-api" };
+            let method = if put { "PUT" } else { "GET" };
+            let _accepted = check(service, method, &segs, &query, &mutations, rewrite, literal_plus)?;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Building blocks for the compatibility modules (`sigv4.compat.*`), which re-create other
+//! libraries' step-by-step APIs: the core's canonical URI and query string, so that a
+//! step computed on its own is byte-for-byte the step the signer uses.
+
+use pyo3::prelude::*;
+
+/// The canonical URI of a path as sent on the wire (``normalize``: remove ``.``/``..`` and
+/// repeated slashes; ``double_encode``: encode ``%`` again, as every service but S3 does).
+#[pyfunction]
+pub(crate) fn _canonical_uri(path: &str, normalize: bool, double_encode: bool) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    sigv4::canonical_request::canonical_uri(&mut out, path, normalize, double_encode);
+    out
+}
+
+/// The canonical query string of a raw query (without ``?``): every key and value decoded
+/// and percent-encoded per RFC 3986 (a raw ``+`` is a literal plus), sorted by key then
+/// value, repeated keys kept.
+#[pyfunction]
+pub(crate) fn _canonical_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len() + 8);
+    sigv4::canonical_request::canonical_query(&mut out, query, &[], |_| false);
+    out
+}

@@ -1,0 +1,483 @@
+//! `Signer` and the low-level signing functions.
+
+use pyo3::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
+use pyo3::types::{PyDict, PyType};
+use sigv4::{Credentials, SigningSettings, UNSIGNED_PAYLOAD};
+
+use crate::credentials::{credentials_from_py, validate_access_key, validate_token, PyCredentials};
+use crate::errors::signing_err;
+use crate::refreshable::PyRefreshable;
+use crate::request::{
+    body_hash, build_settings, expires_secs, headers_dict, is_s3, Job, KeyOrCreds, Opts, PySigned,
+    Signed,
+};
+use crate::signing_key::PySigningKey;
+use crate::type_name;
+
+pub(crate) enum Source {
+    Static(Arc<Credentials>),
+    Refreshable(Py<PyRefreshable>),
+    Duck(Py<PyAny>),
+    Key {
+        key: Arc<sigv4::SigningKey>,
+        access_key: String,
+        token: Option<String>,
+    },
+}
+
+impl Source {
+    fn from_py(py: Python<'_>, credentials: Option<&Bound<'_, PyAny>>) -> PyResult<Source> {
+        let Some(c) = credentials.filter(|c| !c.is_none()) else {
+            return Ok(Source::Refreshable(Py::new(
+                py,
+                PyRefreshable::chain(None),
+            )?));
+        };
+        if let Ok(pc) = c.cast::<PyCredentials>() {
+            return Ok(Source::Static(Arc::clone(&pc.get().inner)));
+        }
+        if let Ok(r) = c.cast::<PyRefreshable>() {
+            return Ok(Source::Refreshable(r.clone().unbind()));
+        }
+        if c.is_instance_of::<PyDict>() {
+            return Ok(Source::Static(credentials_from_py(c)?));
+        }
+        if c.hasattr(intern!(py, "access_key"))?
+            || c.hasattr(intern!(py, "get_frozen_credentials"))?
+        {
+            return Ok(Source::Duck(c.clone().unbind()));
+        }
+        Err(PyTypeError::new_err(format!(
+            "credentials must be sigv4.Credentials, sigv4.RefreshableCredentials, an object \
+             with access_key/secret_key/token (such as botocore credentials), a dict, or None \
+             for the default chain; got {}",
+            type_name(c)
+        )))
+    }
+
+    fn resolve(&self, py: Python<'_>) -> PyResult<KeyOrCreds> {
+        Ok(match self {
+            Source::Static(c) => KeyOrCreds::Creds(Arc::clone(c)),
+            Source::Refreshable(r) => KeyOrCreds::Creds(r.get().creds(py)?),
+            Source::Duck(o) => KeyOrCreds::Creds(credentials_from_py(o.bind(py))?),
+            Source::Key {
+                key,
+                access_key,
+                token,
+            } => KeyOrCreds::Key {
+                key: Arc::clone(key),
+                access_key: access_key.clone(),
+                token: token.clone(),
+            },
+        })
+    }
+
+    fn as_py(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        Ok(match self {
+            Source::Static(c) => {
+                Some(Py::new(py, PyCredentials::from_arc(Arc::clone(c)))?.into_any())
+            }
+            Source::Refreshable(r) => Some(r.clone_ref(py).into_any()),
+            Source::Duck(o) => Some(o.clone_ref(py)),
+            Source::Key { .. } => None,
+        })
+    }
+}
+
+/// Signs requests for one region and service.
+///
+/// ``credentials`` may be ``Credentials``, ``RefreshableCredentials``, any object with
+/// ``access_key``/``secret_key``/``token`` (botocore credentials work), or ``None`` for the
+/// default credential chain (refreshed automatically). A signer is safe to share between
+/// threads and caches the day's signing key.
+#[pyclass(name = "Signer", module = "sigv4", frozen)]
+pub struct PySigner {
+    core: sigv4::Signer,
+    settings: SigningSettings,
+    source: Source,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn opts(
+    normalize_path: Option<bool>,
+    double_encode: Option<bool>,
+    content_sha256: Option<bool>,
+    sign_session_token: bool,
+    signed_headers: Option<Vec<String>>,
+    unsigned_headers: Option<Vec<String>>,
+) -> Opts {
+    Opts {
+        normalize_path,
+        double_encode,
+        content_sha256,
+        sign_session_token,
+        signed_headers,
+        unsigned_headers,
+    }
+}
+
+pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    obj.extract::<String>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
+}
+
+impl PySigner {
+    fn build(region: String, service: String, source: Source, o: &Opts) -> PyResult<Self> {
+        let settings = build_settings(&service, o);
+        let core = sigv4::Signer::new(region, service)
+            .map_err(signing_err)?
+            .with_settings(settings.clone());
+        Ok(PySigner {
+            core,
+            settings,
+            source,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn sign_job(
+        &self,
+        py: Python<'_>,
+        method: &Bound<'_, PyAny>,
+        url: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        payload_hash: Option<String>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        expires: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Signed> {
+        let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
+        let what = self.source.resolve(py)?;
+        match expires {
+            None => job.run_with(&self.core, None, &what),
+            Some(e) => {
+                let secs = expires_secs(e)?;
+                let settings = self.settings.clone().presigned(Duration::from_secs(secs));
+                job.run(
+                    self.core.region(),
+                    self.core.service(),
+                    &settings,
+                    Some(&self.core),
+                    &what,
+                )
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl PySigner {
+    #[new]
+    #[pyo3(signature = (region, service, credentials=None, *, normalize_path=None, double_encode=None,
+        content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        region: &Bound<'_, PyAny>,
+        service: &Bound<'_, PyAny>,
+        credentials: Option<&Bound<'_, PyAny>>,
+        normalize_path: Option<bool>,
+        double_encode: Option<bool>,
+        content_sha256: Option<bool>,
+        sign_session_token: bool,
+        signed_headers: Option<Vec<String>>,
+        unsigned_headers: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let region = text_arg(region, "region")?;
+        let service = text_arg(service, "service")?;
+        let source = Source::from_py(py, credentials)?;
+        let o = opts(
+            normalize_path,
+            double_encode,
+            content_sha256,
+            sign_session_token,
+            signed_headers,
+            unsigned_headers,
+        );
+        Self::build(region, service, source, &o)
+    }
+
+    /// A signer that signs with a day-scoped ``SigningKey`` instead of the secret access key.
+    /// Region and service come from the key; signing for another day raises ``SigningError``.
+    #[classmethod]
+    #[pyo3(signature = (key, access_key, token=None, *, normalize_path=None, double_encode=None,
+        content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_signing_key(
+        _cls: &Bound<'_, PyType>,
+        key: &Bound<'_, PySigningKey>,
+        access_key: String,
+        token: Option<String>,
+        normalize_path: Option<bool>,
+        double_encode: Option<bool>,
+        content_sha256: Option<bool>,
+        sign_session_token: bool,
+        signed_headers: Option<Vec<String>>,
+        unsigned_headers: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        validate_access_key(&access_key)?;
+        // An empty token is no token, as for `Credentials`.
+        let token = token.filter(|t| !t.is_empty());
+        if let Some(t) = &token {
+            validate_token(t)?;
+        }
+        let k = Arc::clone(&key.get().inner);
+        let (region, service) = (k.region().to_owned(), k.service().to_owned());
+        let o = opts(
+            normalize_path,
+            double_encode,
+            content_sha256,
+            sign_session_token,
+            signed_headers,
+            unsigned_headers,
+        );
+        Self::build(
+            region,
+            service,
+            Source::Key {
+                key: k,
+                access_key,
+                token,
+            },
+            &o,
+        )
+    }
+
+    #[getter]
+    fn region(&self) -> &str {
+        self.core.region()
+    }
+
+    #[getter]
+    fn service(&self) -> &str {
+        self.core.service()
+    }
+
+    /// The credentials source given at construction (None for a key-based signer).
+    #[getter]
+    fn credentials(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.source.as_py(py)
+    }
+
+    /// Signs a request and returns the headers to add (``Authorization``, ``X-Amz-Date``,
+    /// and ``X-Amz-Security-Token`` / ``x-amz-content-sha256`` when they apply).
+    #[pyo3(signature = (method, url, headers=None, body=None, timestamp=None, *, payload_hash=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn sign<'py>(
+        &self,
+        py: Python<'py>,
+        method: &Bound<'py, PyAny>,
+        url: &Bound<'py, PyAny>,
+        headers: Option<&Bound<'py, PyAny>>,
+        body: Option<&Bound<'py, PyAny>>,
+        timestamp: Option<&Bound<'py, PyAny>>,
+        payload_hash: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.sign_job(
+            py,
+            method,
+            url,
+            headers,
+            body,
+            payload_hash,
+            timestamp,
+            None,
+        )?;
+        headers_dict(py, &s.out)
+    }
+
+    /// Like ``sign`` but returns a ``SignedRequest`` with the URL to send and every step.
+    #[pyo3(signature = (method, url, headers=None, body=None, timestamp=None, *, payload_hash=None, expires=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn sign_request(
+        &self,
+        py: Python<'_>,
+        method: &Bound<'_, PyAny>,
+        url: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        payload_hash: Option<String>,
+        expires: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySigned> {
+        let s = self.sign_job(
+            py,
+            method,
+            url,
+            headers,
+            body,
+            payload_hash,
+            timestamp,
+            expires,
+        )?;
+        Ok(PySigned { inner: s })
+    }
+
+    /// A presigned URL valid for ``expires`` seconds (or a timedelta; 1 s to 7 days).
+    /// S3 presigned URLs use ``UNSIGNED-PAYLOAD``; other services sign ``body`` (default empty).
+    #[pyo3(signature = (method, url, expires=None, headers=None, body=None, timestamp=None, *, payload_hash=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn presign(
+        &self,
+        py: Python<'_>,
+        method: &Bound<'_, PyAny>,
+        url: &Bound<'_, PyAny>,
+        expires: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        payload_hash: Option<String>,
+    ) -> PyResult<String> {
+        let payload_hash = match payload_hash {
+            None if body.is_none_or(|b| b.is_none()) && is_s3(self.core.service()) => {
+                Some(UNSIGNED_PAYLOAD.to_owned())
+            }
+            p => p,
+        };
+        let default_expires;
+        let expires = match expires {
+            Some(e) => e,
+            None => {
+                default_expires = 3600u32.into_pyobject(py)?.into_any();
+                &default_expires
+            }
+        };
+        let s = self.sign_job(
+            py,
+            method,
+            url,
+            headers,
+            body,
+            payload_hash,
+            timestamp,
+            Some(expires),
+        )?;
+        Ok(s.url)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Signer(region={:?}, service={:?})",
+            self.core.region(),
+            self.core.service()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Low-level functions
+// ---------------------------------------------------------------------------------------------
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn low_level(
+    py: Python<'_>,
+    method: &Bound<'_, PyAny>,
+    url: &Bound<'_, PyAny>,
+    headers: Option<&Bound<'_, PyAny>>,
+    body: Option<&Bound<'_, PyAny>>,
+    credentials: &Bound<'_, PyAny>,
+    region: &Bound<'_, PyAny>,
+    service: &Bound<'_, PyAny>,
+    timestamp: Option<&Bound<'_, PyAny>>,
+    payload_hash: Option<String>,
+    expires: Option<&Bound<'_, PyAny>>,
+    o: Opts,
+) -> PyResult<Signed> {
+    let region = text_arg(region, "region")?;
+    let service = text_arg(service, "service")?;
+    let what = if let Ok(k) = credentials.cast::<PySigningKey>() {
+        return Err(PyTypeError::new_err(format!(
+            "credentials must be credentials, not a SigningKey ({}); use Signer.from_signing_key",
+            k.get().inner.scope()
+        )));
+    } else {
+        KeyOrCreds::Creds(credentials_from_py(credentials)?)
+    };
+    let presign = expires.filter(|e| !e.is_none());
+    // The common call (PyPI sigv4's `sign_headers(..., credentials=Credentials(...))` with no
+    // options) reuses a signer kept on the credentials object, and so its signing key.
+    if presign.is_none() && o.is_default() {
+        if let Ok(pc) = credentials.cast::<PyCredentials>() {
+            let signer = pc.get().signer_for(&region, &service)?;
+            let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
+            return job.run_with(&signer, None, &what);
+        }
+    }
+    let mut settings = build_settings(&service, &o);
+    let payload_hash = match (payload_hash, presign) {
+        (None, Some(_)) if body.is_none_or(|b| b.is_none()) && is_s3(&service) => {
+            Some(UNSIGNED_PAYLOAD.to_owned())
+        }
+        (p, _) => p,
+    };
+    if let Some(e) = presign {
+        settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
+    }
+    let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
+    job.run(&region, &service, &settings, None, &what)
+}
+
+macro_rules! low_level_fn {
+    ($(#[$doc:meta])* $name:ident, $ret:ty, |$py:ident, $s:ident| $conv:expr) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[pyo3(signature = (method, url, headers=None, body=None, *, credentials, region, service,
+            timestamp=None, payload_hash=None, expires=None, normalize_path=None, double_encode=None,
+            content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) fn $name<'py>(
+            $py: Python<'py>,
+            method: &Bound<'py, PyAny>,
+            url: &Bound<'py, PyAny>,
+            headers: Option<&Bound<'py, PyAny>>,
+            body: Option<&Bound<'py, PyAny>>,
+            credentials: &Bound<'py, PyAny>,
+            region: &Bound<'py, PyAny>,
+            service: &Bound<'py, PyAny>,
+            timestamp: Option<&Bound<'py, PyAny>>,
+            payload_hash: Option<String>,
+            expires: Option<&Bound<'py, PyAny>>,
+            normalize_path: Option<bool>,
+            double_encode: Option<bool>,
+            content_sha256: Option<bool>,
+            sign_session_token: bool,
+            signed_headers: Option<Vec<String>>,
+            unsigned_headers: Option<Vec<String>>,
+        ) -> PyResult<$ret> {
+            let o = opts(normalize_path, double_encode, content_sha256, sign_session_token,
+                signed_headers, unsigned_headers);
+            let $s = low_level($py, method, url, headers, body, credentials, region, service,
+                timestamp, payload_hash, expires, o)?;
+            $conv
+        }
+    };
+}
+
+low_level_fn!(
+    /// Signs with everything given explicitly and returns the headers to add.
+    sign_headers, Bound<'py, PyDict>, |py, s| headers_dict(py, &s.out)
+);
+low_level_fn!(
+    /// The canonical request for these inputs (the first step of signing).
+    canonical_request, String, |py, s| Ok(s.out.canonical_request().to_owned())
+);
+low_level_fn!(
+    /// The string to sign for these inputs (the second step of signing).
+    string_to_sign, String, |py, s| Ok(s.out.string_to_sign().to_owned())
+);
+low_level_fn!(
+    /// Signs with everything given explicitly and returns a ``SignedRequest`` with every step.
+    sign_request, PySigned, |py, s| Ok(PySigned { inner: s })
+);
+
+/// The hex SHA-256 of a body (bytes, bytearray, memoryview or str as UTF-8), as used for
+/// ``x-amz-content-sha256``. Large bodies are hashed with the GIL released.
+#[pyfunction]
+pub(crate) fn payload_hash(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<String> {
+    body_hash(py, Some(body))
+}
