@@ -256,9 +256,13 @@ async fn learn_skew(
         return Ok((response, None));
     }
     let endpoint = sigv4_credentials::clock_skew::endpoint_key(response.url().as_str());
-    let mut head = http::Response::builder()
-        .status(response.status())
-        .version(response.version());
+    // Keep the URL: `Response::url()` reads it from the rebuilt response.
+    let mut head = ::reqwest::ResponseBuilderExt::url(
+        http::Response::builder()
+            .status(response.status())
+            .version(response.version()),
+        response.url().clone(),
+    );
     if let Some(h) = head.headers_mut() {
         *h = response.headers().clone();
     }

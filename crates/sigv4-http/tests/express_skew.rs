@@ -153,6 +153,7 @@ async fn a_streamed_body_is_not_sent_again_but_the_offset_is_learned() {
         .unwrap();
     // The stream cannot be replayed: the refusal comes back as it was...
     assert_eq!(resp.status(), 403);
+    assert_eq!(resp.url().as_str(), server.url("/b/streamed"));
     assert!(resp.text().await.unwrap().contains("RequestTimeTooSkewed"));
     // ...but the next request is signed at the server's time.
     assert!(skew.offset(&server.url("/")).is_some());
