@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# CI for the Python package: fresh venv, build + install the wheel from source
-# (`pip install ./python`), make sure s3s-fs is available, run the pytest suite.
+# CI for the Python package: lint the extension crate, build the abi3 wheel with maturin,
+# install it into a fresh venv, make sure s3s-fs is available, and run the pytest suite
+# against the installed wheel from a directory where the source tree is not importable.
 #
 # Environment knobs:
 #   SIGV4_PY_VENV     where to create the venv      (default: target/python-venv)
 #   CARGO_TARGET_DIR  Rust build dir for the wheel  (default: target/python)
+#   SIGV4_PY_PROFILE  release (default) or dev: the wheel's build profile
 #   S3S_FS            path to an s3s-fs binary      (default: PATH, else cargo install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,18 +16,42 @@ VENV=${SIGV4_PY_VENV:-$REPO/target/python-venv}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target/python}
 export CARGO_TERM_COLOR=never
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+PROFILE=${SIGV4_PY_PROFILE:-release}
+WHEELS=$CARGO_TARGET_DIR/wheels
 
 echo "== python: venv at $VENV"
 rm -rf "$VENV"
 python3 -m venv "$VENV"
 PY="$VENV/bin/python"
 "$PY" -m pip install -q --upgrade pip
-"$PY" -m pip install -q "maturin>=1.5,<2" pytest botocore requests httpx
+"$PY" -m pip install -q "maturin>=1.5,<2" pytest botocore requests httpx aiohttp
+export PYO3_PYTHON="$PY"
 
-echo "== python: pip install ./python"
-"$PY" -m pip install -q ./python
-# Import from the installed wheel, not the source tree.
-(cd / && "$PY" -c "import sigv4, sigv4.requests, sigv4.httpx; print('sigv4', sigv4.__version__, 'installed')")
+echo "== python: rustfmt and clippy (python/ is its own cargo workspace)"
+cargo fmt --manifest-path python/Cargo.toml -- --check
+cargo clippy --manifest-path python/Cargo.toml --all-targets --features pyo3/extension-module --locked -- -D warnings
+
+echo "== python: maturin build ($PROFILE abi3 wheel)"
+rm -rf "$WHEELS"
+if [ "$PROFILE" = release ]; then
+  "$VENV/bin/maturin" build --release --locked -i "$PY" -m python/Cargo.toml -o "$WHEELS"
+else
+  "$VENV/bin/maturin" build --profile "$PROFILE" --locked -i "$PY" -m python/Cargo.toml -o "$WHEELS"
+fi
+WHEEL=$(ls "$WHEELS"/sigv4_rs-*-abi3-*.whl)
+echo "== python: installing $(basename "$WHEEL")"
+"$PY" -m pip install -q --force-reinstall "$WHEEL"
+
+# Test the installed wheel, never the source tree: run from an empty directory (the pytest
+# console script does not put the working directory on sys.path) and check where the
+# package comes from.
+RUN_DIR=$(mktemp -d)
+trap 'rm -rf "$RUN_DIR"' EXIT
+(cd "$RUN_DIR" && "$PY" -c "
+import sigv4, sigv4.requests, sigv4.httpx, sigv4.compat.sosw, sigv4.compat.requests_aws_sign
+import sigv4.compat.requests_aws4auth.aws4signingkey
+assert 'site-packages' in sigv4.__file__, sigv4.__file__
+print('sigv4', sigv4.__version__, 'installed at', sigv4.__file__)")
 
 if [ -z "${S3S_FS:-}" ]; then
   if command -v s3s-fs >/dev/null 2>&1; then
@@ -42,5 +68,6 @@ fi
 export S3S_FS
 echo "== python: s3s-fs at $S3S_FS"
 
-echo "== python: pytest"
-"$VENV/bin/pytest" -q python/tests
+echo "== python: pytest (installed wheel)"
+cd "$RUN_DIR"
+SIGV4_TEST_INSTALLED=1 "$VENV/bin/pytest" -q -p no:cacheprovider "$REPO/python/tests"

@@ -47,21 +47,15 @@ fn signing(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
-        if !case.presign {
-            g.bench_function("sigv4_cached_key_direct_adapter", |b| {
-                b.iter_batched(
-                    || case.request(),
-                    |mut req| {
-                        ours.sign_cached_direct(&mut req, black_box(body));
-                        req
-                    },
-                    BatchSize::SmallInput,
-                )
-            });
-        }
         g.bench_function("sigv4_cached_key_view", |b| {
             b.iter(|| ours.sign_view(black_box(&case), black_box(body)))
         });
+        if case.body.len() < MIB {
+            // The crypto floor, in the same run: SHA-256 of this case's canonical request
+            // and one pre-keyed HMAC of its string to sign, nothing else.
+            let floor = ours.floor_inputs(&case, body);
+            g.bench_function("crypto_floor", |b| b.iter(|| floor.run()));
+        }
 
         let aws = Aws::new(&case, time);
         g.bench_function("aws_sigv4", |b| {

@@ -10,8 +10,8 @@ else:
     from typing_extensions import Self
 
 __all__ = [
-    "CREDENTIAL_CHAIN", "CredentialsError", "Credentials", "EMPTY_SHA256", "RefreshableCredentials",
-    "SignedRequest", "Signer", "SigningError", "SigningKey", "UNSIGNED_PAYLOAD", "canonical_request",
+    "CREDENTIAL_CHAIN", "Credentials", "EMPTY_SHA256", "RefreshableCredentials",
+    "SignedRequest", "Signer", "SigningKey", "UNSIGNED_PAYLOAD", "canonical_request",
     "default_credentials", "payload_hash", "resolve_credentials", "sign_headers", "sign_request",
     "string_to_sign",
 ]
@@ -30,15 +30,10 @@ UNSIGNED_PAYLOAD: str
 EMPTY_SHA256: str
 CREDENTIAL_CHAIN: str
 
-class SigningError(ValueError):
-    """A request could not be signed (bad region, header, URL, expiry, ...)."""
-
-class CredentialsError(Exception):
-    """Credentials could not be obtained or are invalid."""
-
 @final
 class Credentials:
-    """AWS credentials. Immutable; ``repr()`` never shows the secret or the token."""
+    """AWS credentials. Immutable; ``repr()`` never shows the secret or the token.
+    ``token=""`` means no token; ``expires_at`` is another name for ``expiration``."""
 
     def __new__(
         cls,
@@ -46,6 +41,8 @@ class Credentials:
         secret_key: str,
         token: Optional[str] = None,
         expiration: Optional[_Time] = None,
+        *,
+        expires_at: Optional[_Time] = None,
     ) -> Self: ...
     @property
     def access_key(self) -> str: ...
@@ -56,6 +53,8 @@ class Credentials:
     @property
     def expiration(self) -> Optional[datetime]:
         """Aware UTC datetime, or None."""
+    @property
+    def expires_at(self) -> Optional[datetime]: ...
     def get_frozen_credentials(self) -> Credentials: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -87,7 +86,14 @@ class RefreshableCredentials:
     def needs_refresh(self) -> bool: ...
     @property
     def refresh_count(self) -> int: ...
+    @property
+    def access_key(self) -> str: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def token(self) -> Optional[str]: ...
     def refresh(self) -> Credentials: ...
+    def get(self) -> Credentials: ...
     def get_frozen_credentials(self) -> Credentials: ...
 
 @final
@@ -181,7 +187,7 @@ class Signer:
         payload_hash: Optional[str] = None,
     ) -> dict[str, str]:
         """The headers to add: Authorization, X-Amz-Date, and X-Amz-Security-Token /
-        x-amz-content-sha256 when they apply (plus host when the request had none)."""
+        X-Amz-Content-Sha256 when they apply (every word of a name capitalized)."""
     def sign_request(
         self,
         method: str,
@@ -214,7 +220,7 @@ def sign_headers(
     credentials: _CredentialsLike,
     region: str,
     service: str,
-    timestamp: _Time,
+    timestamp: Optional[_Time] = None,
     payload_hash: Optional[str] = None,
     expires: Optional[_Expires] = None,
     normalize_path: Optional[bool] = None,
@@ -233,7 +239,7 @@ def canonical_request(
     credentials: _CredentialsLike,
     region: str,
     service: str,
-    timestamp: _Time,
+    timestamp: Optional[_Time] = None,
     payload_hash: Optional[str] = None,
     expires: Optional[_Expires] = None,
     normalize_path: Optional[bool] = None,
@@ -252,7 +258,7 @@ def string_to_sign(
     credentials: _CredentialsLike,
     region: str,
     service: str,
-    timestamp: _Time,
+    timestamp: Optional[_Time] = None,
     payload_hash: Optional[str] = None,
     expires: Optional[_Expires] = None,
     normalize_path: Optional[bool] = None,
@@ -271,7 +277,7 @@ def sign_request(
     credentials: _CredentialsLike,
     region: str,
     service: str,
-    timestamp: _Time,
+    timestamp: Optional[_Time] = None,
     payload_hash: Optional[str] = None,
     expires: Optional[_Expires] = None,
     normalize_path: Optional[bool] = None,
@@ -282,5 +288,8 @@ def sign_request(
     unsigned_headers: Optional[Sequence[str]] = None,
 ) -> SignedRequest: ...
 def payload_hash(body: Union[bytes, bytearray, memoryview, str]) -> str: ...
-def resolve_credentials(profile: Optional[str] = None) -> Credentials: ...
+def resolve_credentials(profile: Optional[str] = None) -> RefreshableCredentials:
+    """The default chain, lazily (``sigv4.resolve_credentials`` wraps this)."""
+def _canonical_uri(path: str, normalize: bool, double_encode: bool) -> str: ...
+def _canonical_query(query: str) -> str: ...
 def default_credentials(profile: Optional[str] = None) -> RefreshableCredentials: ...

@@ -68,8 +68,13 @@ class SigV4Auth(AuthBase):
 
 
 class AWS4Auth(SigV4Auth):
-    """Drop-in for ``requests_aws4auth.AWS4Auth(access_id, secret_key, region, service,
-    session_token=None)`` with static keys (the most common form of that API)."""
+    """requests-aws4auth's common constructor, ``AWS4Auth(access_id, secret_key, region,
+    service[, date], session_token=None)``, as a :class:`SigV4Auth`.
+
+    ``date`` (the fifth positional argument, as in requests-aws4auth) is accepted and not
+    needed: the signing day is each request's. For requests-aws4auth's whole API (signing
+    keys, ``include_hdrs``, date headers, refreshable credentials) use
+    ``sigv4.compat.requests_aws4auth.AWS4Auth``."""
 
     def __init__(
         self,
@@ -77,7 +82,10 @@ class AWS4Auth(SigV4Auth):
         secret_key: str,
         region: str,
         service: str,
+        date: Optional[str] = None,
+        *,
         session_token: Optional[str] = None,
         **signer_options: Any,
     ) -> None:
         super().__init__(region, service, Credentials(access_id, secret_key, session_token), **signer_options)
+        self.date = date

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple};
 use sha2::{Digest, Sha256};
 use sigv4::{
@@ -23,12 +24,39 @@ pub(crate) const EMPTY_SHA256: &str =
 /// Bodies at least this large are hashed with the GIL released.
 pub(crate) const GIL_RELEASE_THRESHOLD: usize = 64 * 1024;
 
-pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+/// Text or bytes from Python without copying: a `str`'s UTF-8 buffer or a `bytes`' buffer,
+/// each holding a reference to its object (so it stays valid even while the GIL is released
+/// and another thread drops the container it came from). Owned when it had to change.
+pub(crate) enum Buf {
+    Str(PyBackedStr),
+    Bytes(PyBackedBytes),
+    Owned(Vec<u8>),
+}
+
+impl Buf {
+    /// The text, when it is UTF-8 (a `str` always is: no check needed).
+    pub(crate) fn as_text(&self) -> Option<&str> {
+        match self {
+            Buf::Str(s) => Some(s),
+            other => std::str::from_utf8(other.as_bytes()).ok(),
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Buf::Str(s) => s.as_bytes(),
+            Buf::Bytes(b) => b,
+            Buf::Owned(v) => v,
+        }
+    }
+}
+
+pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Buf> {
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned().into_bytes());
+        return Ok(Buf::Str(s.extract()?));
     }
     if let Ok(b) = v.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
+        return Ok(Buf::Bytes(b.extract()?));
     }
     Err(PyTypeError::new_err(format!(
         "{what} must be str or bytes, not {}",
@@ -36,16 +64,26 @@ pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8
     )))
 }
 
-/// A header name, lowercased: names are case-insensitive, signing uses them in lowercase,
-/// and the core's `signed_headers` allow list matches `x-amz-*` on lowercase names only.
-fn header_name(n: &Bound<'_, PyAny>) -> PyResult<String> {
-    let mut name = String::from_utf8(text_or_bytes(n, "a header name")?)
-        .map_err(|_| PyValueError::new_err("a header name is not valid UTF-8"))?;
-    name.make_ascii_lowercase();
+/// A header name (UTF-8). Names are case-insensitive; an `X-Amz-*` name with capitals is
+/// lowercased, because the core's `signed_headers` allow list matches `x-amz-*` on
+/// lowercase names only.
+fn header_name(n: &Bound<'_, PyAny>) -> PyResult<Buf> {
+    let name = text_or_bytes(n, "a header name")?;
+    if name.as_text().is_none() {
+        return Err(PyValueError::new_err("a header name is not valid UTF-8"));
+    }
+    let bytes = name.as_bytes();
+    if bytes.len() >= 6
+        && bytes[..6].eq_ignore_ascii_case(b"x-amz-")
+        && bytes.iter().any(u8::is_ascii_uppercase)
+    {
+        return Ok(Buf::Owned(bytes.to_ascii_lowercase()));
+    }
     Ok(name)
 }
 
-pub(crate) type Headers = Vec<(String, Vec<u8>)>;
+/// Header names (valid UTF-8, checked) and values.
+pub(crate) type Headers = Vec<(Buf, Buf)>;
 
 /// Headers from a mapping (anything with `.items()`; `multi_items()` is preferred so repeated
 /// headers stay separate) or an iterable of `(name, value)` pairs.
@@ -268,11 +306,17 @@ pub(crate) enum KeyOrCreds {
 
 /// Everything needed to sign one request, already converted from Python.
 pub(crate) struct Job {
-    pub(crate) method: String,
-    pub(crate) url: String,
+    pub(crate) method: Buf,
+    pub(crate) url: Buf,
     pub(crate) headers: Headers,
     pub(crate) payload_hash: String,
     pub(crate) time: SystemTime,
+}
+
+/// `buf` as text: it holds a `str` (always UTF-8), or checked bytes.
+fn text_of<'a>(buf: &'a Buf, what: &str) -> PyResult<&'a str> {
+    buf.as_text()
+        .ok_or_else(|| PyValueError::new_err(format!("the {what} is not valid UTF-8")))
 }
 
 impl Job {
@@ -286,14 +330,21 @@ impl Job {
         payload_hash: Option<String>,
         timestamp: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
-        let method: String = method.extract().map_err(|_| {
-            PyTypeError::new_err(format!("method must be a str, not {}", type_name(method)))
-        })?;
-        let url: String = if let Ok(s) = url.extract::<String>() {
-            s
+        let method = match method.cast::<PyString>() {
+            Ok(s) => Buf::Str(s.extract()?),
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "method must be a str, not {}",
+                    type_name(method)
+                )))
+            }
+        };
+        let url = if let Ok(s) = url.cast::<PyString>() {
+            Buf::Str(s.extract()?)
         } else if let Ok(b) = url.cast::<PyBytes>() {
-            String::from_utf8(b.as_bytes().to_vec())
-                .map_err(|_| PyValueError::new_err("the URL is not valid UTF-8"))?
+            let b = Buf::Bytes(b.extract()?);
+            text_of(&b, "URL")?;
+            b
         } else {
             return Err(PyTypeError::new_err(format!(
                 "url must be a str, not {}",
@@ -315,6 +366,13 @@ impl Job {
         })
     }
 
+    /// The URL as text (checked when the job was built).
+    fn url_text(&self) -> &str {
+        self.url.as_text().unwrap_or_default()
+    }
+
+    /// Signs with a signer built for `region`, `service` and `settings`. `want_url`: compute
+    /// the URL to send (not needed when only the headers are returned).
     pub(crate) fn run(
         &self,
         region: &str,
@@ -322,11 +380,12 @@ impl Job {
         settings: &SigningSettings,
         cache: Option<&sigv4::Signer>,
         what: &KeyOrCreds,
+        want_url: bool,
     ) -> PyResult<Signed> {
         let signer = sigv4::Signer::new(region, service)
             .map_err(signing_err)?
             .with_settings(settings.clone());
-        self.run_with(&signer, cache, what)
+        self.run_with(&signer, cache, what, want_url)
     }
 
     pub(crate) fn run_with(
@@ -334,11 +393,15 @@ impl Job {
         signer: &sigv4::Signer,
         cache: Option<&sigv4::Signer>,
         what: &KeyOrCreds,
+        want_url: bool,
     ) -> PyResult<Signed> {
+        let method = text_of(&self.method, "method")?;
         let req = SignableRequest::new(
-            &self.method,
-            &self.url,
-            self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
+            method,
+            self.url_text(),
+            self.headers
+                .iter()
+                .map(|(n, v)| (n.as_text().unwrap_or_default(), v.as_bytes())),
             Payload::Precomputed(&self.payload_hash),
         );
         let out = match what {
@@ -362,7 +425,11 @@ impl Job {
             } => signer.sign_with_key(&req, key, access_key, token.as_deref(), self.time),
         }
         .map_err(signing_err)?;
-        let url = final_url(&self.url, &out);
+        let url = if want_url {
+            final_url(self.url_text(), &out)
+        } else {
+            String::new()
+        };
         Ok(Signed { out, url })
     }
 }

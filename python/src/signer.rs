@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyType};
 use sigv4::{Credentials, SigningSettings, UNSIGNED_PAYLOAD};
 
@@ -121,8 +122,9 @@ pub(crate) fn opts(
     }
 }
 
-pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
-    obj.extract::<String>()
+/// A `str` argument, borrowed (no copy).
+pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PyBackedStr> {
+    obj.extract::<PyBackedStr>()
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
 }
 
@@ -150,11 +152,12 @@ impl PySigner {
         payload_hash: Option<String>,
         timestamp: Option<&Bound<'_, PyAny>>,
         expires: Option<&Bound<'_, PyAny>>,
+        want_url: bool,
     ) -> PyResult<Signed> {
         let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
         let what = self.source.resolve(py)?;
         match expires {
-            None => job.run_with(&self.core, None, &what),
+            None => job.run_with(&self.core, None, &what, want_url),
             Some(e) => {
                 let secs = expires_secs(e)?;
                 let settings = self.settings.clone().presigned(Duration::from_secs(secs));
@@ -164,6 +167,7 @@ impl PySigner {
                     &settings,
                     Some(&self.core),
                     &what,
+                    want_url,
                 )
             }
         }
@@ -199,7 +203,7 @@ impl PySigner {
             signed_headers,
             unsigned_headers,
         );
-        Self::build(region, service, source, &o)
+        Self::build(region.to_string(), service.to_string(), source, &o)
     }
 
     /// A signer that signs with a day-scoped ``SigningKey`` instead of the secret access key.
@@ -287,6 +291,7 @@ impl PySigner {
             payload_hash,
             timestamp,
             None,
+            false,
         )?;
         headers_dict(py, &s.out)
     }
@@ -314,6 +319,7 @@ impl PySigner {
             payload_hash,
             timestamp,
             expires,
+            true,
         )?;
         Ok(PySigned { inner: s })
     }
@@ -356,6 +362,7 @@ impl PySigner {
             payload_hash,
             timestamp,
             Some(expires),
+            true,
         )?;
         Ok(s.url)
     }
@@ -387,6 +394,7 @@ pub(crate) fn low_level(
     payload_hash: Option<String>,
     expires: Option<&Bound<'_, PyAny>>,
     o: Opts,
+    want_url: bool,
 ) -> PyResult<Signed> {
     let region = text_arg(region, "region")?;
     let service = text_arg(service, "service")?;
@@ -405,7 +413,7 @@ pub(crate) fn low_level(
         if let Ok(pc) = credentials.cast::<PyCredentials>() {
             let signer = pc.get().signer_for(&region, &service)?;
             let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-            return job.run_with(&signer, None, &what);
+            return job.run_with(&signer, None, &what, want_url);
         }
     }
     let mut settings = build_settings(&service, &o);
@@ -419,11 +427,11 @@ pub(crate) fn low_level(
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
     let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-    job.run(&region, &service, &settings, None, &what)
+    job.run(&region, &service, &settings, None, &what, want_url)
 }
 
 macro_rules! low_level_fn {
-    ($(#[$doc:meta])* $name:ident, $ret:ty, |$py:ident, $s:ident| $conv:expr) => {
+    ($(#[$doc:meta])* $name:ident, $ret:ty, $want_url:expr, |$py:ident, $s:ident| $conv:expr) => {
         $(#[$doc])*
         #[pyfunction]
         #[pyo3(signature = (method, url, headers=None, body=None, *, credentials, region, service,
@@ -452,7 +460,7 @@ macro_rules! low_level_fn {
             let o = opts(normalize_path, double_encode, content_sha256, sign_session_token,
                 signed_headers, unsigned_headers);
             let $s = low_level($py, method, url, headers, body, credentials, region, service,
-                timestamp, payload_hash, expires, o)?;
+                timestamp, payload_hash, expires, o, $want_url)?;
             $conv
         }
     };
@@ -460,19 +468,19 @@ macro_rules! low_level_fn {
 
 low_level_fn!(
     /// Signs with everything given explicitly and returns the headers to add.
-    sign_headers, Bound<'py, PyDict>, |py, s| headers_dict(py, &s.out)
+    sign_headers, Bound<'py, PyDict>, false, |py, s| headers_dict(py, &s.out)
 );
 low_level_fn!(
     /// The canonical request for these inputs (the first step of signing).
-    canonical_request, String, |py, s| Ok(s.out.canonical_request().to_owned())
+    canonical_request, String, false, |py, s| Ok(s.out.canonical_request().to_owned())
 );
 low_level_fn!(
     /// The string to sign for these inputs (the second step of signing).
-    string_to_sign, String, |py, s| Ok(s.out.string_to_sign().to_owned())
+    string_to_sign, String, false, |py, s| Ok(s.out.string_to_sign().to_owned())
 );
 low_level_fn!(
     /// Signs with everything given explicitly and returns a ``SignedRequest`` with every step.
-    sign_request, PySigned, |py, s| Ok(PySigned { inner: s })
+    sign_request, PySigned, true, |py, s| Ok(PySigned { inner: s })
 );
 
 /// The hex SHA-256 of a body (bytes, bytearray, memoryview or str as UTF-8), as used for

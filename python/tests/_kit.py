@@ -227,3 +227,21 @@ def check_prepared(p, *, secret_key: str, region: str, service: str, token: Opti
     body = p.body.encode() if isinstance(p.body, str) else (p.body or b"")
     return check_signed(Received(p.method, path, headers, body), secret_key=secret_key,
                         region=region, service=service, token=token)
+
+
+def imds_responder(access_key: str, secret_key: str, token: str, expiration: str) -> Responder:
+    """A local IMDSv2: session token, role name, role credentials."""
+    def respond(rec: Received) -> Tuple[int, str, bytes]:
+        if rec.method == "PUT" and rec.path == "/latest/api/token":
+            return 200, "text/plain", b"imds-session-token"
+        if rec.header("x-aws-ec2-metadata-token") != "imds-session-token":
+            return 401, "text/plain", b""
+        if rec.path == "/latest/meta-data/iam/security-credentials/":
+            return 200, "text/plain", b"instance-role"
+        if rec.path == "/latest/meta-data/iam/security-credentials/instance-role":
+            body = {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": access_key,
+                    "SecretAccessKey": secret_key, "Token": token, "Expiration": expiration,
+                    "LastUpdated": "2024-01-01T00:00:00Z"}
+            return 200, "application/json", json.dumps(body).encode()
+        return 404, "text/plain", b""
+    return respond

@@ -15,6 +15,13 @@ import pytest
 # provider is disabled for the whole session.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
+if os.environ.get("SIGV4_TEST_INSTALLED"):
+    # CI tests the installed wheel: fail at once if the source tree shadows it.
+    import sigv4 as _installed
+
+    if "site-packages" not in (_installed.__file__ or ""):
+        raise RuntimeError(f"testing {_installed.__file__}, not the installed wheel")
+
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = REPO.parent / "shared" / "testdata"
 

@@ -359,3 +359,13 @@ def test_requests_aws4auth_compatible_constructor():
     assert p1.headers["X-Amz-Security-Token"] == TOKEN
     assert p1.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert isinstance(AWS4Auth(AK, SK, "us-east-1", "s3"), SigV4Auth)
+
+
+def test_requests_aws4auth_fifth_argument_is_a_date_not_a_token():
+    requests = pytest.importorskip("requests")
+    from sigv4.requests import AWS4Auth
+
+    p = requests.Request("GET", URL).prepare()
+    AWS4Auth(AK, SK, "us-east-1", "service", "20240102")(p)
+    assert "X-Amz-Security-Token" not in p.headers
+    assert "x-amz-security-token" not in p.headers["Authorization"]

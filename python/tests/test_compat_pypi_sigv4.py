@@ -13,7 +13,8 @@ import pytest
 
 import sigv4
 from sigv4 import Credentials, Signer, resolve_credentials, sign_headers
-from _kit import LocalServer, botocore_authorization, check_signed, container_responder, sts_responder
+from _kit import (LocalServer, botocore_authorization, check_signed, container_responder, imds_responder,
+                  sts_responder)
 
 AK, SK = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TOKEN = "optional-session-token"
@@ -215,6 +216,21 @@ def test_chain_order_profile_beats_container(chain_env, monkeypatch):
         monkeypatch.delenv("AWS_PROFILE")  # no [default] profile: the container is next
         assert resolve_credentials().refresh().access_key == "AKIDCONTAINER"
         assert len(srv.requests) == 1
+
+
+def test_chain_order_container_beats_imds_and_imds_last(chain_env, monkeypatch):
+    # Instance metadata on a local server (never 169.254.169.254).
+    with LocalServer(imds_responder("AKIDIMDS", "imds-secret", "imds-token", EXP)) as imds, \
+            LocalServer(container_responder("AKIDCONTAINER", "s", "t", EXP)) as container:
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "false")
+        monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url)
+        monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"{container.url}/creds")
+        assert resolve_credentials().refresh().access_key == "AKIDCONTAINER"
+        assert imds.requests == []
+        monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        got = resolve_credentials().refresh()
+        assert (got.access_key, got.token) == ("AKIDIMDS", "imds-token")
+        assert imds.requests[0].method == "PUT"  # IMDSv2: a session token first
 
 
 def test_signer_signs_with_irsa_credentials_end_to_end(chain_env, monkeypatch):

@@ -213,3 +213,36 @@ def test_one_instance_shared_across_threads():
     assert not errors and len(signed) == 240, errors[:5]
     for p in signed:  # checked afterwards: botocore's clock patch is process-wide
         check_prepared(p, secret_key=SECRET, region="us-east-1", service="es")
+
+
+def test_with_httpx_sync_and_async():
+    """httpx calls any callable ``auth`` with its request, so ``AWS4Auth`` works there too
+    (as the original's duck typing allowed)."""
+    import asyncio
+
+    httpx = pytest.importorskip("httpx")
+    auth = AWS4Auth(ACCESS_ID, SECRET, "us-east-1", "es", session_token="TOKEN123")
+    with LocalServer() as srv:
+        with httpx.Client(auth=auth, timeout=10) as client:
+            client.put(f"{srv.url}/idx/_doc/1?refresh=true", json={"a": "b"})
+
+        async def main():
+            async with httpx.AsyncClient(auth=auth, timeout=10) as client:
+                await client.get(f"{srv.url}/idx/_search?q=a%20b")
+
+        asyncio.run(main())
+        assert len(srv.requests) == 2
+        for rec in srv.requests:
+            check_signed(rec, secret_key=SECRET, region="us-east-1", service="es", token="TOKEN123")
+
+
+def test_readme_botocore_session_credentials(chain_env, monkeypatch):
+    from botocore.session import Session
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDSESSION")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "session-secret")
+    credentials = Session().get_credentials()
+    auth = AWS4Auth(region="eu-west-1", service="es", refreshable_credentials=credentials)
+    with LocalServer() as srv:
+        requests.get(f"{srv.url}/_cluster/health", auth=auth, timeout=10)
+        check_signed(srv.last(), secret_key="session-secret", region="eu-west-1", service="es")

@@ -34,9 +34,8 @@ pub fn resolve(profile: Option<&str>) -> Result<ProvidedCredentials, CliError> {
 
 fn explain(e: CredentialsError) -> CliError {
     match e {
-        CredentialsError::NotConfigured { .. } => CliError::failure(
-            "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), or configure a profile in ~/.aws/config (select it with --profile or AWS_PROFILE)",
-        ),
+        // The chain's reason lists every provider it asked and why each gave nothing.
+        CredentialsError::NotConfigured { reason, .. } => CliError::failure(reason),
         other => CliError::failure(format!("could not load credentials: {other}")),
     }
 }

@@ -50,6 +50,9 @@ enum Command {
     Completions(completions::CompletionsArgs),
 }
 
+/// Set by `request -s` (without -S): as curl, no error message, only the exit code.
+pub static QUIET_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// An error for the user: one line on stderr and an exit code (2: usage, 1: signing).
 #[derive(Debug)]
 pub struct CliError {
@@ -104,7 +107,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line, so scripts can show it as is.
             let msg = e.message.replace(['\n', '\r'], " ");
-            eprintln!("sigv4: error: {msg}");
+            if !QUIET_ERRORS.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("sigv4: error: {msg}");
+            }
             ExitCode::from(e.code)
         }
     }

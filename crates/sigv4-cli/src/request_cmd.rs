@@ -17,6 +17,9 @@ use crate::curl_args::{self, BodyArgs, BuiltBody};
 use crate::net::{self, AnyBody, ReaderBody, WireUrl};
 use crate::CliError;
 
+/// The largest `--data-binary @FILE` body read into memory for services other than S3.
+const BODY_IN_MEMORY_MAX: u64 = 256 * 1024 * 1024;
+
 /// Bodies at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN: u64 = 4 * 1024 * 1024;
 
@@ -40,6 +43,10 @@ Examples:
   sigv4 request -X POST -H 'Content-Type: application/json' -d '{\"query\":{\"match_all\":{}}}' \\
       https://search-logs.eu-west-1.es.amazonaws.com/logs/_search
   sigv4 request --service execute-api --region us-east-1 https://api.example.com/prod/items
+  sigv4 request -d Action=SendMessage -d Version=2012-11-05 \\
+      --data-urlencode 'MessageBody=hi there' https://sqs.eu-west-1.amazonaws.com/1234/q
+  sigv4 request -s -o /dev/null -w '%{http_code}\\n' --retry 3 -L \\
+      https://my-bucket.s3.amazonaws.com/k
 
 Exit codes: 0 on any HTTP response (22 with --fail on HTTP >= 400), 2 for a bad command
 line, 1 when signing fails, and curl's codes for transport errors (6 resolve, 7 connect,
@@ -82,12 +89,43 @@ pub struct RequestArgs {
     /// standard error (the session token is never shown).
     #[arg(short = 'v', long)]
     verbose: bool,
-    /// No progress bar.
+    /// No progress bar and, as in curl, no error message (unless -S).
     #[arg(short = 's', long)]
     silent: bool,
+    /// With -s, still show the error message when it fails.
+    #[arg(short = 'S', long)]
+    show_error: bool,
     /// Fail with exit code 22 and no body output when the server answers with HTTP >= 400.
-    #[arg(short = 'f', long)]
+    #[arg(short = 'f', long, conflicts_with = "fail_with_body")]
     fail: bool,
+    /// Fail with exit code 22 when the server answers with HTTP >= 400, but still output
+    /// the body.
+    #[arg(long)]
+    fail_with_body: bool,
+    /// After the transfer, print FORMAT on standard output: %{http_code},
+    /// %{size_download}, %{time_total}, %{url_effective}, %{content_type}, %{exitcode},
+    /// \n, \t, %%. @FILE reads the format from a file.
+    #[arg(short = 'w', long, value_name = "FORMAT")]
+    write_out: Option<String>,
+    /// Follow redirects (3xx with Location). Re-signed only while they stay on the same
+    /// scheme, host and port; elsewhere they are sent unsigned (no signature, no token).
+    #[arg(short = 'L', long)]
+    location: bool,
+    /// At most this many redirects with -L.
+    #[arg(long, value_name = "NUM", default_value_t = 50)]
+    max_redirs: u32,
+    /// Retry up to NUM times on transient errors: HTTP 408, 429, 500, 502, 503, 504, AWS
+    /// throttling errors, timeouts and connection failures; waits 1 s, doubling each time
+    /// (or Retry-After), unless --retry-delay.
+    #[arg(long, value_name = "NUM", default_value_t = 0)]
+    retry: u32,
+    /// A fixed wait between retries instead of the doubling backoff (seconds or 2m etc.).
+    #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
+    retry_delay: Option<Duration>,
+    /// curl's SigV4 option, "aws:amz[:REGION[:SERVICE]]": sets the region and service
+    /// (the same as --region and --service).
+    #[arg(long, value_name = "PROVIDER")]
+    aws_sigv4: Option<String>,
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
@@ -177,10 +215,19 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
             url.path.push_str(&percent_encode_segment(name));
         }
     }
+    if args.silent && !args.show_error {
+        crate::QUIET_ERRORS.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let (sigv4_region, sigv4_service) = match &args.aws_sigv4 {
+        Some(spec) => parse_aws_sigv4(spec)?,
+        None => (None, None),
+    };
+    let region_arg = merge_flag("region", args.region.clone(), sigv4_region)?;
+    let service_arg = merge_flag("service", args.service.clone(), sigv4_service)?;
     let (region, service) = net::resolve_target(
         &url.host,
-        args.region.as_deref(),
-        args.service.clone(),
+        region_arg.as_deref(),
+        service_arg,
         args.profile.as_deref(),
     )?;
     let region = region.into_region();
@@ -227,6 +274,20 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         }
     }
     let s3 = net::is_s3(&service);
+    // For services other than S3, `sign` signs a --data-binary @FILE body by its bytes (no
+    // x-amz-content-sha256 header); a precomputed hash would add that header. So bodies
+    // those services accept (well under 256 MiB) are read, and both sign the same request.
+    let source = match source {
+        Source::File { path, len }
+            if !s3 && args.upload_file.is_none() && len <= BODY_IN_MEMORY_MAX =>
+        {
+            Source::Bytes(
+                std::fs::read(&path)
+                    .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?,
+            )
+        }
+        other => other,
+    };
     if args.aws_chunked && !(s3 && matches!(source, Source::File { .. })) {
         return Err(CliError::usage(
             "--aws-chunked is for S3 uploads from a file (-T FILE or --data-binary @FILE)",
@@ -245,8 +306,14 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     )?;
     let options = Options {
         verbose: args.verbose,
+        silent: args.silent,
         include: args.include || args.head,
         fail: args.fail,
+        fail_with_body: args.fail_with_body,
+        follow: args.location,
+        max_redirs: args.max_redirs,
+        retries: args.retry,
+        retry_delay: args.retry_delay,
         progress: !args.silent && std::io::stderr().is_terminal(),
         output: args.output.clone(),
         connect_timeout: args.connect_timeout,
@@ -275,9 +342,14 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         retry_skew: fixed_time.is_none(),
     };
     let url_text = url.to_url_string();
-    runtime.block_on(async move {
+    let started = std::time::Instant::now();
+    let mut stats = Stats {
+        url_effective: url_text.clone(),
+        ..Stats::default()
+    };
+    let result = runtime.block_on(async {
         match args.max_time {
-            Some(limit) => match tokio::time::timeout(limit, job.perform_retrying()).await {
+            Some(limit) => match tokio::time::timeout(limit, job.perform(&mut stats)).await {
                 Ok(r) => r,
                 Err(_) => Err(CliError {
                     message: format!(
@@ -287,16 +359,131 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
                     code: exit::TIMEOUT,
                 }),
             },
-            None => job.perform_retrying().await,
+            None => job.perform(&mut stats).await,
         }
-    })
+    });
+    if let Some(format) = &args.write_out {
+        let format = match format.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                CliError::usage(format!(
+                    "cannot read the --write-out format from {path}: {e}"
+                ))
+            })?,
+            None => format.clone(),
+        };
+        let code = result.as_ref().err().map_or(0, |e| e.code);
+        let text = write_out(&format, &stats, code, started.elapsed());
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+    result
+}
+
+/// Parses curl's `--aws-sigv4 "aws:amz[:REGION[:SERVICE]]"` into region and service.
+fn parse_aws_sigv4(spec: &str) -> Result<(Option<String>, Option<String>), CliError> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let bad = || {
+        CliError::usage(format!(
+            "--aws-sigv4 {spec:?}: use \"aws:amz[:REGION[:SERVICE]]\" (curl's form; only the AWS provider is supported)"
+        ))
+    };
+    if parts.len() > 4 || !parts[0].eq_ignore_ascii_case("aws") {
+        return Err(bad());
+    }
+    if parts.get(1).is_some_and(|p| !p.eq_ignore_ascii_case("amz")) {
+        return Err(bad());
+    }
+    let some = |i: usize| {
+        parts
+            .get(i)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok((some(2), some(3)))
+}
+
+/// A flag also given through `--aws-sigv4`: the two must agree.
+fn merge_flag(
+    what: &str,
+    flag: Option<String>,
+    from_sigv4: Option<String>,
+) -> Result<Option<String>, CliError> {
+    match (flag, from_sigv4) {
+        (Some(a), Some(b)) if a != b => Err(CliError::usage(format!(
+            "--{what} {a} and --aws-sigv4's {what} {b} disagree: give one"
+        ))),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Expands a `-w/--write-out` format as curl does for the variables it knows.
+fn write_out(format: &str, stats: &Stats, exitcode: u8, total: Duration) -> String {
+    let mut out = String::new();
+    let mut rest = format;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("%{") {
+            if let Some(end) = after.find('}') {
+                let name = &after[..end];
+                let value = match name {
+                    "http_code" | "response_code" => Some(format!("{:03}", stats.http_code)),
+                    "size_download" => Some(stats.size_download.to_string()),
+                    "time_total" => Some(format!("{:.6}", total.as_secs_f64())),
+                    "url_effective" => Some(stats.url_effective.clone()),
+                    "content_type" => Some(stats.content_type.clone()),
+                    "exitcode" => Some(exitcode.to_string()),
+                    _ => None,
+                };
+                match value {
+                    Some(v) => out.push_str(&v),
+                    // curl warns about unknown variables and prints nothing for them.
+                    None => eprintln!("sigv4: warning: --write-out: unknown variable %{{{name}}}"),
+                }
+                rest = &after[end + 1..];
+                continue;
+            }
+        }
+        if let Some(after) = rest.strip_prefix("%%") {
+            out.push('%');
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix('\\') {
+            match after.chars().next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('\\') => out.push('\\'),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+            rest = after.get(1..).unwrap_or("");
+            if after.is_empty() {
+                break;
+            }
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 #[derive(Clone)]
 struct Options {
     verbose: bool,
+    silent: bool,
     include: bool,
     fail: bool,
+    fail_with_body: bool,
+    follow: bool,
+    max_redirs: u32,
+    retries: u32,
+    retry_delay: Option<Duration>,
     progress: bool,
     output: Option<PathBuf>,
     connect_timeout: Option<Duration>,
@@ -320,13 +507,6 @@ struct Job {
     streamed_upload: bool,
     /// Re-sign and retry once when the server refuses the request's time.
     retry_skew: bool,
-}
-
-/// How one attempt ended.
-enum Attempt {
-    Done,
-    /// Refused for clock skew; the offset was learned: sign again and retry.
-    RetrySkewed,
 }
 
 fn progress_bar(len: u64, enabled: bool, what: &str) -> Option<ProgressBar> {
@@ -368,25 +548,120 @@ async fn hash_file(path: PathBuf) -> Result<String, CliError> {
     })
 }
 
-impl Job {
-    /// Sends the request, and once more, re-signed at the server's time, when the server
-    /// refused it for clock skew.
-    async fn perform_retrying(self) -> Result<(), CliError> {
-        let again = Job {
-            retry_skew: false,
-            ..self.clone()
-        };
-        match self.perform().await? {
-            Attempt::Done => Ok(()),
-            Attempt::RetrySkewed => again.perform().await.map(|_| ()),
-        }
-    }
+/// What `-w/--write-out` reports.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    http_code: u16,
+    size_download: u64,
+    content_type: String,
+    url_effective: String,
+}
 
-    async fn perform(self) -> Result<Attempt, CliError> {
+/// `scheme://host:port` of a URI, with the default port filled in.
+fn origin(uri: &http::Uri) -> (String, String, u16) {
+    let scheme = uri.scheme_str().unwrap_or("http").to_ascii_lowercase();
+    let default = if scheme == "https" { 443 } else { 80 };
+    (
+        scheme,
+        uri.host().unwrap_or("").to_ascii_lowercase(),
+        uri.port_u16().unwrap_or(default),
+    )
+}
+
+/// The target of a redirect: an absolute URL, an absolute path, or a relative path.
+fn resolve_location(base: &http::Uri, location: &str) -> Result<http::Uri, CliError> {
+    let bad = |e: String| CliError {
+        message: format!("cannot follow the redirect to {location:?}: {e}"),
+        code: exit::RECV,
+    };
+    let text = if location.contains("://") {
+        location.to_owned()
+    } else {
+        let scheme = base.scheme_str().unwrap_or("http");
+        let authority = base.authority().map_or("", |a| a.as_str());
+        if let Some(rest) = location.strip_prefix("//") {
+            format!("{scheme}://{rest}")
+        } else if location.starts_with('/') {
+            format!("{scheme}://{authority}{location}")
+        } else {
+            let dir = base.path().rsplit_once('/').map_or("", |(d, _)| d);
+            format!("{scheme}://{authority}{dir}/{location}")
+        }
+    };
+    let url = WireUrl::parse(&text).map_err(|e| bad(e.message))?;
+    url.to_uri().map_err(|e| bad(e.message))
+}
+
+/// curl's transient HTTP errors (408, 429, 5xx) and AWS throttling answered with 400.
+fn retryable_status(status: http::StatusCode, headers: &HeaderMap, body: Option<&[u8]>) -> bool {
+    if matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504) {
+        return true;
+    }
+    if status.as_u16() != 400 {
+        return false;
+    }
+    const CODES: &[&str] = &[
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "RequestThrottled",
+    ];
+    let error_type = headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split([':', '#']).next().unwrap_or(v).to_owned());
+    if error_type.is_some_and(|t| CODES.contains(&t.as_str())) {
+        return true;
+    }
+    let text = body.map(String::from_utf8_lossy).unwrap_or_default();
+    let code = xml_field(&text, "Code").or_else(|| {
+        // JSON protocols: {"__type": "...#ThrottlingException", ...}
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let t = v.get("__type").or_else(|| v.get("code"))?.as_str()?;
+        Some(t.rsplit('#').next().unwrap_or(t).to_owned())
+    });
+    code.is_some_and(|c| CODES.contains(&c.as_str()))
+}
+
+/// The pause before retry number `attempt` (0-based): Retry-After when the server gives
+/// seconds, else --retry-delay, else curl's backoff: 1 s, doubling, at most 10 minutes.
+fn retry_pause(
+    attempt: u32,
+    fixed: Option<Duration>,
+    retry_after: Option<&HeaderValue>,
+) -> Duration {
+    if let Some(secs) = retry_after
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Duration::from_secs(secs.min(600));
+    }
+    fixed.unwrap_or_else(|| Duration::from_secs((1u64 << attempt.min(9)).min(600)))
+}
+
+impl Job {
+    /// Builds the request for `uri` and signs it when `sign` (the original origin), or
+    /// sends it unsigned (a redirect elsewhere must not carry the signature or token).
+    async fn prepare(
+        &self,
+        method: &Method,
+        uri: &http::Uri,
+        sign: bool,
+    ) -> Result<
+        (
+            Request<()>,
+            Option<SigningOutput>,
+            AnyBody,
+            Option<ProgressBar>,
+        ),
+        CliError,
+    > {
         let Job {
-            method,
-            uri,
-            headers,
             source,
             s3,
             unsigned,
@@ -395,18 +670,18 @@ impl Job {
             credentials,
             options,
             fixed_time,
-            unsigned_defaults,
             streamed_upload,
-            retry_skew,
+            ..
         } = self;
+        let (s3, unsigned, aws_chunked) = (*s3, *unsigned, *aws_chunked);
         let mut req = Request::builder()
             .method(method.clone())
             .uri(uri.clone())
             .body(())
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
-        *req.headers_mut() = headers;
-        let endpoint = crate::skew::endpoint(&uri);
-        let now = match fixed_time {
+        *req.headers_mut() = self.headers.clone();
+        let endpoint = crate::skew::endpoint(uri);
+        let now = match *fixed_time {
             Some(t) => t,
             None => {
                 let (now, offset) = crate::skew::now(&endpoint);
@@ -417,42 +692,45 @@ impl Job {
             }
         };
         let sign_err = |e: sigv4::SigningError| CliError::failure(format!("cannot sign: {e}"));
+        let sign_with = |req: &mut Request<()>, payload: Payload<'_>| {
+            if sign {
+                signer
+                    .sign_http_request_with_payload(req, payload, credentials, now)
+                    .map(Some)
+                    .map_err(sign_err)
+            } else {
+                Ok(None)
+            }
+        };
 
         let mut upload_pb: Option<ProgressBar> = None;
-        let (out, body): (SigningOutput, AnyBody) = match source {
+        let (out, body): (Option<SigningOutput>, AnyBody) = match source {
             Source::None => {
-                let out = signer
-                    .sign_http_request_with_payload(
-                        &mut req,
-                        if unsigned {
-                            Payload::Unsigned
-                        } else {
-                            Payload::Bytes(b"")
-                        },
-                        &credentials,
-                        now,
-                    )
-                    .map_err(sign_err)?;
+                let payload = if unsigned {
+                    Payload::Unsigned
+                } else {
+                    Payload::Bytes(b"")
+                };
+                let out = sign_with(&mut req, payload)?;
                 (out, Empty::new().map_err(|e| match e {}).boxed_unsync())
             }
             Source::Bytes(bytes) => {
                 let payload = if unsigned {
                     Payload::Unsigned
                 } else {
-                    Payload::Bytes(&bytes)
+                    Payload::Bytes(bytes)
                 };
-                let out = signer
-                    .sign_http_request_with_payload(&mut req, payload, &credentials, now)
-                    .map_err(sign_err)?;
+                let out = sign_with(&mut req, payload)?;
                 // Added after signing, as curl adds it after `sign --format curl` signed.
                 req.headers_mut()
                     .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-                let body = Full::new(Bytes::from(bytes))
+                let body = Full::new(Bytes::from(bytes.clone()))
                     .map_err(|e| match e {})
                     .boxed_unsync();
                 (out, body)
             }
             Source::File { path, len } => {
+                let len = *len;
                 let file = tokio::fs::File::open(&path).await.map_err(|e| CliError {
                     message: format!("cannot open {}: {e}", path.display()),
                     code: exit::READ,
@@ -464,6 +742,11 @@ impl Job {
                     reader = reader.on_progress(move |n| pb.inc(n));
                 }
                 if aws_chunked {
+                    if !sign {
+                        return Err(CliError::failure(
+                            "cannot follow a redirect to another host with --aws-chunked: its chunks are signed",
+                        ));
+                    }
                     let settings = ChunkedSettings::new(StreamingMode::Signed);
                     for (name, value) in settings.headers(len) {
                         let value = HeaderValue::from_str(&value)
@@ -475,68 +758,232 @@ impl Job {
                         .sign_http_request_with_payload(
                             &mut req,
                             settings.mode().payload(),
-                            &credentials,
+                            credentials,
                             now,
                         )
                         .map_err(sign_err)?;
-                    let key = signer.signing_key(&credentials, now).map_err(sign_err)?;
+                    let key = signer.signing_key(credentials, now).map_err(sign_err)?;
                     let at = AmzDate::from_system_time(now).map_err(sign_err)?;
                     let chunk_signer = ChunkSigner::new((*key).clone(), at, out.signature())
                         .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?;
                     let encoder = ChunkEncoder::new(settings, Some(chunk_signer))
                         .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?
                         .with_expected_length(len);
-                    (out, ChunkedBody::new(reader, encoder).boxed_unsync())
+                    (Some(out), ChunkedBody::new(reader, encoder).boxed_unsync())
                 } else {
                     let hash;
                     // -T to S3 streams unhashed; --data-binary @FILE is hashed like the
                     // same flags in `sign`, so both sign the same request.
-                    let payload = if unsigned || (s3 && streamed_upload) {
+                    let payload = if unsigned || (s3 && *streamed_upload) || !sign {
                         Payload::Unsigned
                     } else {
                         hash = hash_file(path.clone()).await?;
                         Payload::Precomputed(&hash)
                     };
-                    let out = signer
-                        .sign_http_request_with_payload(&mut req, payload, &credentials, now)
-                        .map_err(sign_err)?;
+                    let out = sign_with(&mut req, payload)?;
                     req.headers_mut()
                         .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
                     (out, reader.boxed_unsync())
                 }
             }
         };
-        for (name, value) in unsigned_defaults {
-            req.headers_mut().insert(name, value);
+        for (name, value) in &self.unsigned_defaults {
+            req.headers_mut().insert(name.clone(), value.clone());
         }
-        let token = credentials.session_token().map(str::to_owned);
-        if options.verbose {
-            show_request(&req, &out, &signer, token.as_deref());
-        }
-        let client = net::client(options.connect_timeout, 1, options.cacert.as_deref())?;
-        let (parts, ()) = req.into_parts();
-        let response = client
-            .request(Request::from_parts(parts, body))
-            .await
-            .map_err(|e| transport_error(&e, &uri));
-        if let Some(pb) = upload_pb {
-            pb.finish_and_clear();
-        }
-        let (response, learned) = crate::skew::check(response?, &endpoint)
-            .await
-            .map_err(|e| CliError {
-                message: format!("receiving the response failed: {e}"),
-                code: exit::RECV,
-            })?;
-        if let (Some(c), true) = (learned, retry_skew) {
-            if options.verbose {
-                eprintln!("* {}; retrying once", crate::skew::describe(&c));
+        Ok((req, out, body, upload_pb))
+    }
+
+    async fn perform(mut self, stats: &mut Stats) -> Result<(), CliError> {
+        let client = net::client(
+            self.options.connect_timeout,
+            1,
+            self.options.cacert.as_deref(),
+        )?;
+        let token = self.credentials.session_token().map(str::to_owned);
+        let home = origin(&self.uri);
+        let mut uri = self.uri.clone();
+        let mut method = self.method.clone();
+        let mut redirects = 0u32;
+        let mut attempt = 0u32;
+        loop {
+            stats.url_effective = uri.to_string();
+            let same_origin = origin(&uri) == home;
+            let (req, out, body, upload_pb) = self.prepare(&method, &uri, same_origin).await?;
+            if self.options.verbose {
+                show_request(&req, out.as_ref(), &self.signer, token.as_deref());
             }
-            return Ok(Attempt::RetrySkewed);
+            let (parts, ()) = req.into_parts();
+            let response = client
+                .request(Request::from_parts(parts, body))
+                .await
+                .map_err(|e| transport_error(&e, &uri));
+            if let Some(pb) = upload_pb {
+                pb.finish_and_clear();
+            }
+            let response = match response {
+                Ok(r) => r,
+                Err(e) if attempt < self.options.retries && e.code != exit::RESOLVE => {
+                    let pause = retry_pause(attempt, self.options.retry_delay, None);
+                    if !self.options.silent {
+                        eprintln!(
+                            "sigv4: warning: {}; retrying in {:.1} s ({} of {} retries left)",
+                            e.message,
+                            pause.as_secs_f64(),
+                            self.options.retries - attempt,
+                            self.options.retries
+                        );
+                    }
+                    attempt += 1;
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            // A request refused for clock skew teaches the offset: sign again at the
+            // server's time and retry, once (never with a pinned --time).
+            let endpoint = crate::skew::endpoint(&uri);
+            let (response, learned) =
+                crate::skew::check(response, &endpoint)
+                    .await
+                    .map_err(|e| CliError {
+                        message: format!("receiving the response failed: {e}"),
+                        code: exit::RECV,
+                    })?;
+            if let (Some(c), true) = (learned, self.retry_skew && same_origin) {
+                if self.options.verbose {
+                    eprintln!("* {}; retrying once", crate::skew::describe(&c));
+                }
+                self.retry_skew = false;
+                continue;
+            }
+            let status = response.status();
+            stats.http_code = status.as_u16();
+            stats.content_type = response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+
+            if self.options.follow && status.is_redirection() {
+                if let Some(location) = response
+                    .headers()
+                    .get(http::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+                {
+                    if redirects >= self.options.max_redirs {
+                        return Err(CliError {
+                            message: format!("stopped after {redirects} redirects (--max-redirs)"),
+                            code: 47,
+                        });
+                    }
+                    if self.options.verbose {
+                        eprintln!("< {} Location: {location}", status.as_u16());
+                    }
+                    let _ = response.into_body().collect().await;
+                    let next = resolve_location(&uri, &location)?;
+                    let next_origin = origin(&next);
+                    if next_origin != home && origin(&uri) == home {
+                        eprintln!(
+                            "sigv4: warning: following the redirect to {}://{}:{} unsigned: the signature and session token are only sent to {}://{}:{}",
+                            next_origin.0, next_origin.1, next_origin.2, home.0, home.1, home.2
+                        );
+                    }
+                    // As curl: 303 turns anything but HEAD into GET; 301/302 turn POST into
+                    // GET; the body is then not sent again.
+                    let code = status.as_u16();
+                    if (code == 303 && method != Method::HEAD)
+                        || ((code == 301 || code == 302) && method == Method::POST)
+                    {
+                        method = Method::GET;
+                        self.source = Source::None;
+                        self.headers.remove(http::header::CONTENT_TYPE);
+                    }
+                    uri = next;
+                    redirects += 1;
+                    continue;
+                }
+            }
+
+            if attempt < self.options.retries {
+                let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
+                let (parts, body) = response.into_parts();
+                // A 400 is retried only for throttling, which its (small) body names.
+                let (peeked, body) = if status.as_u16() == 400 {
+                    let bytes = http_body_util::Limited::new(body, 1 << 20)
+                        .collect()
+                        .await
+                        .map(http_body_util::Collected::to_bytes)
+                        .unwrap_or_default();
+                    (Some(bytes), None)
+                } else {
+                    (None, Some(body))
+                };
+                if retryable_status(status, &parts.headers, peeked.as_deref()) {
+                    // As curl: the answer that is retried is still output when it goes to
+                    // standard output (curl cannot take it back); not with --fail.
+                    let quiet = self.options.fail && !self.options.fail_with_body;
+                    let shown = self.options.output.is_none() && !quiet && method != Method::HEAD;
+                    let bytes = match (peeked, body) {
+                        (Some(b), _) => b,
+                        (None, Some(body)) => http_body_util::Limited::new(body, 1 << 20)
+                            .collect()
+                            .await
+                            .map(http_body_util::Collected::to_bytes)
+                            .unwrap_or_default(),
+                        (None, None) => Bytes::new(),
+                    };
+                    if shown {
+                        let mut stdout = std::io::stdout().lock();
+                        let _ = stdout.write_all(&bytes);
+                        let _ = stdout.flush();
+                        stats.size_download += bytes.len() as u64;
+                    }
+                    let pause =
+                        retry_pause(attempt, self.options.retry_delay, retry_after.as_ref());
+                    if !self.options.silent {
+                        eprintln!(
+                        "sigv4: warning: HTTP {} from {}; retrying in {:.1} s ({} of {} retries left)",
+                        status.as_u16(),
+                        uri,
+                        pause.as_secs_f64(),
+                        self.options.retries - attempt,
+                        self.options.retries
+                    );
+                    }
+                    attempt += 1;
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+                let body: AnyBody = match (peeked, body) {
+                    (Some(bytes), _) => Full::new(bytes).map_err(|e| match e {}).boxed_unsync(),
+                    (None, Some(body)) => body,
+                    (None, None) => Empty::new().map_err(|e| match e {}).boxed_unsync(),
+                };
+                let response = Response::from_parts(parts, body);
+                return handle_response(
+                    response,
+                    &method,
+                    &uri,
+                    out.as_ref(),
+                    token.as_deref(),
+                    &self.options,
+                    stats,
+                )
+                .await;
+            }
+            return handle_response(
+                response,
+                &method,
+                &uri,
+                out.as_ref(),
+                token.as_deref(),
+                &self.options,
+                stats,
+            )
+            .await;
         }
-        handle_response(response, &method, &uri, &out, token.as_deref(), &options)
-            .await
-            .map(|()| Attempt::Done)
     }
 }
 
@@ -561,8 +1008,18 @@ fn redact(text: &str, token: Option<&str>) -> String {
     }
 }
 
-fn show_request(req: &Request<()>, out: &SigningOutput, signer: &Signer, token: Option<&str>) {
+fn show_request(
+    req: &Request<()>,
+    out: Option<&SigningOutput>,
+    signer: &Signer,
+    token: Option<&str>,
+) {
     let mut err = std::io::stderr().lock();
+    let Some(out) = out else {
+        let _ = writeln!(err, "* Not signed: another host than the one signed for");
+        let _ = writeln!(err, "> {} {} HTTP/1.1", req.method(), req.uri());
+        return;
+    };
     let _ = writeln!(
         err,
         "* Signing for service {} in region {}",
@@ -653,7 +1110,7 @@ fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> Cl
     }
 }
 
-fn status_line(resp: &Response<AnyBody>) -> String {
+fn status_line<B>(resp: &Response<B>) -> String {
     format!(
         "HTTP/1.1 {} {}",
         resp.status().as_u16(),
@@ -665,9 +1122,10 @@ async fn handle_response(
     response: Response<AnyBody>,
     method: &Method,
     uri: &http::Uri,
-    out: &SigningOutput,
+    out: Option<&SigningOutput>,
     token: Option<&str>,
     options: &Options,
+    stats: &mut Stats,
 ) -> Result<(), CliError> {
     let status = response.status();
     if options.verbose {
@@ -691,8 +1149,10 @@ async fn handle_response(
         message: format!("cannot write the response: {e}"),
         code: exit::WRITE,
     };
-    let failing = options.fail && status.as_u16() >= 400;
-    if options.include && !failing {
+    let failing = (options.fail || options.fail_with_body) && status.as_u16() >= 400;
+    // --fail prints nothing of the answer; --fail-with-body prints it and still fails.
+    let quiet = failing && !options.fail_with_body;
+    if options.include && !quiet {
         let mut head = format!("{}\r\n", status_line(&response));
         for (n, v) in response.headers() {
             head.push_str(&format!("{n}: {}\r\n", shown_value(n.as_str(), v)));
@@ -718,11 +1178,14 @@ async fn handle_response(
                 code: exit::RECV,
             })?
             .to_bytes();
-        explain_forbidden(&bytes, out, token);
-        if !failing {
-            sink.write_all(&bytes).map_err(write_err)?;
+        if let Some(out) = out {
+            explain_forbidden(&bytes, out, token);
         }
-    } else if !failing && method != Method::HEAD {
+        if !quiet {
+            sink.write_all(&bytes).map_err(write_err)?;
+            stats.size_download += bytes.len() as u64;
+        }
+    } else if !quiet && method != Method::HEAD {
         let pb = progress_bar(len.unwrap_or(0), options.progress, "download");
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| CliError {
@@ -734,6 +1197,7 @@ async fn handle_response(
                     pb.inc(data.len() as u64);
                 }
                 sink.write_all(&data).map_err(write_err)?;
+                stats.size_download += data.len() as u64;
             }
         }
         if let Some(pb) = pb {
@@ -744,9 +1208,14 @@ async fn handle_response(
     if failing {
         return Err(CliError {
             message: format!(
-                "the server answered HTTP {} {} for {method} {uri} (--fail)",
+                "the server answered HTTP {} {} for {method} {uri} ({})",
                 status.as_u16(),
-                status.canonical_reason().unwrap_or("")
+                status.canonical_reason().unwrap_or(""),
+                if options.fail_with_body {
+                    "--fail-with-body"
+                } else {
+                    "--fail"
+                }
             ),
             code: exit::HTTP_ERROR,
         });

@@ -165,17 +165,9 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
         .sign(&request, &credentials, time)
         .map_err(|e| CliError::failure(e.to_string()))?;
 
-    // Signing adds x-amz-content-sha256 for S3 and, for every service, whenever the
-    // payload line is not the body's hash (--unsigned-payload): then it replaces the user's.
-    let content_sha_added = out
-        .headers()
-        .any(|(n, _)| n.eq_ignore_ascii_case("x-amz-content-sha256"));
-    let sent = headers_to_send(
-        &headers,
-        &out,
-        content_sha_added,
-        credentials.session_token().is_some(),
-    )?;
+    // The core says which headers it set (x-amz-content-sha256 too, whenever the payload
+    // line is not the body's hash): the user's copies of those are not sent.
+    let sent = headers_to_send(&headers, &out)?;
     let query = out.query_string();
     let mut full_url = format!("{}://{}{}", url.scheme, url.authority, url.path);
     if !query.is_empty() {
@@ -191,25 +183,19 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Every header to send: the user's (minus those signing replaces, repeated names joined
-/// with `,`, values exactly as signed), the host, and what signing added.
+/// Every header to send: the user's (minus those signing replaced, as the signing output
+/// says; repeated names joined with `,`, values exactly as signed), the host, and what
+/// signing added.
 fn headers_to_send(
     user: &[(String, String)],
     out: &SigningOutput,
-    content_sha_added: bool,
-    has_token: bool,
 ) -> Result<Vec<(String, String)>, CliError> {
-    let header_mode = out.authorization().is_some();
     let mut sent: Vec<(String, String)> = Vec::new();
     for (name, value) in user {
-        let lower = name.to_ascii_lowercase();
-        let replaced = lower == "authorization"
-            || (header_mode && lower == "x-amz-date")
-            || (has_token && lower == "x-amz-security-token")
-            || (content_sha_added && lower == "x-amz-content-sha256");
-        if replaced {
+        if out.replaces_header(name) {
             continue;
         }
+        let lower = name.to_ascii_lowercase();
         let mut canon = String::new();
         canonical_header_value(&mut canon, value.as_bytes())
             .map_err(|_| CliError::failure(format!("invalid value for header {name:?}")))?;
@@ -290,7 +276,12 @@ fn print_curl(
     curl_body: &CurlBody,
     body: &[u8],
 ) {
-    let mut cmd = format!("curl -X {} {}", shell_quote(method), shell_quote(url));
+    // curl -X HEAD would wait for a body that never comes; -I is curl's HEAD.
+    let mut cmd = if method == "HEAD" {
+        format!("curl -I {}", shell_quote(url))
+    } else {
+        format!("curl -X {} {}", shell_quote(method), shell_quote(url))
+    };
     for (n, v) in headers {
         cmd.push_str(" -H ");
         if v.is_empty() {

@@ -267,12 +267,19 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         None => SystemTime::now(),
     };
     let verifier = Verifier::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
-    let request = VerifiableRequest::new(
-        &raw.method,
-        raw.target.as_str(),
-        raw.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
-        VerifyBody::Bytes(&raw.body),
-    );
+    let request = match &args.url {
+        // A presigned URL is checked whole: its host is the signed one.
+        Some(url) => {
+            VerifiableRequest::from_url(&raw.method, url, [], VerifyBody::Bytes(&raw.body))
+                .map_err(|e| CliError::usage(format!("--url: {e}")))?
+        }
+        None => VerifiableRequest::new(
+            &raw.method,
+            raw.target.as_str(),
+            raw.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+            VerifyBody::Bytes(&raw.body),
+        ),
+    };
     let held = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
     let lookup = |akid: &str| (akid == held.access_key_id()).then(|| held.clone());
     match verifier.verify(&request, &lookup, now) {

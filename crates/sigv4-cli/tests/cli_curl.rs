@@ -268,6 +268,30 @@ fn sign_format_curl_runs_in_real_curl_and_verifies() {
                 );
             }
         }
+        // HEAD: printed as curl's -I (curl -X HEAD would wait for a body).
+        let cmd = text_of(&ok(&sigv4(
+            home.path(),
+            &[
+                "sign",
+                "--format",
+                "curl",
+                "--service",
+                service,
+                "-X",
+                "HEAD",
+                "-H",
+                "X-Meta: m",
+                &server.url("/h"),
+            ],
+        )));
+        assert!(cmd.starts_with("curl -I "), "{cmd}");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{} -s -S --fail --max-time 10", cmd.trim()))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}\n{}", text_of(&out.stderr));
+        assert_eq!(server.counts.verified.load(Ordering::Relaxed), expected + 1);
         assert_eq!(server.counts.rejected.load(Ordering::Relaxed), 0);
     }
 }
@@ -300,4 +324,413 @@ fn data_urlencode_reads_files_and_stdin_whole() {
     assert_eq!(seen[0].body, b"n=st+din%0A%26&k=v");
     assert_eq!(seen[0].verified, Some(Ok(())));
     let _ = Canned::new(200, "");
+}
+
+fn curl(args: &[&str]) -> std::process::Output {
+    Command::new("curl").args(args).output().unwrap()
+}
+
+#[test]
+fn write_out_fail_with_body_and_show_error_match_curl() {
+    let home = TempDir::new("curl-writeout");
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/missing?x=1");
+    let fmt = "%{http_code} %{size_download} %{content_type} %{exitcode} %{url_effective}\\n";
+    for (fail, body_shown) in [("--fail-with-body", true), ("--fail", false)] {
+        server
+            .script
+            .lock()
+            .unwrap()
+            .extend([Canned::new(404, "missing"), Canned::new(404, "missing")]);
+        let out = sigv4(
+            home.path(),
+            &["request", "--service", "es", "-s", "-w", fmt, fail, &url],
+        );
+        assert_eq!(out.status.code(), Some(22), "{fail}");
+        assert!(
+            out.stderr.is_empty(),
+            "-s hides the error: {}",
+            text(&out.stderr)
+        );
+        let want = format!(
+            "{}404 {} text/plain 22 {url}\n",
+            if body_shown { "missing" } else { "" },
+            if body_shown { 7 } else { 0 }
+        );
+        assert_eq!(text(&out.stdout), want, "{fail}");
+        let seen = server.take();
+        assert_eq!(seen[0].verified, Some(Ok(())));
+        if curl_available() {
+            let theirs = curl(&["-s", "-w", fmt, fail, &url]);
+            assert_eq!(theirs.status.code(), Some(22));
+            assert_eq!(text(&theirs.stdout), want, "curl {fail}");
+            server.take();
+        } else {
+            skip("comparing -w with curl's");
+            server.script.lock().unwrap().clear();
+        }
+    }
+    // -S brings the error message back under -s; %{time_total} is seconds.
+    server.script.lock().unwrap().push(Canned::new(500, "boom"));
+    let out = sigv4(
+        home.path(),
+        &[
+            "request",
+            "--service",
+            "es",
+            "-sS",
+            "-f",
+            "-w",
+            "%{time_total}",
+            &url,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(22));
+    assert!(
+        text(&out.stderr).contains("HTTP 500"),
+        "{}",
+        text(&out.stderr)
+    );
+    let t: f64 = text(&out.stdout).parse().unwrap();
+    assert!(t > 0.0);
+    // A transport error: http_code 000 and curl's exit code.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/", free.local_addr().unwrap());
+    drop(free);
+    let out = sigv4(
+        home.path(),
+        &[
+            "request",
+            "--service",
+            "es",
+            "-s",
+            "-w",
+            "%{http_code}/%{exitcode}",
+            &dead,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(text(&out.stdout), "000/7");
+}
+
+#[test]
+fn retry_backs_off_on_5xx_throttling_and_connection_errors() {
+    let home = TempDir::new("curl-retry");
+    let throttled_json = Canned::new(400, "{\"__type\":\"com.amazon#ThrottlingException\"}");
+    let throttled_xml = Canned::new(
+        400,
+        "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>",
+    );
+    let server = CaptureServer::start(
+        "es",
+        vec![
+            Canned::new(503, "busy"),
+            throttled_json,
+            Canned::new(400, "").header("x-amzn-ErrorType", "ThrottlingException:http://x"),
+            throttled_xml,
+            Canned::new(429, "slow down").header("Retry-After", "0"),
+        ],
+    );
+    let out = sigv4(
+        home.path(),
+        &[
+            "request",
+            "--service",
+            "es",
+            "--retry",
+            "5",
+            "--retry-delay",
+            "0",
+            "-d",
+            "a=1",
+            &server.url("/r"),
+        ],
+    );
+    // As curl: every answer goes to standard output, the retried ones included.
+    assert_eq!(
+        text(&ok(&out)),
+        "busy{\"__type\":\"com.amazon#ThrottlingException\"}\
+         <ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>slow downok"
+    );
+    let seen = server.take();
+    assert_eq!(seen.len(), 6);
+    for s in &seen {
+        assert_eq!(s.verified, Some(Ok(())));
+        assert_eq!(s.body, b"a=1", "the body is sent again on every try");
+    }
+    assert_eq!(text(&out.stderr).matches("retrying").count(), 5);
+
+    // Out of retries: the last answer; not retryable (404, a 400 that is not throttling):
+    // one try. The default backoff (1 s) for one retry.
+    server
+        .script
+        .lock()
+        .unwrap()
+        .extend([Canned::new(502, "b"), Canned::new(502, "a")]);
+    let out = sigv4(
+        home.path(),
+        &[
+            "request",
+            "--service",
+            "es",
+            "-f",
+            "--retry",
+            "1",
+            &server.url("/r"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(22));
+    assert_eq!(server.take().len(), 2);
+    for canned in [
+        Canned::new(404, "no"),
+        Canned::new(400, "<Code>InvalidParameter</Code>"),
+    ] {
+        server.script.lock().unwrap().push(canned);
+        let out = sigv4(
+            home.path(),
+            &[
+                "request",
+                "--service",
+                "es",
+                "--retry",
+                "3",
+                &server.url("/r"),
+            ],
+        );
+        ok(&out);
+        assert_eq!(server.take().len(), 1);
+    }
+
+    // Connection refused, every time: 1 + 2 tries, then curl's exit code 7.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/", free.local_addr().unwrap());
+    drop(free);
+    let out = sigv4(
+        home.path(),
+        &[
+            "request",
+            "--service",
+            "es",
+            "--retry",
+            "2",
+            "--retry-delay",
+            "0",
+            &dead,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(
+        text(&out.stderr).matches("retrying").count(),
+        2,
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// (method, target, body, signed?) of each request, across both servers, in order.
+fn hops(a: &CaptureServer, b: &CaptureServer) -> Vec<(String, String, Vec<u8>, bool)> {
+    let mut v: Vec<(String, String, Vec<u8>, bool)> = Vec::new();
+    for (tag, s) in [("A", a), ("B", b)] {
+        for seen in s.take() {
+            v.push((
+                format!("{tag} {}", seen.method),
+                seen.target.clone(),
+                seen.body.clone(),
+                seen.verified.is_some(),
+            ));
+        }
+    }
+    v
+}
+
+#[test]
+fn location_re_signs_only_on_the_same_origin() {
+    let home = TempDir::new("curl-location");
+    let b = CaptureServer::start("es", vec![]);
+    let a = CaptureServer::start("es", vec![]);
+    let script = || {
+        vec![
+            Canned::new(307, "").header("Location", "/again?k=v"),
+            Canned::new(302, "").header("Location", "next"),
+            Canned::new(301, "").header("Location", &b.url("/elsewhere")),
+        ]
+    };
+    *a.script.lock().unwrap() = script().into_iter().rev().collect();
+    let out = sigv4_cmd(home.path(), SK)
+        .env("AWS_SESSION_TOKEN", "SESSION-TOKEN-SECRET")
+        .args([
+            "request",
+            "--service",
+            "es",
+            "-L",
+            "-d",
+            "x=1",
+            "-w",
+            "%{url_effective}",
+            &a.url("/dir/start"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = text(&ok(&out));
+    assert_eq!(stdout, format!("ok{}", b.url("/elsewhere")));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "unsigned: the signature and session token are only sent to http://127.0.0.1:"
+        ),
+        "{err}"
+    );
+    let seen_b = b.seen.lock().unwrap().clone();
+    assert_eq!(seen_b.len(), 1);
+    let leaked = format!("{:?}", seen_b[0]);
+    assert!(!leaked.contains("SESSION-TOKEN-SECRET"), "{leaked}");
+    assert!(
+        !leaked.contains("authorization") && !leaked.contains("x-amz-"),
+        "{leaked}"
+    );
+    let seen_a = a.seen.lock().unwrap().clone();
+    assert!(
+        seen_a.iter().all(|s| s.verified == Some(Ok(()))),
+        "{seen_a:?}"
+    );
+    let ours = hops(&a, &b);
+    let want = vec![
+        (
+            "A POST".to_owned(),
+            "/dir/start".to_owned(),
+            b"x=1".to_vec(),
+            true,
+        ),
+        (
+            "A POST".to_owned(),
+            "/again?k=v".to_owned(),
+            b"x=1".to_vec(),
+            true,
+        ),
+        ("A GET".to_owned(), "/next".to_owned(), vec![], true),
+        ("B GET".to_owned(), "/elsewhere".to_owned(), vec![], false),
+    ];
+    assert_eq!(ours, want);
+    if curl_available() {
+        *a.script.lock().unwrap() = script().into_iter().rev().collect();
+        let out = curl(&["-s", "-L", "-d", "x=1", &a.url("/dir/start")]);
+        assert!(out.status.success());
+        let theirs: Vec<_> = hops(&a, &b)
+            .into_iter()
+            .map(|(m, t, body, _)| (m, t, body))
+            .collect();
+        let ours: Vec<_> = want
+            .into_iter()
+            .map(|(m, t, body, _)| (m, t, body))
+            .collect();
+        assert_eq!(
+            ours, theirs,
+            "sigv4 (left) and curl (right) followed differently"
+        );
+    } else {
+        skip("comparing -L with curl's");
+    }
+    // Without -L: the redirect itself is the answer.
+    a.script
+        .lock()
+        .unwrap()
+        .push(Canned::new(302, "moved").header("Location", "/x"));
+    let out = sigv4(home.path(), &["request", "--service", "es", &a.url("/")]);
+    assert_eq!(text(&ok(&out)), "moved");
+}
+
+#[test]
+fn aws_sigv4_option_as_curl() {
+    let home = TempDir::new("curl-awssigv4");
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/idx?q=1");
+    let spec = format!("aws:amz:{REGION}:es");
+    let out = sigv4_cmd(home.path(), SK)
+        .env_remove("AWS_REGION")
+        .args(["request", "--aws-sigv4", &spec, "-d", "a=1", &url])
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(server.take()[0].verified, Some(Ok(())));
+    if curl_available() {
+        // curl signs itself with the same option: our verifier accepts its signature too.
+        let out = curl(&[
+            "-s",
+            "--aws-sigv4",
+            &spec,
+            "--user",
+            &format!("{AK}:{SK}"),
+            "-d",
+            "a=1",
+            &url,
+        ]);
+        assert!(out.status.success());
+        assert_eq!(server.take()[0].verified, Some(Ok(())));
+    } else {
+        skip("curl's own --aws-sigv4");
+    }
+    for (bad, why) in [
+        (vec!["--aws-sigv4", "gcp:x"], "aws:amz"),
+        (
+            vec![
+                "--aws-sigv4",
+                "aws:amz:eu-west-1:es",
+                "--region",
+                "us-east-1",
+            ],
+            "disagree",
+        ),
+    ] {
+        let mut args = vec!["request"];
+        args.extend(bad);
+        args.push("http://127.0.0.1:1/");
+        let out = sigv4(home.path(), &args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn retry_counts_match_curl() {
+    if !curl_available() {
+        skip("comparing --retry with curl's");
+        return;
+    }
+    let home = TempDir::new("curl-retry-compare");
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/r");
+    // Two transient answers then success; a 404 is final. Each client on its own.
+    for (script, tries) in [
+        (vec![Canned::new(503, "busy"), Canned::new(429, "slow")], 3),
+        (vec![Canned::new(404, "no")], 1),
+    ] {
+        *server.script.lock().unwrap() = script.clone().into_iter().rev().collect();
+        let ours = sigv4(
+            home.path(),
+            &[
+                "request",
+                "--service",
+                "es",
+                "-s",
+                "--retry",
+                "2",
+                "--retry-delay",
+                "1",
+                &url,
+            ],
+        );
+        let ours_seen = server.take();
+        *server.script.lock().unwrap() = script.into_iter().rev().collect();
+        let theirs = curl(&["-s", "--retry", "2", "--retry-delay", "1", &url]);
+        let theirs_seen = server.take();
+        assert_eq!(ours_seen.len(), tries);
+        assert_eq!(
+            theirs_seen.len(),
+            tries,
+            "curl tried a different number of times"
+        );
+        assert_eq!(ours.stdout, theirs.stdout);
+        assert_eq!(ours.status.code(), theirs.status.code());
+        assert!(ours_seen.iter().all(|s| s.verified == Some(Ok(()))));
+    }
 }

@@ -643,10 +643,7 @@ mod property {
                 }
                 Mutation::LowercaseHex => {
                     if let Some(q) = &mut qs {
-                        *q = q
-                            .replace("%2B", "%2b")
-                            .replace("%40", "%40")
-                            .replace("%2F", "%2f");
+                        *q = q.replace("%2B", "%2b").replace("%2F", "%2f");
                     }
                 }
                 Mutation::InsertDotSegments(i) => {

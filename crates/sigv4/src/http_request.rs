@@ -5,7 +5,6 @@ use std::time::SystemTime;
 use http::header::{HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Request, Uri};
-use smallvec::SmallVec;
 
 use crate::request::split_target;
 use crate::{
@@ -41,14 +40,7 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let (out, add_host) = {
-            let body = request.body().as_ref();
-            let view = http_view(request, Payload::Bytes(body))?;
-            let out = self.sign(&view.as_signable(), credentials, time)?;
-            (out, view.adds_host())
-        };
-        apply(request, &out, add_host)?;
-        Ok(out)
+        sign_http(request, FromBody, |view| self.sign(view, credentials, time))
     }
 
     /// Like [`Signer::sign_http_request`], with the payload given explicitly (the body is
@@ -60,13 +52,7 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let (out, add_host) = {
-            let view = http_view(request, payload)?;
-            let out = self.sign(&view.as_signable(), credentials, time)?;
-            (out, view.adds_host())
-        };
-        apply(request, &out, add_host)?;
-        Ok(out)
+        sign_http(request, payload, |view| self.sign(view, credentials, time))
     }
 
     /// Like [`Signer::sign_http_request_with_payload`], using a signing key derived elsewhere.
@@ -79,141 +65,128 @@ impl Signer {
         session_token: Option<&str>,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let (out, add_host) = {
-            let view = http_view(request, payload)?;
-            let out =
-                self.sign_with_key(&view.as_signable(), key, access_key_id, session_token, time)?;
-            (out, view.adds_host())
-        };
-        apply(request, &out, add_host)?;
-        Ok(out)
+        sign_http(request, payload, |view| {
+            self.sign_with_key(view, key, access_key_id, session_token, time)
+        })
     }
 }
 
-pub(crate) struct HttpView<'a> {
-    method: &'a str,
-    /// Origin form (`/path?query`): the host travels as a header, so nothing is re-parsed.
-    target: &'a str,
-    headers: SmallVec<[(&'a str, &'a [u8]); 12]>,
-    /// The host derived from the URI when the request has no `Host` header, when it had
-    /// to be changed (lowercased, default port removed).
-    derived_host: Option<String>,
-    /// The same, borrowed from the URI when it could be used as is.
-    borrowed_host: Option<&'a str>,
-    payload: Payload<'a>,
+/// Where the payload of an `http::Request` comes from: its in-memory body, or a
+/// [`Payload`] given by the caller.
+pub(crate) trait PayloadSource<B> {
+    fn payload<'a>(&'a self, body: &'a B) -> Payload<'a>;
 }
 
-impl HttpView<'_> {
-    pub(crate) fn as_signable(&self) -> SignableRequest<'_> {
-        let host = self
-            .derived_host
-            .as_deref()
-            .or(self.borrowed_host)
-            .map(|h| ("host", h.as_bytes()));
-        SignableRequest::new(
-            self.method,
-            self.target,
-            self.headers.iter().copied().chain(host),
-            self.payload,
-        )
-    }
+/// The request's body is the payload (hashed).
+pub(crate) struct FromBody;
 
-    /// Whether a host was signed on the request's behalf, which must then be sent.
-    pub(crate) fn adds_host(&self) -> bool {
-        self.derived_host.is_some() || self.borrowed_host.is_some()
+impl<B: AsRef<[u8]>> PayloadSource<B> for FromBody {
+    fn payload<'a>(&'a self, body: &'a B) -> Payload<'a> {
+        Payload::Bytes(body.as_ref())
     }
 }
 
-pub(crate) fn http_view<'a, B>(
+impl<B> PayloadSource<B> for Payload<'_> {
+    fn payload<'a>(&'a self, _body: &'a B) -> Payload<'a> {
+        *self
+    }
+}
+
+/// Signs an `http::Request` in place with `sign` (SigV4 or SigV4a): builds the borrowed
+/// view, signs it, and applies the output. Written once for both algorithms.
+pub(crate) fn sign_http<B, E: From<SigningError>>(
+    request: &mut Request<B>,
+    payload: impl PayloadSource<B>,
+    sign: impl FnOnce(&SignableRequest<'_>) -> Result<SigningOutput, E>,
+) -> Result<SigningOutput, E> {
+    let mut out = {
+        let view = http_view(request, payload.payload(request.body()))?;
+        sign(&view)?
+    };
+    apply(request, &mut out)?;
+    Ok(out)
+}
+
+/// The borrowed view of an `http::Request`: its target in origin form (`/path?query`, as
+/// the URI holds it, so nothing is copied or parsed again) and, when it has no `Host`
+/// header, the URI's host, which signing then signs and adds.
+fn http_view<'a, B>(
     request: &'a Request<B>,
     payload: Payload<'a>,
-) -> Result<HttpView<'a>, SigningError> {
+) -> Result<SignableRequest<'a>, SigningError> {
     let uri = request.uri();
-    let has_host = request.headers().contains_key(http::header::HOST);
-    let (mut derived_host, mut borrowed_host) = (None, None);
-    if !has_host {
-        match uri_host(uri)? {
-            Some(std::borrow::Cow::Borrowed(h)) => borrowed_host = Some(h),
-            Some(std::borrow::Cow::Owned(h)) => derived_host = Some(h),
-            None => {}
-        }
-    }
-    let headers = request
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_bytes()))
-        .collect();
-    Ok(HttpView {
-        method: request.method().as_str(),
-        target: uri.path_and_query().map_or("/", PathAndQuery::as_str),
-        headers,
-        derived_host,
-        borrowed_host,
+    let host = if request.headers().contains_key(http::header::HOST) {
+        None
+    } else {
+        uri_host(uri)?
+    };
+    let mut view = SignableRequest::new(
+        request.method().as_str(),
+        uri.path_and_query().map_or("/", PathAndQuery::as_str),
+        request
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes())),
         payload,
-    })
+    );
+    view.host = host;
+    Ok(view)
 }
 
 /// Puts the signing output into `request`: headers replace any of the same name; in query
 /// mode the URI's query is replaced by the presigned query.
-pub(crate) fn apply<B>(
-    request: &mut Request<B>,
-    out: &SigningOutput,
-    add_host: bool,
-) -> Result<(), SigningError> {
-    request.headers_mut().reserve(5);
-    if add_host {
-        insert_derived_host(request)?;
-    }
-    let headers = request.headers_mut();
-    // All added values share one buffer: each header value is a slice of it rather than
-    // an allocation of its own.
-    let mut joined = String::with_capacity(out.headers().map(|(_, v)| v.len()).sum());
-    let mut ranges: SmallVec<[(&str, usize, usize); 6]> = SmallVec::new();
-    for (name, value) in out.headers() {
-        let start = joined.len();
-        joined.push_str(value);
-        ranges.push((name, start, joined.len()));
-    }
-    let joined = bytes::Bytes::from(joined);
-    for (name, start, end) in ranges {
-        let name = static_name(name)
-            .map_or_else(|| HeaderName::from_bytes(name.as_bytes()), Ok)
-            .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
-        let mut value = HeaderValue::from_maybe_shared(joined.slice(start..end))
-            .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
-        if name == http::header::AUTHORIZATION || name.as_str() == "x-amz-security-token" {
-            value.set_sensitive(true);
+///
+/// Allocations are counted here (see BENCHMARKS.md): the header values are slices of the
+/// output's own text (shared, not copied), the header map grows at most once, and the
+/// presigned target is built at its exact length.
+fn apply<B>(request: &mut Request<B>, out: &mut SigningOutput) -> Result<(), SigningError> {
+    let adding = out.header_ranges().count();
+    if adding > 0 {
+        let text = out.shared_text();
+        let headers = request.headers_mut();
+        headers.reserve(adding);
+        for (name, range) in out.header_ranges() {
+            let name = static_name(name)
+                .map_or_else(|| HeaderName::from_bytes(name.as_bytes()), Ok)
+                .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
+            let mut value = HeaderValue::from_maybe_shared(text.slice(range))
+                .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
+            if name == http::header::AUTHORIZATION
+                || name.as_str() == "x-amz-security-token"
+                || name.as_str() == "x-amz-s3session-token"
+            {
+                value.set_sensitive(true);
+            }
+            headers.insert(name, value);
         }
-        headers.insert(name, value);
     }
     if matches!(out.location(), SignatureLocation::Query { .. }) {
-        let uri = request.uri();
-        let target = split_target_of(uri)?;
-        let mut pq = String::from(if target.is_empty() { "/" } else { &target });
+        let path = {
+            let pq = request
+                .uri()
+                .path_and_query()
+                .map_or("/", PathAndQuery::as_str);
+            split_target(pq)?.path
+        };
+        let path = if path.is_empty() { "/" } else { path };
+        // Exact capacity: `PathAndQuery` then takes the buffer over without another allocation.
+        let mut pq = String::with_capacity(path.len() + 1 + out.query_string_len());
+        pq.push_str(path);
         pq.push('?');
-        pq.push_str(&out.query_string());
-        let mut parts = uri.clone().into_parts();
-        parts.path_and_query =
-            Some(PathAndQuery::try_from(pq).map_err(|e| SigningError::InvalidUri(e.to_string()))?);
+        out.write_query_string(&mut pq);
+        let pq = PathAndQuery::try_from(pq).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
+        // Taken rather than cloned: the parts are moved into the new URI.
+        let mut parts = std::mem::take(request.uri_mut()).into_parts();
+        parts.path_and_query = Some(pq);
         *request.uri_mut() =
             Uri::from_parts(parts).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
     }
     Ok(())
 }
 
-/// Sends the host that was signed on the request's behalf (derived from its URI).
-pub(crate) fn insert_derived_host<B>(request: &mut Request<B>) -> Result<(), SigningError> {
-    if let Some(h) = uri_host(request.uri())? {
-        let value = HeaderValue::from_str(&h)
-            .map_err(|_| SigningError::InvalidHeaderValue("host".into()))?;
-        request.headers_mut().insert(http::header::HOST, value);
-    }
-    Ok(())
-}
-
 /// The host of an absolute URI as it is signed: userinfo dropped, the scheme's default
-/// port left out, lowercase (borrowed when already so).
-fn uri_host(uri: &Uri) -> Result<Option<std::borrow::Cow<'_, str>>, SigningError> {
+/// port left out (signing lowercases it).
+fn uri_host(uri: &Uri) -> Result<Option<&str>, SigningError> {
     let Some(authority) = uri.authority() else {
         return Ok(None);
     };
@@ -233,11 +206,7 @@ fn uri_host(uri: &Uri) -> Result<Option<std::borrow::Cow<'_, str>>, SigningError
     if host.is_empty() {
         return Err(SigningError::MissingHost);
     }
-    Ok(Some(if host.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(host.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(host)
-    }))
+    Ok(Some(host))
 }
 
 /// The names signing adds, without parsing (and allocating) them again.
@@ -247,12 +216,9 @@ fn static_name(name: &str) -> Option<HeaderName> {
         "x-amz-date" => HeaderName::from_static("x-amz-date"),
         "x-amz-content-sha256" => HeaderName::from_static("x-amz-content-sha256"),
         "x-amz-security-token" => HeaderName::from_static("x-amz-security-token"),
+        "x-amz-s3session-token" => HeaderName::from_static("x-amz-s3session-token"),
+        "x-amz-region-set" => HeaderName::from_static("x-amz-region-set"),
         "host" => http::header::HOST,
         _ => return None,
     })
-}
-
-fn split_target_of(uri: &Uri) -> Result<String, SigningError> {
-    let pq = uri.path_and_query().map_or("/", PathAndQuery::as_str);
-    Ok(split_target(pq)?.path.to_owned())
 }

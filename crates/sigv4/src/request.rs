@@ -25,6 +25,9 @@ pub struct SignableRequest<'a> {
     uri: &'a str,
     headers: SmallVec<[(&'a str, &'a [u8]); 12]>,
     payload: Payload<'a>,
+    /// The host to sign (and add) when there is no `host` header, for a target in origin
+    /// form whose host is known apart (the `http::Request` adapter takes it from the URI).
+    pub(crate) host: Option<&'a str>,
 }
 
 impl<'a> SignableRequest<'a> {
@@ -40,6 +43,7 @@ impl<'a> SignableRequest<'a> {
             uri,
             headers: headers.into_iter().collect(),
             payload,
+            host: None,
         }
     }
 
@@ -115,11 +119,14 @@ fn strip_scheme<'a>(uri: &'a str, scheme: &str) -> Option<&'a str> {
 type AuthorityParts<'a> = (Option<&'a str>, bool, &'a str);
 
 fn split_authority(rest: &str, https: bool) -> Result<AuthorityParts<'_>, crate::SigningError> {
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let mut authority = &rest[..end];
     // Userinfo never goes into the Host header.
-    if let Some((_, host)) = authority.rsplit_once('@') {
-        authority = host;
+    if let Some(at) = authority.bytes().rposition(|b| b == b'@') {
+        authority = &authority[at + 1..];
     }
     if authority.is_empty() {
         return Err(crate::SigningError::MissingHost);

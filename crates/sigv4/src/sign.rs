@@ -1,10 +1,15 @@
 //! Signing: from a request, credentials and a time to the headers or query parameters to add,
 //! keeping the canonical request and string to sign for inspection.
+//!
+//! One driver, [`sign_request`], signs for both algorithms: the canonical request, the
+//! output and the `http::Request` wrappers are shared, and [`Algorithm`] supplies what
+//! differs (the name, the credential scope, the region set of SigV4a and the signature
+//! itself).
 
 use std::cell::RefCell;
 use std::fmt;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -14,11 +19,12 @@ use zeroize::Zeroizing;
 use crate::canonical_request::{
     canonical_query_with, canonical_uri, validate_header_name, HeaderScratch, QueryScratch,
 };
-use crate::encoding::{encode_into, hex_lower};
+use crate::encoding::{encode_into, hex_lower, is_unreserved, push_escape};
 use crate::request::{split_target, Target};
 use crate::settings::{
-    Payload, SessionTokenMode, SignatureLocation, SigningSettings, STREAMING_SIGNED_PAYLOAD,
-    STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+    Payload, SessionTokenHeader, SessionTokenMode, SignatureLocation, SigningSettings,
+    STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    UNSIGNED_PAYLOAD,
 };
 use crate::signing_key::validate_scope_part;
 use crate::{AmzDate, Credentials, SignableRequest, SigningError, SigningKey};
@@ -32,13 +38,32 @@ pub const MAX_PRESIGN_EXPIRES_SECS: u64 = 604_800;
 thread_local! {
     // Reused across calls on the same thread so steady-state signing does not allocate
     // for sorting headers and query parameters.
-    static SCRATCH: RefCell<(HeaderScratch, QueryScratch)> = RefCell::new(Default::default());
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Default::default());
+
+    // The day keys this thread signed with most recently, by signer. Reading them takes no
+    // lock and writes nothing shared, so threads sharing one `Signer` do not serialize on it
+    // (a `Mutex` around one cached key did). See `Signer::with_day_key`.
+    static DAY_KEYS: RefCell<[Option<DayKeySlot>; DAY_KEY_SLOTS]> = const { RefCell::new([const { None }; DAY_KEY_SLOTS]) };
+}
+
+/// Signers one thread can alternate between without deriving keys again.
+const DAY_KEY_SLOTS: usize = 4;
+
+/// A day key remembered by one thread, with the signer it belongs to.
+struct DayKeySlot {
+    // Identifies the signer by address. The `Weak` keeps that allocation from being reused
+    // while this slot exists, so a dropped signer's slot can never match a new signer.
+    owner: Weak<KeyShare>,
+    key: Arc<DayKey>,
 }
 
 /// Signs requests for one region and service, caching the day's signing key.
 ///
 /// A `Signer` is cheap to share (`&Signer` is `Send + Sync`); the cached key is replaced
-/// when the day or the credentials change.
+/// when the day or the credentials change. Threads sharing a signer do not contend: each
+/// keeps the day key it used last in thread-local storage and reads it without a lock (a
+/// thread holds at most a few such keys, zeroized when replaced, when the thread ends, or
+/// when the signer is dropped on that thread).
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -65,10 +90,18 @@ pub struct Signer {
     region: String,
     service: String,
     settings: SigningSettings,
-    cache: Mutex<Option<CachedKey>>,
+    keys: Arc<KeyShare>,
 }
 
-struct CachedKey {
+/// The day key shared by the threads of one signer: consulted only when a thread's own
+/// copy does not fit (first use, a new day, other credentials).
+#[derive(Default)]
+struct KeyShare {
+    latest: Mutex<Option<Arc<DayKey>>>,
+}
+
+/// A day's signing key for one set of credentials; never changed once made.
+struct DayKey {
     access_key_id: String,
     secret: Zeroizing<String>,
     key: Arc<SigningKey>,
@@ -77,7 +110,15 @@ struct CachedKey {
     mac: HmacSha256,
 }
 
-type HmacSha256 = hmac::Hmac<Sha256>;
+impl DayKey {
+    fn fits(&self, credentials: &Credentials, date: &AmzDate) -> bool {
+        self.key.date() == date.date()
+            && self.access_key_id == credentials.access_key_id()
+            && self.secret.as_str() == credentials.secret_access_key()
+    }
+}
+
+pub(crate) type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// HMAC-SHA256 keyed with a signing key.
 fn keyed_mac(key: &SigningKey) -> HmacSha256 {
@@ -101,7 +142,7 @@ impl Signer {
             region,
             service,
             settings,
-            cache: Mutex::new(None),
+            keys: Arc::default(),
         })
     }
 
@@ -139,14 +180,15 @@ impl Signer {
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
         let date = AmzDate::from_system_time(time)?;
-        let mac = self.cached(credentials, &date, |c| c.mac.clone())?;
-        self.sign_inner(
-            request,
-            &mac,
-            credentials.access_key_id(),
-            credentials.session_token(),
-            &date,
-        )
+        self.with_day_key(credentials, &date, |k| {
+            self.sign_with_mac(
+                request,
+                &k.mac,
+                credentials.access_key_id(),
+                credentials.session_token(),
+                &date,
+            )
+        })?
     }
 
     /// Signs with a signing key derived elsewhere, without the secret access key.
@@ -163,7 +205,7 @@ impl Signer {
     ) -> Result<SigningOutput, SigningError> {
         let date = AmzDate::from_system_time(time)?;
         key.check_scope(date.date(), &self.region, &self.service)?;
-        self.sign_inner(
+        self.sign_with_mac(
             request,
             &keyed_mac(key),
             access_key_id,
@@ -179,26 +221,78 @@ impl Signer {
         time: SystemTime,
     ) -> Result<Arc<SigningKey>, SigningError> {
         let date = AmzDate::from_system_time(time)?;
-        self.cached(credentials, &date, |c| Arc::clone(&c.key))
+        self.with_day_key(credentials, &date, |k| Arc::clone(&k.key))
     }
 
-    /// Runs `f` on the cache entry for `credentials` and the day of `date`, deriving the
-    /// key first when the cache does not hold it.
-    fn cached<R>(
+    fn sign_with_mac(
+        &self,
+        request: &SignableRequest<'_>,
+        mac: &HmacSha256,
+        access_key_id: &str,
+        session_token: Option<&str>,
+        date: &AmzDate,
+    ) -> Result<SigningOutput, SigningError> {
+        let alg = Algorithm::V4 {
+            region: &self.region,
+            mac,
+        };
+        sign_request(
+            &alg,
+            &self.service,
+            &self.settings,
+            request,
+            access_key_id,
+            session_token,
+            date,
+        )
+    }
+
+    /// Runs `f` on the day key for `credentials` and `date`: this thread's copy when it
+    /// fits (no lock, no shared write), else the signer's shared one, derived when needed.
+    fn with_day_key<R>(
         &self,
         credentials: &Credentials,
         date: &AmzDate,
-        f: impl FnOnce(&CachedKey) -> R,
+        f: impl Fn(&DayKey) -> R,
     ) -> Result<R, SigningError> {
-        // A poisoned lock only means another thread panicked mid-update; the cache is
-        // then simply rebuilt.
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = cache.as_ref() {
-            if c.access_key_id == credentials.access_key_id()
-                && c.secret.as_str() == credentials.secret_access_key()
-                && c.key.date() == date.date()
-            {
-                return Ok(f(c));
+        let mine = Arc::as_ptr(&self.keys);
+        let mut hit = None;
+        // `try_with`/`try_borrow`: during thread teardown, or if ever re-entered, fall back
+        // to the shared key rather than fail.
+        let _ = DAY_KEYS.try_with(|slots| {
+            if let Ok(slots) = slots.try_borrow() {
+                hit = slots
+                    .iter()
+                    .flatten()
+                    .find(|s| std::ptr::eq(s.owner.as_ptr(), mine) && s.key.fits(credentials, date))
+                    .map(|s| f(&s.key));
+            }
+        });
+        if let Some(r) = hit {
+            return Ok(r);
+        }
+        let key = self.shared_day_key(credentials, date)?;
+        let r = f(&key);
+        let _ = DAY_KEYS.try_with(|slots| {
+            if let Ok(mut slots) = slots.try_borrow_mut() {
+                remember(&mut slots, &self.keys, key);
+            }
+        });
+        Ok(r)
+    }
+
+    /// The signer's shared day key, derived (outside the lock) when it does not fit.
+    fn shared_day_key(
+        &self,
+        credentials: &Credentials,
+        date: &AmzDate,
+    ) -> Result<Arc<DayKey>, SigningError> {
+        // A poisoned lock only means another thread panicked mid-update; the slot holds an
+        // immutable value, so it is still usable.
+        let latest = |k: &KeyShare| k.latest.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(k) = latest(&self.keys) {
+            if k.fits(credentials, date) {
+                return Ok(k);
             }
         }
         let key = SigningKey::derive(
@@ -207,51 +301,60 @@ impl Signer {
             &self.region,
             &self.service,
         )?;
-        let entry = CachedKey {
+        let day_key = Arc::new(DayKey {
             access_key_id: credentials.access_key_id().to_owned(),
             secret: Zeroizing::new(credentials.secret_access_key().to_owned()),
             mac: keyed_mac(&key),
             key: Arc::new(key),
-        };
-        let r = f(&entry);
-        *cache = Some(entry);
-        Ok(r)
+        });
+        *self.keys.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&day_key));
+        Ok(day_key)
     }
+}
 
-    fn sign_inner(
-        &self,
-        request: &SignableRequest<'_>,
-        mac: &HmacSha256,
-        access_key_id: &str,
-        session_token: Option<&str>,
-        date: &AmzDate,
-    ) -> Result<SigningOutput, SigningError> {
-        SCRATCH.with(|s| {
-            let mut guard = s.try_borrow_mut();
-            match guard.as_deref_mut() {
-                Ok((headers, query)) => sign_core(
-                    self,
-                    request,
-                    mac,
-                    access_key_id,
-                    session_token,
-                    date,
-                    headers,
-                    query,
-                ),
-                // Only reachable through re-entrancy, which the signer never does; stay correct anyway.
-                Err(_) => sign_core(
-                    self,
-                    request,
-                    mac,
-                    access_key_id,
-                    session_token,
-                    date,
-                    &mut HeaderScratch::default(),
-                    &mut QueryScratch::default(),
-                ),
-            }
+/// Puts `key` in this thread's slot for `owner`, or in a free slot, or in place of a slot
+/// whose signer is gone, or else in place of the first slot.
+fn remember(
+    slots: &mut [Option<DayKeySlot>; DAY_KEY_SLOTS],
+    owner: &Arc<KeyShare>,
+    key: Arc<DayKey>,
+) {
+    let mine = Arc::as_ptr(owner);
+    let pick = slots
+        .iter()
+        .position(|s| {
+            s.as_ref()
+                .is_some_and(|s| std::ptr::eq(s.owner.as_ptr(), mine))
         })
+        .or_else(|| {
+            slots
+                .iter()
+                .position(|s| s.as_ref().is_none_or(|s| s.owner.strong_count() == 0))
+        })
+        .unwrap_or(0);
+    slots[pick] = Some(DayKeySlot {
+        owner: Arc::downgrade(owner),
+        key,
+    });
+}
+
+impl Drop for Signer {
+    fn drop(&mut self) {
+        // Forget this signer's key on the dropping thread now rather than whenever the
+        // slot is next reused (other threads' copies go when their slots are reused).
+        let mine = Arc::as_ptr(&self.keys);
+        let _ = DAY_KEYS.try_with(|slots| {
+            if let Ok(mut slots) = slots.try_borrow_mut() {
+                for slot in slots.iter_mut() {
+                    if slot
+                        .as_ref()
+                        .is_some_and(|s| std::ptr::eq(s.owner.as_ptr(), mine))
+                    {
+                        *slot = None;
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -265,49 +368,189 @@ impl fmt::Debug for Signer {
     }
 }
 
-/// What signing produced: the headers or query parameters to add, and every intermediate
-/// step (canonical request, string to sign, signed headers, credential scope, signature).
+/// What differs between SigV4 and SigV4a; everything else is [`sign_request`].
+pub(crate) enum Algorithm<'a> {
+    /// SigV4: HMAC-SHA256 with the day's key; the credential scope names the region.
+    V4 {
+        region: &'a str,
+        /// Keyed with the day's signing key.
+        mac: &'a HmacSha256,
+    },
+    /// SigV4a: ECDSA P-256; the credential scope has no region and the region set is
+    /// signed instead (`x-amz-region-set` header or `X-Amz-Region-Set` parameter).
+    #[cfg(feature = "sigv4a")]
+    V4a {
+        region_set: &'a str,
+        key: &'a crate::sigv4a::SigV4aKey,
+    },
+}
+
+/// Longest signature in hex: a DER-encoded ECDSA P-256 signature is at most 72 bytes.
+const MAX_SIGNATURE_HEX: usize = 144;
+
+impl Algorithm<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Algorithm::V4 { .. } => ALGORITHM,
+            #[cfg(feature = "sigv4a")]
+            Algorithm::V4a { .. } => crate::sigv4a::ALGORITHM,
+        }
+    }
+
+    fn region_set(&self) -> Option<&str> {
+        match self {
+            Algorithm::V4 { .. } => None,
+            #[cfg(feature = "sigv4a")]
+            Algorithm::V4a { region_set, .. } => Some(region_set),
+        }
+    }
+
+    /// The credential scope after the date, as parts to concatenate.
+    fn scope<'s>(&'s self, date: &'s str, service: &'s str) -> [&'s str; 6] {
+        match self {
+            Algorithm::V4 { region, .. } => [date, "/", region, "/", service, "/aws4_request"],
+            #[cfg(feature = "sigv4a")]
+            Algorithm::V4a { .. } => [date, "/", service, "/aws4_request", "", ""],
+        }
+    }
+
+    /// The signature of the string to sign, as lowercase hex, and its length.
+    fn sign(&self, string_to_sign: &[u8]) -> ([u8; MAX_SIGNATURE_HEX], usize) {
+        let mut out = [0u8; MAX_SIGNATURE_HEX];
+        match self {
+            Algorithm::V4 { mac, .. } => {
+                use hmac::Mac;
+                let mut mac = (*mac).clone();
+                mac.update(string_to_sign);
+                let hex: [u8; 64] = hex_lower(&mac.finalize().into_bytes());
+                out[..64].copy_from_slice(&hex);
+                (out, 64)
+            }
+            #[cfg(feature = "sigv4a")]
+            Algorithm::V4a { key, .. } => {
+                let der = key.sign(string_to_sign);
+                let n = (2 * der.len()).min(MAX_SIGNATURE_HEX);
+                let hex: [u8; MAX_SIGNATURE_HEX] = hex_lower(&der);
+                out[..n].copy_from_slice(&hex[..n]);
+                (out, n)
+            }
+        }
+    }
+
+    fn is_signing_param(&self, decoded_key: &[u8]) -> bool {
+        is_signing_param(decoded_key)
+            || (self.region_set().is_some() && decoded_key == b"X-Amz-Region-Set")
+    }
+}
+
+/// The headers signing sets itself, in the order of the bits of [`SigningOutput::replaced`]
+/// (the session token's header depends on the settings).
+fn replaced_names(token: SessionTokenHeader) -> [&'static str; 5] {
+    [
+        "authorization",
+        "x-amz-date",
+        token.header_name(),
+        "x-amz-content-sha256",
+        "x-amz-region-set",
+    ]
+}
+const R_AUTHORIZATION: u8 = 1;
+const R_DATE: u8 = 1 << 1;
+const R_TOKEN: u8 = 1 << 2;
+const R_CONTENT_SHA256: u8 = 1 << 3;
+const R_REGION_SET: u8 = 1 << 4;
+
+/// What signing produced: the headers or query parameters to add, the headers it took
+/// over, and every intermediate step (canonical request, string to sign, signed headers,
+/// credential scope, signature). SigV4 and SigV4a produce the same type.
 #[derive(Clone)]
 pub struct SigningOutput {
-    // canonical request, then string to sign, then the values of added headers/params
-    buf: String,
+    // canonical request, string to sign, signature, then the values of added headers/params
+    buf: Text,
     creq: Range<usize>,
     sts: Range<usize>,
     signed_headers: Range<usize>,
     scope: Range<usize>,
-    signature: [u8; 64],
+    signature: Range<usize>,
     // (name, value range in buf)
     added: SmallVec<[(&'static str, Range<usize>); 8]>,
     location: SignatureLocation,
     // Query parameters already present in the original request that must be kept
     // (presign), as the raw original query with our own X-Amz-* parameters removed.
     kept_query: Range<usize>,
+    // Bits of `replaced_names`: the request headers signing ignored because it sets them.
+    replaced: u8,
+    token_header: SessionTokenHeader,
+}
+
+/// The text of a [`SigningOutput`]: a `String` as signing writes it, or the same bytes
+/// shared with the header values an `http::Request` was given (no copy for those).
+#[derive(Clone)]
+enum Text {
+    Owned(String),
+    #[cfg(feature = "http")]
+    Shared(bytes::Bytes),
+}
+
+impl Text {
+    fn get(&self, range: Range<usize>) -> &str {
+        match self {
+            Text::Owned(s) => &s[range],
+            // Made from a `String`, so always UTF-8, and ranges fall on the boundaries
+            // signing recorded.
+            #[cfg(feature = "http")]
+            Text::Shared(b) => std::str::from_utf8(&b[range]).unwrap_or_default(),
+        }
+    }
 }
 
 impl SigningOutput {
+    /// The text as shared bytes, for header values that point into it (no copy).
+    #[cfg(feature = "http")]
+    pub(crate) fn shared_text(&mut self) -> bytes::Bytes {
+        let bytes = match &mut self.buf {
+            Text::Owned(s) => bytes::Bytes::from(std::mem::take(s)),
+            Text::Shared(b) => return b.clone(),
+        };
+        self.buf = Text::Shared(bytes.clone());
+        bytes
+    }
+
+    /// The headers to add, with where their values lie in the text.
+    #[cfg(feature = "http")]
+    pub(crate) fn header_ranges(&self) -> impl Iterator<Item = (&'static str, Range<usize>)> + '_ {
+        let query = matches!(self.location, SignatureLocation::Query { .. });
+        self.added
+            .iter()
+            .filter(move |(n, _)| !query || *n == "host")
+            .map(|(n, r)| (*n, r.clone()))
+    }
+
     /// The canonical request that was hashed.
     pub fn canonical_request(&self) -> &str {
-        &self.buf[self.creq.clone()]
+        self.buf.get(self.creq.clone())
     }
 
     /// The string to sign.
     pub fn string_to_sign(&self) -> &str {
-        &self.buf[self.sts.clone()]
+        self.buf.get(self.sts.clone())
     }
 
     /// The signed headers list, `host;x-amz-date`.
     pub fn signed_headers(&self) -> &str {
-        &self.buf[self.signed_headers.clone()]
+        self.buf.get(self.signed_headers.clone())
     }
 
-    /// The credential scope, `20150830/us-east-1/service/aws4_request`.
+    /// The credential scope, `20150830/us-east-1/service/aws4_request` (SigV4a:
+    /// `20150830/service/aws4_request`, no region).
     pub fn credential_scope(&self) -> &str {
-        &self.buf[self.scope.clone()]
+        self.buf.get(self.scope.clone())
     }
 
-    /// The signature, 64 lowercase hex digits.
+    /// The signature: 64 lowercase hex digits (SigV4a: the lowercase hex of the
+    /// DER-encoded ECDSA signature).
     pub fn signature(&self) -> &str {
-        std::str::from_utf8(&self.signature).unwrap_or_default()
+        self.buf.get(self.signature.clone())
     }
 
     /// Whether the signature went into headers or into the query string.
@@ -326,7 +569,7 @@ impl SigningOutput {
         self.added
             .iter()
             .filter(move |(n, _)| !query || *n == "host")
-            .map(move |(n, r)| (*n, &self.buf[r.clone()]))
+            .map(move |(n, r)| (*n, self.buf.get(r.clone())))
     }
 
     /// The query parameters to append (query mode), in order, with values already
@@ -336,7 +579,7 @@ impl SigningOutput {
         self.added
             .iter()
             .filter(move |(n, _)| query && *n != "host")
-            .map(move |(n, r)| (*n, &self.buf[r.clone()]))
+            .map(move |(n, r)| (*n, self.buf.get(r.clone())))
     }
 
     /// The `Authorization` header value (header mode).
@@ -346,31 +589,91 @@ impl SigningOutput {
             .map(|(_, v)| v)
     }
 
+    /// The names (lowercase) of the request headers that signing set itself and so did
+    /// not sign as given: `authorization` always; `x-amz-date` in header mode; the session
+    /// token header (`x-amz-security-token`, or `x-amz-s3session-token` for S3 Express)
+    /// when there is a token; `x-amz-content-sha256` when signing added it; and
+    /// `x-amz-region-set` for SigV4a.
+    ///
+    /// A request that is sent must not carry its own headers of these names: drop them,
+    /// then add [`headers`](Self::headers). This is what the `http::Request` methods do.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sigv4::{Credentials, Payload, SignableRequest, Signer};
+    ///
+    /// let signer = Signer::new("us-east-1", "s3")?;
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    /// let req = SignableRequest::new(
+    ///     "GET",
+    ///     "https://examplebucket.s3.amazonaws.com/test.txt",
+    ///     [("X-Amz-Date", "stale".as_bytes()), ("range", b"bytes=0-9")],
+    ///     Payload::Unsigned,
+    /// );
+    /// let out = signer.sign(&req, &creds, UNIX_EPOCH + Duration::from_secs(1_440_938_160))?;
+    /// let replaced: Vec<&str> = out.replaced_headers().collect();
+    /// assert_eq!(replaced, ["authorization", "x-amz-date", "x-amz-content-sha256"]);
+    /// assert!(out.replaces_header("X-Amz-Date"));
+    /// assert!(!out.replaces_header("range"));
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    pub fn replaced_headers(&self) -> impl Iterator<Item = &'static str> + '_ {
+        replaced_names(self.token_header)
+            .into_iter()
+            .enumerate()
+            .filter(move |(i, _)| self.replaced & (1 << i) != 0)
+            .map(|(_, n)| n)
+    }
+
+    /// Whether signing set the header `name` (any case) itself: see
+    /// [`replaced_headers`](Self::replaced_headers).
+    pub fn replaces_header(&self, name: &str) -> bool {
+        self.replaced_headers()
+            .any(|n| n.eq_ignore_ascii_case(name))
+    }
+
     /// The signed request's query string for query mode: the original parameters (with any
     /// stale `X-Amz-*` signing parameters removed and every raw `+` written as `%2B`, since
     /// it was signed as a literal plus) followed by the signing parameters and
     /// `X-Amz-Signature`. In header mode, the original query with the same `+` rewrite.
     pub fn query_string(&self) -> String {
-        join_query(&self.buf[self.kept_query.clone()], self.query_params())
+        let mut q = String::with_capacity(self.query_string_len());
+        self.write_query_string(&mut q);
+        q
     }
-}
 
-/// The original query (raw `+` written as `%2B`, since it was signed as a literal plus)
-/// followed by the signing parameters: the query a signed request is sent with.
-pub(crate) fn join_query<'n, 'v>(
-    kept: &str,
-    params: impl Iterator<Item = (&'n str, &'v str)>,
-) -> String {
-    let mut q = kept.replace('+', "%2B");
-    for (n, v) in params {
-        if !q.is_empty() {
-            q.push('&');
+    /// Appends [`query_string`](Self::query_string).
+    pub(crate) fn write_query_string(&self, q: &mut String) {
+        let start = q.len();
+        let kept = self.buf.get(self.kept_query.clone());
+        for (i, part) in kept.split('+').enumerate() {
+            if i > 0 {
+                q.push_str("%2B");
+            }
+            q.push_str(part);
         }
-        q.push_str(n);
-        q.push('=');
-        q.push_str(v);
+        for (n, v) in self.query_params() {
+            if q.len() > start {
+                q.push('&');
+            }
+            q.push_str(n);
+            q.push('=');
+            q.push_str(v);
+        }
     }
-    q
+
+    /// The length of [`query_string`](Self::query_string), so it can be built in place.
+    pub(crate) fn query_string_len(&self) -> usize {
+        let kept = self.buf.get(self.kept_query.clone());
+        let mut len = kept.len() + 2 * kept.bytes().filter(|&b| b == b'+').count();
+        for (n, v) in self.query_params() {
+            if len > 0 {
+                len += 1;
+            }
+            len += n.len() + 1 + v.len();
+        }
+        len
+    }
 }
 
 impl fmt::Debug for SigningOutput {
@@ -385,7 +688,7 @@ impl fmt::Debug for SigningOutput {
                 {
                     (*n, "** redacted **")
                 } else {
-                    (*n, &self.buf[r.clone()])
+                    (*n, self.buf.get(r.clone()))
                 }
             })
             .collect();
@@ -449,18 +752,72 @@ fn payload_hash<'a>(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sign_core(
-    signer: &Signer,
+/// Signs `request` with `alg`: the one signing flow of SigV4 and SigV4a.
+pub(crate) fn sign_request(
+    alg: &Algorithm<'_>,
+    service: &str,
+    settings: &SigningSettings,
     request: &SignableRequest<'_>,
-    mac: &HmacSha256,
     access_key_id: &str,
     session_token: Option<&str>,
     date: &AmzDate,
-    hs: &mut HeaderScratch,
-    qs: &mut QueryScratch,
 ) -> Result<SigningOutput, SigningError> {
-    let settings = &signer.settings;
+    let ctx = Ctx {
+        alg,
+        service,
+        settings,
+        access_key_id,
+        session_token,
+        date,
+    };
+    SCRATCH.with(|s| match s.try_borrow_mut().as_deref_mut() {
+        Ok(scratch) => sign_core(&ctx, request, scratch),
+        // Only reachable through re-entrancy, which the signer never does; stay correct anyway.
+        Err(_) => sign_core(&ctx, request, &mut Scratch::default()),
+    })
+}
+
+/// Buffers reused by one thread's signings, so steady-state signing allocates only its output.
+#[derive(Default)]
+struct Scratch {
+    headers: HeaderScratch,
+    query: QueryScratch,
+    /// The percent-encoded values of the `X-Amz-*` parameters of a presigned URL.
+    params: String,
+    /// A decoded query key.
+    decoded: Vec<u8>,
+}
+
+/// Everything about a signing but the request.
+struct Ctx<'a> {
+    alg: &'a Algorithm<'a>,
+    service: &'a str,
+    settings: &'a SigningSettings,
+    access_key_id: &'a str,
+    session_token: Option<&'a str>,
+    date: &'a AmzDate,
+}
+
+fn sign_core(
+    ctx: &Ctx<'_>,
+    request: &SignableRequest<'_>,
+    scratch: &mut Scratch,
+) -> Result<SigningOutput, SigningError> {
+    let Scratch {
+        headers: hs,
+        query: qs,
+        params,
+        decoded,
+    } = scratch;
+    let Ctx {
+        alg,
+        service,
+        settings,
+        access_key_id,
+        session_token,
+        date,
+    } = *ctx;
+    let region_set = alg.region_set();
     validate_method(request.method())?;
     let target: Target<'_> = split_target(request.uri())?;
     let presign_expires = match settings.location {
@@ -476,6 +833,7 @@ fn sign_core(
     let header_mode = presign_expires.is_none();
     let token_signed =
         session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
+
     // `x-amz-security-token`, or `x-amz-s3session-token` for S3 Express sessions.
     let token_header = settings.session_token_header;
 
@@ -486,17 +844,34 @@ fn sign_core(
     // told what was signed, whatever the service: otherwise no server can ever verify it.
     let add_content_sha = header_mode
         && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
+    let mut replaced = R_AUTHORIZATION;
+    if header_mode {
+        replaced |= R_DATE;
+    }
+    if session_token.is_some() {
+        replaced |= R_TOKEN;
+    }
+    if add_content_sha {
+        replaced |= R_CONTENT_SHA256;
+    }
+    if region_set.is_some() {
+        replaced |= R_REGION_SET;
+    }
+    let replaced_names = replaced_names(token_header);
 
     // Headers: lowercase, canonicalize, drop what is not signed or what we are about to set.
     hs.clear();
     let mut has_host = false;
     for &(name, value) in request.headers() {
         validate_header_name(name)?;
-        let replaced = name.eq_ignore_ascii_case("authorization")
-            || (header_mode && name.eq_ignore_ascii_case("x-amz-date"))
-            || (session_token.is_some() && name.eq_ignore_ascii_case(token_header.header_name()))
-            || (add_content_sha && name.eq_ignore_ascii_case("x-amz-content-sha256"));
-        if replaced {
+        // Every replaced name starts with `a` or `x`: most headers are ruled out by their
+        // first byte alone.
+        let is_replaced = matches!(name.as_bytes().first().map(|b| b | 0x20), Some(b'a' | b'x'))
+            && replaced_names
+                .iter()
+                .enumerate()
+                .any(|(i, r)| replaced & (1 << i) != 0 && name.eq_ignore_ascii_case(r));
+        if is_replaced {
             continue;
         }
         if name.eq_ignore_ascii_case("host") {
@@ -504,7 +879,7 @@ fn sign_core(
                 return Err(SigningError::InvalidHeaderValue("host".into()));
             }
             has_host = true;
-        } else if !is_signed(settings, name) {
+        } else if !settings.headers.is_signed(name) {
             // Still validate it: an unsigned header with a bad value would be rejected by
             // any HTTP stack later, so say so now.
             let mark = hs.text.len();
@@ -516,42 +891,34 @@ fn sign_core(
         hs.push(name, value)?;
     }
 
-    // The output buffer: canonical request, string to sign, added values.
+    // The output buffer: canonical request, string to sign, signature, added values.
     // Sized from an upper bound of everything written below, so it is the one and only
     // allocation of a header-mode signing (a reallocation would copy the canonical request).
-    let mut buf = String::with_capacity(output_capacity(
-        request,
-        hs,
-        access_key_id,
-        session_token,
-        signer,
-        presign_expires.is_some(),
-    ));
+    let mut buf =
+        String::with_capacity(output_capacity(ctx, request, hs, presign_expires.is_some()));
     let initial_capacity = buf.capacity();
 
     // Host derived from the URL when the request has no host header.
     let mut derived_host: Option<Range<usize>> = None;
     if !has_host {
-        let authority = target.authority.ok_or(SigningError::MissingHost)?;
+        let authority = request
+            .host
+            .or(target.authority)
+            .ok_or(SigningError::MissingHost)?;
         let start = buf.len();
-        for c in authority.chars() {
-            buf.push(c.to_ascii_lowercase());
-        }
+        buf.push_str(authority);
+        buf[start..].make_ascii_lowercase();
         hs.push("host", &buf.as_bytes()[start..])?;
         derived_host = Some(start..buf.len());
     }
 
-    let scope: [&str; 6] = [
-        date.date(),
-        "/",
-        &signer.region,
-        "/",
-        &signer.service,
-        "/aws4_request",
-    ];
+    let scope = alg.scope(date.date(), service);
 
     if header_mode {
         hs.push("x-amz-date", date.date_time().as_bytes())?;
+        if let Some(set) = region_set {
+            hs.push("x-amz-region-set", set.as_bytes())?;
+        }
         if token_signed {
             hs.push(
                 token_header.header_name(),
@@ -577,41 +944,77 @@ fn sign_core(
     buf.push('\n');
 
     // For presigning, the X-Amz-* parameters join the canonical query. Their values are
-    // encoded into `params_text`; the signed-headers list is only known after sorting the
-    // headers, so compute it first into a side buffer.
-    let mut credential_enc = String::new();
-    let mut token_enc = String::new();
-    let mut signed_enc = String::new();
-    let mut expires_text = String::new();
+    // encoded into side buffers; the signed-headers list is only known after sorting the
+    // headers, so compute it first.
+    params.clear();
+    let mut param = |write: &mut dyn FnMut(&mut String)| {
+        let start = params.len();
+        write(params);
+        start..params.len()
+    };
+    let (mut credential_enc, mut token_enc, mut signed_enc, mut region_set_enc, mut expires_text) =
+        (0..0, 0..0, 0..0, 0..0, 0..0);
     if let Some(secs) = presign_expires {
-        encode_into(&mut credential_enc, access_key_id.as_bytes(), false);
-        credential_enc.push_str("%2F");
-        for part in scope {
-            encode_into(&mut credential_enc, part.as_bytes(), false);
-        }
+        credential_enc = param(&mut |p| {
+            encode_into(p, access_key_id.as_bytes(), false);
+            p.push_str("%2F");
+            for part in scope {
+                encode_into(p, part.as_bytes(), false);
+            }
+        });
         if let Some(t) = session_token {
-            encode_into(&mut token_enc, t.as_bytes(), false);
+            token_enc = param(&mut |p| encode_into(p, t.as_bytes(), false));
         }
-        let mut signed_list = String::new();
-        hs.write_signed_list(&mut signed_list);
-        encode_into(&mut signed_enc, signed_list.as_bytes(), false);
-        expires_text = secs.to_string();
+        // Encoded in place (written raw, encoded after it, the raw copy dropped), so no
+        // temporary string is needed.
+        signed_enc = param(&mut |p| {
+            let start = p.len();
+            hs.write_signed_list(p);
+            let list_end = p.len();
+            for i in start..list_end {
+                let b = p.as_bytes()[i];
+                if is_unreserved(b) {
+                    p.push(char::from(b));
+                } else {
+                    push_escape(p, b);
+                }
+            }
+            p.drain(start..list_end);
+        });
+        if let Some(set) = region_set {
+            region_set_enc = param(&mut |p| encode_into(p, set.as_bytes(), false));
+        }
+        expires_text = param(&mut |p| {
+            use std::fmt::Write;
+            let _ = write!(p, "{secs}");
+        });
     }
+    let params: &str = params;
+    let (credential_enc, token_enc, signed_enc, region_set_enc, expires_text) = (
+        &params[credential_enc],
+        &params[token_enc],
+        &params[signed_enc],
+        &params[region_set_enc],
+        &params[expires_text],
+    );
     {
         let mut extra: SmallVec<[(&str, &str); 8]> = SmallVec::new();
         if !header_mode {
-            extra.push(("X-Amz-Algorithm", ALGORITHM));
-            extra.push(("X-Amz-Credential", &credential_enc));
+            extra.push(("X-Amz-Algorithm", alg.name()));
+            extra.push(("X-Amz-Credential", credential_enc));
             extra.push(("X-Amz-Date", date.date_time()));
-            extra.push(("X-Amz-Expires", &expires_text));
-            if token_signed {
-                extra.push((token_header.query_name(), &token_enc));
+            extra.push(("X-Amz-Expires", expires_text));
+            if region_set.is_some() {
+                extra.push(("X-Amz-Region-Set", region_set_enc));
             }
-            extra.push(("X-Amz-SignedHeaders", &signed_enc));
+            if token_signed {
+                extra.push((token_header.query_name(), token_enc));
+            }
+            extra.push(("X-Amz-SignedHeaders", signed_enc));
         }
         let skip_ours = !header_mode;
         canonical_query_with(qs, &mut buf, target.query, &extra, |k| {
-            skip_ours && is_signing_param(k)
+            skip_ours && alg.is_signing_param(k)
         });
     }
     buf.push('\n');
@@ -623,7 +1026,7 @@ fn sign_core(
     // String to sign.
     let creq_hash: [u8; 64] = hex_lower(&Sha256::digest(&buf.as_bytes()[creq_start..creq_end]));
     let sts_start = buf.len();
-    buf.push_str(ALGORITHM);
+    buf.push_str(alg.name());
     buf.push('\n');
     buf.push_str(date.date_time());
     buf.push('\n');
@@ -634,15 +1037,13 @@ fn sign_core(
     buf.push_str(std::str::from_utf8(&creq_hash).unwrap_or_default());
     let sts_end = buf.len();
 
-    let signature: [u8; 64] = {
-        use hmac::Mac;
-        let mut mac = mac.clone();
-        mac.update(&buf.as_bytes()[sts_start..sts_end]);
-        hex_lower(&mac.finalize().into_bytes())
-    };
-    let sig_str = std::str::from_utf8(&signature).unwrap_or_default();
+    let (sig_hex, sig_len) = alg.sign(&buf.as_bytes()[sts_start..sts_end]);
+    let sig_str = std::str::from_utf8(&sig_hex[..sig_len]).unwrap_or_default();
+    let sig_start = buf.len();
+    buf.push_str(sig_str);
+    let signature = sig_start..buf.len();
 
-    // What to add, in the order the AWS test suite shows it.
+    // What to add, in the order the AWS test suites show it.
     let mut added: SmallVec<[(&'static str, Range<usize>); 8]> = SmallVec::new();
     if let Some(r) = derived_host {
         added.push(("host", r));
@@ -662,34 +1063,34 @@ fn sign_core(
             push(&mut added, &mut buf, token_header.added_name(), t);
         }
         push(&mut added, &mut buf, "x-amz-date", date.date_time());
+        if let Some(set) = region_set {
+            push(&mut added, &mut buf, "x-amz-region-set", set);
+        }
         if add_content_sha {
             push(&mut added, &mut buf, "x-amz-content-sha256", payload_hash);
         }
         let start = buf.len();
-        for p in [ALGORITHM, " Credential=", access_key_id, "/"] {
+        for p in [alg.name(), " Credential=", access_key_id, "/"] {
             buf.push_str(p);
         }
         scope.iter().for_each(|p| buf.push_str(p));
         buf.push_str(", SignedHeaders=");
-        hs.write_signed_list(&mut buf);
+        // The same list as in the canonical request: copy it rather than rebuild it.
+        buf.extend_from_within(sh_start..sh_end);
         buf.push_str(", Signature=");
         buf.push_str(sig_str);
         added.push(("authorization", start..buf.len()));
     } else {
-        push(&mut added, &mut buf, "X-Amz-Algorithm", ALGORITHM);
-        push(&mut added, &mut buf, "X-Amz-Credential", &credential_enc);
+        push(&mut added, &mut buf, "X-Amz-Algorithm", alg.name());
+        push(&mut added, &mut buf, "X-Amz-Credential", credential_enc);
         push(&mut added, &mut buf, "X-Amz-Date", date.date_time());
-        push(&mut added, &mut buf, "X-Amz-SignedHeaders", &signed_enc);
-        push(&mut added, &mut buf, "X-Amz-Expires", &expires_text);
+        push(&mut added, &mut buf, "X-Amz-SignedHeaders", signed_enc);
+        push(&mut added, &mut buf, "X-Amz-Expires", expires_text);
         if session_token.is_some() {
-            if token_enc.is_empty() {
-                encode_into(
-                    &mut token_enc,
-                    session_token.unwrap_or_default().as_bytes(),
-                    false,
-                );
-            }
-            push(&mut added, &mut buf, token_header.query_name(), &token_enc);
+            push(&mut added, &mut buf, token_header.query_name(), token_enc);
+        }
+        if region_set.is_some() {
+            push(&mut added, &mut buf, "X-Amz-Region-Set", region_set_enc);
         }
         push(&mut added, &mut buf, "X-Amz-Signature", sig_str);
     }
@@ -697,7 +1098,6 @@ fn sign_core(
     // The original query, minus stale signing parameters, for the presigned URL.
     let kq_start = buf.len();
     let mut first = true;
-    let mut decoded = Vec::new();
     for piece in target.query.split('&') {
         if piece.is_empty() {
             continue;
@@ -705,8 +1105,8 @@ fn sign_core(
         if !header_mode {
             let k = piece.split_once('=').map_or(piece, |(k, _)| k);
             decoded.clear();
-            crate::encoding::decode_into(&mut decoded, k.as_bytes());
-            if is_signing_param(&decoded) {
+            crate::encoding::decode_into(decoded, k.as_bytes());
+            if alg.is_signing_param(decoded) {
                 continue;
             }
         }
@@ -721,7 +1121,7 @@ fn sign_core(
     debug_assert_eq!(buf.capacity(), initial_capacity, "output buffer grew");
 
     Ok(SigningOutput {
-        buf,
+        buf: Text::Owned(buf),
         creq: creq_start..creq_end,
         sts: sts_start..sts_end,
         signed_headers: sh_start..sh_end,
@@ -730,6 +1130,8 @@ fn sign_core(
         added,
         location: settings.location,
         kept_query,
+        replaced,
+        token_header,
     })
 }
 
@@ -740,31 +1142,39 @@ fn sign_core(
 /// * the caller's header text (`h`, names and values) at most 3 times: the header lines,
 ///   the signed-headers list, and the list again in `Authorization`;
 /// * the credential scope twice (string to sign, `Authorization`), the session token twice
-///   (its header line and the added header);
-/// * 640 bytes for everything of fixed size: newlines, the algorithm, dates, hex hashes and
-///   signature, the lines of the headers signing adds, and `Authorization`'s labels;
+///   (its header line and the added header), the signature twice;
+/// * 640 bytes for everything of fixed size: newlines, the algorithm, dates, hex hashes,
+///   the lines of the headers signing adds, and `Authorization`'s labels;
+/// * SigV4a's region set (`r`) in its header line, the signed list and the added header;
 /// * for presigning, the encoded `X-Amz-*` parameters twice (canonical query and output).
 fn output_capacity(
+    ctx: &Ctx<'_>,
     request: &SignableRequest<'_>,
     hs: &HeaderScratch,
-    access_key_id: &str,
-    session_token: Option<&str>,
-    signer: &Signer,
     presign: bool,
 ) -> usize {
     let u = request.uri().len();
     let h = hs.text.len() + 3 * hs.entries.len();
-    let scope = 8 + 1 + signer.region.len() + 1 + signer.service.len() + "/aws4_request".len();
-    let a = access_key_id.len();
-    let t = session_token.map_or(0, str::len);
-    let mut cap = 640 + request.method().len() + 6 * u + 3 * h + 2 * scope + a + 2 * t;
+    let region = match ctx.alg {
+        Algorithm::V4 { region, .. } => region.len(),
+        #[cfg(feature = "sigv4a")]
+        Algorithm::V4a { .. } => 0,
+    };
+    let scope = 8 + 1 + region + 1 + ctx.service.len() + "/aws4_request".len();
+    let a = ctx.access_key_id.len();
+    let t = ctx.session_token.map_or(0, str::len);
+    let r = ctx.alg.region_set().map_or(0, |s| 64 + s.len());
+    let mut cap = 640
+        + request.method().len()
+        + 6 * u
+        + 3 * h
+        + 2 * scope
+        + a
+        + 2 * t
+        + 2 * MAX_SIGNATURE_HEX
+        + 3 * r;
     if presign {
-        cap += 2 * (200 + 3 * (a + scope + t + h + u));
+        cap += 2 * (200 + 3 * (a + scope + t + h + u + r));
     }
     cap
-}
-
-fn is_signed(settings: &SigningSettings, name: &str) -> bool {
-    // Names here are as given; the selection compares case-insensitively.
-    settings.headers.is_signed(name)
 }

@@ -48,21 +48,9 @@ use p256::ecdsa::{DerSignature, SigningKey as EcdsaSigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::canonical_request::{
-    canonical_header_value, canonical_query, canonical_uri, is_tchar, validate_header_name,
-    HeaderScratch,
-};
-use crate::encoding::{encode_into, hex_lower};
-use crate::request::split_target;
-use crate::settings::{
-    SessionTokenMode, STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER,
-    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
-};
+use crate::sign::{sign_request, Algorithm};
 use crate::signing_key::{hmac_sha256, validate_scope_part};
-use crate::{
-    AmzDate, Credentials, Payload, SignableRequest, SignatureLocation, SigningError,
-    SigningSettings, MAX_PRESIGN_EXPIRES_SECS,
-};
+use crate::{AmzDate, Credentials, SignableRequest, SigningError, SigningSettings};
 
 /// The algorithm name of SigV4a.
 pub const ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256";
@@ -529,7 +517,19 @@ impl SigV4aSigner {
         time: SystemTime,
     ) -> Result<SigV4aOutput, SigV4aError> {
         let date = AmzDate::from_system_time(time)?;
-        sign_core(self, request, key, session_token, &date)
+        let alg = Algorithm::V4a {
+            region_set: &self.region_set,
+            key,
+        };
+        Ok(sign_request(
+            &alg,
+            &self.service,
+            &self.settings,
+            request,
+            key.access_key_id(),
+            session_token,
+            &date,
+        )?)
     }
 }
 
@@ -543,363 +543,20 @@ impl fmt::Debug for SigV4aSigner {
     }
 }
 
-/// What SigV4a signing produced: the headers or query parameters to add, and every step.
-#[derive(Clone)]
-pub struct SigV4aOutput {
-    canonical_request: String,
-    string_to_sign: String,
-    signed_headers: String,
-    scope: String,
-    signature: String,
-    added: Vec<(&'static str, String)>,
-    location: SignatureLocation,
-    kept_query: String,
-}
-
-impl SigV4aOutput {
-    /// The canonical request that was hashed.
-    pub fn canonical_request(&self) -> &str {
-        &self.canonical_request
-    }
-
-    /// The string to sign.
-    pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
-    }
-
-    /// The signed headers list, `host;x-amz-date;x-amz-region-set`.
-    pub fn signed_headers(&self) -> &str {
-        &self.signed_headers
-    }
-
-    /// The credential scope, `20150830/service/aws4_request` (no region).
-    pub fn credential_scope(&self) -> &str {
-        &self.scope
-    }
-
-    /// The signature: lowercase hex of the DER-encoded ECDSA signature.
-    pub fn signature(&self) -> &str {
-        &self.signature
-    }
-
-    /// Whether the signature went into headers or into the query string.
-    pub fn location(&self) -> SignatureLocation {
-        self.location
-    }
-
-    /// The headers to add (header mode; in query mode only a `host` header when the
-    /// request had none), replacing any of the same name.
-    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        let query = matches!(self.location, SignatureLocation::Query { .. });
-        self.added
-            .iter()
-            .filter(move |(n, _)| !query || *n == "host")
-            .map(|(n, v)| (*n, v.as_str()))
-    }
-
-    /// The query parameters to append (query mode), values already percent-encoded.
-    pub fn query_params(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        let query = matches!(self.location, SignatureLocation::Query { .. });
-        self.added
-            .iter()
-            .filter(move |(n, _)| query && *n != "host")
-            .map(|(n, v)| (*n, v.as_str()))
-    }
-
-    /// The `Authorization` header value (header mode).
-    pub fn authorization(&self) -> Option<&str> {
-        self.headers()
-            .find(|(n, _)| *n == "authorization")
-            .map(|(_, v)| v)
-    }
-
-    /// The signed request's query string: in query mode the original parameters (stale
-    /// signing parameters removed, raw `+` written as `%2B`) followed by the signing
-    /// parameters; in header mode the original query with the same `+` rewrite.
-    pub fn query_string(&self) -> String {
-        crate::sign::join_query(&self.kept_query, self.query_params())
-    }
-}
-
-impl fmt::Debug for SigV4aOutput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let added: Vec<(&str, &str)> = self
-            .added
-            .iter()
-            .map(|(n, v)| {
-                if n.eq_ignore_ascii_case("x-amz-security-token") {
-                    (*n, "** redacted **")
-                } else {
-                    (*n, v.as_str())
-                }
-            })
-            .collect();
-        f.debug_struct("SigV4aOutput")
-            .field("signature", &self.signature)
-            .field("signed_headers", &self.signed_headers)
-            .field("credential_scope", &self.scope)
-            .field("added", &added)
-            .finish_non_exhaustive()
-    }
-}
-
-fn is_signing_param(decoded_key: &[u8]) -> bool {
-    matches!(
-        decoded_key,
-        b"X-Amz-Algorithm"
-            | b"X-Amz-Credential"
-            | b"X-Amz-Date"
-            | b"X-Amz-Expires"
-            | b"X-Amz-SignedHeaders"
-            | b"X-Amz-Security-Token"
-            | b"X-Amz-Signature"
-            | b"X-Amz-Region-Set"
-    )
-}
-
-fn payload_hash(payload: Payload<'_>) -> Result<String, SigningError> {
-    Ok(match payload {
-        Payload::Bytes(b) => crate::hex(&Sha256::digest(b)),
-        Payload::Precomputed(h) => {
-            let hex_ok = h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
-            let marker_ok = !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
-            if !(hex_ok || marker_ok) {
-                return Err(SigningError::InvalidPayloadHash(
-                    h.chars().take(80).collect(),
-                ));
-            }
-            h.to_owned()
-        }
-        Payload::Unsigned => UNSIGNED_PAYLOAD.to_owned(),
-        Payload::StreamingSigned => STREAMING_SIGNED_PAYLOAD.to_owned(),
-        Payload::StreamingSignedTrailer => STREAMING_SIGNED_PAYLOAD_TRAILER.to_owned(),
-        Payload::StreamingUnsignedTrailer => STREAMING_UNSIGNED_PAYLOAD_TRAILER.to_owned(),
-    })
-}
-
-fn sign_core(
-    signer: &SigV4aSigner,
-    request: &SignableRequest<'_>,
-    key: &SigV4aKey,
-    session_token: Option<&str>,
-    date: &AmzDate,
-) -> Result<SigV4aOutput, SigV4aError> {
-    let settings = &signer.settings;
-    let method = request.method();
-    if method.is_empty() || !method.bytes().all(is_tchar) {
-        return Err(SigningError::InvalidMethod(method.to_owned()).into());
-    }
-    let target = split_target(request.uri())?;
-    let presign_expires = match settings.location {
-        SignatureLocation::Headers => None,
-        SignatureLocation::Query { expires } => {
-            let secs = expires.as_secs();
-            if secs == 0 || secs > MAX_PRESIGN_EXPIRES_SECS {
-                return Err(SigningError::InvalidExpiry(secs).into());
-            }
-            Some(secs)
-        }
-    };
-    let header_mode = presign_expires.is_none();
-    let token_signed =
-        session_token.is_some() && settings.session_token_mode == SessionTokenMode::Signed;
-    let payload_hash = payload_hash(request.payload())?;
-    // As in SigV4: a payload line that is not the hash of the body sent must travel with it.
-    let add_content_sha = header_mode
-        && (settings.content_sha256_header || !matches!(request.payload(), Payload::Bytes(_)));
-
-    let mut hs = HeaderScratch::default();
-    let mut has_host = false;
-    for &(name, value) in request.headers() {
-        validate_header_name(name)?;
-        let replaced = name.eq_ignore_ascii_case("authorization")
-            || name.eq_ignore_ascii_case(REGION_SET_HEADER)
-            || (header_mode && name.eq_ignore_ascii_case("x-amz-date"))
-            || (session_token.is_some() && name.eq_ignore_ascii_case("x-amz-security-token"))
-            || (add_content_sha && name.eq_ignore_ascii_case("x-amz-content-sha256"));
-        if replaced {
-            continue;
-        }
-        if name.eq_ignore_ascii_case("host") {
-            if has_host {
-                return Err(SigningError::InvalidHeaderValue("host".into()).into());
-            }
-            has_host = true;
-        } else if !settings.headers.is_signed(name) {
-            let mut tmp = String::new();
-            canonical_header_value(&mut tmp, value)
-                .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
-            continue;
-        }
-        hs.push(name, value)?;
-    }
-    let mut derived_host = None;
-    if !has_host {
-        let authority = target.authority.ok_or(SigningError::MissingHost)?;
-        let host = authority.to_ascii_lowercase();
-        hs.push("host", host.as_bytes())?;
-        derived_host = Some(host);
-    }
-
-    let scope = format!("{}/{}/aws4_request", date.date(), signer.service);
-    if header_mode {
-        hs.push("x-amz-date", date.date_time().as_bytes())?;
-        hs.push(REGION_SET_HEADER, signer.region_set.as_bytes())?;
-        if token_signed {
-            hs.push(
-                "x-amz-security-token",
-                session_token.unwrap_or_default().as_bytes(),
-            )?;
-        }
-        if add_content_sha {
-            hs.push("x-amz-content-sha256", payload_hash.as_bytes())?;
-        }
-    }
-    hs.sort();
-
-    // The canonical headers block and signed-headers list.
-    let mut header_block = String::new();
-    let (sh_start, sh_end) = hs.write(&mut header_block);
-    let signed_headers = header_block[sh_start..sh_end].to_owned();
-
-    let mut credential_enc = String::new();
-    let mut token_enc = String::new();
-    let mut signed_enc = String::new();
-    let mut region_set_enc = String::new();
-    let mut expires_text = String::new();
-    if let Some(secs) = presign_expires {
-        encode_into(&mut credential_enc, key.access_key_id().as_bytes(), false);
-        credential_enc.push_str("%2F");
-        encode_into(&mut credential_enc, scope.as_bytes(), false);
-        if let Some(t) = session_token {
-            encode_into(&mut token_enc, t.as_bytes(), false);
-        }
-        encode_into(&mut signed_enc, signed_headers.as_bytes(), false);
-        encode_into(&mut region_set_enc, signer.region_set.as_bytes(), false);
-        expires_text = secs.to_string();
-    }
-
-    let mut creq = String::with_capacity(256 + request.uri().len() * 2 + header_block.len());
-    creq.push_str(method);
-    creq.push('\n');
-    canonical_uri(
-        &mut creq,
-        target.path,
-        settings.normalize_uri_path,
-        settings.double_uri_encode,
-    );
-    creq.push('\n');
-    {
-        let mut extra: Vec<(&str, &str)> = Vec::new();
-        if !header_mode {
-            extra.push(("X-Amz-Algorithm", ALGORITHM));
-            extra.push(("X-Amz-Credential", &credential_enc));
-            extra.push(("X-Amz-Date", date.date_time()));
-            extra.push(("X-Amz-Expires", &expires_text));
-            extra.push((REGION_SET_PARAM, &region_set_enc));
-            if token_signed {
-                extra.push(("X-Amz-Security-Token", &token_enc));
-            }
-            extra.push(("X-Amz-SignedHeaders", &signed_enc));
-        }
-        canonical_query(&mut creq, target.query, &extra, |k| {
-            !header_mode && is_signing_param(k)
-        });
-    }
-    creq.push('\n');
-    creq.push_str(&header_block);
-    creq.push('\n');
-    creq.push_str(&payload_hash);
-
-    let creq_hash: [u8; 64] = hex_lower(&Sha256::digest(creq.as_bytes()));
-    let mut sts = String::with_capacity(128);
-    sts.push_str(ALGORITHM);
-    sts.push('\n');
-    sts.push_str(date.date_time());
-    sts.push('\n');
-    sts.push_str(&scope);
-    sts.push('\n');
-    sts.push_str(std::str::from_utf8(&creq_hash).unwrap_or_default());
-
-    let signature = key.sign_hex(sts.as_bytes());
-
-    // What to add, in the order the AWS test suite shows it.
-    let mut added: Vec<(&'static str, String)> = Vec::new();
-    if let Some(h) = derived_host {
-        added.push(("host", h));
-    }
-    if header_mode {
-        if let Some(t) = session_token {
-            added.push(("x-amz-security-token", t.to_owned()));
-        }
-        added.push(("x-amz-date", date.date_time().to_owned()));
-        added.push(("x-amz-region-set", signer.region_set.clone()));
-        if add_content_sha {
-            added.push(("x-amz-content-sha256", payload_hash.clone()));
-        }
-        added.push((
-            "authorization",
-            format!(
-                "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-                key.access_key_id()
-            ),
-        ));
-    } else {
-        added.push(("X-Amz-Algorithm", ALGORITHM.to_owned()));
-        added.push(("X-Amz-Credential", credential_enc));
-        added.push(("X-Amz-Date", date.date_time().to_owned()));
-        added.push(("X-Amz-SignedHeaders", signed_enc));
-        added.push(("X-Amz-Expires", expires_text));
-        if session_token.is_some() {
-            added.push(("X-Amz-Security-Token", token_enc));
-        }
-        added.push((REGION_SET_PARAM, region_set_enc));
-        added.push(("X-Amz-Signature", signature.clone()));
-    }
-
-    // The original query, minus stale signing parameters (query mode).
-    let mut kept_query = String::new();
-    for piece in target.query.split('&').filter(|p| !p.is_empty()) {
-        if !header_mode {
-            let k = piece.split_once('=').map_or(piece, |(k, _)| k);
-            let mut decoded = Vec::new();
-            crate::encoding::decode_into(&mut decoded, k.as_bytes());
-            if is_signing_param(&decoded) {
-                continue;
-            }
-        }
-        if !kept_query.is_empty() {
-            kept_query.push('&');
-        }
-        kept_query.push_str(piece);
-    }
-
-    Ok(SigV4aOutput {
-        canonical_request: creq,
-        string_to_sign: sts,
-        signed_headers,
-        scope,
-        signature,
-        added,
-        location: settings.location,
-        kept_query,
-    })
-}
+/// What SigV4a signing produced: the same type as SigV4's, from the same driver
+/// ([`SigningOutput`](crate::SigningOutput)); the signature is the lowercase hex of the
+/// DER-encoded ECDSA signature and the credential scope has no region.
+pub type SigV4aOutput = crate::SigningOutput;
 
 #[cfg(feature = "http")]
 mod http_support {
     use std::time::SystemTime;
 
-    use http::header::{HeaderName, HeaderValue};
-    use http::uri::PathAndQuery;
-    use http::{Request, Uri};
+    use http::Request;
 
     use super::{SigV4aError, SigV4aOutput, SigV4aSigner};
-    use crate::http_request::http_view;
-    use crate::request::split_target;
-    use crate::{Credentials, Payload, SignatureLocation, SigningError};
+    use crate::http_request::{sign_http, FromBody};
+    use crate::{Credentials, Payload};
 
     impl SigV4aSigner {
         /// Signs an `http::Request` whose body is in memory, in place: adds the signing
@@ -924,13 +581,7 @@ mod http_support {
             credentials: &Credentials,
             time: SystemTime,
         ) -> Result<SigV4aOutput, SigV4aError> {
-            let (out, add_host) = {
-                let view = http_view(request, Payload::Bytes(request.body().as_ref()))?;
-                let out = self.sign(&view.as_signable(), credentials, time)?;
-                (out, view.adds_host())
-            };
-            apply(request, &out, add_host)?;
-            Ok(out)
+            sign_http(request, FromBody, |view| self.sign(view, credentials, time))
         }
 
         /// Like [`SigV4aSigner::sign_http_request`] with the payload given explicitly (the
@@ -942,49 +593,8 @@ mod http_support {
             credentials: &Credentials,
             time: SystemTime,
         ) -> Result<SigV4aOutput, SigV4aError> {
-            let (out, add_host) = {
-                let view = http_view(request, payload)?;
-                let out = self.sign(&view.as_signable(), credentials, time)?;
-                (out, view.adds_host())
-            };
-            apply(request, &out, add_host)?;
-            Ok(out)
+            sign_http(request, payload, |view| self.sign(view, credentials, time))
         }
-    }
-
-    fn apply<B>(
-        request: &mut Request<B>,
-        out: &SigV4aOutput,
-        add_host: bool,
-    ) -> Result<(), SigningError> {
-        if add_host {
-            crate::http_request::insert_derived_host(request)?;
-        }
-        for (name, value) in out.headers() {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
-            let mut value = HeaderValue::from_str(value)
-                .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
-            if name == http::header::AUTHORIZATION || name.as_str() == "x-amz-security-token" {
-                value.set_sensitive(true);
-            }
-            request.headers_mut().insert(name, value);
-        }
-        if matches!(out.location(), SignatureLocation::Query { .. }) {
-            let uri = request.uri();
-            let pq_now = uri.path_and_query().map_or("/", PathAndQuery::as_str);
-            let path = split_target(pq_now)?.path;
-            let mut pq = String::from(if path.is_empty() { "/" } else { path });
-            pq.push('?');
-            pq.push_str(&out.query_string());
-            let mut parts = uri.clone().into_parts();
-            parts.path_and_query = Some(
-                PathAndQuery::try_from(pq).map_err(|e| SigningError::InvalidUri(e.to_string()))?,
-            );
-            *request.uri_mut() =
-                Uri::from_parts(parts).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
-        }
-        Ok(())
     }
 }
 

@@ -67,6 +67,14 @@ def _parse_datetime(value: str) -> Optional[datetime.datetime]:
     return None
 
 
+def _httpx_content(req) -> Any:
+    """An httpx request's body: its bytes, or its stream when it was not read."""
+    try:
+        return req.content
+    except Exception:  # httpx.RequestNotRead: a streaming body
+        return getattr(req, "stream", None)
+
+
 class AWS4Auth(AuthBase):
     """Requests authentication with AWS Signature Version 4 (requests-aws4auth 1.x API)::
 
@@ -253,16 +261,22 @@ class AWS4Auth(AuthBase):
             include = frozenset(self.include_hdrs)
         if key.date != day:  # PassiveAWS4Auth-like subclasses: sign with the key's own day
             raise DateMismatchError(f"the request is dated {day}, the signing key {key.date}")
-        if hasattr(req.body, "read"):
-            req.body = req.body.read()
-        self.encode_body(req)
+        if hasattr(req, "body"):  # requests.PreparedRequest
+            if hasattr(req.body, "read"):
+                req.body = req.body.read()
+            self.encode_body(req)
+            content = req.body
+        else:  # an httpx.Request (httpx calls any callable auth with it), as the original
+            content = _httpx_content(req)
         signer = self._signer(key, access_id, token, include)
-        body, payload_hash = _plugin.payload_for(signer, req.body, None)
-        signed = signer.sign_request(req.method, req.url, req.headers, body, when, payload_hash=payload_hash)
+        body, payload_hash = _plugin.payload_for(signer, content, None)
+        url = str(req.url)
+        headers = req.headers.multi_items() if hasattr(req.headers, "multi_items") else req.headers
+        signed = signer.sign_request(req.method, url, headers, body, when, payload_hash=payload_hash)
         for name, value in signed.headers.items():
             req.headers[name] = value
-        if signed.url != req.url:
-            req.url = signed.url
+        if signed.url != url:
+            req.url = signed.url if isinstance(req.url, str) else type(req.url)(signed.url)
         return req
 
     def __repr__(self) -> str:

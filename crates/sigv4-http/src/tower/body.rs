@@ -1,0 +1,141 @@
+//! The request bodies the verifying layer hands to the inner service.
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::BodyExt;
+use sigv4::verify::VerifiedBody;
+
+use crate::body::Boxed;
+use crate::BoxError;
+
+/// The body the verifying layer hands to the inner service: checked bytes, an
+/// aws-chunked body decoded and verified chunk by chunk, or an unsigned stream.
+pub(crate) struct CheckedBody<B> {
+    pub(crate) kind: VerifiedKind<B>,
+}
+
+pub(crate) enum VerifiedKind<B> {
+    Full(Option<Bytes>),
+    Stream(Boxed<B>),
+    Chunked(Box<VerifiedBody<Boxed<B>>>),
+}
+
+impl<B> Body for CheckedBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            VerifiedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            VerifiedKind::Stream(s) => Pin::new(s).poll_frame(cx),
+            VerifiedKind::Chunked(c) => Pin::new(&mut **c).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            VerifiedKind::Full(b) => b.is_none(),
+            VerifiedKind::Stream(s) => s.is_end_stream(),
+            VerifiedKind::Chunked(c) => c.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            VerifiedKind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            VerifiedKind::Stream(s) => s.size_hint(),
+            VerifiedKind::Chunked(_) => SizeHint::default(),
+        }
+    }
+}
+
+/// Request body types the verifying layer can hand to the inner service.
+///
+/// Implemented for [`VerifiedRequestBody`] (the default, for hyper services),
+/// `UnsyncBoxBody<Bytes, BoxError>` and, with feature `axum`, `axum::body::Body`.
+pub trait FromVerifiedBody: Sized {
+    /// Wraps `body`.
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static;
+}
+
+/// The default request body handed to the inner service by [`VerifyLayer`](super::VerifyLayer): the checked
+/// bytes, the verified and decoded aws-chunked stream, or the unsigned stream, boxed.
+///
+/// (A named type rather than `UnsyncBoxBody<Bytes, BoxError>`, whose `dyn Error` lifetime
+/// trips up the compiler when the service runs inside `tokio::spawn`.)
+pub struct VerifiedRequestBody(UnsyncBoxBody<Bytes, BoxError>);
+
+impl VerifiedRequestBody {
+    /// The boxed body.
+    pub fn into_inner(self) -> UnsyncBoxBody<Bytes, BoxError> {
+        self.0
+    }
+}
+
+impl fmt::Debug for VerifiedRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedRequestBody")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Body for VerifiedRequestBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
+
+impl FromVerifiedBody for VerifiedRequestBody {
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        VerifiedRequestBody(body.boxed_unsync())
+    }
+}
+
+impl FromVerifiedBody for UnsyncBoxBody<Bytes, BoxError> {
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        body.boxed_unsync()
+    }
+}
+
+#[cfg(feature = "axum")]
+impl FromVerifiedBody for axum_core::body::Body {
+    fn from_verified_body<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        axum_core::body::Body::new(body)
+    }
+}

@@ -1,0 +1,584 @@
+//! The server layer: verifies every request before the inner service runs, and makes sure
+//! the inner service acts on the request that was verified.
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_LENGTH};
+use http::{Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{Either, Full};
+use sigv4::verify::edge::{prepare_target, PathPolicy, QueryPlusPolicy};
+use sigv4::verify::{
+    AsyncCredentialLookup, AuthMode, LookupError, VerifiableRequest, Verified, VerifiedBody,
+    VerifiedPayload, Verifier, VerifyBody, VerifyError,
+};
+use sigv4::{AmzDate, Credentials};
+use sigv4_credentials::{SystemClock, TimeSource};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::body::Boxed;
+use crate::{BoxError, Error};
+
+use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
+
+use super::body::{CheckedBody, FromVerifiedBody, VerifiedKind, VerifiedRequestBody};
+use super::keys::{KeyEntry, KeyStore};
+use super::response::{error_response, rejection};
+
+/// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
+///
+/// In axum: `Extension(id): Extension<VerifiedIdentity>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedIdentity {
+    /// The access key id that signed the request.
+    pub access_key_id: String,
+    /// The principal of the key, from the [`KeyStore`].
+    pub principal: Option<String>,
+    /// The region the request was signed for.
+    pub region: String,
+    /// The credential scope, `date/region/service/aws4_request`.
+    pub credential_scope: String,
+    /// The signing time.
+    pub signed_at: AmzDate,
+    /// Whether the signature was in the query (a presigned URL) rather than a header.
+    pub presigned: bool,
+    /// Whether the request used temporary credentials (a session token).
+    pub session_token: bool,
+    /// Whether the body is covered by the signature (hashed or aws-chunked signed). When
+    /// `false` (`UNSIGNED-PAYLOAD`), the body reaching the handler was not authenticated.
+    pub body_signed: bool,
+    /// The signed headers (lowercase names, sorted): only these headers are covered by
+    /// the signature. With [`VerifyLayer::strip_unsigned_headers`] every other header,
+    /// except transport ones, is removed before the handler runs.
+    pub signed_headers: Vec<String>,
+}
+
+impl VerifiedIdentity {
+    fn new(v: &Verified, principal: Option<String>) -> Self {
+        VerifiedIdentity {
+            access_key_id: v.access_key_id().to_owned(),
+            principal,
+            region: v.region().to_owned(),
+            credential_scope: v.credential_scope().to_owned(),
+            signed_at: v.time(),
+            presigned: v.mode() == AuthMode::Query,
+            session_token: v.has_session_token(),
+            body_signed: match v.payload() {
+                VerifiedPayload::Sha256(_) => true,
+                VerifiedPayload::Streaming(m) => m.is_signed(),
+                VerifiedPayload::Unsigned => false,
+                _ => false,
+            },
+            signed_headers: v
+                .signed_headers()
+                .split(';')
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+/// How rejections are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ErrorFormat {
+    /// XML for S3-family verifiers, JSON for every other service. The default.
+    #[default]
+    Auto,
+    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
+    /// (`application/xml`).
+    Xml,
+    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
+    /// (`application/json`), as AWS JSON services answer.
+    Json,
+}
+
+pub(crate) struct VerifyConfig<K> {
+    pub(crate) verifier: Verifier,
+    pub(crate) keys: Arc<K>,
+    pub(crate) format: ErrorFormat,
+    pub(crate) max_body: usize,
+    pub(crate) mismatch_details: bool,
+    pub(crate) time: Arc<dyn TimeSource>,
+    pub(crate) path_policy: PathPolicy,
+    pub(crate) plus_policy: QueryPlusPolicy,
+    pub(crate) strip_unsigned: bool,
+}
+
+impl<K> Clone for VerifyConfig<K> {
+    fn clone(&self) -> Self {
+        VerifyConfig {
+            verifier: self.verifier.clone(),
+            keys: Arc::clone(&self.keys),
+            format: self.format,
+            max_body: self.max_body,
+            mismatch_details: self.mismatch_details,
+            time: Arc::clone(&self.time),
+            path_policy: self.path_policy,
+            plus_policy: self.plus_policy,
+            strip_unsigned: self.strip_unsigned,
+        }
+    }
+}
+
+/// A [`Layer`] that verifies the SigV4 signature of every request before the inner
+/// service runs, answering AWS-style errors itself.
+///
+/// `IB` is the request body type of the inner service: [`VerifiedRequestBody`] by default
+/// (hyper services), `axum::body::Body` after [`for_axum`](Self::for_axum).
+/// Responses are `Response<Either<inner body, Full<Bytes>>>` (the right side for
+/// rejections); the inner service's errors pass through.
+///
+/// ```
+/// use sigv4::verify::Verifier;
+/// use sigv4::Credentials;
+/// use sigv4_http::tower::{KeyEntry, StaticKeys, VerifyLayer};
+///
+/// let keys = StaticKeys::new().with_key(
+///     KeyEntry::new(Credentials::new("AKIDALICE", "alice-secret", None, None)).with_principal("alice"),
+/// );
+/// let layer = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, keys);
+/// # Ok::<(), sigv4::SigningError>(())
+/// ```
+pub struct VerifyLayer<K, IB = VerifiedRequestBody> {
+    config: Arc<VerifyConfig<K>>,
+    _body: PhantomData<fn() -> IB>,
+}
+
+impl<K, IB> Clone for VerifyLayer<K, IB> {
+    fn clone(&self) -> Self {
+        VerifyLayer {
+            config: Arc::clone(&self.config),
+            _body: PhantomData,
+        }
+    }
+}
+
+impl<K, IB> fmt::Debug for VerifyLayer<K, IB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyLayer")
+            .field("verifier", &self.config.verifier)
+            .field("format", &self.config.format)
+            .field("max_body", &self.config.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: KeyStore> VerifyLayer<K> {
+    /// Verifies with `verifier`, finding secrets in `keys`.
+    pub fn new(verifier: Verifier, keys: K) -> Self {
+        VerifyLayer {
+            config: Arc::new(VerifyConfig {
+                verifier,
+                keys: Arc::new(keys),
+                format: ErrorFormat::Auto,
+                max_body: DEFAULT_MAX_BUFFERED_BODY,
+                mismatch_details: true,
+                time: Arc::new(SystemClock),
+                path_policy: PathPolicy::Reject,
+                plus_policy: QueryPlusPolicy::Reject,
+                strip_unsigned: false,
+            }),
+            _body: PhantomData,
+        }
+    }
+}
+
+impl<K: KeyStore, IB> VerifyLayer<K, IB> {
+    fn config_mut(&mut self) -> &mut VerifyConfig<K> {
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// The request body type handed to the inner service.
+    pub fn with_body<IB2: FromVerifiedBody>(self) -> VerifyLayer<K, IB2> {
+        VerifyLayer {
+            config: self.config,
+            _body: PhantomData,
+        }
+    }
+
+    /// Hands `axum::body::Body` to the inner service, as axum routers expect (feature `axum`).
+    #[cfg(feature = "axum")]
+    pub fn for_axum(self) -> VerifyLayer<K, axum_core::body::Body> {
+        self.with_body()
+    }
+
+    /// XML, JSON, or by service (default).
+    pub fn with_error_format(mut self, format: ErrorFormat) -> Self {
+        self.config_mut().format = format;
+        self
+    }
+
+    /// The largest body read to check its signed hash (default
+    /// [`DEFAULT_MAX_BUFFERED_BODY`]); bigger ones are answered `413`.
+    pub fn with_max_body(mut self, limit: usize) -> Self {
+        self.config_mut().max_body = limit;
+        self
+    }
+
+    /// Whether a `SignatureDoesNotMatch` XML error carries the `StringToSign` and
+    /// `CanonicalRequest` the server computed, as S3 does (default `true`; they contain
+    /// only what the client sent, so a client can diff them against its own).
+    pub fn with_mismatch_details(mut self, include: bool) -> Self {
+        self.config_mut().mismatch_details = include;
+        self
+    }
+
+    /// The clock used to check request times (default: the system clock).
+    pub fn with_time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.config_mut().time = time;
+        self
+    }
+
+    /// What to do with a path that is not in the normalized form the signature covers,
+    /// for services that normalize paths (all but S3): refuse it with `400 InvalidURI`
+    /// ([`PathPolicy::Reject`], the default) or hand the inner service the normalized
+    /// path that was verified ([`PathPolicy::Rewrite`]). The inner service never sees a
+    /// path other than the verified one.
+    ///
+    /// Rewriting only helps when the layer runs before routing: wrap the whole router
+    /// (`Router::new().fallback_service(layer.layer(router))`, or the layer around the
+    /// router in a `tower::ServiceBuilder`). With axum's `Router::layer` the route has
+    /// already been chosen from the raw path, so keep the default there: refused paths
+    /// never reach a handler.
+    pub fn with_path_policy(mut self, policy: PathPolicy) -> Self {
+        self.config_mut().path_policy = policy;
+        self
+    }
+
+    /// What to do with a raw `+` in the query: refuse it with `400 InvalidArgument`
+    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`], the default),
+    /// or accept it as the literal plus the signature covers
+    /// ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B` in its place,
+    /// so its form decoding also reads a plus, never a space).
+    pub fn with_query_plus_policy(mut self, policy: QueryPlusPolicy) -> Self {
+        self.config_mut().plus_policy = policy;
+        self
+    }
+
+    /// Header hygiene (default off): before the inner service runs, remove every request
+    /// header the signature does not cover, except transport headers
+    /// ([`TRANSPORT_HEADERS`]) and `authorization` itself, so that every header the
+    /// application reads was signed. The signed names are in
+    /// [`VerifiedIdentity::signed_headers`].
+    pub fn strip_unsigned_headers(mut self, strip: bool) -> Self {
+        self.config_mut().strip_unsigned = strip;
+        self
+    }
+}
+
+/// Headers that [`VerifyLayer::strip_unsigned_headers`] keeps although they are not
+/// signed: they describe the connection and the message framing, which the HTTP stack has
+/// already acted on, not the request's meaning.
+pub const TRANSPORT_HEADERS: &[&str] = &[
+    "authorization",
+    "connection",
+    "content-length",
+    "expect",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Removes the headers that are neither signed nor transport headers.
+fn strip_unsigned(headers: &mut http::HeaderMap, signed: &str) {
+    let unsigned: Vec<http::HeaderName> = headers
+        .keys()
+        .filter(|n| {
+            let n = n.as_str();
+            !TRANSPORT_HEADERS.contains(&n) && !signed.split(';').any(|s| s == n)
+        })
+        .cloned()
+        .collect();
+    for name in unsigned {
+        headers.remove(&name);
+    }
+}
+
+/// Puts `target` (origin form) in place of the URI's path and query, keeping its scheme
+/// and authority.
+fn replace_target(uri: &http::Uri, target: &str) -> Option<http::Uri> {
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(target.parse().ok()?);
+    http::Uri::from_parts(parts).ok()
+}
+
+impl<S, K, IB> Layer<S> for VerifyLayer<K, IB> {
+    type Service = VerifyService<S, K, IB>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        VerifyService {
+            inner,
+            config: Arc::clone(&self.config),
+            _body: PhantomData,
+        }
+    }
+}
+
+/// The service of [`VerifyLayer`].
+pub struct VerifyService<S, K, IB = VerifiedRequestBody> {
+    inner: S,
+    config: Arc<VerifyConfig<K>>,
+    _body: PhantomData<fn() -> IB>,
+}
+
+impl<S: Clone, K, IB> Clone for VerifyService<S, K, IB> {
+    fn clone(&self) -> Self {
+        VerifyService {
+            inner: self.inner.clone(),
+            config: Arc::clone(&self.config),
+            _body: PhantomData,
+        }
+    }
+}
+
+impl<S: fmt::Debug, K, IB> fmt::Debug for VerifyService<S, K, IB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyService")
+            .field("inner", &self.inner)
+            .field("verifier", &self.config.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, K, IB, B, RB> Service<Request<B>> for VerifyService<S, K, IB>
+where
+    S: Service<Request<IB>, Response = Response<RB>> + Clone + Send + 'static,
+    S::Future: Send,
+    K: KeyStore,
+    IB: FromVerifiedBody + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Either<RB, Full<Bytes>>>;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Self::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let config = Arc::clone(&self.config);
+        Box::pin(async move {
+            match verify_request(&config, req).await {
+                Ok(req) => {
+                    let req = req.map(IB::from_verified_body);
+                    Ok(inner.call(req).await?.map(Either::Left))
+                }
+                Err(rejection) => Ok(rejection.map(Either::Right)),
+            }
+        })
+    }
+}
+
+/// Keeps the key entry the core verifier looked up (for its principal, and to finish a
+/// verification that needed the body without a second lookup).
+struct Lookup<'a, K: ?Sized> {
+    keys: &'a K,
+    entry: Mutex<Option<KeyEntry>>,
+}
+
+impl<K: KeyStore + ?Sized> AsyncCredentialLookup for Lookup<'_, K> {
+    async fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError> {
+        let entry = self.keys.lookup(access_key_id).await?;
+        let creds = entry.as_ref().map(|e| e.credentials.clone());
+        *self.entry.lock().unwrap_or_else(|p| p.into_inner()) = entry;
+        Ok(creds)
+    }
+}
+
+type CheckedRequest<B> = Request<CheckedBody<B>>;
+
+async fn verify_request<K, B>(
+    config: &VerifyConfig<K>,
+    req: Request<B>,
+) -> Result<CheckedRequest<B>, Response<Full<Bytes>>>
+where
+    K: KeyStore,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let (mut parts, body) = req.into_parts();
+    let reject = |e: &VerifyError| rejection(config, e);
+
+    // The target the inner service will route on must be the one verified: refuse (or, as
+    // configured, rewrite to the verified form) paths that normalize to something else and
+    // raw '+' in the query. The authority of an absolute-form target (or HTTP/2
+    // :authority) is checked against the signed Host by the verifier.
+    let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    match prepare_target(
+        pq,
+        config.verifier.normalizes_uri_path(),
+        config.path_policy,
+        config.plus_policy,
+    ) {
+        Ok(None) => {}
+        Ok(Some(target)) => {
+            parts.uri = replace_target(&parts.uri, &target).ok_or_else(|| {
+                reject(&VerifyError::InvalidRequest(
+                    "the normalized request target is not a valid URI".into(),
+                ))
+            })?;
+        }
+        Err(e) => return Err(reject(&e)),
+    }
+    let head = Request::from_parts(parts, ());
+    let read = |body: B| async move {
+        collect_limited(body, config.max_body)
+            .await
+            .map_err(|e| match e {
+                Error::BodyTooLarge { limit } => error_response(
+                    config,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLarge",
+                    &format!("the request body is larger than the {limit} bytes this server reads to check its signature"),
+                    None,
+                ),
+                other => error_response(
+                    config,
+                    StatusCode::BAD_REQUEST,
+                    "IncompleteBody",
+                    &format!("the request body could not be read: {other}"),
+                    None,
+                ),
+            })
+    };
+
+    // First without the body: everything but a payload hash taken from the body is checked
+    // (form, scope, time, key, token, and the signature when the hash is in a header)
+    // before anything is read.
+    let now = config.time.now();
+    let lookup = Lookup {
+        keys: &*config.keys,
+        entry: Mutex::new(None),
+    };
+    let first = config
+        .verifier
+        .verify_async(
+            &VerifiableRequest::from_http(&head, VerifyBody::Unavailable),
+            &lookup,
+            now,
+        )
+        .await;
+    let entry = lookup.entry.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (verified, kind) = match first {
+        Ok(v) => {
+            // Each payload kind names its check; none falls through to an unchecked body.
+            let kind = match v.payload() {
+                VerifiedPayload::Sha256(_) if v.body_checked() => {
+                    return Err(reject(&VerifyError::InvalidRequest(
+                        "the body was checked without being read".into(),
+                    )))
+                }
+                VerifiedPayload::Sha256(expected) => {
+                    let bytes = read(body).await?;
+                    let computed = sigv4::sha256_hex(&bytes);
+                    let claimed = sigv4::hex(&expected);
+                    if computed != claimed {
+                        return Err(reject(&VerifyError::ContentSha256Mismatch {
+                            claimed,
+                            computed,
+                        }));
+                    }
+                    VerifiedKind::Full(Some(bytes))
+                }
+                VerifiedPayload::Streaming(_) => match v.chunked_body() {
+                    Some(chunks) => VerifiedKind::Chunked(Box::new(VerifiedBody::new(
+                        Boxed(Box::pin(body)),
+                        chunks,
+                    ))),
+                    None => {
+                        return Err(reject(&VerifyError::InvalidRequest(
+                            "the aws-chunked body cannot be verified".into(),
+                        )))
+                    }
+                },
+                // Allowed only by a verifier that accepts unsigned payloads; the identity
+                // tells the handler the body is not covered.
+                VerifiedPayload::Unsigned => VerifiedKind::Stream(Boxed(Box::pin(body))),
+                _ => {
+                    return Err(reject(&VerifyError::InvalidRequest(
+                        "unsupported payload".into(),
+                    )))
+                }
+            };
+            (v, kind)
+        }
+        Err(VerifyError::BodyRequired) => {
+            // The signature covers the body's hash and no header carries it: read the body
+            // (bounded) and finish with the credentials already looked up.
+            let bytes = read(body).await?;
+            let creds = entry.as_ref().map(|e| e.credentials.clone());
+            let v = config
+                .verifier
+                .verify_with(
+                    &VerifiableRequest::from_http(&head, VerifyBody::Bytes(&bytes)),
+                    creds,
+                    now,
+                )
+                .map_err(|e| reject(&e))?;
+            (v, VerifiedKind::Full(Some(bytes)))
+        }
+        Err(e) => return Err(reject(&e)),
+    };
+    let principal = entry.and_then(|e| e.principal);
+
+    tracing::debug!(
+        access_key_id = verified.access_key_id(),
+        scope = verified.credential_scope(),
+        "request signature verified"
+    );
+    let (mut parts, ()) = head.into_parts();
+    if config.strip_unsigned {
+        strip_unsigned(&mut parts.headers, verified.signed_headers());
+    }
+    if matches!(kind, VerifiedKind::Chunked(_)) {
+        decoded_headers(&mut parts.headers);
+    }
+    parts
+        .extensions
+        .insert(VerifiedIdentity::new(&verified, principal));
+    Ok(Request::from_parts(parts, CheckedBody { kind }))
+}
+
+/// The handler sees the decoded body of an aws-chunked upload: its length and encoding.
+fn decoded_headers(headers: &mut http::HeaderMap) {
+    match headers.get("x-amz-decoded-content-length").cloned() {
+        Some(len) => {
+            headers.insert(CONTENT_LENGTH, len);
+        }
+        None => {
+            headers.remove(CONTENT_LENGTH);
+        }
+    }
+    let rest: Option<String> = headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("aws-chunked"))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+    match rest.and_then(|r| HeaderValue::from_str(&r).ok().filter(|_| !r.is_empty())) {
+        Some(v) => {
+            headers.insert(http::header::CONTENT_ENCODING, v);
+        }
+        None => {
+            headers.remove(http::header::CONTENT_ENCODING);
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Step 2 of a verification, with the credentials: the session token, the payload line,
+//! the canonical request and string to sign rebuilt with the signer's building blocks, the
+//! signature compared in constant time, and what a streaming body will be checked with.
+
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::edge;
+use super::error::{AuthMode, SignatureMismatch, VerifyError};
+use super::parse::{hex_nibble, Parsed};
+use super::request::{VerifiableRequest, VerifyBody};
+use super::verified::{PayloadKind, Verified};
+use super::{malformed, truncate, Verifier};
+use crate::canonical_request::{canonical_query, canonical_uri, HeaderScratch};
+use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
+use crate::encoding::hex_lower;
+use crate::request::{split_target, Target};
+use crate::settings::{SessionTokenMode, UNSIGNED_PAYLOAD};
+use crate::{AmzDate, Credentials, SigningKey, ALGORITHM};
+
+impl Verifier {
+    /// Rebuilds the signature with the credentials and compares.
+    pub(super) fn complete(
+        &self,
+        req: &VerifiableRequest<'_>,
+        p: Parsed,
+        creds: Option<Credentials>,
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        let time = p.time.ok_or_else(|| VerifyError::InvalidDate {
+            mode: p.mode,
+            reason: "the request has no date".into(),
+        })?;
+        let creds = check_credentials(&p, creds, now)?;
+        let target =
+            split_target(&req.target).map_err(|e| VerifyError::InvalidRequest(e.to_string()))?;
+
+        let body_hash: Option<[u8; 32]> = match req.body {
+            VerifyBody::Bytes(b) => Some(Sha256::digest(b).into()),
+            VerifyBody::Sha256(h) => Some(h),
+            VerifyBody::Unavailable => None,
+        };
+        let (payload, payload_line) = self.payload_line(req, &p, body_hash)?;
+        let (creq, hs) = self.canonical_request(req, &p, &target, &payload_line)?;
+
+        // String to sign.
+        let creq_hash: [u8; 64] = hex_lower(&Sha256::digest(creq.as_bytes()));
+        let scope = format!("{}/{}/{}/aws4_request", p.date, p.region, p.service);
+        let mut sts = String::with_capacity(160);
+        sts.push_str(ALGORITHM);
+        sts.push('\n');
+        sts.push_str(time.date_time());
+        sts.push('\n');
+        sts.push_str(&scope);
+        sts.push('\n');
+        sts.push_str(std::str::from_utf8(&creq_hash).unwrap_or_default());
+
+        let key = self
+            .keys
+            .get(&creds, &p.date, &p.region, &p.service)
+            .map_err(|e| malformed(p.mode, &e.to_string()))?;
+        let computed: [u8; 64] = hex_lower(&key.sign(sts.as_bytes()));
+        if !bool::from(computed.ct_eq(&p.signature)) {
+            return Err(VerifyError::SignatureDoesNotMatch(Box::new(
+                SignatureMismatch {
+                    canonical_request: creq,
+                    string_to_sign: sts,
+                    token: creds.session_token().map(str::to_owned),
+                },
+            )));
+        }
+
+        // The body, when it is known and the signature covers its hash.
+        if let (PayloadKind::Hash(claimed), Some(actual)) = (&payload, body_hash) {
+            if !bool::from(claimed.ct_eq(&actual)) {
+                return Err(VerifyError::ContentSha256Mismatch {
+                    claimed: crate::hex(claimed),
+                    computed: crate::hex(&actual),
+                });
+            }
+        }
+        let body_checked = matches!(payload, PayloadKind::Hash(_)) && body_hash.is_some();
+
+        let mut signed_headers = String::new();
+        hs.write_signed_list(&mut signed_headers);
+        let streaming = streaming_setup(req, payload, &key, time, &p.signature)?;
+        Ok(Verified {
+            access_key_id: p.access_key_id,
+            scope,
+            time,
+            mode: p.mode,
+            signed_headers,
+            signature: p.signature,
+            payload,
+            body_checked,
+            session_token: p.token.is_some(),
+            key,
+            decoded_length: streaming.decoded_length,
+            trailer: streaming.trailer,
+            checksum: streaming.checksum,
+            chunk_signer: streaming.chunk_signer,
+        })
+    }
+
+    /// The payload line: `x-amz-content-sha256` (a hash, `UNSIGNED-PAYLOAD` or a
+    /// `STREAMING-*` marker), `UNSIGNED-PAYLOAD` for presigned S3 URLs, or the body's hash.
+    fn payload_line(
+        &self,
+        req: &VerifiableRequest<'_>,
+        p: &Parsed,
+        body_hash: Option<[u8; 32]>,
+    ) -> Result<(PayloadKind, String), VerifyError> {
+        let claimed = req.single_header("x-amz-content-sha256").map_err(|()| {
+            VerifyError::InvalidContentSha256("(more than one x-amz-content-sha256 header)".into())
+        })?;
+        let Some(v) = claimed else {
+            return match p.mode {
+                AuthMode::Header if self.require_content_sha256 => {
+                    Err(VerifyError::MissingContentSha256)
+                }
+                AuthMode::Query if self.presigned_unsigned_payload => {
+                    Ok((PayloadKind::Unsigned, UNSIGNED_PAYLOAD.to_owned()))
+                }
+                _ => {
+                    let h = body_hash.ok_or(VerifyError::BodyRequired)?;
+                    Ok((
+                        PayloadKind::Hash(h),
+                        String::from_utf8_lossy(&hex_lower::<64>(&h)).into_owned(),
+                    ))
+                }
+            };
+        };
+        let v = std::str::from_utf8(v)
+            .map_err(|_| VerifyError::InvalidContentSha256("(not UTF-8)".into()))?
+            .trim();
+        let payload = if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut h = [0u8; 32];
+            for (i, pair) in v.as_bytes().chunks(2).enumerate() {
+                h[i] = hex_nibble(pair[0]) << 4 | hex_nibble(pair[1]);
+            }
+            PayloadKind::Hash(h)
+        } else if v == UNSIGNED_PAYLOAD {
+            if !self.allow_unsigned_payload {
+                return Err(VerifyError::UnsignedPayloadNotAllowed(UNSIGNED_PAYLOAD));
+            }
+            PayloadKind::Unsigned
+        } else if let Some(m) = StreamingMode::from_content_sha256(v) {
+            if !m.is_signed() && !self.allow_unsigned_payload {
+                return Err(VerifyError::UnsignedPayloadNotAllowed(m.content_sha256()));
+            }
+            PayloadKind::Streaming(m)
+        } else {
+            return Err(VerifyError::InvalidContentSha256(truncate(v)));
+        };
+        Ok((payload, v.to_owned()))
+    }
+
+    /// The canonical request, and the signed headers' canonical form.
+    fn canonical_request(
+        &self,
+        req: &VerifiableRequest<'_>,
+        p: &Parsed,
+        target: &Target<'_>,
+        payload_line: &str,
+    ) -> Result<(String, HeaderScratch), VerifyError> {
+        let mut creq = String::with_capacity(256 + req.target.len() * 2);
+        creq.push_str(req.method);
+        creq.push('\n');
+        canonical_uri(
+            &mut creq,
+            target.path,
+            self.normalize_uri_path,
+            self.double_uri_encode,
+        );
+        creq.push('\n');
+        let skip_token = p.mode == AuthMode::Query
+            && self.session_token_mode == SessionTokenMode::AppendAfterSigning;
+        let query_mode = p.mode == AuthMode::Query;
+        canonical_query(&mut creq, target.query, &[], |k| {
+            query_mode && (k == b"X-Amz-Signature" || (skip_token && k == b"X-Amz-Security-Token"))
+        });
+        creq.push('\n');
+        let hs = signed_header_values(req, p, target)?;
+        hs.write(&mut creq);
+        creq.push('\n');
+        creq.push_str(payload_line);
+        Ok((creq, hs))
+    }
+}
+
+/// The credentials belong to the request's access key, are not expired, and carry the
+/// request's session token (compared in constant time).
+fn check_credentials(
+    p: &Parsed,
+    creds: Option<Credentials>,
+    now: SystemTime,
+) -> Result<Credentials, VerifyError> {
+    let creds = creds.ok_or_else(|| VerifyError::InvalidAccessKeyId(truncate(&p.access_key_id)))?;
+    if creds.access_key_id() != p.access_key_id {
+        // A lookup that returns someone else's credentials is a server bug; refuse.
+        return Err(VerifyError::InvalidAccessKeyId(truncate(&p.access_key_id)));
+    }
+    if creds.is_expired(now) {
+        return Err(VerifyError::ExpiredToken);
+    }
+    match (creds.session_token(), p.token.as_deref()) {
+        (None, None) => {}
+        (Some(_), None) => {
+            return Err(VerifyError::InvalidToken(
+                "the request carries no session token but the access key is temporary",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(VerifyError::InvalidToken(
+                "the request carries a session token but the access key is not temporary",
+            ))
+        }
+        (Some(want), Some(got)) => {
+            if !bool::from(want.as_bytes().ct_eq(got.as_bytes())) {
+                return Err(VerifyError::InvalidToken(
+                    "the session token does not belong to the access key",
+                ));
+            }
+        }
+    }
+    Ok(creds)
+}
+
+/// The values of the signed headers (repeated ones joined in order). `host` may come from
+/// an absolute-form target, and when both are present they must name the same host: a
+/// server acts on the target's authority, which the signature would not cover otherwise.
+fn signed_header_values(
+    req: &VerifiableRequest<'_>,
+    p: &Parsed,
+    target: &Target<'_>,
+) -> Result<HeaderScratch, VerifyError> {
+    let mut hs = HeaderScratch::default();
+    for name in &p.signed_headers {
+        let mut found = false;
+        for &(n, v) in req.headers.iter() {
+            if n.eq_ignore_ascii_case(name) {
+                hs.push(name, v).map_err(|_| {
+                    VerifyError::InvalidRequest(format!(
+                        "the value of header {:?} is not valid UTF-8 text",
+                        truncate(name)
+                    ))
+                })?;
+                if found && name == "host" {
+                    return Err(VerifyError::InvalidRequest(
+                        "more than one Host header".into(),
+                    ));
+                }
+                if let (Some(authority), "host") = (target.authority, name.as_str()) {
+                    // The server acts on the target's authority, not on Host.
+                    let host = String::from_utf8_lossy(v);
+                    if !edge::same_authority(authority, &host, target.https) {
+                        return Err(VerifyError::AuthorityMismatch {
+                            authority: truncate(authority),
+                            host: truncate(&host),
+                        });
+                    }
+                }
+                found = true;
+            }
+        }
+        if !found && name == "host" {
+            if let Some(authority) = target.authority {
+                let lower = authority.to_ascii_lowercase();
+                hs.push("host", lower.as_bytes())
+                    .map_err(|_| VerifyError::InvalidRequest("invalid host".into()))?;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(VerifyError::SignedHeaderAbsent {
+                mode: p.mode,
+                name: truncate(name),
+            });
+        }
+    }
+    // The names are already sorted and unique; a stable sort keeps repeated values in order.
+    hs.sort();
+    Ok(hs)
+}
+
+/// What a streaming body is checked against.
+struct StreamingSetup {
+    decoded_length: Option<u64>,
+    trailer: Option<String>,
+    checksum: Option<ChecksumAlgorithm>,
+    chunk_signer: Option<ChunkSigner>,
+}
+
+/// Reads the headers a streaming body is checked against and sets up the chunk signer.
+/// For a streaming payload, a header that is present but unreadable refuses the request
+/// rather than turning its check off, and so does a chunk signer that cannot be built.
+fn streaming_setup(
+    req: &VerifiableRequest<'_>,
+    payload: PayloadKind,
+    key: &SigningKey,
+    time: AmzDate,
+    signature: &[u8; 64],
+) -> Result<StreamingSetup, VerifyError> {
+    let streaming = matches!(payload, PayloadKind::Streaming(_));
+    let decoded_length = match req.single_header("x-amz-decoded-content-length") {
+        Ok(None) => None,
+        Ok(Some(v)) => {
+            let n = std::str::from_utf8(v)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            match n {
+                Some(n) => Some(n),
+                None if streaming => {
+                    return Err(VerifyError::InvalidRequest(
+                        "x-amz-decoded-content-length is not a number".into(),
+                    ))
+                }
+                None => None,
+            }
+        }
+        Err(()) if streaming => {
+            return Err(VerifyError::InvalidRequest(
+                "more than one x-amz-decoded-content-length header".into(),
+            ))
+        }
+        Err(()) => None,
+    };
+    let trailer = match req.single_header("x-amz-trailer") {
+        Ok(v) => v
+            .map(|v| {
+                std::str::from_utf8(v)
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .map_err(|_| VerifyError::InvalidRequest("x-amz-trailer is not text".into()))
+            })
+            .transpose()?,
+        Err(()) if streaming => {
+            return Err(VerifyError::InvalidRequest(
+                "more than one x-amz-trailer header".into(),
+            ))
+        }
+        Err(()) => None,
+    };
+    let mut checksum = None;
+    let mut chunk_signer = None;
+    if let PayloadKind::Streaming(mode) = payload {
+        if let Some(t) = trailer.as_deref().filter(|_| mode.has_trailer()) {
+            // An unknown trailer name would leave the trailer's value unchecked.
+            checksum = Some(
+                ChecksumAlgorithm::ALL
+                    .into_iter()
+                    .find(|a| a.header_name() == t)
+                    .ok_or_else(|| {
+                        VerifyError::InvalidRequest(format!(
+                            "x-amz-trailer {:?} is not a supported checksum",
+                            truncate(t)
+                        ))
+                    })?,
+            );
+        }
+        if mode.is_signed() {
+            let seed = std::str::from_utf8(signature).unwrap_or_default();
+            chunk_signer = Some(
+                ChunkSigner::new(key.clone(), time, seed)
+                    .map_err(|e| VerifyError::InvalidRequest(e.to_string()))?,
+            );
+        }
+    }
+    Ok(StreamingSetup {
+        decoded_length,
+        trailer,
+        checksum,
+        chunk_signer,
+    })
+}

@@ -1,0 +1,150 @@
+//! A request whose signature is valid, and what covers its body.
+
+use std::fmt;
+
+use super::chunked::ChunkedBodyVerifier;
+use super::error::AuthMode;
+use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
+use crate::{AmzDate, SigningKey};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PayloadKind {
+    Hash([u8; 32]),
+    Unsigned,
+    Streaming(StreamingMode),
+}
+
+/// What the payload line of a verified request said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifiedPayload {
+    /// A SHA-256 of the body (checked against it when the body was given).
+    Sha256([u8; 32]),
+    /// `UNSIGNED-PAYLOAD`: the body is not covered by the signature.
+    Unsigned,
+    /// An aws-chunked body: verify it with [`Verified::chunked_body`].
+    Streaming(StreamingMode),
+}
+
+/// A request whose signature is valid.
+///
+/// It holds the day's signing key for the request's scope (zeroized on drop, never shown
+/// by `Debug`) so the body of a streaming upload can be verified.
+#[derive(Clone)]
+pub struct Verified {
+    pub(super) access_key_id: String,
+    pub(super) scope: String,
+    pub(super) time: AmzDate,
+    pub(super) mode: AuthMode,
+    pub(super) signed_headers: String,
+    pub(super) signature: [u8; 64],
+    pub(super) payload: PayloadKind,
+    pub(super) body_checked: bool,
+    pub(super) session_token: bool,
+    pub(super) key: SigningKey,
+    pub(super) decoded_length: Option<u64>,
+    pub(super) trailer: Option<String>,
+    pub(super) checksum: Option<ChecksumAlgorithm>,
+    /// Present exactly when the payload is a signed streaming one.
+    pub(super) chunk_signer: Option<ChunkSigner>,
+}
+
+impl Verified {
+    /// The access key id that signed the request.
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The credential scope, `date/region/service/aws4_request`.
+    pub fn credential_scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The region the request was signed for.
+    pub fn region(&self) -> &str {
+        self.key.region()
+    }
+
+    /// The request's signing time.
+    pub fn time(&self) -> AmzDate {
+        self.time
+    }
+
+    /// Header or query (presigned URL).
+    pub fn mode(&self) -> AuthMode {
+        self.mode
+    }
+
+    /// The signed headers, `host;x-amz-date`.
+    pub fn signed_headers(&self) -> &str {
+        &self.signed_headers
+    }
+
+    /// The request's signature (the seed of a streaming body).
+    pub fn signature(&self) -> &str {
+        std::str::from_utf8(&self.signature).unwrap_or_default()
+    }
+
+    /// Whether the request carried a (valid) session token.
+    pub fn has_session_token(&self) -> bool {
+        self.session_token
+    }
+
+    /// What the payload line said.
+    pub fn payload(&self) -> VerifiedPayload {
+        match self.payload {
+            PayloadKind::Hash(h) => VerifiedPayload::Sha256(h),
+            PayloadKind::Unsigned => VerifiedPayload::Unsigned,
+            PayloadKind::Streaming(m) => VerifiedPayload::Streaming(m),
+        }
+    }
+
+    /// Whether the body was given and matched the signed hash.
+    pub fn body_checked(&self) -> bool {
+        self.body_checked
+    }
+
+    /// When the body was not given and the signature covers its SHA-256, the hash the body
+    /// must have: compare it after reading the body, and refuse the request with
+    /// `XAmzContentSHA256Mismatch` if it differs.
+    pub fn expected_payload_sha256(&self) -> Option<[u8; 32]> {
+        match self.payload {
+            PayloadKind::Hash(h) if !self.body_checked => Some(h),
+            _ => None,
+        }
+    }
+
+    /// A verifier for the aws-chunked body of a streaming upload, or `None` when the
+    /// request's payload is not a streaming one (then [`payload`](Self::payload) says
+    /// what covers the body).
+    ///
+    /// It cannot fail: everything it needs (the chunk signer of a signed mode, the
+    /// trailer's checksum) was set up while verifying the request, which is refused when
+    /// that is impossible.
+    pub fn chunked_body(&self) -> Option<ChunkedBodyVerifier> {
+        let PayloadKind::Streaming(mode) = self.payload else {
+            return None;
+        };
+        Some(ChunkedBodyVerifier::new(
+            mode,
+            self.chunk_signer.clone(),
+            self.decoded_length,
+            self.trailer.clone(),
+            self.checksum,
+        ))
+    }
+}
+
+impl fmt::Debug for Verified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("access_key_id", &self.access_key_id)
+            .field("scope", &self.scope)
+            .field("time", &self.time)
+            .field("mode", &self.mode)
+            .field("signed_headers", &self.signed_headers)
+            .field("payload", &self.payload())
+            .field("body_checked", &self.body_checked)
+            .finish_non_exhaustive()
+    }
+}
