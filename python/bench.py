@@ -171,6 +171,10 @@ def main():
     our_auth = sigv4.requests.SigV4Auth(REGION, SERVICE, sigv4.Credentials(AK, SK))
     cands.append(("(PreparedRequest.copy, subtracted below)", lambda: prep.copy()))
     cands.append(("sigv4 `requests` plugin (`SigV4Auth(req)`)", lambda: our_auth(prep.copy())))
+    from sigv4.compat.requests_aws4auth import AWS4Auth as CompatAWS4Auth
+
+    compat = CompatAWS4Auth(AK, SK, REGION, SERVICE)
+    cands.append(("sigv4.compat `AWS4Auth(req)` (drop-in for requests-aws4auth)", lambda: compat(prep.copy())))
     try:
         from requests_aws4auth import AWS4Auth
 

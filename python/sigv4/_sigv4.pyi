@@ -12,7 +12,7 @@ else:
 __all__ = [
     "CREDENTIAL_CHAIN", "Credentials", "EMPTY_SHA256", "RefreshableCredentials",
     "SignedRequest", "Signer", "SigningKey", "UNSIGNED_PAYLOAD", "canonical_request",
-    "default_credentials", "payload_hash", "resolve_credentials", "sign_headers", "sign_request",
+    "default_credentials", "payload_hash", "resolve_credentials", "resolve_region", "sign_headers", "sign_request",
     "string_to_sign",
 ]
 
@@ -145,8 +145,8 @@ class Signer:
 
     def __new__(
         cls,
-        region: str,
-        service: str,
+        region: Optional[str] = None,
+        service: Optional[str] = None,
         credentials: Union[Credentials, RefreshableCredentials, Mapping[str, Any], Any, None] = None,
         *,
         normalize_path: Optional[bool] = None,
@@ -290,6 +290,9 @@ def sign_request(
 def payload_hash(body: Union[bytes, bytearray, memoryview, str]) -> str: ...
 def resolve_credentials(profile: Optional[str] = None) -> RefreshableCredentials:
     """The default chain, lazily (``sigv4.resolve_credentials`` wraps this)."""
+def resolve_region(url: Optional[str] = None, *, profile: Optional[str] = None) -> str:
+    """The region an AWS hostname in ``url`` names, else AWS_REGION, AWS_DEFAULT_REGION, the
+    profile's ``region``, else the one a global endpoint implies; SigningError otherwise."""
 def _canonical_uri(path: str, normalize: bool, double_encode: bool) -> str: ...
 def _canonical_query(query: str) -> str: ...
 def default_credentials(profile: Optional[str] = None) -> RefreshableCredentials: ...

@@ -73,3 +73,22 @@ pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, String> {
         Err(e) => Err(e.to_string()),
     }
 }
+
+/// The signing region the way the AWS tools find it (`sigv4_credentials::RegionChain`): the
+/// AWS hostname of `url` when it names one, `AWS_REGION`, `AWS_DEFAULT_REGION`, the
+/// profile's `region`, then the region a global endpoint implies. The error lists what was
+/// tried. Reads only the environment and the config file (no network).
+pub(crate) fn resolve_region(url: Option<&str>, profile: Option<&str>) -> Result<String, String> {
+    let mut ctx = ProviderContext::default();
+    if let Some(p) = profile {
+        ctx = ctx.with_profile_name(p);
+    }
+    let mut chain = sigv4_credentials::RegionChain::new(ctx);
+    if let Some(u) = url {
+        chain = chain.with_url(u);
+    }
+    chain
+        .resolve()
+        .map(|r| r.into_region())
+        .map_err(|e| e.to_string())
+}

@@ -160,22 +160,20 @@ pub(crate) fn hash_maybe_detached(py: Python<'_>, data: &[u8]) -> String {
 }
 
 /// The hex SHA-256 of a body: bytes, bytearray, memoryview (any buffer) or str (UTF-8).
-pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+/// A body as bytes to sign: bytes and str borrowed (immutable, kept alive), a bytearray or
+/// another buffer copied once (it could change while the GIL is released).
+pub(crate) fn body_buf(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<Buf> {
     let Some(body) = body.filter(|b| !b.is_none()) else {
-        return Ok(EMPTY_SHA256.to_owned());
+        return Ok(Buf::Owned(Vec::new()));
     };
     if let Ok(b) = body.cast::<PyBytes>() {
-        // bytes are immutable and kept alive by `body`, so hashing without the GIL is safe.
-        return Ok(hash_maybe_detached(py, b.as_bytes()));
+        return Ok(Buf::Bytes(b.extract()?));
     }
     if let Ok(s) = body.cast::<PyString>() {
-        let text = s.to_cow()?;
-        return Ok(hash_maybe_detached(py, text.as_bytes()));
+        return Ok(Buf::Str(s.extract()?));
     }
     if let Ok(b) = body.cast::<PyByteArray>() {
-        // A bytearray may change while the GIL is released: hash a snapshot.
-        let snapshot = b.to_vec();
-        return Ok(hash_maybe_detached(py, &snapshot));
+        return Ok(Buf::Owned(b.to_vec()));
     }
     if body.is_instance_of::<pyo3::types::PyInt>() || body.is_instance_of::<pyo3::types::PyBool>() {
         return Err(PyTypeError::new_err(
@@ -189,8 +187,7 @@ pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyRe
         .call1((body,))
     {
         let bytes = view.call_method0(intern!(py, "tobytes"))?;
-        let b = bytes.cast::<PyBytes>()?;
-        return Ok(hash_maybe_detached(py, b.as_bytes()));
+        return Ok(Buf::Bytes(bytes.extract()?));
     }
     Err(PyTypeError::new_err(format!(
         "cannot hash a body of type {}: give bytes, bytearray, memoryview or str; for a \
@@ -200,16 +197,33 @@ pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyRe
     )))
 }
 
+/// The hex SHA-256 of a body: bytes, bytearray, memoryview (any buffer) or str (UTF-8).
+/// Large bodies are hashed with the GIL released.
+pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    let buf = body_buf(py, body)?;
+    Ok(hash_maybe_detached(py, buf.as_bytes()))
+}
+
 /// The payload hash to sign: the one given (a marker such as `UNSIGNED-PAYLOAD` or a hex
 /// digest; the body is then not read), or the body's SHA-256.
-pub(crate) fn payload_hash_arg(
+/// What the payload line of a job is made from.
+pub(crate) enum JobPayload {
+    /// The body's bytes: the core hashes them (and, being the body's own hash, it needs no
+    /// `x-amz-content-sha256` header unless the service wants one).
+    Body(Buf),
+    /// A hash or marker given by the caller (`UNSIGNED-PAYLOAD`, a digest computed
+    /// elsewhere): sent in `x-amz-content-sha256` so the server knows what was signed.
+    Given(String),
+}
+
+fn job_payload(
     py: Python<'_>,
     body: Option<&Bound<'_, PyAny>>,
     payload_hash: Option<String>,
-) -> PyResult<String> {
+) -> PyResult<JobPayload> {
     match payload_hash {
-        Some(h) => Ok(h),
-        None => body_hash(py, body),
+        Some(h) => Ok(JobPayload::Given(h)),
+        None => Ok(JobPayload::Body(body_buf(py, body)?)),
     }
 }
 
@@ -309,7 +323,7 @@ pub(crate) struct Job {
     pub(crate) method: Buf,
     pub(crate) url: Buf,
     pub(crate) headers: Headers,
-    pub(crate) payload_hash: String,
+    pub(crate) payload: JobPayload,
     pub(crate) time: SystemTime,
 }
 
@@ -352,7 +366,7 @@ impl Job {
             )));
         };
         let headers = extract_headers(headers)?;
-        let payload_hash = payload_hash_arg(py, body, payload_hash)?;
+        let payload = job_payload(py, body, payload_hash)?;
         let time = match timestamp.filter(|t| !t.is_none()) {
             Some(t) => to_system_time(t, "timestamp")?,
             None => SystemTime::now(),
@@ -361,7 +375,7 @@ impl Job {
             method,
             url,
             headers,
-            payload_hash,
+            payload,
             time,
         })
     }
@@ -373,8 +387,10 @@ impl Job {
 
     /// Signs with a signer built for `region`, `service` and `settings`. `want_url`: compute
     /// the URL to send (not needed when only the headers are returned).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run(
         &self,
+        py: Python<'_>,
         region: &str,
         service: &str,
         settings: &SigningSettings,
@@ -385,46 +401,49 @@ impl Job {
         let signer = sigv4::Signer::new(region, service)
             .map_err(signing_err)?
             .with_settings(settings.clone());
-        self.run_with(&signer, cache, what, want_url)
+        self.run_with(py, &signer, cache, what, want_url)
     }
 
     pub(crate) fn run_with(
         &self,
+        py: Python<'_>,
         signer: &sigv4::Signer,
         cache: Option<&sigv4::Signer>,
         what: &KeyOrCreds,
         want_url: bool,
     ) -> PyResult<Signed> {
         let method = text_of(&self.method, "method")?;
+        let payload = match &self.payload {
+            JobPayload::Body(b) => Payload::Bytes(b.as_bytes()),
+            JobPayload::Given(h) => Payload::Precomputed(h),
+        };
+        let large = matches!(&self.payload, JobPayload::Body(b) if b.as_bytes().len() >= GIL_RELEASE_THRESHOLD);
         let req = SignableRequest::new(
             method,
             self.url_text(),
             self.headers
                 .iter()
                 .map(|(n, v)| (n.as_text().unwrap_or_default(), v.as_bytes())),
-            Payload::Precomputed(&self.payload_hash),
+            payload,
         );
-        let out = match what {
+        let time = self.time;
+        let sign = || match what {
             KeyOrCreds::Creds(c) => match cache {
                 Some(cache) => {
-                    let key = cache.signing_key(c, self.time).map_err(signing_err)?;
-                    signer.sign_with_key(
-                        &req,
-                        &key,
-                        c.access_key_id(),
-                        c.session_token(),
-                        self.time,
-                    )
+                    let key = cache.signing_key(c, time)?;
+                    signer.sign_with_key(&req, &key, c.access_key_id(), c.session_token(), time)
                 }
-                None => signer.sign(&req, c, self.time),
+                None => signer.sign(&req, c, time),
             },
             KeyOrCreds::Key {
                 key,
                 access_key,
                 token,
-            } => signer.sign_with_key(&req, key, access_key, token.as_deref(), self.time),
-        }
-        .map_err(signing_err)?;
+            } => signer.sign_with_key(&req, key, access_key, token.as_deref(), time),
+        };
+        // Large bodies are hashed by the core; let other threads run meanwhile (bytes and
+        // str are immutable and kept alive by the job; other buffers were copied).
+        let out = if large { py.detach(sign) } else { sign() }.map_err(signing_err)?;
         let url = if want_url {
             final_url(self.url_text(), &out)
         } else {

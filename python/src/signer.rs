@@ -90,9 +90,10 @@ impl Source {
     }
 }
 
-/// Signs requests for one region and service.
+/// Signs requests for one region and service: ``Signer(region="us-east-1", service="s3")``.
 ///
-/// ``credentials`` may be ``Credentials``, ``RefreshableCredentials``, any object with
+/// Without ``region`` the region chain picks it (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the
+/// profile's ``region``; see ``resolve_region``). ``credentials`` may be ``Credentials``, ``RefreshableCredentials``, any object with
 /// ``access_key``/``secret_key``/``token`` (botocore credentials work), or ``None`` for the
 /// default credential chain (refreshed automatically). A signer is safe to share between
 /// threads and caches the day's signing key.
@@ -120,6 +121,21 @@ pub(crate) fn opts(
         signed_headers,
         unsigned_headers,
     }
+}
+
+/// The signing region the AWS tools would use: the region an AWS hostname in ``url`` names,
+/// else ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the ``region`` of the profile (``profile``,
+/// else ``AWS_PROFILE``, else ``default``) in the shared config file, else the region a
+/// global endpoint implies. Raises ``SigningError`` listing what was tried when none has one.
+#[pyfunction]
+#[pyo3(signature = (url=None, *, profile=None))]
+pub(crate) fn resolve_region(
+    py: Python<'_>,
+    url: Option<String>,
+    profile: Option<String>,
+) -> PyResult<String> {
+    py.detach(|| crate::chain::resolve_region(url.as_deref(), profile.as_deref()))
+        .map_err(crate::errors::signing_error)
 }
 
 /// A `str` argument, borrowed (no copy).
@@ -157,11 +173,12 @@ impl PySigner {
         let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
         let what = self.source.resolve(py)?;
         match expires {
-            None => job.run_with(&self.core, None, &what, want_url),
+            None => job.run_with(py, &self.core, None, &what, want_url),
             Some(e) => {
                 let secs = expires_secs(e)?;
                 let settings = self.settings.clone().presigned(Duration::from_secs(secs));
                 job.run(
+                    py,
                     self.core.region(),
                     self.core.service(),
                     &settings,
@@ -177,13 +194,13 @@ impl PySigner {
 #[pymethods]
 impl PySigner {
     #[new]
-    #[pyo3(signature = (region, service, credentials=None, *, normalize_path=None, double_encode=None,
+    #[pyo3(signature = (region=None, service=None, credentials=None, *, normalize_path=None, double_encode=None,
         content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        region: &Bound<'_, PyAny>,
-        service: &Bound<'_, PyAny>,
+        region: Option<&Bound<'_, PyAny>>,
+        service: Option<&Bound<'_, PyAny>>,
         credentials: Option<&Bound<'_, PyAny>>,
         normalize_path: Option<bool>,
         double_encode: Option<bool>,
@@ -192,8 +209,21 @@ impl PySigner {
         signed_headers: Option<Vec<String>>,
         unsigned_headers: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        let region = text_arg(region, "region")?;
-        let service = text_arg(service, "service")?;
+        let service = match service {
+            Some(s) => text_arg(s, "service")?.to_string(),
+            None => {
+                return Err(PyTypeError::new_err(
+                    "service is required (a str, e.g. \"s3\")",
+                ))
+            }
+        };
+        // No region: the region chain (AWS_REGION, AWS_DEFAULT_REGION, the profile's region).
+        let region = match region.filter(|r| !r.is_none()) {
+            Some(r) => text_arg(r, "region")?.to_string(),
+            None => py
+                .detach(|| crate::chain::resolve_region(None, None))
+                .map_err(crate::errors::signing_error)?,
+        };
         let source = Source::from_py(py, credentials)?;
         let o = opts(
             normalize_path,
@@ -203,7 +233,7 @@ impl PySigner {
             signed_headers,
             unsigned_headers,
         );
-        Self::build(region.to_string(), service.to_string(), source, &o)
+        Self::build(region, service, source, &o)
     }
 
     /// A signer that signs with a day-scoped ``SigningKey`` instead of the secret access key.
@@ -413,7 +443,7 @@ pub(crate) fn low_level(
         if let Ok(pc) = credentials.cast::<PyCredentials>() {
             let signer = pc.get().signer_for(&region, &service)?;
             let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-            return job.run_with(&signer, None, &what, want_url);
+            return job.run_with(py, &signer, None, &what, want_url);
         }
     }
     let mut settings = build_settings(&service, &o);
@@ -427,7 +457,7 @@ pub(crate) fn low_level(
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
     let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-    job.run(&region, &service, &settings, None, &what, want_url)
+    job.run(py, &region, &service, &settings, None, &what, want_url)
 }
 
 macro_rules! low_level_fn {

@@ -302,3 +302,24 @@ def test_exceptions_cross_a_process_boundary():
             with pytest.raises(cls):
                 pool.apply(_raise_in_child, (kind,))
     assert issubclass(sigv4.SigningError, ValueError)
+
+
+def test_region_chain(chain_env, monkeypatch):
+    """The region chain of sigv4-credentials: URL, AWS_REGION, AWS_DEFAULT_REGION, profile."""
+    with pytest.raises(sigv4.SigningError) as e:
+        sigv4.resolve_region()
+    assert "AWS_REGION" in str(e.value)
+    with pytest.raises(sigv4.SigningError):
+        Signer(service="s3", credentials=Credentials(AK, SK))
+    (chain_env / "config").write_text("[default]\nregion = eu-west-2\n[profile dev]\nregion = ap-south-1\n")
+    assert sigv4.resolve_region() == "eu-west-2"
+    assert sigv4.resolve_region(profile="dev") == "ap-south-1"
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-1")
+    assert sigv4.resolve_region() == "us-west-1"
+    monkeypatch.setenv("AWS_REGION", "ca-central-1")
+    assert sigv4.resolve_region() == "ca-central-1"
+    # An AWS hostname that names a region wins: S3 refuses any other.
+    assert sigv4.resolve_region("https://b.s3.eu-west-1.amazonaws.com/k") == "eu-west-1"
+    signer = Signer(service="s3", credentials=Credentials(AK, SK))
+    assert signer.region == "ca-central-1"
+    assert "/ca-central-1/s3/aws4_request" in signer.sign(method="GET", url="https://b.s3.amazonaws.com/k")["Authorization"]

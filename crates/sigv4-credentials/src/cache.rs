@@ -646,6 +646,9 @@ fn clone_error(e: &CredentialsError) -> CredentialsError {
             provider,
             reason: reason.clone(),
         },
+        CredentialsError::NoCredentials { tried } => CredentialsError::NoCredentials {
+            tried: tried.clone(),
+        },
         CredentialsError::InvalidConfiguration { provider, message } => {
             CredentialsError::InvalidConfiguration {
                 provider,

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::profile::{MfaTokenCallback, NamedSources};
 use crate::util::BoxFuture;
 use crate::{
-    ChainProvider, CredentialsResult, EnvironmentProvider, ProfileProvider, ProvideCredentials,
-    ProviderContext, WebIdentityProvider,
+    ChainProvider, CredentialsError, CredentialsResult, EnvironmentProvider, ProfileProvider,
+    ProvideCredentials, ProviderContext, WebIdentityProvider,
 };
 
 /// The standard chain: environment variables, then the shared profile
@@ -114,9 +114,34 @@ impl DefaultChainBuilder {
             chain = chain.or_else_shared(c);
         }
         if let Some(i) = imds {
-            chain = chain.or_else_shared(i);
+            chain = chain.or_else(LastResort(i));
         }
         DefaultChain { chain }
+    }
+}
+
+/// The chain's last link (instance metadata): its failure (a metadata service that
+/// refuses, or does not answer in time) is reported as "gave nothing", with the error as
+/// the reason, so the chain's error lists every provider it asked instead of only the
+/// metadata service. Nothing comes after the last link, so no outcome changes, only the
+/// error (`credential_source = Ec2InstanceMetadata` in a profile still sees the failure).
+#[derive(Debug)]
+struct LastResort(Arc<dyn ProvideCredentials>);
+
+impl ProvideCredentials for LastResort {
+    fn provide_credentials(&self) -> BoxFuture<'_, CredentialsResult> {
+        Box::pin(async move {
+            match self.0.provide_credentials().await {
+                Err(e) if !e.is_not_configured() => Err(CredentialsError::not_configured(
+                    e.provider(),
+                    format!("gave nothing: {e}"),
+                )),
+                other => other,
+            }
+        })
+    }
+    fn name(&self) -> &'static str {
+        self.0.name()
     }
 }
 

@@ -8,6 +8,35 @@ use thiserror::Error;
 /// A boxed error cause, kept for `source()` chains.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
+/// One provider of a chain that had nothing to offer, and why (see
+/// [`CredentialsError::NoCredentials`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSkip {
+    /// The provider's name (`Environment`, `Profile`, `WebIdentityToken`,
+    /// `EcsContainer`, `Ec2InstanceMetadata`, ...).
+    pub provider: &'static str,
+    /// What it looked for and did not find (never a secret).
+    pub reason: String,
+}
+
+impl std::fmt::Display for ProviderSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.provider, self.reason)
+    }
+}
+
+fn tried_list(tried: &[ProviderSkip]) -> String {
+    if tried.is_empty() {
+        return "no providers in the chain".to_string();
+    }
+    tried
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{}. {t}", i + 1))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Why a provider could not produce credentials.
 ///
 /// The kind tells a chain what to do: [`NotConfigured`](Self::NotConfigured)
@@ -28,6 +57,29 @@ pub enum CredentialsError {
         provider: &'static str,
         /// What it looked for.
         reason: String,
+    },
+    /// A chain asked every provider and none had credentials: `tried` says,
+    /// in order, what each looked for. Like
+    /// [`NotConfigured`](Self::NotConfigured), an outer chain skips it.
+    ///
+    /// ```
+    /// use sigv4_credentials::{CredentialsError, ProviderSkip};
+    /// let e = CredentialsError::NoCredentials {
+    ///     tried: vec![ProviderSkip { provider: "Environment", reason: "AWS_ACCESS_KEY_ID is not set".into() }],
+    /// };
+    /// assert!(e.is_not_configured());
+    /// assert_eq!(e.tried().unwrap()[0].provider, "Environment");
+    /// assert!(e.to_string().contains("1. Environment: AWS_ACCESS_KEY_ID is not set"));
+    /// ```
+    #[error(
+        "the credential provider was not enabled: no AWS credentials found; tried, in order: {}. \
+         Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws/config \
+         (`aws configure`, `aws configure sso` or `aws login`) and select it with --profile or AWS_PROFILE",
+        tried_list(tried)
+    )]
+    NoCredentials {
+        /// Each provider asked, in order, and why it gave nothing.
+        tried: Vec<ProviderSkip>,
     },
     /// The provider is set up, but its configuration is wrong (for example a
     /// profile file that does not parse, or a `role_arn` with no source).
@@ -128,14 +180,29 @@ impl CredentialsError {
         }
     }
 
-    /// Whether a chain should skip this provider and try the next one.
+    /// Whether a chain should skip this provider and try the next one
+    /// ([`NotConfigured`](Self::NotConfigured) or
+    /// [`NoCredentials`](Self::NoCredentials)).
     pub fn is_not_configured(&self) -> bool {
-        matches!(self, CredentialsError::NotConfigured { .. })
+        matches!(
+            self,
+            CredentialsError::NotConfigured { .. } | CredentialsError::NoCredentials { .. }
+        )
+    }
+
+    /// For [`NoCredentials`](Self::NoCredentials): every provider tried, in
+    /// order, and why it gave nothing.
+    pub fn tried(&self) -> Option<&[ProviderSkip]> {
+        match self {
+            CredentialsError::NoCredentials { tried } => Some(tried),
+            _ => None,
+        }
     }
 
     /// The name of the provider that failed.
     pub fn provider(&self) -> &'static str {
         match self {
+            CredentialsError::NoCredentials { .. } => "Chain",
             CredentialsError::NotConfigured { provider, .. }
             | CredentialsError::InvalidConfiguration { provider, .. }
             | CredentialsError::ProviderError { provider, .. }
@@ -153,6 +220,11 @@ impl CredentialsError {
             CredentialsError::NotConfigured { reason, .. } => CredentialsError::ProviderError {
                 provider: outer,
                 message: format!("{context}: the credential provider was not enabled: {reason}"),
+                source: None,
+            },
+            e @ CredentialsError::NoCredentials { .. } => CredentialsError::ProviderError {
+                provider: outer,
+                message: format!("{context}: {e}"),
                 source: None,
             },
             CredentialsError::InvalidConfiguration { message, .. } => {

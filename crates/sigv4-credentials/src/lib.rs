@@ -26,8 +26,9 @@
 //!    ([`ProviderContext::with_profile_name`]) or `AWS_PROFILE` in
 //!    `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config`
 //!    and `~/.aws/credentials`): static keys, `role_arn` with `source_profile`
-//!    or `credential_source`, `credential_process`, SSO (`sso_session` or the
-//!    legacy keys), `web_identity_token_file`;
+//!    or `credential_source`, `credential_process`, SSO (`sso_session`, refreshed
+//!    by [`SsoTokenProvider`], or the legacy keys), console login
+//!    (`login_session`, [`LoginProvider`]), `web_identity_token_file`;
 //! 3. [`WebIdentityProvider::from_env`], from `AWS_WEB_IDENTITY_TOKEN_FILE`,
 //!    `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`;
 //! 4. [`ContainerProvider`], from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` /
@@ -42,10 +43,14 @@
 //! [`SsoTokenProvider`]) or a [`StaticTokenProvider`]. `sigv4-http` applies
 //! it with its bearer signer.
 //!
-//! STS and SSO endpoints follow `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_SSO`,
-//! a profile's `[services]` section, `AWS_ENDPOINT_URL`, the profile's
-//! `endpoint_url`, then the regional AWS endpoint (with FIPS / dual-stack
-//! settings); see [`endpoint`].
+//! When nothing has credentials, the chain answers
+//! [`CredentialsError::NoCredentials`], listing each provider asked and why.
+//!
+//! STS, SSO, SSO-OIDC and Sign-In endpoints follow `AWS_ENDPOINT_URL_STS` /
+//! `_SSO` / `_SSO_OIDC` / `_SIGNIN`, a profile's `[services]` section,
+//! `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, then the regional AWS
+//! endpoint (with FIPS / dual-stack settings, and `sts_regional_endpoints`
+//! for STS); see [`endpoint`].
 //!
 //! Also here: [`s3express`], sessions for S3 Express One Zone directory buckets
 //! (CreateSession, cached and refreshed like credentials), and [`clock_skew`], per-endpoint
@@ -100,7 +105,7 @@ pub use context::{
 };
 pub use default_chain::{DefaultChain, DefaultChainBuilder};
 pub use environment::EnvironmentProvider;
-pub use error::{BoxError, CredentialsError};
+pub use error::{BoxError, CredentialsError, ProviderSkip};
 pub use http::{HttpClient, HttpError, HttpRequestOptions};
 pub use imds::{ImdsOptions, ImdsProvider};
 pub use login::LoginProvider;

@@ -228,7 +228,15 @@ impl LoginProvider {
                 ),
             )
         })?;
-        let answer = self.refresh(&s, &key, now).await?;
+        let answer = match self.refresh(&s, &key, now).await {
+            Ok(a) => a,
+            // Still valid for a few minutes: use them rather than fail now.
+            Err(e) if s.expires_at > now => {
+                tracing::warn!(error = %e, "console login refresh failed; using the cached credentials until they expire");
+                return Ok(credentials(&s));
+            }
+            Err(e) => return Err(e),
+        };
         // Update the cache document: new credentials, expiry and refresh token.
         let account = s.account_id.to_string();
         let expires_at = now + Duration::from_secs(answer.expires_in);

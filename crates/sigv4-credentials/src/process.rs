@@ -125,10 +125,19 @@ impl CredentialProcessProvider {
             }
         };
         if !status.success() {
-            return Err(CredentialsError::provider_error(
-                NAME,
-                format!("Error retrieving credentials: external process exited with code {status}"),
-            ));
+            // For an exit code, the text is the AWS SDKs' word for word (the
+            // aws-config conformance data checks it, awkward as "code exit
+            // status: 3" reads); a process killed by a signal has no code,
+            // so say what happened instead.
+            let message = match status.code() {
+                Some(code) => format!(
+                    "Error retrieving credentials: external process exited with code exit status: {code}"
+                ),
+                None => format!(
+                    "Error retrieving credentials: external process was terminated without an exit code ({status}), for example by a signal"
+                ),
+            };
+            return Err(CredentialsError::provider_error(NAME, message));
         }
         if out.len() as u64 > MAX_OUTPUT {
             return Err(CredentialsError::invalid_response(
@@ -240,6 +249,20 @@ mod tests {
             e.to_string().contains("exited with code exit status: 3"),
             "{e}"
         );
+
+        #[cfg(unix)]
+        {
+            let e = CredentialProcessProvider::new("kill -9 $$")
+                .provide_credentials()
+                .await
+                .unwrap_err();
+            assert!(matches!(e, CredentialsError::ProviderError { .. }));
+            assert!(
+                e.to_string()
+                    .contains("terminated without an exit code (signal: 9"),
+                "{e}"
+            );
+        }
 
         let e = CredentialProcessProvider::new("echo nope")
             .provide_credentials()

@@ -16,7 +16,7 @@ use crate::endpoint::{resolve_endpoint, resolve_region, Service};
 use crate::environment::EnvironmentProvider;
 use crate::login::LoginProvider;
 use crate::process::CredentialProcessProvider;
-use crate::profile_file::{ProfileSet, Section};
+use crate::profile_file::{FileLocations, Platform, ProfileSet, Section};
 use crate::sso::{SsoConfig, SsoProvider};
 use crate::sts::{assume_role, AssumeRoleParams};
 use crate::util::BoxFuture;
@@ -505,7 +505,19 @@ impl ProfileProvider {
         }
         match resolve_chain(&set) {
             Ok(chain) => Ok((set, chain)),
-            Err(ResolveError::NotConfigured(m)) => Err(CredentialsError::not_configured(NAME, m)),
+            Err(ResolveError::NotConfigured(m)) => {
+                // Say which profile and which files, so "nothing found" is actionable.
+                let files = FileLocations::resolve(self.ctx.env(), Platform::current());
+                Err(CredentialsError::not_configured(
+                    NAME,
+                    format!(
+                        "profile `{}`: {m} (looked in {} and {})",
+                        set.selected_name(),
+                        files.credentials,
+                        files.config
+                    ),
+                ))
+            }
             Err(ResolveError::Invalid(m)) => Err(CredentialsError::invalid_configuration(NAME, m)),
         }
     }

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use sigv4::Credentials;
 
+use crate::error::ProviderSkip;
 use crate::util::BoxFuture;
 use crate::CredentialsError;
 
@@ -192,20 +193,24 @@ impl ChainProvider {
     }
 
     async fn resolve(&self) -> CredentialsResult {
-        let mut skipped = Vec::new();
+        let mut tried = Vec::new();
         for p in &self.providers {
             match p.provide_credentials().await {
                 Ok(c) => {
                     tracing::debug!(provider = p.name(), "credentials loaded");
                     return Ok(c);
                 }
-                Err(e) if e.is_not_configured() => {
-                    tracing::debug!(provider = p.name(), reason = %e, "provider not configured, trying the next one");
-                    let reason = match &e {
-                        CredentialsError::NotConfigured { reason, .. } => reason.clone(),
-                        other => other.to_string(),
-                    };
-                    skipped.push(format!("{} ({reason})", p.name()));
+                Err(CredentialsError::NoCredentials { tried: inner }) => {
+                    // A chain inside the chain: its providers count as ours.
+                    tracing::debug!(
+                        provider = p.name(),
+                        "inner chain found nothing, trying the next provider"
+                    );
+                    tried.extend(inner);
+                }
+                Err(CredentialsError::NotConfigured { provider, reason }) => {
+                    tracing::debug!(provider, reason = %reason, "provider not configured, trying the next one");
+                    tried.push(ProviderSkip { provider, reason });
                 }
                 Err(e) => {
                     tracing::warn!(provider = p.name(), error = %e, "provider failed; stopping the chain");
@@ -213,19 +218,7 @@ impl ChainProvider {
                 }
             }
         }
-        Err(CredentialsError::not_configured(
-            "Chain",
-            if skipped.is_empty() {
-                "no providers in the chain".to_string()
-            } else {
-                format!(
-                    "no credentials found; tried {}. Set AWS_ACCESS_KEY_ID and \
-                     AWS_SECRET_ACCESS_KEY, configure a profile in ~/.aws/config (or select \
-                     one with AWS_PROFILE), or run where a role is available",
-                    skipped.join(", ")
-                )
-            },
-        ))
+        Err(CredentialsError::NoCredentials { tried })
     }
 }
 
@@ -279,5 +272,25 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.is_not_configured());
+        assert_eq!(
+            err.tried().unwrap(),
+            &[ProviderSkip {
+                provider: "F",
+                reason: "nothing".into()
+            }]
+        );
+        // A chain inside a chain: one flat list, in order.
+        let inner = ChainProvider::new().or_else(Fails(true));
+        let err = ChainProvider::new()
+            .or_else(inner)
+            .or_else(Fails(true))
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert_eq!(err.tried().unwrap().len(), 2);
+        assert!(
+            err.to_string().contains("1. F: nothing; 2. F: nothing"),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! IAM Identity Center (SSO) credentials: the cached SSO access token
 //! (`~/.aws/sso/cache/<sha1>.json`, written by `aws sso login`) is exchanged
-//! for role credentials with the portal's `GetRoleCredentials`.
+//! for role credentials with the portal's `GetRoleCredentials`; a token near
+//! expiry is refreshed first (see [`SsoTokenProvider`]).
 
 use serde::Deserialize;
 use sigv4::Credentials;

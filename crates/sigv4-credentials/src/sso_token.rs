@@ -64,6 +64,9 @@ pub struct SsoTokenProvider {
     start_url: String,
     region: String,
     profiles: Option<ProfileSet>,
+    /// The last token, shared by clones: a caller within its fresh period
+    /// does not read the file again.
+    memo: Arc<Mutex<Option<Token>>>,
 }
 
 /// What the cache file says, secrets zeroized on drop.
@@ -123,6 +126,7 @@ impl SsoTokenProvider {
             start_url: start_url.into(),
             region: region.into(),
             profiles: None,
+            memo: Arc::default(),
         }
     }
 
@@ -139,6 +143,7 @@ impl SsoTokenProvider {
             start_url: start_url.into(),
             region: region.into(),
             profiles: None,
+            memo: Arc::default(),
         }
     }
 
@@ -244,7 +249,26 @@ impl SsoTokenProvider {
                 .is_some_and(|t| t.to_system_time() > now)
     }
 
+    fn remembered(&self) -> Option<Token> {
+        let memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        memo.as_ref()
+            .filter(|t| {
+                t.expiry()
+                    .is_some_and(|e| e > self.ctx.now() + REFRESH_WINDOW)
+            })
+            .cloned()
+    }
+
     async fn load(&self) -> TokenResult {
+        if let Some(t) = self.remembered() {
+            return Ok(t);
+        }
+        let token = self.load_from_cache().await?;
+        *self.memo.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        Ok(token)
+    }
+
+    async fn load_from_cache(&self) -> TokenResult {
         let path = self.cache_path()?;
         let lock = flight_lock(&path);
         // Callers queue here; after the first one refreshed and wrote the

@@ -384,3 +384,28 @@ async fn tracing_events_for_refreshes_and_failures_without_secrets() {
     let v = c.provide_credentials().await.unwrap();
     assert!(!format!("{v:?} {c:?}").contains(SECRET));
 }
+
+#[tokio::test]
+async fn during_the_failure_backoff_unexpired_credentials_are_served() {
+    let clock = TestClock::new(t0());
+    let inner = GatedProvider::new(&clock);
+    let cache = cache(&inner, &clock);
+    cache.refresh().await.unwrap();
+    // Inside the mandatory window (55 of 60 minutes), the refresh fails...
+    clock.advance(Duration::from_secs(55 * 60));
+    inner.set_fail(true);
+    assert!(cache.provide_credentials().await.is_err());
+    assert_eq!(inner.fetches.get(), 2);
+    // ...and while the backoff lasts, the still-valid credentials are served
+    // without a new attempt (static stability).
+    for _ in 0..10 {
+        assert_eq!(
+            cache.provide_credentials().await.unwrap().access_key_id(),
+            "AKID-1"
+        );
+    }
+    assert_eq!(inner.fetches.get(), 2);
+    // Once they expire, the error comes back (never expired credentials).
+    clock.advance(Duration::from_secs(5 * 60 + 1));
+    assert!(cache.provide_credentials().await.is_err());
+}

@@ -220,11 +220,20 @@ async fn expired_token_is_refreshed_written_back_and_used() {
     let (oidc, calls) = oidc(refreshed());
     let portal = portal(NEW_ACCESS);
     let ctx = home.ctx(&endpoints(&oidc, &portal));
-    let creds = ProfileProvider::new(ctx.clone())
-        .provide_credentials()
-        .await
-        .unwrap();
+    let rec = Recorder::default();
+    let creds = {
+        let _guard = tracing::subscriber::set_default(rec.clone());
+        ProfileProvider::new(ctx.clone())
+            .provide_credentials()
+            .await
+            .unwrap()
+    };
     assert_eq!(creds.access_key_id(), "ASIASSO");
+    // The refresh is logged, without any token or secret.
+    let events = rec.events().join("\n");
+    assert!(events.contains("SSO access token refreshed"), "{events}");
+    assert_no_secret(&events);
+    assert_no_secret(&format!("{creds:?}"));
     assert_eq!(creds.account_id(), Some("111122223333"));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let seen = oidc.seen();
@@ -506,4 +515,28 @@ fn token_debug_is_redacted() {
         "us-east-1",
     );
     assert_no_secret(&format!("{p:?}"));
+}
+
+#[tokio::test]
+async fn a_fresh_token_is_remembered_by_the_provider_and_its_clones() {
+    let home = Home::new(now() + Duration::from_secs(3600), "");
+    let p = SsoTokenProvider::new(
+        home.ctx(&[]),
+        "my-sso",
+        "https://d-123.awsapps.com/start",
+        "us-east-1",
+    );
+    assert_eq!(p.provide_token().await.unwrap().token(), OLD_ACCESS);
+    std::fs::remove_file(home.cache_path()).unwrap();
+    // No file read while the token is fresh...
+    assert_eq!(p.clone().provide_token().await.unwrap().token(), OLD_ACCESS);
+    // ...while a new provider has to read the (now missing) file.
+    let fresh = SsoTokenProvider::new(
+        home.ctx(&[]),
+        "my-sso",
+        "https://d-123.awsapps.com/start",
+        "us-east-1",
+    );
+    let err = fresh.provide_token().await.unwrap_err();
+    assert!(full_error(&err).contains("aws sso login --sso-session my-sso"));
 }

@@ -37,8 +37,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ))
         .with_principal("alice"),
     );
-    // Refusals are JSON for execute-api (XML for S3), with AWS error codes.
-    let verify = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, keys).for_axum();
+    // Refusals are JSON for execute-api (XML for S3), with AWS error codes. Paths with dot
+    // segments, a target naming another host and raw '+' in the query are refused (the
+    // handler acts on exactly what was signed); only signed headers reach the handler.
+    let verify = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, keys)
+        .strip_unsigned_headers(true)
+        .for_axum();
     let app = Router::new().route("/hello", get(hello)).layer(verify);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;

@@ -10,7 +10,6 @@
 //! HTTPS; this crate does not choose one for you.)
 
 use std::error::Error;
-use std::sync::Arc;
 
 use sigv4::Credentials;
 use sigv4_http::reqwest::SigV4Middleware;
@@ -21,14 +20,15 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     let url = std::env::args()
         .nth(1)
         .ok_or("usage: reqwest_middleware URL")?;
-    let provider = Arc::new(StaticProvider::new(Credentials::new(
+    let provider = StaticProvider::new(Credentials::new(
         std::env::var("AWS_ACCESS_KEY_ID")?,
         std::env::var("AWS_SECRET_ACCESS_KEY")?,
         std::env::var("AWS_SESSION_TOKEN").ok(),
         None,
-    )));
-    // Any provider works here, e.g. sigv4_credentials::DefaultChain; it is wrapped in a
-    // refreshing cache. Service and region are inferred from the host unless set.
+    ));
+    // Any provider works here, by value (e.g. sigv4_credentials::DefaultChain::new(ctx)),
+    // or shared with RequestSigner::from_arc; it is wrapped in a refreshing cache. Service
+    // and region are inferred from the host unless set.
     let mut signer = RequestSigner::new(provider);
     if let Ok(service) = std::env::var("SIGV4_SERVICE") {
         signer = signer.with_service(service);

@@ -126,8 +126,11 @@ impl BlockingSigner {
         &self,
         request: &mut http::Request<B>,
     ) -> Result<SigningOutput, Error> {
-        let creds = self.signer.credentials_blocking()?;
-        self.signer.sign_http(request, &creds)
+        let signer = self.signer.signer_for_request(request)?;
+        let auth = self.signer.auth_blocking()?;
+        Ok(auth
+            .as_auth()
+            .sign_http(&signer, request, self.signer.now())?)
     }
 
     /// Signs a request whose body is streamed (a file, a reader) without reading it: signs
@@ -149,9 +152,13 @@ impl BlockingSigner {
                 })
             }
         }
-        let creds = self.signer.credentials_blocking()?;
-        self.signer
-            .sign_http_with_payload(request, Payload::Unsigned, &creds)
+        let auth = self.signer.auth_blocking()?;
+        Ok(auth.as_auth().sign_http_with_payload(
+            &signer,
+            request,
+            Payload::Unsigned,
+            self.signer.now(),
+        )?)
     }
 
     /// Signs a streamed upload of `decoded_len` bytes as aws-chunked (S3): sets the
@@ -181,15 +188,9 @@ impl BlockingSigner {
         decoded_len: u64,
     ) -> Result<ChunkEncoder, Error> {
         let signer = self.signer.signer_for_request(request)?;
-        let creds = self.signer.credentials_blocking()?;
-        Ok(sigv4::chunked::sign_http_request(
-            &signer,
-            request,
-            settings,
-            decoded_len,
-            &creds,
-            self.signer.now(),
-        )?)
+        let auth = self.signer.auth_blocking()?;
+        auth.as_auth()
+            .sign_aws_chunked(&signer, request, settings, decoded_len, self.signer.now())
     }
 
     /// Signs a request given as parts and returns the headers to add to it, for clients
@@ -202,13 +203,13 @@ impl BlockingSigner {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Vec<(&'static str, String)>, Error> {
-        let creds = self.signer.credentials_blocking()?;
-        let out = self.signer.sign_parts(
+        let auth = self.signer.auth_blocking()?;
+        let out = self.signer.sign_parts_with(
             method,
             url,
             headers.iter().map(|(n, v)| (*n, v.as_bytes())),
             Payload::Bytes(body),
-            &creds,
+            auth.as_auth(),
         )?;
         Ok(out.headers().map(|(n, v)| (n, v.to_owned())).collect())
     }

@@ -11,8 +11,11 @@
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
 //! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-credentials`) |
 //!
-//! Every integration is built from a [`RequestSigner`]: a credential provider (wrapped in a
-//! refreshing [`CachedProvider`]) plus, optionally, the service and region. When they are
+//! Every integration is built from a [`RequestSigner`]: a credential provider taken by value
+//! ([`RequestSigner::new`], e.g. `RequestSigner::new(DefaultChain::new(ctx))`; or
+//! [`RequestSigner::from_arc`] for a shared one) wrapped in a refreshing [`CachedProvider`],
+//! or a day-scoped key without the secret ([`RequestSigner::from_scoped_key`] with a
+//! [`sigv4::ScopedKey`]), plus, optionally, the service and region. When they are
 //! not set they are inferred from each request's host with [`infer`] (S3 virtual-host and
 //! path style, execute-api, es/aoss, Lambda URLs, bedrock-runtime, STS, regional, FIPS and
 //! dual-stack forms); explicit values always win.
@@ -46,13 +49,25 @@ mod error;
 mod signer;
 
 pub use error::{BoxError, Error};
-pub use signer::{Prepared, RequestSigner, SigningTarget, StreamingBodies};
+pub use signer::{RequestSigner, SigningTarget, StreamingBodies};
 
 /// Service and region inference from AWS hostnames (re-exported from [`sigv4::infer`]).
 pub use sigv4::infer::{infer, Inferred};
 pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, TimeSource};
 
 pub mod bearer;
+
+/// This crate's README examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "blocking"))]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
+
+/// The `sigv4-credentials` README examples, run here where the crate's dev-dependencies
+/// (tokio) are available and `sigv4-credentials` is too.
+#[cfg(doctest)]
+#[doc = include_str!("../../sigv4-credentials/README.md")]
+pub struct CredentialsReadmeDoctests;
+
 #[cfg(feature = "blocking")]
 pub mod blocking;
 #[cfg(feature = "reqwest")]

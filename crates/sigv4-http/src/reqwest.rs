@@ -37,7 +37,7 @@
 use std::sync::Arc;
 
 use ::reqwest::{Body, Request, Response};
-use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH};
+use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use http::Extensions;
 use http_body::Body as _;
 use reqwest_middleware::{Middleware, Next};
@@ -86,11 +86,8 @@ impl SigV4Middleware {
         let url = request.url().as_str();
         let target = url.split_once('#').map_or(url, |(u, _)| u).to_owned();
         // The S3 Express session for directory buckets, the skew-corrected time.
-        let crate::Prepared {
-            signer: v4,
-            credentials: creds,
-            time: now,
-        } = self.signer.prepare(&target, &host).await?;
+        let (v4, auth, now) = self.signer.prepare(&target, &host).await?;
+        let auth = auth.as_auth();
 
         let streaming = request.body().is_some_and(|b| b.as_bytes().is_none());
         let out = if !streaming {
@@ -104,7 +101,7 @@ impl SigV4Middleware {
                     .map(|(n, v)| (n.as_str(), v.as_bytes())),
                 Payload::Bytes(body),
             );
-            v4.sign(&signable, &creds, now)?
+            auth.sign(&v4, &signable, now)?
         } else {
             match self.signer.streaming_payload(&v4)? {
                 StreamingChoice::Unsigned => {
@@ -117,7 +114,7 @@ impl SigV4Middleware {
                             .map(|(n, v)| (n.as_str(), v.as_bytes())),
                         Payload::Unsigned,
                     );
-                    v4.sign(&signable, &creds, now)?
+                    auth.sign(&v4, &signable, now)?
                 }
                 StreamingChoice::Chunked(settings) => {
                     let len = match request.body().and_then(|b| b.size_hint().exact()) {
@@ -130,26 +127,7 @@ impl SigV4Middleware {
                     };
                     // The aws-chunked headers (encoded content-length, decoded length,
                     // content-encoding) are signed with the streaming marker.
-                    let other_coding = request
-                        .headers()
-                        .get(CONTENT_ENCODING)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::trim)
-                        .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("aws-chunked"))
-                        .map(str::to_owned);
-                    for (name, mut value) in settings.headers(len) {
-                        if name == "content-encoding" {
-                            if let Some(other) = &other_coding {
-                                value = format!("aws-chunked,{other}");
-                            }
-                        }
-                        let value = HeaderValue::from_str(&value).map_err(|_| {
-                            sigv4::SigningError::InvalidHeaderValue(name.to_owned())
-                        })?;
-                        request
-                            .headers_mut()
-                            .insert(HeaderName::from_static(name), value);
-                    }
+                    crate::signer::set_chunked_headers(request.headers_mut(), settings, len)?;
                     let time = now;
                     let signable = SignableRequest::new(
                         request.method().as_str(),
@@ -160,10 +138,10 @@ impl SigV4Middleware {
                             .map(|(n, v)| (n.as_str(), v.as_bytes())),
                         settings.mode().payload(),
                     );
-                    let out = v4.sign(&signable, &creds, time)?;
+                    let out = auth.sign(&v4, &signable, time)?;
                     drop(signable);
                     let chunk_signer = if settings.mode().is_signed() {
-                        let key = v4.signing_key(&creds, time)?;
+                        let key = auth.signing_key(&v4, time)?;
                         Some(ChunkSigner::new(
                             (*key).clone(),
                             AmzDate::from_system_time(time)?,

@@ -4,16 +4,16 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use sigv4::chunked::ChunkedSettings;
+use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedSettings};
 use sigv4::{
-    Credentials, Payload, SessionTokenHeader, SignableRequest, Signer, SigningOutput,
-    SigningSettings,
+    AmzDate, Credentials, Payload, ScopedKey, SessionTokenHeader, SignableRequest, Signer,
+    SigningError, SigningKey, SigningOutput, SigningSettings,
 };
 use sigv4_credentials::clock_skew::{endpoint_key, ClockSkew};
 use sigv4_credentials::s3express::{DirectoryBucket, S3ExpressSessions};
 use sigv4_credentials::{
-    CachedProvider, ProvideCredentials, ProvidedCredentials, StaticProvider, SystemClock,
-    TimeSource,
+    BoxFuture, CachedProvider, CredentialsError, CredentialsResult, ProvideCredentials,
+    ProvidedCredentials, StaticProvider, SystemClock, TimeSource,
 };
 
 use crate::Error;
@@ -56,9 +56,29 @@ pub struct SigningTarget {
 /// (the `Host` header if present, else the URL's host) with [`crate::infer`].
 ///
 /// Credentials come from a [`CachedProvider`], which refreshes temporary credentials
-/// before they expire (one fetch at a time, however many requests are in flight).
+/// before they expire (one fetch at a time, however many requests are in flight), or the
+/// signer holds a [`ScopedKey`] ([`RequestSigner::from_scoped_key`]) and no credentials.
+///
+/// ```
+/// use std::sync::Arc;
+/// use sigv4::Credentials;
+/// use sigv4_http::{ProvideCredentials, RequestSigner, StaticProvider};
+///
+/// let creds = Credentials::new("AKID", "SECRET", None, None);
+/// // Any provider by value (sigv4_credentials::DefaultChain::new(ctx), ProfileProvider...):
+/// let a = RequestSigner::new(StaticProvider::new(creds.clone()));
+/// // One already shared elsewhere:
+/// let shared: Arc<dyn ProvideCredentials> = Arc::new(StaticProvider::new(creds.clone()));
+/// let b = RequestSigner::from_arc(shared);
+/// // Fixed credentials:
+/// let c = RequestSigner::from_static(creds);
+/// # let _ = (a, b, c);
+/// ```
 pub struct RequestSigner {
     credentials: CachedProvider,
+    /// When set, every request is signed with this key; `credentials` then only answers
+    /// that there are none.
+    scoped: Option<ScopedKey>,
     service: Option<String>,
     region: Option<String>,
     settings: Option<SigningSettings>,
@@ -69,22 +89,11 @@ pub struct RequestSigner {
     clock_skew: Option<Arc<ClockSkew>>,
 }
 
-/// What one request is signed with: from [`RequestSigner::prepare`].
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    /// The signer (for a directory bucket with S3 Express on: service `s3express`, the
-    /// token as `x-amz-s3session-token`).
-    pub signer: Arc<Signer>,
-    /// The credentials (for a directory bucket: the session's).
-    pub credentials: Credentials,
-    /// The signing time: the clock, corrected by the offset learned for the endpoint.
-    pub time: SystemTime,
-}
-
 impl fmt::Debug for RequestSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestSigner")
             .field("credentials", &self.credentials)
+            .field("scoped_key", &self.scoped)
             .field("service", &self.service)
             .field("region", &self.region)
             .field("settings", &self.settings)
@@ -94,18 +103,66 @@ impl fmt::Debug for RequestSigner {
 }
 
 impl RequestSigner {
-    /// Signs with credentials from `provider`, cached and refreshed by a [`CachedProvider`].
+    /// Signs with credentials from `provider` (taken by value: any
+    /// [`ProvideCredentials`], such as `sigv4_credentials::DefaultChain` or
+    /// `ProfileProvider`), cached and refreshed by a [`CachedProvider`].
     ///
     /// Pass an already built [`CachedProvider`] with [`RequestSigner::from_cache`] instead
-    /// (a cache around a cache refreshes badly).
-    pub fn new(provider: Arc<dyn ProvideCredentials>) -> Self {
+    /// (a cache around a cache refreshes badly), and a provider shared behind an `Arc`
+    /// with [`RequestSigner::from_arc`].
+    pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
+        Self::from_arc(Arc::new(provider))
+    }
+
+    /// Signs with credentials from a shared `provider`, cached and refreshed by a
+    /// [`CachedProvider`].
+    pub fn from_arc(provider: Arc<dyn ProvideCredentials>) -> Self {
         Self::from_cache(CachedProvider::builder_shared(provider).build())
+    }
+
+    /// Signs every request with `key`: a day's signing key for one region and service,
+    /// with its access key id and session token, but no secret access key (see
+    /// [`ScopedKey`]). The region and service are the key's. Works with every integration
+    /// (the reqwest middleware, the tower layer, the blocking signer); signing fails with
+    /// a [`SigningError::KeyScopeMismatch`] once the key's day is over, or for a request
+    /// to another region or service.
+    ///
+    /// There are no credentials: [`RequestSigner::credentials`] fails with
+    /// [`CredentialsError::NotConfigured`], and the `sign_*` methods that take
+    /// [`Credentials`] use the credentials they are given.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use sigv4::{Credentials, Signer};
+    /// use sigv4_http::{blocking::BlockingSigner, RequestSigner};
+    ///
+    /// // Where the secret is: today's key for one service and region.
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    /// let scoped = Signer::new("eu-west-1", "execute-api")?.scoped_key(&creds, SystemTime::now())?;
+    ///
+    /// // The component that signs (here the blocking signer; the reqwest middleware and
+    /// // the tower layer take the same RequestSigner).
+    /// let signer = BlockingSigner::new(RequestSigner::from_scoped_key(scoped));
+    /// let mut req = http::Request::get("https://abc.execute-api.eu-west-1.amazonaws.com/prod/items").body(Vec::new())?;
+    /// signer.sign(&mut req)?;
+    /// assert!(req.headers()["authorization"].to_str()?.contains("/eu-west-1/execute-api/aws4_request"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_scoped_key(key: ScopedKey) -> Self {
+        let region = key.region().to_owned();
+        let service = key.service().to_owned();
+        let mut signer = Self::from_cache(CachedProvider::builder(ScopedKeyOnly).build());
+        signer.scoped = Some(key);
+        signer.region = Some(region);
+        signer.service = Some(service);
+        signer
     }
 
     /// Signs with credentials from this cache.
     pub fn from_cache(cache: CachedProvider) -> Self {
         RequestSigner {
             credentials: cache,
+            scoped: None,
             service: None,
             region: None,
             settings: None,
@@ -119,7 +176,7 @@ impl RequestSigner {
 
     /// Signs with fixed credentials.
     pub fn from_static(credentials: Credentials) -> Self {
-        Self::new(Arc::new(StaticProvider::new(credentials)))
+        Self::new(StaticProvider::new(credentials))
     }
 
     /// Signs with the standard AWS credential chain (environment, profiles, SSO, web
@@ -203,48 +260,73 @@ impl RequestSigner {
         self.clock_skew.as_ref()
     }
 
-    /// The signer, credentials and time for a request to `url` (absolute) whose host is
-    /// `host`: the S3 Express session for a directory bucket when
-    /// [`with_s3express`](Self::with_s3express) is on, and the time corrected for the
-    /// endpoint when [`with_clock_skew`](Self::with_clock_skew) is.
-    pub async fn prepare(&self, url: &str, host: &str) -> Result<Prepared, Error> {
+    /// The signer, credentials (or scoped key) and time for a request to `url`
+    /// (absolute) whose host is `host`: the S3 Express session for a directory bucket when
+    /// [`with_s3express`](Self::with_s3express) is on (credentials only: a scoped key
+    /// cannot call CreateSession), and the time corrected for the endpoint when
+    /// [`with_clock_skew`](Self::with_clock_skew) is.
+    #[cfg_attr(not(any(feature = "reqwest", feature = "tower")), allow(dead_code))]
+    pub(crate) async fn prepare(
+        &self,
+        url: &str,
+        host: &str,
+    ) -> Result<(Arc<Signer>, OwnedAuth, SystemTime), Error> {
         let signer = self.signer_for_host(host)?;
-        let credentials = self.credentials().await?.into_credentials();
+        let auth = self.auth().await?;
         let time = match &self.clock_skew {
             Some(skew) => skew.now(&endpoint_key(url), self.now()),
             None => self.now(),
         };
-        let bucket = match &self.s3express {
-            Some(_) if is_s3(signer.service()) => DirectoryBucket::from_url(url, true),
+        let bucket = match (&self.s3express, &auth) {
+            (Some(_), OwnedAuth::Credentials(_)) if is_s3(signer.service()) => {
+                DirectoryBucket::from_url(url, true)
+            }
             _ => None,
         };
-        let (Some(sessions), Some(bucket)) = (&self.s3express, bucket) else {
-            return Ok(Prepared {
-                signer,
-                credentials,
-                time,
-            });
+        let (Some(sessions), Some(bucket), OwnedAuth::Credentials(base)) =
+            (&self.s3express, bucket, &auth)
+        else {
+            return Ok((signer, auth, time));
         };
         let session = sessions
-            .session(&bucket, signer.region(), &credentials)
-            .await?
-            .into_credentials();
+            .session(&bucket, signer.region(), base.credentials())
+            .await?;
         let mut settings = self
             .settings
             .clone()
             .unwrap_or_else(SigningSettings::s3express_session);
         settings.session_token_header = SessionTokenHeader::S3Session;
         let express = Signer::new(signer.region(), "s3express")?.with_settings(settings);
-        Ok(Prepared {
-            signer: Arc::new(express),
-            credentials: session,
-            time,
-        })
+        Ok((Arc::new(express), OwnedAuth::Credentials(session), time))
     }
 
     /// The credentials cache.
     pub fn credentials_cache(&self) -> &CachedProvider {
         &self.credentials
+    }
+
+    /// The key every request is signed with, for a signer made by
+    /// [`RequestSigner::from_scoped_key`].
+    pub fn scoped_key(&self) -> Option<&ScopedKey> {
+        self.scoped.as_ref()
+    }
+
+    /// What the integrations sign with: the scoped key, or current credentials.
+    #[cfg_attr(not(any(feature = "reqwest", feature = "tower")), allow(dead_code))]
+    pub(crate) async fn auth(&self) -> Result<OwnedAuth, Error> {
+        Ok(match &self.scoped {
+            Some(k) => OwnedAuth::Scoped(k.clone()),
+            None => OwnedAuth::Credentials(self.credentials().await?),
+        })
+    }
+
+    /// [`RequestSigner::auth`] for synchronous code (no async runtime needed).
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+    pub(crate) fn auth_blocking(&self) -> Result<OwnedAuth, Error> {
+        Ok(match &self.scoped {
+            Some(k) => OwnedAuth::Scoped(k.clone()),
+            None => OwnedAuth::Credentials(self.credentials_blocking()?),
+        })
     }
 
     /// The streaming body policy.
@@ -376,6 +458,23 @@ impl RequestSigner {
         payload: Payload<'a>,
         credentials: &Credentials,
     ) -> Result<SigningOutput, Error> {
+        self.sign_parts_with(
+            method,
+            url,
+            headers,
+            payload,
+            Auth::Credentials(credentials),
+        )
+    }
+
+    pub(crate) fn sign_parts_with<'a>(
+        &self,
+        method: &'a str,
+        url: &'a str,
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])> + Clone,
+        payload: Payload<'a>,
+        auth: Auth<'_>,
+    ) -> Result<SigningOutput, Error> {
         let host = headers
             .clone()
             .into_iter()
@@ -387,8 +486,203 @@ impl RequestSigner {
         };
         let signer = self.signer_for_host(&host)?;
         let req = SignableRequest::new(method, url, headers, payload);
-        Ok(signer.sign(&req, credentials, self.now())?)
+        Ok(auth.sign(&signer, &req, self.now())?)
     }
+}
+
+/// The credentials provider of a signer that holds a [`ScopedKey`]: there are none.
+#[derive(Debug)]
+struct ScopedKeyOnly;
+
+impl ProvideCredentials for ScopedKeyOnly {
+    fn provide_credentials(&self) -> BoxFuture<'_, CredentialsResult> {
+        Box::pin(async {
+            Err(CredentialsError::not_configured(
+                "ScopedKey",
+                "this RequestSigner signs with a ScopedKey (RequestSigner::from_scoped_key) and holds no credentials",
+            ))
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        "ScopedKey"
+    }
+}
+
+/// What a request is signed with, owned: current credentials or a scoped key.
+#[derive(Debug)]
+#[cfg_attr(
+    not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
+    allow(dead_code)
+)]
+pub(crate) enum OwnedAuth {
+    Credentials(ProvidedCredentials),
+    Scoped(ScopedKey),
+}
+
+impl OwnedAuth {
+    #[cfg_attr(
+        not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
+        allow(dead_code)
+    )]
+    pub(crate) fn as_auth(&self) -> Auth<'_> {
+        match self {
+            OwnedAuth::Credentials(c) => Auth::Credentials(c.credentials()),
+            OwnedAuth::Scoped(k) => Auth::Scoped(k),
+        }
+    }
+}
+
+/// What a request is signed with: credentials (the key is derived and cached by the
+/// [`Signer`]) or a [`ScopedKey`] (no secret).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Auth<'a> {
+    Credentials(&'a Credentials),
+    Scoped(&'a ScopedKey),
+}
+
+#[cfg_attr(
+    not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
+    allow(dead_code)
+)]
+impl Auth<'_> {
+    pub(crate) fn sign(
+        self,
+        signer: &Signer,
+        request: &SignableRequest<'_>,
+        time: SystemTime,
+    ) -> Result<SigningOutput, SigningError> {
+        match self {
+            Auth::Credentials(c) => signer.sign(request, c, time),
+            Auth::Scoped(k) => {
+                signer.sign_with_key(request, k.key(), k.access_key_id(), k.session_token(), time)
+            }
+        }
+    }
+
+    #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
+    /// Signs an in-memory request in place, hashing its body.
+    pub(crate) fn sign_http<B: AsRef<[u8]>>(
+        self,
+        signer: &Signer,
+        request: &mut http::Request<B>,
+        time: SystemTime,
+    ) -> Result<SigningOutput, SigningError> {
+        match self {
+            Auth::Credentials(c) => signer.sign_http_request(request, c, time),
+            Auth::Scoped(k) => signer.sign_http_request_scoped(request, k, time),
+        }
+    }
+
+    #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
+    /// Signs a request in place with an explicit payload.
+    pub(crate) fn sign_http_with_payload<B>(
+        self,
+        signer: &Signer,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        time: SystemTime,
+    ) -> Result<SigningOutput, SigningError> {
+        match self {
+            Auth::Credentials(c) => {
+                signer.sign_http_request_with_payload(request, payload, c, time)
+            }
+            Auth::Scoped(k) => signer.sign_http_request_with_key(
+                request,
+                payload,
+                k.key(),
+                k.access_key_id(),
+                k.session_token(),
+                time,
+            ),
+        }
+    }
+
+    /// The day's signing key (for chunk signatures).
+    pub(crate) fn signing_key(
+        self,
+        signer: &Signer,
+        time: SystemTime,
+    ) -> Result<Arc<SigningKey>, SigningError> {
+        match self {
+            Auth::Credentials(c) => signer.signing_key(c, time),
+            Auth::Scoped(k) => {
+                let date = AmzDate::from_system_time(time)?;
+                k.key()
+                    .check_scope(date.date(), signer.region(), signer.service())?;
+                Ok(Arc::clone(k.key()))
+            }
+        }
+    }
+
+    #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
+    /// Sets the aws-chunked headers of a `decoded_len`-byte upload on `request`, signs
+    /// them with the streaming marker, and returns the encoder for the body.
+    pub(crate) fn sign_aws_chunked<B>(
+        self,
+        signer: &Signer,
+        request: &mut http::Request<B>,
+        settings: ChunkedSettings,
+        decoded_len: u64,
+        time: SystemTime,
+    ) -> Result<ChunkEncoder, Error> {
+        if let Auth::Credentials(c) = self {
+            return Ok(sigv4::chunked::sign_http_request(
+                signer,
+                request,
+                settings,
+                decoded_len,
+                c,
+                time,
+            )?);
+        }
+        // The same steps as `sigv4::chunked::sign_http_request`, with the scoped key.
+        set_chunked_headers(request.headers_mut(), settings, decoded_len)?;
+        let out = self.sign_http_with_payload(signer, request, settings.mode().payload(), time)?;
+        let chunk_signer = if settings.mode().is_signed() {
+            let key = self.signing_key(signer, time)?;
+            Some(ChunkSigner::new(
+                (*key).clone(),
+                AmzDate::from_system_time(time)?,
+                out.signature(),
+            )?)
+        } else {
+            None
+        };
+        Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
+    }
+}
+
+/// Sets `content-length` (encoded), `x-amz-decoded-content-length`, `content-encoding`
+/// (keeping another coding after `aws-chunked`) and the trailer headers of an aws-chunked
+/// upload of `decoded_len` bytes.
+#[cfg_attr(
+    not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
+    allow(dead_code)
+)]
+pub(crate) fn set_chunked_headers(
+    headers: &mut http::HeaderMap,
+    settings: ChunkedSettings,
+    decoded_len: u64,
+) -> Result<(), SigningError> {
+    use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING};
+    let other_coding = headers
+        .get(CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("aws-chunked"))
+        .map(str::to_owned);
+    for (name, mut value) in settings.headers(decoded_len) {
+        if name == "content-encoding" {
+            if let Some(other) = &other_coding {
+                value = format!("aws-chunked,{other}");
+            }
+        }
+        let value = HeaderValue::from_str(&value)
+            .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
+        headers.insert(HeaderName::from_static(name), value);
+    }
+    Ok(())
 }
 
 /// How a streaming body is signed.

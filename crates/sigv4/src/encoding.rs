@@ -74,6 +74,23 @@ pub(crate) fn hex_lower<const N: usize>(bytes: &[u8]) -> [u8; N] {
     out
 }
 
+/// Percent-encodes a path (an S3 object key, a path segment or a whole path) for the wire:
+/// every byte but the unreserved characters `A-Z a-z 0-9 - . _ ~` and `/` becomes `%XX`
+/// (uppercase hex, UTF-8 bytes), so the result can be put into a URL as it is and signed as
+/// sent under both the S3 and the default rules.
+///
+/// ```
+/// let key = "photos/2024/my cat+dog (1).jpg";
+/// assert_eq!(sigv4::uri_encode_path(key), "photos/2024/my%20cat%2Bdog%20%281%29.jpg");
+/// assert_eq!(sigv4::uri_encode_path("/été/a?b#c"), "/%C3%A9t%C3%A9/a%3Fb%23c");
+/// let url = format!("https://bucket.s3.eu-west-1.amazonaws.com/{}", sigv4::uri_encode_path(key));
+/// ```
+pub fn uri_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + path.len() / 4);
+    encode_into(&mut out, path.as_bytes(), true);
+    out
+}
+
 /// Lowercase hex of `bytes` as a `String`.
 ///
 /// ```

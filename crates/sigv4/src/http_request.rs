@@ -8,8 +8,8 @@ use http::{Request, Uri};
 
 use crate::request::split_target;
 use crate::{
-    Credentials, Payload, SignableRequest, SignatureLocation, Signer, SigningError, SigningKey,
-    SigningOutput,
+    Credentials, Payload, ScopedKey, SignableRequest, SignatureLocation, Signer, SigningError,
+    SigningKey, SigningOutput,
 };
 
 impl Signer {
@@ -67,6 +67,49 @@ impl Signer {
     ) -> Result<SigningOutput, SigningError> {
         sign_http(request, payload, |view| {
             self.sign_with_key(view, key, access_key_id, session_token, time)
+        })
+    }
+}
+
+impl Signer {
+    /// Signs an in-memory `http::Request` in place with a [`ScopedKey`] (no secret access
+    /// key needed): the body is hashed, as [`Signer::sign_http_request`] does.
+    ///
+    /// Fails with [`SigningError::KeyScopeMismatch`] when the key is not for this signer's
+    /// region and service or for the day of `time`.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use sigv4::{Credentials, Signer};
+    ///
+    /// let signer = Signer::new("eu-west-1", "execute-api")?;
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    /// let now = SystemTime::now();
+    /// let scoped = signer.scoped_key(&creds, now)?; // what another component is given
+    ///
+    /// let mut req = http::Request::put("https://abc.execute-api.eu-west-1.amazonaws.com/prod/items/1")
+    ///     .header("content-type", "application/json")
+    ///     .body(br#"{"name":"cat"}"#.to_vec())
+    ///     .unwrap();
+    /// let out = signer.sign_http_request_scoped(&mut req, &scoped, now)?;
+    /// assert_eq!(out.canonical_request().lines().last(), Some(sigv4::sha256_hex(req.body()).as_str()));
+    /// assert!(req.headers().contains_key("authorization"));
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    pub fn sign_http_request_scoped<B: AsRef<[u8]>>(
+        &self,
+        request: &mut Request<B>,
+        key: &ScopedKey,
+        time: SystemTime,
+    ) -> Result<SigningOutput, SigningError> {
+        sign_http(request, FromBody, |view| {
+            self.sign_with_key(
+                view,
+                key.key(),
+                key.access_key_id(),
+                key.session_token(),
+                time,
+            )
         })
     }
 }

@@ -27,13 +27,16 @@ use crate::settings::{
     UNSIGNED_PAYLOAD,
 };
 use crate::signing_key::validate_scope_part;
-use crate::{AmzDate, Credentials, SignableRequest, SigningError, SigningKey};
+use crate::{AmzDate, Credentials, ScopedKey, SignableRequest, SigningError, SigningKey};
 
 /// The algorithm name of SigV4.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// Longest lifetime of a presigned URL: 7 days.
 pub const MAX_PRESIGN_EXPIRES_SECS: u64 = 604_800;
+
+/// Lifetime of a URL from [`Signer::presign_url`] when the settings do not presign: 15 minutes.
+pub const DEFAULT_PRESIGN_EXPIRES_SECS: u64 = 900;
 
 thread_local! {
     // Reused across calls on the same thread so steady-state signing does not allocate
@@ -212,6 +215,95 @@ impl Signer {
             session_token,
             &date,
         )
+    }
+
+    /// A [`ScopedKey`] for `credentials` on the day of `time`: this signer's region and
+    /// service, the day's key (from the cache when it holds it), the access key id and the
+    /// session token, but not the secret. Hand it to a component that should only sign for
+    /// this scope today.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use sigv4::{Credentials, Signer};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    /// let scoped = Signer::new("eu-west-1", "es")?.scoped_key(&creds, SystemTime::now())?;
+    /// assert_eq!((scoped.region(), scoped.service()), ("eu-west-1", "es"));
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    pub fn scoped_key(
+        &self,
+        credentials: &Credentials,
+        time: SystemTime,
+    ) -> Result<ScopedKey, SigningError> {
+        Ok(ScopedKey::new(
+            self.signing_key(credentials, time)?,
+            credentials.access_key_id(),
+            credentials.session_token().map(str::to_owned),
+        ))
+    }
+
+    /// The whole presigned URL for `method` and `url`: `url` exactly as it goes on the wire
+    /// (absolute, already percent-encoded, see [`crate::uri_encode_path`]), its query kept,
+    /// followed by the signing parameters.
+    ///
+    /// The URL is valid for the settings' expiry when they presign
+    /// ([`SigningSettings::presigned`](crate::SigningSettings::presigned)), else for [`DEFAULT_PRESIGN_EXPIRES_SECS`] (15 minutes).
+    /// The payload is `UNSIGNED-PAYLOAD` for S3 (the body is not known when presigning)
+    /// and the hash of an empty body for every other service; all other settings (session
+    /// token mode, signed headers, URI rules) are this signer's.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use sigv4::{Credentials, Signer, SigningSettings};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    /// let signer = Signer::new("us-east-1", "s3")?
+    ///     .with_settings(SigningSettings::s3().presigned(Duration::from_secs(3600)));
+    /// let url = signer.presign_url(
+    ///     "GET",
+    ///     "https://examplebucket.s3.amazonaws.com/photos/cat.jpg?versionId=3",
+    ///     &creds,
+    ///     SystemTime::now(),
+    /// )?;
+    /// assert!(url.starts_with("https://examplebucket.s3.amazonaws.com/photos/cat.jpg?versionId=3&X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
+    /// assert_eq!(url.matches('?').count(), 1);
+    /// assert!(url.contains("&X-Amz-Expires=3600&"));
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    pub fn presign_url(
+        &self,
+        method: &str,
+        url: &str,
+        credentials: &Credentials,
+        time: SystemTime,
+    ) -> Result<String, SigningError> {
+        let payload = if crate::settings::is_s3(&self.service) {
+            Payload::Unsigned
+        } else {
+            Payload::Bytes(b"")
+        };
+        let request = SignableRequest::new(method, url, [], payload);
+        let out = if matches!(self.settings.location, SignatureLocation::Query { .. }) {
+            self.sign(&request, credentials, time)?
+        } else {
+            // Same region, service and rules, only the location differs; the day's key
+            // is shared with this signer (it does not depend on the settings).
+            let mut settings = self.settings.clone();
+            settings.location = SignatureLocation::Query {
+                expires: std::time::Duration::from_secs(DEFAULT_PRESIGN_EXPIRES_SECS),
+            };
+            let presigner = Signer {
+                region: self.region.clone(),
+                service: self.service.clone(),
+                settings,
+                keys: Arc::clone(&self.keys),
+            };
+            presigner.sign(&request, credentials, time)?
+        };
+        // The fragment never goes on the wire; the query is rebuilt by `query_string`.
+        let base = url.split(['?', '#']).next().unwrap_or(url);
+        Ok(format!("{base}?{}", out.query_string()))
     }
 
     /// The signing key for `credentials` on the day of `date`, from the cache when it holds it.

@@ -182,3 +182,45 @@ fn presigned_urls_are_unchanged() {
     assert!(!out.signed_headers().contains("x-amz-content-sha256"));
     assert!(!out.query_string().contains("content-sha256"));
 }
+
+#[cfg(feature = "sigv4a")]
+#[test]
+fn sigv4a_sends_the_header_too() {
+    use sigv4::sigv4a::{PublicKey, SigV4aSigner};
+    // The public key of AKIDEXAMPLE's SigV4a key, from the AWS v4a suite's public-key.json.
+    let public = PublicKey::from_hex_coordinates(
+        "b6618f6a65740a99e650b33b6b4b5bd0d43b176d721a3edfea7e7d2d56d936b1",
+        "865ed22a7eadc9c5cb9d2cbaca1b3699139fedc5043dc6661864218330c8e518",
+    )
+    .unwrap();
+    let signer = SigV4aSigner::new("*", "execute-api").unwrap();
+    for (payload, line) in [
+        (Payload::Unsigned, "UNSIGNED-PAYLOAD".to_owned()),
+        (Payload::Precomputed(&sha256_hex(BODY)), sha256_hex(BODY)),
+    ] {
+        let req = SignableRequest::new(
+            "POST",
+            "/prod/items",
+            [("host", "api.example.com".as_bytes())],
+            payload,
+        );
+        let out = signer.sign(&req, &creds(), now()).unwrap();
+        let sent = out
+            .headers()
+            .find(|(n, _)| *n == "x-amz-content-sha256")
+            .map(|(_, v)| v.to_owned());
+        assert_eq!(sent.as_deref(), Some(line.as_str()));
+        assert!(out.signed_headers().contains("x-amz-content-sha256"));
+        assert!(out.canonical_request().ends_with(&format!("\n{line}")));
+        assert!(public.verify_hex(out.string_to_sign().as_bytes(), out.signature()));
+    }
+    // Body bytes outside S3: no header, as before.
+    let req = SignableRequest::new(
+        "POST",
+        "/prod/items",
+        [("host", "api.example.com".as_bytes())],
+        Payload::Bytes(BODY),
+    );
+    let out = signer.sign(&req, &creds(), now()).unwrap();
+    assert!(!out.signed_headers().contains("x-amz-content-sha256"));
+}

@@ -318,3 +318,123 @@ impl<E> http_body::Body for Frames<E> {
 
 #[cfg(feature = "http-body")]
 impl<E> Unpin for Frames<E> {}
+
+/// Verifies a streaming PUT signed with exactly these extra headers (so they are signed,
+/// whatever their values).
+fn verify_signed_streaming(
+    payload: sigv4::Payload<'_>,
+    extra: &[(&str, &str)],
+) -> Result<Verified, sigv4::verify::VerifyError> {
+    let signer = Signer::new("us-east-1", "s3").unwrap();
+    let mut headers: Vec<(&str, &[u8])> = vec![("host", b"bucket.example")];
+    headers.extend(extra.iter().map(|(n, v)| (*n, v.as_bytes())));
+    let out = signer
+        .sign(
+            &SignableRequest::new("PUT", "/key", headers.clone(), payload),
+            &creds(),
+            now(),
+        )
+        .unwrap();
+    let mut sent = headers;
+    let added: Vec<(String, String)> = out
+        .headers()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    sent.extend(added.iter().map(|(n, v)| (n.as_str(), v.as_bytes())));
+    let req = VerifiableRequest::new("PUT", "/key", sent, VerifyBody::Unavailable);
+    Verifier::new("us-east-1", "s3")
+        .unwrap()
+        .verify_with(&req, Some(creds()), now())
+}
+
+#[test]
+fn streaming_headers_that_cannot_be_read_refuse_the_request_instead_of_skipping_a_check() {
+    use sigv4::Payload;
+    // Well-formed: accepted, and the body is checked against them.
+    let ok = verify_signed_streaming(
+        Payload::StreamingSignedTrailer,
+        &[
+            ("x-amz-decoded-content-length", "5"),
+            ("x-amz-trailer", "x-amz-checksum-crc32"),
+        ],
+    )
+    .unwrap();
+    assert!(ok.chunked_body().is_some());
+
+    // Each of these used to verify with the length or trailer check silently off.
+    for (payload, extra) in [
+        (
+            Payload::StreamingSigned,
+            &[("x-amz-decoded-content-length", "five")][..],
+        ),
+        (
+            Payload::StreamingSigned,
+            &[
+                ("x-amz-decoded-content-length", "5"),
+                ("x-amz-decoded-content-length", "6"),
+            ][..],
+        ),
+        (
+            Payload::StreamingSignedTrailer,
+            &[
+                ("x-amz-decoded-content-length", "5"),
+                ("x-amz-trailer", "x-amz-checksum-unknown"),
+            ][..],
+        ),
+        (
+            Payload::StreamingUnsignedTrailer,
+            &[
+                ("x-amz-decoded-content-length", "5"),
+                ("x-amz-trailer", "x-amz-checksum-crc32"),
+                ("x-amz-trailer", "x-amz-checksum-sha256"),
+            ][..],
+        ),
+    ] {
+        let e = verify_signed_streaming(payload, extra).unwrap_err();
+        assert_eq!(e.code(), "InvalidRequest", "{extra:?}: {e}");
+    }
+    // For a payload that is not streamed the headers mean nothing and are not checked.
+    assert!(verify_signed_streaming(
+        Payload::Bytes(b""),
+        &[("x-amz-decoded-content-length", "five")]
+    )
+    .is_ok());
+}
+
+#[test]
+fn an_absolute_target_must_name_the_signed_host() {
+    let signer = Signer::new("us-east-1", "s3").unwrap();
+    let headers: Vec<(&str, &[u8])> = vec![("host", b"bucket.example")];
+    let out = signer
+        .sign(
+            &SignableRequest::new("GET", "/key", headers.clone(), sigv4::Payload::Unsigned),
+            &creds(),
+            now(),
+        )
+        .unwrap();
+    let added: Vec<(String, String)> = out
+        .headers()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    let mut sent = headers;
+    sent.extend(added.iter().map(|(n, v)| (n.as_str(), v.as_bytes())));
+    let verifier = Verifier::new("us-east-1", "s3").unwrap();
+    let check = |target: &str| {
+        let req = VerifiableRequest::new("GET", target, sent.clone(), VerifyBody::Bytes(b""));
+        verifier.verify_with(&req, Some(creds()), now())
+    };
+    assert!(check("/key").is_ok());
+    assert!(check("https://bucket.example/key").is_ok());
+    assert!(check("https://BUCKET.example:443/key").is_ok());
+    for other in [
+        "https://evil.example/key",
+        "https://bucket.example:8443/key",
+    ] {
+        let e = check(other).unwrap_err();
+        assert_eq!(e.code(), "InvalidRequest", "{other}");
+        assert!(matches!(
+            e,
+            sigv4::verify::VerifyError::AuthorityMismatch { .. }
+        ));
+    }
+}

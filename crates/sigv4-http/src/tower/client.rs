@@ -222,11 +222,8 @@ where
         req.uri().scheme_str().unwrap_or("https"),
         req.uri().path_and_query().map_or("/", |pq| pq.as_str())
     );
-    let crate::Prepared {
-        signer: v4,
-        credentials: creds,
-        time: now,
-    } = signer.prepare(&url, &host).await?;
+    let (v4, auth, now) = signer.prepare(&url, &host).await?;
+    let auth = auth.as_auth();
     let (parts, body) = req.into_parts();
     let exact = body.size_hint().exact();
     let fits = exact.is_some_and(|n| n <= max_buffer as u64);
@@ -239,13 +236,13 @@ where
         None => {
             let bytes = collect_limited(body, max_buffer).await?;
             let mut req = Request::from_parts(parts, bytes);
-            v4.sign_http_request(&mut req, &creds, now)?;
+            auth.sign_http(&v4, &mut req, now)?;
             let (parts, bytes) = req.into_parts();
             Ok(Request::from_parts(parts, SignedBody::full(bytes)))
         }
         Some(StreamingChoice::Unsigned) => {
             let mut head = Request::from_parts(parts, ());
-            v4.sign_http_request_with_payload(&mut head, Payload::Unsigned, &creds, now)?;
+            auth.sign_http_with_payload(&v4, &mut head, Payload::Unsigned, now)?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
@@ -265,7 +262,7 @@ where
             };
             let mut head = Request::from_parts(parts, ());
             let encoder: ChunkEncoder =
-                sigv4::chunked::sign_http_request(&v4, &mut head, settings, len, &creds, now)?;
+                auth.sign_aws_chunked(&v4, &mut head, settings, len, now)?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
