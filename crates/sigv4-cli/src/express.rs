@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sigv4::{Credentials, Signer, SigningSettings};
 use sigv4_credentials::s3express::{DirectoryBucket, S3ExpressSessions};
-use sigv4_credentials::{ProviderContext, SystemClock};
+use sigv4_credentials::ProviderContext;
 
 use crate::CliError;
 
@@ -48,11 +48,10 @@ pub fn session_for(
     let Some(bucket) = directory_bucket(url, service) else {
         return Ok(None);
     };
-    let endpoint = bucket.endpoint();
-    // CreateSession is signed at the time corrected for this endpoint, like the request.
-    let ctx = ProviderContext::default()
-        .with_time_source(SkewedClock(crate::skew::global().clone(), endpoint));
-    let sessions = S3ExpressSessions::new(ctx);
+    // CreateSession is signed at the time corrected for the endpoint (and retried once
+    // after a clock-skew refusal), like the request itself.
+    let sessions = S3ExpressSessions::new(ProviderContext::default())
+        .with_clock_skew(Arc::clone(crate::skew::global()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -82,14 +81,4 @@ pub fn session_signer(region: &str, presign: Option<Duration>) -> Result<Signer,
     Ok(Signer::new(region, "s3express")
         .map_err(|e| CliError::usage(e.to_string()))?
         .with_settings(settings))
-}
-
-/// The system clock corrected by the offset learned for one endpoint.
-#[derive(Debug)]
-struct SkewedClock(Arc<sigv4_credentials::clock_skew::ClockSkew>, String);
-
-impl sigv4_credentials::TimeSource for SkewedClock {
-    fn now(&self) -> std::time::SystemTime {
-        self.0.now(&self.1, SystemClock.now())
-    }
 }

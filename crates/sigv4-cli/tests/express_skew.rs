@@ -232,6 +232,41 @@ fn s3_express_put_get_and_presign_through_the_cli() {
         .all(|d| d.signed_headers.contains("x-amz-s3session-token")));
 }
 
+#[test]
+fn s3_express_with_a_server_clock_30_minutes_ahead() {
+    let server = LocalAws::start(Config {
+        clock_offset_secs: 1800,
+        ..Config::express()
+    });
+    let home = Home::new("express-skew");
+    let url = server.url(&format!("/{BUCKET}/skewed.txt"));
+    let (_, err) = ok(&run(
+        &home.0,
+        &[
+            "request",
+            "--service",
+            "s3",
+            "--fail",
+            "-v",
+            "-X",
+            "PUT",
+            "--data-binary",
+            "late",
+            &url,
+        ],
+    ));
+    // CreateSession was refused once and re-signed; the data request then went out at
+    // the learned offset and was accepted at once.
+    assert_eq!(server.state.refused(), ["RequestTimeTooSkewed"]);
+    assert!(err.contains("Signing at the local time +"), "{err}");
+    let (got, _) = ok(&run(
+        &home.0,
+        &["request", "--service", "s3", "--fail", &url],
+    ));
+    assert_eq!(got, "late");
+    assert_eq!(server.state.refused().len(), 2, "each CLI run learns once");
+}
+
 fn offset_in(stderr: &str) -> i64 {
     // "... the server's clock is N s ahead of ours ... (offset +N s)"
     let at = stderr.find("(offset ").expect("the offset is shown") + "(offset ".len();

@@ -168,7 +168,7 @@ impl ClockSkew {
     }
 
     /// A [`TimeSource`] giving `base`'s time corrected for `endpoint`, for code that takes
-    /// a clock (credential providers, [`crate::s3express`] sessions).
+    /// a clock (credential providers, S3 Express sessions).
     pub fn time_source(
         self: &Arc<Self>,
         endpoint: &str,

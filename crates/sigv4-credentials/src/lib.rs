@@ -52,6 +52,10 @@
 //! endpoint (with FIPS / dual-stack settings, and `sts_regional_endpoints`
 //! for STS); see [`endpoint`].
 //!
+//! Also here: [`s3express`], sessions for S3 Express One Zone directory buckets
+//! (CreateSession, cached and refreshed like credentials), and [`clock_skew`], per-endpoint
+//! clock offsets learned from servers that refuse a request's time.
+//!
 //! ```no_run
 //! use sigv4_credentials::{DefaultChain, ProviderContext, ProvideCredentials};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -32,11 +32,13 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use sigv4::{
     AmzDate, Credentials, Payload, SignableRequest, Signer, SigningError, SigningSettings,
 };
 
+use crate::clock_skew::{ClockSkew, SkewResponse};
 use crate::util::BoxFuture;
 use crate::{
     CachedProvider, CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials,
@@ -167,6 +169,16 @@ impl DirectoryBucket {
     }
 }
 
+/// `t` moved by `secs` seconds.
+fn shift(t: SystemTime, secs: i64) -> SystemTime {
+    let d = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        t.checked_add(d).unwrap_or(t)
+    } else {
+        t.checked_sub(d).unwrap_or(t)
+    }
+}
+
 fn host_of(authority: &str) -> &str {
     if authority.starts_with('[') {
         return authority;
@@ -185,6 +197,7 @@ pub struct S3ExpressSessionProvider {
     bucket: DirectoryBucket,
     region: String,
     base: Credentials,
+    skew: Option<Arc<ClockSkew>>,
 }
 
 impl fmt::Debug for S3ExpressSessionProvider {
@@ -213,10 +226,84 @@ impl S3ExpressSessionProvider {
             bucket,
             region: region.into(),
             base,
+            skew: None,
         }
     }
 
+    /// Signs CreateSession at the time corrected by the offset `skew` learned for the
+    /// bucket's endpoint; when the server refuses the time, learns its offset, signs again
+    /// and retries once. The session's expiry is converted to the local clock.
+    pub fn with_clock_skew(mut self, skew: Arc<ClockSkew>) -> Self {
+        self.skew = Some(skew);
+        self
+    }
+
     async fn create_session(&self) -> CredentialsResult {
+        let endpoint = self.bucket.endpoint();
+        let mut retried = false;
+        loop {
+            let (response, offset) = self.send_create_session(&endpoint).await?;
+            let learned = match (&self.skew, retried) {
+                (Some(skew), false) => skew
+                    .learn(
+                        &endpoint,
+                        &SkewResponse {
+                            status: response.status().as_u16(),
+                            date: response
+                                .headers()
+                                .get(http::header::DATE)
+                                .and_then(|v| v.to_str().ok()),
+                            body: response.body(),
+                        },
+                        self.ctx.now(),
+                    )
+                    .filter(|c| c.offset_secs != c.previous_offset_secs),
+                _ => None,
+            };
+            if let Some(c) = learned {
+                tracing::info!(
+                    endpoint,
+                    offset_secs = c.offset_secs,
+                    reason = c.reason.as_str(),
+                    "CreateSession refused for clock skew: re-signing at the server's time"
+                );
+                retried = true;
+                continue;
+            }
+            let secrets = [
+                self.base.secret_access_key(),
+                self.base.session_token().unwrap_or(""),
+            ];
+            let session = parse_create_session(&self.bucket.bucket, &response, &secrets)?;
+            if offset == 0 {
+                return Ok(session);
+            }
+            // The expiry is on the server's clock; the cache compares it with ours.
+            let local = session.expiry().map(|e| shift(e, -offset));
+            let c = session.credentials();
+            return Ok(ProvidedCredentials::new(
+                Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    c.session_token().map(str::to_owned),
+                    local,
+                ),
+                PROVIDER,
+            ));
+        }
+    }
+
+    /// One CreateSession exchange, signed at the corrected time; returns the response and
+    /// the offset it was signed with.
+    async fn send_create_session(
+        &self,
+        endpoint: &str,
+    ) -> Result<(http::Response<Vec<u8>>, i64), CredentialsError> {
+        let offset = self
+            .skew
+            .as_ref()
+            .and_then(|s| s.offset(endpoint))
+            .unwrap_or(0);
         let signer = Signer::new(&self.region, "s3express").map_err(|e| {
             CredentialsError::invalid_configuration(
                 PROVIDER,
@@ -241,7 +328,7 @@ impl S3ExpressSessionProvider {
                     &mut req,
                     Payload::Bytes(b""),
                     &self.base,
-                    self.ctx.now(),
+                    shift(self.ctx.now(), offset),
                 )
                 .map_err(|e| {
                     CredentialsError::provider_error(
@@ -253,11 +340,7 @@ impl S3ExpressSessionProvider {
         };
         let what = format!("S3 Express CreateSession on {}", self.bucket.bucket);
         let response = crate::sts::send_with_retries(&self.ctx, PROVIDER, &what, build).await?;
-        let secrets = [
-            self.base.secret_access_key(),
-            self.base.session_token().unwrap_or(""),
-        ];
-        parse_create_session(&self.bucket.bucket, &response, &secrets)
+        Ok((response, offset))
     }
 }
 
@@ -354,6 +437,7 @@ struct SessionEntry {
 #[derive(Clone)]
 pub struct S3ExpressSessions {
     ctx: ProviderContext,
+    skew: Option<Arc<ClockSkew>>,
     map: Arc<Mutex<HashMap<SessionKey, SessionEntry>>>,
 }
 
@@ -371,8 +455,17 @@ impl S3ExpressSessions {
     pub fn new(ctx: ProviderContext) -> Self {
         S3ExpressSessions {
             ctx,
+            skew: None,
             map: Arc::default(),
         }
+    }
+
+    /// Corrects CreateSession for clock skew with `skew`'s per-endpoint offsets (see
+    /// [`S3ExpressSessionProvider::with_clock_skew`]); pass the same `ClockSkew` the data
+    /// requests use, so both are signed at the server's time.
+    pub fn with_clock_skew(mut self, skew: Arc<ClockSkew>) -> Self {
+        self.skew = Some(skew);
+        self
     }
 
     /// The cache holding the session for `bucket` in `region` with `base` credentials
@@ -398,8 +491,11 @@ impl S3ExpressSessions {
         if map.len() >= MAX_SESSIONS {
             map.clear();
         }
-        let provider =
+        let mut provider =
             S3ExpressSessionProvider::new(self.ctx.clone(), bucket.clone(), region, base.clone());
+        if let Some(skew) = &self.skew {
+            provider = provider.with_clock_skew(Arc::clone(skew));
+        }
         let cache = CachedProvider::builder(provider)
             .time_source(self.ctx.time_source().clone())
             .build();

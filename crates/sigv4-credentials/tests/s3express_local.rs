@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use local_aws::*;
 use sigv4::{Credentials, Payload, SignableRequest, Signer};
+use sigv4_credentials::clock_skew::ClockSkew;
 use sigv4_credentials::s3express::{session_signer, DirectoryBucket, S3ExpressSessions};
 use sigv4_credentials::{HttpRequestOptions, ProviderContext, TimeSource};
 
@@ -193,6 +194,50 @@ async fn concurrent_first_requests_share_one_create_session() {
     keys.dedup();
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert_eq!(server.state.create_sessions(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_session_is_corrected_for_a_server_clock_30_minutes_off() {
+    for offset in [1800i64, -1800] {
+        let server = LocalAws::start(Config {
+            clock_offset_secs: offset,
+            ..Config::express()
+        });
+        let skew = Arc::new(ClockSkew::new());
+        let ctx = ProviderContext::default();
+        let sessions = S3ExpressSessions::new(ctx.clone()).with_clock_skew(skew.clone());
+        let url = server.url(&format!("/{BUCKET}/skewed.txt"));
+        let bucket = DirectoryBucket::from_url(&url, true).unwrap();
+        let session = sessions.session(&bucket, REGION, &base()).await.unwrap();
+        assert_eq!(server.state.refused(), ["RequestTimeTooSkewed"]);
+        let learned = skew.offset(&url).unwrap();
+        assert!(
+            (learned - offset).abs() <= 2,
+            "learned {learned} for {offset}"
+        );
+        // The expiry is on our clock: about five minutes from now, whatever the server's.
+        let left = session
+            .expiry()
+            .unwrap()
+            .duration_since(SystemTime::now())
+            .unwrap()
+            .as_secs();
+        assert!((290..=302).contains(&left), "{left}");
+        // The data request, signed at the corrected time, is accepted at once.
+        let req = SignableRequest::new("PUT", &url, [], Payload::Bytes(b"x"));
+        let out = session_signer(REGION)
+            .unwrap()
+            .sign(&req, &session, skew.now(&url, SystemTime::now()))
+            .unwrap();
+        let resp = send(&ctx, request("PUT", &url, b"x", &out)).await;
+        assert_eq!(
+            resp.status(),
+            200,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        assert_eq!(server.state.refused().len(), 1);
+    }
 }
 
 /// `Arc<MovableClock>` as an owned `TimeSource` for `with_time_source`.

@@ -21,6 +21,12 @@
 //! path style, execute-api, es/aoss, Lambda URLs, bedrock-runtime, STS, regional, FIPS and
 //! dual-stack forms); explicit values always win.
 //!
+//! Two options on [`RequestSigner`] apply to every integration:
+//! [`with_s3express`](RequestSigner::with_s3express) signs requests to S3 Express One Zone
+//! directory buckets with cached CreateSession sessions (`x-amz-s3session-token`), and
+//! [`with_clock_skew`](RequestSigner::with_clock_skew) signs at the server's time once a
+//! clock-skew refusal taught its offset (the reqwest middleware then also retries once).
+//!
 //! ```
 //! use sigv4_http::RequestSigner;
 //! use sigv4::Credentials;

@@ -83,11 +83,11 @@ impl SigV4Middleware {
                 }
             }
         };
-        let v4 = self.signer.signer_for_host(&host)?;
-        let auth = self.signer.auth().await?;
-        let auth = auth.as_auth();
         let url = request.url().as_str();
         let target = url.split_once('#').map_or(url, |(u, _)| u).to_owned();
+        // The S3 Express session for directory buckets, the skew-corrected time.
+        let (v4, auth, now) = self.signer.prepare(&target, &host).await?;
+        let auth = auth.as_auth();
 
         let streaming = request.body().is_some_and(|b| b.as_bytes().is_none());
         let out = if !streaming {
@@ -101,7 +101,7 @@ impl SigV4Middleware {
                     .map(|(n, v)| (n.as_str(), v.as_bytes())),
                 Payload::Bytes(body),
             );
-            auth.sign(&v4, &signable, self.signer.now())?
+            auth.sign(&v4, &signable, now)?
         } else {
             match self.signer.streaming_payload(&v4)? {
                 StreamingChoice::Unsigned => {
@@ -114,7 +114,7 @@ impl SigV4Middleware {
                             .map(|(n, v)| (n.as_str(), v.as_bytes())),
                         Payload::Unsigned,
                     );
-                    auth.sign(&v4, &signable, self.signer.now())?
+                    auth.sign(&v4, &signable, now)?
                 }
                 StreamingChoice::Chunked(settings) => {
                     let len = match request.body().and_then(|b| b.size_hint().exact()) {
@@ -128,7 +128,7 @@ impl SigV4Middleware {
                     // The aws-chunked headers (encoded content-length, decoded length,
                     // content-encoding) are signed with the streaming marker.
                     crate::signer::set_chunked_headers(request.headers_mut(), settings, len)?;
-                    let time = self.signer.now();
+                    let time = now;
                     let signable = SignableRequest::new(
                         request.method().as_str(),
                         &target,
@@ -171,7 +171,10 @@ fn apply(request: &mut Request, out: &SigningOutput) -> Result<(), Error> {
             .map_err(|_| sigv4::SigningError::InvalidHeaderName(name.to_owned()))?;
         let mut value = HeaderValue::from_str(value)
             .map_err(|_| sigv4::SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
-        if name == http::header::AUTHORIZATION || name.as_str() == "x-amz-security-token" {
+        if name == http::header::AUTHORIZATION
+            || name.as_str() == "x-amz-security-token"
+            || name.as_str() == "x-amz-s3session-token"
+        {
             value.set_sensitive(true);
         }
         request.headers_mut().insert(name, value);
@@ -187,9 +190,165 @@ impl Middleware for SigV4Middleware {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
+        // With clock-skew correction on, keep an unsigned copy to send again (not possible
+        // for streaming bodies: their offset is still learned for later requests).
+        let again = self.signer.clock_skew().and_then(|_| req.try_clone());
         self.sign(&mut req)
             .await
             .map_err(reqwest_middleware::Error::middleware)?;
-        next.run(req, extensions).await
+        let response = next.clone().run(req, extensions).await?;
+        let Some(skew) = self.signer.clock_skew() else {
+            return Ok(response);
+        };
+        let (response, learned) = learn_skew(skew, response).await?;
+        match (learned, again) {
+            (Some(c), Some(mut again)) => {
+                tracing::info!(
+                    url = %again.url(),
+                    offset_secs = c.offset_secs,
+                    reason = c.reason.as_str(),
+                    "the server refused the request's time: re-signing at its time and retrying once"
+                );
+                self.sign(&mut again)
+                    .await
+                    .map_err(reqwest_middleware::Error::middleware)?;
+                next.run(again, extensions).await
+            }
+            _ => Ok(response),
+        }
+    }
+}
+
+/// A 400 or 403 is read whole (error documents are small) to see whether the server
+/// refused the request's time; returns the response, rebuilt with the same status,
+/// headers and body, and the correction when one was learned.
+async fn learn_skew(
+    skew: &sigv4_credentials::clock_skew::ClockSkew,
+    response: Response,
+) -> reqwest_middleware::Result<(
+    Response,
+    Option<sigv4_credentials::clock_skew::SkewCorrection>,
+)> {
+    let status = response.status().as_u16();
+    if status != 400 && status != 403 {
+        return Ok((response, None));
+    }
+    let endpoint = sigv4_credentials::clock_skew::endpoint_key(response.url().as_str());
+    // Keep the URL: `Response::url()` reads it from the rebuilt response.
+    let mut head = ::reqwest::ResponseBuilderExt::url(
+        http::Response::builder()
+            .status(response.status())
+            .version(response.version()),
+        response.url().clone(),
+    );
+    if let Some(h) = head.headers_mut() {
+        *h = response.headers().clone();
+    }
+    let body = response.bytes().await?;
+    let date = head
+        .headers_ref()
+        .and_then(|h| h.get(http::header::DATE))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let learned = skew
+        .learn(
+            &endpoint,
+            &sigv4_credentials::clock_skew::SkewResponse {
+                status,
+                date: date.as_deref(),
+                body: &body,
+            },
+            std::time::SystemTime::now(),
+        )
+        .filter(|c| c.offset_secs != c.previous_offset_secs);
+    let rebuilt = head
+        .body(body)
+        .map_err(|e| reqwest_middleware::Error::middleware(Error::Service(Box::new(e))))?;
+    Ok((Response::from(rebuilt), learned))
+}
+
+/// A [`sigv4_credentials::HttpClient`] on a `reqwest::Client`, so that the credential
+/// providers and S3 Express CreateSession calls go through the same client (its TLS,
+/// proxies and pools).
+///
+/// ```no_run
+/// use sigv4_credentials::s3express::S3ExpressSessions;
+/// use sigv4_credentials::ProviderContext;
+/// use sigv4_http::reqwest::{ReqwestHttpClient, SigV4Middleware};
+/// # fn demo(provider: std::sync::Arc<dyn sigv4_http::ProvideCredentials>) {
+/// let http = reqwest::Client::new();
+/// let ctx = ProviderContext::default().with_http_client(ReqwestHttpClient::new(http.clone()));
+/// let signer = sigv4_http::RequestSigner::new(provider)
+///     .with_s3express(S3ExpressSessions::new(ctx))
+///     .with_clock_skew(Default::default());
+/// let client = reqwest_middleware::ClientBuilder::new(http)
+///     .with(SigV4Middleware::new(signer))
+///     .build();
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReqwestHttpClient {
+    client: ::reqwest::Client,
+}
+
+impl ReqwestHttpClient {
+    /// Sends through `client`.
+    pub fn new(client: ::reqwest::Client) -> Self {
+        ReqwestHttpClient { client }
+    }
+}
+
+impl sigv4_credentials::HttpClient for ReqwestHttpClient {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        options: sigv4_credentials::HttpRequestOptions,
+    ) -> sigv4_credentials::BoxFuture<
+        '_,
+        Result<http::Response<Vec<u8>>, sigv4_credentials::HttpError>,
+    > {
+        use sigv4_credentials::HttpError;
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let url = parts.uri.to_string();
+            let mut req = self
+                .client
+                .request(parts.method, &url)
+                .headers(parts.headers)
+                .body(body)
+                .timeout(options.timeout)
+                .build()
+                .map_err(|e| HttpError::InvalidRequest(e.to_string()))?;
+            *req.version_mut() = http::Version::HTTP_11;
+            let resp = self.client.execute(req).await.map_err(|e| {
+                if e.is_timeout() {
+                    HttpError::Timeout(options.timeout)
+                } else if e.is_connect() {
+                    HttpError::Connect {
+                        endpoint: url.clone(),
+                        message: e.to_string(),
+                    }
+                } else {
+                    HttpError::Io(e.to_string())
+                }
+            })?;
+            let mut head = http::Response::builder().status(resp.status());
+            if let Some(h) = head.headers_mut() {
+                *h = resp.headers().clone();
+            }
+            let mut body = Vec::new();
+            let mut resp = resp;
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| HttpError::Io(e.to_string()))?
+            {
+                if body.len() + chunk.len() > options.max_response_bytes {
+                    return Err(HttpError::ResponseTooLarge(options.max_response_bytes));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            head.body(body).map_err(|e| HttpError::Io(e.to_string()))
+        })
     }
 }

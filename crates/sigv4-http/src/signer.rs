@@ -6,9 +6,11 @@ use std::time::SystemTime;
 
 use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedSettings};
 use sigv4::{
-    AmzDate, Credentials, Payload, ScopedKey, SignableRequest, Signer, SigningError, SigningKey,
-    SigningOutput, SigningSettings,
+    AmzDate, Credentials, Payload, ScopedKey, SessionTokenHeader, SignableRequest, Signer,
+    SigningError, SigningKey, SigningOutput, SigningSettings,
 };
+use sigv4_credentials::clock_skew::{endpoint_key, ClockSkew};
+use sigv4_credentials::s3express::{DirectoryBucket, S3ExpressSessions};
 use sigv4_credentials::{
     BoxFuture, CachedProvider, CredentialsError, CredentialsResult, ProvideCredentials,
     ProvidedCredentials, StaticProvider, SystemClock, TimeSource,
@@ -83,6 +85,8 @@ pub struct RequestSigner {
     streaming: StreamingBodies,
     time: Arc<dyn TimeSource>,
     signers: Mutex<Vec<Arc<Signer>>>,
+    s3express: Option<S3ExpressSessions>,
+    clock_skew: Option<Arc<ClockSkew>>,
 }
 
 impl fmt::Debug for RequestSigner {
@@ -165,6 +169,8 @@ impl RequestSigner {
             streaming: StreamingBodies::default(),
             time: Arc::new(SystemClock),
             signers: Mutex::new(Vec::new()),
+            s3express: None,
+            clock_skew: None,
         }
     }
 
@@ -216,6 +222,82 @@ impl RequestSigner {
     pub fn with_time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
         self.time = time;
         self
+    }
+
+    /// Signs requests to S3 Express One Zone directory buckets (a bucket name ending in
+    /// `--x-s3`, as the first host label or, path-style, the first path segment) with a
+    /// session from `sessions`: CreateSession with this signer's credentials, cached per
+    /// bucket and refreshed before it expires; the request is signed for `s3express` with
+    /// the session's key and the token goes as `x-amz-s3session-token`. Only requests
+    /// signed for S3 (`s3`, `s3express`) are affected.
+    ///
+    /// ```no_run
+    /// use sigv4_credentials::s3express::S3ExpressSessions;
+    /// use sigv4_credentials::ProviderContext;
+    /// # fn demo(provider: std::sync::Arc<dyn sigv4_http::ProvideCredentials>) {
+    /// // The context's HTTP client sends CreateSession (for example the default hyper
+    /// // client of sigv4-credentials, or sigv4_http::reqwest::ReqwestHttpClient).
+    /// let signer = sigv4_http::RequestSigner::new(provider)
+    ///     .with_s3express(S3ExpressSessions::new(ProviderContext::default()));
+    /// # }
+    /// ```
+    pub fn with_s3express(mut self, sessions: S3ExpressSessions) -> Self {
+        self.s3express = Some(sessions);
+        self
+    }
+
+    /// Signs at the local clock corrected by the offset `skew` learned for each endpoint
+    /// (see [`sigv4_credentials::clock_skew`]); the reqwest middleware also learns it
+    /// from refusals and retries once. Share one `ClockSkew` between signers to share
+    /// what they learn.
+    pub fn with_clock_skew(mut self, skew: Arc<ClockSkew>) -> Self {
+        self.clock_skew = Some(skew);
+        self
+    }
+
+    /// The clock offsets in use, if clock-skew correction is on.
+    pub fn clock_skew(&self) -> Option<&Arc<ClockSkew>> {
+        self.clock_skew.as_ref()
+    }
+
+    /// The signer, credentials (or scoped key) and time for a request to `url`
+    /// (absolute) whose host is `host`: the S3 Express session for a directory bucket when
+    /// [`with_s3express`](Self::with_s3express) is on (credentials only: a scoped key
+    /// cannot call CreateSession), and the time corrected for the endpoint when
+    /// [`with_clock_skew`](Self::with_clock_skew) is.
+    #[cfg_attr(not(any(feature = "reqwest", feature = "tower")), allow(dead_code))]
+    pub(crate) async fn prepare(
+        &self,
+        url: &str,
+        host: &str,
+    ) -> Result<(Arc<Signer>, OwnedAuth, SystemTime), Error> {
+        let signer = self.signer_for_host(host)?;
+        let auth = self.auth().await?;
+        let time = match &self.clock_skew {
+            Some(skew) => skew.now(&endpoint_key(url), self.now()),
+            None => self.now(),
+        };
+        let bucket = match (&self.s3express, &auth) {
+            (Some(_), OwnedAuth::Credentials(_)) if is_s3(signer.service()) => {
+                DirectoryBucket::from_url(url, true)
+            }
+            _ => None,
+        };
+        let (Some(sessions), Some(bucket), OwnedAuth::Credentials(base)) =
+            (&self.s3express, bucket, &auth)
+        else {
+            return Ok((signer, auth, time));
+        };
+        let session = sessions
+            .session(&bucket, signer.region(), base.credentials())
+            .await?;
+        let mut settings = self
+            .settings
+            .clone()
+            .unwrap_or_else(SigningSettings::s3express_session);
+        settings.session_token_header = SessionTokenHeader::S3Session;
+        let express = Signer::new(signer.region(), "s3express")?.with_settings(settings);
+        Ok((Arc::new(express), OwnedAuth::Credentials(session), time))
     }
 
     /// The credentials cache.

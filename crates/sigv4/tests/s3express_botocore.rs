@@ -112,6 +112,13 @@ fn every_botocore_case_matches() {
                     !ours.contains_key("x-amz-security-token"),
                     "{name}: S3 Express never sends x-amz-security-token"
                 );
+                // The session token is a credential: Debug must not show it.
+                if let Some(token) = creds.session_token() {
+                    assert!(
+                        !format!("{out:?}").contains(token),
+                        "{name}: token in Debug"
+                    );
+                }
             }
             "session_presign" => {
                 let signer = Signer::new("us-west-2", "s3express")

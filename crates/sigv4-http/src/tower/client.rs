@@ -215,8 +215,14 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let v4 = signer.signer_for_request(&req)?;
-    let auth = signer.auth().await?;
+    // The S3 Express session for directory buckets, the skew-corrected time.
+    let host = crate::signer::request_host(req.headers(), req.uri())?;
+    let url = format!(
+        "{}://{host}{}",
+        req.uri().scheme_str().unwrap_or("https"),
+        req.uri().path_and_query().map_or("/", |pq| pq.as_str())
+    );
+    let (v4, auth, now) = signer.prepare(&url, &host).await?;
     let auth = auth.as_auth();
     let (parts, body) = req.into_parts();
     let exact = body.size_hint().exact();
@@ -230,13 +236,13 @@ where
         None => {
             let bytes = collect_limited(body, max_buffer).await?;
             let mut req = Request::from_parts(parts, bytes);
-            auth.sign_http(&v4, &mut req, signer.now())?;
+            auth.sign_http(&v4, &mut req, now)?;
             let (parts, bytes) = req.into_parts();
             Ok(Request::from_parts(parts, SignedBody::full(bytes)))
         }
         Some(StreamingChoice::Unsigned) => {
             let mut head = Request::from_parts(parts, ());
-            auth.sign_http_with_payload(&v4, &mut head, Payload::Unsigned, signer.now())?;
+            auth.sign_http_with_payload(&v4, &mut head, Payload::Unsigned, now)?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
@@ -256,7 +262,7 @@ where
             };
             let mut head = Request::from_parts(parts, ());
             let encoder: ChunkEncoder =
-                auth.sign_aws_chunked(&v4, &mut head, settings, len, signer.now())?;
+                auth.sign_aws_chunked(&v4, &mut head, settings, len, now)?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
