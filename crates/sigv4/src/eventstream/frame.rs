@@ -375,7 +375,7 @@ impl Message {
 
 /// CRC-32 (ISO-HDLC, as zlib), the checksum of event-stream frames.
 pub(crate) fn crc32(data: &[u8]) -> u32 {
-    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32IsoHdlc, data) as u32
+    crc32fast::hash(data)
 }
 
 /// An incremental decoder: give it the bytes of a stream in slices of any size and it
