@@ -6,7 +6,9 @@
 #
 #   bash benches/scripts/footprint.sh            # prints the BENCHMARKS.md table
 #
-# Environment: FOOTPRINT_TARGET (shared target dir, default target/footprint under the repo).
+# Environment: FOOTPRINT_TARGET (shared target dir, default target/footprint under the repo),
+# FOOTPRINT_PROGRAMS (space-separated subset of the programs, default all four; the peers
+# only change when their pinned versions do).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -96,7 +98,7 @@ fn main() {
 
 echo "| program | crates in the tree (besides the program) | proc-macro crates | stripped release binary |"
 echo "|---|---:|---:|---:|"
-for p in fp-sigv4-core fp-sigv4-default fp-aws-sigv4 fp-reqsign; do
+for p in ${FOOTPRINT_PROGRAMS:-fp-sigv4-core fp-sigv4-default fp-aws-sigv4 fp-reqsign}; do
   (
     cd "$work/$p"
     cargo build --release --quiet 2>"$work/$p.log" || { cat "$work/$p.log" >&2; exit 1; }
