@@ -906,7 +906,8 @@ impl Job {
                 }
             }
 
-            if attempt < self.options.retries {
+            // A retryable answer loops back; any other goes out once, below.
+            let response = if attempt < self.options.retries {
                 let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
                 let (parts, body) = response.into_parts();
                 // A 400 is retried only for throttling, which its (small) body names.
@@ -961,18 +962,10 @@ impl Job {
                     (None, Some(body)) => body,
                     (None, None) => Empty::new().map_err(|e| match e {}).boxed_unsync(),
                 };
-                let response = Response::from_parts(parts, body);
-                return handle_response(
-                    response,
-                    &method,
-                    &uri,
-                    out.as_ref(),
-                    token.as_deref(),
-                    &self.options,
-                    stats,
-                )
-                .await;
-            }
+                Response::from_parts(parts, body)
+            } else {
+                response
+            };
             return handle_response(
                 response,
                 &method,
