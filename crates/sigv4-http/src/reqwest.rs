@@ -127,7 +127,7 @@ impl SigV4Middleware {
                     };
                     // The aws-chunked headers (encoded content-length, decoded length,
                     // content-encoding) are signed with the streaming marker.
-                    crate::signer::set_chunked_headers(request.headers_mut(), settings, len)?;
+                    settings.set_headers(request.headers_mut(), len)?;
                     let time = now;
                     let signable = SignableRequest::new(
                         request.method().as_str(),
