@@ -615,6 +615,26 @@ impl Auth<'_> {
         }
     }
 
+    /// The signer of the chunks that follow the seed signature in `out` (the request's), or
+    /// `None` when `settings` sends unsigned chunks.
+    pub(crate) fn chunk_signer(
+        self,
+        signer: &Signer,
+        settings: &ChunkedSettings,
+        out: &SigningOutput,
+        time: SystemTime,
+    ) -> Result<Option<ChunkSigner>, Error> {
+        if !settings.mode().is_signed() {
+            return Ok(None);
+        }
+        let key = self.signing_key(signer, time)?;
+        Ok(Some(ChunkSigner::new(
+            (*key).clone(),
+            AmzDate::from_system_time(time)?,
+            out.signature(),
+        )?))
+    }
+
     #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
     /// Sets the aws-chunked headers of a `decoded_len`-byte upload on `request`, signs
     /// them with the streaming marker, and returns the encoder for the body.
@@ -639,16 +659,7 @@ impl Auth<'_> {
         // The same steps as `sigv4::chunked::sign_http_request`, with the scoped key.
         settings.set_headers(request.headers_mut(), decoded_len)?;
         let out = self.sign_http_with_payload(signer, request, settings.mode().payload(), time)?;
-        let chunk_signer = if settings.mode().is_signed() {
-            let key = self.signing_key(signer, time)?;
-            Some(ChunkSigner::new(
-                (*key).clone(),
-                AmzDate::from_system_time(time)?,
-                out.signature(),
-            )?)
-        } else {
-            None
-        };
+        let chunk_signer = self.chunk_signer(signer, &settings, &out, time)?;
         Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
     }
 }
