@@ -369,12 +369,7 @@ impl PySigner {
         timestamp: Option<&Bound<'_, PyAny>>,
         payload_hash: Option<String>,
     ) -> PyResult<String> {
-        let payload_hash = match payload_hash {
-            None if body.is_none_or(|b| b.is_none()) && is_s3(self.core.service()) => {
-                Some(UNSIGNED_PAYLOAD.to_owned())
-            }
-            p => p,
-        };
+        let payload_hash = presign_payload_hash(payload_hash, body, self.core.service());
         let default_expires;
         let expires = match expires {
             Some(e) => e,
@@ -403,6 +398,22 @@ impl PySigner {
             self.core.region(),
             self.core.service()
         )
+    }
+}
+
+/// The payload hash a presigned URL signs: the one given, else `UNSIGNED-PAYLOAD` for an S3
+/// URL without a body (the client sending it chooses the body later), else `None` (the
+/// body's hash). `Signer.presign` and the low-level functions share this rule.
+fn presign_payload_hash(
+    payload_hash: Option<String>,
+    body: Option<&Bound<'_, PyAny>>,
+    service: &str,
+) -> Option<String> {
+    match payload_hash {
+        None if body.is_none_or(|b| b.is_none()) && is_s3(service) => {
+            Some(UNSIGNED_PAYLOAD.to_owned())
+        }
+        p => p,
     }
 }
 
@@ -447,13 +458,9 @@ pub(crate) fn low_level(
         }
     }
     let mut settings = build_settings(&service, &o);
-    let payload_hash = match (payload_hash, presign) {
-        (None, Some(_)) if body.is_none_or(|b| b.is_none()) && is_s3(&service) => {
-            Some(UNSIGNED_PAYLOAD.to_owned())
-        }
-        (p, _) => p,
-    };
+    let mut payload_hash = payload_hash;
     if let Some(e) = presign {
+        payload_hash = presign_payload_hash(payload_hash, body, &service);
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
     let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;

@@ -645,6 +645,21 @@ fn retry_pause(
 }
 
 impl Job {
+    /// Before retry number `attempt`: warns (unless --silent) that `what` is retried and
+    /// how many retries are left, then waits the pause `retry_pause` gives.
+    async fn wait_to_retry(&self, attempt: u32, retry_after: Option<&HeaderValue>, what: &str) {
+        let pause = retry_pause(attempt, self.options.retry_delay, retry_after);
+        if !self.options.silent {
+            eprintln!(
+                "sigv4: warning: {what}; retrying in {:.1} s ({} of {} retries left)",
+                pause.as_secs_f64(),
+                self.options.retries - attempt,
+                self.options.retries
+            );
+        }
+        tokio::time::sleep(pause).await;
+    }
+
     /// Builds the request for `uri` and signs it when `sign` (the original origin), or
     /// sends it unsigned (a redirect elsewhere must not carry the signature or token).
     async fn prepare(
@@ -823,18 +838,8 @@ impl Job {
             let response = match response {
                 Ok(r) => r,
                 Err(e) if attempt < self.options.retries && e.code != exit::RESOLVE => {
-                    let pause = retry_pause(attempt, self.options.retry_delay, None);
-                    if !self.options.silent {
-                        eprintln!(
-                            "sigv4: warning: {}; retrying in {:.1} s ({} of {} retries left)",
-                            e.message,
-                            pause.as_secs_f64(),
-                            self.options.retries - attempt,
-                            self.options.retries
-                        );
-                    }
+                    self.wait_to_retry(attempt, None, &e.message).await;
                     attempt += 1;
-                    tokio::time::sleep(pause).await;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -906,7 +911,8 @@ impl Job {
                 }
             }
 
-            if attempt < self.options.retries {
+            // A retryable answer loops back; any other goes out once, below.
+            let response = if attempt < self.options.retries {
                 let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
                 let (parts, body) = response.into_parts();
                 // A 400 is retried only for throttling, which its (small) body names.
@@ -940,20 +946,10 @@ impl Job {
                         let _ = stdout.flush();
                         stats.size_download += bytes.len() as u64;
                     }
-                    let pause =
-                        retry_pause(attempt, self.options.retry_delay, retry_after.as_ref());
-                    if !self.options.silent {
-                        eprintln!(
-                        "sigv4: warning: HTTP {} from {}; retrying in {:.1} s ({} of {} retries left)",
-                        status.as_u16(),
-                        uri,
-                        pause.as_secs_f64(),
-                        self.options.retries - attempt,
-                        self.options.retries
-                    );
-                    }
+                    let what = format!("HTTP {} from {}", status.as_u16(), uri);
+                    self.wait_to_retry(attempt, retry_after.as_ref(), &what)
+                        .await;
                     attempt += 1;
-                    tokio::time::sleep(pause).await;
                     continue;
                 }
                 let body: AnyBody = match (peeked, body) {
@@ -961,18 +957,10 @@ impl Job {
                     (None, Some(body)) => body,
                     (None, None) => Empty::new().map_err(|e| match e {}).boxed_unsync(),
                 };
-                let response = Response::from_parts(parts, body);
-                return handle_response(
-                    response,
-                    &method,
-                    &uri,
-                    out.as_ref(),
-                    token.as_deref(),
-                    &self.options,
-                    stats,
-                )
-                .await;
-            }
+                Response::from_parts(parts, body)
+            } else {
+                response
+            };
             return handle_response(
                 response,
                 &method,

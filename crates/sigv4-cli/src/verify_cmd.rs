@@ -177,10 +177,51 @@ fn check_body(v: &Verified, body: &[u8]) -> Result<String, CliError> {
                 chunks.decoded_len()
             ))
         }
+        VerifiedPayload::EventStream => check_event_stream(v, body),
         _ => Err(CliError::failure(
             "InternalError: this payload kind cannot be checked",
         )),
     }
+}
+
+/// Checks every message of a signed event stream (`STREAMING-AWS4-HMAC-SHA256-EVENTS`):
+/// frames decode, each signature chains to the one before (the first to the request's), and
+/// the signed end-of-stream message closes it. Anything else is a failure.
+fn check_event_stream(v: &Verified, body: &[u8]) -> Result<String, CliError> {
+    let fail = |what: String| {
+        CliError::failure(format!(
+            "the signature is valid but the event stream is not: {what}"
+        ))
+    };
+    let mut verifier = v.event_stream().map_err(|e| fail(e.to_string()))?;
+    let mut decoder = sigv4::eventstream::FrameDecoder::new();
+    let mut input = body;
+    let mut messages = 0usize;
+    loop {
+        let envelope = match decoder.decode(&mut input) {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                return Err(fail(format!(
+                    "it ends after {messages} verified messages without the signed end-of-stream message"
+                )))
+            }
+            Err(e) => return Err(fail(format!("frame {}: {e}", messages + 1))),
+        };
+        match verifier.verify(&envelope) {
+            Ok(sigv4::eventstream::VerifiedEvent::Message(_)) => messages += 1,
+            Ok(sigv4::eventstream::VerifiedEvent::End) => break,
+            Err(e) => return Err(fail(format!("message {}: {e}", messages + 1))),
+        }
+    }
+    if !input.is_empty() {
+        return Err(fail(format!(
+            "{} bytes follow the end-of-stream message",
+            input.len()
+        )));
+    }
+    Ok(format!(
+        "Body: event stream, {messages} messages and the end-of-stream message, every message signature verified in order"
+    ))
 }
 
 /// A line diff (longest common subsequence), `-` for the client's lines, `+` for the

@@ -377,3 +377,92 @@ fn unsigned_payload_is_reported_as_not_covering_the_body() {
     assert!(stdout.contains("UNSIGNED-PAYLOAD"), "{stdout}");
     assert!(stdout.contains("NOT covered by the signature"), "{stdout}");
 }
+
+/// A signed event stream as a raw HTTP request: the opening request signed for `transcribe`,
+/// then `n` signed messages and (unless `end` is false) the signed end-of-stream message.
+fn event_stream_raw(n: usize, end: bool) -> (String, Vec<u8>) {
+    use sigv4::eventstream::{self, Header, HeaderValue, Message};
+    use std::time::{Duration, UNIX_EPOCH};
+    let creds = sigv4::Credentials::new("AKIDEXAMPLE", SECRET, None, None);
+    let t = UNIX_EPOCH + Duration::from_secs(1_440_938_160); // TIME
+    let mut req = http::Request::post(
+        "https://transcribestreaming.us-east-1.amazonaws.com/stream-transcription",
+    )
+    .header("content-type", "application/vnd.amazon.eventstream")
+    .body(())
+    .unwrap();
+    let signer = sigv4::Signer::new("us-east-1", "transcribe").unwrap();
+    let mut es = eventstream::sign_http_request(&signer, &mut req, &creds, t).unwrap();
+    let mut body = Vec::new();
+    for i in 0..n {
+        let m = Message::new(vec![i as u8; 64]).with_header(Header::new(
+            ":event-type",
+            HeaderValue::String("AudioEvent".into()),
+        ));
+        es.sign(&m, t).unwrap().encode_to(&mut body).unwrap();
+    }
+    if end {
+        es.sign_end(t).unwrap().encode_to(&mut body).unwrap();
+    }
+    let mut head = String::from("POST /stream-transcription HTTP/1.1\r\n");
+    if !req.headers().contains_key("host") {
+        head.push_str("host: transcribestreaming.us-east-1.amazonaws.com\r\n");
+    }
+    for (name, value) in req.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    (head, body)
+}
+
+fn verify_event_stream(head: &str, body: &[u8]) -> Output {
+    let mut raw = head.as_bytes().to_vec();
+    raw.extend_from_slice(body);
+    sigv4(
+        &[
+            "verify",
+            "--request",
+            "@-",
+            "--region",
+            "us-east-1",
+            "--service",
+            "transcribe",
+            "--time",
+            TIME,
+        ],
+        Some(&raw),
+    )
+}
+
+#[test]
+fn event_stream_bodies_are_verified_message_by_message() {
+    let (head, body) = event_stream_raw(3, true);
+    let out = verify_event_stream(&head, &body);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("3 messages and the end-of-stream message"),
+        "{all}"
+    );
+
+    // A changed payload byte in the second message: the signature is valid, the body is not.
+    let mut tampered = body.clone();
+    let second = tampered.len() / 2;
+    tampered[second] ^= 1;
+    let out = verify_event_stream(&head, &tampered);
+    assert!(!out.status.success(), "a tampered event stream verified");
+
+    // Cut before the end-of-stream message: refused, it may have been truncated.
+    let (head, cut) = event_stream_raw(3, false);
+    let out = verify_event_stream(&head, &cut);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a truncated event stream verified");
+    assert!(
+        err.contains("without the signed end-of-stream message"),
+        "{err}"
+    );
+}

@@ -3,9 +3,7 @@
 //! Sign-In service (`CreateOAuth2Token`, grant type `refresh_token`) with a
 //! DPoP proof (RFC 9449) signed by the cached P-256 key.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -14,7 +12,7 @@ use p256::ecdsa::{Signature, SigningKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use sigv4::{AmzDate, Credentials};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::context::ProviderContext;
 use crate::endpoint::{resolve_endpoint, resolve_region, Service};
@@ -22,7 +20,7 @@ use crate::error::CredentialsError;
 use crate::profile_file::{home_dir, Platform, ProfileSet};
 use crate::provider::{CredentialsResult, ProvideCredentials, ProvidedCredentials};
 use crate::sts::send_with_retries;
-use crate::util::{redact, BoxFuture};
+use crate::util::{flight_lock, non_empty_str, redact, wipe_json, BoxFuture};
 
 const NAME: &str = "Login";
 
@@ -60,22 +58,9 @@ struct Cached {
 impl Drop for Cached {
     fn drop(&mut self) {
         for v in self.doc.values_mut() {
-            wipe(v);
+            wipe_json(v);
         }
     }
-}
-
-fn wipe(v: &mut Value) {
-    match v {
-        Value::String(s) => s.zeroize(),
-        Value::Array(a) => a.iter_mut().for_each(wipe),
-        Value::Object(m) => m.values_mut().for_each(wipe),
-        _ => {}
-    }
-}
-
-fn non_empty<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    m.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 /// What the cache must hold: credentials with their expiry and account, and
@@ -89,15 +74,6 @@ struct Session<'a> {
     client_id: &'a str,
     refresh_token: &'a str,
     dpop_key: &'a str,
-}
-
-fn flight_lock(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let mut map = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    map.entry(path.to_path_buf()).or_default().clone()
 }
 
 impl LoginProvider {
@@ -190,7 +166,8 @@ impl LoginProvider {
             .get("accessToken")
             .and_then(Value::as_object)
             .ok_or_else(|| missing("accessToken"))?;
-        let get = |k: &str| non_empty(token, k).ok_or_else(|| missing(&format!("accessToken.{k}")));
+        let get =
+            |k: &str| non_empty_str(token, k).ok_or_else(|| missing(&format!("accessToken.{k}")));
         let expires_at = AmzDate::parse_rfc3339(get("expiresAt")?)
             .ok_or_else(|| missing("valid accessToken.expiresAt"))?
             .to_system_time();
@@ -200,10 +177,10 @@ impl LoginProvider {
             session_token: get("sessionToken")?,
             account_id: get("accountId")?,
             expires_at,
-            client_id: non_empty(&cached.doc, "clientId").ok_or_else(|| missing("clientId"))?,
-            refresh_token: non_empty(&cached.doc, "refreshToken")
+            client_id: non_empty_str(&cached.doc, "clientId").ok_or_else(|| missing("clientId"))?,
+            refresh_token: non_empty_str(&cached.doc, "refreshToken")
                 .ok_or_else(|| missing("refreshToken"))?,
-            dpop_key: non_empty(&cached.doc, "dpopKey").ok_or_else(|| missing("dpopKey"))?,
+            dpop_key: non_empty_str(&cached.doc, "dpopKey").ok_or_else(|| missing("dpopKey"))?,
         })
     }
 
@@ -250,12 +227,12 @@ impl LoginProvider {
                 .unwrap_or_default(),
         });
         if let Some(old) = cached.doc.get_mut("accessToken") {
-            wipe(old);
+            wipe_json(old);
         }
         cached.doc.insert("accessToken".into(), token);
         if let Some(r) = answer.refresh_token.as_deref().filter(|r| !r.is_empty()) {
             if let Some(old) = cached.doc.get_mut("refreshToken") {
-                wipe(old);
+                wipe_json(old);
             }
             cached
                 .doc
@@ -320,7 +297,7 @@ impl LoginProvider {
             let get = |k: &str| {
                 parsed
                     .as_ref()
-                    .and_then(|m| non_empty(m, k))
+                    .and_then(|m| non_empty_str(m, k))
                     .map(|v| v.chars().take(300).collect::<String>())
             };
             let detail = match (get("error"), get("message")) {

@@ -125,13 +125,14 @@ impl CredentialProcessProvider {
             }
         };
         if !status.success() {
-            // For an exit code, the text is the AWS SDKs' word for word (the
-            // aws-config conformance data checks it, awkward as "code exit
-            // status: 3" reads); a process killed by a signal has no code,
-            // so say what happened instead.
+            // For an exit code, the first part is the AWS SDKs' text word for word (the
+            // aws-config conformance data checks it, awkward as "code exit status: 3"
+            // reads), so a plain sentence follows it; a process killed by a signal has no
+            // code, so say what happened instead.
             let message = match status.code() {
                 Some(code) => format!(
-                    "Error retrieving credentials: external process exited with code exit status: {code}"
+                    "Error retrieving credentials: external process exited with code exit status: {code} \
+                     (the credential_process command failed with exit code {code}; run it by hand to see why)"
                 ),
                 None => format!(
                     "Error retrieving credentials: external process was terminated without an exit code ({status}), for example by a signal"
@@ -247,6 +248,11 @@ mod tests {
         assert!(matches!(e, CredentialsError::ProviderError { .. }));
         assert!(
             e.to_string().contains("exited with code exit status: 3"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .contains("the credential_process command failed with exit code 3"),
             "{e}"
         );
 

@@ -2,9 +2,8 @@
 //! writes (`~/.aws/sso/cache/<sha1 of the session name>.json`), refreshed
 //! through SSO-OIDC `CreateToken` when it is about to expire.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
@@ -18,7 +17,7 @@ use crate::error::CredentialsError;
 use crate::profile_file::{home_dir, Platform, ProfileSet};
 use crate::sts::send_with_retries;
 use crate::token::{ProvideToken, Token, TokenResult};
-use crate::util::{redact, BoxFuture};
+use crate::util::{flight_lock, non_empty_str, redact, wipe_json, BoxFuture};
 
 const NAME: &str = "SsoToken";
 
@@ -79,36 +78,9 @@ struct Cached {
 impl Drop for Cached {
     fn drop(&mut self) {
         for v in self.doc.values_mut() {
-            wipe(v);
+            wipe_json(v);
         }
     }
-}
-
-/// Zeroizes every string in a JSON value (the cache holds secrets).
-fn wipe(v: &mut Value) {
-    match v {
-        Value::String(s) => s.zeroize(),
-        Value::Array(a) => a.iter_mut().for_each(wipe),
-        Value::Object(m) => m.values_mut().for_each(wipe),
-        _ => {}
-    }
-}
-
-fn str_field<'a>(doc: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    doc.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
-/// One lock per cache file, process wide: every provider instance reading the
-/// same file (a profile provider builds one per call) shares it.
-fn flight_lock(path: &str) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let mut map = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    map.entry(path.to_string()).or_default().clone()
 }
 
 impl SsoTokenProvider {
@@ -206,7 +178,7 @@ impl SsoTokenProvider {
             )
         })?;
         let access_token = Zeroizing::new(
-            str_field(&doc, "accessToken")
+            non_empty_str(&doc, "accessToken")
                 .ok_or_else(|| {
                     CredentialsError::provider_error(
                         NAME,
@@ -218,7 +190,7 @@ impl SsoTokenProvider {
                 })?
                 .to_string(),
         );
-        let expires_at = str_field(&doc, "expiresAt")
+        let expires_at = non_empty_str(&doc, "expiresAt")
             .and_then(AmzDate::parse_rfc3339)
             .ok_or_else(|| {
                 CredentialsError::provider_error(
@@ -243,8 +215,8 @@ impl SsoTokenProvider {
         self.session_name.is_some()
             && ["refreshToken", "clientId", "clientSecret"]
                 .iter()
-                .all(|k| str_field(&cached.doc, k).is_some())
-            && str_field(&cached.doc, "registrationExpiresAt")
+                .all(|k| non_empty_str(&cached.doc, k).is_some())
+            && non_empty_str(&cached.doc, "registrationExpiresAt")
                 .and_then(AmzDate::parse_rfc3339)
                 .is_some_and(|t| t.to_system_time() > now)
     }
@@ -270,7 +242,7 @@ impl SsoTokenProvider {
 
     async fn load_from_cache(&self) -> TokenResult {
         let path = self.cache_path()?;
-        let lock = flight_lock(&path);
+        let lock = flight_lock(Path::new(&path));
         // Callers queue here; after the first one refreshed and wrote the
         // file, the others read a fresh token and do not refresh again.
         let _flight = lock.lock().await;
@@ -323,7 +295,11 @@ impl SsoTokenProvider {
 
     /// Calls `CreateToken` and updates `cached.doc` with the answer.
     async fn refresh(&self, cached: &mut Cached, now: SystemTime) -> TokenResult {
-        let field = |k: &str| str_field(&cached.doc, k).unwrap_or_default().to_string();
+        let field = |k: &str| {
+            non_empty_str(&cached.doc, k)
+                .unwrap_or_default()
+                .to_string()
+        };
         let refresh_token = Zeroizing::new(field("refreshToken"));
         let client_id = field("clientId");
         let client_secret = Zeroizing::new(field("clientSecret"));

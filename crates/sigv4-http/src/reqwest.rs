@@ -41,8 +41,8 @@ use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use http::Extensions;
 use http_body::Body as _;
 use reqwest_middleware::{Middleware, Next};
-use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedBody};
-use sigv4::{AmzDate, Payload, SignableRequest, SigningOutput};
+use sigv4::chunked::{ChunkEncoder, ChunkedBody};
+use sigv4::{Payload, SignableRequest, SigningOutput};
 
 use crate::body::Boxed;
 use crate::signer::StreamingChoice;
@@ -127,7 +127,7 @@ impl SigV4Middleware {
                     };
                     // The aws-chunked headers (encoded content-length, decoded length,
                     // content-encoding) are signed with the streaming marker.
-                    crate::signer::set_chunked_headers(request.headers_mut(), settings, len)?;
+                    settings.set_headers(request.headers_mut(), len)?;
                     let time = now;
                     let signable = SignableRequest::new(
                         request.method().as_str(),
@@ -140,16 +140,7 @@ impl SigV4Middleware {
                     );
                     let out = auth.sign(&v4, &signable, time)?;
                     drop(signable);
-                    let chunk_signer = if settings.mode().is_signed() {
-                        let key = auth.signing_key(&v4, time)?;
-                        Some(ChunkSigner::new(
-                            (*key).clone(),
-                            AmzDate::from_system_time(time)?,
-                            out.signature(),
-                        )?)
-                    } else {
-                        None
-                    };
+                    let chunk_signer = auth.chunk_signer(&v4, &settings, &out, time)?;
                     let encoder =
                         ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(len);
                     if let Some(body) = request.body_mut().take() {

@@ -615,6 +615,26 @@ impl Auth<'_> {
         }
     }
 
+    /// The signer of the chunks that follow the seed signature in `out` (the request's), or
+    /// `None` when `settings` sends unsigned chunks.
+    pub(crate) fn chunk_signer(
+        self,
+        signer: &Signer,
+        settings: &ChunkedSettings,
+        out: &SigningOutput,
+        time: SystemTime,
+    ) -> Result<Option<ChunkSigner>, Error> {
+        if !settings.mode().is_signed() {
+            return Ok(None);
+        }
+        let key = self.signing_key(signer, time)?;
+        Ok(Some(ChunkSigner::new(
+            (*key).clone(),
+            AmzDate::from_system_time(time)?,
+            out.signature(),
+        )?))
+    }
+
     #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
     /// Sets the aws-chunked headers of a `decoded_len`-byte upload on `request`, signs
     /// them with the streaming marker, and returns the encoder for the body.
@@ -637,52 +657,11 @@ impl Auth<'_> {
             )?);
         }
         // The same steps as `sigv4::chunked::sign_http_request`, with the scoped key.
-        set_chunked_headers(request.headers_mut(), settings, decoded_len)?;
+        settings.set_headers(request.headers_mut(), decoded_len)?;
         let out = self.sign_http_with_payload(signer, request, settings.mode().payload(), time)?;
-        let chunk_signer = if settings.mode().is_signed() {
-            let key = self.signing_key(signer, time)?;
-            Some(ChunkSigner::new(
-                (*key).clone(),
-                AmzDate::from_system_time(time)?,
-                out.signature(),
-            )?)
-        } else {
-            None
-        };
+        let chunk_signer = self.chunk_signer(signer, &settings, &out, time)?;
         Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
     }
-}
-
-/// Sets `content-length` (encoded), `x-amz-decoded-content-length`, `content-encoding`
-/// (keeping another coding after `aws-chunked`) and the trailer headers of an aws-chunked
-/// upload of `decoded_len` bytes.
-#[cfg_attr(
-    not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
-    allow(dead_code)
-)]
-pub(crate) fn set_chunked_headers(
-    headers: &mut http::HeaderMap,
-    settings: ChunkedSettings,
-    decoded_len: u64,
-) -> Result<(), SigningError> {
-    use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING};
-    let other_coding = headers
-        .get(CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("aws-chunked"))
-        .map(str::to_owned);
-    for (name, mut value) in settings.headers(decoded_len) {
-        if name == "content-encoding" {
-            if let Some(other) = &other_coding {
-                value = format!("aws-chunked,{other}");
-            }
-        }
-        let value = HeaderValue::from_str(&value)
-            .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
-        headers.insert(HeaderName::from_static(name), value);
-    }
-    Ok(())
 }
 
 /// How a streaming body is signed.

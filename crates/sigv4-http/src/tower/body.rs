@@ -13,7 +13,8 @@ use crate::body::Boxed;
 use crate::BoxError;
 
 /// The body the verifying layer hands to the inner service: checked bytes, an
-/// aws-chunked body decoded and verified chunk by chunk, or an unsigned stream.
+/// aws-chunked body decoded and verified chunk by chunk, the messages of a signed event
+/// stream verified one by one, or an unsigned stream.
 pub(crate) struct CheckedBody<B> {
     pub(crate) kind: VerifiedKind<B>,
 }
@@ -22,6 +23,8 @@ pub(crate) enum VerifiedKind<B> {
     Full(Option<Bytes>),
     Stream(Boxed<B>),
     Chunked(Box<VerifiedBody<Boxed<B>>>),
+    #[cfg(feature = "event-stream")]
+    EventStream(Box<crate::eventstream::VerifiedEventStreamBody<B>>),
 }
 
 impl<B> Body for CheckedBody<B>
@@ -40,6 +43,10 @@ where
             VerifiedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             VerifiedKind::Stream(s) => Pin::new(s).poll_frame(cx),
             VerifiedKind::Chunked(c) => Pin::new(&mut **c).poll_frame(cx),
+            #[cfg(feature = "event-stream")]
+            VerifiedKind::EventStream(e) => Pin::new(&mut **e)
+                .poll_frame(cx)
+                .map(|f| f.map(|r| r.map_err(BoxError::from))),
         }
     }
 
@@ -48,6 +55,8 @@ where
             VerifiedKind::Full(b) => b.is_none(),
             VerifiedKind::Stream(s) => s.is_end_stream(),
             VerifiedKind::Chunked(c) => c.is_end_stream(),
+            #[cfg(feature = "event-stream")]
+            VerifiedKind::EventStream(e) => e.is_end_stream(),
         }
     }
 
@@ -56,6 +65,9 @@ where
             VerifiedKind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             VerifiedKind::Stream(s) => s.size_hint(),
             VerifiedKind::Chunked(_) => SizeHint::default(),
+            // The messages are re-encoded without their signed envelopes: shorter.
+            #[cfg(feature = "event-stream")]
+            VerifiedKind::EventStream(_) => SizeHint::default(),
         }
     }
 }

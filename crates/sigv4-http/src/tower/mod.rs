@@ -43,6 +43,10 @@
 //! * a body whose SHA-256 is signed is then read (up to a limit, `413` beyond) and checked
 //!   before the inner service runs;
 //! * an aws-chunked body is passed on decoded, each chunk verified before it is yielded;
+//! * a signed event stream (`STREAMING-AWS4-HMAC-SHA256-EVENTS`, feature `event-stream`)
+//!   is passed on as its messages (plain frames, without their signed envelopes), each
+//!   verified in its chain before it is yielded; the body fails at a forged, reordered or
+//!   missing message (without the feature such requests are refused);
 //! * an `UNSIGNED-PAYLOAD` body (accepted only when the verifier allows it) is passed on
 //!   as it is.
 //!

@@ -72,6 +72,9 @@ impl VerifiedIdentity {
                 VerifiedPayload::Sha256(_) => true,
                 VerifiedPayload::Streaming(m) => m.is_signed(),
                 VerifiedPayload::Unsigned => false,
+                // Each message is signed, chained from the request's signature, and the
+                // layer hands the handler only the messages whose signature verified.
+                VerifiedPayload::EventStream => cfg!(feature = "event-stream"),
                 _ => false,
             },
             signed_headers: v
@@ -505,6 +508,22 @@ where
                         )))
                     }
                 },
+                // Every message is verified before the handler sees it; the stream fails on
+                // a forged, reordered or dropped message and when it ends unsigned.
+                #[cfg(feature = "event-stream")]
+                VerifiedPayload::EventStream => {
+                    let messages = v.event_stream().map_err(|e| reject(&e))?;
+                    VerifiedKind::EventStream(Box::new(
+                        crate::eventstream::VerifiedEventStreamBody::new(body, messages)
+                            .with_max_skew(Arc::clone(&config.time), config.verifier.max_skew()),
+                    ))
+                }
+                #[cfg(not(feature = "event-stream"))]
+                VerifiedPayload::EventStream => {
+                    return Err(reject(&VerifyError::InvalidRequest(
+                        "signed event streams need sigv4-http's event-stream feature".into(),
+                    )))
+                }
                 // Allowed only by a verifier that accepts unsigned payloads; the identity
                 // tells the handler the body is not covered.
                 VerifiedPayload::Unsigned => VerifiedKind::Stream(Boxed(Box::pin(body))),
@@ -546,6 +565,12 @@ where
     }
     if matches!(kind, VerifiedKind::Chunked(_)) {
         decoded_headers(&mut parts.headers);
+    }
+    // The handler reads the messages without their signed envelopes: the sent length is
+    // not the length of what it reads.
+    #[cfg(feature = "event-stream")]
+    if matches!(kind, VerifiedKind::EventStream(_)) {
+        parts.headers.remove(CONTENT_LENGTH);
     }
     parts
         .extensions

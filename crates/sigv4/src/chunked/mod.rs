@@ -415,6 +415,53 @@ impl ChunkedSettings {
         }
         h
     }
+
+    /// Sets [`headers`](Self::headers) on `headers`, replacing any of the same names. A
+    /// content coding other than `aws-chunked` already present is kept after it
+    /// (`aws-chunked,gzip`), as S3 expects for a compressed upload.
+    ///
+    /// ```
+    /// use sigv4::chunked::{ChunkedSettings, StreamingMode};
+    ///
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("content-encoding", "gzip".parse().unwrap());
+    /// ChunkedSettings::new(StreamingMode::Signed)
+    ///     .set_headers(&mut headers, 1024)
+    ///     .unwrap();
+    /// assert_eq!(headers["content-encoding"], "aws-chunked,gzip");
+    /// assert_eq!(headers["x-amz-decoded-content-length"], "1024");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SigningError::InvalidHeaderValue`] naming the header whose value is not a valid
+    /// header value.
+    #[cfg(feature = "http")]
+    pub fn set_headers(
+        &self,
+        headers: &mut http::HeaderMap,
+        decoded_len: u64,
+    ) -> Result<(), SigningError> {
+        use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING};
+
+        let other_coding = headers
+            .get(CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("aws-chunked"))
+            .map(str::to_owned);
+        for (name, mut value) in self.headers(decoded_len) {
+            if name == "content-encoding" {
+                if let Some(other) = &other_coding {
+                    value = format!("aws-chunked,{other}");
+                }
+            }
+            let value = HeaderValue::from_str(&value)
+                .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
+            headers.insert(HeaderName::from_static(name), value);
+        }
+        Ok(())
+    }
 }
 
 pub(super) fn hex_digits(n: u64) -> u64 {
@@ -494,28 +541,7 @@ fn set_streaming_headers<B>(
     settings: &ChunkedSettings,
     decoded_len: u64,
 ) -> Result<(), ChunkedError> {
-    use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING};
-
-    let existing_coding = request
-        .headers()
-        .get(CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("aws-chunked"))
-        .map(str::to_owned);
-    for (name, mut value) in settings.headers(decoded_len) {
-        if name == "content-encoding" {
-            if let Some(other) = &existing_coding {
-                value = format!("aws-chunked,{other}");
-            }
-        }
-        let value = HeaderValue::from_str(&value)
-            .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
-        request
-            .headers_mut()
-            .insert(HeaderName::from_static(name), value);
-    }
-    Ok(())
+    Ok(settings.set_headers(request.headers_mut(), decoded_len)?)
 }
 
 #[cfg(test)]

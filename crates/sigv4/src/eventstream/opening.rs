@@ -3,10 +3,9 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use subtle::ConstantTimeEq;
-
 use super::sign::{EventStreamVerifier, STREAMING_EVENTS_PAYLOAD};
-use crate::{AmzDate, Credentials, Payload, SignableRequest, Signer, SigningError};
+use crate::verify::{ScopePart, VerifiableRequest, Verifier, VerifyBody, VerifyError};
+use crate::{Credentials, SigningError};
 
 /// Why the request opening an event stream was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +34,9 @@ pub enum OpeningRequestError {
     SignatureMismatch,
     /// The scope's region or service cannot be signed for.
     Signing(SigningError),
+    /// Refused by the request verifier for another reason (for example an unsigned
+    /// `x-amz-*` header or a wrong session token); its code is the verifier's.
+    Rejected(VerifyError),
 }
 
 impl OpeningRequestError {
@@ -45,7 +47,34 @@ impl OpeningRequestError {
             OpeningRequestError::WrongAccessKey => "UnrecognizedClientException",
             OpeningRequestError::TimeSkew { .. } => "InvalidSignatureException",
             OpeningRequestError::SignatureMismatch => "InvalidSignatureException",
+            OpeningRequestError::Rejected(e) => e.code(),
             _ => "BadRequestException",
+        }
+    }
+
+    /// The request verifier's refusal, in this error's terms.
+    fn from_verify(e: VerifyError) -> Self {
+        match e {
+            VerifyError::SignatureDoesNotMatch(_) => OpeningRequestError::SignatureMismatch,
+            VerifyError::InvalidAccessKeyId(_) => OpeningRequestError::WrongAccessKey,
+            VerifyError::SignedHeaderAbsent { name, .. } => {
+                OpeningRequestError::MissingSignedHeader(name)
+            }
+            VerifyError::InvalidDate { .. }
+            | VerifyError::WrongScope {
+                part: ScopePart::Date,
+                ..
+            } => OpeningRequestError::InvalidDate,
+            VerifyError::RequestTimeTooSkewed {
+                request_time,
+                max_skew_secs,
+                ..
+            } => OpeningRequestError::TimeSkew {
+                signed_at: request_time.date_time().to_owned(),
+                max_skew_secs,
+            },
+            VerifyError::NotAnEventStream => OpeningRequestError::NotAnEventStream,
+            other => OpeningRequestError::Rejected(other),
         }
     }
 }
@@ -84,6 +113,7 @@ impl fmt::Display for OpeningRequestError {
                 f.write_str("the request signature does not match")
             }
             OpeningRequestError::Signing(e) => fmt::Display::fmt(e, f),
+            OpeningRequestError::Rejected(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -92,19 +122,21 @@ impl std::error::Error for OpeningRequestError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             OpeningRequestError::Signing(e) => Some(e),
+            OpeningRequestError::Rejected(e) => Some(e),
             _ => None,
         }
     }
 }
 
+/// The parts of `Authorization` needed before the request verifier can run (which service
+/// and region to verify for, whose key); the rest is checked here only to keep the precise
+/// [`OpeningRequestError::MalformedAuthorization`] reasons, and again by the verifier.
+///
 /// The parts of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
 struct Authorization<'a> {
     access_key_id: &'a str,
-    date: &'a str,
     region: &'a str,
     service: &'a str,
-    signed_headers: &'a str,
-    signature: &'a str,
 }
 
 fn parse_authorization(value: &str) -> Result<Authorization<'_>, OpeningRequestError> {
@@ -130,7 +162,7 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, OpeningRequestE
     }
     let credential = credential.ok_or(bad("no Credential"))?;
     let mut scope = credential.rsplitn(5, '/');
-    let (Some("aws4_request"), Some(service), Some(region), Some(date), Some(access_key_id)) = (
+    let (Some("aws4_request"), Some(service), Some(region), Some(_date), Some(access_key_id)) = (
         scope.next(),
         scope.next(),
         scope.next(),
@@ -149,13 +181,11 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, OpeningRequestE
     {
         return Err(bad("Signature must be 64 lowercase hex digits"));
     }
+    signed_headers.ok_or(bad("no SignedHeaders"))?;
     Ok(Authorization {
         access_key_id,
-        date,
         region,
         service,
-        signed_headers: signed_headers.ok_or(bad("no SignedHeaders"))?,
-        signature,
     })
 }
 
@@ -166,8 +196,12 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, OpeningRequestE
 /// The request must be signed with `AWS4-HMAC-SHA256` by the owner of `credentials`
 /// (looked up by the access key id in its `Authorization` header), carry
 /// `x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-EVENTS`, and be dated within
-/// `max_skew` of `now`. The signature is recomputed over the signed headers as received
-/// (default, non-S3 URI rules) and compared in constant time.
+/// `max_skew` of `now`. The request is then checked by
+/// [`Verifier`](crate::verify::Verifier) for the scope's region and service (that
+/// service's URI rules, every `x-amz-*` header signed, the session token when the
+/// credentials have one, signatures compared in constant time), and the messages'
+/// verifier comes from [`Verified::event_stream`](crate::verify::Verified::event_stream).
+/// Refusals the other variants do not name are [`OpeningRequestError::Rejected`].
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -202,71 +236,21 @@ pub fn verify_opening_request<B>(
     if text("x-amz-content-sha256") != Some(STREAMING_EVENTS_PAYLOAD) {
         return Err(OpeningRequestError::NotAnEventStream);
     }
-    let date = text("x-amz-date")
-        .and_then(AmzDate::parse)
-        .filter(|d| d.date() == auth.date)
-        .ok_or(OpeningRequestError::InvalidDate)?;
-    let signed_at = date.to_system_time();
-    let apart = signed_at
-        .duration_since(now)
-        .or_else(|_| now.duration_since(signed_at))
-        .unwrap_or_default();
-    if apart > max_skew {
-        return Err(OpeningRequestError::TimeSkew {
-            signed_at: date.date_time().to_owned(),
-            max_skew_secs: max_skew.as_secs(),
-        });
-    }
-
-    // Recompute over exactly the signed headers, as received.
-    let mut signed: Vec<(&str, &[u8])> = Vec::new();
-    for name in auth.signed_headers.split(';') {
-        let values = headers.get_all(name);
-        let mut any = false;
-        for v in values {
-            signed.push((name, v.as_bytes()));
-            any = true;
-        }
-        if !any {
-            return Err(OpeningRequestError::MissingSignedHeader(name.to_owned()));
-        }
-    }
-    let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let without_token = Credentials::new(
-        credentials.access_key_id(),
-        credentials.secret_access_key(),
-        None,
-        None,
-    );
-    // Exactly the headers the client signed, whatever our own defaults would leave out.
-    let settings = crate::SigningSettings {
-        headers: crate::HeaderSelection::Exclude(Vec::new()),
-        ..Default::default()
-    };
-    let signer = Signer::new(auth.region, auth.service)
+    // The request itself is checked by the core verifier (scope, date, skew, signed
+    // headers, session token, signature in constant time), which also seeds the verifier
+    // of the messages: one implementation of both.
+    let verifier = Verifier::new(auth.region, auth.service)
         .map_err(OpeningRequestError::Signing)?
-        .with_settings(settings);
-    let out = signer
-        .sign(
-            &SignableRequest::new(
-                request.method().as_str(),
-                target,
-                signed,
-                Payload::Precomputed(STREAMING_EVENTS_PAYLOAD),
-            ),
-            &without_token,
-            signed_at,
+        .with_max_skew(max_skew);
+    let verified = verifier
+        .verify_with(
+            &VerifiableRequest::from_http(request, VerifyBody::Unavailable),
+            Some(credentials.clone()),
+            now,
         )
-        .map_err(OpeningRequestError::Signing)?;
-    if out.signed_headers() != auth.signed_headers
-        || !bool::from(out.signature().as_bytes().ct_eq(auth.signature.as_bytes()))
-    {
-        return Err(OpeningRequestError::SignatureMismatch);
-    }
-    let verifier = EventStreamVerifier::new(credentials, auth.region, auth.service, auth.signature)
-        .map_err(|e| match e {
-            super::EventSigningError::Signing(s) => OpeningRequestError::Signing(s),
-            _ => OpeningRequestError::SignatureMismatch,
-        })?;
-    Ok(verifier.with_max_skew(now, max_skew))
+        .map_err(OpeningRequestError::from_verify)?;
+    let messages = verified
+        .event_stream()
+        .map_err(OpeningRequestError::from_verify)?;
+    Ok(messages.with_max_skew(now, max_skew))
 }

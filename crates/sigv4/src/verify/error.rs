@@ -178,6 +178,10 @@ pub enum VerifyError {
     BodyRequired,
     /// The request itself is invalid: method, target, or a header value (`InvalidRequest`).
     InvalidRequest(String),
+    /// An event-stream verifier was asked of a request whose `x-amz-content-sha256` is not
+    /// `STREAMING-AWS4-HMAC-SHA256-EVENTS` (`InvalidRequest`): its body is not a chain of
+    /// signed messages.
+    NotAnEventStream,
     /// The credential store failed (`InternalError`).
     CredentialLookup(LookupError),
     /// The authority of an absolute-form request target (or HTTP/2 `:authority`) is not
@@ -231,7 +235,7 @@ impl VerifyError {
             MissingContentSha256 => "InvalidRequest",
             UnsignedPayloadNotAllowed(_) => "AccessDenied",
             BodyRequired | CredentialLookup(_) => "InternalError",
-            InvalidRequest(_) | AuthorityMismatch { .. } => "InvalidRequest",
+            InvalidRequest(_) | AuthorityMismatch { .. } | NotAnEventStream => "InvalidRequest",
             NonNormalizedPath(_) => "InvalidURI",
             RawPlusInQuery => "InvalidArgument",
         }
@@ -284,6 +288,7 @@ impl fmt::Display for VerifyError {
             VerifyError::UnsignedPayloadNotAllowed(v0) => write!(f, "unsigned payloads ({v0}) are not accepted by this service"),
             VerifyError::BodyRequired => write!(f, "the request body is needed to verify this request (it has no x-amz-content-sha256 header): pass VerifyBody::Bytes or VerifyBody::Sha256"),
             VerifyError::InvalidRequest(v0) => write!(f, "invalid request: {v0}"),
+            VerifyError::NotAnEventStream => write!(f, "the request does not open a signed event stream: x-amz-content-sha256 is not STREAMING-AWS4-HMAC-SHA256-EVENTS"),
             VerifyError::CredentialLookup(v0) => write!(f, "the credential lookup failed: {v0}"),
             VerifyError::AuthorityMismatch { authority, host, .. } => write!(f, "the request target's authority {authority:?} is not the signed Host {host:?}"),
             VerifyError::NonNormalizedPath(v0) => write!(f, "the path {v0:?} is not normalized: send it without '.' or '..' segments and without repeated slashes"),

@@ -5,13 +5,14 @@ use std::fmt;
 use super::chunked::ChunkedBodyVerifier;
 use super::error::AuthMode;
 use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
-use crate::{AmzDate, SigningKey};
+use crate::{AmzDate, Credentials, SigningKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum PayloadKind {
     Hash([u8; 32]),
     Unsigned,
     Streaming(StreamingMode),
+    EventStream,
 }
 
 /// What the payload line of a verified request said.
@@ -24,6 +25,10 @@ pub enum VerifiedPayload {
     Unsigned,
     /// An aws-chunked body: verify it with [`Verified::chunked_body`].
     Streaming(StreamingMode),
+    /// `STREAMING-AWS4-HMAC-SHA256-EVENTS` (header mode only): the body is a chain of signed
+    /// event-stream messages seeded with the request's signature; verify it with
+    /// `Verified::event_stream` (feature `event-stream`).
+    EventStream,
 }
 
 /// A request whose signature is valid.
@@ -47,6 +52,10 @@ pub struct Verified {
     pub(super) checksum: Option<ChecksumAlgorithm>,
     /// Present exactly when the payload is a signed streaming one.
     pub(super) chunk_signer: Option<ChunkSigner>,
+    /// Present exactly when the payload is an event stream: its messages are signed with
+    /// the key of their own `:date`, which may be a later day than the request's.
+    #[cfg_attr(not(feature = "event-stream"), allow(dead_code))]
+    pub(super) event_credentials: Option<Credentials>,
 }
 
 impl Verified {
@@ -96,6 +105,7 @@ impl Verified {
             PayloadKind::Hash(h) => VerifiedPayload::Sha256(h),
             PayloadKind::Unsigned => VerifiedPayload::Unsigned,
             PayloadKind::Streaming(m) => VerifiedPayload::Streaming(m),
+            PayloadKind::EventStream => VerifiedPayload::EventStream,
         }
     }
 
@@ -132,6 +142,51 @@ impl Verified {
             self.trailer.clone(),
             self.checksum,
         ))
+    }
+
+    /// The verifier for the body of a request that opens a signed event stream
+    /// ([`VerifiedPayload::EventStream`]), seeded with the request's signature: each
+    /// message must be signed in order, chained from it.
+    ///
+    /// It fails with [`VerifyError::NotAnEventStream`] for any other payload, so a server
+    /// cannot mistake an unverified body for a verified chain. Add the server's clock with
+    /// [`EventStreamVerifier::with_max_skew`] to check each message's `:date`.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sigv4::eventstream::{self, Message, VerifiedEvent};
+    /// use sigv4::verify::{VerifiableRequest, VerifiedPayload, VerifyBody, Verifier};
+    /// use sigv4::{Credentials, Signer};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let mut req = http::Request::post("https://stream.example.com/start").body(()).unwrap();
+    /// let mut client = eventstream::sign_http_request(&Signer::new("us-east-1", "transcribe")?, &mut req, &creds, t)?;
+    /// let envelope = client.sign(&Message::new(b"hi".to_vec()), t)?;
+    ///
+    /// let verified = Verifier::new("us-east-1", "transcribe")?
+    ///     .verify_with(&VerifiableRequest::from_http(&req, VerifyBody::Unavailable), Some(creds), t)?;
+    /// assert_eq!(verified.payload(), VerifiedPayload::EventStream);
+    /// let mut messages = verified.event_stream()?.with_max_skew(t, Duration::from_secs(300));
+    /// assert_eq!(messages.verify(&envelope)?, VerifiedEvent::Message(Message::new(b"hi".to_vec())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "event-stream")]
+    pub fn event_stream(
+        &self,
+    ) -> Result<crate::eventstream::EventStreamVerifier, super::VerifyError> {
+        use super::VerifyError;
+        let (PayloadKind::EventStream, Some(creds)) = (self.payload, &self.event_credentials)
+        else {
+            return Err(VerifyError::NotAnEventStream);
+        };
+        crate::eventstream::EventStreamVerifier::new(
+            creds,
+            self.key.region(),
+            self.key.service(),
+            self.signature(),
+        )
+        .map_err(|e| VerifyError::InvalidRequest(e.to_string()))
     }
 }
 

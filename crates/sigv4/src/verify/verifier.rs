@@ -196,6 +196,13 @@ impl Verifier {
         self
     }
 
+    /// The largest accepted difference between a request's time and the server's (see
+    /// [`with_max_skew`](Self::with_max_skew)); a server applies it to the messages of an
+    /// event stream too.
+    pub fn max_skew(&self) -> Duration {
+        self.max_skew
+    }
+
     /// The service.
     pub fn service(&self) -> &str {
         &self.service
