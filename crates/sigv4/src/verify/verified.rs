@@ -148,9 +148,9 @@ impl Verified {
     /// ([`VerifiedPayload::EventStream`]), seeded with the request's signature: each
     /// message must be signed in order, chained from it.
     ///
-    /// It fails with [`VerifyError::NotAnEventStream`] for any other payload, so a server
+    /// It fails with [`VerifyError::NotAnEventStream`](super::VerifyError::NotAnEventStream) for any other payload, so a server
     /// cannot mistake an unverified body for a verified chain. Add the server's clock with
-    /// [`EventStreamVerifier::with_max_skew`] to check each message's `:date`.
+    /// [`EventStreamVerifier::with_max_skew`](crate::eventstream::EventStreamVerifier::with_max_skew) to check each message's `:date`.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
