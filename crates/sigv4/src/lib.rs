@@ -133,11 +133,6 @@ pub use signature::ALGORITHM;
 pub use signing_key::SigningKey;
 pub use time::AmzDate;
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
-
 /// This crate's README examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
