@@ -76,6 +76,7 @@
 pub struct CrateReadmeDoctests;
 
 mod assume_role;
+pub mod build_info;
 pub mod cache;
 pub mod clock_skew;
 pub mod container;

@@ -139,6 +139,7 @@ pub use time::AmzDate;
 pub struct CrateReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
+pub mod build_info;
 pub mod chunked;
 #[cfg(feature = "event-stream")]
 pub mod eventstream;
