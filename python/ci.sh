@@ -41,6 +41,9 @@ else
   "$VENV/bin/maturin" build --profile "$PROFILE" -i "$PY" -m python/Cargo.toml -o "$WHEELS"
 fi
 WHEEL=$(ls "$WHEELS"/sigv4_rs-*-abi3-*.whl)
+# The metadata PyPI would show (classifiers, license expression and files, README).
+"$PY" -m pip install -q twine
+"$VENV/bin/twine" check --strict "$WHEEL"
 echo "== python: installing $(basename "$WHEEL")"
 "$PY" -m pip install -q --force-reinstall "$WHEEL"
 

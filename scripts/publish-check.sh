@@ -39,6 +39,18 @@ trap 'rm -rf "$work"' EXIT
 
 dry_run() {
   echo "== cargo publish --workspace --dry-run (each crate built from its tarball)"
+  # Cargo extracts the overlay's tarballs under CARGO_HOME/registry/src/-<hash>/ and, as
+  # registry versions never change, reuses an earlier extraction of the same version: a
+  # second run would build the first run's sources. Remove those extractions (only ours).
+  # Cargo also treats a compiled registry crate as fresh when name and version match, so
+  # the build artifacts of our crates go too (cargo clean -p: the workspace's copies are
+  # rebuilt by the next build).
+  local specs=()
+  while read -r name version; do
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$name-$version"
+    specs+=(-p "$name")
+  done <<<"$publishable"
+  cargo clean -q "${specs[@]}"
   # Cargo lists the tests left out of the packages (they read ../shared/testdata) and the
   # repository URL we do not have yet; everything else it says is shown.
   cargo publish --workspace --dry-run --locked --allow-dirty 2>&1 \
