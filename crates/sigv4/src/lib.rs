@@ -121,7 +121,7 @@ pub use error::SigningError;
 pub use request::SignableRequest;
 pub use scoped_key::ScopedKey;
 pub use settings::{
-    HeaderSelection, Payload, SessionTokenHeader, SessionTokenMode, SignatureLocation,
+    HeaderSelection, Payload, QueryPlus, SessionTokenHeader, SessionTokenMode, SignatureLocation,
     SigningSettings, DEFAULT_EXCLUDED_HEADERS, STREAMING_SIGNED_PAYLOAD,
     STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };

@@ -22,7 +22,7 @@ use crate::canonical_request::{
 use crate::encoding::{encode_into, hex_lower, is_unreserved, push_escape};
 use crate::request::{split_target, Target};
 use crate::settings::{
-    Payload, SessionTokenHeader, SessionTokenMode, SignatureLocation, SigningSettings,
+    Payload, QueryPlus, SessionTokenHeader, SessionTokenMode, SignatureLocation, SigningSettings,
     STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     UNSIGNED_PAYLOAD,
 };
@@ -573,6 +573,8 @@ pub struct SigningOutput {
     // Bits of `replaced_names`: the request headers signing ignored because it sets them.
     replaced: u8,
     token_header: SessionTokenHeader,
+    // What a raw `+` in the kept query was signed as: `Literal` writes it as `%2B`.
+    query_plus: QueryPlus,
 }
 
 /// The text of a [`SigningOutput`]: a `String` as signing writes it, or the same bytes
@@ -725,9 +727,12 @@ impl SigningOutput {
     }
 
     /// The signed request's query string for query mode: the original parameters (with any
-    /// stale `X-Amz-*` signing parameters removed and every raw `+` written as `%2B`, since
-    /// it was signed as a literal plus) followed by the signing parameters and
-    /// `X-Amz-Signature`. In header mode, the original query with the same `+` rewrite.
+    /// stale `X-Amz-*` signing parameters removed) followed by the signing parameters and
+    /// `X-Amz-Signature`. In header mode, the original query.
+    ///
+    /// With [`QueryPlus::Literal`] (the default) every raw `+` of the original query is
+    /// written as `%2B`, since it was signed as a literal plus; with [`QueryPlus::Space`]
+    /// it is kept, since it was signed as the space it means.
     pub fn query_string(&self) -> String {
         let mut q = String::with_capacity(self.query_string_len());
         self.write_query_string(&mut q);
@@ -738,11 +743,16 @@ impl SigningOutput {
     pub(crate) fn write_query_string(&self, q: &mut String) {
         let start = q.len();
         let kept = self.buf.get(self.kept_query.clone());
-        for (i, part) in kept.split('+').enumerate() {
-            if i > 0 {
-                q.push_str("%2B");
+        match self.query_plus {
+            QueryPlus::Space => q.push_str(kept),
+            _ => {
+                for (i, part) in kept.split('+').enumerate() {
+                    if i > 0 {
+                        q.push_str("%2B");
+                    }
+                    q.push_str(part);
+                }
             }
-            q.push_str(part);
         }
         for (n, v) in self.query_params() {
             if q.len() > start {
@@ -757,7 +767,10 @@ impl SigningOutput {
     /// The length of [`query_string`](Self::query_string), so it can be built in place.
     pub(crate) fn query_string_len(&self) -> usize {
         let kept = self.buf.get(self.kept_query.clone());
-        let mut len = kept.len() + 2 * kept.bytes().filter(|&b| b == b'+').count();
+        let mut len = kept.len();
+        if self.query_plus != QueryPlus::Space {
+            len += 2 * kept.bytes().filter(|&b| b == b'+').count();
+        }
         for (n, v) in self.query_params() {
             if len > 0 {
                 len += 1;
@@ -1105,9 +1118,14 @@ fn sign_core(
             extra.push(("X-Amz-SignedHeaders", signed_enc));
         }
         let skip_ours = !header_mode;
-        canonical_query_with(qs, &mut buf, target.query, &extra, |k| {
-            skip_ours && alg.is_signing_param(k)
-        });
+        canonical_query_with(
+            qs,
+            &mut buf,
+            target.query,
+            settings.query_plus,
+            &extra,
+            |k| skip_ours && alg.is_signing_param(k),
+        );
     }
     buf.push('\n');
     let (sh_start, sh_end) = hs.write(&mut buf);
@@ -1224,6 +1242,7 @@ fn sign_core(
         kept_query,
         replaced,
         token_header,
+        query_plus: settings.query_plus,
     })
 }
 
