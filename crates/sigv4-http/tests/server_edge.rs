@@ -160,7 +160,13 @@ fn sign(
     target: &str,
     extra: &[(&str, &str)],
 ) -> Vec<(String, String)> {
-    sign_full(service, method, target, extra, SigningSettings::for_service(service))
+    sign_full(
+        service,
+        method,
+        target,
+        extra,
+        SigningSettings::for_service(service),
+    )
 }
 
 /// [`sign`] with these settings and no extra header.

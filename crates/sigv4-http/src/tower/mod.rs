@@ -64,6 +64,7 @@
 mod body;
 mod client;
 mod keys;
+mod nest;
 mod response;
 mod server;
 
