@@ -150,15 +150,28 @@ async fn inferred_signing_names_follow_aws_service_models() {
                 "s3",
                 "eu-west-1",
             ),
-            ("data-ats.iot.eu-west-1.amazonaws.com", "iotdata", "eu-west-1"),
-            ("transcribestreaming.us-east-1.amazonaws.com", "transcribe", "us-east-1"),
-            ("abcdefgh.appsync-api.eu-west-2.amazonaws.com", "appsync", "eu-west-2"),
+            (
+                "data-ats.iot.eu-west-1.amazonaws.com",
+                "iotdata",
+                "eu-west-1",
+            ),
+            (
+                "transcribestreaming.us-east-1.amazonaws.com",
+                "transcribe",
+                "us-east-1",
+            ),
+            (
+                "abcdefgh.appsync-api.eu-west-2.amazonaws.com",
+                "appsync",
+                "eu-west-2",
+            ),
             ("maps.geo.us-west-2.amazonaws.com", "geo-maps", "us-west-2"),
             ("health.eu-west-1.amazonaws.com", "health", "us-east-1"),
         ] {
-            let app = Router::new().fallback(|Extension(id): Extension<VerifiedIdentity>| async move {
-                id.credential_scope
-            });
+            let app =
+                Router::new().fallback(|Extension(id): Extension<VerifiedIdentity>| async move {
+                    id.credential_scope
+                });
             let verifier = Verifier::new(region, service).unwrap();
             let app = app.layer(VerifyLayer::new(verifier, keys()).for_axum());
             let addr = serve(app).await;
@@ -178,7 +191,10 @@ async fn inferred_signing_names_follow_aws_service_models() {
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap();
             assert_eq!(status, 200, "{host}: {text}");
-            assert!(text.ends_with(&format!("/{region}/{service}/aws4_request")), "{text}");
+            assert!(
+                text.ends_with(&format!("/{region}/{service}/aws4_request")),
+                "{text}"
+            );
         }
     })
     .await;
