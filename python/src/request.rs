@@ -236,6 +236,9 @@ pub(crate) struct Opts {
     pub(crate) sign_session_token: bool,
     pub(crate) signed_headers: Option<Vec<String>>,
     pub(crate) unsigned_headers: Option<Vec<String>>,
+    /// Sign exactly these headers (`HeaderSelection::Exactly`), for requests-aws4auth's
+    /// `include_hdrs`; overrides the two lists above.
+    pub(crate) exact_headers: Option<Vec<String>>,
 }
 
 impl Opts {
@@ -247,6 +250,7 @@ impl Opts {
             && self.sign_session_token
             && self.signed_headers.is_none()
             && self.unsigned_headers.is_none()
+            && self.exact_headers.is_none()
     }
 }
 
@@ -264,7 +268,9 @@ pub(crate) fn build_settings(service: &str, o: &Opts) -> SigningSettings {
     if !o.sign_session_token {
         s.session_token_mode = SessionTokenMode::AppendAfterSigning;
     }
-    if let Some(list) = &o.signed_headers {
+    if let Some(list) = &o.exact_headers {
+        s.headers = HeaderSelection::Exactly(list.iter().map(|h| h.to_ascii_lowercase()).collect());
+    } else if let Some(list) = &o.signed_headers {
         s.headers = HeaderSelection::Only(list.iter().map(|h| h.to_ascii_lowercase()).collect());
     } else if let Some(list) = &o.unsigned_headers {
         let mut all: Vec<String> = DEFAULT_EXCLUDED_HEADERS

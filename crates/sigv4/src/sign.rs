@@ -966,12 +966,16 @@ fn sign_core(
         if is_replaced {
             continue;
         }
-        if name.eq_ignore_ascii_case("host") {
+        let signed = if name.eq_ignore_ascii_case("host") {
             if has_host {
                 return Err(SigningError::InvalidHeaderValue("host".into()));
             }
             has_host = true;
-        } else if !settings.headers.is_signed(name) {
+            settings.headers.signs_added("host")
+        } else {
+            settings.headers.is_signed(name)
+        };
+        if !signed {
             // Still validate it: an unsigned header with a bad value would be rejected by
             // any HTTP stack later, so say so now.
             let mark = hs.text.len();
@@ -1000,24 +1004,30 @@ fn sign_core(
         let start = buf.len();
         buf.push_str(authority);
         buf[start..].make_ascii_lowercase();
-        hs.push("host", &buf.as_bytes()[start..])?;
+        if settings.headers.signs_added("host") {
+            hs.push("host", &buf.as_bytes()[start..])?;
+        }
         derived_host = Some(start..buf.len());
     }
 
     let scope = alg.scope(date.date(), service);
 
     if header_mode {
-        hs.push("x-amz-date", date.date_time().as_bytes())?;
-        if let Some(set) = region_set {
+        // Always signed, except under `HeaderSelection::Exactly` when not listed.
+        let signed = |name: &str| settings.headers.signs_added(name);
+        if signed("x-amz-date") {
+            hs.push("x-amz-date", date.date_time().as_bytes())?;
+        }
+        if let Some(set) = region_set.filter(|_| signed("x-amz-region-set")) {
             hs.push("x-amz-region-set", set.as_bytes())?;
         }
-        if token_signed {
+        if token_signed && signed(token_header.header_name()) {
             hs.push(
                 token_header.header_name(),
                 session_token.unwrap_or_default().as_bytes(),
             )?;
         }
-        if add_content_sha {
+        if add_content_sha && signed("x-amz-content-sha256") {
             hs.push("x-amz-content-sha256", payload_hash.as_bytes())?;
         }
     }
