@@ -352,8 +352,13 @@ fn exactly_signs_the_listed_headers_and_nothing_else() {
     }
     assert_eq!(exactly(&["date"]).signed_headers(), "date");
     assert_eq!(
-        exactly(&["X-Amz-Date", "x-amz-content-sha256", "x-amz-meta-a", "x-amz-security-token"])
-            .signed_headers(),
+        exactly(&[
+            "X-Amz-Date",
+            "x-amz-content-sha256",
+            "x-amz-meta-a",
+            "x-amz-security-token"
+        ])
+        .signed_headers(),
         "x-amz-content-sha256;x-amz-date;x-amz-meta-a;x-amz-security-token"
     );
     // The same list as the default selection signs the same bytes.
