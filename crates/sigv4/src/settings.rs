@@ -298,10 +298,47 @@ impl Default for SigningSettings {
     }
 }
 
-/// Services that sign with the S3 rules.
-pub(crate) fn is_s3(service: &str) -> bool {
+/// Whether `service` signs with the S3 rules ([`SigningSettings::s3`]: no path
+/// normalization, no double encoding, `x-amz-content-sha256` always sent, so
+/// `UNSIGNED-PAYLOAD` and streaming payloads are accepted): `s3`, `s3-outposts`,
+/// `s3express` and `s3-object-lambda`. The one list every crate of the toolkit uses.
+///
+/// ```
+/// assert!(sigv4::is_s3("s3express"));
+/// assert!(!sigv4::is_s3("dynamodb"));
+/// ```
+pub fn is_s3(service: &str) -> bool {
     matches!(
         service,
         "s3" | "s3-outposts" | "s3express" | "s3-object-lambda"
     )
+}
+
+/// The query parameters a presigned URL carries: what a signer sets itself (a stale one
+/// in the URL it signs is dropped) and what a proxy re-signing a request strips. SigV4a
+/// adds `X-Amz-Region-Set`; S3 Express sessions carry `X-Amz-S3session-Token` instead
+/// of `X-Amz-Security-Token`.
+pub const SIGNING_QUERY_PARAMS: &[&str] = &[
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Security-Token",
+    "X-Amz-S3session-Token",
+    "X-Amz-Region-Set",
+    "X-Amz-Signature",
+];
+
+/// Whether the (percent-decoded) query key is one of [`SIGNING_QUERY_PARAMS`]. The
+/// comparison is exact, as AWS makes it.
+///
+/// ```
+/// assert!(sigv4::is_signing_query_param(b"X-Amz-Signature"));
+/// assert!(!sigv4::is_signing_query_param(b"x-amz-signature"));
+/// ```
+pub fn is_signing_query_param(decoded_key: &[u8]) -> bool {
+    SIGNING_QUERY_PARAMS
+        .iter()
+        .any(|p| p.as_bytes() == decoded_key)
 }

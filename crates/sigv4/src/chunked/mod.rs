@@ -110,8 +110,7 @@ pub const MIN_CHUNK_SIZE: usize = 8 * 1024;
 /// The largest chunk size accepted here, 16 MiB (the encoder buffers one chunk).
 pub const MAX_CHUNK_SIZE: usize = 16 * 1024 * 1024;
 
-/// The SHA-256 of the empty string, part of every chunk's string to sign.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+use crate::encoding::EMPTY_SHA256;
 
 /// `;chunk-signature=`
 const CHUNK_SIGNATURE: &str = ";chunk-signature=";
