@@ -65,10 +65,9 @@ class AWSV4Sign(AuthBase):
     def __call__(self, r):
         signer = self._current_signer()
         body, payload_hash = _plugin.payload_for(signer, r.body, None)
-        signed = signer.sign_request(
+        # Header mode: the URL is sent as it is (a raw '+' from form encoding is a space,
+        # signed as such); only headers are added.
+        r.headers.update(signer.sign(
             (r.method or "GET").upper(), r.url or "", r.headers, body, payload_hash=payload_hash
-        )
-        r.headers.update(signed.headers)
-        if signed.url != r.url:
-            r.url = signed.url
+        ))
         return r

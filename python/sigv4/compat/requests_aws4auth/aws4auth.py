@@ -96,10 +96,10 @@ def _signing_time(req) -> Optional[datetime.datetime]:
 
 def _query_text(qs: str) -> str:
     """A raw query as the core is to read it, with the original's meaning: it ends at a raw
-    space (as a server reads a request line; http.client cannot send such a URL), a ``#`` in
-    it is a character of the query, and a raw ``+`` is a space, as requests/httpx ``params=``
-    mean it and as AWS and form decoders read it."""
-    return qs.split(" ")[0].replace("#", "%23").replace("+", "%20")
+    space (as a server reads a request line; http.client cannot send such a URL) and a ``#``
+    in it is a character of the query. (A raw ``+`` is a space: the core's rule for every
+    signer of this package, as requests/httpx/aiohttp ``params=`` mean it.)"""
+    return qs.split(" ")[0].replace("#", "%23")
 
 
 def _httpx_content(req) -> Any:
