@@ -35,6 +35,7 @@ from urllib.parse import ParseResult, urlparse
 
 from .._errors import SigningError
 from .._sigv4 import EMPTY_SHA256, SigningKey, _canonical_query, _canonical_uri
+from ._secret import Secret as _Secret
 
 try:  # A requests auth when requests is installed (it is how the generator is used).
     from requests.auth import AuthBase as _Base
@@ -47,18 +48,6 @@ logger = logging.getLogger("sigv4")
 
 _S3 = frozenset({"s3", "s3-outposts", "s3express", "s3-object-lambda"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class _Secret:
-    """Holds the secret access key; its repr never shows it."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Optional[str]) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "_Secret('****')"
 
 
 class _AnyCall:

@@ -17,20 +17,9 @@ import warnings
 from typing import Optional, Tuple, Union
 
 from ..._sigv4 import SigningKey
+from .._secret import Secret as _Secret
 
 __all__ = ["AWS4SigningKey"]
-
-
-class _Secret:
-    """Holds a secret access key; its repr never shows it."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Optional[str]) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "_Secret('****')"
 
 
 class AWS4SigningKey:
