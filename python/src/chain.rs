@@ -9,7 +9,7 @@
 //! 4. container credentials (ECS / EKS Pod Identity),
 //! 5. EC2 instance metadata (IMDSv2).
 //!
-//! Built from the `sigv4-credentials` providers and run on a private current-thread tokio
+//! Built from the `sigv4-rs-credentials` providers and run on a private current-thread tokio
 //! runtime. A provider that is not configured is skipped; one that is configured but fails
 //! stops the chain with its error.
 

@@ -305,7 +305,7 @@ def test_exceptions_cross_a_process_boundary():
 
 
 def test_region_chain(chain_env, monkeypatch):
-    """The region chain of sigv4-credentials: URL, AWS_REGION, AWS_DEFAULT_REGION, profile."""
+    """The region chain of sigv4-rs-credentials: URL, AWS_REGION, AWS_DEFAULT_REGION, profile."""
     with pytest.raises(sigv4.SigningError) as e:
         sigv4.resolve_region()
     assert "AWS_REGION" in str(e.value)
