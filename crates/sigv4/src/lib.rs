@@ -83,8 +83,8 @@
 //! * [`verify`]: the server side, a verifier with AWS error codes and explanations.
 //!
 //! Credentials from the environment, profiles, SSO, containers or instance metadata come
-//! from the `sigv4-credentials` crate; the reqwest middleware, tower layers and a blocking
-//! signer from `sigv4-http`.
+//! from the `sigv4-rs-credentials` crate; the reqwest middleware, tower layers and a blocking
+//! signer from `sigv4-rs-http`.
 //!
 //! ## Features
 //!

@@ -564,7 +564,7 @@ where
                 #[cfg(not(feature = "event-stream"))]
                 VerifiedPayload::EventStream => {
                     return Err(reject(&VerifyError::InvalidRequest(
-                        "signed event streams need sigv4-http's event-stream feature".into(),
+                        "signed event streams need sigv4-rs-http's event-stream feature".into(),
                     )))
                 }
                 // Allowed only by a verifier that accepts unsigned payloads; the identity
