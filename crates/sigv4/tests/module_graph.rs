@@ -135,7 +135,12 @@ fn top_level_graph(src: &Path) -> Graph {
 
 /// The graph of the files inside module directory `dir` (named `module`).
 fn directory_graph(dir: &Path, module: &str) -> Graph {
-    let owner = reexports(&dir.join("mod.rs"));
+    // The module's root is `dir/mod.rs`, or `dir.rs` beside the directory (`infer.rs` and
+    // `infer/`).
+    let root = Some(dir.join("mod.rs"))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| dir.with_extension("rs"));
+    let owner = reexports(&root);
     let modules: BTreeMap<String, String> = files(dir)
         .into_iter()
         .map(|(n, p)| (n, all_code(&p)))
