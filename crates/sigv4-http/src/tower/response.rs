@@ -9,7 +9,7 @@ use sigv4::verify::VerifyError;
 use super::server::{ErrorFormat, VerifyConfig};
 
 pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
-    tracing::debug!(code = e.code(), error = %e, "request signature refused");
+    tracing::debug!(code = e.code(), error = %e, "request signature refused: details");
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
     // As S3 answers a skewed request: the times in fields of their own, so that clients
     // learn the server's clock (ISO 8601 `ServerTime`, as S3 writes it).
@@ -110,6 +110,8 @@ fn error_body_response<K>(
     {
         resp.headers_mut().insert(http::header::DATE, date);
     }
+    resp.extensions_mut()
+        .insert(super::refusal::RefusalCode(code.to_owned()));
     if !xml {
         if let Ok(v) = HeaderValue::from_str(code) {
             resp.headers_mut().insert("x-amzn-errortype", v);
