@@ -315,7 +315,8 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         retries: args.retry,
         retry_delay: args.retry_delay,
         progress: !args.silent && std::io::stderr().is_terminal(),
-        output: args.output.clone(),
+        // `-o -` is standard output, as in curl.
+        output: args.output.clone().filter(|p| p.as_os_str() != "-"),
         connect_timeout: args.connect_timeout,
         cacert: args.cacert.clone(),
     };
@@ -1124,23 +1125,16 @@ async fn handle_response(
         }
         let _ = writeln!(err, "<");
     }
-    let mut sink: Box<dyn Write> = match &options.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| CliError {
-                message: format!("cannot write {}: {e}", path.display()),
-                code: exit::WRITE,
-            })?,
-        )),
-        None => Box::new(std::io::stdout().lock()),
-    };
+    let mut sink = Sink::new(options.output.as_deref());
     let write_err = |e: std::io::Error| CliError {
         message: format!("cannot write the response: {e}"),
         code: exit::WRITE,
     };
     let failing = (options.fail || options.fail_with_body) && status.as_u16() >= 400;
-    // --fail prints nothing of the answer; --fail-with-body prints it and still fails.
+    // --fail prints nothing of the body; --fail-with-body prints it and still fails. As
+    // curl, the headers -i asked for are written either way.
     let quiet = failing && !options.fail_with_body;
-    if options.include && !quiet {
+    if options.include {
         let mut head = format!("{}\r\n", status_line(&response));
         for (n, v) in response.headers() {
             head.push_str(&format!("{n}: {}\r\n", shown_value(n.as_str(), v)));
@@ -1192,7 +1186,9 @@ async fn handle_response(
             pb.finish_and_clear();
         }
     }
-    sink.flush().map_err(write_err)?;
+    // As curl: an -o FILE nothing was written to is created (empty) only when the transfer
+    // did not fail, so `-f -o FILE` leaves an existing FILE untouched on an HTTP error.
+    sink.finish(!failing).map_err(write_err)?;
     if failing {
         return Err(CliError {
             message: format!(
@@ -1209,6 +1205,70 @@ async fn handle_response(
         });
     }
     Ok(())
+}
+
+/// Where the response goes: standard output, or the `-o` file, opened (and truncated) at
+/// the first byte written, as curl does, so a failed transfer that wrote nothing leaves an
+/// existing file as it was.
+enum Sink {
+    Stdout(std::io::StdoutLock<'static>),
+    File {
+        path: PathBuf,
+        file: Option<std::io::BufWriter<std::fs::File>>,
+    },
+}
+
+impl Sink {
+    /// `-o FILE` (`-o -` is standard output, as in curl).
+    fn new(output: Option<&Path>) -> Sink {
+        match output {
+            Some(path) if path.as_os_str() != "-" => Sink::File {
+                path: path.to_owned(),
+                file: None,
+            },
+            _ => Sink::Stdout(std::io::stdout().lock()),
+        }
+    }
+
+    fn file(&mut self) -> std::io::Result<&mut dyn Write> {
+        match self {
+            Sink::Stdout(s) => Ok(s),
+            Sink::File { path, file } => match file {
+                Some(f) => Ok(f),
+                None => {
+                    let f = std::fs::File::create(&*path).map_err(|e| {
+                        std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                    })?;
+                    Ok(file.insert(std::io::BufWriter::new(f)))
+                }
+            },
+        }
+    }
+
+    /// Flushes; with `create`, an output file nothing was written to is created empty.
+    fn finish(&mut self, create: bool) -> std::io::Result<()> {
+        if create {
+            self.file()?;
+        }
+        match self {
+            Sink::Stdout(s) => s.flush(),
+            Sink::File { file: Some(f), .. } => f.flush(),
+            Sink::File { file: None, .. } => Ok(()),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.file()?.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.finish(false)
+    }
 }
 
 /// On `SignatureDoesNotMatch`, show what the server signed next to what we signed.
