@@ -224,38 +224,6 @@ fn check_event_stream(v: &Verified, body: &[u8]) -> Result<String, CliError> {
     ))
 }
 
-/// A line diff (longest common subsequence), `-` for the client's lines, `+` for the
-/// server's. Canonical requests are a handful of lines, so quadratic is fine.
-pub fn line_diff(client: &str, server: &str) -> String {
-    let a: Vec<&str> = client.split('\n').collect();
-    let b: Vec<&str> = server.split('\n').collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
-        } else {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        }
-    }
-    out
-}
-
 /// The region and service of the credential scope the request was signed with: the
 /// Authorization header's `Credential=AKID/DATE/REGION/SERVICE/aws4_request`, or a
 /// presigned URL's `X-Amz-Credential`.
@@ -393,7 +361,10 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
                             crate::outln!("Canonical request diff (- client, + server):");
                             crate::out!(
                                 "{}",
-                                line_diff(client.trim_end_matches('\n'), m.canonical_request())
+                                sigv4_http::explain::diff_text(
+                                    client.trim_end_matches('\n'),
+                                    m.canonical_request()
+                                )
                             );
                         }
                         None => {
@@ -414,12 +385,6 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn diff_marks_changed_lines() {
-        let d = line_diff("GET\n/a\nx=1", "GET\n/b\nx=1");
-        assert_eq!(d, "  GET\n- /a\n+ /b\n  x=1\n");
-    }
 
     #[test]
     fn parses_raw_requests() {
