@@ -137,3 +137,65 @@ async fn verify_layer_works_around_a_nested_service() {
     })
     .await;
 }
+
+/// Signing service and region inferred from AWS hosts whose endpoint prefix is not the
+/// signing name: a reqwest client resolving the AWS host to our 127.0.0.1 server signs with
+/// the name AWS's models give, which a verifier for that service accepts.
+#[tokio::test]
+async fn inferred_signing_names_follow_aws_service_models() {
+    run(async {
+        for (host, service, region) in [
+            (
+                "myap-123456789012.s3-accesspoint.eu-west-1.amazonaws.com",
+                "s3",
+                "eu-west-1",
+            ),
+            (
+                "data-ats.iot.eu-west-1.amazonaws.com",
+                "iotdata",
+                "eu-west-1",
+            ),
+            (
+                "transcribestreaming.us-east-1.amazonaws.com",
+                "transcribe",
+                "us-east-1",
+            ),
+            (
+                "abcdefgh.appsync-api.eu-west-2.amazonaws.com",
+                "appsync",
+                "eu-west-2",
+            ),
+            ("maps.geo.us-west-2.amazonaws.com", "geo-maps", "us-west-2"),
+            ("health.eu-west-1.amazonaws.com", "health", "us-east-1"),
+        ] {
+            let app =
+                Router::new().fallback(|Extension(id): Extension<VerifiedIdentity>| async move {
+                    id.credential_scope
+                });
+            let verifier = Verifier::new(region, service).unwrap();
+            let app = app.layer(VerifyLayer::new(verifier, keys()).for_axum());
+            let addr = serve(app).await;
+            let http = reqwest::Client::builder()
+                .resolve(host, addr)
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap();
+            let c = reqwest_middleware::ClientBuilder::new(http)
+                .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
+                .build();
+            let resp = c
+                .get(format!("http://{host}:{}/x", addr.port()))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap();
+            assert_eq!(status, 200, "{host}: {text}");
+            assert!(
+                text.ends_with(&format!("/{region}/{service}/aws4_request")),
+                "{text}"
+            );
+        }
+    })
+    .await;
+}
