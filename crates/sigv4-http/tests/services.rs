@@ -199,3 +199,74 @@ async fn inferred_signing_names_follow_aws_service_models() {
     })
     .await;
 }
+
+/// A clock 20 minutes ahead of the system's: the verifier's, in the skew tests.
+#[derive(Debug)]
+struct Ahead;
+
+impl sigv4_credentials::TimeSource for Ahead {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now() + Duration::from_secs(20 * 60)
+    }
+}
+
+/// A server whose clock is 20 minutes ahead answers a request signed at the client's time
+/// as AWS does (`RequestTimeTooSkewed`, the server time in the body, a `Date` from its own
+/// clock), and a client with clock-skew correction learns the offset and gets in.
+#[tokio::test]
+async fn clients_recover_from_clock_skew_against_our_own_server() {
+    run(async {
+        for (service, xml) in [("s3", true), ("execute-api", false)] {
+            let verifier = Verifier::new("us-east-1", service).unwrap();
+            let layer = VerifyLayer::new(verifier, keys())
+                .with_time_source(std::sync::Arc::new(Ahead))
+                .for_axum();
+            let app = Router::new()
+                .fallback(|Extension(id): Extension<VerifiedIdentity>| async move {
+                    id.signed_at.to_string()
+                })
+                .layer(layer);
+            let addr = serve(app).await;
+            let url = format!("http://{addr}/skewed");
+            let signer = || {
+                RequestSigner::from_static(creds())
+                    .with_service(service)
+                    .with_region("us-east-1")
+            };
+
+            // The refusal itself, as a client without correction sees it.
+            let resp = client(signer()).get(&url).send().await.unwrap();
+            assert_eq!(resp.status(), 403);
+            let date = resp.headers()["date"].to_str().unwrap().to_owned();
+            let server_date = sigv4_credentials::clock_skew::parse_http_date(&date).unwrap();
+            let ahead = server_date
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default();
+            assert!(
+                ahead > Duration::from_secs(19 * 60),
+                "Date {date} is not the verifier's"
+            );
+            let body = resp.text().await.unwrap();
+            assert!(body.contains("RequestTimeTooSkewed"), "{body}");
+            if xml {
+                assert!(body.contains("<ServerTime>"), "{body}");
+                assert!(
+                    body.contains("<MaxAllowedSkewMilliseconds>900000<"),
+                    "{body}"
+                );
+            } else {
+                assert!(body.contains("\"ServerTime\":"), "{body}");
+            }
+
+            // The reqwest middleware learns the offset from the refusal and retries once.
+            let skew = std::sync::Arc::new(sigv4_credentials::clock_skew::ClockSkew::new());
+            let c = client(signer().with_clock_skew(std::sync::Arc::clone(&skew)));
+            let resp = c.get(&url).send().await.unwrap();
+            let status = resp.status().as_u16();
+            assert_eq!(status, 200, "{service}: {}", resp.text().await.unwrap());
+            let offset = skew.offset(&url).unwrap();
+            assert!((1190..=1210).contains(&offset), "learned {offset}");
+        }
+    })
+    .await;
+}

@@ -265,6 +265,13 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     }
 
     /// The clock used to check request times (default: the system clock).
+    ///
+    /// The layer's refusals carry a `Date` header from this clock, and a request outside
+    /// the allowed window is answered as S3 answers it: `403 RequestTimeTooSkewed` with
+    /// `RequestTime`, `ServerTime` (ISO 8601) and `MaxAllowedSkewMilliseconds` in the body
+    /// (as fields of the JSON object for JSON services). Clients with clock-skew correction
+    /// (the reqwest middleware with [`RequestSigner::with_clock_skew`](crate::RequestSigner::with_clock_skew),
+    /// `sigv4 request`, AWS SDKs) learn the server's time from it and retry.
     pub fn with_time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
         self.config_mut().time = time;
         self
