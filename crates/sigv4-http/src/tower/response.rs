@@ -97,7 +97,7 @@ fn error_body_response<K>(
     let xml = match config.format {
         ErrorFormat::Xml => true,
         ErrorFormat::Json => false,
-        ErrorFormat::Auto => crate::signer::is_s3(config.verifier.service()),
+        ErrorFormat::Auto => sigv4::is_s3(config.verifier.service()),
     };
     let (body, content_type) = if xml {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
