@@ -395,3 +395,65 @@ async fn refusals_are_structured_events_and_reach_the_callback() {
     // An unsigned request claims no key: the field is absent.
     assert!(!events[2].1.contains("access_key_id"), "{:?}", events[2]);
 }
+
+/// A temporary key sent without its session token gets the answer of the service the
+/// layer verifies for: S3's `InvalidToken`, API Gateway's `UnrecognizedClientException`.
+#[tokio::test]
+async fn a_missing_session_token_gets_the_verified_services_error() {
+    run(async {
+        let temporary = Credentials::new(
+            "ASIATEMPORARY",
+            SECRET,
+            Some("the-session-token".into()),
+            None,
+        );
+        for (service, status, code, message) in [
+            (
+                "execute-api",
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+            ("s3", 400, "InvalidToken", ""),
+        ] {
+            let keys = StaticKeys::new().with_key(KeyEntry::new(temporary.clone()));
+            let layer =
+                VerifyLayer::new(Verifier::new("us-east-1", service).unwrap(), keys).for_axum();
+            let app = Router::new().fallback(|| async { "in" }).layer(layer);
+            let addr = serve(app).await;
+            let without_token =
+                RequestSigner::from_static(Credentials::new("ASIATEMPORARY", SECRET, None, None))
+                    .with_service(service)
+                    .with_region("us-east-1");
+            let resp = client(without_token)
+                .get(format!("http://{addr}/x"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), status);
+            let errortype = resp
+                .headers()
+                .get("x-amzn-errortype")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = resp.text().await.unwrap();
+            assert!(
+                body.contains(code) && body.contains(message),
+                "{service}: {body}"
+            );
+            if service == "execute-api" {
+                assert_eq!(errortype.as_deref(), Some(code));
+            }
+            // With its token, the same key gets in.
+            let with_token = RequestSigner::from_static(temporary.clone())
+                .with_service(service)
+                .with_region("us-east-1");
+            let resp = client(with_token)
+                .get(format!("http://{addr}/x"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+    })
+    .await;
+}
