@@ -70,6 +70,15 @@ pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, String> {
             .map_err(|e| format!("the credential chain returned invalid credentials: {e}"))?;
             Ok(c)
         }
+        // PyPI sigv4's message begins "No AWS credentials found"; keep that beginning (code
+        // matches on it) and then list what was tried.
+        Err(e @ sigv4_credentials::CredentialsError::NoCredentials { .. }) => {
+            let text = e.to_string();
+            let rest = text
+                .split_once("no AWS credentials found")
+                .map_or(text.as_str(), |(_, r)| r);
+            Err(format!("No AWS credentials found{rest}"))
+        }
         Err(e) => Err(e.to_string()),
     }
 }

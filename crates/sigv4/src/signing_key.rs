@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, Weak};
 use hmac::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
-use crate::string_to_sign::CredentialScope;
+use crate::string_to_sign::{CredentialScope, SCOPE_TERMINATOR};
 use crate::{AmzDate, Credentials, SigningError};
 
 pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -74,7 +74,7 @@ impl SigningKey {
         let k_date = Zeroizing::new(hmac_sha256(&seed, date.as_bytes()));
         let k_region = Zeroizing::new(hmac_sha256(&*k_date, region.as_bytes()));
         let k_service = Zeroizing::new(hmac_sha256(&*k_region, service.as_bytes()));
-        let key = Zeroizing::new(hmac_sha256(&*k_service, b"aws4_request"));
+        let key = Zeroizing::new(hmac_sha256(&*k_service, SCOPE_TERMINATOR.as_bytes()));
         Ok(SigningKey {
             key,
             scope: CredentialScope::new(date, Some(region), service).to_string(),
@@ -133,7 +133,7 @@ impl SigningKey {
     /// The service the key is for.
     pub fn service(&self) -> &str {
         let start = self.date_len + 1 + self.region_len + 1;
-        &self.scope[start..self.scope.len() - "/aws4_request".len()]
+        &self.scope[start..self.scope.len() - 1 - SCOPE_TERMINATOR.len()]
     }
 
     /// Whether this key is for exactly this date, region and service.

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::canonical_request::{canonical_header_value, validate_header_name, HeaderScratch};
-use crate::{SessionTokenHeader, SignableRequest, SigningError, SigningSettings};
+use crate::{HeaderSelection, SessionTokenHeader, SignableRequest, SigningError, SigningSettings};
 
 /// The headers signing sets itself, in the order of the bits of the output's `replaced`
 /// set (the session token's header depends on the settings).
@@ -54,12 +54,16 @@ pub(super) fn collect_request_headers(
         if is_replaced(name, replaced, &names) {
             continue;
         }
-        if name.eq_ignore_ascii_case("host") {
+        let signed = if name.eq_ignore_ascii_case("host") {
             if has_host {
                 return Err(SigningError::InvalidHeaderValue("host".into()));
             }
             has_host = true;
-        } else if !settings.headers.is_signed(name) {
+            settings.headers.signs_added("host")
+        } else {
+            settings.headers.is_signed(name)
+        };
+        if !signed {
             let mark = hs.text.len();
             let ok = canonical_header_value(&mut hs.text, value);
             hs.text.truncate(mark);
@@ -72,12 +76,14 @@ pub(super) fn collect_request_headers(
 }
 
 /// Writes the host to sign, lowercased, into `buf` when the request has no `host` header
-/// (from [`SignableRequest`]'s host or the absolute URL's authority), signs it, and
-/// returns where it lies (the output adds it as a header).
+/// (from [`SignableRequest`]'s host or the absolute URL's authority), signs it (unless
+/// [`HeaderSelection::Exactly`] leaves `host` out), and returns where it lies (the output
+/// adds it as a header).
 pub(super) fn derive_host(
     buf: &mut String,
     request: &SignableRequest<'_>,
     authority: Option<&str>,
+    selection: &HeaderSelection,
     hs: &mut HeaderScratch,
 ) -> Result<Range<usize>, SigningError> {
     let authority = request
@@ -87,7 +93,9 @@ pub(super) fn derive_host(
     let start = buf.len();
     buf.push_str(authority);
     buf[start..].make_ascii_lowercase();
-    hs.push("host", &buf.as_bytes()[start..])?;
+    if selection.signs_added("host") {
+        hs.push("host", &buf.as_bytes()[start..])?;
+    }
     Ok(start..buf.len())
 }
 
@@ -102,17 +110,29 @@ pub(super) struct AddedHeaders<'a> {
 }
 
 impl AddedHeaders<'_> {
-    /// Signs them (into `hs`).
-    pub(super) fn sign(&self, hs: &mut HeaderScratch) -> Result<(), SigningError> {
-        hs.push("x-amz-date", self.date_time.as_bytes())?;
+    /// Signs them (into `hs`): all of them, except those [`HeaderSelection::Exactly`]
+    /// leaves out (they are still added to the request).
+    pub(super) fn sign(
+        &self,
+        selection: &HeaderSelection,
+        hs: &mut HeaderScratch,
+    ) -> Result<(), SigningError> {
+        let mut push = |name: &str, value: &str| {
+            if selection.signs_added(name) {
+                hs.push(name, value.as_bytes())
+            } else {
+                Ok(())
+            }
+        };
+        push("x-amz-date", self.date_time)?;
         if let Some(set) = self.region_set {
-            hs.push("x-amz-region-set", set.as_bytes())?;
+            push("x-amz-region-set", set)?;
         }
         if let Some((name, token)) = self.token {
-            hs.push(name, token.as_bytes())?;
+            push(name, token)?;
         }
         if let Some(hash) = self.content_sha256 {
-            hs.push("x-amz-content-sha256", hash.as_bytes())?;
+            push("x-amz-content-sha256", hash)?;
         }
         Ok(())
     }

@@ -163,7 +163,13 @@ fn sign_with_scratch(
     let derived_host = if has_host {
         None
     } else {
-        Some(derive_host(&mut buf, request, target.authority, hs)?)
+        Some(derive_host(
+            &mut buf,
+            request,
+            target.authority,
+            &ctx.settings.headers,
+            hs,
+        )?)
     };
     let token_name = ctx.settings.session_token_header;
     if plan.header_mode() {
@@ -178,7 +184,7 @@ fn sign_with_scratch(
             }),
             content_sha256: plan.add_content_sha.then(|| plan.payload.as_str()),
         }
-        .sign(hs)?;
+        .sign(&ctx.settings.headers, hs)?;
     }
     hs.sort();
 
@@ -212,6 +218,7 @@ fn sign_with_scratch(
             path: target.path,
             query: target.query,
             extra_query: &extra_query,
+            query_plus: ctx.settings.query_plus,
             normalize_path: ctx.settings.normalize_uri_path,
             double_encode_path: ctx.settings.double_uri_encode,
             payload_line: plan.payload.as_str(),
@@ -268,6 +275,7 @@ fn sign_with_scratch(
         kept_query,
         replaced: plan.replaced,
         token_header: token_name,
+        query_plus: ctx.settings.query_plus,
     })
 }
 
