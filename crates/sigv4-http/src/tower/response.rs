@@ -27,18 +27,51 @@ pub(crate) fn error_response<K>(
     message: &str,
     mismatch: Option<&sigv4::verify::SignatureMismatch>,
 ) -> Response<Full<Bytes>> {
-    let xml = match config.format {
-        ErrorFormat::Xml => true,
+    let mismatch = mismatch.filter(|_| config.mismatch_details);
+    render_error(
+        config.format,
+        config.verifier.service(),
+        status,
+        code,
+        message,
+        mismatch,
+    )
+}
+
+/// An AWS-style error response in `format` (`Auto`: by `service`), with the canonical
+/// request and string to sign of a signature mismatch when given.
+pub(crate) fn render_error(
+    format: ErrorFormat,
+    service: &str,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    mismatch: Option<&sigv4::verify::SignatureMismatch>,
+) -> Response<Full<Bytes>> {
+    let xml = match format {
+        ErrorFormat::Xml | ErrorFormat::QueryXml => true,
         ErrorFormat::Json => false,
-        ErrorFormat::Auto => crate::signer::is_s3(config.verifier.service()),
+        ErrorFormat::Auto => crate::signer::is_s3(service),
     };
-    let (body, content_type) = if xml {
+    let (body, content_type) = if format == ErrorFormat::QueryXml {
+        let kind = if status.is_server_error() {
+            "Receiver"
+        } else {
+            "Sender"
+        };
+        let s = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error></ErrorResponse>",
+            xml_escape(code),
+            xml_escape(message)
+        );
+        (s, "text/xml")
+    } else if xml {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
         s.push_str(&xml_escape(code));
         s.push_str("</Code><Message>");
         s.push_str(&xml_escape(message));
         s.push_str("</Message>");
-        if let (true, Some(m)) = (config.mismatch_details, mismatch) {
+        if let Some(m) = mismatch {
             s.push_str("<StringToSign>");
             s.push_str(&xml_escape(m.string_to_sign()));
             s.push_str("</StringToSign><CanonicalRequest>");
