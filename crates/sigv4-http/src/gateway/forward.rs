@@ -7,14 +7,15 @@ use std::time::SystemTime;
 
 use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST};
 use http::{Request, Response, StatusCode};
-use http_body_util::BodyExt;
+use http_body::Body;
+use http_body_util::{BodyExt, Full};
 use sigv4::chunked::{ChecksumAlgorithm, ChunkedBody, ChunkedSettings, StreamingMode};
 use sigv4::verify::VerifiedPayload;
 use sigv4::Payload;
 use tower_service::Service;
 
 use super::audit::PendingAudit;
-use super::route::{s3_target, S3Target};
+use super::route::{self, s3_target, S3Target};
 use super::upstream::UpstreamBody;
 use super::Shared;
 use crate::tower::{BoxFuture, ErrorFormat, KeyLimits, VerifiedIdentity, VerifiedRequestBody};
@@ -52,6 +53,16 @@ const PRESIGN_PARAMS: &[&str] = &[
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
     "X-Amz-Security-Token",
+];
+
+/// STS actions whose responses carry credentials.
+const STS_VENDING: &[&str] = &[
+    "AssumeRole",
+    "AssumeRoleWithSAML",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoot",
+    "GetFederationToken",
+    "GetSessionToken",
 ];
 
 /// Response headers not passed back (hop by hop).
@@ -265,7 +276,10 @@ impl Forward {
                 format!("the gateway cannot sign this request: {e}"),
             )
         };
-        let body = body.into_inner();
+        let body = self.note_form_action(&out, body.into_inner()).await?;
+        if service == "sts" {
+            self.check_sts_action()?;
+        }
         let body: UpstreamBody = match id.payload {
             VerifiedPayload::Sha256(hash) => {
                 let hex = sigv4::hex(&hash);
@@ -313,6 +327,63 @@ impl Forward {
         };
         let (out_parts, ()) = out.into_parts();
         self.send(Request::from_parts(out_parts, body)).await
+    }
+
+    /// Records the `Action` of a small form body (query protocols) in the audit log. The
+    /// body is already in memory (the verifying layer read it to check its hash) or small.
+    async fn note_form_action(
+        &self,
+        out: &Request<()>,
+        body: UpstreamBody,
+    ) -> Result<UpstreamBody, Refusal> {
+        let small = body.size_hint().exact().is_some_and(|n| n <= 64 * 1024);
+        if !small || !route::is_form(out.headers()) {
+            return Ok(body);
+        }
+        let bytes = body
+            .collect()
+            .await
+            .map_err(|e| {
+                Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "XAmzContentSHA256Mismatch",
+                    e.to_string(),
+                )
+            })?
+            .to_bytes();
+        let action = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(route::form_action);
+        if action.is_some() {
+            self.audit.update(|r| r.operation = action);
+        }
+        Ok(Full::new(bytes).map_err(|e| match e {}).boxed_unsync())
+    }
+
+    /// STS operations that return credentials would hand the sandbox real (temporary)
+    /// credentials of the gateway's principal: refused, as is an STS request whose action
+    /// cannot be told. (A key's `role_arn` is assumed by the gateway itself.)
+    fn check_sts_action(&self) -> Result<(), Refusal> {
+        let action = self
+            .audit
+            .record
+            .lock()
+            .map_or(None, |r| r.operation.clone());
+        let denied = |why: &str| Refusal {
+            reason: Some("credentials"),
+            ..Refusal::new(
+                StatusCode::FORBIDDEN,
+                "AccessDenied",
+                format!("Access Denied: {why}"),
+            )
+        };
+        match action.as_deref() {
+            None => Err(denied("the gateway cannot tell which STS action this is")),
+            Some(a) if STS_VENDING.iter().any(|v| v.eq_ignore_ascii_case(a)) => Err(denied(
+                "STS actions that return credentials are not forwarded by the gateway",
+            )),
+            Some(_) => Ok(()),
+        }
     }
 
     async fn send(&self, req: Request<UpstreamBody>) -> Result<Response<UpstreamBody>, Refusal> {

@@ -190,6 +190,9 @@ impl GatewayConfig {
     }
 }
 
+/// The verifying layer of one service.
+type GatewayLayer = VerifyLayer<Arc<dyn KeyStore>>;
+
 /// What every request of a gateway shares.
 pub(crate) struct Shared {
     keys: Arc<dyn KeyStore>,
@@ -204,7 +207,7 @@ pub(crate) struct Shared {
     shutdown_timeout: Duration,
     health_path: String,
     limit: Arc<Semaphore>,
-    layers: Mutex<HashMap<(String, ErrorFormat), VerifyLayer<Arc<dyn KeyStore>>>>,
+    layers: Mutex<HashMap<(String, ErrorFormat), GatewayLayer>>,
     signers: Mutex<HashMap<(String, String), Arc<Signer>>>,
 }
 
@@ -216,7 +219,7 @@ impl Shared {
         &self,
         service: &str,
         format: ErrorFormat,
-    ) -> Result<VerifyLayer<Arc<dyn KeyStore>>, sigv4::SigningError> {
+    ) -> Result<GatewayLayer, sigv4::SigningError> {
         let mut layers = self.layers.lock().unwrap_or_else(|p| p.into_inner());
         let key = (service.to_owned(), format);
         if let Some(l) = layers.get(&key) {
@@ -322,7 +325,7 @@ impl Gateway {
         let format = route::error_format(&req, &service);
         audit.update(|r| {
             r.access_key_id = claimed.as_ref().map(|c| c.access_key_id.clone());
-            r.operation = route::operation(&req, None);
+            r.operation = route::operation(&req);
         });
         let audited = |resp: Response<GatewayBody>| {
             resp.map(|inner| {

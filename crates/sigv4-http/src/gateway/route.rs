@@ -165,9 +165,9 @@ fn host_without_port(host: &str) -> &str {
 }
 
 /// The operation of a request, for the audit log: the `X-Amz-Target` action (JSON
-/// protocols), the query's or form body's `Action`, else `None` (the method and path say
-/// it, as for S3).
-pub(crate) fn operation<B>(req: &http::Request<B>, form_body: Option<&[u8]>) -> Option<String> {
+/// protocols) or the query's `Action`, else `None` (see [`form_action`]; for S3 the method
+/// and path say it).
+pub(crate) fn operation<B>(req: &http::Request<B>) -> Option<String> {
     if let Some(t) = req
         .headers()
         .get("x-amz-target")
@@ -175,21 +175,27 @@ pub(crate) fn operation<B>(req: &http::Request<B>, form_body: Option<&[u8]>) -> 
     {
         return Some(t.rsplit('.').next().unwrap_or(t).to_owned());
     }
-    let from = |s: &str| {
-        s.split('&').find_map(|p| {
-            p.strip_prefix("Action=")
-                .map(|a| percent_decode(a).unwrap_or_default())
-        })
-    };
-    req.uri()
-        .query()
-        .and_then(from)
-        .or_else(|| {
-            form_body
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .and_then(from)
-        })
+    req.uri().query().and_then(form_action)
+}
+
+/// The `Action` of a form-encoded query or body (query protocols).
+pub(crate) fn form_action(form: &str) -> Option<String> {
+    form.split('&')
+        .find_map(|p| p.strip_prefix("Action="))
+        .and_then(percent_decode)
         .filter(|a| !a.is_empty() && a.len() <= 128)
+}
+
+/// Whether a request body is a form (query protocols), whose `Action` names the operation.
+pub(crate) fn is_form(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
 }
 
 #[cfg(test)]

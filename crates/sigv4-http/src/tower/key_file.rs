@@ -358,7 +358,7 @@ principal = "bob"
             ("[[key]]\naccess_key_id = \"A\"\nsecret_access_key = \"topsecret\"\n[[key]]\naccess_key_id = \"A\"\nsecret_access_key = \"topsecret\"\n", "twice"),
             ("[[key]]\naccess_key_id = \"A\"\nsecret_access_key = \"topsecret\"\nexpires = \"tomorrow\"\n", "expires"),
             ("[[key]]\naccess_key_id = \"A\"\nsecret_access_key = \"\"\n", "empty"),
-            ("[[key]]\naccess_key_id = \"A\"\nsecret_access_key = \"topsecret\nx", "line 3"),
+            ("[[key]]\naccess_key_id = \"A\"\nsecret_access_key = \"topsecret\nx", "line 4"),
             ("[[key]]\naccess_key_id = \"A-B\"\nsecret_access_key = \"topsecret\"\n", "letters"),
             ("[[key]]\naccess_key_id = \"A\"\nsecret_access_key = \"topsecret\"\nrole_arn = \"sandbox\"\n", "ARN"),
         ] {
