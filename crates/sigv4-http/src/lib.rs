@@ -1,4 +1,4 @@
-//! # sigv4-http
+//! # sigv4-rs-http
 //!
 //! AWS Signature Version 4 inside the HTTP stacks people already use, on top of the pure
 //! [`sigv4`] signer and the [`sigv4_credentials`] providers:
@@ -12,7 +12,7 @@
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
 //! | `key-file` | `tower::FileKeys`: the verifying layer's keys from a TOML file, reloaded on `SIGHUP` or change, with each key's principal and `tower::KeyLimits` |
 //! | `gateway` | `gateway::Gateway`, the library behind `sigv4 gateway`: verifies sandbox keys, applies their limits, re-signs with the real credentials and forwards, streaming |
-//! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-credentials`) |
+//! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-rs-credentials`) |
 //!
 //! Every integration is built from a [`RequestSigner`]: a credential provider taken by value
 //! ([`RequestSigner::new`], e.g. `RequestSigner::new(DefaultChain::new(ctx))`; or
@@ -65,8 +65,8 @@ pub mod bearer;
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
-/// The `sigv4-credentials` README examples, run here where the crate's dev-dependencies
-/// (tokio) are available and `sigv4-credentials` is too.
+/// The `sigv4-rs-credentials` README examples, run here where the crate's dev-dependencies
+/// (tokio) are available and `sigv4-rs-credentials` is too.
 #[cfg(doctest)]
 #[doc = include_str!("../../sigv4-credentials/README.md")]
 pub struct CredentialsReadmeDoctests;

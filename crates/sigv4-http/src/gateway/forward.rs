@@ -44,17 +44,6 @@ const DROPPED_HEADERS: &[&str] = &[
     "upgrade",
 ];
 
-/// Query parameters of a presigned URL: the client's signature, replaced by the gateway's.
-const PRESIGN_PARAMS: &[&str] = &[
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
-];
-
 /// STS actions whose responses carry credentials.
 const STS_VENDING: &[&str] = &[
     "AssumeRole",
@@ -191,7 +180,7 @@ impl Forward {
             r.role_arn = limits.role_arn().map(str::to_owned);
         });
 
-        let s3 = crate::signer::is_s3(&service);
+        let s3 = sigv4::is_s3(&service);
         let target = if s3 {
             let host = req
                 .headers()
@@ -425,13 +414,15 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     last.to_string()
 }
 
-/// The query without the client's presigned-URL signature parameters.
+/// The query without the client's presigned-URL signature parameters
+/// ([`sigv4::SIGNING_QUERY_PARAMS`], compared as the verifier does).
 fn forwarded_query(query: Option<&str>) -> Option<String> {
     let kept: Vec<&str> = query?
         .split('&')
         .filter(|pair| {
             let name = pair.split('=').next().unwrap_or("");
-            !pair.is_empty() && !PRESIGN_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
+            let decoded = route::percent_decode(name).unwrap_or_default();
+            !pair.is_empty() && !sigv4::is_signing_query_param(decoded.as_bytes())
         })
         .collect();
     (!kept.is_empty()).then(|| kept.join("&"))

@@ -5,7 +5,7 @@
 //! the gateway (`AWS_ENDPOINT_URL`). For each request the gateway
 //!
 //! 1. verifies the client's signature with the sandbox key through a
-//!    [`VerifyLayer`](crate::tower::VerifyLayer) for the service of the request's
+//!    [`VerifyLayer`] for the service of the request's
 //!    credential scope (the same verifier and edge policy as every other server here:
 //!    header and presigned forms; hashed, `UNSIGNED-PAYLOAD` and aws-chunked bodies, each
 //!    chunk checked before it is forwarded);

@@ -44,7 +44,7 @@ pub(crate) struct ClaimedScope {
     pub(crate) service: String,
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -65,7 +65,7 @@ fn percent_decode(s: &str) -> Option<String> {
 /// for the S3 family, JSON for JSON protocols (`x-amz-target`, `application/x-amz-json`,
 /// REST-JSON), the query protocol's XML for form-encoded requests and `?Action=`.
 pub(crate) fn error_format<B>(req: &http::Request<B>, service: &str) -> ErrorFormat {
-    if crate::signer::is_s3(service) {
+    if sigv4::is_s3(service) {
         return ErrorFormat::Xml;
     }
     let h = req.headers();

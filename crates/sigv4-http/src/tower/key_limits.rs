@@ -164,7 +164,7 @@ impl KeyLimits {
         if !allowed(self.regions.as_deref(), region) {
             return Err(LimitDenied::Region(region.to_owned()));
         }
-        if let (Some(patterns), true) = (&self.s3_buckets, crate::signer::is_s3(service)) {
+        if let (Some(patterns), true) = (&self.s3_buckets, sigv4::is_s3(service)) {
             let ok = bucket.is_some_and(|b| patterns.iter().any(|p| glob_match(p, b)));
             if !ok {
                 return Err(LimitDenied::Bucket(bucket.map(str::to_owned)));

@@ -66,6 +66,7 @@ mod client;
 mod key_file;
 mod key_limits;
 mod keys;
+mod nest;
 pub(crate) mod response;
 mod server;
 
