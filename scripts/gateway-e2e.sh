@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 export SIGV4_GATEWAY_E2E_MIB=${SIGV4_GATEWAY_E2E_MIB:-64}
 
 echo "== gateway e2e: building sigv4"
-cargo build -q -p sigv4-cli --bin sigv4
+cargo build -q -p sigv4-rs-cli --bin sigv4
 export SIGV4_BIN=${SIGV4_BIN:-$REPO/target/debug/sigv4}
 
 echo "== gateway e2e: venv at $VENV (boto3, awscli, moto[server], pytest)"

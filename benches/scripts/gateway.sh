@@ -9,10 +9,10 @@ cd "$(dirname "$0")/../.."
 REPO=$(pwd)
 PROFILE=${PROFILE:-release}
 if [ "$PROFILE" = release ]; then
-  cargo build -q --release -p sigv4-cli --bin sigv4
+  cargo build -q --release -p sigv4-rs-cli --bin sigv4
   export SIGV4_BIN=$REPO/target/release/sigv4
 else
-  cargo build -q -p sigv4-cli --bin sigv4
+  cargo build -q -p sigv4-rs-cli --bin sigv4
   export SIGV4_BIN=$REPO/target/debug/sigv4
 fi
 VENV=${SIGV4_GATEWAY_VENV:-$REPO/target/gateway-venv}

@@ -141,45 +141,41 @@ pub(crate) fn error_body(
 }
 
 impl Forward {
-    async fn forward(
+    /// Who signed (put in the extensions by the VerifyLayer, which calls this service only
+    /// for verified requests), the key's limits and the verified service; noted in the
+    /// audit record.
+    fn verified(
         &self,
-        req: Request<VerifiedRequestBody>,
-    ) -> Result<Response<UpstreamBody>, Refusal> {
-        let internal = || {
-            Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                "the gateway could not process the request",
-            )
+        req: &Request<VerifiedRequestBody>,
+    ) -> Result<(VerifiedIdentity, Arc<KeyLimits>, String), Refusal> {
+        let id = req.extensions().get::<VerifiedIdentity>().cloned();
+        let limits = req.extensions().get::<Arc<KeyLimits>>().cloned();
+        let (Some(id), Some(limits)) = (id, limits) else {
+            return Err(internal());
         };
-        // Both are put there by the VerifyLayer, which calls this service only for
-        // verified requests.
-        let id = req
-            .extensions()
-            .get::<VerifiedIdentity>()
-            .cloned()
-            .ok_or_else(internal)?;
-        let limits = req
-            .extensions()
-            .get::<Arc<KeyLimits>>()
-            .cloned()
-            .ok_or_else(internal)?;
         let service = id
             .credential_scope
             .split('/')
             .nth(2)
             .ok_or_else(internal)?
             .to_owned();
-        let region = id.region.clone();
         self.audit.update(|r| {
             r.verified = true;
             r.access_key_id = Some(id.access_key_id.clone());
             r.principal.clone_from(&id.principal);
             r.service = Some(service.clone());
-            r.region = Some(region.clone());
+            r.region = Some(id.region.clone());
             r.role_arn = limits.role_arn().map(str::to_owned);
         });
+        Ok((id, limits, service))
+    }
 
+    async fn forward(
+        &self,
+        req: Request<VerifiedRequestBody>,
+    ) -> Result<Response<UpstreamBody>, Refusal> {
+        let (id, limits, service) = self.verified(&req)?;
+        let region = id.region.clone();
         let s3 = sigv4::is_s3(&service);
         let target = if s3 {
             let host = req
@@ -256,64 +252,18 @@ impl Forward {
             .shared
             .signer(&region, &service)
             .map_err(|_| internal())?;
-        let now = SystemTime::now();
-        let sign_failed = |e: &dyn std::fmt::Display| {
-            tracing::warn!(error = %e, "cannot re-sign the request");
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequest",
-                format!("the gateway cannot sign this request: {e}"),
-            )
-        };
         let body = self.note_form_action(&out, body.into_inner()).await?;
         if service == "sts" {
             self.check_sts_action()?;
         }
-        let body: UpstreamBody = match id.payload {
-            VerifiedPayload::Sha256(hash) => {
-                let hex = sigv4::hex(&hash);
-                signer
-                    .sign_http_request_with_payload(
-                        &mut out,
-                        Payload::Precomputed(&hex),
-                        creds.credentials(),
-                        now,
-                    )
-                    .map_err(|e| sign_failed(&e))?;
-                body
-            }
-            VerifiedPayload::Unsigned => {
-                signer
-                    .sign_http_request_with_payload(
-                        &mut out,
-                        Payload::Unsigned,
-                        creds.credentials(),
-                        now,
-                    )
-                    .map_err(|e| sign_failed(&e))?;
-                body
-            }
-            VerifiedPayload::Streaming(mode) => {
-                let (settings, decoded_len) = chunked_settings(&chunk_info, mode, &mut out)?;
-                let encoder = sigv4::chunked::sign_http_request(
-                    &signer,
-                    &mut out,
-                    settings,
-                    decoded_len,
-                    creds.credentials(),
-                    now,
-                )
-                .map_err(|e| sign_failed(&e))?;
-                ChunkedBody::new(body, encoder).boxed_unsync()
-            }
-            _ => {
-                return Err(Refusal::new(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "NotImplemented",
-                    "the gateway does not forward this payload type (signed event streams)",
-                ))
-            }
-        };
+        let body = sign(
+            &signer,
+            &mut out,
+            id.payload,
+            body,
+            &chunk_info,
+            creds.credentials(),
+        )?;
         let (out_parts, ()) = out.into_parts();
         self.send(Request::from_parts(out_parts, body)).await
     }
@@ -403,6 +353,65 @@ impl Forward {
         }
         Ok(resp)
     }
+}
+
+/// Signs `out` with the real credentials, with the same payload kind the client signed,
+/// and returns the body to send: the verified stream as it is (its hash, or
+/// `UNSIGNED-PAYLOAD`), or the decoded aws-chunked stream re-framed with new chunk
+/// signatures.
+fn sign(
+    signer: &sigv4::Signer,
+    out: &mut Request<()>,
+    payload: VerifiedPayload,
+    body: UpstreamBody,
+    chunk_info: &ChunkedInfo,
+    creds: &sigv4::Credentials,
+) -> Result<UpstreamBody, Refusal> {
+    let now = SystemTime::now();
+    let sign_failed = |e: &dyn std::fmt::Display| {
+        tracing::warn!(error = %e, "cannot re-sign the request");
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            format!("the gateway cannot sign this request: {e}"),
+        )
+    };
+    match payload {
+        VerifiedPayload::Sha256(hash) => {
+            let hex = sigv4::hex(&hash);
+            signer
+                .sign_http_request_with_payload(out, Payload::Precomputed(&hex), creds, now)
+                .map_err(|e| sign_failed(&e))?;
+            Ok(body)
+        }
+        VerifiedPayload::Unsigned => {
+            signer
+                .sign_http_request_with_payload(out, Payload::Unsigned, creds, now)
+                .map_err(|e| sign_failed(&e))?;
+            Ok(body)
+        }
+        VerifiedPayload::Streaming(mode) => {
+            let (settings, decoded_len) = chunked_settings(chunk_info, mode, out)?;
+            let encoder =
+                sigv4::chunked::sign_http_request(signer, out, settings, decoded_len, creds, now)
+                    .map_err(|e| sign_failed(&e))?;
+            Ok(ChunkedBody::new(body, encoder).boxed_unsync())
+        }
+        _ => Err(Refusal::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "the gateway does not forward this payload type (signed event streams)",
+        )),
+    }
+}
+
+/// A failure of the gateway itself (never expected).
+fn internal() -> Refusal {
+    Refusal::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalError",
+        "the gateway could not process the request",
+    )
 }
 
 /// The innermost cause of an error (its message alone: chains repeat themselves).
