@@ -10,6 +10,7 @@ mod curl_args;
 mod express;
 mod gateway;
 mod net;
+mod out;
 mod presign_cmd;
 mod proxy;
 mod request_cmd;

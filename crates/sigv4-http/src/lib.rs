@@ -10,6 +10,7 @@
 //! | `tower` | `tower::SignLayer` (client: hyper, tower stacks) and `tower::VerifyLayer` (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
 //! | `event-stream` | `eventstream::EventStreamBody` (a signed event-stream request body for reqwest or hyper) and `eventstream::VerifiedEventStreamBody` (the server side: yields only messages whose signature chain verifies) |
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
+//! | (always) | `aws_error` (AWS error codes from XML/JSON bodies), `retry` (which answers to retry, backoff), `redirect` (same-origin re-signing rule, `Location`), `explain` (the `SignatureDoesNotMatch` diff) |
 //! | `key-file` | `tower::FileKeys`: the verifying layer's keys from a TOML file, reloaded on `SIGHUP` or change, with each key's principal and `tower::KeyLimits` |
 //! | `gateway` | `gateway::Gateway`, the library behind `sigv4 gateway`: verifies sandbox keys, applies their limits, re-signs with the real credentials and forwards, streaming |
 //! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-rs-credentials`) |
@@ -58,7 +59,11 @@ pub use signer::{RequestSigner, SigningTarget, StreamingBodies};
 pub use sigv4::infer::{infer, Inferred};
 pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, TimeSource};
 
+pub mod aws_error;
 pub mod bearer;
+pub mod explain;
+pub mod redirect;
+pub mod retry;
 
 /// This crate's README examples, compiled and run as doctests.
 #[cfg(all(doctest, feature = "blocking"))]

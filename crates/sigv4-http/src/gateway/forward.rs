@@ -136,7 +136,13 @@ pub(crate) fn error_body(
     code: &str,
     message: &str,
 ) -> Response<UpstreamBody> {
-    crate::tower::response::render_error(format, service, status, code, message, None)
+    let body = crate::tower::response::ErrorBody {
+        code,
+        message,
+        mismatch: None,
+        extra: &[],
+    };
+    crate::tower::response::render_error(format, service, status, &body, false, SystemTime::now())
         .map(|b| b.map_err(|e| match e {}).boxed_unsync())
 }
 

@@ -380,16 +380,13 @@ impl Gateway {
         let body = match body {
             Either::Left(upstream) => upstream,
             Either::Right(refusal) => {
-                // Written by the verifying layer: in memory, read at once.
-                let bytes = match refusal.collect().await {
-                    Ok(c) => c.to_bytes(),
-                    Err(never) => match never {},
-                };
-                let code = refusal_code(&bytes);
+                // Written by the verifying layer, which names its code.
+                let code = parts
+                    .extensions
+                    .get::<crate::tower::refusal::RefusalCode>()
+                    .map_or_else(|| "refused".to_owned(), |c| c.0.clone());
                 audit.update(|r| r.refusal = Some(code));
-                http_body_util::Full::new(bytes)
-                    .map_err(|e| match e {})
-                    .boxed_unsync()
+                refusal.map_err(|e| match e {}).boxed_unsync()
             }
         };
         let resp = Response::from_parts(parts, body);
@@ -403,25 +400,6 @@ impl Gateway {
             }
             .boxed_unsync()
         })
-    }
-}
-
-/// The error code in an AWS error body (`<Code>` of XML, `__type` of JSON).
-fn refusal_code(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let code = if let Some(start) = text.find("<Code>") {
-        let rest = &text[start + 6..];
-        rest[..rest.find('<').unwrap_or(rest.len())].to_owned()
-    } else {
-        serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("__type")?.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
-    if code.is_empty() {
-        "refused".to_owned()
-    } else {
-        code
     }
 }
 

@@ -67,6 +67,7 @@ mod key_file;
 mod key_limits;
 mod keys;
 mod nest;
+pub(crate) mod refusal;
 pub(crate) mod response;
 mod server;
 
@@ -85,6 +86,7 @@ pub use client::{sign_request, SignLayer, SignService, SignedBody};
 pub use key_file::{FileKeys, KeyFileError};
 pub use key_limits::{KeyLimits, LimitDenied};
 pub use keys::{key_store_fn, FnKeyStore, KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
+pub use refusal::Refusal;
 pub use server::{ErrorFormat, VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
