@@ -210,6 +210,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     if built.query.is_some() {
         url.query.clone_from(&built.query);
     }
+    plus_as_literal(&mut url, args.verbose);
     let source = body_source(&args, built.body.clone())?;
     if let (Some(path), Source::File { .. }) = (&args.upload_file, &source) {
         if url.path.ends_with('/') {
@@ -383,6 +384,20 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         let _ = stdout.flush();
     }
     result
+}
+
+/// The `+` rule (sign contract, `QueryPlus::Literal`): a raw `+` in the query signs as a
+/// plus sign (`%2B`), so it is also sent as `%2B`; otherwise a server that reads `+` as a
+/// space (as AWS does) would see, and check, another request. Said under `-v`.
+fn plus_as_literal(url: &mut WireUrl, verbose: bool) {
+    if let Some(q) = url.query.as_mut().filter(|q| q.contains('+')) {
+        *q = q.replace('+', "%2B");
+        if verbose {
+            eprintln!(
+                "* The query's raw '+' is sent as %2B: it is signed as a plus sign (write %20 for a space)"
+            );
+        }
+    }
 }
 
 /// Parses curl's `--aws-sigv4 "aws:amz[:REGION[:SERVICE]]"` into region and service.
