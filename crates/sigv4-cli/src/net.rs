@@ -389,8 +389,3 @@ pub fn strip_hop_by_hop(headers: &mut http::HeaderMap) {
         headers.remove(n.as_str());
     }
 }
-
-/// Whether `service` signs with the S3 rules (and so accepts `UNSIGNED-PAYLOAD`).
-pub fn is_s3(service: &str) -> bool {
-    sigv4::SigningSettings::for_service(service).content_sha256_header
-}

@@ -120,17 +120,6 @@ const SIGNING_HEADERS: &[&str] = &[
     "host",
 ];
 
-/// Query parameters of a presigned URL, dropped from incoming requests.
-const SIGNING_QUERY_PARAMS: &[&str] = &[
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
-];
-
 struct State {
     upstream: WireUrl,
     host: HeaderValue,
@@ -211,7 +200,7 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
             credentials,
             client,
             limit: Arc::new(Semaphore::new(args.max_concurrency)),
-            stream_bodies: args.unsigned_payload || net::is_s3(&service),
+            stream_bodies: args.unsigned_payload || sigv4::is_s3(&service),
             max_body: args.max_body,
             upstream_timeout: args.upstream_timeout,
             fixed_time: args.time,
@@ -474,7 +463,9 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
             .split('&')
             .filter(|pair| {
                 let name = pair.split('=').next().unwrap_or("");
-                !SIGNING_QUERY_PARAMS
+                // The core's list: a presigned URL's parameters (S3 Express and SigV4a
+                // ones included), dropped from incoming requests.
+                !sigv4::SIGNING_QUERY_PARAMS
                     .iter()
                     .any(|p| p.eq_ignore_ascii_case(name))
             })

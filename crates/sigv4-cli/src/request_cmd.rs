@@ -287,7 +287,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
             unsigned_defaults.push((name, HeaderValue::from_static(value)));
         }
     }
-    let s3 = net::is_s3(&service);
+    let s3 = sigv4::is_s3(&service);
     // For services other than S3, `sign` signs a --data-binary @FILE body by its bytes (no
     // x-amz-content-sha256 header); a precomputed hash would add that header. So bodies
     // those services accept (well under 256 MiB) are read, and both sign the same request.

@@ -270,3 +270,190 @@ async fn clients_recover_from_clock_skew_against_our_own_server() {
     })
     .await;
 }
+
+/// Records the fields of every `request refused` event at its level.
+#[derive(Default, Clone)]
+struct Events(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?};", field.name(), value));
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.push_str(&format!("{}={};", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for Events {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut f = Fields(String::new());
+        event.record(&mut f);
+        if f.0.contains("request refused") {
+            self.0
+                .lock()
+                .unwrap()
+                .push((*event.metadata().level(), f.0));
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Every refusal is a structured event at the chosen level (access key id, code, status,
+/// method, path; no secret, no query) and reaches the metrics callback.
+#[tokio::test]
+async fn refusals_are_structured_events_and_reach_the_callback() {
+    let events = Events::default();
+    let _guard = tracing::subscriber::set_default(events.clone());
+    run(async {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&seen);
+        let layer = verify_layer()
+            .with_refusal_log_level(tracing::Level::WARN)
+            .on_refusal(move |r| {
+                sink.lock().unwrap().push(format!(
+                    "{:?} {} {} {} {}",
+                    r.access_key_id, r.code, r.status, r.method, r.path
+                ))
+            });
+        let v1 = Router::new().route("/items", get(where_am_i)).layer(layer);
+        let addr = serve(Router::new().nest("/v1", v1)).await;
+
+        // A wrong secret: SignatureDoesNotMatch for the claimed key.
+        let wrong =
+            RequestSigner::from_static(Credentials::new(AKID, "not-the-secret", None, None))
+                .with_service("execute-api")
+                .with_region("us-east-1");
+        let (status, _) =
+            get_text(&client(wrong), &format!("http://{addr}/v1/items?token=abc")).await;
+        assert_eq!(status, 403);
+        // An unknown key, and an unsigned request.
+        let other = RequestSigner::from_static(Credentials::new("AKIDUNKNOWN", SECRET, None, None))
+            .with_service("execute-api")
+            .with_region("us-east-1");
+        let (status, _) = get_text(&client(other), &format!("http://{addr}/v1/items")).await;
+        assert_eq!(status, 403);
+        let resp = reqwest::Client::new()
+            .delete(format!("http://{addr}/v1/items"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403);
+        // Accepted requests are not refusals.
+        let (status, _) = get_text(&client(signer()), &format!("http://{addr}/v1/items")).await;
+        assert_eq!(status, 200);
+
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                format!("Some(\"{AKID}\") SignatureDoesNotMatch 403 GET /v1/items"),
+                "Some(\"AKIDUNKNOWN\") InvalidAccessKeyId 403 GET /v1/items".to_owned(),
+                "None AccessDenied 403 DELETE /v1/items".to_owned(),
+            ]
+        );
+    })
+    .await;
+    let events = events.0.lock().unwrap().clone();
+    assert_eq!(events.len(), 3, "{events:?}");
+    for (level, fields) in &events {
+        assert_eq!(*level, tracing::Level::WARN);
+        for name in ["code=", "status=403;", "method=", "path=/v1/items;"] {
+            assert!(fields.contains(name), "{fields}");
+        }
+        assert!(
+            !fields.contains("not-the-secret") && !fields.contains("token=abc"),
+            "{fields}"
+        );
+        assert!(!fields.contains(SECRET), "{fields}");
+    }
+    assert!(
+        events[0].1.contains(&format!("access_key_id={AKID};")),
+        "{:?}",
+        events[0]
+    );
+    assert!(
+        events[0].1.contains("code=SignatureDoesNotMatch;"),
+        "{:?}",
+        events[0]
+    );
+    assert!(
+        events[1].1.contains("access_key_id=AKIDUNKNOWN;"),
+        "{:?}",
+        events[1]
+    );
+    // An unsigned request claims no key: the field is absent.
+    assert!(!events[2].1.contains("access_key_id"), "{:?}", events[2]);
+}
+
+/// A temporary key sent without its session token gets the answer of the service the
+/// layer verifies for: S3's `InvalidToken`, API Gateway's `UnrecognizedClientException`.
+#[tokio::test]
+async fn a_missing_session_token_gets_the_verified_services_error() {
+    run(async {
+        let temporary = Credentials::new(
+            "ASIATEMPORARY",
+            SECRET,
+            Some("the-session-token".into()),
+            None,
+        );
+        for (service, status, code, message) in [
+            (
+                "execute-api",
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+            ("s3", 400, "InvalidToken", ""),
+        ] {
+            let keys = StaticKeys::new().with_key(KeyEntry::new(temporary.clone()));
+            let layer =
+                VerifyLayer::new(Verifier::new("us-east-1", service).unwrap(), keys).for_axum();
+            let app = Router::new().fallback(|| async { "in" }).layer(layer);
+            let addr = serve(app).await;
+            let without_token =
+                RequestSigner::from_static(Credentials::new("ASIATEMPORARY", SECRET, None, None))
+                    .with_service(service)
+                    .with_region("us-east-1");
+            let resp = client(without_token)
+                .get(format!("http://{addr}/x"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), status);
+            let errortype = resp
+                .headers()
+                .get("x-amzn-errortype")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = resp.text().await.unwrap();
+            assert!(
+                body.contains(code) && body.contains(message),
+                "{service}: {body}"
+            );
+            if service == "execute-api" {
+                assert_eq!(errortype.as_deref(), Some(code));
+            }
+            // With its token, the same key gets in.
+            let with_token = RequestSigner::from_static(temporary.clone())
+                .with_service(service)
+                .with_region("us-east-1");
+            let resp = client(with_token)
+                .get(format!("http://{addr}/x"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+    })
+    .await;
+}

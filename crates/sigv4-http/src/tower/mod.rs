@@ -64,6 +64,7 @@ mod body;
 mod client;
 mod keys;
 mod nest;
+mod refusal;
 mod response;
 mod server;
 
@@ -79,6 +80,7 @@ use crate::{BoxError, Error};
 pub use body::{FromVerifiedBody, VerifiedRequestBody};
 pub use client::{sign_request, SignLayer, SignService, SignedBody};
 pub use keys::{KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
+pub use refusal::Refusal;
 pub use server::{ErrorFormat, VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;

@@ -9,8 +9,8 @@ use sigv4::verify::VerifyError;
 use super::server::{ErrorFormat, VerifyConfig};
 
 pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
-    tracing::debug!(code = e.code(), error = %e, "request signature refused");
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+    tracing::debug!(code = e.code(), error = %e, "request signature refused: details");
+
     // As S3 answers a skewed request: the times in fields of their own, so that clients
     // learn the server's clock (ISO 8601 `ServerTime`, as S3 writes it).
     let extra = match e {
@@ -29,13 +29,36 @@ pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Respons
         ],
         _ => Vec::new(),
     };
+    let (status, code, message) = service_error(config, e);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
     let body = ErrorBody {
-        code: e.code(),
-        message: &e.to_string(),
+        code,
+        message: &message,
         mismatch: e.signature_mismatch(),
         extra: &extra,
     };
     error_body_response(config, status, &body)
+}
+
+/// The code and message the verified service answers with. S3 says `InvalidToken` /
+/// `ExpiredToken` for a bad or expired session token; the other services (API Gateway's
+/// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /
+/// `ExpiredTokenException` in their own words.
+fn service_error<K>(config: &VerifyConfig<K>, e: &VerifyError) -> (u16, &'static str, String) {
+    let s3 = crate::signer::is_s3(config.verifier.service());
+    match e {
+        VerifyError::InvalidToken(_) if !s3 => (
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.".to_owned(),
+        ),
+        VerifyError::ExpiredToken if !s3 => (
+            403,
+            "ExpiredTokenException",
+            "The security token included in the request is expired".to_owned(),
+        ),
+        e => (e.http_status(), e.code(), e.to_string()),
+    }
 }
 
 /// What an error response says.
@@ -74,7 +97,7 @@ fn error_body_response<K>(
     let xml = match config.format {
         ErrorFormat::Xml => true,
         ErrorFormat::Json => false,
-        ErrorFormat::Auto => crate::signer::is_s3(config.verifier.service()),
+        ErrorFormat::Auto => sigv4::is_s3(config.verifier.service()),
     };
     let (body, content_type) = if xml {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
@@ -110,6 +133,8 @@ fn error_body_response<K>(
     {
         resp.headers_mut().insert(http::header::DATE, date);
     }
+    resp.extensions_mut()
+        .insert(super::refusal::RefusalCode(code.to_owned()));
     if !xml {
         if let Ok(v) = HeaderValue::from_str(code) {
             resp.headers_mut().insert("x-amzn-errortype", v);

@@ -28,6 +28,7 @@ use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 use super::body::{CheckedBody, FromVerifiedBody, VerifiedKind, VerifiedRequestBody};
 use super::keys::{KeyEntry, KeyStore};
 use super::nest::take_original;
+use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
 use super::response::{error_response, rejection};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
@@ -113,6 +114,7 @@ pub(crate) struct VerifyConfig<K> {
     pub(crate) path_policy: PathPolicy,
     pub(crate) plus_policy: QueryPlusPolicy,
     pub(crate) strip_unsigned: bool,
+    pub(crate) refusals: RefusalReport,
 }
 
 impl<K> Clone for VerifyConfig<K> {
@@ -127,6 +129,7 @@ impl<K> Clone for VerifyConfig<K> {
             path_policy: self.path_policy,
             plus_policy: self.plus_policy,
             strip_unsigned: self.strip_unsigned,
+            refusals: self.refusals.clone(),
         }
     }
 }
@@ -188,6 +191,7 @@ impl<K: KeyStore> VerifyLayer<K> {
                 path_policy: PathPolicy::Reject,
                 plus_policy: QueryPlusPolicy::Reject,
                 strip_unsigned: false,
+                refusals: RefusalReport::default(),
             }),
             _body: PhantomData,
         }
@@ -303,6 +307,40 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
         self
     }
 
+    /// The `tracing` level of the event emitted for every refused request (default
+    /// `INFO`): fields `access_key_id` (the one the request claimed, if any), `code` (the
+    /// AWS error code answered), `status`, `method` and `path` (without the query); never a
+    /// secret, a signature or a header value. The message that explains the refusal in
+    /// detail stays at `DEBUG`.
+    pub fn with_refusal_log_level(mut self, level: tracing::Level) -> Self {
+        self.config_mut().refusals.level = level;
+        self
+    }
+
+    /// Calls `hook` for every refused request, with the fields of the refusal event: for
+    /// metrics (count refusals by code or access key) and alerting.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use sigv4::verify::Verifier;
+    /// use sigv4_http::tower::{StaticKeys, VerifyLayer};
+    ///
+    /// let refused = Arc::new(AtomicU64::new(0));
+    /// let counter = Arc::clone(&refused);
+    /// let layer = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, StaticKeys::new())
+    ///     .with_refusal_log_level(tracing::Level::WARN)
+    ///     .on_refusal(move |r| {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///         let _ = (r.code, r.access_key_id, r.method, r.path, r.status);
+    ///     });
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    pub fn on_refusal(mut self, hook: impl Fn(&Refusal<'_>) + Send + Sync + 'static) -> Self {
+        self.config_mut().refusals.hook = Some(Arc::new(hook));
+        self
+    }
+
     /// Header hygiene (default off): before the inner service runs, remove every request
     /// header the signature does not cover, except transport headers
     /// ([`TRANSPORT_HEADERS`]) and `authorization` itself, so that every header the
@@ -413,12 +451,21 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let config = Arc::clone(&self.config);
         Box::pin(async move {
-            match verify_request(&config, req).await {
+            let (parts, body) = req.into_parts();
+            let summary = RequestSummary::of(&parts);
+            match verify_request(&config, Request::from_parts(parts, body)).await {
                 Ok(req) => {
                     let req = req.map(IB::from_verified_body);
                     Ok(inner.call(req).await?.map(Either::Left))
                 }
-                Err(rejection) => Ok(rejection.map(Either::Right)),
+                Err(rejection) => {
+                    let code = rejection.extensions().get::<RefusalCode>();
+                    let code = code.map_or("", |c| c.0.as_str());
+                    config
+                        .refusals
+                        .report(&summary, rejection.status().as_u16(), code);
+                    Ok(rejection.map(Either::Right))
+                }
             }
         })
     }
