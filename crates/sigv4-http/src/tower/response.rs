@@ -45,7 +45,7 @@ pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Respons
 /// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /
 /// `ExpiredTokenException` in their own words.
 fn service_error<K>(config: &VerifyConfig<K>, e: &VerifyError) -> (u16, &'static str, String) {
-    let s3 = crate::signer::is_s3(config.verifier.service());
+    let s3 = sigv4::is_s3(config.verifier.service());
     match e {
         VerifyError::InvalidToken(_) if !s3 => (
             403,
