@@ -371,11 +371,19 @@ impl RequestSigner {
         ) {
             (Some(r), _) => r.clone(),
             (None, Some(r)) => r.clone(),
-            (None, None) => {
-                return Err(Error::UnknownRegion {
-                    host: host.to_owned(),
-                })
-            }
+            (None, None) => match inferred.and_then(|i| i.region_set) {
+                Some(region_set) => {
+                    return Err(Error::NeedsSigV4a {
+                        host: host.to_owned(),
+                        region_set,
+                    })
+                }
+                None => {
+                    return Err(Error::UnknownRegion {
+                        host: host.to_owned(),
+                    })
+                }
+            },
         };
         Ok(SigningTarget { region, service })
     }

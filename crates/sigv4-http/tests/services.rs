@@ -457,3 +457,30 @@ async fn a_missing_session_token_gets_the_verified_services_error() {
     })
     .await;
 }
+
+/// A Multi-Region Access Point host (SigV4a, no region) is not signed with a made-up
+/// region: the middleware's error names the region set and the setting to use.
+#[tokio::test]
+async fn a_sigv4a_host_gets_an_error_naming_the_setting() {
+    run(async {
+        let host = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
+        let addr = serve(Router::new().fallback(|| async { "never" })).await;
+        let http = reqwest::Client::builder()
+            .resolve(host, addr)
+            .build()
+            .unwrap();
+        let c = reqwest_middleware::ClientBuilder::new(http)
+            .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
+            .build();
+        let err = c
+            .get(format!("http://{host}:{}/key", addr.port()))
+            .send()
+            .await
+            .unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("SigV4a for the region set \"*\""), "{msg}");
+        assert!(msg.contains("SigV4aSigner::new(\"*\""), "{msg}");
+        assert!(!msg.contains("cannot tell the AWS region"), "{msg}");
+    })
+    .await;
+}
