@@ -484,3 +484,52 @@ async fn a_sigv4a_host_gets_an_error_naming_the_setting() {
     })
     .await;
 }
+
+/// The `+` rule is the same on both sides: whatever query the caller builds (form encoded by
+/// reqwest's `.query()`, or written by hand with raw `+` and `%2B`), the middleware's
+/// signature is accepted by the default `VerifyLayer` and the handler decodes exactly the
+/// pairs the caller meant.
+#[test]
+fn random_queries_through_middleware_and_default_layer_reach_the_handler_as_meant() {
+    use axum::extract::Query;
+    use proptest::prelude::*;
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = rt.block_on(async {
+        let echo = |Query(pairs): Query<Vec<(String, String)>>| async move {
+            serde_json::to_string(&pairs).unwrap()
+        };
+        serve(Router::new().fallback(echo).layer(verify_layer())).await
+    });
+    let c = client(signer());
+    let send = |req: reqwest_middleware::RequestBuilder| {
+        rt.block_on(async {
+            let resp = tokio::time::timeout(Duration::from_secs(10), req.send())
+                .await
+                .unwrap()
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.text().await.unwrap())
+        })
+    };
+
+    // By hand: a raw '+' is a space, %2B a plus, %20 a space.
+    let (status, text) = send(c.get(format!("http://{addr}/api/whoami?q=a+b&p=1%2B1&s=x%20y")));
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(text, r#"[["q","a b"],["p","1+1"],["s","x y"]]"#);
+
+    let pair = ("[ -~é+&=%/?#]{0,8}", "[ -~é+&=%/?#]{0,12}");
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(64));
+    runner
+        .run(&proptest::collection::vec(pair, 1..5), |pairs| {
+            let (status, text) = send(c.get(format!("http://{addr}/q")).query(&pairs));
+            prop_assert_eq!(status, 200, "{}", text);
+            let got: Vec<(String, String)> = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(got, pairs);
+            Ok(())
+        })
+        .unwrap();
+}
