@@ -87,6 +87,19 @@ pub struct RequestArgs {
     /// Write the response body to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The User-Agent to send (sent, not signed, like curl's default); a -H User-Agent wins.
+    #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
+    user_agent: Option<String>,
+    /// Ask for a byte range only, curl's form: 0-499, 500-, -500 (sent as Range: bytes=...,
+    /// and signed); a -H Range wins.
+    #[arg(short = 'r', long = "range", value_name = "RANGE")]
+    range: Option<String>,
+    /// Create the directories -o's file needs.
+    #[arg(long)]
+    create_dirs: bool,
+    /// No progress bar (curl's --no-progress-meter); error messages are still shown.
+    #[arg(long)]
+    no_progress_meter: bool,
     /// Include the response status line and headers in the output.
     #[arg(short = 'i', long = "include")]
     include: bool,
@@ -218,7 +231,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         crate::QUIET_ERRORS.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let mut url = WireUrl::parse(&args.url)?;
-    let built = curl_args::build(&args.body, &args.headers, url.query.as_deref())?;
+    let built = curl_args::build(&args.body, &header_args(&args), url.query.as_deref())?;
     if built.query.is_some() {
         url.query.clone_from(&built.query);
     }
@@ -233,11 +246,11 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         }
     }
     let (sigv4_region, sigv4_service) = match &args.aws_sigv4 {
-        Some(spec) => parse_aws_sigv4(spec)?,
+        Some(spec) => curl_args::parse_aws_sigv4(spec)?,
         None => (None, None),
     };
-    let region_arg = merge_flag("region", args.region.clone(), sigv4_region)?;
-    let service_arg = merge_flag("service", args.service.clone(), sigv4_service)?;
+    let region_arg = curl_args::merge_flag("region", args.region.clone(), sigv4_region)?;
+    let service_arg = curl_args::merge_flag("service", args.service.clone(), sigv4_service)?;
     let (region, service) = net::resolve_target(
         &url.host,
         region_arg.as_deref(),
@@ -328,7 +341,8 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         max_redirs: args.max_redirs,
         retries: args.retry,
         retry_delay: args.retry_delay,
-        progress: !args.silent && std::io::stderr().is_terminal(),
+        progress: !args.silent && !args.no_progress_meter && std::io::stderr().is_terminal(),
+        create_dirs: args.create_dirs,
         // `-o -` is standard output, as in curl.
         output: args.output.clone().filter(|p| p.as_os_str() != "-"),
         connect_timeout: args.connect_timeout,
@@ -395,6 +409,26 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     result
 }
 
+/// The `-H` lines with `-A` and `-r` added as curl adds them (a `-H` of the same name wins).
+fn header_args(args: &RequestArgs) -> Vec<String> {
+    let given = |name: &str| {
+        args.headers.iter().any(|h| {
+            h.split([':', ';'])
+                .next()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
+        })
+    };
+    let mut lines = Vec::new();
+    if let Some(ua) = args.user_agent.as_ref().filter(|_| !given("user-agent")) {
+        lines.push(format!("User-Agent: {ua}"));
+    }
+    if let Some(r) = args.range.as_ref().filter(|_| !given("range")) {
+        lines.push(format!("Range: bytes={r}"));
+    }
+    lines.extend(args.headers.iter().cloned());
+    lines
+}
+
 /// The `+` rule (sign contract, `QueryPlus::Literal`): a raw `+` in the query signs as a
 /// plus sign (`%2B`), so it is also sent as `%2B`; otherwise a server that reads `+` as a
 /// space (as AWS does) would see, and check, another request. Said under `-v`.
@@ -406,44 +440,6 @@ fn plus_as_literal(url: &mut WireUrl, verbose: bool) {
                 "* The query's raw '+' is sent as %2B: it is signed as a plus sign (write %20 for a space)"
             );
         }
-    }
-}
-
-/// Parses curl's `--aws-sigv4 "aws:amz[:REGION[:SERVICE]]"` into region and service.
-fn parse_aws_sigv4(spec: &str) -> Result<(Option<String>, Option<String>), CliError> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let bad = || {
-        CliError::usage(format!(
-            "--aws-sigv4 {spec:?}: use \"aws:amz[:REGION[:SERVICE]]\" (curl's form; only the AWS provider is supported)"
-        ))
-    };
-    if parts.len() > 4 || !parts[0].eq_ignore_ascii_case("aws") {
-        return Err(bad());
-    }
-    if parts.get(1).is_some_and(|p| !p.eq_ignore_ascii_case("amz")) {
-        return Err(bad());
-    }
-    let some = |i: usize| {
-        parts
-            .get(i)
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    Ok((some(2), some(3)))
-}
-
-/// A flag also given through `--aws-sigv4`: the two must agree.
-fn merge_flag(
-    what: &str,
-    flag: Option<String>,
-    from_sigv4: Option<String>,
-) -> Result<Option<String>, CliError> {
-    match (flag, from_sigv4) {
-        (Some(a), Some(b)) if a != b => Err(CliError::usage(format!(
-            "--{what} {a} and --aws-sigv4's {what} {b} disagree: give one"
-        ))),
-        (a, b) => Ok(a.or(b)),
     }
 }
 
@@ -515,6 +511,7 @@ struct Options {
     retry_delay: Option<Duration>,
     progress: bool,
     output: Option<PathBuf>,
+    create_dirs: bool,
     connect_timeout: Option<Duration>,
     cacert: Option<PathBuf>,
 }
@@ -1122,7 +1119,7 @@ async fn handle_response(
         }
         let _ = writeln!(err, "<");
     }
-    let mut sink = Sink::new(options.output.as_deref());
+    let mut sink = Sink::new(options.output.as_deref(), options.create_dirs);
     let write_err = |e: std::io::Error| CliError {
         message: format!("cannot write the response: {e}"),
         code: exit::WRITE,
@@ -1224,16 +1221,19 @@ enum Sink {
     File {
         path: PathBuf,
         file: Option<std::io::BufWriter<std::fs::File>>,
+        /// `--create-dirs`: make the missing parent directories first.
+        create_dirs: bool,
     },
 }
 
 impl Sink {
     /// `-o FILE` (`-o -` is standard output, as in curl).
-    fn new(output: Option<&Path>) -> Sink {
+    fn new(output: Option<&Path>, create_dirs: bool) -> Sink {
         match output {
             Some(path) if path.as_os_str() != "-" => Sink::File {
                 path: path.to_owned(),
                 file: None,
+                create_dirs,
             },
             _ => Sink::Stdout(std::io::stdout().lock()),
         }
@@ -1242,9 +1242,16 @@ impl Sink {
     fn file(&mut self) -> std::io::Result<&mut dyn Write> {
         match self {
             Sink::Stdout(s) => Ok(s),
-            Sink::File { path, file } => match file {
+            Sink::File {
+                path,
+                file,
+                create_dirs,
+            } => match file {
                 Some(f) => Ok(f),
                 None => {
+                    if let Some(dir) = path.parent().filter(|_| *create_dirs) {
+                        std::fs::create_dir_all(dir)?;
+                    }
                     let f = std::fs::File::create(&*path).map_err(|e| {
                         std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
                     })?;

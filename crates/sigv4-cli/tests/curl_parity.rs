@@ -744,3 +744,142 @@ fn transport_errors_exit_with_curls_codes() {
         }
     }
 }
+
+#[test]
+fn user_agent_range_and_create_dirs_as_curl() {
+    let home = TempDir::new("ua-range");
+    let dir = TempDir::new("ua-range-cwd");
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/r");
+    let flags = [
+        "-A",
+        "my-agent/1.0",
+        "-r",
+        "0-99",
+        "--create-dirs",
+        "--no-progress-meter",
+        "-o",
+        "new/sub/out.txt",
+    ];
+    let mut args = vec!["--service", "es", "-f"];
+    args.extend(flags);
+    args.push(&url);
+    ok(&request_in(dir.path(), home.path(), &args));
+    let ours = server.take();
+    assert_eq!(ours[0].verified, Some(Ok(())), "{:?}", ours[0]);
+    assert_eq!(
+        ours[0].header("user-agent").as_deref(),
+        Some("my-agent/1.0")
+    );
+    assert_eq!(ours[0].header("range").as_deref(), Some("bytes=0-99"));
+    // Range is signed, User-Agent is not (the sign contract).
+    let auth = ours[0].header("authorization").unwrap();
+    assert!(
+        auth.contains("range") && !auth.contains("user-agent"),
+        "{auth}"
+    );
+    let written = dir.path().join("new/sub/out.txt");
+    assert_eq!(std::fs::read(&written).unwrap(), b"ok");
+    // -H of the same name wins over -A and -r.
+    ok(&request_in(
+        dir.path(),
+        home.path(),
+        &[
+            "--service",
+            "es",
+            "-s",
+            "-A",
+            "a",
+            "-H",
+            "User-Agent: b",
+            "-r",
+            "1-2",
+            "-H",
+            "Range: bytes=3-4",
+            &url,
+        ],
+    ));
+    let seen = server.take();
+    assert_eq!(seen[0].header("user-agent").as_deref(), Some("b"));
+    assert_eq!(seen[0].header("range").as_deref(), Some("bytes=3-4"));
+    if !curl_available() {
+        return skip("curl -A -r --create-dirs");
+    }
+    std::fs::remove_dir_all(dir.path().join("new")).unwrap();
+    let mut cargs = vec!["-s", "-f"];
+    cargs.extend(flags);
+    cargs.push(&url);
+    let theirs = curl(dir.path(), &cargs);
+    assert!(theirs.status.success());
+    let seen = server.take();
+    assert_eq!(seen[0].header("user-agent"), ours[0].header("user-agent"));
+    assert_eq!(seen[0].header("range"), ours[0].header("range"));
+    assert_eq!(std::fs::read(&written).unwrap(), b"ok");
+    ok(&curl(
+        dir.path(),
+        &[
+            "-s",
+            "-A",
+            "a",
+            "-H",
+            "User-Agent: b",
+            "-r",
+            "1-2",
+            "-H",
+            "Range: bytes=3-4",
+            &url,
+        ],
+    ));
+    let seen = server.take();
+    assert_eq!(seen[0].header("user-agent").as_deref(), Some("b"));
+    assert_eq!(seen[0].header("range").as_deref(), Some("bytes=3-4"));
+}
+
+#[test]
+fn sign_takes_aws_sigv4_as_request_does() {
+    let home = TempDir::new("sign-aws-sigv4");
+    let url = "https://api.example.com/prod/items";
+    let time = "20300101T000000Z";
+    let with_flag = ok(&sigv4(
+        home.path(),
+        &[
+            "sign",
+            "--time",
+            time,
+            "--format",
+            "json",
+            "--aws-sigv4",
+            "aws:amz:eu-west-3:execute-api",
+            url,
+        ],
+    ));
+    let with_names = ok(&sigv4(
+        home.path(),
+        &[
+            "sign",
+            "--time",
+            time,
+            "--format",
+            "json",
+            "--region",
+            "eu-west-3",
+            "--service",
+            "execute-api",
+            url,
+        ],
+    ));
+    assert_eq!(text(&with_flag), text(&with_names));
+    assert!(text(&with_flag).contains("eu-west-3/execute-api/aws4_request"));
+    let out = sigv4(
+        home.path(),
+        &[
+            "sign",
+            "--aws-sigv4",
+            "aws:amz:eu-west-3:es",
+            "--service",
+            "s3",
+            url,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
