@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds what a release of sigv4-rs ships: the sdist and the abi3 wheels (one per platform,
+# for every CPython >= 3.10), cross-compiled from this machine with maturin + zig (zig links
+# against glibc 2.17 / musl, whatever the host's libc), and checks every wheel's tag with
+# auditwheel (check_wheel.py): the script fails if a wheel needs a newer glibc than its tag
+# says or links a library outside the tag's policy.
+#
+#   bash python/build-wheels.sh OUTDIR [PLATFORM...]
+#
+# PLATFORM (default: all four) is one of
+#   manylinux2014_x86_64 manylinux2014_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64
+# or `sdist`. Installs its tools from the registries: maturin, ziglang, auditwheel (pip, into
+# a venv) and the Rust targets (rustup target add). Builds one target at a time, reusing
+# CARGO_TARGET_DIR.
+#
+# Environment knobs:
+#   SIGV4_PY_TOOLS    venv for the build tools       (default: target/python-tools)
+#   CARGO_TARGET_DIR  Rust build dir                 (default: target/python)
+#   SIGV4_PY_PROFILE  release (default) or dev: the wheels' build profile
+set -euo pipefail
+[ $# -ge 1 ] || { sed -n '2,/^set -e/p' "$0" | sed '$d' >&2; exit 2; }
+mkdir -p "$1"
+OUT=$(cd "$1" && pwd)
+shift
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+PLATFORMS=("$@")
+[ ${#PLATFORMS[@]} -gt 0 ] || PLATFORMS=(sdist manylinux2014_x86_64 manylinux2014_aarch64
+  musllinux_1_2_x86_64 musllinux_1_2_aarch64)
+
+TOOLS=${SIGV4_PY_TOOLS:-$REPO/target/python-tools}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target/python}
+export CARGO_TERM_COLOR=never
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+PROFILE=${SIGV4_PY_PROFILE:-release}
+if [ "$PROFILE" = release ]; then PROFILE_ARGS=(--release); else PROFILE_ARGS=(--profile "$PROFILE"); fi
+
+# The build tools, installed once per tools venv.
+if [ ! -x "$TOOLS/bin/maturin" ] || ! "$TOOLS/bin/python" -c "import ziglang, auditwheel" 2>/dev/null; then
+  echo "== wheels: installing maturin, ziglang, auditwheel into $TOOLS"
+  python3 -m venv "$TOOLS"
+  "$TOOLS/bin/python" -m pip install -q "maturin>=1.5,<2" ziglang auditwheel
+fi
+
+# maturin runs `python3 -m ziglang` when `zig` is not on PATH: the tools venv's python3.
+export PATH="$TOOLS/bin:$PATH"
+
+rust_target() {
+  case $1 in
+    manylinux2014_x86_64) echo x86_64-unknown-linux-gnu ;;
+    manylinux2014_aarch64) echo aarch64-unknown-linux-gnu ;;
+    musllinux_1_2_x86_64) echo x86_64-unknown-linux-musl ;;
+    musllinux_1_2_aarch64) echo aarch64-unknown-linux-musl ;;
+    *) echo "error: unknown platform $1" >&2; return 1 ;;
+  esac
+}
+
+for platform in "${PLATFORMS[@]}"; do
+  if [ "$platform" = sdist ]; then
+    echo "== wheels: sdist"
+    rm -f "$OUT"/sigv4_rs-*.tar.gz
+    "$TOOLS/bin/maturin" sdist -m python/Cargo.toml -o "$OUT"
+    continue
+  fi
+  target=$(rust_target "$platform")
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+  echo "== wheels: $platform ($target)"
+  rm -rf "$OUT/.$platform"
+  "$TOOLS/bin/maturin" build "${PROFILE_ARGS[@]}" --zig --target "$target" \
+    --compatibility "${platform%_"${target%%-*}"}" -m python/Cargo.toml -o "$OUT/.$platform"
+  wheel=$(ls "$OUT/.$platform"/sigv4_rs-*.whl)
+  "$TOOLS/bin/python" python/check_wheel.py "$wheel" "$platform"
+  mv -f "$wheel" "$OUT/"
+  rmdir "$OUT/.$platform"
+done
+echo "== wheels: built in $OUT"
+ls -l "$OUT"
