@@ -95,8 +95,8 @@ echo "== aarch64: $("$PY_ARM" -c 'import platform, sys; print(sys.version.split(
 file -b "$WORK/aarch64/site-packages/sigv4/"_sigv4*.so
 
 echo "== aarch64: same signatures from $(basename "$ARM_WHEEL") (qemu) and $(basename "$X86_WHEEL") (native)"
-PYTHONPATH=$WORK/x86_64/site-packages python3 python/sign_fixture.py >"$WORK/x86_64/signatures.json"
-PYTHONPATH=$WORK/aarch64/site-packages:$DEPS "$PY_ARM" python/sign_fixture.py >"$WORK/aarch64/signatures.json"
+PYTHONPATH=$WORK/x86_64/site-packages python3 python/tests/sign_fixture.py >"$WORK/x86_64/signatures.json"
+PYTHONPATH=$WORK/aarch64/site-packages:$DEPS "$PY_ARM" python/tests/sign_fixture.py >"$WORK/aarch64/signatures.json"
 cmp "$WORK/x86_64/signatures.json" "$WORK/aarch64/signatures.json"
 echo "identical: $(grep -c . "$WORK/aarch64/signatures.json") lines ($WORK/aarch64/signatures.json)"
 
