@@ -72,3 +72,8 @@ echo "== python: s3s-fs at $S3S_FS"
 echo "== python: pytest (installed wheel)"
 cd "$RUN_DIR"
 SIGV4_TEST_INSTALLED=1 "$VENV/bin/pytest" -q -p no:cacheprovider "$REPO/python/tests"
+
+# The original libraries' own test suites, unmodified, against the same installed wheel
+# (issue 20): a separate script, so the steps above can change independently.
+echo "== python: the originals' own test suites (python/peer-suites.sh)"
+bash "$REPO/python/peer-suites.sh" "$PY"

@@ -85,8 +85,8 @@ wasm() {
     timeout 300 rustup target add wasm32-unknown-unknown || true
   fi
   if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-    CARGO_TARGET_DIR=target/wasm cargo build -p sigv4 --target wasm32-unknown-unknown --no-default-features
-    CARGO_TARGET_DIR=target/wasm cargo build -p sigv4 --target wasm32-unknown-unknown --all-features
+    CARGO_TARGET_DIR=target/wasm cargo build -p sigv4-rs --target wasm32-unknown-unknown --no-default-features
+    CARGO_TARGET_DIR=target/wasm cargo build -p sigv4-rs --target wasm32-unknown-unknown --all-features
     echo "  ok"
   elif [ "${REQUIRE_WASM:-0}" = 1 ]; then
     echo "wasm32-unknown-unknown is not installed (rustup target add wasm32-unknown-unknown)" >&2

@@ -27,7 +27,7 @@ fn time() -> std::time::SystemTime { UNIX_EPOCH + Duration::from_secs(1_440_938_
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";'
 
-mk fp-sigv4-core "sigv4 = { path = \"$repo/crates/sigv4\", default-features = false }" "$common_core
+mk fp-sigv4-core "sigv4 = { package = \"sigv4-rs\", path = \"$repo/crates/sigv4\", default-features = false }" "$common_core
 fn main() {
     use sigv4::{Credentials, Payload, SignableRequest, Signer};
     let signer = Signer::new(\"us-east-1\", \"s3\").unwrap();
@@ -38,7 +38,7 @@ fn main() {
     println!(\"{}\", out.authorization().unwrap());
 }"
 
-mk fp-sigv4-default "sigv4 = { path = \"$repo/crates/sigv4\" }
+mk fp-sigv4-default "sigv4 = { package = \"sigv4-rs\", path = \"$repo/crates/sigv4\" }
 http = \"1\"" "$common_core
 fn main() {
     use sigv4::{Credentials, Payload, Signer};

@@ -69,7 +69,7 @@ class _ProviderChain:
                 return creds
         tried = ", ".join(f"{_provider_name(p)} (returned None)" for p in self._providers)
         raise CredentialsError(
-            f"no credentials found; tried {tried or 'no providers (the list is empty)'}"
+            f"No AWS credentials found; tried {tried or 'no providers (the list is empty)'}"
         )
 
 

@@ -169,6 +169,7 @@ class Signer:
         sign_session_token: bool = True,
         signed_headers: Optional[Sequence[str]] = None,
         unsigned_headers: Optional[Sequence[str]] = None,
+        exact_signed_headers: Optional[Sequence[str]] = None,
     ) -> Signer: ...
     @property
     def region(self) -> str: ...

@@ -56,15 +56,13 @@ class SigV4Auth(httpx.Auth):
         except httpx.RequestNotRead:
             content = request.stream  # a stream object: handled as streaming below
         body, payload_hash = _plugin.payload_for(self.signer, content, self.unsigned_payload)
-        url = str(request.url)
-        signed = self.signer.sign_request(
-            request.method, url, request.headers.multi_items(), body, payload_hash=payload_hash
+        # Header mode: the URL is sent as it is (a raw '+' from form encoding is a space,
+        # signed as such); only headers are added.
+        signed = self.signer.sign(
+            request.method, str(request.url), request.headers.multi_items(), body,
+            payload_hash=payload_hash,
         )
-        for name, value in signed.headers.items():
-            if name != "host":
-                request.headers[name] = value
-        if signed.url != url:
-            request.url = httpx.URL(signed.url)
+        request.headers.update(signed)
         return request
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

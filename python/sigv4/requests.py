@@ -50,14 +50,12 @@ class SigV4Auth(AuthBase):
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         body, payload_hash = _plugin.payload_for(self.signer, r.body, self.unsigned_payload)
-        signed = self.signer.sign_request(
+        # Header mode: the URL is sent as it is (a raw '+' from form encoding is a space,
+        # signed as such); only headers are added.
+        signed = self.signer.sign(
             r.method or "GET", r.url or "", r.headers, body, payload_hash=payload_hash
         )
-        for name, value in signed.headers.items():
-            if name != "host":  # requests sends the same Host itself
-                r.headers[name] = value
-        if signed.url != r.url:
-            r.url = signed.url
+        r.headers.update(signed)
         return r
 
     def __eq__(self, other: object) -> bool:

@@ -9,7 +9,7 @@
 //! 4. container credentials (ECS / EKS Pod Identity),
 //! 5. EC2 instance metadata (IMDSv2).
 //!
-//! Built from the `sigv4-credentials` providers and run on a private current-thread tokio
+//! Built from the `sigv4-rs-credentials` providers and run on a private current-thread tokio
 //! runtime. A provider that is not configured is skipped; one that is configured but fails
 //! stops the chain with its error.
 
@@ -69,6 +69,15 @@ pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, String> {
             )
             .map_err(|e| format!("the credential chain returned invalid credentials: {e}"))?;
             Ok(c)
+        }
+        // PyPI sigv4's message begins "No AWS credentials found"; keep that beginning (code
+        // matches on it) and then list what was tried.
+        Err(e @ sigv4_credentials::CredentialsError::NoCredentials { .. }) => {
+            let text = e.to_string();
+            let rest = text
+                .split_once("no AWS credentials found")
+                .map_or(text.as_str(), |(_, r)| r);
+            Err(format!("No AWS credentials found{rest}"))
         }
         Err(e) => Err(e.to_string()),
     }

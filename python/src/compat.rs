@@ -13,12 +13,14 @@ pub(crate) fn _canonical_uri(path: &str, normalize: bool, double_encode: bool) -
     out
 }
 
-/// The canonical query string of a raw query (without ``?``): every key and value decoded
-/// and percent-encoded per RFC 3986 (a raw ``+`` is a literal plus), sorted by key then
-/// value, repeated keys kept.
+/// The canonical query string of a raw query (without ``?``), as the signer signs it:
+/// every key and value decoded (a raw ``+`` is a space, as in a form) and percent-encoded
+/// per RFC 3986, sorted by key then value, repeated keys kept.
 #[pyfunction]
 pub(crate) fn _canonical_query(query: &str) -> String {
-    let mut out = String::with_capacity(query.len() + 8);
-    sigv4::canonical_request::canonical_query(&mut out, query, &[], |_| false);
+    let as_url = format!("?{query}");
+    let signed = crate::request::plus_as_space(&as_url);
+    let mut out = String::with_capacity(signed.len() + 8);
+    sigv4::canonical_request::canonical_query(&mut out, &signed[1..], &[], |_| false);
     out
 }

@@ -299,14 +299,29 @@ impl PyRefreshable {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// Fetches new credentials now. Concurrent calls share one fetch.
+    /// Fetches credentials when none are loaded or the current ones are within the refresh
+    /// (advisory) window, as PyPI ``sigv4``'s ``refresh()``; otherwise returns the current
+    /// ones without calling the fetcher. Concurrent calls share one fetch.
     fn refresh(&self, py: Python<'_>) -> PyResult<PyCredentials> {
+        let now = self.now(py)?;
+        let fresh = |c: &Option<Arc<Credentials>>| {
+            c.as_ref()
+                .filter(|c| !Self::within(c, now, self.advisory))
+                .cloned()
+        };
+        if let Some(c) = fresh(&self.current()) {
+            return Ok(PyCredentials::from_arc(c));
+        }
         let before = self.generation.load(Ordering::SeqCst);
         let _guard = self.begin(py)?;
+        // Double-checked: a concurrent refresh may have just fetched.
         if self.generation.load(Ordering::SeqCst) != before {
             if let Some(c) = self.current() {
                 return Ok(PyCredentials::from_arc(c));
             }
+        }
+        if let Some(c) = fresh(&self.current()) {
+            return Ok(PyCredentials::from_arc(c));
         }
         Ok(PyCredentials::from_arc(self.fetch(py)?))
     }

@@ -2,6 +2,7 @@
 //! it, and the `SignedRequest` result.
 
 use pyo3::prelude::*;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -236,6 +237,9 @@ pub(crate) struct Opts {
     pub(crate) sign_session_token: bool,
     pub(crate) signed_headers: Option<Vec<String>>,
     pub(crate) unsigned_headers: Option<Vec<String>>,
+    /// Sign exactly these headers (`HeaderSelection::Exactly`), for requests-aws4auth's
+    /// `include_hdrs`; overrides the two lists above.
+    pub(crate) exact_headers: Option<Vec<String>>,
 }
 
 impl Opts {
@@ -247,6 +251,7 @@ impl Opts {
             && self.sign_session_token
             && self.signed_headers.is_none()
             && self.unsigned_headers.is_none()
+            && self.exact_headers.is_none()
     }
 }
 
@@ -264,7 +269,9 @@ pub(crate) fn build_settings(service: &str, o: &Opts) -> SigningSettings {
     if !o.sign_session_token {
         s.session_token_mode = SessionTokenMode::AppendAfterSigning;
     }
-    if let Some(list) = &o.signed_headers {
+    if let Some(list) = &o.exact_headers {
+        s.headers = HeaderSelection::Exactly(list.iter().map(|h| h.to_ascii_lowercase()).collect());
+    } else if let Some(list) = &o.signed_headers {
         s.headers = HeaderSelection::Only(list.iter().map(|h| h.to_ascii_lowercase()).collect());
     } else if let Some(list) = &o.unsigned_headers {
         let mut all: Vec<String> = DEFAULT_EXCLUDED_HEADERS
@@ -418,9 +425,10 @@ impl Job {
             JobPayload::Given(h) => Payload::Precomputed(h),
         };
         let large = matches!(&self.payload, JobPayload::Body(b) if b.as_bytes().len() >= GIL_RELEASE_THRESHOLD);
+        let url = plus_as_space(self.url_text());
         let req = SignableRequest::new(
             method,
-            self.url_text(),
+            &url,
             self.headers
                 .iter()
                 .map(|(n, v)| (n.as_text().unwrap_or_default(), v.as_bytes())),
@@ -458,13 +466,30 @@ pub(crate) struct Signed {
     pub(crate) url: String,
 }
 
-/// The URL to send: the original URL with the query the signature covers (stale signing
-/// parameters dropped, presigning parameters added, raw `+` written as `%2B`).
+/// The URL the core signs for a request sent as `url`: a raw `+` in the query is a space
+/// (form encoding, as requests, httpx and aiohttp `params=` produce it, and as AWS and form
+/// decoders read it), so it signs as `%20` while the URL is sent unchanged.
+pub(crate) fn plus_as_space(url: &str) -> Cow<'_, str> {
+    let end = url.find('#').unwrap_or(url.len());
+    match url[..end].find('?') {
+        Some(q) if url[q..end].contains('+') => {
+            let mut s = String::with_capacity(url.len() + 8);
+            s.push_str(&url[..q]);
+            s.push_str(&url[q..end].replace('+', "%20"));
+            s.push_str(&url[end..]);
+            Cow::Owned(s)
+        }
+        _ => Cow::Borrowed(url),
+    }
+}
+
+/// The URL to send: in header mode the URL as given (without its fragment); presigned, the
+/// URL with the query the signature covers (stale signing parameters dropped, presigning
+/// parameters added).
 pub(crate) fn final_url(url: &str, out: &SigningOutput) -> String {
     let no_frag = url.split_once('#').map_or(url, |(a, _)| a);
-    let (base, query) = no_frag.split_once('?').unwrap_or((no_frag, ""));
-    let presigned = matches!(out.location(), sigv4::SignatureLocation::Query { .. });
-    if !presigned && !query.contains('+') {
+    let (base, _) = no_frag.split_once('?').unwrap_or((no_frag, ""));
+    if !matches!(out.location(), sigv4::SignatureLocation::Query { .. }) {
         return no_frag.to_owned();
     }
     let qs = out.query_string();

@@ -120,6 +120,7 @@ pub(crate) fn opts(
         sign_session_token,
         signed_headers,
         unsigned_headers,
+        exact_headers: None,
     }
 }
 
@@ -238,9 +239,12 @@ impl PySigner {
 
     /// A signer that signs with a day-scoped ``SigningKey`` instead of the secret access key.
     /// Region and service come from the key; signing for another day raises ``SigningError``.
+    /// ``exact_signed_headers``: sign exactly these headers and no other, not even ``host`` or
+    /// the ``x-amz-*`` headers signing adds unless listed (requests-aws4auth's ``include_hdrs``).
     #[classmethod]
     #[pyo3(signature = (key, access_key, token=None, *, normalize_path=None, double_encode=None,
-        content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None))]
+        content_sha256=None, sign_session_token=true, signed_headers=None, unsigned_headers=None,
+        exact_signed_headers=None))]
     #[allow(clippy::too_many_arguments)]
     fn from_signing_key(
         _cls: &Bound<'_, PyType>,
@@ -253,6 +257,7 @@ impl PySigner {
         sign_session_token: bool,
         signed_headers: Option<Vec<String>>,
         unsigned_headers: Option<Vec<String>>,
+        exact_signed_headers: Option<Vec<String>>,
     ) -> PyResult<Self> {
         validate_access_key(&access_key)?;
         // An empty token is no token, as for `Credentials`.
@@ -262,7 +267,7 @@ impl PySigner {
         }
         let k = Arc::clone(&key.get().inner);
         let (region, service) = (k.region().to_owned(), k.service().to_owned());
-        let o = opts(
+        let mut o = opts(
             normalize_path,
             double_encode,
             content_sha256,
@@ -270,6 +275,7 @@ impl PySigner {
             signed_headers,
             unsigned_headers,
         );
+        o.exact_headers = exact_signed_headers;
         Self::build(
             region,
             service,

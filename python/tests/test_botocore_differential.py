@@ -216,13 +216,15 @@ def _both(monkeypatch, **kw):
 
 
 def test_known_difference_raw_plus_in_query(monkeypatch):
-    """A raw '+' in the query: botocore signs it as '+' in header mode (and as a space,
-    '%20', when presigning, since parse_qs decodes it). We sign the literal '+' as '%2B'
-    and send '%2B', so the server sees exactly what was signed."""
+    """A raw '+' in the query: botocore signs it raw ('+') in header mode (and as a space,
+    '%20', when presigning, since parse_qs decodes it). We sign it as a space, '%20', as
+    form encoding means it and as AWS reads it, and send the URL unchanged."""
     case, req, ours = _both(monkeypatch, url="https://example.amazonaws.com/?a=b+c")
-    assert "a=b%2Bc" in ours.canonical_request.splitlines()[2]
-    assert ours.url.endswith("?a=b%2Bc")
+    assert "a=b%20c" in ours.canonical_request.splitlines()[2]
+    assert ours.url.endswith("?a=b+c")
     assert req.headers["Authorization"] != ours.headers["Authorization"]
+    case, req, ours = _both(monkeypatch, url="https://example.amazonaws.com/?a=b+c", presign=True)
+    assert "a=b%20c" in ours.canonical_request.splitlines()[2]
 
 
 def test_known_difference_unencoded_query(monkeypatch):

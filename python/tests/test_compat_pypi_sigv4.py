@@ -273,10 +273,42 @@ def test_custom_providers_and_none_means_expired():
     creds = resolve_credentials([from_vault, from_file])
     assert not creds.is_ready and calls == []
     assert creds.refresh().access_key == AK and calls == ["vault", "file"]
-    with pytest.raises(sigv4.CredentialsError, match="from_vault"):
+    with pytest.raises(sigv4.CredentialsError, match="^No AWS credentials found.*from_vault"):
         resolve_credentials([from_vault]).refresh()
     with pytest.raises(sigv4.CredentialsExpiredError):
         sigv4.RefreshableCredentials(lambda: None).get()
+
+
+def test_no_credentials_message_begins_as_the_original(chain_env):
+    """PyPI sigv4's message begins "No AWS credentials found" (code matches on it); ours
+    then still lists every provider of the default chain it tried."""
+    with pytest.raises(sigv4.CredentialsError) as e:
+        resolve_credentials().refresh()
+    msg = str(e.value)
+    assert msg.startswith("No AWS credentials found"), msg
+    assert "Environment" in msg and "AWS_ACCESS_KEY_ID" in msg, msg
+
+
+def test_refresh_fetches_only_when_missing_or_due():
+    """refresh(), as PyPI sigv4's: two calls within the hour make one fetch."""
+    import datetime as dt
+
+    calls = []
+
+    def fetch():
+        calls.append(1)
+        return Credentials(access_key=AK, secret_key=SK, token="t",
+                           expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
+
+    creds = sigv4.RefreshableCredentials(fetch)
+    creds.refresh()
+    creds.refresh()
+    assert len(calls) == 1
+    soon = sigv4.RefreshableCredentials(lambda: calls.append(1) or Credentials(
+        access_key=AK, secret_key=SK, expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)))
+    soon.refresh()
+    soon.refresh()  # inside the refresh window: fetched again
+    assert len(calls) == 3
 
 
 def _raise_in_child(kind):
@@ -305,7 +337,7 @@ def test_exceptions_cross_a_process_boundary():
 
 
 def test_region_chain(chain_env, monkeypatch):
-    """The region chain of sigv4-credentials: URL, AWS_REGION, AWS_DEFAULT_REGION, profile."""
+    """The region chain of sigv4-rs-credentials: URL, AWS_REGION, AWS_DEFAULT_REGION, profile."""
     with pytest.raises(sigv4.SigningError) as e:
         sigv4.resolve_region()
     assert "AWS_REGION" in str(e.value)

@@ -74,7 +74,10 @@ def test_signing_key_form_and_key_attributes():
     assert (key.region, key.service, key.date) == ("eu-west-1", "s3", TODAY)
     assert key.scope == f"{TODAY}/eu-west-1/s3/aws4_request"
     assert isinstance(key.key, bytes) and len(key.key) == 32
-    assert key.secret_key is None and SECRET not in repr(key) and SECRET not in repr(vars(key))
+    # The secret is kept (store_secret_key=True by default, as the original) but never shown.
+    assert key.secret_key == SECRET and key.store_secret_key
+    assert SECRET not in repr(key) and SECRET not in str(key) and SECRET not in repr(vars(key))
+    assert AWS4SigningKey(SECRET, "eu-west-1", "s3", store_secret_key=False).secret_key is None
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         assert key.amz_date == key.date
@@ -92,8 +95,22 @@ def test_signing_key_form_and_key_attributes():
         check_signed(srv.last(), secret_key=SECRET, region="eu-west-1", service="s3")
 
 
-def test_key_without_secret_cannot_regenerate():
+def test_signing_key_form_keeps_signing_after_midnight():
+    """AWS4Auth(access_id, signing_key): the key keeps its secret by default, so a request
+    dated the next day (a long-running process after midnight UTC) gets a key for that day."""
     auth = AWS4Auth(ACCESS_ID, AWS4SigningKey(SECRET, "us-east-1", "es", "20240102"))
+    for stamp in ("20240102T235959Z", "20240103T000001Z"):
+        p = auth(requests.Request("GET", "https://search.example.com/_cluster/health",
+                                  headers={"X-Amz-Date": stamp}).prepare())
+        assert auth.date == stamp[:8] and auth.signing_key.date == stamp[:8]
+        assert auth.signing_key.secret_key == SECRET
+        check_prepared(p, secret_key=SECRET, region="us-east-1", service="es")
+
+
+def test_key_without_secret_cannot_regenerate():
+    key = AWS4SigningKey(SECRET, "us-east-1", "es", "20240102", store_secret_key=False)
+    assert key.secret_key is None
+    auth = AWS4Auth(ACCESS_ID, key)
     with pytest.raises(NoSecretKeyError):
         auth(requests.Request("GET", "http://127.0.0.1:9/").prepare())
     assert issubclass(NoSecretKeyError, RequestsAws4AuthException)
@@ -134,6 +151,11 @@ def test_unrecognised_date_replaced_or_raised():
     with pytest.raises(ValueError):
         AWS4Auth(ACCESS_ID, SECRET, "us-east-1", "es", raise_invalid_date="yes")
     assert AWS4Auth.parse_date("Sunday, 06-Nov-94 08:49:37 GMT").endswith("-11-06")
+    # Every format the original accepts, the day as written (no shift to UTC).
+    assert AWS4Auth.parse_date("Monday, 06-Feb-85 23:01:01 EST").endswith("85-02-06")
+    assert AWS4Auth.parse_date("2024-01-02T23:30:00-05:00") == "2024-01-02"
+    assert AWS4Auth.parse_date("2024-01-02T00:30:00+05:00") == "2024-01-02"
+    assert AWS4Auth.parse_date("2009-03-25T10:11:12.13-01:00") == "2009-03-25"
     assert AWS4Auth.parse_date("Wed Dec 4 00:00:00 2002") == "2002-12-04"
     with pytest.raises(DateFormatError):
         AWS4Auth.parse_date("not a date")
@@ -155,7 +177,15 @@ def test_include_hdrs():
         requests.post(f"{srv.url}/idx/_bulk", data=b"{}\n", auth=auth, timeout=10,
                       headers={"Content-Type": "application/x-ndjson", "X-Custom": "v", "X-Other": "no"})
         parts = check_signed(srv.last(), secret_key=SECRET, region="us-east-1", service="es")
-    assert parts["signed"] == "content-type;host;x-amz-content-sha256;x-amz-date;x-custom"
+    # Exactly the headers listed, as the original (x-amz-date is sent but not signed).
+    assert parts["signed"] == "content-type;host;x-custom"
+    auth = AWS4Auth(ACCESS_ID, SECRET, "us-east-1", "es")  # the defaults: host, content-type, date, x-amz-*
+    with LocalServer() as srv:
+        requests.post(f"{srv.url}/idx/_bulk", data=b"{}\n", auth=auth, timeout=10,
+                      headers={"Content-Type": "application/x-ndjson", "X-Custom": "v",
+                               "X-Amz-Meta-A": "1", "X-Amz-Client-Context": "c"})
+        parts = check_signed(srv.last(), secret_key=SECRET, region="us-east-1", service="es")
+    assert parts["signed"] == "content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-a"
 
 
 def test_refreshable_credentials_from_botocore():

@@ -92,3 +92,25 @@ def test_the_check_can_fail():
             check_signed(bad, secret_key=SK, region="us-east-1", service="es")
     with pytest.raises(AssertionError):
         check_signed(rec, secret_key="wrong", region="us-east-1", service="es")
+
+
+def test_assigning_credentials_region_service_takes_effect():
+    """As in the original, credentials/region/service are plain attributes read at each
+    request: assigning one after construction changes the next signature."""
+    auth = AWSV4Sign(Credentials(AK, SK, TOKEN), "us-east-1", "es")
+    with LocalServer() as srv:
+        requests.get(f"{srv.url}/a", auth=auth, timeout=10)
+        auth.credentials = Credentials("AKIDOTHER", "other-secret", None)
+        requests.get(f"{srv.url}/b", auth=auth, timeout=10)
+        auth.region = "eu-west-1"
+        requests.get(f"{srv.url}/c", auth=auth, timeout=10)
+        auth.service = "execute-api"
+        requests.get(f"{srv.url}/d", auth=auth, timeout=10)
+        first, second, third, fourth = srv.requests
+    check_signed(first, secret_key=SK, region="us-east-1", service="es", token=TOKEN)
+    assert check_signed(second, secret_key="other-secret", region="us-east-1", service="es")["ak"] == "AKIDOTHER"
+    check_signed(third, secret_key="other-secret", region="eu-west-1", service="es")
+    check_signed(fourth, secret_key="other-secret", region="eu-west-1", service="execute-api")
+    auth.credentials = None
+    with pytest.raises(sigv4.CredentialsError):
+        auth(requests.Request("GET", "http://127.0.0.1:9/").prepare())

@@ -40,8 +40,9 @@ def test_documented_usage_with_requests():
         requests.get(f"{srv.url}/my-index/_search", data=b'{"query":{}}', auth=auth, timeout=10)
         for rec in srv.requests:
             parts = check_signed(rec, secret_key=SK, region="us-east-1", service="es", token=TOKEN)
-            # The content hash that is sent is also signed (sosw sent it unsigned).
-            assert parts["signed"] == "host;x-amz-content-sha256;x-amz-date;x-amz-security-token"
+            # The original generator's SignedHeaders (the content hash is sent, not signed).
+            assert parts["signed"] == "host;x-amz-date;x-amz-security-token"
+            assert rec.header("x-amz-content-sha256")
         # A GET with a body signs the body's hash (sosw signed the empty string's).
         assert srv.requests[2].header("x-amz-content-sha256") == hashlib.sha256(b'{"query":{}}').hexdigest()
 
@@ -101,8 +102,8 @@ def test_every_step_method():
     # Canonical headers: host (port kept unless default), x-amz-date, token; trailing newline.
     assert g.get_canonical_headers(parsed) == (
         "host:search.example.com:9200\nx-amz-date:20240102T030405Z\nx-amz-security-token:" + TOKEN + "\n")
-    assert g.get_canonical_headers(urlparse("https://search.example.com:443/"), "abc") == (
-        "host:search.example.com\nx-amz-content-sha256:abc\nx-amz-date:20240102T030405Z\n"
+    assert g.get_canonical_headers(urlparse("https://search.example.com:443/")) == (
+        "host:search.example.com\nx-amz-date:20240102T030405Z\n"
         "x-amz-security-token:" + TOKEN + "\n")
     # The signing key: the AWS documentation's four HMACs.
     k = ("AWS4" + SK).encode()

@@ -6,7 +6,7 @@
 //! latency percentiles through the proxy against signing in the client and going direct:
 //!
 //! ```text
-//! cargo test --release -p sigv4-cli --test proxy_load -- --ignored --nocapture
+//! cargo test --release -p sigv4-rs-cli --test proxy_load -- --ignored --nocapture
 //! ```
 
 mod support;

@@ -1,4 +1,4 @@
-//! # sigv4-credentials
+//! # sigv4-rs-credentials
 //!
 //! Where the [`sigv4`] signer gets its credentials: the standard AWS provider
 //! chain (environment, shared profile files with assume-role / SSO /
@@ -40,7 +40,7 @@
 //! Services that take `Authorization: Bearer` instead of SigV4 get a
 //! [`Token`] from a [`ProvideToken`]: [`TokenChain::default_chain`] (the
 //! selected profile's `sso_session` token, refreshed through SSO-OIDC by
-//! [`SsoTokenProvider`]) or a [`StaticTokenProvider`]. `sigv4-http` applies
+//! [`SsoTokenProvider`]) or a [`StaticTokenProvider`]. `sigv4-rs-http` applies
 //! it with its bearer signer.
 //!
 //! When nothing has credentials, the chain answers

@@ -6,7 +6,7 @@
 //! (`allow_unsigned_payload(true)`) checks every request as it arrived and records the
 //! verdict, so each request is judged by two independent verifiers.
 //!
-//! Covered: the core signer (`Signer::sign_http_request_with_payload`), `sigv4-http`'s
+//! Covered: the core signer (`Signer::sign_http_request_with_payload`), `sigv4-rs-http`'s
 //! `RequestSigner::sign_http_with_payload`, and the reqwest middleware with
 //! `StreamingBodies::UnsignedPayload` sending a streamed body.
 

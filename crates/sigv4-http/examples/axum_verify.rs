@@ -2,7 +2,7 @@
 //! signed them.
 //!
 //! ```text
-//! cargo run -p sigv4-http --features axum --example axum_verify
+//! cargo run -p sigv4-rs-http --features axum --example axum_verify
 //! # then, from another terminal, with the CLI:
 //! AWS_ACCESS_KEY_ID=AKIDEXAMPLEALICE AWS_SECRET_ACCESS_KEY=alice-secret \
 //!   sigv4 request --service execute-api --region us-east-1 http://127.0.0.1:3000/hello

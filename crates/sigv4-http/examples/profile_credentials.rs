@@ -2,10 +2,10 @@
 //! `ProfileProvider`, and profile selection: `--profile NAME`, else `AWS_PROFILE`, else
 //! `default`. Static keys, `credential_process`, `role_arn` with `source_profile`, SSO and
 //! web identity profiles all work; the ones that call STS or SSO need the HTTPS client of
-//! `sigv4-credentials` (feature `default-chain` of this crate).
+//! `sigv4-rs-credentials` (feature `default-chain` of this crate).
 //!
 //! ```text
-//! cargo run -p sigv4-http --example profile_credentials -- --profile dev \
+//! cargo run -p sigv4-rs-http --example profile_credentials -- --profile dev \
 //!   'https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15'
 //! ```
 //!

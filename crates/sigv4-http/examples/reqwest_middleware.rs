@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! AWS_ACCESS_KEY_ID=.. AWS_SECRET_ACCESS_KEY=.. \
-//!   cargo run -p sigv4-http --features reqwest --example reqwest_middleware -- \
+//!   cargo run -p sigv4-rs-http --features reqwest --example reqwest_middleware -- \
 //!   'https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15'
 //! ```
 //!

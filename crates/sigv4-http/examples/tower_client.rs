@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! AWS_ACCESS_KEY_ID=.. AWS_SECRET_ACCESS_KEY=.. \
-//!   cargo run -p sigv4-http --features tower --example tower_client -- http://localhost:9200/_cluster/health
+//!   cargo run -p sigv4-rs-http --features tower --example tower_client -- http://localhost:9200/_cluster/health
 //! ```
 //!
 //! The service and region come from the host when it is an AWS one, else from

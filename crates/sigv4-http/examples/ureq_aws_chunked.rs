@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! AWS_ACCESS_KEY_ID=.. AWS_SECRET_ACCESS_KEY=.. [AWS_SESSION_TOKEN=..] \
-//!   cargo run -p sigv4-http --example ureq_aws_chunked -- \
+//!   cargo run -p sigv4-rs-http --example ureq_aws_chunked -- \
 //!   big.iso https://my-bucket.s3.eu-west-1.amazonaws.com/isos/big.iso
 //! ```
 //!

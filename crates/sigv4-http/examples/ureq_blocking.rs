@@ -1,7 +1,7 @@
 //! Signing ureq requests from plain synchronous code, no async runtime.
 //!
 //! ```text
-//! cargo run -p sigv4-http --example ureq_blocking -- https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15
+//! cargo run -p sigv4-rs-http --example ureq_blocking -- https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15
 //! ```
 //!
 //! Credentials come from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and

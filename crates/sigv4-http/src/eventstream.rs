@@ -54,8 +54,9 @@ use futures_core::Stream;
 use http_body::{Body, Frame};
 use sigv4::eventstream::{
     EventSigningError, EventStreamSigner, EventStreamVerifier, EventVerifyError, FrameDecoder,
-    FrameError, Message, OpeningRequestError, VerifiedEvent,
+    FrameError, Message, VerifiedEvent,
 };
+use sigv4::verify::OpeningRequestError;
 use sigv4::Credentials;
 use sigv4_credentials::{SystemClock, TimeSource};
 use thiserror::Error;
@@ -378,7 +379,7 @@ pub fn verify_request<B>(
     max_skew: Duration,
 ) -> Result<http::Request<VerifiedEventStreamBody<B>>, OpeningRequestError> {
     let verifier =
-        sigv4::eventstream::verify_opening_request(&request, credentials, clock.now(), max_skew)?;
+        sigv4::verify::verify_opening_request(&request, credentials, clock.now(), max_skew)?;
     Ok(request
         .map(|body| VerifiedEventStreamBody::new(body, verifier).with_max_skew(clock, max_skew)))
 }

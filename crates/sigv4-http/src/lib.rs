@@ -1,4 +1,4 @@
-//! # sigv4-http
+//! # sigv4-rs-http
 //!
 //! AWS Signature Version 4 inside the HTTP stacks people already use, on top of the pure
 //! [`sigv4`] signer and the [`sigv4_credentials`] providers:
@@ -10,7 +10,7 @@
 //! | `tower` | `tower::SignLayer` (client: hyper, tower stacks) and `tower::VerifyLayer` (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
 //! | `event-stream` | `eventstream::EventStreamBody` (a signed event-stream request body for reqwest or hyper) and `eventstream::VerifiedEventStreamBody` (the server side: yields only messages whose signature chain verifies) |
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
-//! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-credentials`) |
+//! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-rs-credentials`) |
 //!
 //! Every integration is built from a [`RequestSigner`]: a credential provider taken by value
 //! ([`RequestSigner::new`], e.g. `RequestSigner::new(DefaultChain::new(ctx))`; or
@@ -63,8 +63,8 @@ pub mod bearer;
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
-/// The `sigv4-credentials` README examples, run here where the crate's dev-dependencies
-/// (tokio) are available and `sigv4-credentials` is too.
+/// The `sigv4-rs-credentials` README examples, run here where the crate's dev-dependencies
+/// (tokio) are available and `sigv4-rs-credentials` is too.
 #[cfg(doctest)]
 #[doc = include_str!("../../sigv4-credentials/README.md")]
 pub struct CredentialsReadmeDoctests;

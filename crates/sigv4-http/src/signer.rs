@@ -236,7 +236,7 @@ impl RequestSigner {
     /// use sigv4_credentials::ProviderContext;
     /// # fn demo(provider: std::sync::Arc<dyn sigv4_http::ProvideCredentials>) {
     /// // The context's HTTP client sends CreateSession (for example the default hyper
-    /// // client of sigv4-credentials, or sigv4_http::reqwest::ReqwestHttpClient).
+    /// // client of sigv4-rs-credentials, or sigv4_http::reqwest::ReqwestHttpClient).
     /// let signer = sigv4_http::RequestSigner::new(provider)
     ///     .with_s3express(S3ExpressSessions::new(ProviderContext::default()));
     /// # }

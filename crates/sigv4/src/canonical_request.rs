@@ -5,8 +5,128 @@
 //! They append to a caller's buffer so the hot path builds the whole canonical request in
 //! one allocation.
 
-use crate::encoding::{decode_into, encode_into, is_unreserved, push_escape};
-use crate::SigningError;
+use std::ops::Range;
+
+use sha2::{Digest, Sha256};
+
+use crate::encoding::{decode_into, encode_into, hex_lower, hex_str, is_unreserved, push_escape};
+use crate::settings::{
+    STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    UNSIGNED_PAYLOAD,
+};
+use crate::{Payload, SigningError};
+
+/// What goes into a canonical request besides its headers (already collected, sorted, in
+/// a [`HeaderScratch`]).
+pub(crate) struct CanonicalParts<'a> {
+    pub(crate) method: &'a str,
+    /// The path as sent on the wire.
+    pub(crate) path: &'a str,
+    /// The raw query, without `?`.
+    pub(crate) query: &'a str,
+    /// Parameters added to the query, already canonically encoded (presigning's `X-Amz-*`).
+    pub(crate) extra_query: &'a [(&'a str, &'a str)],
+    /// Remove `.`/`..` segments and repeated slashes (default rules; not S3).
+    pub(crate) normalize_path: bool,
+    /// Percent-encode the wire path once more (default rules; not S3).
+    pub(crate) double_encode_path: bool,
+    /// The payload line: a hex SHA-256, `UNSIGNED-PAYLOAD` or a streaming marker.
+    pub(crate) payload_line: &'a str,
+}
+
+/// Where the parts of a canonical request written by [`write_canonical_request`] lie.
+pub(crate) struct CanonicalRanges {
+    /// The whole canonical request.
+    pub(crate) whole: Range<usize>,
+    /// The signed-headers list, `a;b;c`.
+    pub(crate) signed_headers: Range<usize>,
+}
+
+/// Appends the whole canonical request, one line per part:
+/// method, canonical URI, canonical query, canonical headers (and a blank line), signed
+/// headers, payload line. Query keys for which `skip(decoded_key)` holds are left out.
+pub(crate) fn write_canonical_request(
+    out: &mut String,
+    parts: &CanonicalParts<'_>,
+    headers: &HeaderScratch,
+    query_scratch: &mut QueryScratch,
+    skip: impl Fn(&[u8]) -> bool,
+) -> CanonicalRanges {
+    let start = out.len();
+    out.push_str(parts.method);
+    out.push('\n');
+    canonical_uri(
+        out,
+        parts.path,
+        parts.normalize_path,
+        parts.double_encode_path,
+    );
+    out.push('\n');
+    canonical_query_with(query_scratch, out, parts.query, parts.extra_query, skip);
+    out.push('\n');
+    let (sh_start, sh_end) = headers.write(out);
+    out.push('\n');
+    out.push_str(parts.payload_line);
+    CanonicalRanges {
+        whole: start..out.len(),
+        signed_headers: sh_start..sh_end,
+    }
+}
+
+/// The lowercase hex SHA-256 of a canonical request: the last line of the string to sign.
+pub(crate) fn canonical_request_hash(canonical_request: &[u8]) -> [u8; 64] {
+    hex_lower(&Sha256::digest(canonical_request))
+}
+
+/// The payload line of a canonical request: the hex SHA-256 of the body, or a fixed text.
+pub(crate) enum PayloadLine<'a> {
+    /// The hex SHA-256 of the body's bytes.
+    Hashed([u8; 64]),
+    /// A precomputed hash, `UNSIGNED-PAYLOAD` or a `STREAMING-*` marker.
+    Text(&'a str),
+}
+
+impl<'a> PayloadLine<'a> {
+    /// The line for `payload`; a precomputed value must be 64 hex digits or a marker
+    /// (uppercase letters, digits and `-`).
+    pub(crate) fn of(payload: &Payload<'a>) -> Result<Self, SigningError> {
+        Ok(PayloadLine::Text(match *payload {
+            Payload::Bytes(b) => return Ok(PayloadLine::Hashed(hex_lower(&Sha256::digest(b)))),
+            Payload::Precomputed(h) => {
+                let hex_ok = h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+                // Anything else must at least be a single printable token (a marker).
+                let marker_ok = !h.is_empty()
+                    && h.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+                if !(hex_ok || marker_ok) {
+                    return Err(SigningError::InvalidPayloadHash(
+                        h.chars().take(80).collect(),
+                    ));
+                }
+                h
+            }
+            Payload::Unsigned => UNSIGNED_PAYLOAD,
+            Payload::StreamingSigned => STREAMING_SIGNED_PAYLOAD,
+            Payload::StreamingSignedTrailer => STREAMING_SIGNED_PAYLOAD_TRAILER,
+            Payload::StreamingUnsignedTrailer => STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+        }))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            PayloadLine::Hashed(hex) => hex_str(hex),
+            PayloadLine::Text(t) => t,
+        }
+    }
+}
+
+/// Checks that `method` is an HTTP token (the first line of the canonical request).
+pub(crate) fn validate_method(method: &str) -> Result<(), SigningError> {
+    if method.is_empty() || !method.bytes().all(is_tchar) {
+        return Err(SigningError::InvalidMethod(method.to_owned()));
+    }
+    Ok(())
+}
 
 /// Appends the canonical URI of `path` (the path as sent on the wire, without the query).
 ///

@@ -64,6 +64,15 @@ pub(crate) fn decode_into(out: &mut Vec<u8>, s: &[u8]) {
     }
 }
 
+/// The lowercase hex SHA-256 of the empty string (a chunk's string to sign, an empty body).
+pub(crate) const EMPTY_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// `hex_lower` output as text (it is always ASCII).
+pub(crate) fn hex_str(hex: &[u8]) -> &str {
+    std::str::from_utf8(hex).unwrap_or_default()
+}
+
 /// Lowercase hex of `bytes` into a fixed buffer (`N` must be `2 * bytes.len()`).
 pub(crate) fn hex_lower<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];

@@ -83,8 +83,8 @@
 //! * [`verify`]: the server side, a verifier with AWS error codes and explanations.
 //!
 //! Credentials from the environment, profiles, SSO, containers or instance metadata come
-//! from the `sigv4-credentials` crate; the reqwest middleware, tower layers and a blocking
-//! signer from `sigv4-http`.
+//! from the `sigv4-rs-credentials` crate; the reqwest middleware, tower layers and a blocking
+//! signer from `sigv4-rs-http`.
 //!
 //! ## Features
 //!
@@ -112,7 +112,9 @@ mod request;
 mod scoped_key;
 mod settings;
 mod sign;
+mod signature;
 mod signing_key;
+pub mod string_to_sign;
 mod time;
 
 pub use credentials::Credentials;
@@ -121,13 +123,13 @@ pub use error::SigningError;
 pub use request::SignableRequest;
 pub use scoped_key::ScopedKey;
 pub use settings::{
-    HeaderSelection, Payload, SessionTokenHeader, SessionTokenMode, SignatureLocation,
-    SigningSettings, DEFAULT_EXCLUDED_HEADERS, STREAMING_SIGNED_PAYLOAD,
-    STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+    is_s3, is_signing_query_param, HeaderSelection, Payload, SessionTokenHeader, SessionTokenMode,
+    SignatureLocation, SigningSettings, DEFAULT_EXCLUDED_HEADERS, SIGNING_QUERY_PARAMS,
+    STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    UNSIGNED_PAYLOAD,
 };
-pub use sign::{
-    Signer, SigningOutput, ALGORITHM, DEFAULT_PRESIGN_EXPIRES_SECS, MAX_PRESIGN_EXPIRES_SECS,
-};
+pub use sign::{Signer, SigningOutput, DEFAULT_PRESIGN_EXPIRES_SECS, MAX_PRESIGN_EXPIRES_SECS};
+pub use signature::ALGORITHM;
 pub use signing_key::SigningKey;
 pub use time::AmzDate;
 

@@ -124,6 +124,28 @@ pub enum HeaderSelection {
     Exclude(Vec<String>),
     /// Sign only these headers (lowercase names), plus `host` and the `x-amz-*` headers signing adds.
     Only(Vec<String>),
+    /// Sign exactly these headers (names in any case) and no other: not even `host` or the
+    /// `x-amz-date` / `x-amz-content-sha256` / session token headers signing adds (they are
+    /// still added to the request), unless listed. For clients that must reproduce another
+    /// signer's `SignedHeaders` byte for byte (requests-aws4auth's `include_hdrs`). AWS
+    /// requires `host` and the date header to be signed: list them.
+    ///
+    /// ```
+    /// use sigv4::{Credentials, HeaderSelection, Payload, SignableRequest, Signer, SigningSettings};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let mut settings = SigningSettings::for_service("service");
+    /// settings.headers = HeaderSelection::Exactly(vec!["date".into(), "host".into()]);
+    /// let signer = Signer::new("us-east-1", "service")?.with_settings(settings);
+    /// let creds = Credentials::new("AKIDEXAMPLE", "SECRET", None, None);
+    /// let headers = [("Date", &b"Mon, 09 Sep 2011 23:36:00 GMT"[..]), ("X-Amz-Meta-A", b"1")];
+    /// let req = SignableRequest::new("GET", "https://example.com/", headers, Payload::Bytes(b""));
+    /// let out = signer.sign(&req, &creds, UNIX_EPOCH + Duration::from_secs(1_315_611_360))?;
+    /// assert_eq!(out.signed_headers(), "date;host");
+    /// assert!(out.headers().any(|(n, _)| n == "x-amz-date")); // added, not signed
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    Exactly(Vec<String>),
 }
 
 /// The headers that are never signed by default: they are changed by proxies or by the
@@ -155,6 +177,15 @@ impl Default for HeaderSelection {
 }
 
 impl HeaderSelection {
+    /// Whether `host` or a header signing adds (`x-amz-date`, `x-amz-content-sha256`, the
+    /// session token header) is signed: always, except under [`HeaderSelection::Exactly`].
+    pub(crate) fn signs_added(&self, name: &str) -> bool {
+        match self {
+            HeaderSelection::Exactly(list) => list.iter().any(|h| h.eq_ignore_ascii_case(name)),
+            _ => true,
+        }
+    }
+
     /// Whether the header `name` (in any letter case) is signed under this selection.
     ///
     /// ```
@@ -178,6 +209,7 @@ impl HeaderSelection {
                         .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"))
                     || list.iter().any(|h| h.eq_ignore_ascii_case(name))
             }
+            HeaderSelection::Exactly(list) => list.iter().any(|h| h.eq_ignore_ascii_case(name)),
         }
     }
 }
@@ -266,10 +298,47 @@ impl Default for SigningSettings {
     }
 }
 
-/// Services that sign with the S3 rules.
-pub(crate) fn is_s3(service: &str) -> bool {
+/// Whether `service` signs with the S3 rules ([`SigningSettings::s3`]: no path
+/// normalization, no double encoding, `x-amz-content-sha256` always sent, so
+/// `UNSIGNED-PAYLOAD` and streaming payloads are accepted): `s3`, `s3-outposts`,
+/// `s3express` and `s3-object-lambda`. The one list every crate of the toolkit uses.
+///
+/// ```
+/// assert!(sigv4::is_s3("s3express"));
+/// assert!(!sigv4::is_s3("dynamodb"));
+/// ```
+pub fn is_s3(service: &str) -> bool {
     matches!(
         service,
         "s3" | "s3-outposts" | "s3express" | "s3-object-lambda"
     )
+}
+
+/// The query parameters a presigned URL carries: what a signer sets itself (a stale one
+/// in the URL it signs is dropped) and what a proxy re-signing a request strips. SigV4a
+/// adds `X-Amz-Region-Set`; S3 Express sessions carry `X-Amz-S3session-Token` instead
+/// of `X-Amz-Security-Token`.
+pub const SIGNING_QUERY_PARAMS: &[&str] = &[
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Security-Token",
+    "X-Amz-S3session-Token",
+    "X-Amz-Region-Set",
+    "X-Amz-Signature",
+];
+
+/// Whether the (percent-decoded) query key is one of [`SIGNING_QUERY_PARAMS`]. The
+/// comparison is exact, as AWS makes it.
+///
+/// ```
+/// assert!(sigv4::is_signing_query_param(b"X-Amz-Signature"));
+/// assert!(!sigv4::is_signing_query_param(b"x-amz-signature"));
+/// ```
+pub fn is_signing_query_param(decoded_key: &[u8]) -> bool {
+    SIGNING_QUERY_PARAMS
+        .iter()
+        .any(|p| p.as_bytes() == decoded_key)
 }

@@ -1,13 +1,23 @@
-//! The day-scoped signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
+//! The day-scoped signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`,
+//! and the cache of the day's key a [`Signer`](crate::Signer) keeps.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::{Arc, Mutex, Weak};
 
 use hmac::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
-use crate::{AmzDate, SigningError};
+use crate::string_to_sign::{CredentialScope, SCOPE_TERMINATOR};
+use crate::{AmzDate, Credentials, SigningError};
 
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// HMAC-SHA256 keyed with a signing key.
+pub(crate) fn keyed_mac(key: &SigningKey) -> HmacSha256 {
+    // HMAC accepts keys of any length, so this cannot fail.
+    <HmacSha256 as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length")
+}
 
 /// HMAC-SHA256 of `data` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
@@ -64,10 +74,10 @@ impl SigningKey {
         let k_date = Zeroizing::new(hmac_sha256(&seed, date.as_bytes()));
         let k_region = Zeroizing::new(hmac_sha256(&*k_date, region.as_bytes()));
         let k_service = Zeroizing::new(hmac_sha256(&*k_region, service.as_bytes()));
-        let key = Zeroizing::new(hmac_sha256(&*k_service, b"aws4_request"));
+        let key = Zeroizing::new(hmac_sha256(&*k_service, SCOPE_TERMINATOR.as_bytes()));
         Ok(SigningKey {
             key,
-            scope: format!("{date}/{region}/{service}/aws4_request"),
+            scope: CredentialScope::new(date, Some(region), service).to_string(),
             date_len: date.len(),
             region_len: region.len(),
         })
@@ -105,6 +115,11 @@ impl SigningKey {
         &self.scope
     }
 
+    /// The credential scope as its parts.
+    pub fn credential_scope(&self) -> CredentialScope<'_> {
+        CredentialScope::new(self.date(), Some(self.region()), self.service())
+    }
+
     /// `YYYYMMDD`.
     pub fn date(&self) -> &str {
         &self.scope[..self.date_len]
@@ -118,7 +133,7 @@ impl SigningKey {
     /// The service the key is for.
     pub fn service(&self) -> &str {
         let start = self.date_len + 1 + self.region_len + 1;
-        &self.scope[start..self.scope.len() - "/aws4_request".len()]
+        &self.scope[start..self.scope.len() - 1 - SCOPE_TERMINATOR.len()]
     }
 
     /// Whether this key is for exactly this date, region and service.
@@ -155,6 +170,175 @@ impl fmt::Debug for SigningKey {
             .field("scope", &self.scope)
             .field("key", &"** redacted **")
             .finish()
+    }
+}
+
+thread_local! {
+    // The day keys this thread signed with most recently, by cache. Reading them takes no
+    // lock and writes nothing shared, so threads sharing one `Signer` do not serialize on it
+    // (a `Mutex` around one cached key did). See `DayKeyCache::with_key`.
+    static DAY_KEYS: RefCell<[Option<DayKeySlot>; DAY_KEY_SLOTS]> = const { RefCell::new([const { None }; DAY_KEY_SLOTS]) };
+}
+
+/// Caches one thread can alternate between without deriving keys again.
+const DAY_KEY_SLOTS: usize = 4;
+
+/// A day key remembered by one thread, with the cache it belongs to.
+struct DayKeySlot {
+    // Identifies the cache by address. The `Weak` keeps that allocation from being reused
+    // while this slot exists, so a dropped cache's slot can never match a new one.
+    owner: Weak<KeyShare>,
+    key: Arc<DayKey>,
+}
+
+/// The day key shared by the threads of one cache: consulted only when a thread's own
+/// copy does not fit (first use, a new day, other credentials).
+#[derive(Default)]
+struct KeyShare {
+    latest: Mutex<Option<Arc<DayKey>>>,
+}
+
+/// A day's signing key for one set of credentials; never changed once made.
+pub(crate) struct DayKey {
+    access_key_id: String,
+    secret: Zeroizing<String>,
+    pub(crate) key: Arc<SigningKey>,
+    /// HMAC-SHA256 already keyed with `key` (inner and outer pad blocks absorbed), so each
+    /// signature costs the HMAC of the string to sign only, not the key set-up again.
+    pub(crate) mac: HmacSha256,
+}
+
+impl DayKey {
+    fn fits(&self, credentials: &Credentials, date: &AmzDate) -> bool {
+        self.key.date() == date.date()
+            && self.access_key_id == credentials.access_key_id()
+            && self.secret.as_str() == credentials.secret_access_key()
+    }
+}
+
+/// The day's signing key of one region and service, derived once per day and credentials.
+///
+/// Clones share the key. Each thread keeps the key it used last in thread-local storage
+/// and reads it without a lock (a thread holds at most a few such keys, zeroized when
+/// replaced, when the thread ends, or when a cache is dropped on that thread).
+#[derive(Clone, Default)]
+pub(crate) struct DayKeyCache {
+    share: Arc<KeyShare>,
+}
+
+impl DayKeyCache {
+    /// Runs `f` on the day key for `credentials` and `date`: this thread's copy when it
+    /// fits (no lock, no shared write), else the shared one, derived when needed.
+    pub(crate) fn with_key<R>(
+        &self,
+        credentials: &Credentials,
+        date: &AmzDate,
+        region: &str,
+        service: &str,
+        f: impl Fn(&DayKey) -> R,
+    ) -> Result<R, SigningError> {
+        let mine = Arc::as_ptr(&self.share);
+        let mut hit = None;
+        // `try_with`/`try_borrow`: during thread teardown, or if ever re-entered, fall back
+        // to the shared key rather than fail.
+        let _ = DAY_KEYS.try_with(|slots| {
+            if let Ok(slots) = slots.try_borrow() {
+                hit = slots
+                    .iter()
+                    .flatten()
+                    .find(|s| std::ptr::eq(s.owner.as_ptr(), mine) && s.key.fits(credentials, date))
+                    .map(|s| f(&s.key));
+            }
+        });
+        if let Some(r) = hit {
+            return Ok(r);
+        }
+        let key = self.shared_key(credentials, date, region, service)?;
+        let r = f(&key);
+        let _ = DAY_KEYS.try_with(|slots| {
+            if let Ok(mut slots) = slots.try_borrow_mut() {
+                remember(&mut slots, &self.share, key);
+            }
+        });
+        Ok(r)
+    }
+
+    /// The shared day key, derived (outside the lock) when it does not fit.
+    fn shared_key(
+        &self,
+        credentials: &Credentials,
+        date: &AmzDate,
+        region: &str,
+        service: &str,
+    ) -> Result<Arc<DayKey>, SigningError> {
+        // A poisoned lock only means another thread panicked mid-update; the slot holds an
+        // immutable value, so it is still usable.
+        let latest = |k: &KeyShare| k.latest.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(k) = latest(&self.share) {
+            if k.fits(credentials, date) {
+                return Ok(k);
+            }
+        }
+        let key = SigningKey::derive(
+            credentials.secret_access_key(),
+            date.date(),
+            region,
+            service,
+        )?;
+        let day_key = Arc::new(DayKey {
+            access_key_id: credentials.access_key_id().to_owned(),
+            secret: Zeroizing::new(credentials.secret_access_key().to_owned()),
+            mac: keyed_mac(&key),
+            key: Arc::new(key),
+        });
+        *self.share.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&day_key));
+        Ok(day_key)
+    }
+}
+
+/// Puts `key` in this thread's slot for `owner`, or in a free slot, or in place of a slot
+/// whose cache is gone, or else in place of the first slot.
+fn remember(
+    slots: &mut [Option<DayKeySlot>; DAY_KEY_SLOTS],
+    owner: &Arc<KeyShare>,
+    key: Arc<DayKey>,
+) {
+    let mine = Arc::as_ptr(owner);
+    let pick = slots
+        .iter()
+        .position(|s| {
+            s.as_ref()
+                .is_some_and(|s| std::ptr::eq(s.owner.as_ptr(), mine))
+        })
+        .or_else(|| {
+            slots
+                .iter()
+                .position(|s| s.as_ref().is_none_or(|s| s.owner.strong_count() == 0))
+        })
+        .unwrap_or(0);
+    slots[pick] = Some(DayKeySlot {
+        owner: Arc::downgrade(owner),
+        key,
+    });
+}
+
+impl Drop for DayKeyCache {
+    fn drop(&mut self) {
+        // Forget this cache's key on the dropping thread now rather than whenever the
+        // slot is next reused (other threads' copies go when their slots are reused).
+        let mine = Arc::as_ptr(&self.share);
+        let _ = DAY_KEYS.try_with(|slots| {
+            if let Ok(mut slots) = slots.try_borrow_mut() {
+                for slot in slots.iter_mut() {
+                    if slot
+                        .as_ref()
+                        .is_some_and(|s| std::ptr::eq(s.owner.as_ptr(), mine))
+                    {
+                        *slot = None;
+                    }
+                }
+            }
+        });
     }
 }
 

@@ -48,8 +48,10 @@ use p256::ecdsa::{DerSignature, SigningKey as EcdsaSigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::sign::{sign_request, Algorithm};
+use crate::sign::sign_request;
+use crate::signature::{SignatureAlgorithm, SignatureHex};
 use crate::signing_key::{hmac_sha256, validate_scope_part};
+use crate::string_to_sign::CredentialScope;
 use crate::{AmzDate, Credentials, SignableRequest, SigningError, SigningSettings};
 
 /// The algorithm name of SigV4a.
@@ -517,7 +519,7 @@ impl SigV4aSigner {
         time: SystemTime,
     ) -> Result<SigV4aOutput, SigV4aError> {
         let date = AmzDate::from_system_time(time)?;
-        let alg = Algorithm::V4a {
+        let alg = EcdsaSignature {
             region_set: &self.region_set,
             key,
         };
@@ -530,6 +532,31 @@ impl SigV4aSigner {
             session_token,
             &date,
         )?)
+    }
+}
+
+/// SigV4a: ECDSA P-256; the credential scope has no region and the region set is signed
+/// instead (`x-amz-region-set` header or `X-Amz-Region-Set` parameter).
+struct EcdsaSignature<'a> {
+    region_set: &'a str,
+    key: &'a SigV4aKey,
+}
+
+impl SignatureAlgorithm for EcdsaSignature<'_> {
+    fn name(&self) -> &'static str {
+        ALGORITHM
+    }
+
+    fn scope<'s>(&'s self, date: &'s str, service: &'s str) -> CredentialScope<'s> {
+        CredentialScope::new(date, None, service)
+    }
+
+    fn region_set(&self) -> Option<&str> {
+        Some(self.region_set)
+    }
+
+    fn sign(&self, string_to_sign: &[u8]) -> SignatureHex {
+        SignatureHex::from_bytes(&self.key.sign(string_to_sign))
     }
 }
 

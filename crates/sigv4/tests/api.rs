@@ -323,6 +323,57 @@ fn header_selection_and_exclusions() {
 }
 
 #[test]
+fn exactly_signs_the_listed_headers_and_nothing_else() {
+    // requests-aws4auth's include_hdrs: the SignedHeaders list is the caller's, byte for byte,
+    // even when it leaves out host or the x-amz-* headers signing adds (which are still sent).
+    let headers = [
+        ("Host", b"example.com".as_slice()),
+        ("Date", b"Mon, 09 Sep 2011 23:36:00 GMT"),
+        ("X-Amz-Meta-A", b"1"),
+    ];
+    let token = Credentials::new("AKID", "secret", Some("TOKEN".into()), None);
+    let req = SignableRequest::new("GET", "/", headers, Payload::Bytes(b""));
+    let exactly = |list: &[&str]| {
+        let mut settings = SigningSettings::for_service("svc");
+        settings.content_sha256_header = true;
+        settings.headers = HeaderSelection::Exactly(list.iter().map(|s| s.to_string()).collect());
+        Signer::new("us-east-1", "svc")
+            .unwrap()
+            .with_settings(settings)
+            .sign(&req, &token, t())
+            .unwrap()
+    };
+    let out = exactly(&["date", "host"]);
+    assert_eq!(out.signed_headers(), "date;host");
+    assert!(!out.canonical_request().contains("x-amz-"));
+    let added: Vec<_> = out.headers().map(|(n, _)| n).collect();
+    for name in ["x-amz-date", "x-amz-security-token", "x-amz-content-sha256"] {
+        assert!(added.contains(&name), "{name} is still added: {added:?}");
+    }
+    assert_eq!(exactly(&["date"]).signed_headers(), "date");
+    assert_eq!(
+        exactly(&[
+            "X-Amz-Date",
+            "x-amz-content-sha256",
+            "x-amz-meta-a",
+            "x-amz-security-token"
+        ])
+        .signed_headers(),
+        "x-amz-content-sha256;x-amz-date;x-amz-meta-a;x-amz-security-token"
+    );
+    // The same list as the default selection signs the same bytes.
+    let mut settings = SigningSettings::for_service("svc");
+    settings.content_sha256_header = true;
+    let all = Signer::new("us-east-1", "svc")
+        .unwrap()
+        .with_settings(settings)
+        .sign(&req, &token, t())
+        .unwrap();
+    let same = exactly(&all.signed_headers().split(';').collect::<Vec<_>>());
+    assert_eq!(same.signature(), all.signature());
+}
+
+#[test]
 fn session_token_modes() {
     let creds = Credentials::new("AKID", "secret", Some("TOKEN".into()), None);
     let req = SignableRequest::new("GET", "/", host(), Payload::Bytes(b""));

@@ -3,7 +3,7 @@
 //!
 //! This file holds one fast test (32 MiB, run always) and the 1 GiB run the issue asks
 //! for (ignored by default; run it with
-//! `cargo test -p sigv4 --release --test chunked_memory -- --ignored --nocapture`).
+//! `cargo test -p sigv4-rs --release --test chunked_memory -- --ignored --nocapture`).
 //! Each test binary is its own process, so no other test disturbs the measurement.
 #![cfg(target_os = "linux")]
 

@@ -395,7 +395,8 @@ fn refresh_message_crc(mut frame: Vec<u8>) -> Vec<u8> {
 #[cfg(feature = "http")]
 mod opening_request {
     use super::*;
-    use sigv4::eventstream::{self, OpeningRequestError};
+    use sigv4::eventstream;
+    use sigv4::verify::{self, OpeningRequestError};
     use sigv4::Signer;
 
     const SKEW: Duration = Duration::from_secs(300);
@@ -428,7 +429,7 @@ mod opening_request {
         let t = at(1_700_000_000);
         let (req, mut chain) = signed(t);
         let mut v =
-            eventstream::verify_opening_request(&req, &creds(), t + Duration::from_secs(30), SKEW)
+            verify::verify_opening_request(&req, &creds(), t + Duration::from_secs(30), SKEW)
                 .unwrap();
         let env = chain.sign(&event(0), t).unwrap();
         assert_eq!(v.verify(&env).unwrap(), VerifiedEvent::Message(event(0)));
@@ -442,7 +443,7 @@ mod opening_request {
     fn bad_opening_requests_are_refused() {
         let t = at(1_700_000_000);
         let check = |req: &http::Request<()>| {
-            eventstream::verify_opening_request(req, &creds(), t, SKEW).map(|_| ())
+            verify::verify_opening_request(req, &creds(), t, SKEW).map(|_| ())
         };
         let (req, _) = signed(t);
         assert_eq!(check(&req), Ok(()));
@@ -485,16 +486,16 @@ mod opening_request {
         let (r, _) = signed(t);
         let other = Credentials::new("AKIDOTHER", "x", None, None);
         assert_eq!(
-            eventstream::verify_opening_request(&r, &other, t, SKEW).map(|_| ()),
+            verify::verify_opening_request(&r, &other, t, SKEW).map(|_| ()),
             Err(OpeningRequestError::WrongAccessKey)
         );
         let wrong_secret = Credentials::new("AKIDEXAMPLE", "not the secret", None, None);
         assert_eq!(
-            eventstream::verify_opening_request(&r, &wrong_secret, t, SKEW).map(|_| ()),
+            verify::verify_opening_request(&r, &wrong_secret, t, SKEW).map(|_| ()),
             Err(OpeningRequestError::SignatureMismatch)
         );
         assert!(matches!(
-            eventstream::verify_opening_request(&r, &creds(), t + Duration::from_secs(301), SKEW),
+            verify::verify_opening_request(&r, &creds(), t + Duration::from_secs(301), SKEW),
             Err(OpeningRequestError::TimeSkew {
                 max_skew_secs: 300,
                 ..

@@ -33,7 +33,10 @@ __all__ = ("AWSV4Sign",)
 
 
 class AWSV4Sign(AuthBase):
-    """AWS V4 Request Signer for Requests."""
+    """AWS V4 Request Signer for Requests.
+
+    ``credentials``, ``region`` and ``service`` are plain attributes, as in the original:
+    assigning one after construction takes effect on the next request."""
 
     def __init__(self, credentials: Any, region: str, service: str) -> None:
         if not region:
@@ -41,25 +44,30 @@ class AWSV4Sign(AuthBase):
         self.credentials = credentials
         self.region = region
         self.service = service
-        # Only host and x-amz-* are signed, as the original (which signed a copy of the
-        # request without its other headers).
-        self._signer = (
-            None
-            if credentials is None
-            else Signer(region, service, credentials, signed_headers=[])
-        )
+        self._signer_for: Any = None  # (credentials, region, service) the signer was built for
+        self._signer: Any = None
+
+    def _current_signer(self) -> Signer:
+        wanted = (self.credentials, self.region, self.service)
+        built = self._signer_for
+        if built is None or built[0] is not wanted[0] or built[1:] != wanted[1:]:
+            if self.credentials is None:
+                raise CredentialsError(
+                    "AWSV4Sign was given credentials=None (boto3's get_credentials() returns "
+                    "None when nothing is configured): give it credentials"
+                )
+            # Only host and x-amz-* are signed, as the original (which signed a copy of the
+            # request without its other headers).
+            self._signer = Signer(self.region, self.service, self.credentials, signed_headers=[])
+            self._signer_for = wanted
+        return self._signer
 
     def __call__(self, r):
-        if self._signer is None:
-            raise CredentialsError(
-                "AWSV4Sign was given credentials=None (boto3's get_credentials() returns None "
-                "when nothing is configured): give it credentials"
-            )
-        body, payload_hash = _plugin.payload_for(self._signer, r.body, None)
-        signed = self._signer.sign_request(
+        signer = self._current_signer()
+        body, payload_hash = _plugin.payload_for(signer, r.body, None)
+        # Header mode: the URL is sent as it is (a raw '+' from form encoding is a space,
+        # signed as such); only headers are added.
+        r.headers.update(signer.sign(
             (r.method or "GET").upper(), r.url or "", r.headers, body, payload_hash=payload_hash
-        )
-        r.headers.update(signed.headers)
-        if signed.url != r.url:
-            r.url = signed.url
+        ))
         return r

@@ -19,8 +19,7 @@ a subclass overriding a step changes the signature, as before). Unlike the origi
 steps follow the SigV4 specification (see the README's "Differences"): the canonical query
 string is encoded and sorted per the spec and keeps repeated keys, the canonical URI follows
 the service's rules (S3: as sent; others: normalized and encoded again), the host keeps a
-non-default port, the payload hash covers the body of every method, and the
-``x-amz-content-sha256`` header that is sent is also signed.
+non-default port, and the payload hash covers the body of every method.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from urllib.parse import ParseResult, urlparse
 
 from .._errors import SigningError
 from .._sigv4 import EMPTY_SHA256, SigningKey, _canonical_query, _canonical_uri
+from ._secret import Secret as _Secret
 
 try:  # A requests auth when requests is installed (it is how the generator is used).
     from requests.auth import AuthBase as _Base
@@ -48,18 +48,6 @@ logger = logging.getLogger("sigv4")
 
 _S3 = frozenset({"s3", "s3-outposts", "s3express", "s3-object-lambda"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class _Secret:
-    """Holds the secret access key; its repr never shows it."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Optional[str]) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "_Secret('****')"
 
 
 class _AnyCall:
@@ -166,8 +154,8 @@ class AWSSigV4RequestGenerator(_Base):
         canonical_querystring = self.get_canonical_querystring(parsed_url)
         canonical_uri = self.get_canonical_uri(parsed_url)
         payload_hash = self.get_payload_hash(request)
-        canonical_headers = self.get_canonical_headers(parsed_url, payload_hash)
-        signed_headers = "host;x-amz-content-sha256;x-amz-date"
+        canonical_headers = self.get_canonical_headers(parsed_url)
+        signed_headers = "host;x-amz-date"
         if self.aws_session_token:
             signed_headers += ";x-amz-security-token"
         canonical_request = "\n".join([request.method.upper(), canonical_uri, canonical_querystring,
@@ -189,8 +177,9 @@ class AWSSigV4RequestGenerator(_Base):
 
     @staticmethod
     def get_headers_and_credential_date() -> Tuple[str, str]:
-        """``(amzdate, datestamp)`` for now, in UTC."""
-        now = datetime.datetime.now(datetime.timezone.utc)
+        """``(amzdate, datestamp)`` for now, in UTC (from ``datetime.datetime.utcnow()``, as
+        the original, so code that freezes that clock freezes this one)."""
+        now = datetime.datetime.utcnow()
         return now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
 
     @staticmethod
@@ -227,16 +216,13 @@ class AWSSigV4RequestGenerator(_Base):
         """The signing key (32 bytes) for ``datestamp``, the region and the service."""
         return SigningKey(self._secret.value, self.aws_region, self.aws_service, self.datestamp).to_bytes()
 
-    def get_canonical_headers(self, parsed_url: ParseResult, payload_hash: Optional[str] = None) -> str:
+    def get_canonical_headers(self, parsed_url: ParseResult) -> str:
         """The canonical headers, each line ending in a newline: ``host`` (``aws_host`` or
-        the URL's host, with its port unless it is the scheme's default), then
-        ``x-amz-content-sha256`` when ``payload_hash`` is given (as ``get_aws_sigv4_headers``
-        does, since that header is sent and signed), ``x-amz-date`` and, with temporary
-        credentials, ``x-amz-security-token``."""
+        the URL's host, with its port unless it is the scheme's default), ``x-amz-date`` and,
+        with temporary credentials, ``x-amz-security-token`` (the original's signed headers;
+        ``x-amz-content-sha256`` is sent but not signed, as by the original)."""
         host = getattr(self, "aws_host", None) or _host_of(parsed_url)
         canonical_headers = "host:" + host.strip() + "\n"
-        if payload_hash is not None:
-            canonical_headers += "x-amz-content-sha256:" + payload_hash + "\n"
         canonical_headers += "x-amz-date:" + self.amzdate + "\n"
         if self.aws_session_token:
             canonical_headers += "x-amz-security-token:" + self.aws_session_token.strip() + "\n"

@@ -1,6 +1,6 @@
 //! A local stand-in for S3 Express One Zone and for any SigV4 service, on 127.0.0.1,
 //! verifying every request with `sigv4::verify::Verifier` at its own (optionally skewed)
-//! clock. Shared by the sigv4-credentials, sigv4-http and sigv4-cli tests (`#[path]`).
+//! clock. Shared by the sigv4-rs-credentials, sigv4-rs-http and sigv4-rs-cli tests (`#[path]`).
 //!
 //! * Express mode: `GET /?session` (virtual host) or `GET /BUCKET?session` (path style) is
 //!   CreateSession, verified for service `s3express` with the base credentials; it mints a

@@ -63,6 +63,7 @@
 mod body;
 mod client;
 mod keys;
+mod nest;
 mod response;
 mod server;
 

@@ -27,6 +27,7 @@ use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 
 use super::body::{CheckedBody, FromVerifiedBody, VerifiedKind, VerifiedRequestBody};
 use super::keys::{KeyEntry, KeyStore};
+use super::nest::take_original;
 use super::response::{error_response, rejection};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
@@ -207,6 +208,36 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     }
 
     /// Hands `axum::body::Body` to the inner service, as axum routers expect (feature `axum`).
+    ///
+    /// The layer works at any depth of `Router::nest` and `Router::nest_service`: axum
+    /// removes the nest's prefix from the URI before the nested router runs, but the client
+    /// signed the URI it sent, which axum keeps in its `OriginalUri` extension. The layer
+    /// verifies that original URI and hands the inner service the verified URI with the
+    /// same prefix removed (and the verified one as `OriginalUri`), so routes are matched
+    /// on what was signed. A URI rewritten in any other way before the layer (not by
+    /// removing a prefix) is refused with `500 InternalError`: put such rewriting layers
+    /// after this one.
+    ///
+    /// ```
+    /// use axum::extract::{Extension, OriginalUri};
+    /// use axum::routing::get;
+    /// use axum::Router;
+    /// use sigv4::verify::Verifier;
+    /// use sigv4::Credentials;
+    /// use sigv4_http::tower::{KeyEntry, StaticKeys, VerifiedIdentity, VerifyLayer};
+    ///
+    /// // GET /api/v1/items is signed for `/api/v1/items`; the handler routes on `/items`.
+    /// async fn items(OriginalUri(uri): OriginalUri, Extension(who): Extension<VerifiedIdentity>) -> String {
+    ///     format!("{uri} signed by {}", who.access_key_id)
+    /// }
+    ///
+    /// let keys = StaticKeys::new().with_key(KeyEntry::new(Credentials::new("AKID", "SECRET", None, None)));
+    /// let verify = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, keys).for_axum();
+    /// let v1 = Router::new().route("/items", get(items)).layer(verify);
+    /// let app: Router = Router::new().nest("/api", Router::new().nest("/v1", v1));
+    /// # let _ = app;
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
     #[cfg(feature = "axum")]
     pub fn for_axum(self) -> VerifyLayer<K, axum_core::body::Body> {
         self.with_body()
@@ -415,6 +446,17 @@ where
 {
     let (mut parts, body) = req.into_parts();
     let reject = |e: &VerifyError| rejection(config, e);
+    // Inside `Router::nest`, verify the URI the client sent (and signed), not the one with
+    // the nest's prefix removed; the inner service gets the verified one, prefix removed.
+    let nested = take_original(&mut parts).map_err(|m| {
+        error_response(
+            config,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            &m,
+            None,
+        )
+    })?;
 
     // The target the inner service will route on must be the one verified: refuse (or, as
     // configured, rewrite to the verified form) paths that normalize to something else and
@@ -521,7 +563,7 @@ where
                 #[cfg(not(feature = "event-stream"))]
                 VerifiedPayload::EventStream => {
                     return Err(reject(&VerifyError::InvalidRequest(
-                        "signed event streams need sigv4-http's event-stream feature".into(),
+                        "signed event streams need sigv4-rs-http's event-stream feature".into(),
                     )))
                 }
                 // Allowed only by a verifier that accepts unsigned payloads; the identity
@@ -560,6 +602,11 @@ where
         "request signature verified"
     );
     let (mut parts, ()) = head.into_parts();
+    if let Some(nested) = nested {
+        nested
+            .restore(&mut parts)
+            .map_err(|m| error_response(config, StatusCode::BAD_REQUEST, "InvalidURI", &m, None))?;
+    }
     if config.strip_unsigned {
         strip_unsigned(&mut parts.headers, verified.signed_headers());
     }

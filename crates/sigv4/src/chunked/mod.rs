@@ -90,8 +90,6 @@ pub use body::ChunkedBody;
 pub use checksum::{Checksum, ChecksumAlgorithm};
 pub use encoder::{ChunkEncoder, ChunkedReader};
 pub use signer::ChunkSigner;
-#[cfg(all(feature = "sigv4a", feature = "http"))]
-pub use v4a::sign_http_request_v4a;
 #[cfg(feature = "sigv4a")]
 pub use v4a::{
     trim_padding, V4aChunkSigner, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
@@ -109,9 +107,6 @@ pub const MIN_CHUNK_SIZE: usize = 8 * 1024;
 
 /// The largest chunk size accepted here, 16 MiB (the encoder buffers one chunk).
 pub const MAX_CHUNK_SIZE: usize = 16 * 1024 * 1024;
-
-/// The SHA-256 of the empty string, part of every chunk's string to sign.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// `;chunk-signature=`
 const CHUNK_SIGNATURE: &str = ";chunk-signature=";
@@ -542,6 +537,72 @@ fn set_streaming_headers<B>(
     decoded_len: u64,
 ) -> Result<(), ChunkedError> {
     Ok(settings.set_headers(request.headers_mut(), decoded_len)?)
+}
+
+/// Prepares and signs an `http::Request` for a SigV4a aws-chunked upload of `decoded_len`
+/// body bytes (features `http` and `sigv4a`): `settings` must be SigV4a settings
+/// ([`ChunkedSettings::sigv4a`](ChunkedSettings::sigv4a)). Sets the streaming
+/// headers (exact `content-length` included), signs the request with the SigV4a streaming
+/// marker, and returns the encoder for the body, chained to the request's signature.
+///
+/// ```
+/// use std::io::Read;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4::chunked::{self, ChunkedReader, ChunkedSettings, StreamingMode};
+/// use sigv4::sigv4a::SigV4aSigner;
+/// use sigv4::Credentials;
+///
+/// let signer = SigV4aSigner::new("*", "s3")?;
+/// let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, None);
+/// let mut req = http::Request::put("https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/photo.jpg")
+///     .body(())
+///     .unwrap();
+/// let settings = ChunkedSettings::new(StreamingMode::Signed).sigv4a()?;
+/// let time = UNIX_EPOCH + Duration::from_secs(1_369_353_600);
+/// let encoder = chunked::sign_http_request_v4a(&signer, &mut req, settings, 66560, &creds, time)?;
+/// assert_eq!(req.headers()["x-amz-content-sha256"], "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD");
+/// assert_eq!(req.headers()["content-length"], "67064");
+/// let body = vec![b'a'; 66560];
+/// let mut encoded = Vec::new();
+/// ChunkedReader::new(&body[..], encoder).read_to_end(&mut encoded)?;
+/// assert_eq!(encoded.len(), 67064);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(all(feature = "sigv4a", feature = "http"))]
+pub fn sign_http_request_v4a<B>(
+    signer: &crate::sigv4a::SigV4aSigner,
+    request: &mut http::Request<B>,
+    settings: ChunkedSettings,
+    decoded_len: u64,
+    credentials: &crate::Credentials,
+    time: std::time::SystemTime,
+) -> Result<ChunkEncoder, ChunkedError> {
+    if !settings.is_sigv4a() {
+        return Err(ChunkedError::SignerMismatch(
+            "sign_http_request_v4a needs SigV4a settings: ChunkedSettings::sigv4a()",
+        ));
+    }
+    set_streaming_headers(request, &settings, decoded_len)?;
+    let marker = settings.content_sha256();
+    let out = signer
+        .sign_http_request_with_payload(
+            request,
+            crate::Payload::Precomputed(marker),
+            credentials,
+            time,
+        )
+        .map_err(|e| ChunkedError::SigV4a(e.to_string()))?;
+    let encoder = if settings.mode().is_signed() {
+        let key = signer
+            .key(credentials)
+            .map_err(|e| ChunkedError::SigV4a(e.to_string()))?;
+        let at = AmzDate::from_system_time(time)?;
+        let chain = v4a::V4aChunkSigner::new(key, at, signer.service(), out.signature())?;
+        ChunkEncoder::new_v4a(settings, chain)?
+    } else {
+        ChunkEncoder::new(settings, None)?
+    };
+    Ok(encoder.with_expected_length(decoded_len))
 }
 
 #[cfg(test)]

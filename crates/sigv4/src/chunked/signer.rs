@@ -2,9 +2,15 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use super::{ChunkedError, EMPTY_SHA256};
-use crate::encoding::hex_lower;
+use super::ChunkedError;
+use crate::encoding::{hex_lower, hex_str};
+use crate::string_to_sign::{chunk_string_to_sign, trailer_string_to_sign};
 use crate::{AmzDate, SigningKey};
+
+/// The algorithm line of a chunk's string to sign.
+const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD";
+/// The algorithm line of the trailer's string to sign.
+const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER";
 
 /// The chain of chunk signatures of a signed aws-chunked body.
 ///
@@ -51,57 +57,43 @@ impl ChunkSigner {
 
     /// Signs the next chunk, given the SHA-256 of its data.
     pub fn sign_chunk_hash(&mut self, chunk_sha256: &[u8; 32]) -> &str {
-        let hash: [u8; 64] = hex_lower(chunk_sha256);
-        self.chain(
-            "AWS4-HMAC-SHA256-PAYLOAD",
-            &[EMPTY_SHA256.as_bytes(), b"\n", &hash],
-        )
+        let sts = self.chunk_string_to_sign(chunk_sha256);
+        self.advance(&sts)
     }
 
     /// Signs the trailer, given its canonical form: each trailer as `name:value\n`.
     pub fn sign_trailer(&mut self, canonical_trailers: &[u8]) -> &str {
         let hash: [u8; 64] = hex_lower(&Sha256::digest(canonical_trailers));
-        self.chain("AWS4-HMAC-SHA256-TRAILER", &[&hash])
+        let mut sts = String::with_capacity(256);
+        trailer_string_to_sign(
+            &mut sts,
+            TRAILER_ALGORITHM,
+            self.time.date_time(),
+            &self.key.credential_scope(),
+            self.previous_signature(),
+            hex_str(&hash),
+        );
+        self.advance(&sts)
     }
 
     /// The string to sign for a chunk with this SHA-256, without advancing the chain (for
     /// inspection and for verifiers that report what they computed).
     pub fn chunk_string_to_sign(&self, chunk_sha256: &[u8; 32]) -> String {
         let hash: [u8; 64] = hex_lower(chunk_sha256);
-        let mut s = self.sts_prefix("AWS4-HMAC-SHA256-PAYLOAD");
-        s.push_str(EMPTY_SHA256);
-        s.push('\n');
-        s.push_str(std::str::from_utf8(&hash).unwrap_or_default());
-        s
+        let mut sts = String::with_capacity(256);
+        chunk_string_to_sign(
+            &mut sts,
+            CHUNK_ALGORITHM,
+            self.time.date_time(),
+            &self.key.credential_scope(),
+            self.previous_signature(),
+            hex_str(&hash),
+        );
+        sts
     }
 
-    fn sts_prefix(&self, algorithm: &str) -> String {
-        let mut s = String::with_capacity(256);
-        s.push_str(algorithm);
-        s.push('\n');
-        s.push_str(self.time.date_time());
-        s.push('\n');
-        s.push_str(self.key.scope());
-        s.push('\n');
-        s.push_str(self.previous_signature());
-        s.push('\n');
-        s
-    }
-
-    fn chain(&mut self, algorithm: &str, tail: &[&[u8]]) -> &str {
-        let mut sts = Vec::with_capacity(256);
-        sts.extend_from_slice(algorithm.as_bytes());
-        sts.push(b'\n');
-        sts.extend_from_slice(self.time.date_time().as_bytes());
-        sts.push(b'\n');
-        sts.extend_from_slice(self.key.scope().as_bytes());
-        sts.push(b'\n');
-        sts.extend_from_slice(&self.previous);
-        sts.push(b'\n');
-        for part in tail {
-            sts.extend_from_slice(part);
-        }
-        self.previous = hex_lower(&self.key.sign(&sts));
+    fn advance(&mut self, string_to_sign: &str) -> &str {
+        self.previous = hex_lower(&self.key.sign(string_to_sign.as_bytes()));
         self.previous_signature()
     }
 }

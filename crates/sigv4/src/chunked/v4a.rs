@@ -19,9 +19,10 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{ChunkedError, EMPTY_SHA256};
-use crate::encoding::hex_lower;
+use super::ChunkedError;
+use crate::encoding::{hex_lower, hex_str};
 use crate::sigv4a::SigV4aKey;
+use crate::string_to_sign::{chunk_string_to_sign, trailer_string_to_sign, CredentialScope};
 use crate::AmzDate;
 
 /// `x-amz-content-sha256` of a SigV4a streaming upload with signed chunks.
@@ -81,6 +82,7 @@ pub struct V4aChunkSigner {
     key: Arc<SigV4aKey>,
     time: AmzDate,
     scope: String,
+    service: String,
     /// The last signature as sent: hex, right-padded with `*` to 144.
     previous: [u8; ECDSA_SIGNATURE_FIELD_LEN],
     previous_len: usize,
@@ -104,7 +106,8 @@ impl V4aChunkSigner {
         let mut s = V4aChunkSigner {
             key,
             time,
-            scope: format!("{}/{service}/aws4_request", time.date()),
+            scope: CredentialScope::new(time.date(), None, service).to_string(),
+            service: service.to_owned(),
             previous: [ECDSA_SIGNATURE_PADDING; ECDSA_SIGNATURE_FIELD_LEN],
             previous_len: 0,
         };
@@ -136,33 +139,32 @@ impl V4aChunkSigner {
     /// The string to sign of a chunk with this SHA-256, without advancing the chain.
     pub fn chunk_string_to_sign(&self, chunk_sha256: &[u8; 32]) -> String {
         let hash: [u8; 64] = hex_lower(chunk_sha256);
-        let mut s = self.sts_prefix(ECDSA_CHUNK_ALGORITHM);
-        s.push_str(EMPTY_SHA256);
-        s.push('\n');
-        s.push_str(std::str::from_utf8(&hash).unwrap_or_default());
-        s
+        let mut sts = String::with_capacity(400);
+        chunk_string_to_sign(
+            &mut sts,
+            ECDSA_CHUNK_ALGORITHM,
+            self.time.date_time(),
+            &CredentialScope::new(self.time.date(), None, &self.service),
+            self.previous_signature(),
+            hex_str(&hash),
+        );
+        sts
     }
 
     /// The string to sign of the trailer (each trailer as `name:value\n`), without
     /// advancing the chain.
     pub fn trailer_string_to_sign(&self, canonical_trailers: &[u8]) -> String {
         let hash: [u8; 64] = hex_lower(&Sha256::digest(canonical_trailers));
-        let mut s = self.sts_prefix(ECDSA_TRAILER_ALGORITHM);
-        s.push_str(std::str::from_utf8(&hash).unwrap_or_default());
-        s
-    }
-
-    fn sts_prefix(&self, algorithm: &str) -> String {
-        let mut s = String::with_capacity(400);
-        s.push_str(algorithm);
-        s.push('\n');
-        s.push_str(self.time.date_time());
-        s.push('\n');
-        s.push_str(&self.scope);
-        s.push('\n');
-        s.push_str(self.previous_signature());
-        s.push('\n');
-        s
+        let mut sts = String::with_capacity(400);
+        trailer_string_to_sign(
+            &mut sts,
+            ECDSA_TRAILER_ALGORITHM,
+            self.time.date_time(),
+            &CredentialScope::new(self.time.date(), None, &self.service),
+            self.previous_signature(),
+            hex_str(&hash),
+        );
+        sts
     }
 
     /// Signs the next chunk (empty for the final chunk); returns the padded signature field.
@@ -198,70 +200,4 @@ impl fmt::Debug for V4aChunkSigner {
             .field("previous_signature", &self.previous_signature())
             .finish_non_exhaustive()
     }
-}
-
-/// Prepares and signs an `http::Request` for a SigV4a aws-chunked upload of `decoded_len`
-/// body bytes (features `http` and `sigv4a`): `settings` must be SigV4a settings
-/// ([`ChunkedSettings::sigv4a`](super::ChunkedSettings::sigv4a)). Sets the streaming
-/// headers (exact `content-length` included), signs the request with the SigV4a streaming
-/// marker, and returns the encoder for the body, chained to the request's signature.
-///
-/// ```
-/// use std::io::Read;
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use sigv4::chunked::{self, ChunkedReader, ChunkedSettings, StreamingMode};
-/// use sigv4::sigv4a::SigV4aSigner;
-/// use sigv4::Credentials;
-///
-/// let signer = SigV4aSigner::new("*", "s3")?;
-/// let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, None);
-/// let mut req = http::Request::put("https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/photo.jpg")
-///     .body(())
-///     .unwrap();
-/// let settings = ChunkedSettings::new(StreamingMode::Signed).sigv4a()?;
-/// let time = UNIX_EPOCH + Duration::from_secs(1_369_353_600);
-/// let encoder = chunked::sign_http_request_v4a(&signer, &mut req, settings, 66560, &creds, time)?;
-/// assert_eq!(req.headers()["x-amz-content-sha256"], "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD");
-/// assert_eq!(req.headers()["content-length"], "67064");
-/// let body = vec![b'a'; 66560];
-/// let mut encoded = Vec::new();
-/// ChunkedReader::new(&body[..], encoder).read_to_end(&mut encoded)?;
-/// assert_eq!(encoded.len(), 67064);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[cfg(feature = "http")]
-pub fn sign_http_request_v4a<B>(
-    signer: &crate::sigv4a::SigV4aSigner,
-    request: &mut http::Request<B>,
-    settings: super::ChunkedSettings,
-    decoded_len: u64,
-    credentials: &crate::Credentials,
-    time: std::time::SystemTime,
-) -> Result<super::ChunkEncoder, ChunkedError> {
-    if !settings.is_sigv4a() {
-        return Err(ChunkedError::SignerMismatch(
-            "sign_http_request_v4a needs SigV4a settings: ChunkedSettings::sigv4a()",
-        ));
-    }
-    super::set_streaming_headers(request, &settings, decoded_len)?;
-    let marker = settings.content_sha256();
-    let out = signer
-        .sign_http_request_with_payload(
-            request,
-            crate::Payload::Precomputed(marker),
-            credentials,
-            time,
-        )
-        .map_err(|e| ChunkedError::SigV4a(e.to_string()))?;
-    let encoder = if settings.mode().is_signed() {
-        let key = signer
-            .key(credentials)
-            .map_err(|e| ChunkedError::SigV4a(e.to_string()))?;
-        let at = AmzDate::from_system_time(time)?;
-        let chain = V4aChunkSigner::new(key, at, signer.service(), out.signature())?;
-        super::ChunkEncoder::new_v4a(settings, chain)?
-    } else {
-        super::ChunkEncoder::new(settings, None)?
-    };
-    Ok(encoder.with_expected_length(decoded_len))
 }

@@ -8,9 +8,10 @@ use super::v4a::{
     is_der_hex, trim_padding, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
     ECDSA_TRAILER_ALGORITHM,
 };
-use super::{Checksum, ChecksumAlgorithm, ChunkedError, StreamingMode, EMPTY_SHA256};
-use crate::encoding::hex_lower;
+use super::{Checksum, ChecksumAlgorithm, ChunkedError, StreamingMode};
+use crate::encoding::{hex_lower, hex_str};
 use crate::sigv4a::PublicKey;
+use crate::string_to_sign::{chunk_string_to_sign, trailer_string_to_sign, CredentialScope};
 use crate::AmzDate;
 
 /// Longest chunk-header or trailer line accepted (a 144-character signature fits easily).
@@ -142,6 +143,7 @@ pub struct V4aChunkedBodyVerifier {
     key: PublicKey,
     time: AmzDate,
     scope: String,
+    service: String,
     previous: String,
     state: State,
     line: Vec<u8>,
@@ -196,7 +198,8 @@ impl V4aChunkedBodyVerifier {
             mode,
             key,
             time,
-            scope: format!("{}/{service}/aws4_request", time.date()),
+            scope: CredentialScope::new(time.date(), None, service).to_string(),
+            service: service.to_owned(),
             previous: seed.to_owned(),
             state: State::Header,
             line: Vec::new(),
@@ -431,10 +434,15 @@ impl V4aChunkedBodyVerifier {
     fn end_chunk(&mut self) -> Result<(), V4aChunkVerifyError> {
         let hash: [u8; 32] = std::mem::take(&mut self.chunk_hash).finalize().into();
         let hash_hex: [u8; 64] = hex_lower(&hash);
-        let mut sts = self.sts_prefix(ECDSA_CHUNK_ALGORITHM);
-        sts.push_str(EMPTY_SHA256);
-        sts.push('\n');
-        sts.push_str(std::str::from_utf8(&hash_hex).unwrap_or_default());
+        let mut sts = String::with_capacity(400);
+        chunk_string_to_sign(
+            &mut sts,
+            ECDSA_CHUNK_ALGORITHM,
+            self.time.date_time(),
+            &self.credential_scope(),
+            &self.previous,
+            hex_str(&hash_hex),
+        );
         let sig = self.pending_sig.take().unwrap_or_default();
         if !self.key.verify_hex(sts.as_bytes(), &sig) {
             return Err(V4aChunkVerifyError::ChunkSignatureMismatch { index: self.index });
@@ -459,8 +467,15 @@ impl V4aChunkedBodyVerifier {
                 canonical.push('\n');
             }
             let hash: [u8; 64] = hex_lower(&Sha256::digest(canonical.as_bytes()));
-            let mut sts = self.sts_prefix(ECDSA_TRAILER_ALGORITHM);
-            sts.push_str(std::str::from_utf8(&hash).unwrap_or_default());
+            let mut sts = String::with_capacity(400);
+            trailer_string_to_sign(
+                &mut sts,
+                ECDSA_TRAILER_ALGORITHM,
+                self.time.date_time(),
+                &self.credential_scope(),
+                &self.previous,
+                hex_str(&hash),
+            );
             if !self.key.verify_hex(sts.as_bytes(), &sig) {
                 return Err(V4aChunkVerifyError::TrailerSignatureMismatch);
             }
@@ -482,18 +497,8 @@ impl V4aChunkedBodyVerifier {
         Ok(())
     }
 
-    fn sts_prefix(&self, algorithm: &str) -> String {
-        let mut s = String::with_capacity(400);
-        for part in [
-            algorithm,
-            self.time.date_time(),
-            &self.scope,
-            &self.previous,
-        ] {
-            s.push_str(part);
-            s.push('\n');
-        }
-        s
+    fn credential_scope(&self) -> CredentialScope<'_> {
+        CredentialScope::new(self.time.date(), None, &self.service)
     }
 }
 

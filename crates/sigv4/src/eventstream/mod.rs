@@ -13,7 +13,7 @@
 //!   carrying `:chunk-signature` and `:date`; [`EventStreamSigner::sign_end`] signs the
 //!   empty end-of-stream message.
 //! * [`EventStreamVerifier`] checks such a chain as the service does; with feature `http`,
-//!   `verify_opening_request` checks the request that opened the stream and returns the
+//!   `sigv4::verify::verify_opening_request` checks the request that opened the stream and returns the
 //!   verifier seeded with its signature.
 //!
 //! A message's string to sign is:
@@ -28,16 +28,12 @@
 //! ```
 
 mod frame;
-#[cfg(feature = "http")]
-mod opening;
 mod sign;
 
 pub use frame::{
     FrameDecoder, FrameError, Header, HeaderValue, Message, DEFAULT_MAX_HEADERS_LEN,
     DEFAULT_MAX_MESSAGE_LEN, FRAME_OVERHEAD, PRELUDE_LEN,
 };
-#[cfg(feature = "http")]
-pub use opening::{verify_opening_request, OpeningRequestError};
 #[cfg(feature = "http")]
 pub use sign::sign_http_request;
 pub use sign::{

@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::frame::{FrameError, Header, HeaderValue, Message};
-use crate::encoding::hex_lower;
+use crate::encoding::{hex_lower, hex_str};
+use crate::string_to_sign::{event_string_to_sign, CredentialScope};
 use crate::{AmzDate, Credentials, SigningError, SigningKey};
 
 /// The algorithm line of every message's string to sign.
@@ -224,7 +225,7 @@ impl KeySource {
             KeySource::Fixed(k) => k.scope().to_owned(),
             KeySource::Credentials {
                 region, service, ..
-            } => format!("<date>/{region}/{service}/aws4_request"),
+            } => CredentialScope::new("<date>", Some(region), service).to_string(),
         }
     }
 }
@@ -252,7 +253,7 @@ fn encoded_date_header(millis: i64) -> [u8; 15] {
 /// The string to sign of one message.
 fn string_to_sign(
     date: &AmzDate,
-    scope: &str,
+    scope: &CredentialScope<'_>,
     prior: &[u8; 64],
     date_millis: i64,
     encoded_message: &[u8],
@@ -260,17 +261,14 @@ fn string_to_sign(
     let date_hash: [u8; 64] = hex_lower(&Sha256::digest(encoded_date_header(date_millis)));
     let msg_hash: [u8; 64] = hex_lower(&Sha256::digest(encoded_message));
     let mut s = String::with_capacity(300);
-    for part in [
-        PAYLOAD_ALGORITHM.as_bytes(),
-        date.date_time().as_bytes(),
-        scope.as_bytes(),
-        prior,
-        &date_hash,
-    ] {
-        s.push_str(std::str::from_utf8(part).unwrap_or_default());
-        s.push('\n');
-    }
-    s.push_str(std::str::from_utf8(&msg_hash).unwrap_or_default());
+    event_string_to_sign(
+        &mut s,
+        date.date_time(),
+        scope,
+        hex_str(prior),
+        hex_str(&date_hash),
+        hex_str(&msg_hash),
+    );
     s
 }
 
@@ -375,11 +373,12 @@ impl EventStreamSigner {
         time: SystemTime,
     ) -> Result<String, EventSigningError> {
         let date = whole_seconds(time)?;
-        let scope = self.keys.key_for(&date)?.scope().to_owned();
+        let prior = self.prior;
+        let key = self.keys.key_for(&date)?;
         Ok(string_to_sign(
             &date,
-            &scope,
-            &self.prior,
+            &key.credential_scope(),
+            &prior,
             date_millis(&date),
             encoded_message,
         ))
@@ -410,7 +409,13 @@ impl EventStreamSigner {
         let date = whole_seconds(time)?;
         let millis = date_millis(&date);
         let key = self.keys.key_for(&date)?;
-        let sts = string_to_sign(&date, key.scope(), &self.prior, millis, &encoded_message);
+        let sts = string_to_sign(
+            &date,
+            &key.credential_scope(),
+            &self.prior,
+            millis,
+            &encoded_message,
+        );
         let signature = key.sign(sts.as_bytes());
         self.prior = hex_lower(&signature);
         Ok(Message {
@@ -586,7 +591,13 @@ impl EventStreamVerifier {
             }
         }
         let key = self.keys.key_for(&date)?;
-        let sts = string_to_sign(&date, key.scope(), &self.prior, millis, &envelope.payload);
+        let sts = string_to_sign(
+            &date,
+            &key.credential_scope(),
+            &self.prior,
+            millis,
+            &envelope.payload,
+        );
         let expected = key.sign(sts.as_bytes());
         if !bool::from(expected.as_slice().ct_eq(sig)) {
             return Err(EventVerifyError::SignatureMismatch { index });

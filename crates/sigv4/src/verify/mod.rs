@@ -68,6 +68,8 @@
 mod chunked;
 pub mod edge;
 mod error;
+#[cfg(all(feature = "event-stream", feature = "http"))]
+mod eventstream;
 mod lookup;
 mod mode;
 mod parse;
@@ -81,6 +83,8 @@ mod verifier;
 pub use chunked::VerifiedBody;
 pub use chunked::{ChunkedBodyVerifier, DEFAULT_MAX_CHUNK};
 pub use error::{AuthMode, ChunkVerifyError, ScopePart, SignatureMismatch, VerifyError};
+#[cfg(all(feature = "event-stream", feature = "http"))]
+pub use eventstream::{verify_opening_request, OpeningRequestError};
 pub use lookup::{AsyncCredentialLookup, CredentialLookup, LookupError};
 pub use request::{VerifiableRequest, VerifyBody};
 pub use verified::{Verified, VerifiedPayload};

@@ -13,11 +13,14 @@ use super::parse::{hex_nibble, Parsed};
 use super::request::{VerifiableRequest, VerifyBody};
 use super::verified::{PayloadKind, Verified};
 use super::{malformed, truncate, Verifier};
-use crate::canonical_request::{canonical_query, canonical_uri, HeaderScratch};
+use crate::canonical_request::{
+    canonical_query, canonical_request_hash, canonical_uri, HeaderScratch,
+};
 use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
-use crate::encoding::hex_lower;
+use crate::encoding::{hex_lower, hex_str};
 use crate::request::{split_target, Target};
 use crate::settings::{SessionTokenMode, UNSIGNED_PAYLOAD};
+use crate::string_to_sign::{request_string_to_sign, CredentialScope};
 use crate::{AmzDate, Credentials, SigningKey, ALGORITHM};
 
 impl Verifier {
@@ -46,16 +49,16 @@ impl Verifier {
         let (creq, hs) = self.canonical_request(req, &p, &target, &payload_line)?;
 
         // String to sign.
-        let creq_hash: [u8; 64] = hex_lower(&Sha256::digest(creq.as_bytes()));
-        let scope = format!("{}/{}/{}/aws4_request", p.date, p.region, p.service);
+        let creq_hash = canonical_request_hash(creq.as_bytes());
         let mut sts = String::with_capacity(160);
-        sts.push_str(ALGORITHM);
-        sts.push('\n');
-        sts.push_str(time.date_time());
-        sts.push('\n');
-        sts.push_str(&scope);
-        sts.push('\n');
-        sts.push_str(std::str::from_utf8(&creq_hash).unwrap_or_default());
+        let scope_range = request_string_to_sign(
+            &mut sts,
+            ALGORITHM,
+            time.date_time(),
+            &CredentialScope::new(&p.date, Some(&p.region), &p.service),
+            hex_str(&creq_hash),
+        );
+        let scope = sts[scope_range].to_owned();
 
         let key = self
             .keys

@@ -1,8 +1,11 @@
 """``AWS4SigningKey``: a SigV4 signing key for one date, region and service.
 
-Unlike requests-aws4auth, the secret access key is never kept: ``secret_key`` is always
-``None`` (``store_secret_key`` is accepted and recorded, nothing else). The key bytes are
-derived once, when the instance is created.
+As in requests-aws4auth, the secret access key is kept by default (``store_secret_key=True``)
+so that ``AWS4Auth(access_id, signing_key)`` can make the key of a new day when the date
+changes (a long-running process keeps signing after midnight UTC). It is held in a holder
+whose ``repr`` is redacted: it never appears in ``repr``/``str`` of the key or in logs.
+With ``store_secret_key=False`` nothing is kept and a regeneration raises
+``NoSecretKeyError``. The key bytes are derived once, when the instance is created.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import warnings
 from typing import Optional, Tuple, Union
 
 from ..._sigv4 import SigningKey
+from .._secret import Secret as _Secret
 
 __all__ = ["AWS4SigningKey"]
 
@@ -23,7 +27,8 @@ class AWS4SigningKey:
 
     Attributes: ``region``, ``service``, ``date`` (``YYYYMMDD``), ``scope``
     (``date/region/service/aws4_request``), ``key`` (the 32-byte key), ``amz_date``
-    (deprecated name of ``date``), ``store_secret_key``, ``secret_key`` (always ``None``).
+    (deprecated name of ``date``), ``store_secret_key``, ``secret_key`` (the secret when
+    ``store_secret_key`` is true, else ``None``).
     """
 
     def __init__(self, secret_key: str, region: str, service: str,
@@ -33,10 +38,18 @@ class AWS4SigningKey:
         self.date = date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
         self.scope = "{}/{}/{}/aws4_request".format(self.date, self.region, self.service)
         self.store_secret_key = store_secret_key
-        # The secret is never kept: a key handed to other code cannot leak it.
-        self.secret_key = None
+        self._secret = _Secret(secret_key if store_secret_key else None)
         self.key = self.generate_key(secret_key, self.region, self.service, self.date)
         self._native: Optional[SigningKey] = None
+
+    @property
+    def secret_key(self) -> Optional[str]:
+        """The secret access key, kept when ``store_secret_key`` is true; else ``None``."""
+        return self._secret.value
+
+    @secret_key.setter
+    def secret_key(self, value: Optional[str]) -> None:
+        self._secret = _Secret(value)
 
     @classmethod
     def generate_key(cls, secret_key: str, region: str, service: str, date: str,

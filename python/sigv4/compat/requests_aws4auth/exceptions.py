@@ -1,5 +1,7 @@
 """The exceptions of requests-aws4auth, under the same names."""
 
+__all__ = ["DateFormatError", "DateMismatchError", "NoSecretKeyError", "RequestsAws4AuthException"]
+
 
 class RequestsAws4AuthException(Exception):
     pass

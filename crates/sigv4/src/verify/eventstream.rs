@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use super::sign::{EventStreamVerifier, STREAMING_EVENTS_PAYLOAD};
-use crate::verify::{ScopePart, VerifiableRequest, Verifier, VerifyBody, VerifyError};
+use super::{ScopePart, VerifiableRequest, Verifier, VerifyBody, VerifyError};
+use crate::eventstream::{EventStreamVerifier, STREAMING_EVENTS_PAYLOAD};
 use crate::{Credentials, SigningError};
 
 /// Why the request opening an event stream was refused.
@@ -206,6 +206,7 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, OpeningRequestE
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use sigv4::eventstream::{self, Message, VerifiedEvent};
+/// use sigv4::verify::verify_opening_request;
 /// use sigv4::{Credentials, Signer};
 ///
 /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
@@ -215,7 +216,7 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, OpeningRequestE
 /// let envelope = client.sign(&Message::new(b"hi".to_vec()), t)?;
 ///
 /// // The server, with its copy of the credentials for the request's access key id.
-/// let mut verifier = eventstream::verify_opening_request(&req, &creds, t, Duration::from_secs(300))?;
+/// let mut verifier = verify_opening_request(&req, &creds, t, Duration::from_secs(300))?;
 /// assert_eq!(verifier.verify(&envelope)?, VerifiedEvent::Message(Message::new(b"hi".to_vec())));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
