@@ -35,12 +35,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 PROFILE=${SIGV4_PY_PROFILE:-release}
 if [ "$PROFILE" = release ]; then PROFILE_ARGS=(--release); else PROFILE_ARGS=(--profile "$PROFILE"); fi
 
-# The build tools, installed once per tools venv.
-if [ ! -x "$TOOLS/bin/maturin" ] || ! "$TOOLS/bin/python" -c "import ziglang, auditwheel" 2>/dev/null; then
-  echo "== wheels: installing maturin, ziglang, auditwheel into $TOOLS"
-  python3 -m venv "$TOOLS"
-  "$TOOLS/bin/python" -m pip install -q "maturin>=1.5,<2" ziglang auditwheel
-fi
+# The build tools, in a venv of their own or the caller's (zig and auditwheel pinned: a new
+# zig can change what it links against, a new auditwheel its JSON).
+TOOL_REQS=("maturin>=1.5,<2" "ziglang==0.17.1" "auditwheel==6.8.2")
+[ -x "$TOOLS/bin/python" ] || python3 -m venv "$TOOLS"
+echo "== wheels: ${TOOL_REQS[*]} in $TOOLS"
+"$TOOLS/bin/python" -m pip install -q "${TOOL_REQS[@]}"
 
 # maturin runs `python3 -m ziglang` when `zig` is not on PATH: the tools venv's python3.
 export PATH="$TOOLS/bin:$PATH"

@@ -25,7 +25,7 @@ rm -rf "$VENV"
 python3 -m venv "$VENV"
 PY="$VENV/bin/python"
 "$PY" -m pip install -q --upgrade pip
-"$PY" -m pip install -q "maturin>=1.5,<2" ziglang auditwheel pytest botocore requests httpx aiohttp
+"$PY" -m pip install -q pytest botocore requests httpx aiohttp
 export PYO3_PYTHON="$PY"
 
 # No --locked: python/Cargo.lock is used, but a dependency the workspace crates gain later
@@ -35,7 +35,8 @@ cargo fmt --manifest-path python/Cargo.toml -- --check
 cargo clippy --manifest-path python/Cargo.toml --all-targets --features pyo3/extension-module -- -D warnings
 
 # The wheel users get on x86_64 Linux: manylinux2014 (glibc 2.17, linked with zig), its tag
-# checked by auditwheel (build-wheels.sh builds the other platforms the same way).
+# checked by auditwheel (build-wheels.sh builds the other platforms the same way; it installs
+# maturin, ziglang and auditwheel into the venv).
 echo "== python: manylinux2014_x86_64 $PROFILE abi3 wheel"
 rm -rf "$WHEELS"
 SIGV4_PY_TOOLS="$VENV" bash python/build-wheels.sh "$WHEELS" manylinux2014_x86_64
