@@ -21,8 +21,6 @@ pub struct CompletionsArgs {
 pub fn run(args: CompletionsArgs, mut command: clap::Command) -> Result<(), CliError> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "sigv4", &mut out);
-    use std::io::Write;
-    std::io::stdout()
-        .write_all(&out)
-        .map_err(|e| CliError::failure(format!("cannot write the script: {e}")))
+    crate::out::write(&out);
+    Ok(())
 }

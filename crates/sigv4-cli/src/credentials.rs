@@ -20,9 +20,55 @@ pub fn context(profile: Option<&str>) -> ProviderContext {
     }
 }
 
-/// Resolves credentials through the default chain, with `profile` overriding AWS_PROFILE.
+/// The environment variables that hold keys (the environment provider's).
+const ENV_KEYS: [&str; 3] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+/// The context the credential chain runs in. As in the AWS CLI and boto3, a profile named
+/// on the command line (`--profile`) beats keys in the environment: the chain then runs
+/// without them (`AWS_PROFILE` does not: environment keys beat it).
+pub fn credentials_context(profile: Option<&str>) -> ProviderContext {
+    match profile {
+        Some(p) => {
+            let env = sigv4_credentials::Env::from_pairs(
+                std::env::vars().filter(|(k, _)| !ENV_KEYS.contains(&k.as_str())),
+            );
+            ProviderContext::default()
+                .with_env(env)
+                .with_profile_name(p)
+        }
+        None => context(None),
+    }
+}
+
+/// Why the chain's winner won, in the AWS CLI's precedence: `--profile` > environment keys
+/// > `AWS_PROFILE` / the default profile > the rest of the chain.
+fn why(profile: Option<&str>, provider: &str) -> String {
+    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty());
+    match profile {
+        Some(p) if env_keys => format!(
+            "--profile {p} was given: a profile named on the command line wins over the keys \
+             in AWS_ACCESS_KEY_ID (as in the AWS CLI)"
+        ),
+        Some(p) => format!("--profile {p} was given"),
+        None if env_keys => "AWS_ACCESS_KEY_ID is set: environment keys win over AWS_PROFILE \
+             and the default profile (pass --profile to use a profile instead)"
+            .to_owned(),
+        None => format!(
+            "{provider} is the first provider of the default chain with credentials \
+             (environment keys, then AWS_PROFILE or the default profile, web identity, \
+             container, instance metadata)"
+        ),
+    }
+}
+
+/// Resolves credentials through the default chain: `--profile` (when given) beats keys in
+/// the environment, which beat `AWS_PROFILE` and the default profile.
 pub fn resolve(profile: Option<&str>) -> Result<ProvidedCredentials, CliError> {
-    let chain = DefaultChain::new(context(profile));
+    let chain = DefaultChain::new(credentials_context(profile));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -96,20 +142,20 @@ pub fn run(args: CredentialsArgs) -> Result<(), CliError> {
     let c = provided.credentials();
     match args.export {
         Some(ExportFormat::Shell) => {
-            println!(
+            crate::outln!(
                 "export AWS_ACCESS_KEY_ID={}",
                 shell_quote(c.access_key_id())
             );
-            println!(
+            crate::outln!(
                 "export AWS_SECRET_ACCESS_KEY={}",
                 shell_quote(c.secret_access_key())
             );
             match c.session_token() {
-                Some(t) => println!("export AWS_SESSION_TOKEN={}", shell_quote(t)),
-                None => println!("unset AWS_SESSION_TOKEN"),
+                Some(t) => crate::outln!("export AWS_SESSION_TOKEN={}", shell_quote(t)),
+                None => crate::outln!("unset AWS_SESSION_TOKEN"),
             }
             if let Some(e) = c.expiry() {
-                println!("export AWS_CREDENTIAL_EXPIRATION={}", rfc3339(e));
+                crate::outln!("export AWS_CREDENTIAL_EXPIRATION={}", rfc3339(e));
             }
         }
         Some(ExportFormat::Json) => {
@@ -127,28 +173,32 @@ pub fn run(args: CredentialsArgs) -> Result<(), CliError> {
             if let Some(a) = provided.account_id() {
                 v["AccountId"] = a.into();
             }
-            println!("{v}");
+            crate::outln!("{v}");
         }
         None => {
-            println!("provider:          {}", provided.provider_name());
-            println!("access key id:     {}", c.access_key_id());
+            crate::outln!("provider:          {}", provided.provider_name());
+            crate::outln!(
+                "why:               {}",
+                why(args.profile.as_deref(), provided.provider_name())
+            );
+            crate::outln!("access key id:     {}", c.access_key_id());
             if args.show_secrets {
-                println!("secret access key: {}", c.secret_access_key());
+                crate::outln!("secret access key: {}", c.secret_access_key());
             } else {
-                println!("secret access key: (hidden; --show-secrets to print)");
+                crate::outln!("secret access key: (hidden; --show-secrets to print)");
             }
             match c.session_token() {
-                Some(t) if args.show_secrets => println!("session token:     {t}"),
-                Some(t) => println!("session token:     (hidden, {} chars)", t.len()),
-                None => println!("session token:     none (long-term credentials)"),
+                Some(t) if args.show_secrets => crate::outln!("session token:     {t}"),
+                Some(t) => crate::outln!("session token:     (hidden, {} chars)", t.len()),
+                None => crate::outln!("session token:     none (long-term credentials)"),
             }
             if let Some(a) = provided.account_id() {
-                println!("account:           {a}");
+                crate::outln!("account:           {a}");
             }
             match crate::net::resolve_region(None, args.region.as_deref(), args.profile.as_deref())
             {
-                Ok(r) => println!("region:            {} (from {})", r.region(), r.source()),
-                Err(e) => println!("region:            none ({})", e.message),
+                Ok(r) => crate::outln!("region:            {} (from {})", r.region(), r.source()),
+                Err(e) => crate::outln!("region:            none ({})", e.message),
             }
             match c.expiry() {
                 Some(e) => {
@@ -156,9 +206,9 @@ pub fn run(args: CredentialsArgs) -> Result<(), CliError> {
                         .duration_since(SystemTime::now())
                         .map(|d| format!("in {} min", d.as_secs() / 60))
                         .unwrap_or_else(|_| "EXPIRED".to_owned());
-                    println!("expires:           {} ({left})", rfc3339(e));
+                    crate::outln!("expires:           {} ({left})", rfc3339(e));
                 }
-                None => println!("expires:           never"),
+                None => crate::outln!("expires:           never"),
             }
         }
     }

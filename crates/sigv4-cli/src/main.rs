@@ -9,6 +9,7 @@ mod credentials;
 mod curl_args;
 mod express;
 mod net;
+mod out;
 mod presign_cmd;
 mod proxy;
 mod request_cmd;

@@ -95,9 +95,9 @@ pub struct WireUrl {
     pub authority: String,
     /// The host alone, without port or brackets.
     pub host: String,
-    /// The path, `/` when empty.
+    /// The path, `/` when empty (non-ASCII percent-encoded).
     pub path: String,
-    /// The query without `?`, if any.
+    /// The query without `?`, if any (non-ASCII percent-encoded).
     pub query: Option<String>,
 }
 
@@ -134,12 +134,14 @@ impl WireUrl {
             None => (rest, None),
         };
         let path = if path.is_empty() { "/" } else { path };
+        // Non-ASCII goes on the wire percent-encoded (as curl does for the path; HTTP/1.1
+        // carries no raw UTF-8), and what is sent is what is signed.
         let parsed = WireUrl {
             scheme,
             authority: authority.to_owned(),
             host: host.to_owned(),
-            path: path.to_owned(),
-            query,
+            path: encode_non_ascii(path),
+            query: query.as_deref().map(encode_non_ascii),
         };
         // The http crate must accept it too, or it cannot be sent.
         parsed.to_uri()?;
@@ -167,14 +169,21 @@ impl WireUrl {
     }
 }
 
-/// The signing region and service for `host`, the region through the standard region chain
-/// (see [`resolve_target`]) with the profile from `AWS_PROFILE`.
-pub fn region_and_service(
-    host: &str,
-    region: Option<String>,
-    service: Option<String>,
-) -> Result<(String, String), CliError> {
-    resolve_target(host, region.as_deref(), service, None).map(|(r, s)| (r.into_region(), s))
+/// `s` with every non-ASCII byte written `%XX` (uppercase hex, the form SigV4's canonical
+/// request uses, so the wire and the signature agree); ASCII is left exactly as typed.
+pub fn encode_non_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if ch.is_ascii() {
+            out.push(ch);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in ch.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// The signing region (with where it came from) and service for a request to `host`.
@@ -379,9 +388,4 @@ pub fn strip_hop_by_hop(headers: &mut http::HeaderMap) {
     for n in named {
         headers.remove(n.as_str());
     }
-}
-
-/// Whether `service` signs with the S3 rules (and so accepts `UNSIGNED-PAYLOAD`).
-pub fn is_s3(service: &str) -> bool {
-    sigv4::SigningSettings::for_service(service).content_sha256_header
 }

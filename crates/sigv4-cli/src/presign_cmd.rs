@@ -140,7 +140,7 @@ pub fn run(args: PresignArgs) -> Result<(), CliError> {
     if !q.is_empty() {
         signed.query = Some(q);
     }
-    println!("{}", signed.to_url_string());
+    crate::outln!("{}", signed.to_url_string());
     Ok(())
 }
 

@@ -17,8 +17,8 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use sigv4::{Payload, Signer};
-use sigv4_credentials::{CachedProvider, DefaultChain, ProvideCredentials, ProviderContext};
+use sigv4::{Payload, QueryPlus, Signer, SigningSettings};
+use sigv4_credentials::{CachedProvider, DefaultChain, ProvideCredentials};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -70,9 +70,15 @@ pub struct ProxyArgs {
     /// The Host header to sign and send upstream (default: the upstream's host).
     #[arg(long, value_name = "HOST")]
     sign_host: Option<String>,
-    /// The profile to take credentials from (default: AWS_PROFILE, then "default").
+    /// The profile to take credentials (and, without --region, the region) from; it wins
+    /// over keys in the environment, as in the AWS CLI (default: AWS_PROFILE, then
+    /// "default").
     #[arg(long)]
     profile: Option<String>,
+    /// Sign every request at this UTC time, 2015-08-30T12:36:00Z or 20150830T123600Z
+    /// (default: now, corrected by a learned clock offset). For tests and replays.
+    #[arg(long, value_name = "TIME", value_parser = net::parse_time)]
+    time: Option<std::time::SystemTime>,
     /// Largest request body read to hash it (not S3), e.g. 10M; larger bodies get 413.
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = net::parse_size)]
     max_body: u64,
@@ -114,17 +120,6 @@ const SIGNING_HEADERS: &[&str] = &[
     "host",
 ];
 
-/// Query parameters of a presigned URL, dropped from incoming requests.
-const SIGNING_QUERY_PARAMS: &[&str] = &[
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
-];
-
 struct State {
     upstream: WireUrl,
     host: HeaderValue,
@@ -136,6 +131,8 @@ struct State {
     max_body: u64,
     upstream_timeout: Duration,
     health_path: String,
+    /// `--time`: every request signed at this time.
+    fixed_time: Option<std::time::SystemTime>,
 }
 
 /// `sigv4 proxy`.
@@ -154,22 +151,28 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
     let host = HeaderValue::from_str(&sign_host)
         .map_err(|_| CliError::usage(format!("--sign-host {sign_host:?} is not a valid host")))?;
     let bare = sign_host.split(':').next().unwrap_or(&sign_host).to_owned();
-    let (region, service) = net::region_and_service(
+    let (region, service) = net::resolve_target(
         if args.sign_host.is_some() {
             &bare
         } else {
             &upstream.host
         },
-        args.region.clone(),
+        args.region.as_deref(),
         args.service.clone(),
+        args.profile.as_deref(),
     )?;
+    let region = region.into_region();
     if args.max_concurrency == 0 {
         return Err(CliError::usage("--max-concurrency must be at least 1"));
     }
     if !args.health_path.starts_with('/') {
         return Err(CliError::usage("--health-path must start with '/'"));
     }
-    let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    // A raw `+` in a client's query means a space, as AWS and form decoders read it: the
+    // query is forwarded unchanged and signed with `+` as `%20`.
+    let signer = Signer::new(&region, &service)
+        .map_err(|e| CliError::usage(e.to_string()))?
+        .with_settings(SigningSettings::for_service(&service).query_plus(QueryPlus::Space));
     let client = net::client(
         Some(Duration::from_secs(10)),
         args.max_concurrency,
@@ -181,10 +184,7 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
-        let mut ctx = ProviderContext::default();
-        if let Some(p) = &args.profile {
-            ctx = ctx.with_profile_name(p);
-        }
+        let ctx = crate::credentials::credentials_context(args.profile.as_deref());
         let credentials = CachedProvider::new(DefaultChain::new(ctx));
         // Fail at start rather than on the first request.
         let first = credentials.provide_credentials().await.map_err(|e| {
@@ -204,9 +204,10 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
             credentials,
             client,
             limit: Arc::new(Semaphore::new(args.max_concurrency)),
-            stream_bodies: args.unsigned_payload || net::is_s3(&service),
+            stream_bodies: args.unsigned_payload || sigv4::is_s3(&service),
             max_body: args.max_body,
             upstream_timeout: args.upstream_timeout,
+            fixed_time: args.time,
             health_path: args.health_path.clone(),
             upstream,
         });
@@ -223,7 +224,11 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
             "sigv4 proxy started"
         );
         // The one line on stdout: scripts (and tests) read the address from it.
-        println!("listening on http://{local}");
+        // A closed standard output must not stop the proxy: the line is only informative.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stdout(),
+            format!("listening on http://{local}\n").as_bytes(),
+        );
         serve(listener, state, args.header_timeout, args.shutdown_timeout).await;
         Ok(())
     })
@@ -462,7 +467,9 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
             .split('&')
             .filter(|pair| {
                 let name = pair.split('=').next().unwrap_or("");
-                !SIGNING_QUERY_PARAMS
+                // The core's list: a presigned URL's parameters (S3 Express and SigV4a
+                // ones included), dropped from incoming requests.
+                !sigv4::SIGNING_QUERY_PARAMS
                     .iter()
                     .any(|p| p.eq_ignore_ascii_case(name))
             })
@@ -520,7 +527,10 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
     *out_req.headers_mut() = headers;
     // Signed at the upstream's time when a clock-skew refusal taught its offset.
     let endpoint = crate::skew::endpoint(out_req.uri());
-    let (now, _) = crate::skew::now(&endpoint);
+    let now = match state.fixed_time {
+        Some(t) => t,
+        None => crate::skew::now(&endpoint).0,
+    };
     let mut resend = None;
 
     let body: AnyBody = if state.stream_bodies {
@@ -612,6 +622,8 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
             )
         }
     };
+    // A pinned --time is what the operator asked for: never re-signed at another time.
+    let resend = resend.filter(|_| state.fixed_time.is_none());
     let response = match crate::skew::proxy_retry(
         &state.signer,
         &state.client,

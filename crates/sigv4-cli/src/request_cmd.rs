@@ -13,6 +13,10 @@ use sha2::{Digest, Sha256};
 use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedBody, ChunkedSettings, StreamingMode};
 use sigv4::{AmzDate, Credentials, Payload, Signer, SigningOutput};
 
+use sigv4_http::aws_error::AwsError;
+use sigv4_http::redirect::{self, Origin};
+use sigv4_http::{explain, retry};
+
 use crate::curl_args::{self, BodyArgs, BuiltBody};
 use crate::net::{self, AnyBody, ReaderBody, WireUrl};
 use crate::CliError;
@@ -273,7 +277,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
             unsigned_defaults.push((name, HeaderValue::from_static(value)));
         }
     }
-    let s3 = net::is_s3(&service);
+    let s3 = sigv4::is_s3(&service);
     // For services other than S3, `sign` signs a --data-binary @FILE body by its bytes (no
     // x-amz-content-sha256 header); a precomputed hash would add that header. So bodies
     // those services accept (well under 256 MiB) are read, and both sign the same request.
@@ -315,7 +319,8 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         retries: args.retry,
         retry_delay: args.retry_delay,
         progress: !args.silent && std::io::stderr().is_terminal(),
-        output: args.output.clone(),
+        // `-o -` is standard output, as in curl.
+        output: args.output.clone().filter(|p| p.as_os_str() != "-"),
         connect_timeout: args.connect_timeout,
         cacert: args.cacert.clone(),
     };
@@ -557,98 +562,11 @@ pub struct Stats {
     url_effective: String,
 }
 
-/// `scheme://host:port` of a URI, with the default port filled in.
-fn origin(uri: &http::Uri) -> (String, String, u16) {
-    let scheme = uri.scheme_str().unwrap_or("http").to_ascii_lowercase();
-    let default = if scheme == "https" { 443 } else { 80 };
-    (
-        scheme,
-        uri.host().unwrap_or("").to_ascii_lowercase(),
-        uri.port_u16().unwrap_or(default),
-    )
-}
-
-/// The target of a redirect: an absolute URL, an absolute path, or a relative path.
-fn resolve_location(base: &http::Uri, location: &str) -> Result<http::Uri, CliError> {
-    let bad = |e: String| CliError {
-        message: format!("cannot follow the redirect to {location:?}: {e}"),
-        code: exit::RECV,
-    };
-    let text = if location.contains("://") {
-        location.to_owned()
-    } else {
-        let scheme = base.scheme_str().unwrap_or("http");
-        let authority = base.authority().map_or("", |a| a.as_str());
-        if let Some(rest) = location.strip_prefix("//") {
-            format!("{scheme}://{rest}")
-        } else if location.starts_with('/') {
-            format!("{scheme}://{authority}{location}")
-        } else {
-            let dir = base.path().rsplit_once('/').map_or("", |(d, _)| d);
-            format!("{scheme}://{authority}{dir}/{location}")
-        }
-    };
-    let url = WireUrl::parse(&text).map_err(|e| bad(e.message))?;
-    url.to_uri().map_err(|e| bad(e.message))
-}
-
-/// curl's transient HTTP errors (408, 429, 5xx) and AWS throttling answered with 400.
-fn retryable_status(status: http::StatusCode, headers: &HeaderMap, body: Option<&[u8]>) -> bool {
-    if matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504) {
-        return true;
-    }
-    if status.as_u16() != 400 {
-        return false;
-    }
-    const CODES: &[&str] = &[
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "RequestThrottled",
-    ];
-    let error_type = headers
-        .get("x-amzn-errortype")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split([':', '#']).next().unwrap_or(v).to_owned());
-    if error_type.is_some_and(|t| CODES.contains(&t.as_str())) {
-        return true;
-    }
-    let text = body.map(String::from_utf8_lossy).unwrap_or_default();
-    let code = xml_field(&text, "Code").or_else(|| {
-        // JSON protocols: {"__type": "...#ThrottlingException", ...}
-        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-        let t = v.get("__type").or_else(|| v.get("code"))?.as_str()?;
-        Some(t.rsplit('#').next().unwrap_or(t).to_owned())
-    });
-    code.is_some_and(|c| CODES.contains(&c.as_str()))
-}
-
-/// The pause before retry number `attempt` (0-based): Retry-After when the server gives
-/// seconds, else --retry-delay, else curl's backoff: 1 s, doubling, at most 10 minutes.
-fn retry_pause(
-    attempt: u32,
-    fixed: Option<Duration>,
-    retry_after: Option<&HeaderValue>,
-) -> Duration {
-    if let Some(secs) = retry_after
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        return Duration::from_secs(secs.min(600));
-    }
-    fixed.unwrap_or_else(|| Duration::from_secs((1u64 << attempt.min(9)).min(600)))
-}
-
 impl Job {
     /// Before retry number `attempt`: warns (unless --silent) that `what` is retried and
-    /// how many retries are left, then waits the pause `retry_pause` gives.
+    /// how many retries are left, then waits the pause `retry::backoff` gives.
     async fn wait_to_retry(&self, attempt: u32, retry_after: Option<&HeaderValue>, what: &str) {
-        let pause = retry_pause(attempt, self.options.retry_delay, retry_after);
+        let pause = retry::backoff(attempt, self.options.retry_delay, retry_after);
         if !self.options.silent {
             eprintln!(
                 "sigv4: warning: {what}; retrying in {:.1} s ({} of {} retries left)",
@@ -815,14 +733,14 @@ impl Job {
             self.options.cacert.as_deref(),
         )?;
         let token = self.credentials.session_token().map(str::to_owned);
-        let home = origin(&self.uri);
+        let home = Origin::of(&self.uri);
         let mut uri = self.uri.clone();
         let mut method = self.method.clone();
         let mut redirects = 0u32;
         let mut attempt = 0u32;
         loop {
             stats.url_effective = uri.to_string();
-            let same_origin = origin(&uri) == home;
+            let same_origin = home.may_sign(&uri);
             let (req, out, body, upload_pb) = self.prepare(&method, &uri, same_origin).await?;
             if self.options.verbose {
                 show_request(&req, out.as_ref(), &self.signer, token.as_deref());
@@ -887,21 +805,21 @@ impl Job {
                         eprintln!("< {} Location: {location}", status.as_u16());
                     }
                     let _ = response.into_body().collect().await;
-                    let next = resolve_location(&uri, &location)?;
-                    let next_origin = origin(&next);
-                    if next_origin != home && origin(&uri) == home {
+                    let next =
+                        redirect::resolve_location(&uri, &location).map_err(|e| CliError {
+                            message: e.to_string(),
+                            code: exit::RECV,
+                        })?;
+                    if !home.may_sign(&next) && same_origin {
                         eprintln!(
-                            "sigv4: warning: following the redirect to {}://{}:{} unsigned: the signature and session token are only sent to {}://{}:{}",
-                            next_origin.0, next_origin.1, next_origin.2, home.0, home.1, home.2
+                            "sigv4: warning: following the redirect to {} unsigned: the signature and session token are only sent to {home}",
+                            Origin::of(&next)
                         );
                     }
                     // As curl: 303 turns anything but HEAD into GET; 301/302 turn POST into
                     // GET; the body is then not sent again.
-                    let code = status.as_u16();
-                    if (code == 303 && method != Method::HEAD)
-                        || ((code == 301 || code == 302) && method == Method::POST)
-                    {
-                        method = Method::GET;
+                    if let Some(m) = redirect::method_after(status, &method) {
+                        method = m;
                         self.source = Source::None;
                         self.headers.remove(http::header::CONTENT_TYPE);
                     }
@@ -916,7 +834,7 @@ impl Job {
                 let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
                 let (parts, body) = response.into_parts();
                 // A 400 is retried only for throttling, which its (small) body names.
-                let (peeked, body) = if status.as_u16() == 400 {
+                let (peeked, body) = if retry::needs_body(status) {
                     let bytes = http_body_util::Limited::new(body, 1 << 20)
                         .collect()
                         .await
@@ -926,7 +844,7 @@ impl Job {
                 } else {
                     (None, Some(body))
                 };
-                if retryable_status(status, &parts.headers, peeked.as_deref()) {
+                if retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
                     // As curl: the answer that is retried is still output when it goes to
                     // standard output (curl cannot take it back); not with --fail.
                     let quiet = self.options.fail && !self.options.fail_with_body;
@@ -975,27 +893,6 @@ impl Job {
     }
 }
 
-/// `text` with the session token (raw or percent-encoded) replaced by a placeholder.
-fn redact(text: &str, token: Option<&str>) -> String {
-    match token {
-        Some(t) if !t.is_empty() => {
-            let shown = format!("<session token, {} chars>", t.len());
-            let encoded: String = t
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
-            text.replace(t, &shown).replace(&encoded, &shown)
-        }
-        _ => text.to_owned(),
-    }
-}
-
 fn show_request(
     req: &Request<()>,
     out: Option<&SigningOutput>,
@@ -1015,7 +912,7 @@ fn show_request(
         signer.region()
     );
     let _ = writeln!(err, "* Canonical request:");
-    for l in redact(out.canonical_request(), token).split('\n') {
+    for l in explain::redact_token(out.canonical_request(), token).split('\n') {
         let _ = writeln!(err, "*   {l}");
     }
     let _ = writeln!(err, "* String to sign:");
@@ -1124,23 +1021,16 @@ async fn handle_response(
         }
         let _ = writeln!(err, "<");
     }
-    let mut sink: Box<dyn Write> = match &options.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| CliError {
-                message: format!("cannot write {}: {e}", path.display()),
-                code: exit::WRITE,
-            })?,
-        )),
-        None => Box::new(std::io::stdout().lock()),
-    };
+    let mut sink = Sink::new(options.output.as_deref());
     let write_err = |e: std::io::Error| CliError {
         message: format!("cannot write the response: {e}"),
         code: exit::WRITE,
     };
     let failing = (options.fail || options.fail_with_body) && status.as_u16() >= 400;
-    // --fail prints nothing of the answer; --fail-with-body prints it and still fails.
+    // --fail prints nothing of the body; --fail-with-body prints it and still fails. As
+    // curl, the headers -i asked for are written either way.
     let quiet = failing && !options.fail_with_body;
-    if options.include && !quiet {
+    if options.include {
         let mut head = format!("{}\r\n", status_line(&response));
         for (n, v) in response.headers() {
             head.push_str(&format!("{n}: {}\r\n", shown_value(n.as_str(), v)));
@@ -1153,6 +1043,7 @@ async fn handle_response(
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let headers = response.headers().clone();
     let mut body = response.into_body();
 
     if status == http::StatusCode::FORBIDDEN {
@@ -1167,7 +1058,7 @@ async fn handle_response(
             })?
             .to_bytes();
         if let Some(out) = out {
-            explain_forbidden(&bytes, out, token);
+            explain_forbidden(&headers, &bytes, out, token);
         }
         if !quiet {
             sink.write_all(&bytes).map_err(write_err)?;
@@ -1192,7 +1083,9 @@ async fn handle_response(
             pb.finish_and_clear();
         }
     }
-    sink.flush().map_err(write_err)?;
+    // As curl: an -o FILE nothing was written to is created (empty) only when the transfer
+    // did not fail, so `-f -o FILE` leaves an existing FILE untouched on an HTTP error.
+    sink.finish(!failing).map_err(write_err)?;
     if failing {
         return Err(CliError {
             message: format!(
@@ -1211,131 +1104,85 @@ async fn handle_response(
     Ok(())
 }
 
+/// Where the response goes: standard output, or the `-o` file, opened (and truncated) at
+/// the first byte written, as curl does, so a failed transfer that wrote nothing leaves an
+/// existing file as it was.
+enum Sink {
+    Stdout(std::io::StdoutLock<'static>),
+    File {
+        path: PathBuf,
+        file: Option<std::io::BufWriter<std::fs::File>>,
+    },
+}
+
+impl Sink {
+    /// `-o FILE` (`-o -` is standard output, as in curl).
+    fn new(output: Option<&Path>) -> Sink {
+        match output {
+            Some(path) if path.as_os_str() != "-" => Sink::File {
+                path: path.to_owned(),
+                file: None,
+            },
+            _ => Sink::Stdout(std::io::stdout().lock()),
+        }
+    }
+
+    fn file(&mut self) -> std::io::Result<&mut dyn Write> {
+        match self {
+            Sink::Stdout(s) => Ok(s),
+            Sink::File { path, file } => match file {
+                Some(f) => Ok(f),
+                None => {
+                    let f = std::fs::File::create(&*path).map_err(|e| {
+                        std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                    })?;
+                    Ok(file.insert(std::io::BufWriter::new(f)))
+                }
+            },
+        }
+    }
+
+    /// Flushes; with `create`, an output file nothing was written to is created empty.
+    fn finish(&mut self, create: bool) -> std::io::Result<()> {
+        if create {
+            self.file()?;
+        }
+        match self {
+            Sink::Stdout(s) => s.flush(),
+            Sink::File { file: Some(f), .. } => f.flush(),
+            Sink::File { file: None, .. } => Ok(()),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.file()?.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.finish(false)
+    }
+}
+
 /// On `SignatureDoesNotMatch`, show what the server signed next to what we signed.
-fn explain_forbidden(body: &[u8], out: &SigningOutput, token: Option<&str>) {
-    let text = String::from_utf8_lossy(body);
-    if xml_field(&text, "Code").as_deref() != Some("SignatureDoesNotMatch") {
+fn explain_forbidden(headers: &HeaderMap, body: &[u8], out: &SigningOutput, token: Option<&str>) {
+    let Some(error) = AwsError::parse(headers, body) else {
         return;
-    }
-    let mut err = std::io::stderr().lock();
-    let server_creq = xml_field(&text, "CanonicalRequest");
-    let server_sts = xml_field(&text, "StringToSign");
-    if server_creq.is_none() && server_sts.is_none() {
-        let _ = writeln!(
-            err,
-            "sigv4: SignatureDoesNotMatch: the server computed a different signature; check the secret key, --region and --service, and that nothing between here and the server changes the request (run with -v to see what was signed)"
-        );
-        return;
-    }
-    let _ = writeln!(
-        err,
-        "sigv4: SignatureDoesNotMatch: the server signed something else. Lines marked - are ours, + the server's:"
+    };
+    let text = explain::explain_signature_mismatch(
+        &error,
+        out.canonical_request(),
+        out.string_to_sign(),
+        token,
     );
-    if let Some(theirs) = server_creq {
-        let _ = writeln!(
-            err,
-            "--- canonical request (ours)\n+++ canonical request (server)"
-        );
-        let ours = redact(out.canonical_request(), token);
-        let theirs = redact(&theirs, token);
-        for (tag, line) in diff_lines(&ours, &theirs) {
-            let _ = writeln!(err, "{tag} {line}");
-        }
+    if let Some(text) = text {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "sigv4: {text}");
     }
-    if let Some(theirs) = server_sts {
-        let _ = writeln!(
-            err,
-            "--- string to sign (ours)\n+++ string to sign (server)"
-        );
-        for (tag, line) in diff_lines(out.string_to_sign(), &theirs) {
-            let _ = writeln!(err, "{tag} {line}");
-        }
-    }
-}
-
-/// The text of the first `<name>...</name>` element, with XML entities decoded.
-fn xml_field(xml: &str, name: &str) -> Option<String> {
-    let open = format!("<{name}>");
-    let close = format!("</{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = start + xml[start..].find(&close)?;
-    Some(xml_unescape(&xml[start..end]))
-}
-
-fn xml_unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest.find(';') else { break };
-        let entity = &rest[1..end];
-        let ch = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match ch {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// A line diff (longest common subsequence): `' '` same, `'-'` only in `a`, `'+'` only in `b`.
-fn diff_lines<'a>(a: &'a str, b: &'a str) -> Vec<(char, &'a str)> {
-    let a: Vec<&str> = a.split('\n').collect();
-    let b: Vec<&str> = b.split('\n').collect();
-    // Canonical requests are a few dozen lines; cap the table anyway.
-    if a.len() * b.len() > 4_000_000 {
-        let mut v: Vec<(char, &str)> = a.iter().map(|l| ('-', *l)).collect();
-        v.extend(b.iter().map(|l| ('+', *l)));
-        return v;
-    }
-    let (n, m) = (a.len(), b.len());
-    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < n && j < m {
-        if a[i] == b[j] {
-            out.push((' ', a[i]));
-            i += 1;
-            j += 1;
-        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
-            out.push(('-', a[i]));
-            i += 1;
-        } else {
-            out.push(('+', b[j]));
-            j += 1;
-        }
-    }
-    out.extend(a[i..].iter().map(|l| ('-', *l)));
-    out.extend(b[j..].iter().map(|l| ('+', *l)));
-    out
 }
 
 /// Percent-encodes a file name for use as the last path segment.
@@ -1354,32 +1201,6 @@ fn percent_encode_segment(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn diff_marks_changed_lines() {
-        let d = diff_lines("GET\n/a\n\nhost:x", "GET\n/b\n\nhost:x");
-        assert_eq!(
-            d,
-            vec![
-                (' ', "GET"),
-                ('-', "/a"),
-                ('+', "/b"),
-                (' ', ""),
-                (' ', "host:x")
-            ]
-        );
-    }
-
-    #[test]
-    fn xml_fields_are_unescaped() {
-        let xml = "<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>GET\n/a&amp;b\n&#10;x</CanonicalRequest></Error>";
-        assert_eq!(xml_field(xml, "Code").unwrap(), "SignatureDoesNotMatch");
-        assert_eq!(
-            xml_field(xml, "CanonicalRequest").unwrap(),
-            "GET\n/a&b\n\nx"
-        );
-        assert!(xml_field(xml, "StringToSign").is_none());
-    }
 
     #[test]
     fn segments_are_encoded() {

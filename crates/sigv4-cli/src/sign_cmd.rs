@@ -227,30 +227,30 @@ fn print_json(method: &str, url: &str, headers: &[(String, String)], out: &Signi
         "string_to_sign": out.string_to_sign(),
         "signature": out.signature(),
     });
-    println!("{v}");
+    crate::outln!("{v}");
 }
 
 fn print_text(method: &str, url: &str, headers: &[(String, String)], out: &SigningOutput) {
-    println!("{method} {url}");
+    crate::outln!("{method} {url}");
     for (n, v) in headers {
         if n == "x-amz-security-token" {
-            println!("{n}: <session token, {} chars>", v.len());
+            crate::outln!("{n}: <session token, {} chars>", v.len());
         } else {
-            println!("{n}: {v}");
+            crate::outln!("{n}: {v}");
         }
     }
-    println!();
-    println!("Canonical request:");
+    crate::outln!();
+    crate::outln!("Canonical request:");
     for l in out.canonical_request().split('\n') {
-        println!("  {l}");
+        crate::outln!("  {l}");
     }
-    println!();
-    println!("String to sign:");
+    crate::outln!();
+    crate::outln!("String to sign:");
     for l in out.string_to_sign().split('\n') {
-        println!("  {l}");
+        crate::outln!("  {l}");
     }
-    println!();
-    println!("Signature: {}", out.signature());
+    crate::outln!();
+    crate::outln!("Signature: {}", out.signature());
 }
 
 fn shell_quote(s: &str) -> String {
@@ -310,5 +310,5 @@ fn print_curl(
         },
         CurlBody::None => {}
     }
-    println!("{cmd}");
+    crate::outln!("{cmd}");
 }

@@ -224,36 +224,45 @@ fn check_event_stream(v: &Verified, body: &[u8]) -> Result<String, CliError> {
     ))
 }
 
-/// A line diff (longest common subsequence), `-` for the client's lines, `+` for the
-/// server's. Canonical requests are a handful of lines, so quadratic is fine.
-pub fn line_diff(client: &str, server: &str) -> String {
-    let a: Vec<&str> = client.split('\n').collect();
-    let b: Vec<&str> = server.split('\n').collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+/// The region and service of the credential scope the request was signed with: the
+/// Authorization header's `Credential=AKID/DATE/REGION/SERVICE/aws4_request`, or a
+/// presigned URL's `X-Amz-Credential`.
+fn signed_scope(raw: &RawRequest) -> Option<(String, String)> {
+    let from_header = raw
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| {
+            let start = v.find("Credential=")? + "Credential=".len();
+            let rest = &v[start..];
+            Some(rest[..rest.find([',', ' ']).unwrap_or(rest.len())].to_owned())
+        });
+    let credential = from_header.or_else(|| {
+        let query = raw.target.split_once('?')?.1;
+        query.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            k.eq_ignore_ascii_case("X-Amz-Credential")
+                .then(|| v.replace("%2F", "/").replace("%2f", "/"))
+        })
+    })?;
+    let parts: Vec<&str> = credential.split('/').collect();
+    match parts.as_slice() {
+        [.., region, service, "aws4_request"] if !region.is_empty() && !service.is_empty() => {
+            Some(((*region).to_owned(), (*service).to_owned()))
         }
+        _ => None,
     }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
-        } else {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        }
-    }
-    out
+}
+
+/// The client's canonical request for `--client-canonical`: the file as text, or its
+/// `canonical_request` when it is `sigv4 sign --format json` output.
+fn client_canonical(path: &str) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| CliError::usage(format!("cannot read {path:?}: {err}")))?;
+    let json = serde_json::from_str::<serde_json::Value>(text.trim())
+        .ok()
+        .and_then(|v| v.get("canonical_request")?.as_str().map(str::to_owned));
+    Ok(json.unwrap_or(text))
 }
 
 pub fn run(args: VerifyArgs) -> Result<(), CliError> {
@@ -282,9 +291,13 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         })
         .unwrap_or_default();
     let inferred = sigv4::infer::infer(&host);
+    // The request names its own scope (Authorization's Credential, or X-Amz-Credential):
+    // without --service/--region, check it against that.
+    let scope = signed_scope(&raw);
     let service = args
         .service
         .clone()
+        .or_else(|| scope.as_ref().map(|(_, s)| s.clone()))
         .or_else(|| inferred.as_ref().map(|i| i.service.clone()))
         .ok_or_else(|| {
             CliError::usage(format!(
@@ -294,6 +307,7 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
     let region = args
         .region
         .clone()
+        .or_else(|| scope.as_ref().map(|(r, _)| r.clone()))
         .or_else(|| {
             std::env::var("AWS_REGION")
                 .ok()
@@ -328,14 +342,14 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
             // The body first: an OK line is only printed for a request that is valid as a
             // whole.
             let body_note = check_body(&v, &raw.body)?;
-            println!(
+            crate::outln!(
                 "OK: signed by {} for {} ({:?}, signed headers {})",
                 v.access_key_id(),
                 v.credential_scope(),
                 v.mode(),
                 v.signed_headers()
             );
-            println!("{body_note}");
+            crate::outln!("{body_note}");
             Ok(())
         }
         Err(e) => {
@@ -343,23 +357,24 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
                 if let Some(m) = e.signature_mismatch() {
                     match &args.client_canonical {
                         Some(path) => {
-                            let client = std::fs::read_to_string(path).map_err(|err| {
-                                CliError::usage(format!("cannot read {path:?}: {err}"))
-                            })?;
-                            println!("Canonical request diff (- client, + server):");
-                            print!(
+                            let client = client_canonical(path)?;
+                            crate::outln!("Canonical request diff (- client, + server):");
+                            crate::out!(
                                 "{}",
-                                line_diff(client.trim_end_matches('\n'), m.canonical_request())
+                                sigv4_http::explain::diff_text(
+                                    client.trim_end_matches('\n'),
+                                    m.canonical_request()
+                                )
                             );
                         }
                         None => {
-                            println!("Canonical request the server computed:");
-                            println!("{}", m.canonical_request());
+                            crate::outln!("Canonical request the server computed:");
+                            crate::outln!("{}", m.canonical_request());
                         }
                     }
-                    println!();
-                    println!("String to sign the server computed:");
-                    println!("{}", m.string_to_sign());
+                    crate::outln!();
+                    crate::outln!("String to sign the server computed:");
+                    crate::outln!("{}", m.string_to_sign());
                 }
             }
             Err(CliError::failure(format!("{}: {e}", e.code())))
@@ -370,12 +385,6 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn diff_marks_changed_lines() {
-        let d = line_diff("GET\n/a\nx=1", "GET\n/b\nx=1");
-        assert_eq!(d, "  GET\n- /a\n+ /b\n  x=1\n");
-    }
 
     #[test]
     fn parses_raw_requests() {

@@ -14,12 +14,20 @@ use support::*;
 const BUCKET_EU_WEST_1: &str = "https://my-bucket.s3.eu-west-1.amazonaws.com/k";
 const NON_AWS: &str = "http://127.0.0.1:1/x";
 
-/// A fresh HOME with `config` as ~/.aws/config (when given).
+/// A fresh HOME with `config` as ~/.aws/config (when given), and the test key for the
+/// `default` and `dev` profiles in ~/.aws/credentials: `--profile` beats the keys in the
+/// environment (the AWS CLI's precedence), so a named profile needs its own.
 fn home(name: &str, config: Option<&str>) -> TempDir {
     let h = TempDir::new(name);
     if let Some(c) = config {
         std::fs::create_dir_all(h.path().join(".aws")).unwrap();
         std::fs::write(h.path().join(".aws/config"), c).unwrap();
+        let keys = format!("aws_access_key_id = {AK}\naws_secret_access_key = {SK}\n");
+        std::fs::write(
+            h.path().join(".aws/credentials"),
+            format!("[default]\n{keys}[dev]\n{keys}"),
+        )
+        .unwrap();
     }
     h
 }

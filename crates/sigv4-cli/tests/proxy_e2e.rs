@@ -115,9 +115,11 @@ fn resigns_rewrites_host_strips_hop_by_hop_and_logs() {
     // query and a header signature would be refused); other parameters are kept.
     let (status, head, _) = raw(
         proxy.addr,
-        b"GET /idx/_count?X-Amz-Algorithm=AWS4-HMAC-SHA256&q=x&X-Amz-Signature=00&x-amz-credential=A%2F1 HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n",
+        b"GET /idx/_count?X-Amz-Algorithm=AWS4-HMAC-SHA256&q=x&X-Amz-Signature=00&x-amz-credential=A%2F1&X-Amz-S3session-Token=t&X-Amz-Region-Set=us-east-1 HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 200, "{head}");
+    // The core's list of signing parameters (S3 Express and SigV4a ones included).
+    assert_eq!(header(&head, "x-seen-query"), Some("q=x"), "{head}");
 
     // A chunked request body is read, hashed and sent with a Content-Length.
     let (status, head, echoed) = raw(

@@ -333,6 +333,37 @@ fn xml_unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Formats `t` as an HTTP `Date` in the IMF-fixdate form AWS services send
+/// (`Mon, 15 Jan 2024 10:30:00 GMT`): what [`parse_http_date`] reads. `None` for times
+/// AWS dates cannot express (before 1970, after 9999).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4_credentials::clock_skew::format_http_date;
+/// let t = UNIX_EPOCH + Duration::from_secs(1_705_314_600);
+/// assert_eq!(format_http_date(t).unwrap(), "Mon, 15 Jan 2024 10:30:00 GMT");
+/// ```
+pub fn format_http_date(t: SystemTime) -> Option<String> {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let d = AmzDate::from_system_time(t).ok()?;
+    let s = d.date_time();
+    let month: usize = s[4..6].parse().ok()?;
+    let weekday = DAYS[usize::try_from((d.unix_seconds() / 86_400) % 7).ok()?];
+    Some(format!(
+        "{weekday}, {} {} {} {}:{}:{} GMT",
+        &s[6..8],
+        MONTHS.get(month.checked_sub(1)?)?,
+        &s[0..4],
+        &s[9..11],
+        &s[11..13],
+        &s[13..15]
+    ))
+}
+
 /// Parses an HTTP `Date` in the IMF-fixdate form every AWS service sends,
 /// `Mon, 15 Jan 2024 10:30:00 GMT`. Other forms give `None`.
 pub fn parse_http_date(s: &str) -> Option<SystemTime> {
@@ -340,21 +371,8 @@ pub fn parse_http_date(s: &str) -> Option<SystemTime> {
     let (_, rest) = s.split_once(", ")?;
     let mut parts = rest.split(' ');
     let day: u64 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
+    let name = parts.next()?;
+    let month = MONTHS.iter().position(|m| *m == name)? + 1;
     let year: u64 = parts.next()?.parse().ok()?;
     let time = parts.next()?;
     if parts.next()? != "GMT" || parts.next().is_some() {

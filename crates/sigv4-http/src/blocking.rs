@@ -145,7 +145,7 @@ impl BlockingSigner {
         let signer = self.signer.signer_for_request(request)?;
         match self.signer.streaming_payload(&signer)? {
             StreamingChoice::Unsigned => {}
-            StreamingChoice::Chunked(_) if crate::signer::is_s3(signer.service()) => {}
+            StreamingChoice::Chunked(_) if sigv4::is_s3(signer.service()) => {}
             StreamingChoice::Chunked(_) => {
                 return Err(Error::StreamingBodyNeedsHash {
                     service: signer.service().to_owned(),

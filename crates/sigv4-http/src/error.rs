@@ -40,7 +40,7 @@ pub enum Error {
     Chunked(#[from] ChunkedError),
     /// The body is a stream that cannot be read twice, but the service needs the SHA-256 of
     /// the payload in the signature.
-    #[error("the request body is a stream, but service {service:?} needs the payload's SHA-256 in the signature: send an in-memory body (bytes, String, Vec<u8>), or sign UNSIGNED-PAYLOAD (StreamingBodies::UnsignedPayload) if the service accepts it")]
+    #[error("the request body is a stream, but service {service:?} needs the payload's SHA-256 in the signature: send an in-memory body (bytes, String, Vec<u8>); for an event stream, sign the request with sigv4::eventstream::sign_http_request and send an EventStreamBody (feature event-stream; the middleware passes such signed requests through untouched); sign UNSIGNED-PAYLOAD (StreamingBodies::UnsignedPayload) only where the service documents that it accepts it")]
     StreamingBodyNeedsHash {
         /// The service being signed for.
         service: String,

@@ -10,6 +10,7 @@
 //! | `tower` | `tower::SignLayer` (client: hyper, tower stacks) and `tower::VerifyLayer` (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
 //! | `event-stream` | `eventstream::EventStreamBody` (a signed event-stream request body for reqwest or hyper) and `eventstream::VerifiedEventStreamBody` (the server side: yields only messages whose signature chain verifies) |
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
+//! | (always) | `aws_error` (AWS error codes from XML/JSON bodies), `retry` (which answers to retry, backoff), `redirect` (same-origin re-signing rule, `Location`), `explain` (the `SignatureDoesNotMatch` diff) |
 //! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-rs-credentials`) |
 //!
 //! Every integration is built from a [`RequestSigner`]: a credential provider taken by value
@@ -56,7 +57,11 @@ pub use signer::{RequestSigner, SigningTarget, StreamingBodies};
 pub use sigv4::infer::{infer, Inferred};
 pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, TimeSource};
 
+pub mod aws_error;
 pub mod bearer;
+pub mod explain;
+pub mod redirect;
+pub mod retry;
 
 /// This crate's README examples, compiled and run as doctests.
 #[cfg(all(doctest, feature = "blocking"))]

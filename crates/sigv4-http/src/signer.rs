@@ -278,7 +278,7 @@ impl RequestSigner {
             None => self.now(),
         };
         let bucket = match (&self.s3express, &auth) {
-            (Some(_), OwnedAuth::Credentials(_)) if is_s3(signer.service()) => {
+            (Some(_), OwnedAuth::Credentials(_)) if sigv4::is_s3(signer.service()) => {
                 DirectoryBucket::from_url(url, true)
             }
             _ => None,
@@ -415,7 +415,9 @@ impl RequestSigner {
     )]
     pub(crate) fn streaming_payload(&self, signer: &Signer) -> Result<StreamingChoice, Error> {
         match &self.streaming {
-            StreamingBodies::Auto if is_s3(signer.service()) => Ok(StreamingChoice::Unsigned),
+            StreamingBodies::Auto if sigv4::is_s3(signer.service()) => {
+                Ok(StreamingChoice::Unsigned)
+            }
             StreamingBodies::UnsignedPayload => Ok(StreamingChoice::Unsigned),
             StreamingBodies::AwsChunked(s) => Ok(StreamingChoice::Chunked(*s)),
             StreamingBodies::Auto | StreamingBodies::Refuse => Err(Error::StreamingBodyNeedsHash {
@@ -670,17 +672,6 @@ impl Auth<'_> {
 pub(crate) enum StreamingChoice {
     Unsigned,
     Chunked(ChunkedSettings),
-}
-
-#[cfg_attr(
-    not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
-    allow(dead_code)
-)]
-pub(crate) fn is_s3(service: &str) -> bool {
-    matches!(
-        service,
-        "s3" | "s3-outposts" | "s3express" | "s3-object-lambda"
-    )
 }
 
 /// The host of a request: its `Host` header, else its URI's authority.

@@ -112,11 +112,13 @@ fn reexports(root: &Path) -> BTreeMap<String, String> {
 
 fn top_level_graph(src: &Path) -> Graph {
     let owner = reexports(&src.join("lib.rs"));
-    let modules: BTreeMap<String, String> = files(src)
-        .into_iter()
-        .filter(|(n, _)| n != "lib")
-        .map(|(n, p)| (n, all_code(&p)))
-        .collect();
+    // `x.rs` and `x/` (its children) are one module.
+    let mut modules: BTreeMap<String, String> = BTreeMap::new();
+    for (n, p) in files(src) {
+        if n != "lib" {
+            modules.entry(n).or_default().push_str(&all_code(&p));
+        }
+    }
     let mut edges = Graph::new();
     for (name, code) in &modules {
         let mut to = BTreeSet::new();
@@ -135,7 +137,13 @@ fn top_level_graph(src: &Path) -> Graph {
 
 /// The graph of the files inside module directory `dir` (named `module`).
 fn directory_graph(dir: &Path, module: &str) -> Graph {
-    let owner = reexports(&dir.join("mod.rs"));
+    // The parent's code is `dir/mod.rs` or `dir.rs`.
+    let root = dir.join("mod.rs");
+    let owner = reexports(&if root.exists() {
+        root
+    } else {
+        dir.with_extension("rs")
+    });
     let modules: BTreeMap<String, String> = files(dir)
         .into_iter()
         .map(|(n, p)| (n, all_code(&p)))

@@ -269,6 +269,10 @@ async fn verify_and_echo(
             r.headers_mut()
                 .insert("x-seen-headers", names.join(",").parse().unwrap());
             r.headers_mut().insert(
+                "x-seen-query",
+                head.uri().query().unwrap_or("").parse().unwrap(),
+            );
+            r.headers_mut().insert(
                 "x-seen-host",
                 head.headers()
                     .get("host")

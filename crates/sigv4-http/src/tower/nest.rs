@@ -14,7 +14,7 @@ pub(crate) struct Nested {
 }
 
 /// Where the URI the client sent is kept when something before the layer rewrote it.
-fn original_uri(parts: &Parts) -> Option<&Uri> {
+pub(crate) fn original_uri(parts: &Parts) -> Option<&Uri> {
     #[cfg(feature = "axum")]
     {
         parts

@@ -9,15 +9,65 @@ use sigv4::verify::VerifyError;
 use super::server::{ErrorFormat, VerifyConfig};
 
 pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
-    tracing::debug!(code = e.code(), error = %e, "request signature refused");
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
-    error_response(
-        config,
-        status,
-        e.code(),
-        &e.to_string(),
-        e.signature_mismatch(),
-    )
+    tracing::debug!(code = e.code(), error = %e, "request signature refused: details");
+
+    // As S3 answers a skewed request: the times in fields of their own, so that clients
+    // learn the server's clock (ISO 8601 `ServerTime`, as S3 writes it).
+    let extra = match e {
+        VerifyError::RequestTimeTooSkewed {
+            request_time,
+            server_time,
+            max_skew_secs,
+            ..
+        } => vec![
+            ("RequestTime", request_time.date_time().to_owned()),
+            ("ServerTime", server_time.to_rfc3339()),
+            (
+                "MaxAllowedSkewMilliseconds",
+                max_skew_secs.saturating_mul(1000).to_string(),
+            ),
+        ],
+        _ => Vec::new(),
+    };
+    let (status, code, message) = service_error(config, e);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    let body = ErrorBody {
+        code,
+        message: &message,
+        mismatch: e.signature_mismatch(),
+        extra: &extra,
+    };
+    error_body_response(config, status, &body)
+}
+
+/// The code and message the verified service answers with. S3 says `InvalidToken` /
+/// `ExpiredToken` for a bad or expired session token; the other services (API Gateway's
+/// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /
+/// `ExpiredTokenException` in their own words.
+fn service_error<K>(config: &VerifyConfig<K>, e: &VerifyError) -> (u16, &'static str, String) {
+    let s3 = sigv4::is_s3(config.verifier.service());
+    match e {
+        VerifyError::InvalidToken(_) if !s3 => (
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.".to_owned(),
+        ),
+        VerifyError::ExpiredToken if !s3 => (
+            403,
+            "ExpiredTokenException",
+            "The security token included in the request is expired".to_owned(),
+        ),
+        e => (e.http_status(), e.code(), e.to_string()),
+    }
+}
+
+/// What an error response says.
+pub(crate) struct ErrorBody<'a> {
+    pub(crate) code: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) mismatch: Option<&'a sigv4::verify::SignatureMismatch>,
+    /// More fields after `Code` and `Message`, as AWS adds them for some errors.
+    pub(crate) extra: &'a [(&'a str, String)],
 }
 
 pub(crate) fn error_response<K>(
@@ -27,10 +77,27 @@ pub(crate) fn error_response<K>(
     message: &str,
     mismatch: Option<&sigv4::verify::SignatureMismatch>,
 ) -> Response<Full<Bytes>> {
+    let body = ErrorBody {
+        code,
+        message,
+        mismatch,
+        extra: &[],
+    };
+    error_body_response(config, status, &body)
+}
+
+/// The error response, with a `Date` from the layer's own clock (the verifier's time, which
+/// a client corrects its clock by; hyper would stamp the system clock's).
+fn error_body_response<K>(
+    config: &VerifyConfig<K>,
+    status: StatusCode,
+    e: &ErrorBody<'_>,
+) -> Response<Full<Bytes>> {
+    let (code, message, mismatch) = (e.code, e.message, e.mismatch);
     let xml = match config.format {
         ErrorFormat::Xml => true,
         ErrorFormat::Json => false,
-        ErrorFormat::Auto => crate::signer::is_s3(config.verifier.service()),
+        ErrorFormat::Auto => sigv4::is_s3(config.verifier.service()),
     };
     let (body, content_type) = if xml {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
@@ -38,6 +105,9 @@ pub(crate) fn error_response<K>(
         s.push_str("</Code><Message>");
         s.push_str(&xml_escape(message));
         s.push_str("</Message>");
+        for (name, value) in e.extra {
+            s.push_str(&format!("<{name}>{}</{name}>", xml_escape(value)));
+        }
         if let (true, Some(m)) = (config.mismatch_details, mismatch) {
             s.push_str("<StringToSign>");
             s.push_str(&xml_escape(m.string_to_sign()));
@@ -48,13 +118,23 @@ pub(crate) fn error_response<K>(
         s.push_str("</Error>");
         (s, "application/xml")
     } else {
-        let v = serde_json::json!({ "__type": code, "message": message });
+        let mut v = serde_json::json!({ "__type": code, "message": message });
+        for (name, value) in e.extra {
+            v[*name] = serde_json::Value::from(value.as_str());
+        }
         (v.to_string(), "application/json")
     };
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(date) = sigv4_credentials::clock_skew::format_http_date(config.time.now())
+        .and_then(|d| HeaderValue::from_str(&d).ok())
+    {
+        resp.headers_mut().insert(http::header::DATE, date);
+    }
+    resp.extensions_mut()
+        .insert(super::refusal::RefusalCode(code.to_owned()));
     if !xml {
         if let Ok(v) = HeaderValue::from_str(code) {
             resp.headers_mut().insert("x-amzn-errortype", v);

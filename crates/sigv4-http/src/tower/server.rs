@@ -28,6 +28,7 @@ use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 use super::body::{CheckedBody, FromVerifiedBody, VerifiedKind, VerifiedRequestBody};
 use super::keys::{KeyEntry, KeyStore};
 use super::nest::take_original;
+use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
 use super::response::{error_response, rejection};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
@@ -113,6 +114,7 @@ pub(crate) struct VerifyConfig<K> {
     pub(crate) path_policy: PathPolicy,
     pub(crate) plus_policy: QueryPlusPolicy,
     pub(crate) strip_unsigned: bool,
+    pub(crate) refusals: RefusalReport,
 }
 
 impl<K> Clone for VerifyConfig<K> {
@@ -127,6 +129,7 @@ impl<K> Clone for VerifyConfig<K> {
             path_policy: self.path_policy,
             plus_policy: self.plus_policy,
             strip_unsigned: self.strip_unsigned,
+            refusals: self.refusals.clone(),
         }
     }
 }
@@ -186,8 +189,9 @@ impl<K: KeyStore> VerifyLayer<K> {
                 mismatch_details: true,
                 time: Arc::new(SystemClock),
                 path_policy: PathPolicy::Reject,
-                plus_policy: QueryPlusPolicy::Reject,
+                plus_policy: QueryPlusPolicy::Space,
                 strip_unsigned: false,
+                refusals: RefusalReport::default(),
             }),
             _body: PhantomData,
         }
@@ -265,6 +269,13 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     }
 
     /// The clock used to check request times (default: the system clock).
+    ///
+    /// The layer's refusals carry a `Date` header from this clock, and a request outside
+    /// the allowed window is answered as S3 answers it: `403 RequestTimeTooSkewed` with
+    /// `RequestTime`, `ServerTime` (ISO 8601) and `MaxAllowedSkewMilliseconds` in the body
+    /// (as fields of the JSON object for JSON services). Clients with clock-skew correction
+    /// (the reqwest middleware with [`RequestSigner::with_clock_skew`](crate::RequestSigner::with_clock_skew),
+    /// `sigv4 request`, AWS SDKs) learn the server's time from it and retry.
     pub fn with_time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
         self.config_mut().time = time;
         self
@@ -286,13 +297,48 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
         self
     }
 
-    /// What to do with a raw `+` in the query: refuse it with `400 InvalidArgument`
-    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`], the default),
-    /// or accept it as the literal plus the signature covers
-    /// ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B` in its place,
-    /// so its form decoding also reads a plus, never a space).
+    /// What to do with a raw `+` in the query: read it as a space, as AWS and form
+    /// decoders do ([`QueryPlusPolicy::Space`], the default: verified as `%20`, and the
+    /// inner service receives `%20` in its place), refuse it with `400 InvalidArgument`
+    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`]), or read it as
+    /// a literal plus ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B`
+    /// in its place). The inner service never sees a raw `+`.
     pub fn with_query_plus_policy(mut self, policy: QueryPlusPolicy) -> Self {
         self.config_mut().plus_policy = policy;
+        self
+    }
+
+    /// The `tracing` level of the event emitted for every refused request (default
+    /// `INFO`): fields `access_key_id` (the one the request claimed, if any), `code` (the
+    /// AWS error code answered), `status`, `method` and `path` (without the query); never a
+    /// secret, a signature or a header value. The message that explains the refusal in
+    /// detail stays at `DEBUG`.
+    pub fn with_refusal_log_level(mut self, level: tracing::Level) -> Self {
+        self.config_mut().refusals.level = level;
+        self
+    }
+
+    /// Calls `hook` for every refused request, with the fields of the refusal event: for
+    /// metrics (count refusals by code or access key) and alerting.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use sigv4::verify::Verifier;
+    /// use sigv4_http::tower::{StaticKeys, VerifyLayer};
+    ///
+    /// let refused = Arc::new(AtomicU64::new(0));
+    /// let counter = Arc::clone(&refused);
+    /// let layer = VerifyLayer::new(Verifier::new("us-east-1", "execute-api")?, StaticKeys::new())
+    ///     .with_refusal_log_level(tracing::Level::WARN)
+    ///     .on_refusal(move |r| {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///         let _ = (r.code, r.access_key_id, r.method, r.path, r.status);
+    ///     });
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    pub fn on_refusal(mut self, hook: impl Fn(&Refusal<'_>) + Send + Sync + 'static) -> Self {
+        self.config_mut().refusals.hook = Some(Arc::new(hook));
         self
     }
 
@@ -406,12 +452,21 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let config = Arc::clone(&self.config);
         Box::pin(async move {
-            match verify_request(&config, req).await {
+            let (parts, body) = req.into_parts();
+            let summary = RequestSummary::of(&parts);
+            match verify_request(&config, Request::from_parts(parts, body)).await {
                 Ok(req) => {
                     let req = req.map(IB::from_verified_body);
                     Ok(inner.call(req).await?.map(Either::Left))
                 }
-                Err(rejection) => Ok(rejection.map(Either::Right)),
+                Err(rejection) => {
+                    let code = rejection.extensions().get::<RefusalCode>();
+                    let code = code.map_or("", |c| c.0.as_str());
+                    config
+                        .refusals
+                        .report(&summary, rejection.status().as_u16(), code);
+                    Ok(rejection.map(Either::Right))
+                }
             }
         })
     }
