@@ -30,7 +30,7 @@ mkdir -p "$WORK"
 
 one_wheel() {
   local found
-  found=$(ls "$WHEELDIR"/sigv4_rs-*-"$1".whl 2>/dev/null || true)
+  found=$(ls "$WHEELDIR"/sigv4_rs-*-$1.whl "$WHEELDIR"/sigv4_rs-*-$1.*.whl 2>/dev/null || true)
   [ "$(echo "$found" | grep -c .)" = 1 ] || { echo "error: want one $1 wheel in $WHEELDIR, found: ${found:-none}" >&2; exit 1; }
   echo "$found"
 }

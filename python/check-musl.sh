@@ -105,7 +105,7 @@ arm64_musl_root() {
 unpack() { rm -rf "$2" && mkdir -p "$2" && python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"; }
 one_wheel() {
   local found
-  found=$(ls "$WHEELDIR"/sigv4_rs-*-"$1".whl 2>/dev/null || true)
+  found=$(ls "$WHEELDIR"/sigv4_rs-*-$1.whl "$WHEELDIR"/sigv4_rs-*-$1.*.whl 2>/dev/null || true)
   [ "$(echo "$found" | grep -c .)" = 1 ] || { echo "error: want one $1 wheel in $WHEELDIR, found: ${found:-none}" >&2; exit 1; }
   echo "$found"
 }
