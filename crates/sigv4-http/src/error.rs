@@ -29,6 +29,15 @@ pub enum Error {
         /// The host that was looked at.
         host: String,
     },
+    /// The host is signed with SigV4a (an S3 Multi-Region Access Point: a region set, no
+    /// region), which this signer does not do, and no region was set.
+    #[error("{host:?} is signed with SigV4a for the region set {region_set:?} (no single region): RequestSigner signs SigV4 only; sign it with sigv4::sigv4a::SigV4aSigner::new({region_set:?}, service), or, where the endpoint also accepts SigV4, set RequestSigner::with_region")]
+    NeedsSigV4a {
+        /// The host that was looked at.
+        host: String,
+        /// The region set AWS's SDKs sign it for.
+        region_set: String,
+    },
     /// The credential provider failed.
     #[error("could not load AWS credentials: {0}")]
     Credentials(#[from] CredentialsError),

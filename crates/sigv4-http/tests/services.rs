@@ -138,6 +138,19 @@ async fn verify_layer_works_around_a_nested_service() {
     .await;
 }
 
+/// A middleware client inferring service and region from the host, with `host` resolved to
+/// our server on 127.0.0.1 (the request never leaves the machine).
+fn resolving_client(host: &str, addr: SocketAddr) -> reqwest_middleware::ClientWithMiddleware {
+    let http = reqwest::Client::builder()
+        .resolve(host, addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    reqwest_middleware::ClientBuilder::new(http)
+        .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
+        .build()
+}
+
 /// Signing service and region inferred from AWS hosts whose endpoint prefix is not the
 /// signing name: a reqwest client resolving the AWS host to our 127.0.0.1 server signs with
 /// the name AWS's models give, which a verifier for that service accepts.
@@ -175,15 +188,7 @@ async fn inferred_signing_names_follow_aws_service_models() {
             let verifier = Verifier::new(region, service).unwrap();
             let app = app.layer(VerifyLayer::new(verifier, keys()).for_axum());
             let addr = serve(app).await;
-            let http = reqwest::Client::builder()
-                .resolve(host, addr)
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap();
-            let c = reqwest_middleware::ClientBuilder::new(http)
-                .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
-                .build();
-            let resp = c
+            let resp = resolving_client(host, addr)
                 .get(format!("http://{host}:{}/x", addr.port()))
                 .send()
                 .await
@@ -456,4 +461,73 @@ async fn a_missing_session_token_gets_the_verified_services_error() {
         }
     })
     .await;
+}
+
+/// A Multi-Region Access Point host (SigV4a, no region) is not signed with a made-up
+/// region: the middleware's error names the region set and the setting to use.
+#[tokio::test]
+async fn a_sigv4a_host_gets_an_error_naming_the_setting() {
+    run(async {
+        let host = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
+        let addr = serve(Router::new().fallback(|| async { "never" })).await;
+        let err = resolving_client(host, addr)
+            .get(format!("http://{host}:{}/key", addr.port()))
+            .send()
+            .await
+            .unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("SigV4a for the region set \"*\""), "{msg}");
+        assert!(msg.contains("SigV4aSigner::new(\"*\""), "{msg}");
+        assert!(!msg.contains("cannot tell the AWS region"), "{msg}");
+    })
+    .await;
+}
+
+/// The `+` rule is the same on both sides: whatever query the caller builds (form encoded by
+/// reqwest's `.query()`, or written by hand with raw `+` and `%2B`), the middleware's
+/// signature is accepted by the default `VerifyLayer` and the handler decodes exactly the
+/// pairs the caller meant.
+#[test]
+fn random_queries_through_middleware_and_default_layer_reach_the_handler_as_meant() {
+    use axum::extract::Query;
+    use proptest::prelude::*;
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = rt.block_on(async {
+        let echo = |Query(pairs): Query<Vec<(String, String)>>| async move {
+            serde_json::to_string(&pairs).unwrap()
+        };
+        serve(Router::new().fallback(echo).layer(verify_layer())).await
+    });
+    let c = client(signer());
+    let send = |req: reqwest_middleware::RequestBuilder| {
+        rt.block_on(async {
+            let resp = tokio::time::timeout(Duration::from_secs(10), req.send())
+                .await
+                .unwrap()
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.text().await.unwrap())
+        })
+    };
+
+    // By hand: a raw '+' is a space, %2B a plus, %20 a space.
+    let (status, text) = send(c.get(format!("http://{addr}/api/whoami?q=a+b&p=1%2B1&s=x%20y")));
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(text, r#"[["q","a b"],["p","1+1"],["s","x y"]]"#);
+
+    let pair = ("[ -~é+&=%/?#]{0,8}", "[ -~é+&=%/?#]{0,12}");
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(64));
+    runner
+        .run(&proptest::collection::vec(pair, 1..5), |pairs| {
+            let (status, text) = send(c.get(format!("http://{addr}/q")).query(&pairs));
+            prop_assert_eq!(status, 200, "{}", text);
+            let got: Vec<(String, String)> = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(got, pairs);
+            Ok(())
+        })
+        .unwrap();
 }
