@@ -81,7 +81,8 @@ pub use body::{FromVerifiedBody, VerifiedRequestBody};
 pub use client::{sign_request, SignLayer, SignService, SignedBody};
 pub use keys::{KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
 pub use refusal::Refusal;
-pub use server::{ErrorFormat, VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
+pub use response::ErrorFormat;
+pub use server::{VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 

@@ -6,9 +6,32 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use sigv4::verify::VerifyError;
 
-use super::server::{ErrorFormat, VerifyConfig};
+/// How rejections are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ErrorFormat {
+    /// XML for S3-family verifiers, JSON for every other service. The default.
+    #[default]
+    Auto,
+    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
+    /// (`application/xml`).
+    Xml,
+    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
+    /// (`application/json`), as AWS JSON services answer.
+    Json,
+}
 
-pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
+/// What an error response needs from the layer that refuses (its configuration).
+pub(crate) trait ErrorStyle {
+    /// XML (S3) rather than JSON.
+    fn xml(&self) -> bool;
+    /// Put the canonical request and string to sign of a mismatch in the body.
+    fn mismatch_details(&self) -> bool;
+    /// The layer's clock, for the `Date` header.
+    fn now(&self) -> std::time::SystemTime;
+}
+
+pub(crate) fn rejection(config: &impl ErrorStyle, e: &VerifyError) -> Response<Full<Bytes>> {
     tracing::debug!(code = e.code(), error = %e, "request signature refused: details");
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
     // As S3 answers a skewed request: the times in fields of their own, so that clients
@@ -47,8 +70,8 @@ pub(crate) struct ErrorBody<'a> {
     pub(crate) extra: &'a [(&'a str, String)],
 }
 
-pub(crate) fn error_response<K>(
-    config: &VerifyConfig<K>,
+pub(crate) fn error_response(
+    config: &impl ErrorStyle,
     status: StatusCode,
     code: &str,
     message: &str,
@@ -65,17 +88,13 @@ pub(crate) fn error_response<K>(
 
 /// The error response, with a `Date` from the layer's own clock (the verifier's time, which
 /// a client corrects its clock by; hyper would stamp the system clock's).
-fn error_body_response<K>(
-    config: &VerifyConfig<K>,
+fn error_body_response(
+    config: &impl ErrorStyle,
     status: StatusCode,
     e: &ErrorBody<'_>,
 ) -> Response<Full<Bytes>> {
     let (code, message, mismatch) = (e.code, e.message, e.mismatch);
-    let xml = match config.format {
-        ErrorFormat::Xml => true,
-        ErrorFormat::Json => false,
-        ErrorFormat::Auto => sigv4::is_s3(config.verifier.service()),
-    };
+    let xml = config.xml();
     let (body, content_type) = if xml {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
         s.push_str(&xml_escape(code));
@@ -85,7 +104,7 @@ fn error_body_response<K>(
         for (name, value) in e.extra {
             s.push_str(&format!("<{name}>{}</{name}>", xml_escape(value)));
         }
-        if let (true, Some(m)) = (config.mismatch_details, mismatch) {
+        if let (true, Some(m)) = (config.mismatch_details(), mismatch) {
             s.push_str("<StringToSign>");
             s.push_str(&xml_escape(m.string_to_sign()));
             s.push_str("</StringToSign><CanonicalRequest>");
@@ -105,7 +124,7 @@ fn error_body_response<K>(
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Some(date) = sigv4_credentials::clock_skew::format_http_date(config.time.now())
+    if let Some(date) = sigv4_credentials::clock_skew::format_http_date(config.now())
         .and_then(|d| HeaderValue::from_str(&d).ok())
     {
         resp.headers_mut().insert(http::header::DATE, date);

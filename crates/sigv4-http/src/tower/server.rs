@@ -29,7 +29,7 @@ use super::body::{CheckedBody, FromVerifiedBody, VerifiedKind, VerifiedRequestBo
 use super::keys::{KeyEntry, KeyStore};
 use super::nest::take_original;
 use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
-use super::response::{error_response, rejection};
+use super::response::{error_response, rejection, ErrorFormat, ErrorStyle};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
 ///
@@ -89,19 +89,22 @@ impl VerifiedIdentity {
     }
 }
 
-/// How rejections are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ErrorFormat {
-    /// XML for S3-family verifiers, JSON for every other service. The default.
-    #[default]
-    Auto,
-    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
-    /// (`application/xml`).
-    Xml,
-    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
-    /// (`application/json`), as AWS JSON services answer.
-    Json,
+impl<K> ErrorStyle for VerifyConfig<K> {
+    fn xml(&self) -> bool {
+        match self.format {
+            ErrorFormat::Xml => true,
+            ErrorFormat::Json => false,
+            ErrorFormat::Auto => sigv4::is_s3(self.verifier.service()),
+        }
+    }
+
+    fn mismatch_details(&self) -> bool {
+        self.mismatch_details
+    }
+
+    fn now(&self) -> std::time::SystemTime {
+        self.time.now()
+    }
 }
 
 pub(crate) struct VerifyConfig<K> {
