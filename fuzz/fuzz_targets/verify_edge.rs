@@ -10,19 +10,20 @@
 //! Input: `target \n~~~\n authority`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sigv4::canonical_request::{canonical_query, canonical_uri};
+use sigv4::canonical_request::{canonical_query_plus, canonical_uri};
 use sigv4::verify::edge::{normalized_path, prepare_target, PathPolicy, QueryPlusPolicy};
 use sigv4::verify::{VerifiableRequest, Verifier, VerifyBody};
-use sigv4::{Credentials, Payload, SignableRequest, Signer};
+use sigv4::{Credentials, Payload, QueryPlus, SignableRequest, Signer};
 use sigv4_fuzz::split_parts;
 
 const HOST: &str = "example.amazonaws.com";
 
-fn canonical(target: &str) -> (String, String) {
+/// The canonical URI and query of `target`, a raw `+` read as `plus` says.
+fn canonical(target: &str, plus: QueryPlus) -> (String, String) {
     let (p, q) = target.split_once('?').unwrap_or((target, ""));
     let (mut a, mut b) = (String::new(), String::new());
     canonical_uri(&mut a, p, true, true);
-    canonical_query(&mut b, q, &[], |_| false);
+    canonical_query_plus(&mut b, q, plus, &[], |_| false);
     (a, b)
 }
 
@@ -43,7 +44,17 @@ fuzz_target!(|data: &[u8]| {
 
     for normalize in [true, false] {
         for path_policy in [PathPolicy::Reject, PathPolicy::Rewrite] {
-            for plus in [QueryPlusPolicy::Reject, QueryPlusPolicy::LiteralPlus] {
+            for plus in [
+                QueryPlusPolicy::Space,
+                QueryPlusPolicy::Reject,
+                QueryPlusPolicy::LiteralPlus,
+            ] {
+                // What the policy reads a raw '+' as (a rewrite spells it out).
+                let reading = if plus == QueryPlusPolicy::Space {
+                    QueryPlus::Space
+                } else {
+                    QueryPlus::Literal
+                };
                 match prepare_target(&target, normalize, path_policy, plus) {
                     Ok(None) => {
                         if normalize {
@@ -52,15 +63,13 @@ fuzz_target!(|data: &[u8]| {
                         assert!(!target.split_once('?').is_some_and(|(_, q)| q.contains('+')));
                     }
                     Ok(Some(t)) => {
+                        let (after, before) = (canonical(&t, reading), canonical(&target, reading));
                         if normalize {
-                            assert_eq!(canonical(&t), canonical(&target), "{target:?} -> {t:?}");
+                            assert_eq!(after, before, "{target:?} -> {t:?}");
                         } else {
-                            assert_eq!(
-                                canonical(&t).1,
-                                canonical(&target).1,
-                                "{target:?} -> {t:?}"
-                            );
+                            assert_eq!(after.1, before.1, "{target:?} -> {t:?}");
                         }
+                        assert!(!t.split_once('?').is_some_and(|(_, q)| q.contains('+')));
                         assert_eq!(
                             prepare_target(&t, normalize, path_policy, plus),
                             Ok(None),

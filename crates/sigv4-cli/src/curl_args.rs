@@ -346,6 +346,44 @@ pub fn build(
     })
 }
 
+/// Parses curl's `--aws-sigv4 "aws:amz[:REGION[:SERVICE]]"` into region and service.
+pub fn parse_aws_sigv4(spec: &str) -> Result<(Option<String>, Option<String>), CliError> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let bad = || {
+        CliError::usage(format!(
+            "--aws-sigv4 {spec:?}: use \"aws:amz[:REGION[:SERVICE]]\" (curl's form; only the AWS provider is supported)"
+        ))
+    };
+    if parts.len() > 4 || !parts[0].eq_ignore_ascii_case("aws") {
+        return Err(bad());
+    }
+    if parts.get(1).is_some_and(|p| !p.eq_ignore_ascii_case("amz")) {
+        return Err(bad());
+    }
+    let some = |i: usize| {
+        parts
+            .get(i)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok((some(2), some(3)))
+}
+
+/// A flag also given through `--aws-sigv4`: the two must agree.
+pub fn merge_flag(
+    what: &str,
+    flag: Option<String>,
+    from_sigv4: Option<String>,
+) -> Result<Option<String>, CliError> {
+    match (flag, from_sigv4) {
+        (Some(a), Some(b)) if a != b => Err(CliError::usage(format!(
+            "--{what} {a} and --aws-sigv4's {what} {b} disagree: give one"
+        ))),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use sigv4::{Payload, Signer};
+use sigv4::{Payload, QueryPlus, Signer, SigningSettings};
 use sigv4_credentials::{CachedProvider, DefaultChain, ProvideCredentials};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -168,7 +168,11 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
     if !args.health_path.starts_with('/') {
         return Err(CliError::usage("--health-path must start with '/'"));
     }
-    let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    // A raw `+` in a client's query means a space, as AWS and form decoders read it: the
+    // query is forwarded unchanged and signed with `+` as `%20`.
+    let signer = Signer::new(&region, &service)
+        .map_err(|e| CliError::usage(e.to_string()))?
+        .with_settings(SigningSettings::for_service(&service).query_plus(QueryPlus::Space));
     let client = net::client(
         Some(Duration::from_secs(10)),
         args.max_concurrency,

@@ -36,7 +36,10 @@ mod exit {
     pub const READ: u8 = 26;
     pub const TIMEOUT: u8 = 28;
     pub const TLS: u8 = 35;
+    pub const PARTIAL: u8 = 18;
+    pub const EMPTY_REPLY: u8 = 52;
     pub const RECV: u8 = 56;
+    pub const PEER_CERT: u8 = 60;
 }
 
 #[derive(Debug, Args)]
@@ -54,7 +57,8 @@ Examples:
 
 Exit codes: 0 on any HTTP response (22 with --fail on HTTP >= 400), 2 for a bad command
 line, 1 when signing fails, and curl's codes for transport errors (6 resolve, 7 connect,
-28 timeout, 35 TLS, 56 receive, 23 write, 26 read, 77 CA file).")]
+18 partial body, 23 write, 26 read, 28 timeout, 35 TLS, 47 redirects, 52 empty reply,
+56 receive, 60 untrusted certificate, 77 CA file).")]
 pub struct RequestArgs {
     /// The URL exactly as it goes on the wire (already percent-encoded, like curl).
     url: String,
@@ -83,6 +87,19 @@ pub struct RequestArgs {
     /// Write the response body to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The User-Agent to send (sent, not signed, like curl's default); a -H User-Agent wins.
+    #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
+    user_agent: Option<String>,
+    /// Ask for a byte range only, curl's form: 0-499, 500-, -500 (sent as Range: bytes=...,
+    /// and signed); a -H Range wins.
+    #[arg(short = 'r', long = "range", value_name = "RANGE")]
+    range: Option<String>,
+    /// Create the directories -o's file needs.
+    #[arg(long)]
+    create_dirs: bool,
+    /// No progress bar (curl's --no-progress-meter); error messages are still shown.
+    #[arg(long)]
+    no_progress_meter: bool,
     /// Include the response status line and headers in the output.
     #[arg(short = 'i', long = "include")]
     include: bool,
@@ -187,7 +204,11 @@ fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError>
         if path.as_os_str() == "-" {
             return Ok(Source::Bytes(read_stdin()?));
         }
-        let len = file_len(path)?;
+        // curl: 26 (read error) for an upload file it cannot read.
+        let len = file_len(path).map_err(|e| CliError {
+            message: e.message,
+            code: exit::READ,
+        })?;
         return Ok(Source::File {
             path: path.clone(),
             len,
@@ -205,11 +226,16 @@ fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError>
 
 /// `sigv4 request`.
 pub fn run(args: RequestArgs) -> Result<(), CliError> {
+    // As curl: -s (without -S) silences every error message, even the first.
+    if args.silent && !args.show_error {
+        crate::QUIET_ERRORS.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut url = WireUrl::parse(&args.url)?;
-    let built = curl_args::build(&args.body, &args.headers, url.query.as_deref())?;
+    let built = curl_args::build(&args.body, &header_args(&args), url.query.as_deref())?;
     if built.query.is_some() {
         url.query.clone_from(&built.query);
     }
+    plus_as_literal(&mut url, args.verbose);
     let source = body_source(&args, built.body.clone())?;
     if let (Some(path), Source::File { .. }) = (&args.upload_file, &source) {
         if url.path.ends_with('/') {
@@ -219,15 +245,12 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
             url.path.push_str(&percent_encode_segment(name));
         }
     }
-    if args.silent && !args.show_error {
-        crate::QUIET_ERRORS.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
     let (sigv4_region, sigv4_service) = match &args.aws_sigv4 {
-        Some(spec) => parse_aws_sigv4(spec)?,
+        Some(spec) => curl_args::parse_aws_sigv4(spec)?,
         None => (None, None),
     };
-    let region_arg = merge_flag("region", args.region.clone(), sigv4_region)?;
-    let service_arg = merge_flag("service", args.service.clone(), sigv4_service)?;
+    let region_arg = curl_args::merge_flag("region", args.region.clone(), sigv4_region)?;
+    let service_arg = curl_args::merge_flag("service", args.service.clone(), sigv4_service)?;
     let (region, service) = net::resolve_target(
         &url.host,
         region_arg.as_deref(),
@@ -318,7 +341,8 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         max_redirs: args.max_redirs,
         retries: args.retry,
         retry_delay: args.retry_delay,
-        progress: !args.silent && std::io::stderr().is_terminal(),
+        progress: !args.silent && !args.no_progress_meter && std::io::stderr().is_terminal(),
+        create_dirs: args.create_dirs,
         // `-o -` is standard output, as in curl.
         output: args.output.clone().filter(|p| p.as_os_str() != "-"),
         connect_timeout: args.connect_timeout,
@@ -385,41 +409,37 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
     result
 }
 
-/// Parses curl's `--aws-sigv4 "aws:amz[:REGION[:SERVICE]]"` into region and service.
-fn parse_aws_sigv4(spec: &str) -> Result<(Option<String>, Option<String>), CliError> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let bad = || {
-        CliError::usage(format!(
-            "--aws-sigv4 {spec:?}: use \"aws:amz[:REGION[:SERVICE]]\" (curl's form; only the AWS provider is supported)"
-        ))
+/// The `-H` lines with `-A` and `-r` added as curl adds them (a `-H` of the same name wins).
+fn header_args(args: &RequestArgs) -> Vec<String> {
+    let given = |name: &str| {
+        args.headers.iter().any(|h| {
+            h.split([':', ';'])
+                .next()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
+        })
     };
-    if parts.len() > 4 || !parts[0].eq_ignore_ascii_case("aws") {
-        return Err(bad());
+    let mut lines = Vec::new();
+    if let Some(ua) = args.user_agent.as_ref().filter(|_| !given("user-agent")) {
+        lines.push(format!("User-Agent: {ua}"));
     }
-    if parts.get(1).is_some_and(|p| !p.eq_ignore_ascii_case("amz")) {
-        return Err(bad());
+    if let Some(r) = args.range.as_ref().filter(|_| !given("range")) {
+        lines.push(format!("Range: bytes={r}"));
     }
-    let some = |i: usize| {
-        parts
-            .get(i)
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    Ok((some(2), some(3)))
+    lines.extend(args.headers.iter().cloned());
+    lines
 }
 
-/// A flag also given through `--aws-sigv4`: the two must agree.
-fn merge_flag(
-    what: &str,
-    flag: Option<String>,
-    from_sigv4: Option<String>,
-) -> Result<Option<String>, CliError> {
-    match (flag, from_sigv4) {
-        (Some(a), Some(b)) if a != b => Err(CliError::usage(format!(
-            "--{what} {a} and --aws-sigv4's {what} {b} disagree: give one"
-        ))),
-        (a, b) => Ok(a.or(b)),
+/// The `+` rule (sign contract, `QueryPlus::Literal`): a raw `+` in the query signs as a
+/// plus sign (`%2B`), so it is also sent as `%2B`; otherwise a server that reads `+` as a
+/// space (as AWS does) would see, and check, another request. Said under `-v`.
+fn plus_as_literal(url: &mut WireUrl, verbose: bool) {
+    if let Some(q) = url.query.as_mut().filter(|q| q.contains('+')) {
+        *q = q.replace('+', "%2B");
+        if verbose {
+            eprintln!(
+                "* The query's raw '+' is sent as %2B: it is signed as a plus sign (write %20 for a space)"
+            );
+        }
     }
 }
 
@@ -491,6 +511,7 @@ struct Options {
     retry_delay: Option<Duration>,
     progress: bool,
     output: Option<PathBuf>,
+    create_dirs: bool,
     connect_timeout: Option<Duration>,
     cacert: Option<PathBuf>,
 }
@@ -941,10 +962,17 @@ fn shown_value(name: &str, v: &HeaderValue) -> String {
 fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> CliError {
     let mut messages = Vec::new();
     let mut timed_out = false;
+    let mut tls: Option<u8> = None;
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+            if let Some(r) = rustls_inside(io) {
+                tls = Some(tls_exit_code(r));
+            }
+        }
+        if let Some(r) = s.downcast_ref::<rustls::Error>() {
+            tls = Some(tls_exit_code(r));
         }
         let text = s.to_string();
         if !text.is_empty() && !messages.contains(&text) {
@@ -967,15 +995,34 @@ fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> Cl
             code: exit::RESOLVE,
         };
     }
+    if let Some(code) = tls {
+        let hint = if code == exit::PEER_CERT {
+            " (trust its CA with --cacert)"
+        } else {
+            " (is it an https port?)"
+        };
+        return CliError {
+            message: format!("TLS handshake with {authority} failed: {detail}{hint}"),
+            code,
+        };
+    }
+    if is_incomplete(e) {
+        return CliError {
+            message: format!(
+                "empty reply from {authority}: the server closed the connection without answering"
+            ),
+            code: exit::EMPTY_REPLY,
+        };
+    }
+    // The TCP connection was made (hyper-util's connector names TCP failures) but the TLS
+    // handshake did not finish, e.g. the server hung up on the ClientHello: curl's 35.
+    if e.is_connect() && uri.scheme_str() == Some("https") && !all.contains("tcp connect error") {
+        return CliError {
+            message: format!("TLS handshake with {authority} failed: {all} (is it an https port?)"),
+            code: exit::TLS,
+        };
+    }
     if e.is_connect() {
-        let tls = all.to_ascii_lowercase().contains("certificate")
-            || all.to_ascii_lowercase().contains("tls");
-        if tls {
-            return CliError {
-                message: format!("TLS handshake with {authority} failed: {detail}"),
-                code: exit::TLS,
-            };
-        }
         return CliError {
             message: format!(
                 "cannot connect to {authority}: {detail} (is the server running and the port right?)"
@@ -993,6 +1040,57 @@ fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> Cl
         message: format!("the request to {authority} failed: {all}"),
         code: exit::RECV,
     }
+}
+
+/// The rustls error an I/O error wraps, through any number of I/O errors
+/// (`io::Error::source` skips the error it wraps, so the chain alone never shows it).
+fn rustls_inside(io: &std::io::Error) -> Option<&rustls::Error> {
+    let inner = io.get_ref()?;
+    match inner.downcast_ref::<rustls::Error>() {
+        Some(r) => Some(r),
+        None => rustls_inside(inner.downcast_ref::<std::io::Error>()?),
+    }
+}
+
+/// curl's code for a failed TLS handshake: 60 when the server's certificate is not
+/// trusted, 35 for anything else (such as https to a plain-HTTP port).
+fn tls_exit_code(e: &rustls::Error) -> u8 {
+    match e {
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+            exit::PEER_CERT
+        }
+        _ => exit::TLS,
+    }
+}
+
+/// Whether the connection ended before a complete message (hyper's incomplete message).
+fn is_incomplete(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Whether a response body ended before its announced length (hyper: an unexpected end
+/// of file inside the body).
+fn is_truncated(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(s) = source {
+        let eof = s
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof);
+        if eof || is_incomplete(s) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn status_line<B>(resp: &Response<B>) -> String {
@@ -1021,7 +1119,7 @@ async fn handle_response(
         }
         let _ = writeln!(err, "<");
     }
-    let mut sink = Sink::new(options.output.as_deref());
+    let mut sink = Sink::new(options.output.as_deref(), options.create_dirs);
     let write_err = |e: std::io::Error| CliError {
         message: format!("cannot write the response: {e}"),
         code: exit::WRITE,
@@ -1067,9 +1165,20 @@ async fn handle_response(
     } else if !quiet && method != Method::HEAD {
         let pb = progress_bar(len.unwrap_or(0), options.progress, "download");
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| CliError {
-                message: format!("receiving the response body failed: {e}"),
-                code: exit::RECV,
+            let frame = frame.map_err(|e| {
+                // curl: 18 when the body ends before its announced length.
+                let partial = is_truncated(e.as_ref());
+                CliError {
+                    message: format!(
+                        "receiving the response body failed: {e}{}",
+                        if partial {
+                            " (transfer closed with data outstanding)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    code: if partial { exit::PARTIAL } else { exit::RECV },
+                }
             })?;
             if let Ok(data) = frame.into_data() {
                 if let Some(pb) = &pb {
@@ -1112,16 +1221,19 @@ enum Sink {
     File {
         path: PathBuf,
         file: Option<std::io::BufWriter<std::fs::File>>,
+        /// `--create-dirs`: make the missing parent directories first.
+        create_dirs: bool,
     },
 }
 
 impl Sink {
     /// `-o FILE` (`-o -` is standard output, as in curl).
-    fn new(output: Option<&Path>) -> Sink {
+    fn new(output: Option<&Path>, create_dirs: bool) -> Sink {
         match output {
             Some(path) if path.as_os_str() != "-" => Sink::File {
                 path: path.to_owned(),
                 file: None,
+                create_dirs,
             },
             _ => Sink::Stdout(std::io::stdout().lock()),
         }
@@ -1130,9 +1242,16 @@ impl Sink {
     fn file(&mut self) -> std::io::Result<&mut dyn Write> {
         match self {
             Sink::Stdout(s) => Ok(s),
-            Sink::File { path, file } => match file {
+            Sink::File {
+                path,
+                file,
+                create_dirs,
+            } => match file {
                 Some(f) => Ok(f),
                 None => {
+                    if let Some(dir) = path.parent().filter(|_| *create_dirs) {
+                        std::fs::create_dir_all(dir)?;
+                    }
                     let f = std::fs::File::create(&*path).map_err(|e| {
                         std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
                     })?;

@@ -54,6 +54,10 @@ pub struct SignArgs {
     /// Lifetime of a presigned URL: seconds (900) or with a unit (15m, 2h, 7d); at most 7 days.
     #[arg(long, value_name = "DUR", default_value = "1h", requires = "presign")]
     expires: String,
+    /// curl's SigV4 option, "aws:amz[:REGION[:SERVICE]]": sets the region and service
+    /// (the same as --region and --service), as in `sigv4 request`.
+    #[arg(long, value_name = "PROVIDER")]
+    aws_sigv4: Option<String>,
     /// The profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long)]
     profile: Option<String>,
@@ -102,10 +106,16 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
         .authority
         .rsplit_once('@')
         .map_or(url.authority, |(_, h)| h);
+    let (sigv4_region, sigv4_service) = match &args.aws_sigv4 {
+        Some(spec) => curl_args::parse_aws_sigv4(spec)?,
+        None => (None, None),
+    };
+    let region_arg = curl_args::merge_flag("region", args.region.clone(), sigv4_region)?;
+    let service_arg = curl_args::merge_flag("service", args.service.clone(), sigv4_service)?;
     let (region, service) = crate::net::resolve_target(
         host,
-        args.region.as_deref(),
-        args.service.clone(),
+        region_arg.as_deref(),
+        service_arg,
         args.profile.as_deref(),
     )?;
     let region = region.into_region();

@@ -603,3 +603,283 @@ impl Drop for ProxyChild {
         self.stop();
     }
 }
+
+#[test]
+fn a_raw_plus_in_the_query_is_sent_as_signed() {
+    let home = TempDir::new("plus");
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/p?a=b+c&d=%2B");
+    let out = sigv4(
+        home.path(),
+        &["request", "--service", "es", "-f", "-v", &url],
+    );
+    ok(&out);
+    let ours = server.take();
+    assert_eq!(ours[0].verified, Some(Ok(())), "{:?}", ours[0]);
+    // The wire query and the canonical query agree: both say plus.
+    assert_eq!(ours[0].target, "/p?a=b%2Bc&d=%2B");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("* The query's raw '+' is sent as %2B"),
+        "{err}"
+    );
+    assert!(err.contains("*   a=b%2Bc&d=%2B"), "{err}");
+    // A real S3 server (which reads '+' as a space) finds the key "a+b" by that prefix.
+    let s3 = S3Server::start("plus");
+    std::fs::create_dir_all(s3.root.path().join("bkt")).unwrap();
+    for key in ["a+b.txt", "a b.txt"] {
+        let put_url = s3.url(&format!(
+            "/bkt/{}",
+            key.replace('+', "%2B").replace(' ', "%20")
+        ));
+        ok(&sigv4(
+            home.path(),
+            &[
+                "request",
+                "--service",
+                "s3",
+                "-f",
+                "-s",
+                "-X",
+                "PUT",
+                "--data-binary",
+                "x",
+                &put_url,
+            ],
+        ));
+    }
+    let listed = text(&ok(&sigv4(
+        home.path(),
+        &[
+            "request",
+            "--service",
+            "s3",
+            "-f",
+            "-s",
+            &s3.url("/bkt?list-type=2&prefix=a+b"),
+        ],
+    )));
+    assert!(listed.contains("<Key>a+b.txt</Key>"), "{listed}");
+    assert!(!listed.contains("<Key>a b.txt</Key>"), "{listed}");
+    if !curl_available() {
+        return skip("curl's raw '+'");
+    }
+    // curl sends the '+' raw (the README's difference table says why sigv4 does not).
+    ok(&curl(Path::new("."), &["-s", "-f", &url]));
+    assert_eq!(server.take()[0].target, "/p?a=b+c&d=%2B");
+}
+
+/// A server on 127.0.0.1 that reads each request head, writes `answer` and closes the
+/// connection (at most 20 connections).
+fn raw_server(answer: &'static [u8]) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(20) {
+            let Ok(mut c) = conn else { continue };
+            let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = c.write_all(answer);
+        }
+    });
+    addr
+}
+
+#[test]
+fn transport_errors_exit_with_curls_codes() {
+    let home = TempDir::new("exit-codes");
+    let plain = CaptureServer::start("es", vec![]);
+    let empty = raw_server(b"");
+    let truncated = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+    let (acceptor, _pem) = self_signed_tls();
+    let tls = VerifyingServer::start_tls("es", acceptor);
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let missing = home.path().join("no-such-file");
+    let missing = missing.to_str().unwrap();
+    let cases: Vec<(u8, Vec<String>)> = vec![
+        (7, vec![format!("http://{closed}/")]),
+        (35, vec![format!("https://{}/", plain.addr)]),
+        (52, vec![format!("http://{empty}/")]),
+        (18, vec![format!("http://{truncated}/")]),
+        (60, vec![tls.url("/").replace("http://", "https://")]),
+        (26, vec!["-T".into(), missing.into(), plain.url("/up")]),
+    ];
+    let have_curl = curl_available();
+    if !have_curl {
+        skip("curl's exit codes");
+    }
+    for (code, args) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut ours_args = vec!["request", "--service", "es", "-s", "-o", "/dev/null"];
+        ours_args.extend(&args);
+        let ours = sigv4(home.path(), &ours_args);
+        assert_eq!(
+            ours.status.code(),
+            Some(i32::from(*code)),
+            "{args:?}: {}",
+            text(&ours.stderr)
+        );
+        // -s without -S: no message, as curl.
+        assert_eq!(text(&ours.stderr), "", "{args:?}");
+        if have_curl {
+            let mut curl_args = vec!["-s", "-o", "/dev/null"];
+            curl_args.extend(&args);
+            let theirs = curl(home.path(), &curl_args);
+            assert_eq!(
+                ours.status.code(),
+                theirs.status.code(),
+                "{args:?}: sigv4 (left), curl (right)"
+            );
+        }
+    }
+}
+
+#[test]
+fn user_agent_range_and_create_dirs_as_curl() {
+    let home = TempDir::new("ua-range");
+    let dir = TempDir::new("ua-range-cwd");
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/r");
+    let flags = [
+        "-A",
+        "my-agent/1.0",
+        "-r",
+        "0-99",
+        "--create-dirs",
+        "--no-progress-meter",
+        "-o",
+        "new/sub/out.txt",
+    ];
+    let mut args = vec!["--service", "es", "-f"];
+    args.extend(flags);
+    args.push(&url);
+    ok(&request_in(dir.path(), home.path(), &args));
+    let ours = server.take();
+    assert_eq!(ours[0].verified, Some(Ok(())), "{:?}", ours[0]);
+    assert_eq!(
+        ours[0].header("user-agent").as_deref(),
+        Some("my-agent/1.0")
+    );
+    assert_eq!(ours[0].header("range").as_deref(), Some("bytes=0-99"));
+    // Range is signed, User-Agent is not (the sign contract).
+    let auth = ours[0].header("authorization").unwrap();
+    assert!(
+        auth.contains("range") && !auth.contains("user-agent"),
+        "{auth}"
+    );
+    let written = dir.path().join("new/sub/out.txt");
+    assert_eq!(std::fs::read(&written).unwrap(), b"ok");
+    // -H of the same name wins over -A and -r.
+    ok(&request_in(
+        dir.path(),
+        home.path(),
+        &[
+            "--service",
+            "es",
+            "-s",
+            "-A",
+            "a",
+            "-H",
+            "User-Agent: b",
+            "-r",
+            "1-2",
+            "-H",
+            "Range: bytes=3-4",
+            &url,
+        ],
+    ));
+    let seen = server.take();
+    assert_eq!(seen[0].header("user-agent").as_deref(), Some("b"));
+    assert_eq!(seen[0].header("range").as_deref(), Some("bytes=3-4"));
+    if !curl_available() {
+        return skip("curl -A -r --create-dirs");
+    }
+    std::fs::remove_dir_all(dir.path().join("new")).unwrap();
+    let mut cargs = vec!["-s", "-f"];
+    cargs.extend(flags);
+    cargs.push(&url);
+    let theirs = curl(dir.path(), &cargs);
+    assert!(theirs.status.success());
+    let seen = server.take();
+    assert_eq!(seen[0].header("user-agent"), ours[0].header("user-agent"));
+    assert_eq!(seen[0].header("range"), ours[0].header("range"));
+    assert_eq!(std::fs::read(&written).unwrap(), b"ok");
+    ok(&curl(
+        dir.path(),
+        &[
+            "-s",
+            "-A",
+            "a",
+            "-H",
+            "User-Agent: b",
+            "-r",
+            "1-2",
+            "-H",
+            "Range: bytes=3-4",
+            &url,
+        ],
+    ));
+    let seen = server.take();
+    assert_eq!(seen[0].header("user-agent").as_deref(), Some("b"));
+    assert_eq!(seen[0].header("range").as_deref(), Some("bytes=3-4"));
+}
+
+#[test]
+fn sign_takes_aws_sigv4_as_request_does() {
+    let home = TempDir::new("sign-aws-sigv4");
+    let url = "https://api.example.com/prod/items";
+    let time = "20300101T000000Z";
+    let with_flag = ok(&sigv4(
+        home.path(),
+        &[
+            "sign",
+            "--time",
+            time,
+            "--format",
+            "json",
+            "--aws-sigv4",
+            "aws:amz:eu-west-3:execute-api",
+            url,
+        ],
+    ));
+    let with_names = ok(&sigv4(
+        home.path(),
+        &[
+            "sign",
+            "--time",
+            time,
+            "--format",
+            "json",
+            "--region",
+            "eu-west-3",
+            "--service",
+            "execute-api",
+            url,
+        ],
+    ));
+    assert_eq!(text(&with_flag), text(&with_names));
+    assert!(text(&with_flag).contains("eu-west-3/execute-api/aws4_request"));
+    let out = sigv4(
+        home.path(),
+        &[
+            "sign",
+            "--aws-sigv4",
+            "aws:amz:eu-west-3:es",
+            "--service",
+            "s3",
+            url,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

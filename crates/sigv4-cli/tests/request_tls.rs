@@ -35,9 +35,10 @@ fn https_request_with_cacert_and_refusal_without() {
     assert_eq!(text(&ok(&out)), "x=1");
     assert_eq!(server.counts.verified.load(Ordering::Relaxed), 1);
 
-    // The Mozilla roots do not know this certificate: curl's exit code 35, one line.
+    // The Mozilla roots do not know this certificate: curl's exit code 60 (peer
+    // certificate cannot be authenticated), one line.
     let out = sigv4(home.path(), &["request", "--service", "es", &url]);
-    assert_eq!(out.status.code(), Some(35), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(60), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("TLS"), "{err}");

@@ -151,8 +151,9 @@ fn errors_are_one_line_with_curl_exit_codes() {
     let out = es(&home, &["-H", "NoColon", "http://127.0.0.1:1/"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("'Name: value'"));
+    // An upload file that cannot be read: curl's 26 (read error).
     let out = es(&home, &["-T", "/nonexistent/file", "http://127.0.0.1:1/"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(26));
     assert!(text(&out.stderr).contains("/nonexistent/file"));
 
     // No credentials at all.

@@ -29,6 +29,15 @@ pub enum Error {
         /// The host that was looked at.
         host: String,
     },
+    /// The host is signed with SigV4a (an S3 Multi-Region Access Point: a region set, no
+    /// region), which this signer does not do, and no region was set.
+    #[error("{host:?} is signed with SigV4a for the region set {region_set:?} (no single region): RequestSigner signs SigV4 only; sign it with sigv4::sigv4a::SigV4aSigner::new({region_set:?}, service), or, where the endpoint also accepts SigV4, set RequestSigner::with_region")]
+    NeedsSigV4a {
+        /// The host that was looked at.
+        host: String,
+        /// The region set AWS's SDKs sign it for.
+        region_set: String,
+    },
     /// The credential provider failed.
     #[error("could not load AWS credentials: {0}")]
     Credentials(#[from] CredentialsError),
@@ -40,7 +49,7 @@ pub enum Error {
     Chunked(#[from] ChunkedError),
     /// The body is a stream that cannot be read twice, but the service needs the SHA-256 of
     /// the payload in the signature.
-    #[error("the request body is a stream, but service {service:?} needs the payload's SHA-256 in the signature: send an in-memory body (bytes, String, Vec<u8>), or sign UNSIGNED-PAYLOAD (StreamingBodies::UnsignedPayload) if the service accepts it")]
+    #[error("the request body is a stream, but service {service:?} needs the payload's SHA-256 in the signature: send an in-memory body (bytes, String, Vec<u8>); for an event stream, sign the request with sigv4::eventstream::sign_http_request and send an EventStreamBody (feature event-stream; the middleware passes such signed requests through untouched); sign UNSIGNED-PAYLOAD (StreamingBodies::UnsignedPayload) only where the service documents that it accepts it")]
     StreamingBodyNeedsHash {
         /// The service being signed for.
         service: String,

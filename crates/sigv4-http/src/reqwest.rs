@@ -181,6 +181,13 @@ impl Middleware for SigV4Middleware {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
+        // A request the application signed itself for a signed streaming body (an event
+        // stream from `EventStreamBody`, an aws-chunked body with its own chunk signer) goes
+        // out untouched: its body's signatures are chained from the request's signature, so
+        // signing it again would break every message.
+        if is_signed_stream(&req) {
+            return next.run(req, extensions).await;
+        }
         // With clock-skew correction on, keep an unsigned copy to send again (not possible
         // for streaming bodies: their offset is still learned for later requests).
         let again = self.signer.clock_skew().and_then(|_| req.try_clone());
@@ -208,6 +215,21 @@ impl Middleware for SigV4Middleware {
             _ => Ok(response),
         }
     }
+}
+
+/// Whether the request already carries a SigV4 signature for a signed streaming payload
+/// (`x-amz-content-sha256: STREAMING-...`, other than unsigned-payload trailers).
+fn is_signed_stream(req: &Request) -> bool {
+    let h = req.headers();
+    let streaming = h
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("STREAMING-") && !v.starts_with("STREAMING-UNSIGNED"));
+    let signed = h
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-"));
+    streaming && signed
 }
 
 /// A 400 or 403 is read whole (error documents are small) to see whether the server

@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedSettings};
 use sigv4::{
-    AmzDate, Credentials, Payload, ScopedKey, SessionTokenHeader, SignableRequest, Signer,
-    SigningError, SigningKey, SigningOutput, SigningSettings,
+    AmzDate, Credentials, Payload, QueryPlus, ScopedKey, SessionTokenHeader, SignableRequest,
+    Signer, SigningError, SigningKey, SigningOutput, SigningSettings,
 };
 use sigv4_credentials::clock_skew::{endpoint_key, ClockSkew};
 use sigv4_credentials::s3express::{DirectoryBucket, S3ExpressSessions};
@@ -87,6 +87,7 @@ pub struct RequestSigner {
     signers: Mutex<Vec<Arc<Signer>>>,
     s3express: Option<S3ExpressSessions>,
     clock_skew: Option<Arc<ClockSkew>>,
+    query_plus: QueryPlus,
 }
 
 impl fmt::Debug for RequestSigner {
@@ -171,6 +172,7 @@ impl RequestSigner {
             signers: Mutex::new(Vec::new()),
             s3express: None,
             clock_skew: None,
+            query_plus: QueryPlus::Space,
         }
     }
 
@@ -246,6 +248,21 @@ impl RequestSigner {
         self
     }
 
+    /// What a raw `+` in a request's query means (default [`QueryPlus::Space`], over any
+    /// [`with_settings`](Self::with_settings)): a space, as form encoding writes it
+    /// (`reqwest`'s `.query()`, `serde_urlencoded`), signed as `%20` with the query sent
+    /// unchanged, which is how AWS and the default `VerifyLayer` read it.
+    /// [`QueryPlus::Literal`] signs it as a plus (`%2B`) instead; the URL must then carry
+    /// `%2B` for the server to read it so.
+    pub fn with_query_plus(mut self, plus: QueryPlus) -> Self {
+        self.query_plus = plus;
+        self.signers
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self
+    }
+
     /// Signs at the local clock corrected by the offset `skew` learned for each endpoint
     /// (see [`sigv4_credentials::clock_skew`]); the reqwest middleware also learns it
     /// from refusals and retries once. Share one `ClockSkew` between signers to share
@@ -296,6 +313,7 @@ impl RequestSigner {
             .clone()
             .unwrap_or_else(SigningSettings::s3express_session);
         settings.session_token_header = SessionTokenHeader::S3Session;
+        settings.query_plus = self.query_plus;
         let express = Signer::new(signer.region(), "s3express")?.with_settings(settings);
         Ok((Arc::new(express), OwnedAuth::Credentials(session), time))
     }
@@ -371,11 +389,19 @@ impl RequestSigner {
         ) {
             (Some(r), _) => r.clone(),
             (None, Some(r)) => r.clone(),
-            (None, None) => {
-                return Err(Error::UnknownRegion {
-                    host: host.to_owned(),
-                })
-            }
+            (None, None) => match inferred.and_then(|i| i.region_set) {
+                Some(region_set) => {
+                    return Err(Error::NeedsSigV4a {
+                        host: host.to_owned(),
+                        region_set,
+                    })
+                }
+                None => {
+                    return Err(Error::UnknownRegion {
+                        host: host.to_owned(),
+                    })
+                }
+            },
         };
         Ok(SigningTarget { region, service })
     }
@@ -394,6 +420,7 @@ impl RequestSigner {
         if let Some(settings) = &self.settings {
             signer = signer.with_settings(settings.clone());
         }
+        signer.settings_mut().query_plus = self.query_plus;
         let signer = Arc::new(signer);
         if cache.len() >= MAX_SIGNERS {
             cache.remove(0);

@@ -151,6 +151,43 @@ async fn reqwest_client_streams_signed_events_to_a_verifying_server() {
     .await;
 }
 
+/// An application's shared middleware client sends the event stream it signed itself as it
+/// is: the middleware does not sign it again (which would break the messages' chain).
+#[tokio::test]
+async fn a_shared_middleware_client_passes_signed_event_streams_through() {
+    run(async {
+        let addr = serve().await;
+        let signer = sigv4_http::RequestSigner::from_static(creds())
+            .with_service(SERVICE)
+            .with_region(REGION);
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(sigv4_http::reqwest::SigV4Middleware::new(signer))
+            .build();
+        let (head, chain) = opening_request(addr);
+        let sent_auth = head.headers()["authorization"].clone();
+        let (parts, ()) = head.into_parts();
+        let body = reqwest::Body::wrap(EventStreamBody::new(live_audio(), chain));
+        let req = reqwest::Request::try_from(http::Request::from_parts(parts, body)).unwrap();
+        assert_eq!(req.headers()["authorization"], sent_auth);
+        let resp = client.execute(req).await.unwrap();
+        let status = resp.status().as_u16();
+        assert_eq!(
+            (status, resp.text().await.unwrap()),
+            (200, EXPECTED.to_owned())
+        );
+        // The same client still signs ordinary requests (the server refuses them as they are
+        // not event streams, but only after reading their signature).
+        let resp = client
+            .post(format!("http://{addr}/other"))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 403);
+    })
+    .await;
+}
+
 /// Sends raw envelope frames (as a proxy or attacker could rearrange them).
 async fn send_frames(head: http::Request<()>, frames: Vec<Vec<u8>>) -> (u16, String) {
     let stream = futures_util::stream::iter(

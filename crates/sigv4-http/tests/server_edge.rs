@@ -19,7 +19,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use sigv4::verify::edge::{PathPolicy, QueryPlusPolicy};
 use sigv4::verify::Verifier;
-use sigv4::{Credentials, Payload, SignableRequest, Signer};
+use sigv4::{Credentials, Payload, QueryPlus, SignableRequest, Signer, SigningSettings};
 use sigv4_http::tower::{KeyEntry, StaticKeys, VerifiedIdentity, VerifyLayer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -160,9 +160,37 @@ fn sign(
     target: &str,
     extra: &[(&str, &str)],
 ) -> Vec<(String, String)> {
+    sign_full(
+        service,
+        method,
+        target,
+        extra,
+        SigningSettings::for_service(service),
+    )
+}
+
+/// [`sign`] with these settings and no extra header.
+fn sign_with(
+    service: &str,
+    method: &str,
+    target: &str,
+    settings: SigningSettings,
+) -> Vec<(String, String)> {
+    sign_full(service, method, target, &[], settings)
+}
+
+fn sign_full(
+    service: &str,
+    method: &str,
+    target: &str,
+    extra: &[(&str, &str)],
+    settings: SigningSettings,
+) -> Vec<(String, String)> {
     let mut headers: Vec<(&str, &[u8])> = vec![("host", HOST.as_bytes())];
     headers.extend(extra.iter().map(|(n, v)| (*n, v.as_bytes())));
-    let signer = Signer::new("us-east-1", service).unwrap();
+    let signer = Signer::new("us-east-1", service)
+        .unwrap()
+        .with_settings(settings);
     let req = SignableRequest::new(method, target, headers.clone(), Payload::Bytes(b""));
     let out = signer.sign(&req, &alice(), SystemTime::now()).unwrap();
     let mut lines: Vec<(String, String)> = headers
@@ -383,17 +411,52 @@ async fn http2_authority_must_be_the_signed_host() {
 }
 
 #[tokio::test]
-async fn raw_plus_in_the_query_is_refused_by_default() {
+async fn raw_plus_in_the_query_is_read_as_a_space_by_default() {
     run(async {
         let (addr, log) = serve(layer("execute-api")).await;
+        // A form-encoding client (requests' params=, reqwest's .query()): `a b@x.com` sent
+        // as `a+b%40x.com`, signed with `+` as a space.
+        let sent = "/api/search?email=a+b%40x.com";
+        let headers = sign_with(
+            "execute-api",
+            "GET",
+            sent,
+            SigningSettings::for_service("execute-api").query_plus(QueryPlus::Space),
+        );
+        let (status, body) = send_raw(addr, "GET", sent, &headers).await;
+        assert_eq!((status, body.as_str()), (200, "search"));
+        let s = take(&log);
+        // The handler gets the spelling that was verified: `%20`, a space to any decoder.
+        assert_eq!(s[0].email.as_deref(), Some("a b@x.com"));
+        assert_eq!(s[0].target, "/api/search?email=a%20b%40x.com");
+
+        // A plus is `%2B` on the wire and reaches the handler as a plus.
         let signed = "/api/search?email=a%2Bb%40x.com";
         let headers = sign("execute-api", "GET", signed, &[]);
-
         let (status, body) = send_raw(addr, "GET", signed, &headers).await;
         assert_eq!((status, body.as_str()), (200, "search"));
         assert_eq!(take(&log)[0].email.as_deref(), Some("a+b@x.com"));
+        // The same signature with a raw '+' (a space) in its place does not verify.
+        let (status, body) = send_raw(addr, "GET", sent, &headers).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(take(&log).is_empty());
+    })
+    .await;
+}
 
-        let (status, body) = send_raw(addr, "GET", "/api/search?email=a+b%40x.com", &headers).await;
+#[tokio::test]
+async fn raw_plus_in_the_query_can_be_refused() {
+    run(async {
+        let (addr, log) =
+            serve(layer("execute-api").with_query_plus_policy(QueryPlusPolicy::Reject)).await;
+        let sent = "/api/search?email=a+b%40x.com";
+        let headers = sign_with(
+            "execute-api",
+            "GET",
+            sent,
+            SigningSettings::for_service("execute-api").query_plus(QueryPlus::Space),
+        );
+        let (status, body) = send_raw(addr, "GET", sent, &headers).await;
         assert_eq!(status, 400, "{body}");
         assert!(body.contains("\"InvalidArgument\""), "{body}");
         assert!(body.contains("percent-encode"), "{body}");
@@ -588,7 +651,7 @@ mod property {
         query: &[(usize, usize)],
         mutations: &[Mutation],
         rewrite: bool,
-        literal_plus: bool,
+        plus: QueryPlusPolicy,
     ) -> Result<bool, TestCaseError> {
         let path = format!(
             "/{}",
@@ -748,11 +811,7 @@ mod property {
             } else {
                 PathPolicy::Reject
             })
-            .with_query_plus_policy(if literal_plus {
-                QueryPlusPolicy::LiteralPlus
-            } else {
-                QueryPlusPolicy::Reject
-            })
+            .with_query_plus_policy(plus)
             .strip_unsigned_headers(true);
         let mut svc = tower::Layer::layer(&layer, inner);
         let mut req = http::Request::builder()
@@ -846,11 +905,22 @@ mod property {
                     &[(1, 1), (0, 3), (2, 2)],
                     &mutations,
                     false,
-                    false,
+                    QueryPlusPolicy::Reject,
                 )
                 .unwrap();
                 assert!(accepted, "{service} {mutations:?}");
             }
+            // A raw '+' for an encoded space is the same query under the default.
+            assert!(check(
+                service,
+                "GET",
+                &[1],
+                &[(1, 2)],
+                &[RawPlusForEncodedSpace],
+                false,
+                QueryPlusPolicy::Space
+            )
+            .unwrap());
             // Rewritten dot segments and a raw '+' read as a plus, as configured.
             if service != "s3" {
                 assert!(check(
@@ -860,7 +930,7 @@ mod property {
                     &[],
                     &[InsertDotSegments(1)],
                     true,
-                    false
+                    QueryPlusPolicy::Reject
                 )
                 .unwrap());
                 assert!(check(
@@ -870,7 +940,7 @@ mod property {
                     &[(1, 1)],
                     &[RawPlusForEncodedPlus],
                     false,
-                    true
+                    QueryPlusPolicy::LiteralPlus
                 )
                 .unwrap());
             }
@@ -888,11 +958,15 @@ mod property {
             query in prop::collection::vec((0..KEYS.len(), 0..VALUES.len()), 0..3),
             mutations in prop::collection::vec(mutation(), 0..3),
             rewrite in any::<bool>(),
-            literal_plus in any::<bool>(),
+            plus in prop_oneof![
+                Just(QueryPlusPolicy::Space),
+                Just(QueryPlusPolicy::Reject),
+                Just(QueryPlusPolicy::LiteralPlus),
+            ],
         ) {
             let service = if s3 { "s3" } else { "execute-api" };
             let method = if put { "PUT" } else { "GET" };
-            let _accepted = check(service, method, &segs, &query, &mutations, rewrite, literal_plus)?;
+            let _accepted = check(service, method, &segs, &query, &mutations, rewrite, plus)?;
         }
     }
 }

@@ -395,3 +395,141 @@ async fn refusals_are_structured_events_and_reach_the_callback() {
     // An unsigned request claims no key: the field is absent.
     assert!(!events[2].1.contains("access_key_id"), "{:?}", events[2]);
 }
+
+/// A temporary key sent without its session token gets the answer of the service the
+/// layer verifies for: S3's `InvalidToken`, API Gateway's `UnrecognizedClientException`.
+#[tokio::test]
+async fn a_missing_session_token_gets_the_verified_services_error() {
+    run(async {
+        let temporary = Credentials::new(
+            "ASIATEMPORARY",
+            SECRET,
+            Some("the-session-token".into()),
+            None,
+        );
+        for (service, status, code, message) in [
+            (
+                "execute-api",
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+            ("s3", 400, "InvalidToken", ""),
+        ] {
+            let keys = StaticKeys::new().with_key(KeyEntry::new(temporary.clone()));
+            let layer =
+                VerifyLayer::new(Verifier::new("us-east-1", service).unwrap(), keys).for_axum();
+            let app = Router::new().fallback(|| async { "in" }).layer(layer);
+            let addr = serve(app).await;
+            let without_token =
+                RequestSigner::from_static(Credentials::new("ASIATEMPORARY", SECRET, None, None))
+                    .with_service(service)
+                    .with_region("us-east-1");
+            let resp = client(without_token)
+                .get(format!("http://{addr}/x"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), status);
+            let errortype = resp
+                .headers()
+                .get("x-amzn-errortype")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = resp.text().await.unwrap();
+            assert!(
+                body.contains(code) && body.contains(message),
+                "{service}: {body}"
+            );
+            if service == "execute-api" {
+                assert_eq!(errortype.as_deref(), Some(code));
+            }
+            // With its token, the same key gets in.
+            let with_token = RequestSigner::from_static(temporary.clone())
+                .with_service(service)
+                .with_region("us-east-1");
+            let resp = client(with_token)
+                .get(format!("http://{addr}/x"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+    })
+    .await;
+}
+
+/// A Multi-Region Access Point host (SigV4a, no region) is not signed with a made-up
+/// region: the middleware's error names the region set and the setting to use.
+#[tokio::test]
+async fn a_sigv4a_host_gets_an_error_naming_the_setting() {
+    run(async {
+        let host = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
+        let addr = serve(Router::new().fallback(|| async { "never" })).await;
+        let http = reqwest::Client::builder()
+            .resolve(host, addr)
+            .build()
+            .unwrap();
+        let c = reqwest_middleware::ClientBuilder::new(http)
+            .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
+            .build();
+        let err = c
+            .get(format!("http://{host}:{}/key", addr.port()))
+            .send()
+            .await
+            .unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("SigV4a for the region set \"*\""), "{msg}");
+        assert!(msg.contains("SigV4aSigner::new(\"*\""), "{msg}");
+        assert!(!msg.contains("cannot tell the AWS region"), "{msg}");
+    })
+    .await;
+}
+
+/// The `+` rule is the same on both sides: whatever query the caller builds (form encoded by
+/// reqwest's `.query()`, or written by hand with raw `+` and `%2B`), the middleware's
+/// signature is accepted by the default `VerifyLayer` and the handler decodes exactly the
+/// pairs the caller meant.
+#[test]
+fn random_queries_through_middleware_and_default_layer_reach_the_handler_as_meant() {
+    use axum::extract::Query;
+    use proptest::prelude::*;
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = rt.block_on(async {
+        let echo = |Query(pairs): Query<Vec<(String, String)>>| async move {
+            serde_json::to_string(&pairs).unwrap()
+        };
+        serve(Router::new().fallback(echo).layer(verify_layer())).await
+    });
+    let c = client(signer());
+    let send = |req: reqwest_middleware::RequestBuilder| {
+        rt.block_on(async {
+            let resp = tokio::time::timeout(Duration::from_secs(10), req.send())
+                .await
+                .unwrap()
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.text().await.unwrap())
+        })
+    };
+
+    // By hand: a raw '+' is a space, %2B a plus, %20 a space.
+    let (status, text) = send(c.get(format!("http://{addr}/api/whoami?q=a+b&p=1%2B1&s=x%20y")));
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(text, r#"[["q","a b"],["p","1+1"],["s","x y"]]"#);
+
+    let pair = ("[ -~é+&=%/?#]{0,8}", "[ -~é+&=%/?#]{0,12}");
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(64));
+    runner
+        .run(&proptest::collection::vec(pair, 1..5), |pairs| {
+            let (status, text) = send(c.get(format!("http://{addr}/q")).query(&pairs));
+            prop_assert_eq!(status, 200, "{}", text);
+            let got: Vec<(String, String)> = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(got, pairs);
+            Ok(())
+        })
+        .unwrap();
+}

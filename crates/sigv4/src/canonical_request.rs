@@ -9,12 +9,14 @@ use std::ops::Range;
 
 use sha2::{Digest, Sha256};
 
-use crate::encoding::{decode_into, encode_into, hex_lower, hex_str, is_unreserved, push_escape};
+use crate::encoding::{
+    decode_query_into, encode_into, hex_lower, hex_str, is_unreserved, push_escape,
+};
 use crate::settings::{
     STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     UNSIGNED_PAYLOAD,
 };
-use crate::{Payload, SigningError};
+use crate::{Payload, QueryPlus, SigningError};
 
 /// What goes into a canonical request besides its headers (already collected, sorted, in
 /// a [`HeaderScratch`]).
@@ -26,6 +28,8 @@ pub(crate) struct CanonicalParts<'a> {
     pub(crate) query: &'a str,
     /// Parameters added to the query, already canonically encoded (presigning's `X-Amz-*`).
     pub(crate) extra_query: &'a [(&'a str, &'a str)],
+    /// What a raw `+` in the query means.
+    pub(crate) query_plus: QueryPlus,
     /// Remove `.`/`..` segments and repeated slashes (default rules; not S3).
     pub(crate) normalize_path: bool,
     /// Percent-encode the wire path once more (default rules; not S3).
@@ -62,7 +66,14 @@ pub(crate) fn write_canonical_request(
         parts.double_encode_path,
     );
     out.push('\n');
-    canonical_query_with(query_scratch, out, parts.query, parts.extra_query, skip);
+    canonical_query_with(
+        query_scratch,
+        out,
+        parts.query,
+        parts.query_plus,
+        parts.extra_query,
+        skip,
+    );
     out.push('\n');
     let (sh_start, sh_end) = headers.write(out);
     out.push('\n');
@@ -241,6 +252,8 @@ pub(crate) struct QueryScratch {
 /// Pieces for which `skip(decoded_key)` is true are left out (the verifier and the
 /// presigner drop `X-Amz-Signature` this way).
 ///
+/// This is [`canonical_query_plus`] with [`QueryPlus::Literal`].
+///
 /// ```
 /// use sigv4::canonical_request::canonical_query;
 /// let mut s = String::new();
@@ -253,17 +266,43 @@ pub fn canonical_query(
     extra: &[(&str, &str)],
     skip: impl Fn(&[u8]) -> bool,
 ) {
+    canonical_query_plus(out, query, QueryPlus::Literal, extra, skip);
+}
+
+/// [`canonical_query`] with a choice of what a raw `+` means: with [`QueryPlus::Space`]
+/// it decodes to a space (canonical `%20`), as form decoding and AWS read it; with
+/// [`QueryPlus::Literal`] it is a plus (canonical `%2B`).
+///
+/// ```
+/// use sigv4::canonical_request::canonical_query_plus;
+/// use sigv4::QueryPlus;
+/// let mut s = String::new();
+/// canonical_query_plus(&mut s, "q=a+b%2Bc", QueryPlus::Space, &[], |_| false);
+/// assert_eq!(s, "q=a%20b%2Bc");
+/// s.clear();
+/// canonical_query_plus(&mut s, "q=a+b%2Bc", QueryPlus::Literal, &[], |_| false);
+/// assert_eq!(s, "q=a%2Bb%2Bc");
+/// ```
+pub fn canonical_query_plus(
+    out: &mut String,
+    query: &str,
+    plus: QueryPlus,
+    extra: &[(&str, &str)],
+    skip: impl Fn(&[u8]) -> bool,
+) {
     let mut scratch = QueryScratch::default();
-    canonical_query_with(&mut scratch, out, query, extra, skip);
+    canonical_query_with(&mut scratch, out, query, plus, extra, skip);
 }
 
 pub(crate) fn canonical_query_with(
     scratch: &mut QueryScratch,
     out: &mut String,
     query: &str,
+    plus: QueryPlus,
     extra: &[(&str, &str)],
     skip: impl Fn(&[u8]) -> bool,
 ) {
+    let plus_is_space = plus == QueryPlus::Space;
     let QueryScratch {
         text,
         entries,
@@ -285,7 +324,7 @@ pub(crate) fn canonical_query_with(
             text.push_str(k);
         } else {
             decoded.clear();
-            decode_into(decoded, k.as_bytes());
+            decode_query_into(decoded, k.as_bytes(), plus_is_space);
             if skip(decoded) {
                 continue;
             }
@@ -296,7 +335,7 @@ pub(crate) fn canonical_query_with(
             text.push_str(v);
         } else {
             decoded.clear();
-            decode_into(decoded, v.as_bytes());
+            decode_query_into(decoded, v.as_bytes(), plus_is_space);
             encode_into(text, decoded, false);
         }
         entries.push((ks, ke, text.len() as u32));
@@ -574,6 +613,7 @@ impl HeaderScratch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::decode_into;
 
     fn uri(p: &str, n: bool, d: bool) -> String {
         let mut s = String::new();
@@ -616,6 +656,25 @@ mod tests {
         s.clear();
         canonical_query(&mut s, "v=a%3Db&w=:@!$'()*,;?/", &[], |_| false);
         assert_eq!(s, "v=a%3Db&w=%3A%40%21%24%27%28%29%2A%2C%3B%3F%2F");
+    }
+
+    #[test]
+    fn a_raw_plus_is_a_plus_or_a_space_as_chosen() {
+        let q = |query: &str, plus: QueryPlus| {
+            let mut s = String::new();
+            canonical_query_plus(&mut s, query, plus, &[], |k| k == b"a b");
+            s
+        };
+        let query = "q=a+b+%2B&k+1=%20&a+b=skipped-only-as-a-space&p=%2b";
+        assert_eq!(
+            q(query, QueryPlus::Literal),
+            "a%2Bb=skipped-only-as-a-space&k%2B1=%20&p=%2B&q=a%2Bb%2B%2B"
+        );
+        assert_eq!(q(query, QueryPlus::Space), "k%201=%20&p=%2B&q=a%20b%20%2B");
+        // The default of the public function is the literal plus (the sign contract).
+        let mut s = String::new();
+        canonical_query(&mut s, "q=a+b", &[], |_| false);
+        assert_eq!(s, "q=a%2Bb");
     }
 
     #[test]

@@ -49,6 +49,12 @@ fn hex_val(b: u8) -> Option<u8> {
 /// Percent-decodes `%XX` escapes into `out`. A `%` not followed by two hex digits is kept
 /// literally; `+` is a literal plus (this is URI, not form, decoding).
 pub(crate) fn decode_into(out: &mut Vec<u8>, s: &[u8]) {
+    decode_query_into(out, s, false);
+}
+
+/// [`decode_into`], reading a raw `+` as a space when `plus_is_space` (form decoding of a
+/// query component; `%2B` stays a plus either way).
+pub(crate) fn decode_query_into(out: &mut Vec<u8>, s: &[u8], plus_is_space: bool) {
     let mut i = 0;
     while i < s.len() {
         let b = s[i];
@@ -59,7 +65,7 @@ pub(crate) fn decode_into(out: &mut Vec<u8>, s: &[u8]) {
                 continue;
             }
         }
-        out.push(b);
+        out.push(if plus_is_space && b == b'+' { b' ' } else { b });
         i += 1;
     }
 }

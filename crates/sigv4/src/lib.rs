@@ -123,10 +123,10 @@ pub use error::SigningError;
 pub use request::SignableRequest;
 pub use scoped_key::ScopedKey;
 pub use settings::{
-    is_s3, is_signing_query_param, HeaderSelection, Payload, SessionTokenHeader, SessionTokenMode,
-    SignatureLocation, SigningSettings, DEFAULT_EXCLUDED_HEADERS, SIGNING_QUERY_PARAMS,
-    STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
-    UNSIGNED_PAYLOAD,
+    is_s3, is_signing_query_param, HeaderSelection, Payload, QueryPlus, SessionTokenHeader,
+    SessionTokenMode, SignatureLocation, SigningSettings, DEFAULT_EXCLUDED_HEADERS,
+    SIGNING_QUERY_PARAMS, STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER,
+    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
 pub use sign::{Signer, SigningOutput, DEFAULT_PRESIGN_EXPIRES_SECS, MAX_PRESIGN_EXPIRES_SECS};
 pub use signature::ALGORITHM;

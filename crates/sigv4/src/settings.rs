@@ -105,6 +105,56 @@ impl SessionTokenHeader {
     }
 }
 
+/// What a raw `+` in a request's query string means when it is signed.
+///
+/// SigV4 percent-decodes the query without form rules, so by itself a raw `+` is a
+/// literal plus. HTML-form encoding (`requests`/`httpx`/`reqwest` `params=`/`.query()`,
+/// `application/x-www-form-urlencoded`) writes a space as `+`, and AWS and form decoders
+/// read it as a space. The two choices:
+///
+/// * [`Literal`](QueryPlus::Literal) (the default, and the `sigv4 sign` contract): a raw
+///   `+` signs as `%2B`, and the signed query the output writes
+///   ([`SigningOutput::query_string`](crate::SigningOutput::query_string), the rewritten
+///   URI of a presigned `http::Request`) carries `%2B` in its place, so the wire and the
+///   canonical request agree.
+/// * [`Space`](QueryPlus::Space) (form semantics): a raw `+` signs as `%20` and the query
+///   is sent unchanged; a server that form-decodes the query reads the space the caller
+///   meant, and a verifier reading `+` as a space (AWS, `sigv4::verify`) accepts it.
+///
+/// `%2B` always means a plus and `%20` a space, under both.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4::{Credentials, Payload, QueryPlus, SignableRequest, Signer, SigningSettings};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+/// let now = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+/// let req = SignableRequest::new("GET", "https://example.com/search?q=foo+bar", [], Payload::Bytes(b""));
+///
+/// // The default: a literal plus.
+/// let signer = Signer::new("us-east-1", "es")?;
+/// let out = signer.sign(&req, &creds, now)?;
+/// assert_eq!(out.canonical_request().lines().nth(2), Some("q=foo%2Bbar"));
+/// assert_eq!(out.query_string(), "q=foo%2Bbar");
+///
+/// // Form semantics: a space, and the query goes out as it came.
+/// let signer = signer.with_settings(SigningSettings::for_service("es").query_plus(QueryPlus::Space));
+/// let out = signer.sign(&req, &creds, now)?;
+/// assert_eq!(out.canonical_request().lines().nth(2), Some("q=foo%20bar"));
+/// assert_eq!(out.query_string(), "q=foo+bar");
+/// # Ok::<(), sigv4::SigningError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum QueryPlus {
+    /// A raw `+` is a literal plus: signed as `%2B` and written as `%2B` in the signed
+    /// query (the default).
+    #[default]
+    Literal,
+    /// A raw `+` is a space, as form encoding means it: signed as `%20`, sent unchanged.
+    Space,
+}
+
 /// Where the signature goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureLocation {
@@ -254,6 +304,9 @@ pub struct SigningSettings {
     pub location: SignatureLocation,
     /// Which request headers are signed.
     pub headers: HeaderSelection,
+    /// What a raw `+` in the query means: a literal plus (default) or a space (form
+    /// encoding). See [`QueryPlus`].
+    pub query_plus: QueryPlus,
 }
 
 impl SigningSettings {
@@ -268,6 +321,7 @@ impl SigningSettings {
             session_token_header: SessionTokenHeader::SecurityToken,
             location: SignatureLocation::Headers,
             headers: HeaderSelection::default(),
+            query_plus: QueryPlus::Literal,
         }
     }
 
@@ -283,6 +337,21 @@ impl SigningSettings {
         let mut s = Self::for_service("s3express");
         s.session_token_header = SessionTokenHeader::S3Session;
         s
+    }
+
+    /// Sets what a raw `+` in the query means (default [`QueryPlus::Literal`]): use
+    /// [`QueryPlus::Space`] for queries built by form encoding (`params=` in Python HTTP
+    /// clients, `reqwest`'s `.query()`), which write a space as `+`.
+    ///
+    /// ```
+    /// use sigv4::{QueryPlus, SigningSettings};
+    /// let s = SigningSettings::for_service("execute-api").query_plus(QueryPlus::Space);
+    /// assert_eq!(s.query_plus, QueryPlus::Space);
+    /// assert_eq!(SigningSettings::default().query_plus, QueryPlus::Literal);
+    /// ```
+    pub fn query_plus(mut self, plus: QueryPlus) -> Self {
+        self.query_plus = plus;
+        self
     }
 
     /// Sets the signature location to a presigned URL valid for `expires`.

@@ -196,6 +196,7 @@ fn sign_with_scratch(
             path: target.path,
             query: target.query,
             extra_query: &extra_query,
+            query_plus: ctx.settings.query_plus,
             normalize_path: ctx.settings.normalize_uri_path,
             double_encode_path: ctx.settings.double_uri_encode,
             payload_line: plan.payload.as_str(),
@@ -242,6 +243,7 @@ fn sign_with_scratch(
         kept_query,
         replaced: plan.replaced,
         token_header: token_name,
+        query_plus: ctx.settings.query_plus,
     })
 }
 

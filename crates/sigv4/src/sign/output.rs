@@ -7,7 +7,7 @@ use std::ops::Range;
 use smallvec::SmallVec;
 
 use super::headers::replaced_names;
-use crate::{SessionTokenHeader, SignatureLocation};
+use crate::{QueryPlus, SessionTokenHeader, SignatureLocation};
 
 /// The headers or query parameters to add, as names and ranges of the output's text.
 pub(crate) type Added = SmallVec<[(&'static str, Range<usize>); 8]>;
@@ -33,6 +33,8 @@ pub struct SigningOutput {
     // Bits of `replaced_names`: the request headers signing ignored because it sets them.
     pub(super) replaced: u8,
     pub(super) token_header: SessionTokenHeader,
+    // What a raw `+` in the kept query was signed as: `Literal` writes it as `%2B`.
+    pub(super) query_plus: QueryPlus,
 }
 
 /// The text of a [`SigningOutput`]: a `String` as signing writes it, or the same bytes
@@ -185,9 +187,12 @@ impl SigningOutput {
     }
 
     /// The signed request's query string for query mode: the original parameters (with any
-    /// stale `X-Amz-*` signing parameters removed and every raw `+` written as `%2B`, since
-    /// it was signed as a literal plus) followed by the signing parameters and
-    /// `X-Amz-Signature`. In header mode, the original query with the same `+` rewrite.
+    /// stale `X-Amz-*` signing parameters removed) followed by the signing parameters and
+    /// `X-Amz-Signature`. In header mode, the original query.
+    ///
+    /// With [`QueryPlus::Literal`] (the default) every raw `+` of the original query is
+    /// written as `%2B`, since it was signed as a literal plus; with [`QueryPlus::Space`]
+    /// it is kept, since it was signed as the space it means.
     pub fn query_string(&self) -> String {
         let mut q = String::with_capacity(self.query_string_len());
         self.write_query_string(&mut q);
@@ -198,11 +203,16 @@ impl SigningOutput {
     pub(crate) fn write_query_string(&self, q: &mut String) {
         let start = q.len();
         let kept = self.buf.get(self.kept_query.clone());
-        for (i, part) in kept.split('+').enumerate() {
-            if i > 0 {
-                q.push_str("%2B");
+        match self.query_plus {
+            QueryPlus::Space => q.push_str(kept),
+            _ => {
+                for (i, part) in kept.split('+').enumerate() {
+                    if i > 0 {
+                        q.push_str("%2B");
+                    }
+                    q.push_str(part);
+                }
             }
-            q.push_str(part);
         }
         for (n, v) in self.query_params() {
             if q.len() > start {
@@ -217,7 +227,10 @@ impl SigningOutput {
     /// The length of [`query_string`](Self::query_string), so it can be built in place.
     pub(crate) fn query_string_len(&self) -> usize {
         let kept = self.buf.get(self.kept_query.clone());
-        let mut len = kept.len() + 2 * kept.bytes().filter(|&b| b == b'+').count();
+        let mut len = kept.len();
+        if self.query_plus != QueryPlus::Space {
+            len += 2 * kept.bytes().filter(|&b| b == b'+').count();
+        }
         for (n, v) in self.query_params() {
             if len > 0 {
                 len += 1;

@@ -2,10 +2,10 @@
 //! verified.
 //!
 //! The verifier checks a canonical form of the request: for most services the path with
-//! `.`/`..` segments and repeated slashes removed, and the query decoded with `+` read as a
-//! literal plus. A router or form decoder that reads the raw request differently (routing
-//! `/api/public/../reports` under `/api/public`, decoding `a+b` as `a b`) would then act on
-//! a request other than the one the signature covers. [`prepare_target`] refuses such
+//! `.`/`..` segments and repeated slashes removed, and the query percent-decoded. A router
+//! or decoder that reads the raw request differently (routing `/api/public/../reports`
+//! under `/api/public`, decoding `a+b` as `a+b` where `a b` was verified) would then act
+//! on a request other than the one the signature covers. [`prepare_target`] refuses such
 //! targets, or rewrites them to the exact form that is verified, so that what is verified
 //! and what the application reads are the same bytes.
 
@@ -30,19 +30,24 @@ pub enum PathPolicy {
 
 /// What a server edge does with a raw `+` in the query string.
 ///
-/// The signature covers a raw `+` as a literal plus (SigV4 percent-decodes the query
-/// without form rules), while HTML-form decoders, as used by most web frameworks, read it
-/// as a space: the two sides would disagree on the parameter's value.
+/// Form encoding writes a space as `+`, and AWS and form decoders read it as one; SigV4's
+/// own percent-decoding would read it as a plus. Whatever the policy, the application
+/// never receives a raw `+`: the query it gets spells out the meaning that was verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum QueryPlusPolicy {
-    /// Refuse it with `400 InvalidArgument`, asking the client to percent-encode it (the
-    /// default; our own signer never puts a raw `+` on the wire).
+    /// Read it as a space, as AWS and form decoders do (the default): it is verified as
+    /// `%20` (a signer with [`QueryPlus::Space`](crate::QueryPlus::Space) signed it so) and
+    /// the query is rewritten with `%20` in its place before the application sees it, so
+    /// form and plain percent decoding both read the space.
     #[default]
+    Space,
+    /// Refuse it with `400 InvalidArgument`, asking the client to percent-encode it.
     Reject,
-    /// Accept it with the meaning the signature gives it, a literal plus: the query is
-    /// rewritten with `%2B` in place of each raw `+` before the application sees it, so a
-    /// form decoder also reads a plus.
+    /// Read it as a literal plus, as a signer with
+    /// [`QueryPlus::Literal`](crate::QueryPlus::Literal) signs it: the query is rewritten
+    /// with `%2B` in place of each raw `+` before it is verified and handed on, so a form
+    /// decoder also reads a plus.
     LiteralPlus,
 }
 
@@ -122,8 +127,9 @@ pub fn is_encoded_dot_segment(segment: &str) -> bool {
 ///   [`normalized_path`] is refused with [`VerifyError::NonNormalizedPath`] or, with
 ///   [`PathPolicy::Rewrite`], replaced by its normalized form. A segment that only
 ///   percent-decodes to `.` or `..` is always refused.
-/// * A raw `+` in the query is refused with [`VerifyError::RawPlusInQuery`] or, with
-///   [`QueryPlusPolicy::LiteralPlus`], replaced by `%2B` (the same canonical query).
+/// * A raw `+` in the query is replaced by `%20` ([`QueryPlusPolicy::Space`]) or `%2B`
+///   ([`QueryPlusPolicy::LiteralPlus`]), or refused with [`VerifyError::RawPlusInQuery`]
+///   ([`QueryPlusPolicy::Reject`]).
 ///
 /// Returns `Ok(None)` when the target is fine as it is, `Ok(Some(target))` with the
 /// rewritten target otherwise. Verify the returned target and hand the same one to the
@@ -136,6 +142,9 @@ pub fn is_encoded_dot_segment(segment: &str) -> bool {
 /// assert_eq!(strict("/api/reports/q3?x=1").unwrap(), None);
 /// assert_eq!(strict("/api/public/../reports/q3").unwrap_err().code(), "InvalidURI");
 /// assert_eq!(strict("/s?email=a+b%40x.com").unwrap_err().code(), "InvalidArgument");
+///
+/// let default = prepare_target("/s?q=a+b", true, PathPolicy::default(), QueryPlusPolicy::default());
+/// assert_eq!(default.unwrap().as_deref(), Some("/s?q=a%20b"));
 ///
 /// let lenient = prepare_target(
 ///     "/api/./reports//q3?email=a+b",
@@ -175,6 +184,7 @@ pub fn prepare_target(
         match plus_policy {
             QueryPlusPolicy::Reject => return Err(VerifyError::RawPlusInQuery),
             QueryPlusPolicy::LiteralPlus => new_query = Some(q.replace('+', "%2B")),
+            QueryPlusPolicy::Space => new_query = Some(q.replace('+', "%20")),
         }
     }
     if new_path.is_none() && new_query.is_none() {

@@ -197,8 +197,9 @@ pub enum VerifyError {
     /// `.` or `..` segments (plain or percent-encoded) or repeated slashes. See
     /// [`edge::prepare_target`](super::edge::prepare_target).
     NonNormalizedPath(String),
-    /// The query string has a raw `+` (`InvalidArgument`): the signature covers it as a
-    /// literal plus, form decoding reads it as a space. See [`edge::prepare_target`](super::edge::prepare_target).
+    /// The query string has a raw `+` (`InvalidArgument`), refused by
+    /// [`QueryPlusPolicy::Reject`](super::edge::QueryPlusPolicy::Reject): clients disagree on
+    /// whether it means a plus or a space. See [`edge::prepare_target`](super::edge::prepare_target).
     RawPlusInQuery,
 }
 
@@ -292,7 +293,7 @@ impl fmt::Display for VerifyError {
             VerifyError::CredentialLookup(v0) => write!(f, "the credential lookup failed: {v0}"),
             VerifyError::AuthorityMismatch { authority, host, .. } => write!(f, "the request target's authority {authority:?} is not the signed Host {host:?}"),
             VerifyError::NonNormalizedPath(v0) => write!(f, "the path {v0:?} is not normalized: send it without '.' or '..' segments and without repeated slashes"),
-            VerifyError::RawPlusInQuery => write!(f, "the query string contains a raw '+', which the signature reads as a plus and form decoding as a space: percent-encode it (%2B for a plus, %20 for a space)"),
+            VerifyError::RawPlusInQuery => write!(f, "the query string contains a raw '+', which may mean a plus or a space: percent-encode it (%2B for a plus, %20 for a space)"),
         }
     }
 }

@@ -14,7 +14,7 @@ use super::request::{VerifiableRequest, VerifyBody};
 use super::verified::{PayloadKind, Verified};
 use super::{malformed, truncate, Verifier};
 use crate::canonical_request::{
-    canonical_query, canonical_request_hash, canonical_uri, HeaderScratch,
+    canonical_query_plus, canonical_request_hash, canonical_uri, HeaderScratch,
 };
 use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
 use crate::encoding::{hex_lower, hex_str};
@@ -187,7 +187,7 @@ impl Verifier {
         let skip_token = p.mode == AuthMode::Query
             && self.session_token_mode == SessionTokenMode::AppendAfterSigning;
         let query_mode = p.mode == AuthMode::Query;
-        canonical_query(&mut creq, target.query, &[], |k| {
+        canonical_query_plus(&mut creq, target.query, self.query_plus, &[], |k| {
             query_mode && (k == b"X-Amz-Signature" || (skip_token && k == b"X-Amz-Security-Token"))
         });
         creq.push('\n');

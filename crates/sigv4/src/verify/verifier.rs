@@ -14,7 +14,7 @@ use super::request::VerifiableRequest;
 use super::verified::Verified;
 use crate::settings::{is_s3, SessionTokenMode};
 use crate::signing_key::validate_scope_part;
-use crate::{Credentials, SigningError, SigningKey};
+use crate::{Credentials, QueryPlus, SigningError, SigningKey};
 
 /// The default largest difference between the request's time and the server's, 15 minutes.
 pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -37,6 +37,7 @@ pub struct Verifier {
     pub(super) allow_unsigned_payload: bool,
     pub(super) require_content_sha256: bool,
     pub(super) presigned_unsigned_payload: bool,
+    pub(super) query_plus: QueryPlus,
     pub(super) keys: Arc<KeyCache>,
 }
 
@@ -147,6 +148,7 @@ impl Verifier {
             allow_unsigned_payload: s3,
             require_content_sha256: s3,
             presigned_unsigned_payload: s3,
+            query_plus: QueryPlus::Space,
             keys: Arc::default(),
         })
     }
@@ -194,6 +196,45 @@ impl Verifier {
     pub fn presigned_unsigned_payload(mut self, unsigned: bool) -> Self {
         self.presigned_unsigned_payload = unsigned;
         self
+    }
+
+    /// What a raw `+` in a received query means (default [`QueryPlus::Space`]: a space,
+    /// canonical `%20`, as AWS and form decoders read it; `%2B` is always a plus). With
+    /// [`QueryPlus::Literal`] it is a plus, as a signer with that setting signed it.
+    ///
+    /// A server edge hands the application the query in the spelling verified (see
+    /// [`edge::QueryPlusPolicy`](super::edge::QueryPlusPolicy)), so no raw `+` reaches it.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sigv4::verify::{VerifiableRequest, VerifyBody, Verifier};
+    /// use sigv4::{Credentials, Payload, QueryPlus, SignableRequest, Signer, SigningSettings};
+    ///
+    /// let creds = Credentials::new("AKID", "secret", None, None);
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+    /// // A form-encoding client: `q=a b` sent as `q=a+b`, signed as `q=a%20b`.
+    /// let signer = Signer::new("us-east-1", "execute-api")?
+    ///     .with_settings(SigningSettings::for_service("execute-api").query_plus(QueryPlus::Space));
+    /// let host = [("host", "api.example.com".as_bytes())];
+    /// let out = signer.sign(&SignableRequest::new("GET", "/s?q=a+b", host, Payload::Bytes(b"")), &creds, now)?;
+    /// let mut sent: Vec<(&str, &[u8])> = host.to_vec();
+    /// sent.extend(out.headers().map(|(n, v)| (n, v.as_bytes())));
+    /// let req = VerifiableRequest::new("GET", "/s?q=a+b", sent, VerifyBody::Bytes(b""));
+    ///
+    /// let verifier = Verifier::new("us-east-1", "execute-api")?;
+    /// assert!(verifier.verify_with(&req, Some(creds.clone()), now).is_ok());
+    /// let literal = verifier.with_query_plus(QueryPlus::Literal);
+    /// assert_eq!(literal.verify_with(&req, Some(creds), now).unwrap_err().code(), "SignatureDoesNotMatch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_query_plus(mut self, plus: QueryPlus) -> Self {
+        self.query_plus = plus;
+        self
+    }
+
+    /// What a raw `+` in a received query means (see [`with_query_plus`](Self::with_query_plus)).
+    pub fn query_plus(&self) -> QueryPlus {
+        self.query_plus
     }
 
     /// The largest accepted difference between a request's time and the server's (see
