@@ -25,6 +25,8 @@ pub enum ErrorFormat {
 pub(crate) trait ErrorStyle {
     /// XML (S3) rather than JSON.
     fn xml(&self) -> bool;
+    /// The verified service follows the S3 rules (its own error codes for tokens).
+    fn s3(&self) -> bool;
     /// Put the canonical request and string to sign of a mismatch in the body.
     fn mismatch_details(&self) -> bool;
     /// The layer's clock, for the `Date` header.
@@ -67,8 +69,8 @@ pub(crate) fn rejection(config: &impl ErrorStyle, e: &VerifyError) -> Response<F
 /// `ExpiredToken` for a bad or expired session token; the other services (API Gateway's
 /// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /
 /// `ExpiredTokenException` in their own words.
-fn service_error<K>(config: &VerifyConfig<K>, e: &VerifyError) -> (u16, &'static str, String) {
-    let s3 = sigv4::is_s3(config.verifier.service());
+fn service_error(config: &impl ErrorStyle, e: &VerifyError) -> (u16, &'static str, String) {
+    let s3 = config.s3();
     match e {
         VerifyError::InvalidToken(_) if !s3 => (
             403,

@@ -94,8 +94,12 @@ impl<K> ErrorStyle for VerifyConfig<K> {
         match self.format {
             ErrorFormat::Xml => true,
             ErrorFormat::Json => false,
-            ErrorFormat::Auto => sigv4::is_s3(self.verifier.service()),
+            ErrorFormat::Auto => self.s3(),
         }
+    }
+
+    fn s3(&self) -> bool {
+        sigv4::is_s3(self.verifier.service())
     }
 
     fn mismatch_details(&self) -> bool {
