@@ -51,12 +51,11 @@
 //!   as it is.
 //!
 //! The inner service also acts on the request that was verified (see `SECURITY.md`): a path
-//! that is not in the normalized form the signature covers (`/a/../b`, `/a//b`) and an
-//! absolute-form target or HTTP/2 `:authority` other than the signed host are refused with
-//! `400` ([`VerifyLayer::with_path_policy`] can rewrite paths to the verified form
-//! instead); a raw `+` in the query is read as a space, as AWS and form decoders read it,
-//! and handed on as `%20` ([`VerifyLayer::with_query_plus_policy`] can refuse it or read it
-//! as a plus instead), and
+//! that is not in the normalized form the signature covers (`/a/../b`, `/a//b`), an
+//! absolute-form target or HTTP/2 `:authority` other than the signed host, and a raw `+` in
+//! the query (signed as a plus, read as a space by form decoders) are refused with `400`
+//! ([`VerifyLayer::with_path_policy`] and [`VerifyLayer::with_query_plus_policy`] can
+//! rewrite them to the verified form instead), and
 //! [`VerifyLayer::strip_unsigned_headers`] leaves the inner service only signed headers.
 //!
 //! See `examples/axum_verify.rs` for axum.
@@ -82,8 +81,7 @@ pub use body::{FromVerifiedBody, VerifiedRequestBody};
 pub use client::{sign_request, SignLayer, SignService, SignedBody};
 pub use keys::{KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
 pub use refusal::Refusal;
-pub use response::ErrorFormat;
-pub use server::{VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
+pub use server::{ErrorFormat, VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 

@@ -6,36 +6,11 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use sigv4::verify::VerifyError;
 
-/// How rejections are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ErrorFormat {
-    /// XML for S3-family verifiers, JSON for every other service. The default.
-    #[default]
-    Auto,
-    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
-    /// (`application/xml`).
-    Xml,
-    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
-    /// (`application/json`), as AWS JSON services answer.
-    Json,
-}
+use super::server::{ErrorFormat, VerifyConfig};
 
-/// What an error response needs from the layer that refuses (its configuration).
-pub(crate) trait ErrorStyle {
-    /// XML (S3) rather than JSON.
-    fn xml(&self) -> bool;
-    /// The verified service follows the S3 rules (its own error codes for tokens).
-    fn s3(&self) -> bool;
-    /// Put the canonical request and string to sign of a mismatch in the body.
-    fn mismatch_details(&self) -> bool;
-    /// The layer's clock, for the `Date` header.
-    fn now(&self) -> std::time::SystemTime;
-}
-
-pub(crate) fn rejection(config: &impl ErrorStyle, e: &VerifyError) -> Response<Full<Bytes>> {
+pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
     tracing::debug!(code = e.code(), error = %e, "request signature refused: details");
-
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
     // As S3 answers a skewed request: the times in fields of their own, so that clients
     // learn the server's clock (ISO 8601 `ServerTime`, as S3 writes it).
     let extra = match e {
@@ -54,36 +29,13 @@ pub(crate) fn rejection(config: &impl ErrorStyle, e: &VerifyError) -> Response<F
         ],
         _ => Vec::new(),
     };
-    let (status, code, message) = service_error(config, e);
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
     let body = ErrorBody {
-        code,
-        message: &message,
+        code: e.code(),
+        message: &e.to_string(),
         mismatch: e.signature_mismatch(),
         extra: &extra,
     };
     error_body_response(config, status, &body)
-}
-
-/// The code and message the verified service answers with. S3 says `InvalidToken` /
-/// `ExpiredToken` for a bad or expired session token; the other services (API Gateway's
-/// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /
-/// `ExpiredTokenException` in their own words.
-fn service_error(config: &impl ErrorStyle, e: &VerifyError) -> (u16, &'static str, String) {
-    let s3 = config.s3();
-    match e {
-        VerifyError::InvalidToken(_) if !s3 => (
-            403,
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.".to_owned(),
-        ),
-        VerifyError::ExpiredToken if !s3 => (
-            403,
-            "ExpiredTokenException",
-            "The security token included in the request is expired".to_owned(),
-        ),
-        e => (e.http_status(), e.code(), e.to_string()),
-    }
 }
 
 /// What an error response says.
@@ -95,8 +47,8 @@ pub(crate) struct ErrorBody<'a> {
     pub(crate) extra: &'a [(&'a str, String)],
 }
 
-pub(crate) fn error_response(
-    config: &impl ErrorStyle,
+pub(crate) fn error_response<K>(
+    config: &VerifyConfig<K>,
     status: StatusCode,
     code: &str,
     message: &str,
@@ -113,13 +65,17 @@ pub(crate) fn error_response(
 
 /// The error response, with a `Date` from the layer's own clock (the verifier's time, which
 /// a client corrects its clock by; hyper would stamp the system clock's).
-fn error_body_response(
-    config: &impl ErrorStyle,
+fn error_body_response<K>(
+    config: &VerifyConfig<K>,
     status: StatusCode,
     e: &ErrorBody<'_>,
 ) -> Response<Full<Bytes>> {
     let (code, message, mismatch) = (e.code, e.message, e.mismatch);
-    let xml = config.xml();
+    let xml = match config.format {
+        ErrorFormat::Xml => true,
+        ErrorFormat::Json => false,
+        ErrorFormat::Auto => sigv4::is_s3(config.verifier.service()),
+    };
     let (body, content_type) = if xml {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
         s.push_str(&xml_escape(code));
@@ -129,7 +85,7 @@ fn error_body_response(
         for (name, value) in e.extra {
             s.push_str(&format!("<{name}>{}</{name}>", xml_escape(value)));
         }
-        if let (true, Some(m)) = (config.mismatch_details(), mismatch) {
+        if let (true, Some(m)) = (config.mismatch_details, mismatch) {
             s.push_str("<StringToSign>");
             s.push_str(&xml_escape(m.string_to_sign()));
             s.push_str("</StringToSign><CanonicalRequest>");
@@ -149,7 +105,7 @@ fn error_body_response(
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Some(date) = sigv4_credentials::clock_skew::format_http_date(config.now())
+    if let Some(date) = sigv4_credentials::clock_skew::format_http_date(config.time.now())
         .and_then(|d| HeaderValue::from_str(&d).ok())
     {
         resp.headers_mut().insert(http::header::DATE, date);

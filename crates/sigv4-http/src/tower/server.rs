@@ -29,7 +29,7 @@ use super::body::{CheckedBody, FromVerifiedBody, VerifiedKind, VerifiedRequestBo
 use super::keys::{KeyEntry, KeyStore};
 use super::nest::take_original;
 use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
-use super::response::{error_response, rejection, ErrorFormat, ErrorStyle};
+use super::response::{error_response, rejection};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
 ///
@@ -89,26 +89,19 @@ impl VerifiedIdentity {
     }
 }
 
-impl<K> ErrorStyle for VerifyConfig<K> {
-    fn xml(&self) -> bool {
-        match self.format {
-            ErrorFormat::Xml => true,
-            ErrorFormat::Json => false,
-            ErrorFormat::Auto => self.s3(),
-        }
-    }
-
-    fn s3(&self) -> bool {
-        sigv4::is_s3(self.verifier.service())
-    }
-
-    fn mismatch_details(&self) -> bool {
-        self.mismatch_details
-    }
-
-    fn now(&self) -> std::time::SystemTime {
-        self.time.now()
-    }
+/// How rejections are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ErrorFormat {
+    /// XML for S3-family verifiers, JSON for every other service. The default.
+    #[default]
+    Auto,
+    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
+    /// (`application/xml`).
+    Xml,
+    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
+    /// (`application/json`), as AWS JSON services answer.
+    Json,
 }
 
 pub(crate) struct VerifyConfig<K> {
@@ -196,7 +189,7 @@ impl<K: KeyStore> VerifyLayer<K> {
                 mismatch_details: true,
                 time: Arc::new(SystemClock),
                 path_policy: PathPolicy::Reject,
-                plus_policy: QueryPlusPolicy::Space,
+                plus_policy: QueryPlusPolicy::Reject,
                 strip_unsigned: false,
                 refusals: RefusalReport::default(),
             }),
@@ -304,12 +297,11 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
         self
     }
 
-    /// What to do with a raw `+` in the query: read it as a space, as AWS and form
-    /// decoders do ([`QueryPlusPolicy::Space`], the default: verified as `%20`, and the
-    /// inner service receives `%20` in its place), refuse it with `400 InvalidArgument`
-    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`]), or read it as
-    /// a literal plus ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B`
-    /// in its place). The inner service never sees a raw `+`.
+    /// What to do with a raw `+` in the query: refuse it with `400 InvalidArgument`
+    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`], the default),
+    /// or accept it as the literal plus the signature covers
+    /// ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B` in its place,
+    /// so its form decoding also reads a plus, never a space).
     pub fn with_query_plus_policy(mut self, policy: QueryPlusPolicy) -> Self {
         self.config_mut().plus_policy = policy;
         self
