@@ -51,11 +51,12 @@
 //!   as it is.
 //!
 //! The inner service also acts on the request that was verified (see `SECURITY.md`): a path
-//! that is not in the normalized form the signature covers (`/a/../b`, `/a//b`), an
-//! absolute-form target or HTTP/2 `:authority` other than the signed host, and a raw `+` in
-//! the query (signed as a plus, read as a space by form decoders) are refused with `400`
-//! ([`VerifyLayer::with_path_policy`] and [`VerifyLayer::with_query_plus_policy`] can
-//! rewrite them to the verified form instead), and
+//! that is not in the normalized form the signature covers (`/a/../b`, `/a//b`) and an
+//! absolute-form target or HTTP/2 `:authority` other than the signed host are refused with
+//! `400` ([`VerifyLayer::with_path_policy`] can rewrite paths to the verified form
+//! instead); a raw `+` in the query is read as a space, as AWS and form decoders read it,
+//! and handed on as `%20` ([`VerifyLayer::with_query_plus_policy`] can refuse it or read it
+//! as a plus instead), and
 //! [`VerifyLayer::strip_unsigned_headers`] leaves the inner service only signed headers.
 //!
 //! See `examples/axum_verify.rs` for axum.

@@ -10,7 +10,7 @@ use super::server::{ErrorFormat, VerifyConfig};
 
 pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
     tracing::debug!(code = e.code(), error = %e, "request signature refused: details");
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+
     // As S3 answers a skewed request: the times in fields of their own, so that clients
     // learn the server's clock (ISO 8601 `ServerTime`, as S3 writes it).
     let extra = match e {
@@ -29,13 +29,36 @@ pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Respons
         ],
         _ => Vec::new(),
     };
+    let (status, code, message) = service_error(config, e);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
     let body = ErrorBody {
-        code: e.code(),
-        message: &e.to_string(),
+        code,
+        message: &message,
         mismatch: e.signature_mismatch(),
         extra: &extra,
     };
     error_body_response(config, status, &body)
+}
+
+/// The code and message the verified service answers with. S3 says `InvalidToken` /
+/// `ExpiredToken` for a bad or expired session token; the other services (API Gateway's
+/// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /
+/// `ExpiredTokenException` in their own words.
+fn service_error<K>(config: &VerifyConfig<K>, e: &VerifyError) -> (u16, &'static str, String) {
+    let s3 = sigv4::is_s3(config.verifier.service());
+    match e {
+        VerifyError::InvalidToken(_) if !s3 => (
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.".to_owned(),
+        ),
+        VerifyError::ExpiredToken if !s3 => (
+            403,
+            "ExpiredTokenException",
+            "The security token included in the request is expired".to_owned(),
+        ),
+        e => (e.http_status(), e.code(), e.to_string()),
+    }
 }
 
 /// What an error response says.

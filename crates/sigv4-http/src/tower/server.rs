@@ -201,7 +201,7 @@ impl<K: KeyStore> VerifyLayer<K> {
                 mismatch_details: true,
                 time: Arc::new(SystemClock),
                 path_policy: PathPolicy::Reject,
-                plus_policy: QueryPlusPolicy::Reject,
+                plus_policy: QueryPlusPolicy::Space,
                 strip_unsigned: false,
                 stream_hashed: false,
                 refusals: RefusalReport::default(),
@@ -310,11 +310,12 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
         self
     }
 
-    /// What to do with a raw `+` in the query: refuse it with `400 InvalidArgument`
-    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`], the default),
-    /// or accept it as the literal plus the signature covers
-    /// ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B` in its place,
-    /// so its form decoding also reads a plus, never a space).
+    /// What to do with a raw `+` in the query: read it as a space, as AWS and form
+    /// decoders do ([`QueryPlusPolicy::Space`], the default: verified as `%20`, and the
+    /// inner service receives `%20` in its place), refuse it with `400 InvalidArgument`
+    /// asking the client to percent-encode it ([`QueryPlusPolicy::Reject`]), or read it as
+    /// a literal plus ([`QueryPlusPolicy::LiteralPlus`]: the inner service receives `%2B`
+    /// in its place). The inner service never sees a raw `+`.
     pub fn with_query_plus_policy(mut self, policy: QueryPlusPolicy) -> Self {
         self.config_mut().plus_policy = policy;
         self
