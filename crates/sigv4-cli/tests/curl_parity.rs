@@ -925,3 +925,33 @@ fn header_file_as_curl() {
     ok(&curl(home.path(), &["-s", "-f", "-H", &arg, &url]));
     assert_eq!(picked(&server.take()[0]), picked(&ours[0]));
 }
+
+#[test]
+fn insecure_accepts_an_unknown_certificate_with_a_warning() {
+    let home = TempDir::new("insecure");
+    let (acceptor, _pem) = self_signed_tls();
+    let tls = VerifyingServer::start_tls("es", acceptor);
+    let url = tls.url("/k").replace("http://", "https://");
+    let out = sigv4(
+        home.path(),
+        &["request", "--service", "es", "-f", "-k", "-d", "x=1", &url],
+    );
+    assert_eq!(text(&ok(&out)), "x=1");
+    assert!(
+        text(&out.stderr).contains("warning: --insecure"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without -k the certificate is refused (60, as curl).
+    let out = sigv4(home.path(), &["request", "--service", "es", "-s", &url]);
+    assert_eq!(out.status.code(), Some(60));
+    if !curl_available() {
+        return skip("curl -k");
+    }
+    // curl's request is unsigned (so the server refuses it), but the TLS handshake
+    // succeeds with -k and fails with 60 without it, as ours.
+    let theirs = curl(home.path(), &["-s", "-o", "/dev/null", "-k", &url]);
+    assert_eq!(theirs.status.code(), Some(0));
+    let theirs = curl(home.path(), &["-s", "-o", "/dev/null", &url]);
+    assert_eq!(theirs.status.code(), Some(60));
+}
