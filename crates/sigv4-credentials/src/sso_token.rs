@@ -1,6 +1,42 @@
 //! The IAM Identity Center (SSO) access token, from the cache `aws sso login`
 //! writes (`~/.aws/sso/cache/<sha1 of the session name>.json`), refreshed
 //! through SSO-OIDC `CreateToken` when it is about to expire.
+//!
+//! # The token cache file
+//!
+//! What tests and fakes need to write, as the AWS CLI v2 and SDKs write it:
+//!
+//! * **Path**: `$HOME/.aws/sso/cache/<hex>.json` (`%USERPROFILE%` on Windows), where `<hex>`
+//!   is the lowercase hex SHA-1 of the `[sso-session NAME]`'s name (`NAME`), or, for a
+//!   legacy profile without a session, of its `sso_start_url`.
+//!   [`SsoTokenProvider::cache_path`] gives it.
+//! * **Content**: one JSON object; unknown fields are kept when the file is rewritten.
+//!
+//!   | field | required | meaning |
+//!   |---|---|---|
+//!   | `accessToken` | yes | the bearer token sent to the SSO portal (`GetRoleCredentials`) |
+//!   | `expiresAt` | yes | its expiry, RFC 3339 UTC (`2026-12-07T15:00:00Z`) |
+//!   | `refreshToken` | for refresh | SSO-OIDC refresh token (sessions only) |
+//!   | `clientId`, `clientSecret` | for refresh | the registered OIDC client |
+//!   | `registrationExpiresAt` | for refresh | RFC 3339 expiry of that registration |
+//!   | `region`, `startUrl` | no | written by the CLI; the profile's values are used |
+//!
+//!   With the four refresh fields (and `registrationExpiresAt` not passed), a token within
+//!   [`REFRESH_WINDOW`] of `expiresAt` is refreshed and the file rewritten; without them the
+//!   token is used until it expires, then the error says to run `aws sso login`.
+//!
+//! ```json
+//! {
+//!   "startUrl": "https://my-sso-portal.awsapps.com/start",
+//!   "region": "us-east-1",
+//!   "accessToken": "aoa...",
+//!   "expiresAt": "2026-12-07T15:00:00Z",
+//!   "clientId": "ABCDEFG...",
+//!   "clientSecret": "eyJ...",
+//!   "registrationExpiresAt": "2027-03-07T14:00:00Z",
+//!   "refreshToken": "aorvJYubGpU6i91YnH7Mfo..."
+//! }
+//! ```
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

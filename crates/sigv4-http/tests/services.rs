@@ -138,6 +138,19 @@ async fn verify_layer_works_around_a_nested_service() {
     .await;
 }
 
+/// A middleware client inferring service and region from the host, with `host` resolved to
+/// our server on 127.0.0.1 (the request never leaves the machine).
+fn resolving_client(host: &str, addr: SocketAddr) -> reqwest_middleware::ClientWithMiddleware {
+    let http = reqwest::Client::builder()
+        .resolve(host, addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    reqwest_middleware::ClientBuilder::new(http)
+        .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
+        .build()
+}
+
 /// Signing service and region inferred from AWS hosts whose endpoint prefix is not the
 /// signing name: a reqwest client resolving the AWS host to our 127.0.0.1 server signs with
 /// the name AWS's models give, which a verifier for that service accepts.
@@ -175,15 +188,7 @@ async fn inferred_signing_names_follow_aws_service_models() {
             let verifier = Verifier::new(region, service).unwrap();
             let app = app.layer(VerifyLayer::new(verifier, keys()).for_axum());
             let addr = serve(app).await;
-            let http = reqwest::Client::builder()
-                .resolve(host, addr)
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap();
-            let c = reqwest_middleware::ClientBuilder::new(http)
-                .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
-                .build();
-            let resp = c
+            let resp = resolving_client(host, addr)
                 .get(format!("http://{host}:{}/x", addr.port()))
                 .send()
                 .await
@@ -465,14 +470,7 @@ async fn a_sigv4a_host_gets_an_error_naming_the_setting() {
     run(async {
         let host = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
         let addr = serve(Router::new().fallback(|| async { "never" })).await;
-        let http = reqwest::Client::builder()
-            .resolve(host, addr)
-            .build()
-            .unwrap();
-        let c = reqwest_middleware::ClientBuilder::new(http)
-            .with(SigV4Middleware::new(RequestSigner::from_static(creds())))
-            .build();
-        let err = c
+        let err = resolving_client(host, addr)
             .get(format!("http://{host}:{}/key", addr.port()))
             .send()
             .await
