@@ -18,9 +18,13 @@ pub(crate) fn _canonical_uri(path: &str, normalize: bool, double_encode: bool) -
 /// per RFC 3986, sorted by key then value, repeated keys kept.
 #[pyfunction]
 pub(crate) fn _canonical_query(query: &str) -> String {
-    let as_url = format!("?{query}");
-    let signed = crate::request::plus_as_space(&as_url);
-    let mut out = String::with_capacity(signed.len() + 8);
-    sigv4::canonical_request::canonical_query(&mut out, &signed[1..], &[], |_| false);
+    let mut out = String::with_capacity(query.len() + 8);
+    sigv4::canonical_request::canonical_query_plus(
+        &mut out,
+        query,
+        sigv4::QueryPlus::Space,
+        &[],
+        |_| false,
+    );
     out
 }

@@ -106,8 +106,8 @@ impl PyCredentials {
         }
     }
 
-    /// A default-settings signer for `region` and `service` that caches the signing key of
-    /// these credentials.
+    /// A default-settings signer (this package's defaults, `build_settings`) for `region`
+    /// and `service` that caches the signing key of these credentials.
     pub(crate) fn signer_for(&self, region: &str, service: &str) -> PyResult<Arc<sigv4::Signer>> {
         let mut list = self.signers.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = list
@@ -116,7 +116,13 @@ impl PyCredentials {
         {
             return Ok(Arc::clone(s));
         }
-        let s = Arc::new(sigv4::Signer::new(region, service).map_err(signing_err)?);
+        let defaults = crate::signer::opts(None, None, None, true, None, None);
+        let settings = crate::request::build_settings(service, &defaults);
+        let s = Arc::new(
+            sigv4::Signer::new(region, service)
+                .map_err(signing_err)?
+                .with_settings(settings),
+        );
         if list.len() >= MAX_CACHED_SIGNERS {
             list.remove(0);
         }

@@ -2,7 +2,6 @@
 //! it, and the `SignedRequest` result.
 
 use pyo3::prelude::*;
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -12,8 +11,8 @@ use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple};
 use sha2::{Digest, Sha256};
 use sigv4::{
-    Credentials, HeaderSelection, Payload, SessionTokenMode, SignableRequest, SigningOutput,
-    SigningSettings, DEFAULT_EXCLUDED_HEADERS, MAX_PRESIGN_EXPIRES_SECS,
+    Credentials, HeaderSelection, Payload, QueryPlus, SessionTokenMode, SignableRequest,
+    SigningOutput, SigningSettings, DEFAULT_EXCLUDED_HEADERS, MAX_PRESIGN_EXPIRES_SECS,
 };
 
 use crate::errors::signing_err;
@@ -256,7 +255,10 @@ impl Opts {
 }
 
 pub(crate) fn build_settings(service: &str, o: &Opts) -> SigningSettings {
-    let mut s = SigningSettings::for_service(service);
+    // A raw `+` in a query is a space (decision 1: Python drop-ins and plugins), as
+    // requests/httpx/aiohttp `params=` produce it and as AWS reads it: signed as `%20`, sent
+    // unchanged.
+    let mut s = SigningSettings::for_service(service).query_plus(QueryPlus::Space);
     if let Some(v) = o.normalize_path {
         s.normalize_uri_path = v;
     }
@@ -425,10 +427,9 @@ impl Job {
             JobPayload::Given(h) => Payload::Precomputed(h),
         };
         let large = matches!(&self.payload, JobPayload::Body(b) if b.as_bytes().len() >= GIL_RELEASE_THRESHOLD);
-        let url = plus_as_space(self.url_text());
         let req = SignableRequest::new(
             method,
-            &url,
+            self.url_text(),
             self.headers
                 .iter()
                 .map(|(n, v)| (n.as_text().unwrap_or_default(), v.as_bytes())),
@@ -464,23 +465,6 @@ impl Job {
 pub(crate) struct Signed {
     pub(crate) out: SigningOutput,
     pub(crate) url: String,
-}
-
-/// The URL the core signs for a request sent as `url`: a raw `+` in the query is a space
-/// (form encoding, as requests, httpx and aiohttp `params=` produce it, and as AWS and form
-/// decoders read it), so it signs as `%20` while the URL is sent unchanged.
-pub(crate) fn plus_as_space(url: &str) -> Cow<'_, str> {
-    let end = url.find('#').unwrap_or(url.len());
-    match url[..end].find('?') {
-        Some(q) if url[q..end].contains('+') => {
-            let mut s = String::with_capacity(url.len() + 8);
-            s.push_str(&url[..q]);
-            s.push_str(&url[q..end].replace('+', "%20"));
-            s.push_str(&url[end..]);
-            Cow::Owned(s)
-        }
-        _ => Cow::Borrowed(url),
-    }
 }
 
 /// The URL to send: in header mode the URL as given (without its fragment); presigned, the

@@ -8,6 +8,7 @@ mod completions;
 mod credentials;
 mod curl_args;
 mod express;
+mod gateway;
 mod net;
 mod out;
 mod presign_cmd;
@@ -44,6 +45,9 @@ enum Command {
     Presign(presign_cmd::PresignArgs),
     /// Run a signing reverse proxy in front of an AWS endpoint.
     Proxy(proxy::ProxyArgs),
+    /// Secretless AWS access: verify requests signed with sandbox keys (--keys FILE),
+    /// apply each key's limits, re-sign with the real credentials and forward.
+    Gateway(gateway::GatewayArgs),
     /// Check a signed request as a server would; --explain shows the canonical request and
     /// string to sign the server computed (and a diff against the client's).
     Verify(verify_cmd::VerifyArgs),
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
         }
         Command::Presign(args) => presign_cmd::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Gateway(args) => gateway::run(args),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Completions(args) => completions::run(args, Cli::command()),
     };

@@ -11,6 +11,8 @@
 //! | `event-stream` | `eventstream::EventStreamBody` (a signed event-stream request body for reqwest or hyper) and `eventstream::VerifiedEventStreamBody` (the server side: yields only messages whose signature chain verifies) |
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
 //! | (always) | `aws_error` (AWS error codes from XML/JSON bodies), `retry` (which answers to retry, backoff), `redirect` (same-origin re-signing rule, `Location`), `explain` (the `SignatureDoesNotMatch` diff) |
+//! | `key-file` | `tower::FileKeys`: the verifying layer's keys from a TOML file, reloaded on `SIGHUP` or change, with each key's principal and `tower::KeyLimits` |
+//! | `gateway` | `gateway::Gateway`, the library behind `sigv4 gateway`: verifies sandbox keys, applies their limits, re-signs with the real credentials and forwards, streaming |
 //! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-rs-credentials`) |
 //!
 //! Every integration is built from a [`RequestSigner`]: a credential provider taken by value
@@ -78,6 +80,8 @@ pub struct CredentialsReadmeDoctests;
 pub mod blocking;
 #[cfg(feature = "event-stream")]
 pub mod eventstream;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
 #[cfg(feature = "tower")]

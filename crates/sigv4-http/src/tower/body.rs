@@ -21,6 +21,7 @@ pub(crate) struct CheckedBody<B> {
 
 pub(crate) enum VerifiedKind<B> {
     Full(Option<Bytes>),
+    Hashed(Box<HashCheckedBody<Boxed<B>>>),
     Stream(Boxed<B>),
     Chunked(Box<VerifiedBody<Boxed<B>>>),
     #[cfg(feature = "event-stream")]
@@ -42,6 +43,7 @@ where
         match &mut self.get_mut().kind {
             VerifiedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             VerifiedKind::Stream(s) => Pin::new(s).poll_frame(cx),
+            VerifiedKind::Hashed(h) => Pin::new(&mut **h).poll_frame(cx),
             VerifiedKind::Chunked(c) => Pin::new(&mut **c).poll_frame(cx),
             #[cfg(feature = "event-stream")]
             VerifiedKind::EventStream(e) => Pin::new(&mut **e)
@@ -54,6 +56,7 @@ where
         match &self.kind {
             VerifiedKind::Full(b) => b.is_none(),
             VerifiedKind::Stream(s) => s.is_end_stream(),
+            VerifiedKind::Hashed(h) => h.done,
             VerifiedKind::Chunked(c) => c.is_end_stream(),
             #[cfg(feature = "event-stream")]
             VerifiedKind::EventStream(e) => e.is_end_stream(),
@@ -64,10 +67,86 @@ where
         match &self.kind {
             VerifiedKind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             VerifiedKind::Stream(s) => s.size_hint(),
+            VerifiedKind::Hashed(h) => h.inner.size_hint(),
             VerifiedKind::Chunked(_) => SizeHint::default(),
             // The messages are re-encoded without their signed envelopes: shorter.
             #[cfg(feature = "event-stream")]
             VerifiedKind::EventStream(_) => SizeHint::default(),
+        }
+    }
+}
+
+/// A body whose signed SHA-256 is checked as it streams: the data passes through, and the
+/// body fails (instead of ending) when the bytes read do not hash to the signed value, or
+/// are more than the declared length.
+pub(crate) struct HashCheckedBody<B> {
+    inner: B,
+    hasher: sha2::Sha256,
+    expected: [u8; 32],
+    read: u64,
+    limit: Option<u64>,
+    done: bool,
+}
+
+impl<B> HashCheckedBody<B> {
+    pub(crate) fn new(inner: B, expected: [u8; 32], declared_len: Option<u64>) -> Self {
+        HashCheckedBody {
+            inner,
+            hasher: <sha2::Sha256 as sha2::Digest>::new(),
+            expected,
+            read: 0,
+            limit: declared_len,
+            done: false,
+        }
+    }
+}
+
+/// The error a [`HashCheckedBody`] fails with.
+#[derive(Debug, thiserror::Error)]
+#[error("XAmzContentSHA256Mismatch: the body does not match its signed x-amz-content-sha256 ({0})")]
+pub(crate) struct BodyHashMismatch(&'static str);
+
+impl<B> Body for HashCheckedBody<B>
+where
+    B: Body<Data = Bytes, Error = BoxError> + Unpin,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        use sha2::Digest;
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.read += data.len() as u64;
+                    if this.limit.is_some_and(|l| this.read > l) {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(BodyHashMismatch(
+                            "longer than its content-length",
+                        )
+                        .into())));
+                    }
+                    this.hasher.update(data);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                let computed: [u8; 32] = std::mem::take(&mut this.hasher).finalize().into();
+                if computed == this.expected {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Err(BodyHashMismatch("different hash").into())))
+                }
+            }
+            other => other,
         }
     }
 }

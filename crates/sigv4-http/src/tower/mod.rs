@@ -63,10 +63,13 @@
 
 mod body;
 mod client;
+#[cfg(feature = "key-file")]
+mod key_file;
+mod key_limits;
 mod keys;
 mod nest;
-mod refusal;
-mod response;
+pub(crate) mod refusal;
+pub(crate) mod response;
 mod server;
 
 use std::future::Future;
@@ -80,7 +83,10 @@ use crate::{BoxError, Error};
 
 pub use body::{FromVerifiedBody, VerifiedRequestBody};
 pub use client::{sign_request, SignLayer, SignService, SignedBody};
-pub use keys::{KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
+#[cfg(feature = "key-file")]
+pub use key_file::{FileKeys, KeyFileError};
+pub use key_limits::{KeyLimits, LimitDenied};
+pub use keys::{key_store_fn, FnKeyStore, KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
 pub use refusal::Refusal;
 pub use server::{ErrorFormat, VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
 

@@ -93,13 +93,46 @@ fn error_body_response<K>(
     status: StatusCode,
     e: &ErrorBody<'_>,
 ) -> Response<Full<Bytes>> {
+    render_error(
+        config.format,
+        config.verifier.service(),
+        status,
+        e,
+        config.mismatch_details,
+        config.time.now(),
+    )
+}
+
+/// An AWS-style error response in `format` (`Auto`: by `service`), dated `now`; the
+/// canonical request and string to sign of a signature mismatch only with
+/// `mismatch_details`.
+pub(crate) fn render_error(
+    format: ErrorFormat,
+    service: &str,
+    status: StatusCode,
+    e: &ErrorBody<'_>,
+    mismatch_details: bool,
+    now: std::time::SystemTime,
+) -> Response<Full<Bytes>> {
     let (code, message, mismatch) = (e.code, e.message, e.mismatch);
-    let xml = match config.format {
-        ErrorFormat::Xml => true,
+    let xml = match format {
+        ErrorFormat::Xml | ErrorFormat::QueryXml => true,
         ErrorFormat::Json => false,
-        ErrorFormat::Auto => sigv4::is_s3(config.verifier.service()),
+        ErrorFormat::Auto => sigv4::is_s3(service),
     };
-    let (body, content_type) = if xml {
+    let (body, content_type) = if format == ErrorFormat::QueryXml {
+        let kind = if status.is_server_error() {
+            "Receiver"
+        } else {
+            "Sender"
+        };
+        let s = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error></ErrorResponse>",
+            xml_escape(code),
+            xml_escape(message)
+        );
+        (s, "text/xml")
+    } else if xml {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
         s.push_str(&xml_escape(code));
         s.push_str("</Code><Message>");
@@ -108,7 +141,7 @@ fn error_body_response<K>(
         for (name, value) in e.extra {
             s.push_str(&format!("<{name}>{}</{name}>", xml_escape(value)));
         }
-        if let (true, Some(m)) = (config.mismatch_details, mismatch) {
+        if let (true, Some(m)) = (mismatch_details, mismatch) {
             s.push_str("<StringToSign>");
             s.push_str(&xml_escape(m.string_to_sign()));
             s.push_str("</StringToSign><CanonicalRequest>");
@@ -128,7 +161,7 @@ fn error_body_response<K>(
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Some(date) = sigv4_credentials::clock_skew::format_http_date(config.time.now())
+    if let Some(date) = sigv4_credentials::clock_skew::format_http_date(now)
         .and_then(|d| HeaderValue::from_str(&d).ok())
     {
         resp.headers_mut().insert(http::header::DATE, date);

@@ -25,7 +25,9 @@ use crate::{BoxError, Error};
 
 use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 
-use super::body::{CheckedBody, FromVerifiedBody, VerifiedKind, VerifiedRequestBody};
+use super::body::{
+    CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind, VerifiedRequestBody,
+};
 use super::keys::{KeyEntry, KeyStore};
 use super::nest::take_original;
 use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
@@ -54,6 +56,9 @@ pub struct VerifiedIdentity {
     /// Whether the body is covered by the signature (hashed or aws-chunked signed). When
     /// `false` (`UNSIGNED-PAYLOAD`), the body reaching the handler was not authenticated.
     pub body_signed: bool,
+    /// What the payload line said: the body's SHA-256, `UNSIGNED-PAYLOAD`, an aws-chunked
+    /// mode or an event stream (a forwarding service re-signs the body the same way).
+    pub payload: VerifiedPayload,
     /// The signed headers (lowercase names, sorted): only these headers are covered by
     /// the signature. With [`VerifyLayer::strip_unsigned_headers`] every other header,
     /// except transport ones, is removed before the handler runs.
@@ -79,6 +84,7 @@ impl VerifiedIdentity {
                 VerifiedPayload::EventStream => cfg!(feature = "event-stream"),
                 _ => false,
             },
+            payload: v.payload(),
             signed_headers: v
                 .signed_headers()
                 .split(';')
@@ -90,7 +96,7 @@ impl VerifiedIdentity {
 }
 
 /// How rejections are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum ErrorFormat {
     /// XML for S3-family verifiers, JSON for every other service. The default.
@@ -102,6 +108,10 @@ pub enum ErrorFormat {
     /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
     /// (`application/json`), as AWS JSON services answer.
     Json,
+    /// The query protocol's `<ErrorResponse><Error><Type>Sender</Type><Code>..</Code>
+    /// <Message>..</Message></Error></ErrorResponse>` (`text/xml`), as STS, IAM, SNS and
+    /// other query services answer.
+    QueryXml,
 }
 
 pub(crate) struct VerifyConfig<K> {
@@ -114,6 +124,7 @@ pub(crate) struct VerifyConfig<K> {
     pub(crate) path_policy: PathPolicy,
     pub(crate) plus_policy: QueryPlusPolicy,
     pub(crate) strip_unsigned: bool,
+    pub(crate) stream_hashed: bool,
     pub(crate) refusals: RefusalReport,
 }
 
@@ -129,6 +140,7 @@ impl<K> Clone for VerifyConfig<K> {
             path_policy: self.path_policy,
             plus_policy: self.plus_policy,
             strip_unsigned: self.strip_unsigned,
+            stream_hashed: self.stream_hashed,
             refusals: self.refusals.clone(),
         }
     }
@@ -191,6 +203,7 @@ impl<K: KeyStore> VerifyLayer<K> {
                 path_policy: PathPolicy::Reject,
                 plus_policy: QueryPlusPolicy::Space,
                 strip_unsigned: false,
+                stream_hashed: false,
                 refusals: RefusalReport::default(),
             }),
             _body: PhantomData,
@@ -349,6 +362,23 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     /// [`VerifiedIdentity::signed_headers`].
     pub fn strip_unsigned_headers(mut self, strip: bool) -> Self {
         self.config_mut().strip_unsigned = strip;
+        self
+    }
+}
+
+impl<K: KeyStore, IB> VerifyLayer<K, IB> {
+    /// For services that forward the request rather than act on it (default off): a body
+    /// whose SHA-256 the signature covers through an `x-amz-content-sha256` header is handed
+    /// to the inner service as it arrives instead of being read (up to
+    /// [`with_max_body`](Self::with_max_body)) and checked first; the body then fails at
+    /// its end, instead of ending, when its hash or length differs.
+    ///
+    /// Only for inner services that do nothing irreversible before the body has ended
+    /// without error, such as a gateway streaming the body to an upstream that checks the
+    /// same hash (an upload cut short by the error is not stored). Every other inner
+    /// service should keep the default, which never hands it an unchecked byte.
+    pub fn stream_hashed_bodies(mut self, stream: bool) -> Self {
+        self.config_mut().stream_hashed = stream;
         self
     }
 }
@@ -582,6 +612,17 @@ where
                         "the body was checked without being read".into(),
                     )))
                 }
+                VerifiedPayload::Sha256(expected) if config.stream_hashed => {
+                    let declared = head
+                        .headers()
+                        .get(CONTENT_LENGTH)
+                        .and_then(|v| v.to_str().ok()?.parse().ok());
+                    VerifiedKind::Hashed(Box::new(HashCheckedBody::new(
+                        Boxed(Box::pin(body)),
+                        expected,
+                        declared,
+                    )))
+                }
                 VerifiedPayload::Sha256(expected) => {
                     let bytes = read(body).await?;
                     let computed = sigv4::sha256_hex(&bytes);
@@ -649,6 +690,10 @@ where
         }
         Err(e) => return Err(reject(&e)),
     };
+    let limits = entry
+        .as_ref()
+        .map(|e| Arc::clone(&e.limits))
+        .unwrap_or_default();
     let principal = entry.and_then(|e| e.principal);
 
     tracing::debug!(
@@ -677,6 +722,8 @@ where
     parts
         .extensions
         .insert(VerifiedIdentity::new(&verified, principal));
+    // The key's limits, for the inner service to enforce (no secret in them).
+    parts.extensions.insert(limits);
     Ok(Request::from_parts(parts, CheckedBody { kind }))
 }
 

@@ -10,6 +10,7 @@ with the original's ``SignedHeaders`` (``include_hdrs``, byte for byte).
 
 from __future__ import annotations
 
+import calendar
 import collections.abc
 import datetime
 import email.utils
@@ -17,6 +18,7 @@ import hashlib
 import re
 import shlex
 import threading
+import time
 from typing import Any, Iterable, List, Optional, Tuple
 from urllib.parse import unquote, urlparse
 
@@ -66,15 +68,9 @@ def _included(name: str, include: List[str]) -> bool:
 
 
 def _signing_time(req) -> Optional[datetime.datetime]:
-    """The UTC time to sign with: the request's X-Amz-Date, else its Date header (any
-    recognised format; a format without a time gives midnight). None when neither parses."""
-    amz = req.headers.get("x-amz-date") if "x-amz-date" in req.headers else None
-    m = _AMZ_DATE.match(str(amz)) if amz is not None else None
-    if m:
-        try:
-            return datetime.datetime(*(int(x) for x in m.groups()), tzinfo=_UTC)
-        except ValueError:
-            pass
+    """The UTC time to sign with when the request has no valid X-Amz-Date: from its
+    X-Amz-Date or Date header in another recognised format (a format without a time gives
+    midnight). None when neither parses."""
     for header in ("x-amz-date", "date"):
         if header not in req.headers:
             continue
@@ -343,22 +339,37 @@ class AWS4Auth(AuthBase):
         self._signer_cache = (ident, key, signer)
         return signer
 
-    def _date_request(self, req) -> datetime.datetime:
-        """Makes sure ``req`` carries a date (adding ``X-Amz-Date``) and the signing key is
-        for its day; returns the signing time."""
-        when = _signing_time(req)
-        if when is None:
-            present = [h for h in ("x-amz-date", "date") if h in req.headers]
-            if present and self.raise_invalid_date:
-                raise DateFormatError(f"the {present[0]} header is in no recognised date format")
-            for h in present:
-                del req.headers[h]
-            when = datetime.datetime.now(_UTC).replace(microsecond=0)
-        if _AMZ_DATE.match(str(req.headers.get("x-amz-date", ""))) is None:
-            req.headers["x-amz-date"] = when.strftime("%Y%m%dT%H%M%SZ")
-        if self.get_request_date(req).strftime("%Y%m%d") != self.date:
+    def _date_request(self, req) -> Tuple[int, str]:
+        """Makes sure ``req`` carries an ``X-Amz-Date`` (added from its ``Date`` header, else
+        now) and the signing key is for its day; returns the signing time (Unix seconds)
+        and that day (``YYYYMMDD``)."""
+        amz = req.headers.get("x-amz-date")
+        m = _AMZ_DATE.match(amz) if isinstance(amz, str) else None
+        fields = tuple(int(x) for x in m.groups()) if m else None
+        try:
+            if fields is not None:
+                datetime.datetime(*fields)  # a real date and time (the regex allows 13/32)
+        except ValueError:
+            fields = None
+        if fields is not None:  # the common case: a valid X-Amz-Date
+            secs, day = calendar.timegm(fields + (0, 0, 0)), amz[:8]
+        else:
+            when = _signing_time(req)
+            if when is None:
+                present = [h for h in ("x-amz-date", "date") if h in req.headers]
+                if present and self.raise_invalid_date:
+                    raise DateFormatError(f"the {present[0]} header is in no recognised date format")
+                for h in present:
+                    del req.headers[h]
+                secs = int(time.time())
+            else:
+                secs = calendar.timegm(when.utctimetuple())
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(secs))
+            req.headers["x-amz-date"] = stamp
+            day = stamp[:8]
+        if day != self.date:
             self.handle_date_mismatch(req)
-        return when
+        return secs, day
 
     def __call__(self, req):
         """Signs a ``requests.PreparedRequest`` (or an ``httpx.Request``): adds
@@ -367,10 +378,9 @@ class AWS4Auth(AuthBase):
         if self.refreshable_credentials:
             self.refresh_credentials()
         with self._lock:
-            when = self._date_request(req)
+            when, day = self._date_request(req)
             key, access_id, token = self.signing_key, self.access_id, self.session_token
             include = [h.lower() for h in self.include_hdrs]
-        day = when.strftime("%Y%m%d")
         if key.date != day:  # a subclass whose handle_date_mismatch did nothing
             raise DateMismatchError(f"the request is dated {day}, the signing key {key.date}")
         if hasattr(req, "body"):  # requests.PreparedRequest
