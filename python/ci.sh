@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# CI for the Python package: lint the extension crate, build the abi3 wheel with maturin,
-# install it into a fresh venv, make sure s3s-fs is available, and run the pytest suite
-# against the installed wheel from a directory where the source tree is not importable.
+# CI for the Python package: lint the extension crate, build the manylinux2014 abi3 wheel
+# with maturin + zig (python/build-wheels.sh; auditwheel checks its tag), install it into a
+# fresh venv, make sure s3s-fs is available, and run the pytest suite against the installed
+# wheel from a directory where the source tree is not importable.
 #
 # Environment knobs:
 #   SIGV4_PY_VENV     where to create the venv      (default: target/python-venv)
@@ -24,7 +25,7 @@ rm -rf "$VENV"
 python3 -m venv "$VENV"
 PY="$VENV/bin/python"
 "$PY" -m pip install -q --upgrade pip
-"$PY" -m pip install -q "maturin>=1.5,<2" pytest botocore requests httpx aiohttp
+"$PY" -m pip install -q pytest botocore requests httpx aiohttp
 export PYO3_PYTHON="$PY"
 
 # No --locked: python/Cargo.lock is used, but a dependency the workspace crates gain later
@@ -33,14 +34,16 @@ echo "== python: rustfmt and clippy (python/ is its own cargo workspace)"
 cargo fmt --manifest-path python/Cargo.toml -- --check
 cargo clippy --manifest-path python/Cargo.toml --all-targets --features pyo3/extension-module -- -D warnings
 
-echo "== python: maturin build ($PROFILE abi3 wheel)"
+# The wheel users get on x86_64 Linux: manylinux2014 (glibc 2.17, linked with zig), its tag
+# checked by auditwheel (build-wheels.sh builds the other platforms the same way; it installs
+# maturin, ziglang and auditwheel into the venv).
+echo "== python: manylinux2014_x86_64 $PROFILE abi3 wheel"
 rm -rf "$WHEELS"
-if [ "$PROFILE" = release ]; then
-  "$VENV/bin/maturin" build --release -i "$PY" -m python/Cargo.toml -o "$WHEELS"
-else
-  "$VENV/bin/maturin" build --profile "$PROFILE" -i "$PY" -m python/Cargo.toml -o "$WHEELS"
-fi
-WHEEL=$(ls "$WHEELS"/sigv4_rs-*-abi3-*.whl)
+SIGV4_PY_TOOLS="$VENV" bash python/build-wheels.sh "$WHEELS" manylinux2014_x86_64
+WHEEL=$(ls "$WHEELS"/sigv4_rs-*-cp310-abi3-*manylinux2014_x86_64*.whl)
+# The metadata PyPI would show (classifiers, license expression and files, README).
+"$PY" -m pip install -q twine
+"$VENV/bin/twine" check --strict "$WHEEL"
 echo "== python: installing $(basename "$WHEEL")"
 "$PY" -m pip install -q --force-reinstall "$WHEEL"
 

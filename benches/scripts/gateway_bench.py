@@ -125,7 +125,7 @@ def main():
             v = latencies(via, clients, n)
             rows.append((clients, percentile(d, 50), percentile(d, 99), percentile(v, 50), percentile(v, 99)))
 
-        print(f"## sigv4 gateway benchmark ({MIB} MiB, moto_server {'with' if True else ''} signature checking)")
+        print(f"## sigv4 gateway benchmark ({MIB} MiB, moto_server with signature checking)")
         print(f"peak RSS of the gateway: {peak_kib / 1024:.1f} MiB (idle {idle_kib / 1024:.1f} MiB) after "
               f"aws s3 cp of {MIB} MiB and one {MIB} MiB PutObject through it")
         print(f"aws s3 cp {MIB} MiB: direct {direct_s:.1f} s ({MIB / direct_s:.1f} MiB/s), "
