@@ -41,6 +41,9 @@ echo "== python: manylinux2014_x86_64 $PROFILE abi3 wheel"
 rm -rf "$WHEELS"
 SIGV4_PY_TOOLS="$VENV" bash python/build-wheels.sh "$WHEELS" manylinux2014_x86_64
 WHEEL=$(ls "$WHEELS"/sigv4_rs-*-cp310-abi3-*manylinux2014_x86_64*.whl)
+# The metadata PyPI would show (classifiers, license expression and files, README).
+"$PY" -m pip install -q twine
+"$VENV/bin/twine" check --strict "$WHEEL"
 echo "== python: installing $(basename "$WHEEL")"
 "$PY" -m pip install -q --force-reinstall "$WHEEL"
 

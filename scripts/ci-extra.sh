@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Extra CI checks (issue 7): MSRV against dependency rust-versions, cargo deny
 # (licenses, bans, sources), the wasm32-unknown-unknown build of the core (all features and none),
-# and a bounded run of every cargo-fuzz target.
+# a bounded run of every cargo-fuzz target, and the release check of the published crates
+# (scripts/publish-check.sh: publish dry run, the tarballs tested on their own, cargo install).
 #
 #   bash scripts/ci-extra.sh            # everything
-#   bash scripts/ci-extra.sh msrv deny  # only some steps (msrv, deny, wasm, fuzz)
+#   bash scripts/ci-extra.sh msrv deny  # only some steps (msrv, deny, wasm, fuzz, publish)
 #
 # Environment: FUZZ_SECS (seconds per fuzz target, default 15), FUZZ_TARGETS (space-separated
 # subset), REQUIRE_WASM=1 (fail instead of skipping when wasm32-unknown-unknown is missing).
@@ -17,7 +18,7 @@ CARGO_FUZZ_VERSION=0.13.2
 CARGO_DENY_VERSION=0.19.0
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(msrv deny wasm fuzz)
+[ ${#steps[@]} -eq 0 ] && steps=(msrv deny wasm fuzz publish)
 
 msrv() {
   echo "== MSRV: no dependency may need a newer rustc than the declared rust-version"
@@ -129,9 +130,13 @@ fuzz() {
   )
 }
 
+publish() {
+  bash scripts/publish-check.sh
+}
+
 for s in "${steps[@]}"; do
   case "$s" in
-    msrv | deny | wasm | fuzz) "$s" ;;
-    *) echo "unknown step $s (msrv, deny, wasm, fuzz)" >&2; exit 2 ;;
+    msrv | deny | wasm | fuzz | publish) "$s" ;;
+    *) echo "unknown step $s (msrv, deny, wasm, fuzz, publish)" >&2; exit 2 ;;
   esac
 done

@@ -12,7 +12,7 @@ botocore's copy of AWS's own data:
 
     python3 -m venv /tmp/bv && /tmp/bv/bin/pip install botocore==VERSION
     /tmp/bv/bin/python scripts/infer/gen_table.py > crates/sigv4/src/infer/aws_table.rs
-    cargo fmt -p sigv4
+    cargo fmt -p sigv4-rs
 
 Hosts no botocore model describes (execute-api, es domains, Lambda function URLs, AppSync
 GraphQL APIs, Transcribe streaming) are handled in infer.rs, each with its AWS reference.

@@ -17,6 +17,7 @@ mod request_cmd;
 mod sign_cmd;
 mod skew;
 mod verify_cmd;
+mod version;
 
 use std::process::ExitCode;
 
@@ -24,7 +25,13 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Sign, inspect and send AWS Signature Version 4 requests.
 #[derive(Debug, Parser)]
-#[command(name = "sigv4", version, about, propagate_version = true)]
+#[command(
+    name = "sigv4",
+    version,
+    long_version = version::long_version(),
+    about,
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -70,7 +70,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// This crate's README examples, compiled and run as doctests (the README is in the package).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
+
 mod assume_role;
+pub mod build_info;
 pub mod cache;
 pub mod clock_skew;
 pub mod container;

@@ -70,12 +70,6 @@ pub mod retry;
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
-/// The `sigv4-rs-credentials` README examples, run here where the crate's dev-dependencies
-/// (tokio) are available and `sigv4-rs-credentials` is too.
-#[cfg(doctest)]
-#[doc = include_str!("../../sigv4-credentials/README.md")]
-pub struct CredentialsReadmeDoctests;
-
 #[cfg(feature = "blocking")]
 pub mod blocking;
 #[cfg(feature = "event-stream")]

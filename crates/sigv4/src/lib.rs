@@ -133,17 +133,13 @@ pub use signature::ALGORITHM;
 pub use signing_key::SigningKey;
 pub use time::AmzDate;
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
-
 /// This crate's README examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
 // -- modules added by other work (keep one line each, alphabetical) --
+pub mod build_info;
 pub mod chunked;
 #[cfg(feature = "event-stream")]
 pub mod eventstream;
