@@ -79,7 +79,7 @@ build_cpython() { # arch -> CPython 3.11 for <arch>-linux-musl in $WORK/cpython-
   [ -x "$dir/root/opt/py311/bin/python3.11" ] && return
   echo "== musl: building CPython 3.11 for $arch-linux-musl with zig (minutes)"
   rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/build"
-  printf '#!/bin/sh\nexec %s cc -target %s-linux-musl "$@"\n' "$ZIG" "$arch" >"$dir/bin/cc"
+  printf '#!/bin/sh\nexec %s cc -target %s-linux-musl -Wno-date-time "$@"\n' "$ZIG" "$arch" >"$dir/bin/cc"
   printf '#!/bin/sh\nexec %s ar "$@"\n' "$ZIG" >"$dir/bin/ar"
   printf '#!/bin/sh\nexec %s ranlib "$@"\n' "$ZIG" >"$dir/bin/ranlib"
   chmod +x "$dir"/bin/*

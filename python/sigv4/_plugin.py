@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Tuple
 
 from ._errors import SigningError
-from ._sigv4 import UNSIGNED_PAYLOAD, Signer
-
-_S3_SERVICES = frozenset({"s3", "s3-outposts", "s3express", "s3-object-lambda"})
+from ._sigv4 import UNSIGNED_PAYLOAD, Signer, is_s3_service
 _IN_MEMORY = (bytes, bytearray, memoryview, str)
 
 
@@ -18,7 +16,7 @@ def streaming_payload_hash(signer: Signer, body_type: str, unsigned_payload: Opt
             f"cannot sign a streaming request body ({body_type}) with unsigned_payload=False: "
             "pass the body as bytes or str so it can be hashed"
         )
-    if unsigned_payload or signer.service in _S3_SERVICES:
+    if unsigned_payload or is_s3_service(signer.service):
         return UNSIGNED_PAYLOAD
     raise SigningError(
         f"cannot sign a streaming request body ({body_type}) for service {signer.service!r}: "

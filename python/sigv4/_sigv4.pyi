@@ -291,6 +291,8 @@ def sign_request(
 def payload_hash(body: Union[bytes, bytearray, memoryview, str]) -> str: ...
 def resolve_credentials(profile: Optional[str] = None) -> RefreshableCredentials:
     """The default chain, lazily (``sigv4.resolve_credentials`` wraps this)."""
+def is_s3_service(service: str) -> bool:
+    """Whether ``service`` signs with the S3 rules (s3, s3-outposts, s3express, s3-object-lambda)."""
 def resolve_region(url: Optional[str] = None, *, profile: Optional[str] = None) -> str:
     """The region an AWS hostname in ``url`` names, else AWS_REGION, AWS_DEFAULT_REGION, the
     profile's ``region``, else the one a global endpoint implies; SigningError otherwise."""

@@ -286,11 +286,12 @@ pub(crate) fn build_settings(service: &str, o: &Opts) -> SigningSettings {
     s
 }
 
-pub(crate) fn is_s3(service: &str) -> bool {
-    matches!(
-        service,
-        "s3" | "s3-outposts" | "s3express" | "s3-object-lambda"
-    )
+pub(crate) use sigv4::is_s3;
+
+/// Whether `service` signs with the S3 rules: the core's one list, for the Python side.
+#[pyfunction]
+pub(crate) fn is_s3_service(service: &str) -> bool {
+    is_s3(service)
 }
 
 pub(crate) fn expires_secs(expires: &Bound<'_, PyAny>) -> PyResult<u64> {

@@ -172,6 +172,28 @@ pub fn parse_header_line(h: &str) -> Result<HeaderLine, CliError> {
     })
 }
 
+/// `-H @FILE` (or `@-`) as curl reads it: one header per line (CR/LF stripped); lines
+/// with neither `:` nor `;` (blank ones included) are skipped, as curl skips them.
+fn expand_header_files(header_args: &[String]) -> Result<Vec<String>, CliError> {
+    let mut out = Vec::with_capacity(header_args.len());
+    for h in header_args {
+        let Some(file) = h.strip_prefix('@') else {
+            out.push(h.clone());
+            continue;
+        };
+        let bytes = read_source(file, "-H file")?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| CliError::usage(format!("-H @{file}: the headers are not UTF-8")))?;
+        out.extend(
+            text.lines()
+                .map(|l| l.trim_end_matches('\r'))
+                .filter(|l| l.contains([':', ';']))
+                .map(str::to_owned),
+        );
+    }
+    Ok(out)
+}
+
 /// What the flags build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Built {
@@ -316,7 +338,7 @@ pub fn build(
         .collect();
     let mut removed = Vec::new();
     let mut user_set: Vec<String> = Vec::new();
-    for h in header_args {
+    for h in &expand_header_files(header_args)? {
         let line = parse_header_line(h)?;
         let lower = line.name.to_ascii_lowercase();
         if !user_set.contains(&lower) {

@@ -36,6 +36,17 @@ pub fn client(
     pool_idle_per_host: usize,
     cacert: Option<&std::path::Path>,
 ) -> Result<HttpClient, CliError> {
+    client_with(connect_timeout, pool_idle_per_host, cacert, false)
+}
+
+/// [`client`], and with `insecure` (curl's `-k`) any server certificate is accepted
+/// (the handshake signatures are still checked).
+pub fn client_with(
+    connect_timeout: Option<Duration>,
+    pool_idle_per_host: usize,
+    cacert: Option<&std::path::Path>,
+    insecure: bool,
+) -> Result<HttpClient, CliError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = match cacert {
         None => rustls::RootCertStore {
@@ -43,11 +54,17 @@ pub fn client(
         },
         Some(path) => load_roots(path)?,
     };
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| CliError::failure(format!("cannot set up TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .map_err(|e| CliError::failure(format!("cannot set up TLS: {e}")))?;
+    let tls = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth()
+    } else {
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
@@ -62,6 +79,56 @@ pub fn client(
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(pool_idle_per_host)
         .build(https))
+}
+
+/// `-k/--insecure`: every server certificate is accepted; the handshake's signatures are
+/// still verified with the provider's algorithms.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// The certificates of a PEM file as trust anchors (exit code 77, as curl, when unusable).

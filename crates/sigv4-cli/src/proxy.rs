@@ -17,6 +17,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use sigv4::verify::edge::EdgePolicy;
 use sigv4::{Payload, QueryPlus, Signer, SigningSettings};
 use sigv4_credentials::{CachedProvider, DefaultChain, ProvideCredentials};
 use tokio::net::TcpListener;
@@ -442,9 +443,46 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
     };
     let (mut parts, body) = req.into_parts();
 
+    // The edge policy of the verifying layer and `sigv4 verify`: target form (no CONNECT,
+    // authority or asterisk form), framing headers, unsafe path spellings (raw bytes that
+    // must be encoded, an encoded '/' or '\' forming a dot segment), a raw '+' read as a
+    // space. Dot segments are resolved below, keeping '//' (S3 keys).
+    let checked = {
+        let headers: Vec<(&str, &[u8])> = parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+            .collect();
+        EdgePolicy::default().check(
+            parts.method.as_str(),
+            &parts.uri.to_string(),
+            &headers,
+            false,
+        )
+    };
+    let rewritten = match checked {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                text_response(
+                    StatusCode::BAD_REQUEST,
+                    &format!("sigv4 proxy: {}: {e}", e.code()),
+                ),
+                0,
+                "refused by the edge policy",
+            )
+        }
+    };
+    let (client_path_raw, client_query) = match &rewritten {
+        Some(t) => t
+            .split_once('?')
+            .map_or((t.as_str(), None), |(p, q)| (p, Some(q))),
+        None => (parts.uri.path(), parts.uri.query()),
+    };
+
     // The client's path, with dot segments resolved: it must stay under the base path the
     // operator configured, and the upstream never sees a dot segment.
-    let Some(path) = client_path(parts.uri.path()) else {
+    let Some(path) = client_path(client_path_raw) else {
         return (
             text_response(
                 StatusCode::BAD_REQUEST,
@@ -462,7 +500,7 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
         "{}://{}{}{}",
         state.upstream.scheme, state.upstream.authority, base, path
     );
-    if let Some(q) = parts.uri.query() {
+    if let Some(q) = client_query {
         let kept: Vec<&str> = q
             .split('&')
             .filter(|pair| {

@@ -160,6 +160,10 @@ pub struct RequestArgs {
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
+    /// Accept any server certificate (curl's -k): the connection is encrypted but the
+    /// server is not authenticated. Warns on stderr (unless -s).
+    #[arg(short = 'k', long)]
+    insecure: bool,
     /// Trust the CA certificates in this PEM file instead of the built-in Mozilla roots.
     #[arg(long, value_name = "FILE")]
     cacert: Option<PathBuf>,
@@ -343,6 +347,7 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         retry_delay: args.retry_delay,
         progress: !args.silent && !args.no_progress_meter && std::io::stderr().is_terminal(),
         create_dirs: args.create_dirs,
+        insecure: args.insecure,
         // `-o -` is standard output, as in curl.
         output: args.output.clone().filter(|p| p.as_os_str() != "-"),
         connect_timeout: args.connect_timeout,
@@ -512,6 +517,7 @@ struct Options {
     progress: bool,
     output: Option<PathBuf>,
     create_dirs: bool,
+    insecure: bool,
     connect_timeout: Option<Duration>,
     cacert: Option<PathBuf>,
 }
@@ -748,10 +754,16 @@ impl Job {
     }
 
     async fn perform(mut self, stats: &mut Stats) -> Result<(), CliError> {
-        let client = net::client(
+        if self.options.insecure && !self.options.silent {
+            eprintln!(
+                "sigv4: warning: --insecure: the server's certificate is not checked; anyone on the path can read the signed request"
+            );
+        }
+        let client = net::client_with(
             self.options.connect_timeout,
             1,
             self.options.cacert.as_deref(),
+            self.options.insecure,
         )?;
         let token = self.credentials.session_token().map(str::to_owned);
         let home = Origin::of(&self.uri);

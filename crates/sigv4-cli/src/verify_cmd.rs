@@ -9,12 +9,16 @@
 //! decoded length); an `UNSIGNED-PAYLOAD` request is reported as such, its body not being
 //! covered. Any failure exits non-zero.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::time::SystemTime;
 
 use clap::Args;
 use sigv4::chunked::StreamingMode;
-use sigv4::verify::{VerifiableRequest, Verified, VerifiedPayload, Verifier, VerifyBody};
+use sigv4::verify::edge::{frame_body, EdgePolicy};
+use sigv4::verify::{
+    VerifiableRequest, Verified, VerifiedPayload, Verifier, VerifyBody, VerifyError,
+};
 use sigv4::AmzDate;
 
 use crate::CliError;
@@ -48,6 +52,12 @@ pub struct VerifyArgs {
     /// computed; with --client-canonical, print a line diff against the client's.
     #[arg(long)]
     explain: bool,
+    /// Take every byte after the request head as the body, ignoring Content-Length and
+    /// Transfer-Encoding (recorded captures whose framing is off). By default the body is
+    /// delimited as a server delimits it, and a request whose framing is ambiguous or that
+    /// has bytes a server would read as another request is refused.
+    #[arg(long)]
+    raw_body: bool,
     /// The client's canonical request (for example from `sigv4 sign --format json`): a
     /// file, for --explain to diff against.
     #[arg(long, value_name = "FILE", requires = "explain")]
@@ -322,17 +332,36 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         None => SystemTime::now(),
     };
     let verifier = Verifier::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
+    let headers: Vec<(&str, &[u8])> = raw
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    // The edge policy and framing rules of the verifying layer and the proxy: what a server
+    // in front of an application would refuse is refused here too.
+    let refused = |e: VerifyError| CliError::failure(format!("{}: {e}", e.code()));
+    let rewritten = EdgePolicy::default()
+        .check(
+            &raw.method,
+            &raw.target,
+            &headers,
+            verifier.normalizes_uri_path(),
+        )
+        .map_err(refused)?;
+    let body: Cow<'_, [u8]> = match &args.url {
+        _ if args.raw_body => Cow::Borrowed(&raw.body),
+        Some(_) => Cow::Borrowed(&raw.body),
+        None => frame_body(&headers, &raw.body).map_err(refused)?,
+    };
     let request = match &args.url {
         // A presigned URL is checked whole: its host is the signed one.
-        Some(url) => {
-            VerifiableRequest::from_url(&raw.method, url, [], VerifyBody::Bytes(&raw.body))
-                .map_err(|e| CliError::usage(format!("--url: {e}")))?
-        }
+        Some(url) => VerifiableRequest::from_url(&raw.method, url, [], VerifyBody::Bytes(&body))
+            .map_err(|e| CliError::usage(format!("--url: {e}")))?,
         None => VerifiableRequest::new(
             &raw.method,
-            raw.target.as_str(),
-            raw.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
-            VerifyBody::Bytes(&raw.body),
+            rewritten.as_deref().unwrap_or(raw.target.as_str()),
+            headers.iter().copied(),
+            VerifyBody::Bytes(&body),
         ),
     };
     let held = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
@@ -341,7 +370,7 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         Ok(v) => {
             // The body first: an OK line is only printed for a request that is valid as a
             // whole.
-            let body_note = check_body(&v, &raw.body)?;
+            let body_note = check_body(&v, &body)?;
             crate::outln!(
                 "OK: signed by {} for {} ({:?}, signed headers {})",
                 v.access_key_id(),

@@ -883,3 +883,75 @@ fn sign_takes_aws_sigv4_as_request_does() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn header_file_as_curl() {
+    let home = TempDir::new("h-file");
+    let file = home.path().join("hdrs.txt");
+    std::fs::write(&file, "X-One: 1\r\nX-Two: 2\n\nnot a header\nX-Three: 3\n").unwrap();
+    let arg = format!("@{}", file.display());
+    let server = CaptureServer::start("es", vec![]);
+    let url = server.url("/h");
+    ok(&sigv4(
+        home.path(),
+        &["request", "--service", "es", "-f", "-s", "-H", &arg, &url],
+    ));
+    let ours = server.take();
+    assert_eq!(ours[0].verified, Some(Ok(())), "{:?}", ours[0]);
+    let picked = |s: &capture::Seen| {
+        s.headers
+            .iter()
+            .filter(|(n, _)| n.starts_with("x-") && !n.starts_with("x-amz"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        picked(&ours[0]),
+        vec![
+            ("x-one".into(), "1".into()),
+            ("x-two".into(), "2".into()),
+            ("x-three".into(), "3".into())
+        ]
+    );
+    // `sign` reads it the same way.
+    let signed = text(&ok(&sigv4(
+        home.path(),
+        &["sign", "--service", "es", "-H", &arg, &url],
+    )));
+    assert!(signed.contains("x-one;x-three;x-two"), "{signed}");
+    if !curl_available() {
+        return skip("curl -H @file");
+    }
+    ok(&curl(home.path(), &["-s", "-f", "-H", &arg, &url]));
+    assert_eq!(picked(&server.take()[0]), picked(&ours[0]));
+}
+
+#[test]
+fn insecure_accepts_an_unknown_certificate_with_a_warning() {
+    let home = TempDir::new("insecure");
+    let (acceptor, _pem) = self_signed_tls();
+    let tls = VerifyingServer::start_tls("es", acceptor);
+    let url = tls.url("/k").replace("http://", "https://");
+    let out = sigv4(
+        home.path(),
+        &["request", "--service", "es", "-f", "-k", "-d", "x=1", &url],
+    );
+    assert_eq!(text(&ok(&out)), "x=1");
+    assert!(
+        text(&out.stderr).contains("warning: --insecure"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without -k the certificate is refused (60, as curl).
+    let out = sigv4(home.path(), &["request", "--service", "es", "-s", &url]);
+    assert_eq!(out.status.code(), Some(60));
+    if !curl_available() {
+        return skip("curl -k");
+    }
+    // curl's request is unsigned (so the server refuses it), but the TLS handshake
+    // succeeds with -k and fails with 60 without it, as ours.
+    let theirs = curl(home.path(), &["-s", "-o", "/dev/null", "-k", &url]);
+    assert_eq!(theirs.status.code(), Some(0));
+    let theirs = curl(home.path(), &["-s", "-o", "/dev/null", &url]);
+    assert_eq!(theirs.status.code(), Some(60));
+}

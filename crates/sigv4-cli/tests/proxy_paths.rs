@@ -110,3 +110,42 @@ fn client_paths_cannot_leave_the_base_path_and_dot_segments_are_never_forwarded(
     assert_eq!(status, 200);
     assert_eq!(next(), "GET /base/after HTTP/1.1");
 }
+
+/// Issue 22 F2 and the shared edge policy: an encoded '/' (or '\') that forms a dot
+/// segment once decoded, an authority-form target, and raw bytes that must be encoded are
+/// refused before anything goes upstream; a raw '+' is forwarded as the space it means.
+#[test]
+fn encoded_separators_and_other_target_forms_never_reach_the_upstream() {
+    let (upstream, seen) = recording_upstream(64);
+    let home = TempDir::new("proxy-edge");
+    let proxy = ProxyProc::start(
+        home.path(),
+        &[
+            "--upstream",
+            &format!("http://{upstream}/base"),
+            "--service",
+            "execute-api",
+            "--region",
+            REGION,
+        ],
+    );
+    let next = || {
+        seen.recv_timeout(Duration::from_secs(10))
+            .expect("the upstream saw no request")
+    };
+    for sent in [
+        "/..%2fadmin/keys",
+        "/%2e%2e%2fadmin/keys",
+        "/x/..%2F..%2Fadmin/keys",
+        "/..%5Cadmin/keys",
+        "evil.example.net:80",
+        "/files/caf\u{e9}",
+    ] {
+        let (status, text) = send(proxy.addr, sent);
+        assert_eq!(status, 400, "{sent}: {text}");
+    }
+    // A plain encoded slash inside a segment is a name, not a separator: forwarded as is.
+    let (status, text) = send(proxy.addr, "/a%2Fb?q=x+y");
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(next(), "GET /base/a%2Fb?q=x%20y HTTP/1.1");
+}

@@ -970,3 +970,86 @@ mod property {
         }
     }
 }
+
+/// Issue 22 F1: an authority-form target or CONNECT, with a valid signature for `/`,
+/// never reaches the application.
+#[tokio::test]
+async fn authority_form_and_connect_targets_are_refused() {
+    run(async {
+        let (addr, log) = serve(layer("execute-api")).await;
+        let root = sign("execute-api", "GET", "/", &[]);
+        for (method, target, signed) in [
+            ("GET", "evil.example.net:80", &root),
+            ("GET", "api.example.com:80", &root),
+            (
+                "CONNECT",
+                "evil.example.net:443",
+                &sign("execute-api", "CONNECT", "/", &[]),
+            ),
+        ] {
+            let (status, body) = send_raw(addr, method, target, signed).await;
+            assert_eq!(status, 400, "{method} {target}: {body}");
+            assert!(body.contains("InvalidRequest"), "{method} {target}: {body}");
+        }
+        assert!(take(&log).is_empty(), "no handler ran");
+    })
+    .await;
+}
+
+/// Issue 22 F3: a presigned URL plus an unsigned `X-Amz-Security-Token` header.
+#[tokio::test]
+async fn an_unsigned_security_token_header_on_a_presigned_url_is_refused() {
+    run(async {
+        let (addr, log) = serve(layer("execute-api")).await;
+        let presigner = Signer::new("us-east-1", "execute-api")
+            .unwrap()
+            .with_settings(
+                SigningSettings::for_service("execute-api").presigned(Duration::from_secs(300)),
+            );
+        let url = presigner
+            .presign_url(
+                "GET",
+                &format!("http://{HOST}{SIGNED}"),
+                &alice(),
+                SystemTime::now(),
+            )
+            .unwrap();
+        let target = &url[format!("http://{HOST}").len()..];
+        let host = vec![("host".to_owned(), HOST.to_owned())];
+        let (status, body) = send_raw(addr, "GET", target, &host).await;
+        assert_eq!((status, body.as_str()), (200, "reports"));
+        take(&log);
+        let mut with_token = host.clone();
+        with_token.push(("X-Amz-Security-Token".into(), "anything".into()));
+        let (status, body) = send_raw(addr, "GET", target, &with_token).await;
+        assert_ne!(status, 200, "{body}");
+        assert!(
+            body.to_ascii_lowercase().contains("x-amz-security-token"),
+            "{body}"
+        );
+        assert!(take(&log).is_empty(), "no handler ran");
+    })
+    .await;
+}
+
+/// Issue 22 F4: under the S3 rules a raw `café` and `caf%C3%A9` verify alike; only the
+/// canonical spelling reaches the application.
+#[tokio::test]
+async fn s3_raw_spellings_of_an_encoded_path_are_refused() {
+    run(async {
+        let (addr, log) = serve(layer("s3")).await;
+        let signed = "/api/reports/caf%C3%A9";
+        let headers = sign("s3", "GET", signed, &[]);
+        let (status, body) = send_raw(addr, "GET", signed, &headers).await;
+        assert_eq!((status, body.as_str()), (200, "reports"));
+        assert_eq!(take(&log)[0].target, signed);
+        for raw in ["/api/reports/caf\u{e9}", "/api/reports/a{b}"] {
+            let headers = sign("s3", "GET", raw, &[]);
+            let (status, body) = send_raw(addr, "GET", raw, &headers).await;
+            assert_eq!(status, 400, "{raw}: {body}");
+            assert!(body.contains("InvalidURI"), "{raw}: {body}");
+        }
+        assert!(take(&log).is_empty(), "no handler ran");
+    })
+    .await;
+}

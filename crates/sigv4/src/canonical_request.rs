@@ -214,7 +214,7 @@ fn write_path_bytes(out: &mut String, bytes: &[u8], double_encode: bool) {
 }
 
 /// Bytes that may appear unencoded in a URL path on the wire (RFC 3986 pchar, `/` and `%`).
-fn is_raw_path_byte(b: u8) -> bool {
+pub(crate) fn is_raw_path_byte(b: u8) -> bool {
     is_unreserved(b)
         || matches!(
             b,

@@ -34,7 +34,7 @@ from typing import Any, Dict, Optional, Tuple
 from urllib.parse import ParseResult, urlparse
 
 from .._errors import SigningError
-from .._sigv4 import EMPTY_SHA256, SigningKey, _canonical_query, _canonical_uri
+from .._sigv4 import EMPTY_SHA256, SigningKey, _canonical_query, _canonical_uri, is_s3_service
 from ._secret import Secret as _Secret
 
 try:  # A requests auth when requests is installed (it is how the generator is used).
@@ -46,7 +46,6 @@ __all__ = ["AWSSigV4RequestGenerator", "AwsSigV4RequestGenerator"]
 
 logger = logging.getLogger("sigv4")
 
-_S3 = frozenset({"s3", "s3-outposts", "s3express", "s3-object-lambda"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -209,7 +208,8 @@ class AWSSigV4RequestGenerator(_Base):
     def get_canonical_uri(self, parsed_url: ParseResult) -> str:
         """The canonical URI: for S3 the path as sent; for other services the path with
         ``.``/``..`` and repeated slashes removed, encoded again (``%20`` -> ``%2520``)."""
-        s3 = self is not None and getattr(self, "aws_service", None) in _S3
+        service = getattr(self, "aws_service", None) if self is not None else None
+        s3 = isinstance(service, str) and is_s3_service(service)
         return _canonical_uri(parsed_url.path or "/", not s3, not s3)
 
     def get_signature_key(self) -> bytes:

@@ -10,7 +10,7 @@ use http::header::{HeaderValue, CONTENT_LENGTH};
 use http::{Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{Either, Full};
-use sigv4::verify::edge::{prepare_target, PathPolicy, QueryPlusPolicy};
+use sigv4::verify::edge::{EdgePolicy, PathPolicy, QueryPlusPolicy};
 use sigv4::verify::{
     AsyncCredentialLookup, AuthMode, LookupError, VerifiableRequest, Verified, VerifiedBody,
     VerifiedPayload, Verifier, VerifyBody, VerifyError,
@@ -414,6 +414,28 @@ fn strip_unsigned(headers: &mut http::HeaderMap, signed: &str) {
     }
 }
 
+/// The edge policy's verdict on a request head: `Some` origin-form target to verify and
+/// hand on when it is rewritten.
+fn edge_check<K>(
+    config: &VerifyConfig<K>,
+    parts: &http::request::Parts,
+) -> Result<Option<String>, VerifyError> {
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    EdgePolicy::default()
+        .with_path(config.path_policy)
+        .with_plus(config.plus_policy)
+        .check(
+            parts.method.as_str(),
+            &parts.uri.to_string(),
+            &headers,
+            config.verifier.normalizes_uri_path(),
+        )
+}
+
 /// Puts `target` (origin form) in place of the URI's path and query, keeping its scheme
 /// and authority.
 fn replace_target(uri: &http::Uri, target: &str) -> Option<http::Uri> {
@@ -543,17 +565,9 @@ where
         )
     })?;
 
-    // The target the inner service will route on must be the one verified: refuse (or, as
-    // configured, rewrite to the verified form) paths that normalize to something else and
-    // raw '+' in the query. The authority of an absolute-form target (or HTTP/2
-    // :authority) is checked against the signed Host by the verifier.
-    let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    match prepare_target(
-        pq,
-        config.verifier.normalizes_uri_path(),
-        config.path_policy,
-        config.plus_policy,
-    ) {
+    // The one edge policy (sigv4::verify::edge): target form and authority, framing
+    // headers, path and query spelling. The inner service routes on the verified target.
+    match edge_check(config, &parts) {
         Ok(None) => {}
         Ok(Some(target)) => {
             parts.uri = replace_target(&parts.uri, &target).ok_or_else(|| {

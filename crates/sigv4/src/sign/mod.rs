@@ -172,33 +172,11 @@ fn sign_with_scratch(
         )?)
     };
     let token_name = ctx.settings.session_token_header;
-    if plan.header_mode() {
-        AddedHeaders {
-            date_time: ctx.date.date_time(),
-            region_set: ctx.alg.region_set(),
-            token: plan.token_signed.then(|| {
-                (
-                    token_name.header_name(),
-                    ctx.session_token.unwrap_or_default(),
-                )
-            }),
-            content_sha256: plan.add_content_sha.then(|| plan.payload.as_str()),
-        }
-        .sign(&ctx.settings.headers, hs)?;
-    }
+    sign_added_headers(ctx, &plan, hs)?;
     hs.sort();
 
     let scope = ctx.alg.scope(ctx.date.date(), ctx.service);
-    let params = plan.presign_expires.map(|expires_secs| {
-        let input = PresignInput {
-            expires_secs,
-            access_key_id: ctx.access_key_id,
-            scope: &scope,
-            session_token: ctx.session_token,
-            region_set: ctx.alg.region_set(),
-        };
-        PresignParams::encode(&input, hs, &mut scratch.params)
-    });
+    let params = presign_params(ctx, &plan, &scope, hs, &mut scratch.params);
     let params_text: &str = &scratch.params;
     let region_set = ctx.alg.region_set().is_some();
     let extra_query = match &params {
@@ -228,18 +206,8 @@ fn sign_with_scratch(
         |k| !plan.header_mode() && sets_query_param(k, region_set),
     );
 
-    let creq_hash = canonical_request_hash(&buf.as_bytes()[creq.whole.clone()]);
-    let sts_start = buf.len();
-    let scope_range = request_string_to_sign(
-        &mut buf,
-        ctx.alg.name(),
-        ctx.date.date_time(),
-        &scope,
-        hex_str(&creq_hash),
-    );
-    let sts = sts_start..buf.len();
-    let signature = ctx.alg.sign(&buf.as_bytes()[sts.clone()]);
-    let sig_range = push_range(&mut buf, signature.as_str());
+    let (sts, scope_range, sig_range) =
+        string_to_sign_and_signature(&mut buf, ctx, &scope, creq.whole.clone());
 
     let added = write_added(
         &mut buf,
@@ -277,6 +245,69 @@ fn sign_with_scratch(
         token_header: token_name,
         query_plus: ctx.settings.query_plus,
     })
+}
+
+/// Header mode: signs the headers signing adds besides `host` (`x-amz-date`, the region
+/// set, the session token, `x-amz-content-sha256`).
+fn sign_added_headers(
+    ctx: &Ctx<'_>,
+    plan: &Plan<'_>,
+    hs: &mut HeaderScratch,
+) -> Result<(), SigningError> {
+    if !plan.header_mode() {
+        return Ok(());
+    }
+    let token_name = ctx.settings.session_token_header.header_name();
+    AddedHeaders {
+        date_time: ctx.date.date_time(),
+        region_set: ctx.alg.region_set(),
+        token: plan
+            .token_signed
+            .then(|| (token_name, ctx.session_token.unwrap_or_default())),
+        content_sha256: plan.add_content_sha.then(|| plan.payload.as_str()),
+    }
+    .sign(&ctx.settings.headers, hs)
+}
+
+/// Query mode: the `X-Amz-*` parameters, encoded into `text`.
+fn presign_params(
+    ctx: &Ctx<'_>,
+    plan: &Plan<'_>,
+    scope: &CredentialScope<'_>,
+    hs: &HeaderScratch,
+    text: &mut String,
+) -> Option<PresignParams> {
+    let input = PresignInput {
+        expires_secs: plan.presign_expires?,
+        access_key_id: ctx.access_key_id,
+        scope,
+        session_token: ctx.session_token,
+        region_set: ctx.alg.region_set(),
+    };
+    Some(PresignParams::encode(&input, hs, text))
+}
+
+/// Appends the string to sign of the canonical request at `creq` and the signature;
+/// returns where the string to sign, the scope in it, and the signature lie.
+fn string_to_sign_and_signature(
+    buf: &mut String,
+    ctx: &Ctx<'_>,
+    scope: &CredentialScope<'_>,
+    creq: Range<usize>,
+) -> (Range<usize>, Range<usize>, Range<usize>) {
+    let creq_hash = canonical_request_hash(&buf.as_bytes()[creq]);
+    let sts_start = buf.len();
+    let scope_range = request_string_to_sign(
+        buf,
+        ctx.alg.name(),
+        ctx.date.date_time(),
+        scope,
+        hex_str(&creq_hash),
+    );
+    let sts = sts_start..buf.len();
+    let signature = ctx.alg.sign(&buf.as_bytes()[sts.clone()]);
+    let sig_range = push_range(buf, signature.as_str());
+    (sts, scope_range, sig_range)
 }
 
 /// Appends `value` and returns where it lies.

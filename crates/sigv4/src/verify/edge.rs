@@ -164,6 +164,7 @@ pub fn prepare_target(
         Some((p, q)) => (p, Some(q)),
         None => (target, None),
     };
+    check_path_spelling(path)?;
     let mut new_path: Option<Cow<'_, str>> = None;
     if normalize_uri_path {
         if path.split('/').any(is_encoded_dot_segment) {
@@ -197,6 +198,308 @@ pub fn prepare_target(
         out.push_str(q);
     }
     Ok(Some(out))
+}
+
+/// Refuses a path that could reach the application in another spelling than the one the
+/// signature covers, whatever the service:
+///
+/// * a byte that must be percent-encoded in a URL sent raw (non-ASCII, space, controls,
+///   `"<>\^`{|}`): the S3 rules sign `café` and `caf%C3%A9` alike, while a router matches
+///   them as different paths;
+/// * a percent-encoded `/` or `\` that forms a `.` or `..` segment once decoded
+///   (`/..%2Fadmin`, `/%2e%2e%5cadmin`): a server or proxy that decodes before resolving
+///   dot segments would climb out of the signed path.
+///
+/// ```
+/// use sigv4::verify::edge::check_path_spelling;
+/// assert!(check_path_spelling("/files/caf%C3%A9/a%2Fb").is_ok());
+/// assert_eq!(check_path_spelling("/files/café").unwrap_err().code(), "InvalidURI");
+/// assert!(check_path_spelling("/x/..%2Fadmin").is_err());
+/// assert!(check_path_spelling("/%2e%2e%5Cadmin").is_err());
+/// ```
+pub fn check_path_spelling(path: &str) -> Result<(), VerifyError> {
+    if !path.bytes().all(crate::canonical_request::is_raw_path_byte) {
+        return Err(VerifyError::UnsafePath(super::truncate(path)));
+    }
+    let mut decoded = Vec::new();
+    for seg in path.split('/').filter(|s| s.contains('%')) {
+        decoded.clear();
+        decode_into(&mut decoded, seg.as_bytes());
+        if decoded.contains(&b'/') || decoded.contains(&b'\\') {
+            let dots = decoded
+                .split(|&b| b == b'/' || b == b'\\')
+                .any(|piece| piece == b"." || piece == b"..");
+            if dots {
+                return Err(VerifyError::UnsafePath(super::truncate(path)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses request targets whose meaning the signature does not fix: `CONNECT` (a tunnel,
+/// never an application request), the authority form (`GET host:port`) and the asterisk
+/// form (`OPTIONS *`), and an absolute form (`http://host/path`, or HTTP/2 `:authority`)
+/// whose scheme is not http(s), that carries user information, or whose authority is not
+/// the `Host` header (`host`, when given). Only origin form (`/path?query`) and absolute
+/// form naming the request's own host are accepted.
+///
+/// ```
+/// use sigv4::verify::edge::check_target_form;
+/// let host = Some(&b"api.example.com"[..]);
+/// assert!(check_target_form("GET", "/a?b", host).is_ok());
+/// assert!(check_target_form("GET", "http://API.example.com:80/a", host).is_ok());
+/// assert!(check_target_form("GET", "evil.example.net:80", host).is_err());
+/// assert!(check_target_form("CONNECT", "/", host).is_err());
+/// assert!(check_target_form("GET", "http://evil.example.net/a", host).is_err());
+/// assert!(check_target_form("OPTIONS", "*", host).is_err());
+/// ```
+pub fn check_target_form(
+    method: &str,
+    target: &str,
+    host: Option<&[u8]>,
+) -> Result<(), VerifyError> {
+    if method.eq_ignore_ascii_case("CONNECT") {
+        return Err(VerifyError::InvalidRequest(
+            "CONNECT is not accepted: this server does not tunnel".into(),
+        ));
+    }
+    if target.starts_with('/') {
+        return Ok(());
+    }
+    let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
+    let (rest, https) = if lower.starts_with("https://") {
+        (&target[8..], true)
+    } else if lower.starts_with("http://") {
+        (&target[7..], false)
+    } else {
+        return Err(VerifyError::InvalidRequest(format!(
+            "the request target {:?} is neither a path nor an http(s) URL (authority and asterisk forms are refused)",
+            super::truncate(target)
+        )));
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if authority.contains('@') || authority.is_empty() {
+        return Err(VerifyError::InvalidRequest(
+            "the request target's authority is empty or carries user information".into(),
+        ));
+    }
+    if let Some(host) = host {
+        let host = String::from_utf8_lossy(host);
+        if !same_authority(authority, &host, https) {
+            return Err(VerifyError::AuthorityMismatch {
+                authority: super::truncate(authority),
+                host: super::truncate(&host),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// How a request's body is delimited, from its headers (RFC 9112 section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Framing {
+    /// No `Content-Length` and no `Transfer-Encoding`: the request has no body.
+    NoBody,
+    /// `Content-Length: n`.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// Reads the framing headers and refuses every ambiguous combination a front end and a
+/// back end could read differently (request smuggling): `Content-Length` together with
+/// `Transfer-Encoding`, a `Transfer-Encoding` other than exactly `chunked`, and a
+/// `Content-Length` that is not one decimal number (repeated values must agree).
+///
+/// ```
+/// use sigv4::verify::edge::{check_framing, Framing};
+/// assert_eq!(check_framing(&[("Content-Length", b"15")]).unwrap(), Framing::Length(15));
+/// assert_eq!(check_framing(&[("transfer-encoding", b"chunked")]).unwrap(), Framing::Chunked);
+/// assert!(check_framing(&[("content-length", b"5"), ("transfer-encoding", b"chunked")]).is_err());
+/// assert!(check_framing(&[("content-length", b"5"), ("content-length", b"6")]).is_err());
+/// assert!(check_framing(&[("transfer-encoding", b"gzip, chunked")]).is_err());
+/// ```
+pub fn check_framing(headers: &[(&str, &[u8])]) -> Result<Framing, VerifyError> {
+    let bad = |m: &str| Err(VerifyError::InvalidRequest(m.to_owned()));
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    for &(name, value) in headers {
+        if name.eq_ignore_ascii_case("content-length") {
+            for part in value.split(|&b| b == b',') {
+                let text = std::str::from_utf8(part).unwrap_or("").trim();
+                let n = match text.parse::<u64>() {
+                    Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => n,
+                    _ => return bad("Content-Length is not a decimal number"),
+                };
+                if length.is_some_and(|l| l != n) {
+                    return bad("conflicting Content-Length values");
+                }
+                length = Some(n);
+            }
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            let v = std::str::from_utf8(value).unwrap_or("").trim();
+            if chunked || !v.eq_ignore_ascii_case("chunked") {
+                return bad("only a single 'Transfer-Encoding: chunked' is accepted");
+            }
+            chunked = true;
+        }
+    }
+    match (length, chunked) {
+        (Some(_), true) => {
+            bad("both Content-Length and Transfer-Encoding: the body's length is ambiguous")
+        }
+        (Some(n), false) => Ok(Framing::Length(n)),
+        (None, true) => Ok(Framing::Chunked),
+        (None, false) => Ok(Framing::NoBody),
+    }
+}
+
+/// The body of a request received as raw HTTP/1.1 text, delimited as a server delimits
+/// it: exactly `Content-Length` bytes, or the decoded chunks of `Transfer-Encoding:
+/// chunked`, or nothing. Bytes left over would be read as a second request and are
+/// refused, as is a body shorter than announced.
+///
+/// ```
+/// use sigv4::verify::edge::frame_body;
+/// let cl = [("Content-Length", &b"5"[..])];
+/// assert_eq!(frame_body(&cl, b"hello").unwrap().as_ref(), b"hello");
+/// assert!(frame_body(&cl, b"hello GET /admin HTTP/1.1").is_err());
+/// let te = [("Transfer-Encoding", &b"chunked"[..])];
+/// assert_eq!(frame_body(&te, b"5\r\nhello\r\n0\r\n\r\n").unwrap().as_ref(), b"hello");
+/// assert!(frame_body(&[], b"body without framing").is_err());
+/// ```
+pub fn frame_body<'a>(
+    headers: &[(&str, &[u8])],
+    rest: &'a [u8],
+) -> Result<Cow<'a, [u8]>, VerifyError> {
+    let bad = |m: &str| Err(VerifyError::InvalidRequest(m.to_owned()));
+    match check_framing(headers)? {
+        Framing::NoBody if rest.is_empty() => Ok(Cow::Borrowed(rest)),
+        Framing::NoBody => bad("bytes follow a request without Content-Length or Transfer-Encoding (a server reads them as another request)"),
+        Framing::Length(n) if rest.len() as u64 == n => Ok(Cow::Borrowed(rest)),
+        Framing::Length(n) if (rest.len() as u64) < n => bad("the body is shorter than Content-Length"),
+        Framing::Length(_) => bad("bytes follow the Content-Length body (a server reads them as another request)"),
+        Framing::Chunked => decode_chunked(rest).map(Cow::Owned),
+    }
+}
+
+/// Decodes a `Transfer-Encoding: chunked` body strictly (hex sizes, CRLF line ends, no
+/// chunk extensions or trailers) and refuses anything after the last chunk.
+fn decode_chunked(mut rest: &[u8]) -> Result<Vec<u8>, VerifyError> {
+    let bad = || VerifyError::InvalidRequest("malformed chunked body".into());
+    let mut out = Vec::new();
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").ok_or_else(bad)?;
+        let size_text = std::str::from_utf8(&rest[..line_end]).map_err(|_| bad())?;
+        if size_text.is_empty()
+            || size_text.len() > 16
+            || !size_text.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(bad());
+        }
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad())?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return if rest == b"\r\n" {
+                Ok(out)
+            } else {
+                Err(VerifyError::InvalidRequest(
+                    "bytes follow the last chunk (trailers or another request)".into(),
+                ))
+            };
+        }
+        if rest.len() < size + 2 || &rest[size..size + 2] != b"\r\n" {
+            return Err(bad());
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+}
+
+/// The one edge policy of every entry point that verifies requests (the tower
+/// `VerifyLayer`, `sigv4 verify`, the gateway) or forwards them (`sigv4 proxy`): target
+/// form and authority ([`check_target_form`]), framing headers ([`check_framing`]), and
+/// the path and query spelling ([`prepare_target`]: path policy, `+` policy, unsafe
+/// spellings).
+///
+/// ```
+/// use sigv4::verify::edge::EdgePolicy;
+/// let edge = EdgePolicy::default();
+/// let host = [("host", &b"api.example.com"[..])];
+/// assert_eq!(edge.check("GET", "/s?q=a+b", &host, true).unwrap().as_deref(), Some("/s?q=a%20b"));
+/// assert_eq!(edge.check("GET", "/s?q=a", &host, true).unwrap(), None);
+/// assert!(edge.check("GET", "evil.example.net:80", &host, true).is_err());
+/// assert!(edge.check("GET", "/a/../b", &host, true).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct EdgePolicy {
+    /// What to do with a path that is not normalized (services that normalize).
+    pub path: PathPolicy,
+    /// What to do with a raw `+` in the query.
+    pub plus: QueryPlusPolicy,
+}
+
+impl EdgePolicy {
+    /// This policy with `path` for non-normalized paths.
+    pub fn with_path(mut self, path: PathPolicy) -> Self {
+        self.path = path;
+        self
+    }
+
+    /// This policy with `plus` for a raw `+` in the query.
+    pub fn with_plus(mut self, plus: QueryPlusPolicy) -> Self {
+        self.plus = plus;
+        self
+    }
+
+    /// Checks a request as received: `target` is the request target as sent (origin,
+    /// absolute, authority or asterisk form), `headers` all its headers. Returns the
+    /// origin-form target to verify and hand on when it must be rewritten (`Ok(None)`:
+    /// use the path and query as received).
+    pub fn check(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &[u8])],
+        normalize_uri_path: bool,
+    ) -> Result<Option<String>, VerifyError> {
+        let mut hosts = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("host"))
+            .map(|(_, v)| *v);
+        let host = hosts.next();
+        if hosts.next().is_some() {
+            return Err(VerifyError::InvalidRequest(
+                "more than one Host header".into(),
+            ));
+        }
+        check_target_form(method, target, host)?;
+        check_framing(headers)?;
+        prepare_target(
+            origin_part(target),
+            normalize_uri_path,
+            self.path,
+            self.plus,
+        )
+    }
+}
+
+/// The path and query of an origin- or absolute-form target (`/` when the path is empty).
+fn origin_part(target: &str) -> &str {
+    if target.starts_with('/') {
+        return target;
+    }
+    let rest = target.split_once("://").map_or(target, |(_, r)| r);
+    let rest = &rest[rest.find(['/', '?']).unwrap_or(rest.len())..];
+    let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
+    if rest.is_empty() || rest.starts_with('?') {
+        // Absolute form with an empty path: the request is for `/`.
+        return "/";
+    }
+    rest
 }
 
 /// Whether the authority of an absolute request target (or HTTP/2 `:authority`) names the

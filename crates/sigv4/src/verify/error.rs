@@ -197,6 +197,11 @@ pub enum VerifyError {
     /// `.` or `..` segments (plain or percent-encoded) or repeated slashes. See
     /// [`edge::prepare_target`](super::edge::prepare_target).
     NonNormalizedPath(String),
+    /// The path could reach the application in another spelling than the one verified
+    /// (`InvalidURI`): a byte that must be percent-encoded sent raw (`café`, `{`, `\`,
+    /// space), or a percent-encoded `/` or `\` that would form a `.` or `..` segment once
+    /// decoded (`..%2F`). See [`edge::prepare_target`](super::edge::prepare_target).
+    UnsafePath(String),
     /// The query string has a raw `+` (`InvalidArgument`), refused by
     /// [`QueryPlusPolicy::Reject`](super::edge::QueryPlusPolicy::Reject): clients disagree on
     /// whether it means a plus or a space. See [`edge::prepare_target`](super::edge::prepare_target).
@@ -237,7 +242,7 @@ impl VerifyError {
             UnsignedPayloadNotAllowed(_) => "AccessDenied",
             BodyRequired | CredentialLookup(_) => "InternalError",
             InvalidRequest(_) | AuthorityMismatch { .. } | NotAnEventStream => "InvalidRequest",
-            NonNormalizedPath(_) => "InvalidURI",
+            NonNormalizedPath(_) | UnsafePath(_) => "InvalidURI",
             RawPlusInQuery => "InvalidArgument",
         }
     }
@@ -293,6 +298,7 @@ impl fmt::Display for VerifyError {
             VerifyError::CredentialLookup(v0) => write!(f, "the credential lookup failed: {v0}"),
             VerifyError::AuthorityMismatch { authority, host, .. } => write!(f, "the request target's authority {authority:?} is not the signed Host {host:?}"),
             VerifyError::NonNormalizedPath(v0) => write!(f, "the path {v0:?} is not normalized: send it without '.' or '..' segments and without repeated slashes"),
+            VerifyError::UnsafePath(v0) => write!(f, "the path {v0:?} has a byte that must be percent-encoded, or an encoded '/' or '\\' forming a '.' or '..' segment: send the canonical spelling"),
             VerifyError::RawPlusInQuery => write!(f, "the query string contains a raw '+', which may mean a plus or a space: percent-encode it (%2B for a plus, %20 for a space)"),
         }
     }

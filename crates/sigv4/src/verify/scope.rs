@@ -100,9 +100,12 @@ impl Verifier {
             if !is_amz {
                 continue;
             }
+            // Only a header-mode token appended after signing may go unsigned. A presigned
+            // URL carries its token in the query: an `x-amz-security-token` header next to
+            // it is unsigned and would reach the application unauthenticated.
             if name.eq_ignore_ascii_case("x-amz-security-token")
-                && (p.mode == AuthMode::Query
-                    || self.session_token_mode == SessionTokenMode::AppendAfterSigning)
+                && p.mode == AuthMode::Header
+                && self.session_token_mode == SessionTokenMode::AppendAfterSigning
             {
                 continue;
             }
