@@ -67,10 +67,16 @@ dry_run() {
 unpack() {
   [ -d "$work/crates" ] && return
   mkdir -p "$work/crates"
+  # The tarballs as published (the dry run keeps its own in a temporary registry).
+  local specs=()
+  while read -r name _; do specs+=(-p "$name"); done <<<"$publishable"
+  cargo package -q --locked --allow-dirty --no-verify "${specs[@]}" 2>&1 \
+    | { grep -v -e '^warning: ignoring test ' -e 'no documentation, homepage or repository' \
+      -e 'manifest.html#package-metadata' -e '^ *|$' || true; }
   local members=() patch=""
   while read -r name version; do
     local crate="$target_dir/package/$name-$version.crate"
-    [ -f "$crate" ] || { echo "missing $crate: run the dry-run step first" >&2; exit 1; }
+    [ -f "$crate" ] || { echo "missing $crate" >&2; exit 1; }
     tar -xzf "$crate" -C "$work/crates"
     members+=("\"$name-$version\"")
     patch+="$name = { path = \"$work/crates/$name-$version\" }"$'\n'
