@@ -8,8 +8,8 @@ use http::{Request, Uri};
 
 use crate::request::split_target;
 use crate::{
-    Credentials, Payload, ScopedKey, SignableRequest, SignatureLocation, Signer, SigningError,
-    SigningKey, SigningOutput,
+    Credentials, Payload, QueryPlus, ScopedKey, SignableRequest, SignatureLocation, Signer,
+    SigningError, SigningKey, SigningOutput,
 };
 
 impl Signer {
@@ -203,7 +203,12 @@ fn apply<B>(request: &mut Request<B>, out: &mut SigningOutput) -> Result<(), Sig
             headers.insert(name, value);
         }
     }
-    if matches!(out.location(), SignatureLocation::Query { .. }) {
+    // The query is replaced in query mode (it gains the signing parameters) and, in header
+    // mode, when a raw '+' was signed as a literal plus (`%2B`): what is sent must be what was
+    // signed, and a server (or our verifier) reads a raw '+' as a space.
+    let rewrite_plus = out.query_plus() == QueryPlus::Literal
+        && request.uri().query().is_some_and(|q| q.contains('+'));
+    if matches!(out.location(), SignatureLocation::Query { .. }) || rewrite_plus {
         let path = {
             let pq = request
                 .uri()

@@ -178,3 +178,19 @@ fn presigned_http_requests_keep_or_rewrite_the_plus_as_chosen() {
         assert!(verify(&pq, &headers, &verifier), "{plus:?} {pq}");
     }
 }
+
+/// Found by the `sign_http` fuzz target: an `http::Request` signed in header mode with the
+/// default (literal plus) kept its raw '+' on the wire while signing `%2B`, so the default
+/// verifier (a raw '+' is a space) refused the request the signer had just signed.
+#[test]
+fn literal_header_mode_http_requests_send_the_plus_they_signed() {
+    for service in ["execute-api", "s3"] {
+        let (target, headers) = sign_http(service, QueryPlus::Literal, "q=a+b&r=%2B&'+'");
+        assert_eq!(target, "/s?q=a%2Bb&r=%2B&'%2B'", "{service}");
+        let verifier = Verifier::new("us-east-1", service).unwrap();
+        assert!(verify(&target, &headers, &verifier), "{service}: {target}");
+        // Without a '+' the URI is left exactly as it was.
+        let (target, _) = sign_http(service, QueryPlus::Literal, "q=a%20b&x");
+        assert_eq!(target, "/s?q=a%20b&x", "{service}");
+    }
+}

@@ -224,6 +224,11 @@ impl SigningOutput {
         }
     }
 
+    /// How a raw `+` in the request's query was read when signing (see [`QueryPlus`]).
+    pub fn query_plus(&self) -> QueryPlus {
+        self.query_plus
+    }
+
     /// The length of [`query_string`](Self::query_string), so it can be built in place.
     pub(crate) fn query_string_len(&self) -> usize {
         let kept = self.buf.get(self.kept_query.clone());
