@@ -99,9 +99,10 @@ struct Loaded {
 /// assert_eq!(keys.access_key_ids(), ["AKIDB"]);
 ///
 /// // A broken file keeps the keys already loaded, and the error shows no secret.
-/// std::fs::write(&path, "[[key]]\naccess_key_id = \"AKIDC\"\nsecret_access_key = 7\n")?;
+/// // (An array where a string belongs: TOML's own message would quote the line.)
+/// std::fs::write(&path, "[[key]]\naccess_key_id = \"AKIDC\"\nsecret_access_key = [\"leaked-secret\"]\n")?;
 /// let err = keys.reload().unwrap_err().to_string();
-/// assert!(err.contains("line 3") && !err.contains('7'), "{err}");
+/// assert!(err.contains("line 3") && !err.contains("leaked-secret"), "{err}");
 /// assert_eq!(keys.access_key_ids(), ["AKIDB"]);
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
