@@ -12,6 +12,7 @@ mod gateway;
 mod net;
 mod out;
 mod presign_cmd;
+mod profile;
 mod proxy;
 mod request;
 mod sign_cmd;
