@@ -135,11 +135,22 @@ pub struct RequestArgs {
     /// At most this many redirects with -L.
     #[arg(long, value_name = "NUM", default_value_t = 50)]
     max_redirs: u32,
-    /// Retry up to NUM times on transient errors: HTTP 408, 429, 500, 502, 503, 504, AWS
-    /// throttling errors, timeouts and connection failures; waits 1 s, doubling each time
-    /// (or Retry-After), unless --retry-delay.
+    /// Retry up to NUM times on transient errors, as curl: HTTP 408, 429, 500, 502, 503,
+    /// 504, AWS throttling errors, timeouts and host names that do not resolve (not a
+    /// refused connection: see --retry-connrefused); waits 1 s, doubling each time (or
+    /// Retry-After), unless --retry-delay.
     #[arg(long, value_name = "NUM", default_value_t = 0)]
     retry: u32,
+    /// With --retry, also retry when the connection is refused.
+    #[arg(long)]
+    retry_connrefused: bool,
+    /// With --retry, retry on any error (with --fail, HTTP >= 400 too).
+    #[arg(long)]
+    retry_all_errors: bool,
+    /// With --retry, no new attempt once this long has passed since the first one
+    /// (seconds or 2m etc.).
+    #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
+    retry_max_time: Option<Duration>,
     /// A fixed wait between retries instead of the doubling backoff (seconds or 2m etc.).
     #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
     retry_delay: Option<Duration>,
@@ -160,13 +171,8 @@ pub struct RequestArgs {
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     service: Option<String>,
-    /// Accept any server certificate (curl's -k): the connection is encrypted but the
-    /// server is not authenticated. Warns on stderr (unless -s).
-    #[arg(short = 'k', long)]
-    insecure: bool,
-    /// Trust the CA certificates in this PEM file instead of the built-in Mozilla roots.
-    #[arg(long, value_name = "FILE")]
-    cacert: Option<PathBuf>,
+    #[command(flatten)]
+    net: crate::net_args::CurlNetArgs,
     /// Give up connecting after this long, in seconds (10, 1.5) or with a unit (2m).
     #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
     connect_timeout: Option<Duration>,
@@ -345,13 +351,17 @@ pub fn run(args: RequestArgs) -> Result<(), CliError> {
         max_redirs: args.max_redirs,
         retries: args.retry,
         retry_delay: args.retry_delay,
+        retry_on: RetryOn {
+            connrefused: args.retry_connrefused,
+            all_errors: args.retry_all_errors,
+            max_time: args.retry_max_time,
+        },
         progress: !args.silent && !args.no_progress_meter && std::io::stderr().is_terminal(),
         create_dirs: args.create_dirs,
-        insecure: args.insecure,
+        insecure: args.net.insecure,
         // `-o -` is standard output, as in curl.
         output: args.output.clone().filter(|p| p.as_os_str() != "-"),
-        connect_timeout: args.connect_timeout,
-        cacert: args.cacert.clone(),
+        client: args.net.client_options(args.connect_timeout),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -514,12 +524,34 @@ struct Options {
     max_redirs: u32,
     retries: u32,
     retry_delay: Option<Duration>,
+    retry_on: RetryOn,
     progress: bool,
     output: Option<PathBuf>,
     create_dirs: bool,
     insecure: bool,
-    connect_timeout: Option<Duration>,
-    cacert: Option<PathBuf>,
+    client: net::ClientOptions,
+}
+
+/// What else curl's `--retry` retries, with its companion flags.
+#[derive(Clone, Copy)]
+struct RetryOn {
+    /// `--retry-connrefused`.
+    connrefused: bool,
+    /// `--retry-all-errors`.
+    all_errors: bool,
+    /// `--retry-max-time`.
+    max_time: Option<Duration>,
+}
+
+impl RetryOn {
+    /// Whether a transport failure (`code`, `refused`: the connection was refused) is
+    /// retried, as curl decides: timeouts and names that do not resolve always; a refused
+    /// connection with `--retry-connrefused`; anything with `--retry-all-errors`.
+    fn transport(self, code: u8, refused: bool) -> bool {
+        self.all_errors
+            || matches!(code, exit::TIMEOUT | exit::RESOLVE | 5)
+            || (refused && self.connrefused)
+    }
 }
 
 #[derive(Clone)]
@@ -759,12 +791,8 @@ impl Job {
                 "sigv4: warning: --insecure: the server's certificate is not checked; anyone on the path can read the signed request"
             );
         }
-        let client = net::client_with(
-            self.options.connect_timeout,
-            1,
-            self.options.cacert.as_deref(),
-            self.options.insecure,
-        )?;
+        let client = net::build(&self.options.client)?;
+        let first_attempt = std::time::Instant::now();
         let token = self.credentials.session_token().map(str::to_owned);
         let home = Origin::of(&self.uri);
         let mut uri = self.uri.clone();
@@ -782,18 +810,26 @@ impl Job {
             let response = client
                 .request(Request::from_parts(parts, body))
                 .await
-                .map_err(|e| transport_error(&e, &uri));
+                .map_err(|e| (transport_error(&e, &uri), net::is_refused(&e)));
             if let Some(pb) = upload_pb {
                 pb.finish_and_clear();
             }
+            let may_retry = attempt < self.options.retries
+                && self
+                    .options
+                    .retry_on
+                    .max_time
+                    .is_none_or(|max| first_attempt.elapsed() < max);
             let response = match response {
                 Ok(r) => r,
-                Err(e) if attempt < self.options.retries && e.code != exit::RESOLVE => {
+                Err((e, refused))
+                    if may_retry && self.options.retry_on.transport(e.code, refused) =>
+                {
                     self.wait_to_retry(attempt, None, &e.message).await;
                     attempt += 1;
                     continue;
                 }
-                Err(e) => return Err(e),
+                Err((e, _)) => return Err(e),
             };
             // A request refused for clock skew teaches the offset: sign again at the
             // server's time and retry, once (never with a pinned --time).
@@ -863,7 +899,7 @@ impl Job {
             }
 
             // A retryable answer loops back; any other goes out once, below.
-            let response = if attempt < self.options.retries {
+            let response = if may_retry {
                 let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
                 let (parts, body) = response.into_parts();
                 // A 400 is retried only for throttling, which its (small) body names.
@@ -877,7 +913,10 @@ impl Job {
                 } else {
                     (None, Some(body))
                 };
-                if retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
+                // --retry-all-errors: with --fail, an HTTP error is an error too.
+                let any_error =
+                    self.options.retry_on.all_errors && self.options.fail && status.as_u16() >= 400;
+                if any_error || retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
                     // As curl: the answer that is retried is still output when it goes to
                     // standard output (curl cannot take it back); not with --fail.
                     let quiet = self.options.fail && !self.options.fail_with_body;
@@ -972,6 +1011,10 @@ fn shown_value(name: &str, v: &HeaderValue) -> String {
 }
 
 fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> CliError {
+    // Through a proxy (5, 7, 56) or with a CA file that cannot be used (77).
+    if let Some(known) = net::proxy_or_ca_failure(e) {
+        return known;
+    }
     let mut messages = Vec::new();
     let mut timed_out = false;
     let mut tls: Option<u8> = None;
