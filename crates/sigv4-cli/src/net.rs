@@ -91,19 +91,10 @@ pub fn proxy_or_ca_failure(e: &(dyn std::error::Error + 'static)) -> Option<CliE
 /// Whether the connection (to the target or the proxy) was refused: ECONNREFUSED, which
 /// curl's `--retry` only retries with `--retry-connrefused`.
 pub fn is_refused(e: &(dyn std::error::Error + 'static)) -> bool {
-    if let Some(p) = crate::outbound_proxy::proxy_error_in(e) {
-        return p.refused;
+    match crate::outbound_proxy::proxy_error_in(e) {
+        Some(p) => p.refused,
+        None => crate::outbound_proxy::io_refused(e),
     }
-    let mut source = Some(e);
-    while let Some(s) = source {
-        if s.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
-        {
-            return true;
-        }
-        source = s.source();
-    }
-    false
 }
 
 /// The rustls error in an error's chain, looking inside I/O errors too

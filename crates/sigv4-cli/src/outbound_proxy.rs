@@ -33,7 +33,8 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::net::BoxError;
+/// Errors of the connector (hyper's client boxes them).
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// curl's exit codes for proxy failures.
 pub mod exit {
@@ -291,6 +292,20 @@ pub fn proxy_error_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'
     None
 }
 
+/// Whether an error's chain holds a refused connection (ECONNREFUSED).
+pub fn io_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 /// A TCP connection, to the target or to a proxy: `proxied` when requests on it go to a
 /// proxy in absolute form.
 pub struct Conn {
@@ -433,7 +448,7 @@ fn connect_failed(proxy: &ProxyUrl, e: &(dyn std::error::Error + 'static)) -> Pr
         ProxyError {
             message: format!("cannot connect to proxy {}: {detail}", proxy.authority()),
             code: exit::CONNECT,
-            refused: crate::net::is_refused(e),
+            refused: io_refused(e),
         }
     }
 }
