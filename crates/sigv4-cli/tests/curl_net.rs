@@ -18,17 +18,6 @@ use std::time::Duration;
 use forward_proxy::{ForwardProxy, ProxySeen};
 use support::*;
 
-fn curl_available() -> bool {
-    Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn skip(what: &str) {
-    eprintln!("SKIPPED: {what}: `curl` is not on PATH (apt-get install -y curl to run it)");
-}
-
 /// curl signing as we do (its --aws-sigv4), in a clean environment plus `env`.
 fn curl(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut c = Command::new("curl");
@@ -211,8 +200,15 @@ fn proxy_flags_and_environment_as_curl() {
     }
     // What went through the proxy is what curl sends: absolute form for http, CONNECT
     // for https (the tunnel's TLS is end to end: the target verified the signature).
-    let (o, _) = both(ours(home.path(), &[], &["-s", "-x", p, &h]), None);
+    // -v says which proxy.
+    let (o, _) = both(ours(home.path(), &[], &["-v", "-x", p, &h]), None);
     assert_eq!(o.status.code(), Some(0));
+    let proxy_line = format!("* Through proxy {} (request in absolute form)", proxy.addr);
+    assert!(
+        text(&o.stderr).lines().any(|l| l == proxy_line),
+        "{}",
+        text(&o.stderr)
+    );
     let seen = proxy.take();
     assert_eq!(seen[0].line, format!("GET {h} HTTP/1.1"));
     assert_eq!(

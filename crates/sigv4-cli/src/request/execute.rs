@@ -124,6 +124,9 @@ impl Job {
     ) -> Result<Option<(Response<Incoming>, Option<SigningOutput>)>, CliError> {
         let prepared = self.prepare(&hop.method, &hop.uri, same_origin).await?;
         if self.options.verbose {
+            if let Some(how) = client.route_text(&hop.uri) {
+                eprintln!("* {how}");
+            }
             show_request(
                 &prepared.request,
                 prepared.signed.as_ref(),
