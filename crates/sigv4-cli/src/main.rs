@@ -12,8 +12,9 @@ mod gateway;
 mod net;
 mod out;
 mod presign_cmd;
+mod profile;
 mod proxy;
-mod request_cmd;
+mod request;
 mod sign_cmd;
 mod skew;
 mod verify_cmd;
@@ -47,7 +48,7 @@ enum Command {
     /// --export, print them for another program.
     Credentials(credentials::CredentialsArgs),
     /// Sign and send a request, like curl (-X, -H, -d, -T, -o, -i, -v, --fail).
-    Request(request_cmd::RequestArgs),
+    Request(request::RequestArgs),
     /// Print a presigned URL valid for --expires (up to 7 days).
     Presign(presign_cmd::PresignArgs),
     /// Run a signing reverse proxy in front of an AWS endpoint.
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
             if let Some(m) = sub {
                 args.body.set_order(m);
             }
-            request_cmd::run(args)
+            request::run(args)
         }
         Command::Presign(args) => presign_cmd::run(args),
         Command::Proxy(args) => proxy::run(args),

@@ -285,7 +285,7 @@ pub fn resolve_region(
     region: Option<&str>,
     profile: Option<&str>,
 ) -> Result<ResolvedRegion, CliError> {
-    let mut chain = RegionChain::new(crate::credentials::context(profile)).with_explicit(region);
+    let mut chain = RegionChain::new(crate::profile::context(profile)).with_explicit(region);
     if let Some(h) = host {
         chain = chain.with_host(h);
     }
