@@ -691,7 +691,11 @@ fn a_raw_plus_in_a_presigned_parameter_is_the_space_the_signature_covers() {
     sign.extend(args);
     sign.push("https://h.example.com/a?x=1");
     let out = sigv4_with_token(&sign, token);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let url = v["url"].as_str().unwrap().to_owned();
     assert!(url.contains("X-Amz-Security-Token=tok%20en"), "{url}");

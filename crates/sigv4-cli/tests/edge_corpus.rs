@@ -88,7 +88,9 @@ fn parse_corpus() -> Vec<Case> {
                 c.lines.push(unescape(raw.strip_prefix(' ').unwrap_or(raw)));
                 continue;
             }
-            let (key, value) = line.split_once(": ").unwrap_or((line.trim_end_matches(':'), ""));
+            let (key, value) = line
+                .split_once(": ")
+                .unwrap_or((line.trim_end_matches(':'), ""));
             match key {
                 "case" => c.name = value.to_owned(),
                 "service" => c.service = value.to_owned(),
@@ -108,7 +110,9 @@ fn parse_corpus() -> Vec<Case> {
                 }
                 "app" => c.app = Some(value.to_owned()),
                 "proxy" => {
-                    let rest = value.strip_prefix("forward").expect("proxy: forward [TARGET]");
+                    let rest = value
+                        .strip_prefix("forward")
+                        .expect("proxy: forward [TARGET]");
                     c.proxy = Some(Some(rest.trim().to_owned()).filter(|t| !t.is_empty()));
                 }
                 "why" => c.why = Some(value.to_owned()),
@@ -120,8 +124,18 @@ fn parse_corpus() -> Vec<Case> {
             continue;
         }
         assert!(c.expect.is_some(), "{}: no verdict", c.name);
-        assert_eq!(c.proxy.is_some(), c.why.is_some(), "{}: proxy needs why", c.name);
-        assert_eq!(c.lines.last().map(Vec::len), Some(0), "{}: no end of head", c.name);
+        assert_eq!(
+            c.proxy.is_some(),
+            c.why.is_some(),
+            "{}: proxy needs why",
+            c.name
+        );
+        assert_eq!(
+            c.lines.last().map(Vec::len),
+            Some(0),
+            "{}: no end of head",
+            c.name
+        );
         cases.push(c);
     }
     cases
@@ -138,7 +152,12 @@ fn sign(c: &Case) -> (String, Vec<u8>) {
             .unwrap()
             .with_settings(settings.presigned(Duration::from_secs(300)));
         let url = signer
-            .presign_url(method, &format!("http://{HOST}{target}"), &creds, SystemTime::now())
+            .presign_url(
+                method,
+                &format!("http://{HOST}{target}"),
+                &creds,
+                SystemTime::now(),
+            )
             .unwrap();
         return (url[format!("http://{HOST}").len()..].to_owned(), Vec::new());
     }
@@ -146,7 +165,11 @@ fn sign(c: &Case) -> (String, Vec<u8>) {
         .unwrap()
         .with_settings(settings);
     let mut headers: Vec<(&str, &[u8])> = vec![("host", HOST.as_bytes())];
-    headers.extend(c.sign_headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())));
+    headers.extend(
+        c.sign_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes())),
+    );
     let req = SignableRequest::new(method, target, headers, Payload::Bytes(&c.sign_body));
     let out = signer.sign(&req, &creds, SystemTime::now()).unwrap();
     let mut lines = Vec::new();
@@ -330,7 +353,11 @@ fn one_hostile_corpus_gets_the_same_verdict_from_layer_verify_and_proxy() {
         seen.lock().unwrap().clear();
         let (status, answer) = exchange(layer_addr, &raw);
         let reached: Vec<String> = std::mem::take(&mut *seen.lock().unwrap());
-        let got = if status == 200 { Verdict::Accept } else { Verdict::Refuse };
+        let got = if status == 200 {
+            Verdict::Accept
+        } else {
+            Verdict::Refuse
+        };
         if got != expect {
             failures.push(format!("{}: layer {got:?} ({status}): {answer}", c.name));
         } else if got == Verdict::Accept && reached != [app.clone()] {
