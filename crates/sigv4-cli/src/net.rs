@@ -54,6 +54,22 @@ impl HttpClient {
         }
         self.inner.request(req)
     }
+
+    /// How a request to `uri` goes when it goes through a proxy (for `-v`), else None.
+    pub fn route_text(&self, uri: &http::Uri) -> Option<String> {
+        match self.proxies.route(uri) {
+            Ok(Some(p)) if uri.scheme_str() == Some("https") => Some(format!(
+                "Through proxy {} (a CONNECT tunnel; TLS end to end)",
+                p.authority()
+            )),
+            Ok(Some(p)) => Some(format!(
+                "Through proxy {} (request in absolute form)",
+                p.authority()
+            )),
+            Ok(None) => None,
+            Err(e) => Some(e),
+        }
+    }
 }
 
 /// How to build an [`HttpClient`].

@@ -102,13 +102,13 @@ pub fn client_config(
     provider: Arc<CryptoProvider>,
 ) -> Result<rustls::ClientConfig, CliError> {
     let verifier: Arc<dyn ServerCertVerifier> = if options.insecure {
-        Arc::new(AnyCertificate(provider.clone()))
+        Arc::new(Fixed(Verdict::Accept, provider.clone()))
     } else {
         let source = TrustSource::select(options, real_env);
         let anchors = load(&source)?;
         if anchors.is_empty() && source != TrustSource::BuiltIn {
             // A directory without usable certificates: nothing is trusted (curl's 60).
-            Arc::new(Refusing(None, provider.clone()))
+            Arc::new(Fixed(Verdict::Untrusted, provider.clone()))
         } else {
             Arc::new(AnchorVerifier::new(anchors, provider.clone())?)
         }
@@ -134,7 +134,10 @@ pub fn client_config_lazy(
         .with_safe_default_protocol_versions()
         .map_err(|e| CliError::failure(format!("cannot set up TLS: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Refusing(Some(BadCaFile(e.message)), provider)))
+        .with_custom_certificate_verifier(Arc::new(Fixed(
+            Verdict::BadCa(BadCaFile(e.message)),
+            provider,
+        )))
         .with_no_client_auth()),
         other => other,
     }
@@ -390,55 +393,21 @@ fn der_time(tag: u8, text: &[u8]) -> Option<u64> {
         .map(|d| d.as_secs())
 }
 
-/// Fails every handshake: with the reason the CA file could not be used, or (None) as an
-/// unknown issuer when nothing is trusted.
-#[derive(Debug)]
-struct Refusing(Option<BadCaFile>, Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Refusing {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Err(match &self.0 {
-            Some(bad) => rustls::Error::Other(rustls::OtherError(Arc::new(bad.clone()))),
-            None => rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
-        })
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        AnyCertificate(self.1.clone()).verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        AnyCertificate(self.1.clone()).verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.1.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `-k/--insecure`: every server certificate is accepted; the handshake's signatures are
+/// A verifier with the same verdict on every server certificate: `-k/--insecure`
+/// (accept), a CA file that cannot be used (refuse with the reason, curl's 77), or
+/// nothing trusted (refuse as an unknown issuer, curl's 60). The handshake's signatures are
 /// still verified with the provider's algorithms.
 #[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
+struct Fixed(Verdict, Arc<CryptoProvider>);
 
-impl ServerCertVerifier for AnyCertificate {
+#[derive(Debug)]
+enum Verdict {
+    Accept,
+    BadCa(BadCaFile),
+    Untrusted,
+}
+
+impl ServerCertVerifier for Fixed {
     fn verify_server_cert(
         &self,
         _end_entity: &CertificateDer<'_>,
@@ -447,7 +416,15 @@ impl ServerCertVerifier for AnyCertificate {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        match &self.0 {
+            Verdict::Accept => Ok(ServerCertVerified::assertion()),
+            Verdict::BadCa(bad) => Err(rustls::Error::Other(rustls::OtherError(Arc::new(
+                bad.clone(),
+            )))),
+            Verdict::Untrusted => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+        }
     }
 
     fn verify_tls12_signature(
@@ -460,7 +437,7 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.1.signature_verification_algorithms,
         )
     }
 
@@ -474,12 +451,12 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.1.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.1.signature_verification_algorithms.supported_schemes()
     }
 }
 

@@ -18,17 +18,6 @@ use std::time::Duration;
 use forward_proxy::{ForwardProxy, ProxySeen};
 use support::*;
 
-fn curl_available() -> bool {
-    Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn skip(what: &str) {
-    eprintln!("SKIPPED: {what}: `curl` is not on PATH (apt-get install -y curl to run it)");
-}
-
 /// curl signing as we do (its --aws-sigv4), in a clean environment plus `env`.
 fn curl(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut c = Command::new("curl");
@@ -211,8 +200,15 @@ fn proxy_flags_and_environment_as_curl() {
     }
     // What went through the proxy is what curl sends: absolute form for http, CONNECT
     // for https (the tunnel's TLS is end to end: the target verified the signature).
-    let (o, _) = both(ours(home.path(), &[], &["-s", "-x", p, &h]), None);
+    // -v says which proxy.
+    let (o, _) = both(ours(home.path(), &[], &["-v", "-x", p, &h]), None);
     assert_eq!(o.status.code(), Some(0));
+    let proxy_line = format!("* Through proxy {} (request in absolute form)", proxy.addr);
+    assert!(
+        text(&o.stderr).lines().any(|l| l == proxy_line),
+        "{}",
+        text(&o.stderr)
+    );
     let seen = proxy.take();
     assert_eq!(seen[0].line, format!("GET {h} HTTP/1.1"));
     assert_eq!(
@@ -588,8 +584,11 @@ fn proxy_command_upstream_through_capath_and_a_forward_proxy() {
     );
 }
 
+/// The "answer" of a server that never answers (it closes after 5 s).
+const HANG: &[u8] = b"(no answer)";
+
 /// A server that counts connections and answers each with `answer` (after reading the
-/// request head); an empty `answer` closes without a reply.
+/// request head); an empty `answer` closes without a reply, [`HANG`] answers nothing.
 fn counting_server(answer: &'static [u8]) -> (std::net::SocketAddr, Arc<AtomicU32>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -608,7 +607,14 @@ fn counting_server(answer: &'static [u8]) -> (std::net::SocketAddr, Arc<AtomicU3
                     Ok(n) => seen.extend_from_slice(&buf[..n]),
                 }
             }
-            let _ = conn.write_all(answer);
+            if answer == HANG {
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_secs(5));
+                    drop(conn);
+                });
+            } else {
+                let _ = conn.write_all(answer);
+            }
         }
     });
     (addr, count)
@@ -656,6 +662,8 @@ fn retries_as_curl() {
             2,
             0,
         ),
+        // -m bounds each attempt, and its timeout is retried.
+        (Some(HANG), vec!["--retry", "1", "-m", "1"], 2, 28),
         // A refused connection is retried only with --retry-connrefused.
         (None, vec!["--retry", "2"], 0, 7),
         (None, vec!["--retry", "2", "--retry-connrefused"], 0, 7),
