@@ -23,6 +23,8 @@ struct Hop {
     method: Method,
     redirects: u32,
     attempt: u32,
+    /// When the first attempt started (`--retry-max-time`).
+    started: std::time::Instant,
 }
 
 /// What to do after a step: send again, or go on with this response.
@@ -68,12 +70,7 @@ impl Job {
                 "sigv4: warning: --insecure: the server's certificate is not checked; anyone on the path can read the signed request"
             );
         }
-        let client = net::client_with(
-            self.options.connect_timeout,
-            1,
-            self.options.cacert.as_deref(),
-            self.options.insecure,
-        )?;
+        let client = net::build(&self.options.client)?;
         let token = self.credentials.session_token().map(str::to_owned);
         let home = Origin::of(&self.uri);
         let mut hop = Hop {
@@ -81,6 +78,7 @@ impl Job {
             method: self.method.clone(),
             redirects: 0,
             attempt: 0,
+            started: std::time::Instant::now(),
         };
         loop {
             stats.url_effective = hop.uri.to_string();
@@ -126,6 +124,9 @@ impl Job {
     ) -> Result<Option<(Response<Incoming>, Option<SigningOutput>)>, CliError> {
         let prepared = self.prepare(&hop.method, &hop.uri, same_origin).await?;
         if self.options.verbose {
+            if let Some(how) = client.route_text(&hop.uri) {
+                eprintln!("* {how}");
+            }
             show_request(
                 &prepared.request,
                 prepared.signed.as_ref(),
@@ -137,19 +138,32 @@ impl Job {
         let response = client
             .request(Request::from_parts(parts, prepared.body))
             .await
-            .map_err(|e| exit::transport_error(&e, &hop.uri));
+            .map_err(|e| (exit::transport_error(&e, &hop.uri), net::is_refused(&e)));
         if let Some(pb) = prepared.progress {
             pb.finish_and_clear();
         }
         match response {
             Ok(r) => Ok(Some((r, prepared.signed))),
-            Err(e) if hop.attempt < self.options.retries && e.code != exit::RESOLVE => {
+            Err((e, refused))
+                if self.may_retry(hop) && self.options.retry_on.transport(e.code, refused) =>
+            {
                 self.wait_to_retry(hop.attempt, None, &e.message).await;
                 hop.attempt += 1;
                 Ok(None)
             }
-            Err(e) => Err(e),
+            Err((e, _)) => Err(e),
         }
+    }
+
+    /// Whether another attempt is allowed: `--retry` attempts left, and (with
+    /// `--retry-max-time`) time left since the first one.
+    fn may_retry(&self, hop: &Hop) -> bool {
+        hop.attempt < self.options.retries
+            && self
+                .options
+                .retry_on
+                .max_time
+                .is_none_or(|max| hop.started.elapsed() < max)
     }
 
     /// A request refused for clock skew teaches the offset: sign again at the server's
@@ -238,7 +252,7 @@ impl Job {
         hop: &mut Hop,
         stats: &mut Stats,
     ) -> Result<Next, CliError> {
-        if hop.attempt >= self.options.retries {
+        if !self.may_retry(hop) {
             return Ok(Next::Go(response));
         }
         let status = response.status();
@@ -250,7 +264,10 @@ impl Job {
         } else {
             (None, Some(body))
         };
-        if !retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
+        // --retry-all-errors: with --fail, an HTTP error is an error too.
+        let any_error =
+            self.options.retry_on.all_errors && self.options.fail && status.as_u16() >= 400;
+        if !any_error && !retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
             let body: AnyBody = match (peeked, body) {
                 (Some(bytes), _) => Full::new(bytes).map_err(|e| match e {}).boxed_unsync(),
                 (None, Some(body)) => body,
