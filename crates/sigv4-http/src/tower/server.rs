@@ -688,12 +688,10 @@ where
             VerifiedKind::Full(Some(bytes))
         }
         VerifiedPayload::Streaming(_) => match v.chunked_body() {
-            Some(chunks) => {
-                VerifiedKind::Chunked(Box::new(VerifiedBody::new(
+            Some(chunks) => VerifiedKind::Chunked(Box::new(VerifiedBody::new(
                 Boxed(Box::pin(body)),
                 chunks.with_max_chunk_size(config.max_chunk as u64),
-            )))
-            }
+            ))),
             None => return Err(invalid("the aws-chunked body cannot be verified")),
         },
         // Every message is verified before the handler sees it; the stream fails on a
