@@ -9,6 +9,7 @@ mod credentials;
 mod curl_args;
 mod express;
 mod gateway;
+mod head_tap;
 mod net;
 mod out;
 mod presign_cmd;
@@ -48,7 +49,7 @@ enum Command {
     /// --export, print them for another program.
     Credentials(credentials::CredentialsArgs),
     /// Sign and send a request, like curl (-X, -H, -d, -T, -o, -i, -v, --fail).
-    Request(request::RequestArgs),
+    Request(Box<request::RequestArgs>),
     /// Print a presigned URL valid for --expires (up to 7 days).
     Presign(presign_cmd::PresignArgs),
     /// Run a signing reverse proxy in front of an AWS endpoint.
@@ -108,7 +109,7 @@ fn main() -> ExitCode {
             if let Some(m) = sub {
                 args.body.set_order(m);
             }
-            request::run(args)
+            request::run(*args)
         }
         Command::Presign(args) => presign_cmd::run(args),
         Command::Proxy(args) => proxy::run(args),

@@ -16,6 +16,7 @@ use hyper_util::rt::TokioExecutor;
 use sigv4_credentials::{RegionChain, RegionError, ResolvedRegion};
 use tokio::io::{AsyncRead, ReadBuf};
 
+use crate::head_tap::{HeadLog, Tap};
 use crate::CliError;
 
 /// Errors carried by bodies.
@@ -25,7 +26,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type AnyBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// The HTTP(S) client.
-pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, AnyBody>;
+pub type HttpClient = Client<Tap<hyper_rustls::HttpsConnector<HttpConnector>>, AnyBody>;
 
 /// A pooled HTTP/1.1 client for http:// and https:// URLs.
 ///
@@ -46,6 +47,17 @@ pub fn client_with(
     pool_idle_per_host: usize,
     cacert: Option<&std::path::Path>,
     insecure: bool,
+) -> Result<HttpClient, CliError> {
+    client_recording_heads(connect_timeout, pool_idle_per_host, cacert, insecure, None)
+}
+
+/// [`client_with`], recording response heads as received in `heads` (for `request`).
+pub fn client_recording_heads(
+    connect_timeout: Option<Duration>,
+    pool_idle_per_host: usize,
+    cacert: Option<&std::path::Path>,
+    insecure: bool,
+    heads: Option<HeadLog>,
 ) -> Result<HttpClient, CliError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = match cacert {
@@ -78,7 +90,7 @@ pub fn client_with(
         .pool_timer(hyper_util::rt::TokioTimer::new())
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(pool_idle_per_host)
-        .build(https))
+        .build(Tap::new(https, heads)))
 }
 
 /// `-k/--insecure`: every server certificate is accepted; the handshake's signatures are

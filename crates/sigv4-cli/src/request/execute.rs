@@ -12,8 +12,11 @@ use sigv4_http::redirect::{self, Origin};
 use sigv4_http::retry;
 
 use super::exit;
-use super::output::{handle_response, show_request, Stats};
+use super::output::{handle_response, show_request, Sent, Stats};
 use super::plan::{Job, Source};
+use super::progress::Progress;
+use super::sink::Outputs;
+use crate::head_tap::HeadLog;
 use crate::net::{self, AnyBody};
 use crate::CliError;
 
@@ -62,17 +65,28 @@ pub(super) fn run(
 impl Job {
     /// Sends the request (again on a retry, re-signed after a clock-skew refusal or a
     /// same-origin redirect) and writes the final response out.
-    async fn perform(mut self, stats: &mut Stats) -> Result<(), CliError> {
+    async fn perform(self, stats: &mut Stats) -> Result<(), CliError> {
+        let progress = Progress::new(self.options.progress);
+        let mut outputs = Outputs::new(&self.options, progress.clone());
+        let result = self.transfer(&mut outputs, stats).await;
+        progress.finish();
+        result
+    }
+
+    /// [`Job::perform`] with its outputs.
+    async fn transfer(mut self, outputs: &mut Outputs, stats: &mut Stats) -> Result<(), CliError> {
         if self.options.insecure && !self.options.silent {
             eprintln!(
                 "sigv4: warning: --insecure: the server's certificate is not checked; anyone on the path can read the signed request"
             );
         }
-        let client = net::client_with(
+        let heads = HeadLog::default();
+        let client = net::client_recording_heads(
             self.options.connect_timeout,
             1,
             self.options.cacert.as_deref(),
             self.options.insecure,
+            Some(heads.clone()),
         )?;
         let token = self.credentials.session_token().map(str::to_owned);
         let home = Origin::of(&self.uri);
@@ -86,7 +100,14 @@ impl Job {
             stats.url_effective = hop.uri.to_string();
             let same_origin = home.may_sign(&hop.uri);
             let Some((response, out)) = self
-                .send(&client, &mut hop, same_origin, token.as_deref())
+                .send(
+                    &client,
+                    &heads,
+                    &mut hop,
+                    same_origin,
+                    token.as_deref(),
+                    outputs,
+                )
                 .await?
             else {
                 continue;
@@ -95,23 +116,22 @@ impl Job {
                 continue;
             };
             record(stats, &response);
-            let Next::Go(response) = self.follow(response, &mut hop, &home, same_origin).await?
+            let Next::Go(response) = self
+                .follow(response, &mut hop, &home, same_origin, outputs)
+                .await?
             else {
                 continue;
             };
             let Next::Go(response) = self.retry_answer(response, &mut hop, stats).await? else {
                 continue;
             };
-            return handle_response(
-                response,
-                &hop.method,
-                &hop.uri,
-                out.as_ref(),
-                token.as_deref(),
-                &self.options,
-                stats,
-            )
-            .await;
+            let sent = Sent {
+                method: &hop.method,
+                uri: &hop.uri,
+                signed: out.as_ref(),
+                token: token.as_deref(),
+            };
+            return handle_response(response, sent, &self.options, outputs, stats).await;
         }
     }
 
@@ -120,11 +140,15 @@ impl Job {
     async fn send(
         &self,
         client: &net::HttpClient,
+        heads: &HeadLog,
         hop: &mut Hop,
         same_origin: bool,
         token: Option<&str>,
+        outputs: &Outputs,
     ) -> Result<Option<(Response<Incoming>, Option<SigningOutput>)>, CliError> {
-        let prepared = self.prepare(&hop.method, &hop.uri, same_origin).await?;
+        let prepared = self
+            .prepare(&hop.method, &hop.uri, same_origin, &outputs.progress)
+            .await?;
         if self.options.verbose {
             show_request(
                 &prepared.request,
@@ -134,15 +158,21 @@ impl Job {
             );
         }
         let (parts, ()) = prepared.request.into_parts();
+        heads.arm();
         let response = client
             .request(Request::from_parts(parts, prepared.body))
             .await
             .map_err(|e| exit::transport_error(&e, &hop.uri));
-        if let Some(pb) = prepared.progress {
-            pb.finish_and_clear();
-        }
+        let head = heads.take();
+        prepared.progress.done();
         match response {
-            Ok(r) => Ok(Some((r, prepared.signed))),
+            Ok(mut r) => {
+                // The head as received, for -i, -D and -v.
+                if let Some(head) = head {
+                    r.extensions_mut().insert(head);
+                }
+                Ok(Some((r, prepared.signed)))
+            }
             Err(e) if hop.attempt < self.options.retries && e.code != exit::RESOLVE => {
                 self.wait_to_retry(hop.attempt, None, &e.message).await;
                 hop.attempt += 1;
@@ -185,6 +215,7 @@ impl Job {
         hop: &mut Hop,
         home: &Origin,
         same_origin: bool,
+        outputs: &mut Outputs,
     ) -> Result<Next, CliError> {
         let status = response.status();
         if !self.options.follow || !status.is_redirection() {
@@ -204,9 +235,8 @@ impl Job {
                 code: exit::TOO_MANY_REDIRECTS,
             });
         }
-        if self.options.verbose {
-            eprintln!("< {} Location: {location}", status.as_u16());
-        }
+        // As curl: every hop's head is shown (-v), dumped (-D) and with -i output.
+        outputs.head(&response)?;
         let _ = response.into_body().collect().await;
         let next = redirect::resolve_location(&hop.uri, &location).map_err(|e| CliError {
             message: e.to_string(),
