@@ -11,13 +11,16 @@ mod express;
 mod gateway;
 mod head_tap;
 mod net;
+mod net_args;
 mod out;
+mod outbound_proxy;
 mod presign_cmd;
 mod profile;
 mod proxy;
 mod request;
 mod sign_cmd;
 mod skew;
+mod trust;
 mod verify_cmd;
 mod version;
 

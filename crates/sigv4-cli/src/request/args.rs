@@ -122,11 +122,22 @@ pub struct RequestArgs {
     /// At most this many redirects with -L.
     #[arg(long, value_name = "NUM", default_value_t = 50)]
     pub(super) max_redirs: u32,
-    /// Retry up to NUM times on transient errors: HTTP 408, 429, 500, 502, 503, 504, AWS
-    /// throttling errors, timeouts and connection failures; waits 1 s, doubling each time
-    /// (or Retry-After), unless --retry-delay.
+    /// Retry up to NUM times on transient errors, as curl: HTTP 408, 429, 500, 502, 503,
+    /// 504, AWS throttling errors, timeouts and host names that do not resolve (not a
+    /// refused connection: see --retry-connrefused); waits 1 s, doubling each time (or
+    /// Retry-After), unless --retry-delay.
     #[arg(long, value_name = "NUM", default_value_t = 0)]
     pub(super) retry: u32,
+    /// With --retry, also retry when the connection is refused.
+    #[arg(long)]
+    pub(super) retry_connrefused: bool,
+    /// With --retry, retry on any error (with --fail, HTTP >= 400 too).
+    #[arg(long)]
+    pub(super) retry_all_errors: bool,
+    /// With --retry, no new attempt once this long has passed since the first one
+    /// (seconds or 2m etc.).
+    #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
+    pub(super) retry_max_time: Option<Duration>,
     /// A fixed wait between retries instead of the doubling backoff (seconds or 2m etc.).
     #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
     pub(super) retry_delay: Option<Duration>,
@@ -147,13 +158,9 @@ pub struct RequestArgs {
     /// Service to sign for, e.g. s3, execute-api, es (default: inferred from an AWS hostname).
     #[arg(long)]
     pub(super) service: Option<String>,
-    /// Accept any server certificate (curl's -k): the connection is encrypted but the
-    /// server is not authenticated. Warns on stderr (unless -s).
-    #[arg(short = 'k', long)]
-    pub(super) insecure: bool,
-    /// Trust the CA certificates in this PEM file instead of the built-in Mozilla roots.
-    #[arg(long, value_name = "FILE")]
-    pub(super) cacert: Option<PathBuf>,
+    /// TLS and proxy options (-k, --cacert, --capath, -x, --noproxy).
+    #[command(flatten)]
+    pub(super) net: crate::net_args::CurlNetArgs,
     /// Give up connecting after this long, in seconds (10, 1.5) or with a unit (2m).
     #[arg(long, value_name = "SECS", value_parser = net::parse_duration)]
     pub(super) connect_timeout: Option<Duration>,

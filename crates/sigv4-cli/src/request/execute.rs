@@ -26,6 +26,8 @@ struct Hop {
     method: Method,
     redirects: u32,
     attempt: u32,
+    /// When the first attempt started (`--retry-max-time`).
+    started: std::time::Instant,
 }
 
 /// What to do after a step: send again, or go on with this response.
@@ -81,13 +83,10 @@ impl Job {
             );
         }
         let heads = HeadLog::default();
-        let client = net::client_recording_heads(
-            self.options.connect_timeout,
-            1,
-            self.options.cacert.as_deref(),
-            self.options.insecure,
-            Some(heads.clone()),
-        )?;
+        let client = net::build(&net::ClientOptions {
+            heads: Some(heads.clone()),
+            ..self.options.client.clone()
+        })?;
         let token = self.credentials.session_token().map(str::to_owned);
         let home = Origin::of(&self.uri);
         let mut hop = Hop {
@@ -95,6 +94,7 @@ impl Job {
             method: self.method.clone(),
             redirects: 0,
             attempt: 0,
+            started: std::time::Instant::now(),
         };
         loop {
             stats.url_effective = hop.uri.to_string();
@@ -150,6 +150,9 @@ impl Job {
             .prepare(&hop.method, &hop.uri, same_origin, &outputs.progress)
             .await?;
         if self.options.verbose {
+            if let Some(how) = client.route_text(&hop.uri) {
+                eprintln!("* {how}");
+            }
             show_request(
                 &prepared.request,
                 prepared.signed.as_ref(),
@@ -162,7 +165,7 @@ impl Job {
         let response = client
             .request(Request::from_parts(parts, prepared.body))
             .await
-            .map_err(|e| exit::transport_error(&e, &hop.uri));
+            .map_err(|e| (exit::transport_error(&e, &hop.uri), net::is_refused(&e)));
         let head = heads.take();
         prepared.progress.done();
         match response {
@@ -173,13 +176,26 @@ impl Job {
                 }
                 Ok(Some((r, prepared.signed)))
             }
-            Err(e) if hop.attempt < self.options.retries && e.code != exit::RESOLVE => {
+            Err((e, refused))
+                if self.may_retry(hop) && self.options.retry_on.transport(e.code, refused) =>
+            {
                 self.wait_to_retry(hop.attempt, None, &e.message).await;
                 hop.attempt += 1;
                 Ok(None)
             }
-            Err(e) => Err(e),
+            Err((e, _)) => Err(e),
         }
+    }
+
+    /// Whether another attempt is allowed: `--retry` attempts left, and (with
+    /// `--retry-max-time`) time left since the first one.
+    fn may_retry(&self, hop: &Hop) -> bool {
+        hop.attempt < self.options.retries
+            && self
+                .options
+                .retry_on
+                .max_time
+                .is_none_or(|max| hop.started.elapsed() < max)
     }
 
     /// A request refused for clock skew teaches the offset: sign again at the server's
@@ -268,7 +284,7 @@ impl Job {
         hop: &mut Hop,
         stats: &mut Stats,
     ) -> Result<Next, CliError> {
-        if hop.attempt >= self.options.retries {
+        if !self.may_retry(hop) {
             return Ok(Next::Go(response));
         }
         let status = response.status();
@@ -280,7 +296,10 @@ impl Job {
         } else {
             (None, Some(body))
         };
-        if !retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
+        // --retry-all-errors: with --fail, an HTTP error is an error too.
+        let any_error =
+            self.options.retry_on.all_errors && self.options.fail && status.as_u16() >= 400;
+        if !any_error && !retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
             let body: AnyBody = match (peeked, body) {
                 (Some(bytes), _) => Full::new(bytes).map_err(|e| match e {}).boxed_unsync(),
                 (None, Some(body)) => body,

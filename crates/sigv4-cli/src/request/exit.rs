@@ -17,19 +17,17 @@ pub(super) const PEER_CERT: u8 = 60;
 
 /// The message and curl exit code for a request that got no response.
 pub(super) fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http::Uri) -> CliError {
+    // Through a proxy (5, 7, 56) or with a CA file that cannot be used (77).
+    if let Some(known) = crate::net::proxy_or_ca_failure(e) {
+        return known;
+    }
     let mut messages = Vec::new();
     let mut timed_out = false;
-    let mut tls: Option<u8> = None;
+    let tls = crate::net::rustls_error_in(e).map(tls_exit_code);
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
-            if let Some(r) = rustls_inside(io) {
-                tls = Some(tls_exit_code(r));
-            }
-        }
-        if let Some(r) = s.downcast_ref::<rustls::Error>() {
-            tls = Some(tls_exit_code(r));
         }
         let text = s.to_string();
         if !text.is_empty() && !messages.contains(&text) {
@@ -96,16 +94,6 @@ pub(super) fn transport_error(e: &hyper_util::client::legacy::Error, uri: &http:
     CliError {
         message: format!("the request to {authority} failed: {all}"),
         code: RECV,
-    }
-}
-
-/// The rustls error an I/O error wraps, through any number of I/O errors
-/// (`io::Error::source` skips the error it wraps, so the chain alone never shows it).
-fn rustls_inside(io: &std::io::Error) -> Option<&rustls::Error> {
-    let inner = io.get_ref()?;
-    match inner.downcast_ref::<rustls::Error>() {
-        Some(r) => Some(r),
-        None => rustls_inside(inner.downcast_ref::<std::io::Error>()?),
     }
 }
 

@@ -38,6 +38,7 @@ pub(super) struct Options {
     pub(super) max_redirs: u32,
     pub(super) retries: u32,
     pub(super) retry_delay: Option<Duration>,
+    pub(super) retry_on: RetryOn,
     pub(super) progress: Style,
     pub(super) output: Option<PathBuf>,
     /// `-D FILE`.
@@ -46,8 +47,34 @@ pub(super) struct Options {
     pub(super) decompress: bool,
     pub(super) create_dirs: bool,
     pub(super) insecure: bool,
-    pub(super) connect_timeout: Option<Duration>,
-    pub(super) cacert: Option<PathBuf>,
+    /// The HTTP client: connect timeout, TLS trust, proxies.
+    pub(super) client: crate::net::ClientOptions,
+}
+
+/// What else curl's `--retry` retries, with its companion flags.
+#[derive(Clone, Copy)]
+pub(super) struct RetryOn {
+    /// `--retry-connrefused`.
+    pub(super) connrefused: bool,
+    /// `--retry-all-errors`.
+    pub(super) all_errors: bool,
+    /// `--retry-max-time`.
+    pub(super) max_time: Option<Duration>,
+}
+
+impl RetryOn {
+    /// Whether a transport failure (curl exit `code`; `refused`: the connection was
+    /// refused) is retried, as curl decides: timeouts and names (of the host or the proxy)
+    /// that do not resolve always; a refused connection with `--retry-connrefused`;
+    /// anything with `--retry-all-errors`.
+    pub(super) fn transport(self, code: u8, refused: bool) -> bool {
+        self.all_errors
+            || matches!(
+                code,
+                exit::TIMEOUT | exit::RESOLVE | crate::outbound_proxy::exit::RESOLVE_PROXY
+            )
+            || (refused && self.connrefused)
+    }
 }
 
 /// The planned request: everything needed to sign and send it (and sign it again for a
@@ -151,14 +178,18 @@ fn options(args: &RequestArgs, url: &WireUrl) -> Result<Options, CliError> {
         max_redirs: args.max_redirs,
         retries: args.retry,
         retry_delay: args.retry_delay,
+        retry_on: RetryOn {
+            connrefused: args.retry_connrefused,
+            all_errors: args.retry_all_errors,
+            max_time: args.retry_max_time,
+        },
         progress: progress_style(args),
         create_dirs: args.create_dirs,
-        insecure: args.insecure,
+        insecure: args.net.insecure,
         output,
         dump_header: args.dump_header.clone(),
         decompress: args.compressed,
-        connect_timeout: args.connect_timeout,
-        cacert: args.cacert.clone(),
+        client: args.net.client_options(args.connect_timeout),
     })
 }
 
