@@ -141,9 +141,7 @@ impl Job {
         {
             stats.url_effective = hop.uri.to_string();
             let same_origin = home.may_sign(&hop.uri);
-            let Some((response, out)) = self
-                .send(client, hop, same_origin, token, outputs)
-                .await?
+            let Some((response, out)) = self.send(client, hop, same_origin, token, outputs).await?
             else {
                 return Ok(false);
             };
