@@ -166,10 +166,16 @@ fn whole_policy(target: &str, head: &str) {
                 assert!(lower.starts_with("http://") || lower.starts_with("https://"));
                 let rest = target.split_once("://").map_or("", |(_, r)| r);
                 let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-                assert!(!authority.contains('@') && !authority.is_empty(), "{target:?}");
+                assert!(
+                    !authority.contains('@') && !authority.is_empty(),
+                    "{target:?}"
+                );
             }
             let handed = rewritten.clone().unwrap_or_else(|| origin(target));
-            assert!(handed.starts_with('/'), "{target:?} handed on as {handed:?}");
+            assert!(
+                handed.starts_with('/'),
+                "{target:?} handed on as {handed:?}"
+            );
             assert!(
                 !handed.split_once('?').is_some_and(|(_, q)| q.contains('+')),
                 "a raw '+' handed on: {handed:?}"
