@@ -80,6 +80,13 @@ pub struct ProxyArgs {
     /// (default: now, corrected by a learned clock offset). For tests and replays.
     #[arg(long, value_name = "TIME", value_parser = net::parse_time)]
     time: Option<std::time::SystemTime>,
+    /// Largest clock offset learned from the upstream's clock-skew refusals (AWS allows
+    /// 15 minutes). A refusal claiming a time further away is passed on, not learned from,
+    /// so a hostile upstream (or anyone on a plain-http path to it) cannot make the proxy
+    /// sign requests for times far in the future. Offsets are learned only from answers of
+    /// the upstream the proxy signs for.
+    #[arg(long, value_name = "DUR", default_value = "15m", value_parser = net::parse_duration)]
+    max_clock_offset: Duration,
     /// Largest request body read to hash it (not S3), e.g. 10M; larger bodies get 413.
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = net::parse_size)]
     max_body: u64,
@@ -89,10 +96,8 @@ pub struct ProxyArgs {
     /// Sign UNSIGNED-PAYLOAD and stream bodies for any service (only if it accepts that).
     #[arg(long)]
     unsigned_payload: bool,
-    /// Trust the CA certificates in this PEM file for an https upstream, instead of the
-    /// built-in Mozilla roots.
-    #[arg(long, value_name = "FILE")]
-    upstream_cacert: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    upstream_net: crate::net_args::UpstreamNetArgs,
     /// Longest wait for the upstream's response headers (seconds or 30s, 2m).
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = net::parse_duration)]
     upstream_timeout: Duration,
@@ -174,12 +179,18 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
     let signer = Signer::new(&region, &service)
         .map_err(|e| CliError::usage(e.to_string()))?
         .with_settings(SigningSettings::for_service(&service).query_plus(QueryPlus::Space));
-    let client = net::client(
-        Some(Duration::from_secs(10)),
-        args.max_concurrency,
-        args.upstream_cacert.as_deref(),
+    let client = net::build(
+        &args
+            .upstream_net
+            .client_options(Duration::from_secs(10), args.max_concurrency),
     )
-    .map_err(|e| CliError::usage(format!("--upstream-cacert: {}", e.message)))?;
+    .map_err(|e| CliError::usage(format!("upstream TLS: {}", e.message)))?;
+    if args.upstream_net.upstream_insecure {
+        eprintln!(
+            "sigv4: warning: --upstream-insecure: the upstream's certificate is not checked; anyone on the path can read the signed requests"
+        );
+    }
+    crate::skew::global().set_max_offset(Some(args.max_clock_offset));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

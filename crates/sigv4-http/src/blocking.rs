@@ -130,7 +130,7 @@ impl BlockingSigner {
         let auth = self.signer.auth_blocking()?;
         Ok(auth
             .as_auth()
-            .sign_http(&signer, request, self.signer.now())?)
+            .sign_http_request(&signer, request, self.signer.now())?)
     }
 
     /// Signs a request whose body is streamed (a file, a reader) without reading it: signs
@@ -153,7 +153,7 @@ impl BlockingSigner {
             }
         }
         let auth = self.signer.auth_blocking()?;
-        Ok(auth.as_auth().sign_http_with_payload(
+        Ok(auth.as_auth().sign_http_request_with_payload(
             &signer,
             request,
             Payload::Unsigned,

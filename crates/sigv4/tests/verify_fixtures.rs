@@ -95,7 +95,10 @@ fn v4_suite_signed_requests_verify() {
             ctx["service"].as_str().unwrap(),
         )
         .unwrap()
-        .with_uri_rules(normalize, normalize);
+        .with_uri_rules(sigv4::UriRules {
+            normalize_path: normalize,
+            double_encode: normalize,
+        });
         if ctx["omit_session_token"].as_bool().unwrap_or(false) {
             verifier = verifier.with_session_token_mode(SessionTokenMode::AppendAfterSigning);
         }

@@ -236,13 +236,13 @@ where
         None => {
             let bytes = collect_limited(body, max_buffer).await?;
             let mut req = Request::from_parts(parts, bytes);
-            auth.sign_http(&v4, &mut req, now)?;
+            auth.sign_http_request(&v4, &mut req, now)?;
             let (parts, bytes) = req.into_parts();
             Ok(Request::from_parts(parts, SignedBody::full(bytes)))
         }
         Some(StreamingChoice::Unsigned) => {
             let mut head = Request::from_parts(parts, ());
-            auth.sign_http_with_payload(&v4, &mut head, Payload::Unsigned, now)?;
+            auth.sign_http_request_with_payload(&v4, &mut head, Payload::Unsigned, now)?;
             let (parts, ()) = head.into_parts();
             Ok(Request::from_parts(
                 parts,
