@@ -44,7 +44,7 @@ fi
 SYSROOT=$WORK/debian-arm64
 if [ ! -x "$SYSROOT/usr/bin/python3.11" ]; then
   echo "== aarch64: Debian bookworm arm64 CPython 3.11 into $SYSROOT"
-  debian_sysroot "$WORK/apt-arm64" arm64 "$SYSROOT" python3.11-minimal libpython3.11-stdlib
+  debian_sysroot "$WORK/apt-arm64" arm64 "$SYSROOT" "" python3.11-minimal libpython3.11-stdlib
 fi
 DEPS=$WORK/deps-cp311-aarch64
 test_deps "$DEPS" manylinux2014_aarch64
@@ -62,6 +62,7 @@ unpack "$ARM_WHEEL" "$WORK/aarch64/site-packages"
 
 echo "== aarch64: $("$PY_ARM" -c 'import platform, sys; print(sys.version.split()[0], platform.machine(), *platform.libc_ver())')"
 file -b "$WORK/aarch64/site-packages/sigv4/"_sigv4*.so
+PYTHONPATH=$DEPS installable "$PY_ARM" "$ARM_WHEEL"
 
 echo "== aarch64: same signatures from $(basename "$ARM_WHEEL") (qemu) and $(basename "$X86_WHEEL") (native)"
 PYTHONPATH=$WORK/x86_64/site-packages python3 python/tests/sign_fixture.py >"$WORK/x86_64/signatures.json"

@@ -2,8 +2,7 @@
 # Shows that the musllinux wheels work: runs them on a musl-linked CPython 3.11, by hand (not
 # part of CI). No package registry here ships a musl CPython, so this builds one: Debian's
 # CPython 3.11 source (the python3.11 source package), compiled with zig for
-# <arch>-linux-musl, run on Debian's musl 1.2.3 (the `musl` package: natively on x86_64,
-# under qemu-user with Debian's arm64 `musl` on aarch64).
+# <arch>-linux-musl (natively on x86_64, under qemu-user on aarch64).
 #
 #   bash python/check-musl.sh WHEELDIR [x86_64|aarch64 ...]   (default: both)
 #
@@ -11,18 +10,30 @@
 # 1. imports the musllinux_1_2 wheel and signs the fixed requests of tests/sign_fixture.py,
 #    failing unless the output is byte-identical to the x86_64 manylinux2014 wheel's (run
 #    natively);
-# 2. runs the whole Python suite (python/tests, installed-wheel mode) on it;
-# 3. runs the original libraries' own suites on it (python/peer-suites.sh).
+#    checks that every libc symbol the extension needs is in musl 1.2.3;
+# 2. (SIGV4_MUSL_SUITE=1 only; fails today, see below) runs the whole Python suite
+#    (python/tests, installed-wheel mode) on it;
+# 3. (SIGV4_MUSL_SUITE=1 only) runs the original libraries' own suites on it (peer-suites.sh).
+# Runs on Debian trixie's musl 1.2.5 (x86_64: its loader started as a program; aarch64: its
+# arm64 package as qemu's -L root).
+# KNOWN GAPS (open): CPython 3.11's setup.py builds the stdlib's shared extension modules
+# with the build machine's /usr/include (glibc's headers) on the include path. On x86_64 they
+# compile but _socket references glibc names (__ioctl_time64, ...) that no musl exports, so
+# `import socket` fails, and pytest needs it: steps 2 and 3 fail. On aarch64 they do not
+# compile at all (no _struct, math, ...), so even step 1 fails there. The likely fix is to
+# keep /usr/include out of setup.py's paths (or build those modules from Modules/Setup.local),
+# then rebuild the CPython (delete $WORK/cpython-<arch>).
 # The CPython links zlib and OpenSSL (Debian's sources, built with zig, static) so that the
 # suite's dependencies (botocore, requests, httpx, aiohttp; musllinux wheels from PyPI) load.
 # Needs: pip, s3s-fs for the end-to-end tests (as python/ci.sh: S3S_FS or PATH; it runs
-# natively, the musl client talks to it over 127.0.0.1); installs Debian's musl and
+# natively, the musl client talks to it over 127.0.0.1); installs
 # qemu-user-static when missing.
 #
 # Environment knobs:
 #   SIGV4_MUSL_DIR    work dir (default: target/python-musl)
 #   SIGV4_PY_TOOLS    venv with ziglang (default: target/python-tools, as build-wheels.sh)
 #   SIGV4_MUSL_PYTEST extra pytest arguments (e.g. "-k v4_suite")
+#   SIGV4_MUSL_SUITE  1: run steps 2 and 3
 #   SIGV4_MUSL_PEER   0: skip step 3
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,/^set -e/p' "$0" | sed '$d' >&2; exit 2; }
@@ -44,7 +55,7 @@ fi
 ZIG=$("$TOOLS/bin/python" -c "import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), 'zig'))")
 need=()
 command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
-[ -e /lib/ld-musl-x86_64.so.1 ] || need+=(musl)
+
 if [ ${#need[@]} -gt 0 ]; then
   echo "== musl: installing ${need[*]} (Debian)"
   apt-get update -q && apt-get install -y -q "${need[@]}"
@@ -124,6 +135,20 @@ build_cpython() { # arch -> CPython 3.11 for <arch>-linux-musl in $WORK/cpython-
   rm -rf "$dir/build"
 }
 
+# Fails if the extension needs a musl symbol (strong, undefined) that Debian bookworm's musl
+# 1.2.3 does not export: the wheel must load on musl older than the 1.2.5 it was tested on.
+musl_symbols() { # so arch
+  local old=$WORK/musl-1.2.3-$2 lib missing
+  lib=$old/lib/ld-musl-$2.so.1  # bookworm's musl is not merged into /usr
+  if [ ! -f "$lib" ]; then
+    debian_sysroot "$WORK/apt-bookworm-$2" "$([ "$2" = x86_64 ] && echo amd64 || echo arm64)" "$old" "" musl
+  fi
+  missing=$(comm -23 <(nm -D --undefined-only "$1" | awk '$1 == "U" {print $2}' | grep -v '^_\?Py' | sort -u) \
+    <(nm -D --defined-only "$lib" | awk '{print $3}' | sort -u))
+  [ -z "$missing" ] || { echo "error: $(basename "$1") needs symbols musl 1.2.3 lacks: $missing" >&2; exit 1; }
+  echo "every libc symbol $(basename "$1") needs is in musl 1.2.3 (Debian bookworm's); the rest are weak"
+}
+
 for arch in "${ARCHES[@]}"; do build_cpython "$arch"; done
 unpack "$(one_wheel "$WHEELDIR" "*manylinux2014_x86_64")" "$WORK/reference/site-packages"
 PYTHONPATH=$WORK/reference/site-packages python3 python/tests/sign_fixture.py >"$WORK/reference/signatures.json"
@@ -136,27 +161,45 @@ for arch in "${ARCHES[@]}"; do
   wheel=$(one_wheel "$WHEELDIR" "musllinux_1_2_$arch")
   prefix=$WORK/cpython-$arch/root/opt/py311
   py=$WORK/python3.11-musl-$arch
+  # The musl it runs on: Debian trixie's musl 1.2.5. zig builds against musl 1.2.5, and the
+  # CPython it builds calls preadv2/pwritev2, new in 1.2.5 (bookworm's 1.2.3 refuses to
+  # start it); the wheel needs no symbol newer than 1.2.3 (musl_symbols below).
+  musl=$WORK/musl-1.2.5-$arch
+  deb_arch=$([ "$arch" = x86_64 ] && echo amd64 || echo arm64)
+  if [ ! -e "$musl/usr/lib/ld-musl-$arch.so.1" ]; then
+    debian_sysroot "$WORK/apt-trixie-$deb_arch" "$deb_arch" "$musl" trixie musl
+    ln -sfn usr/lib "$musl/lib"
+  fi
   if [ "$arch" = x86_64 ]; then
-    printf '#!/bin/sh\nPYTHONHOME=%s exec %s/bin/python3.11 "$@"\n' "$prefix" "$prefix" >"$py"
+    # musl's loader run as a program loads the interpreter: this musl, not /lib's.
+    printf '#!/bin/sh\nPYTHONHOME=%s exec %s/usr/lib/ld-musl-x86_64.so.1 %s/bin/python3.11 "$@"\n' \
+      "$prefix" "$musl" "$prefix" >"$py"
   else
-    # Debian's arm64 musl (its loader /lib/ld-musl-aarch64.so.1) as the qemu -L root.
-    [ -e "$WORK/musl-arm64/lib/ld-musl-aarch64.so.1" ] \
-      || debian_sysroot "$WORK/apt-arm64" arm64 "$WORK/musl-arm64" musl
     # The interpreter as a program (spawned children run under qemu too).
     printf '#!/bin/sh\nPYTHONHOME=%s exec qemu-aarch64-static -L %s -0 "$0" %s/bin/python3.11 "$@"\n' \
-      "$prefix" "$WORK/musl-arm64" "$prefix" >"$py"
+      "$prefix" "$musl" "$prefix" >"$py"
   fi
   chmod +x "$py"
   deps=$WORK/deps-$arch
   test_deps "$deps" "musllinux_1_2_$arch"
   site=$WORK/$arch/site-packages
   unpack "$wheel" "$site"
-  echo "== musl: $("$py" -c 'import platform, sys, ssl; print(sys.version.split()[0], platform.machine(), *platform.libc_ver(), ssl.OPENSSL_VERSION)') (no glibc: musl)"
+  echo "== musl: $("$py" -c 'import platform, sys
+maps = open("/proc/self/maps").read()
+assert "libc.so.6" not in maps, "glibc is loaded"
+print("CPython", sys.version.split()[0], platform.machine(), "on", *sorted({l.split()[-1] for l in maps.splitlines() if l.endswith("libc.so") or "ld-musl" in l}))')"
   file -b "$prefix/bin/python3.11" "$site/sigv4/"_sigv4*.so
+  PYTHONPATH=$deps installable "$py" "$wheel"
   echo "== musl: same signatures from $(basename "$wheel") and the x86_64 manylinux2014 wheel"
   PYTHONPATH=$site "$py" python/tests/sign_fixture.py >"$WORK/$arch/signatures.json"
   cmp "$WORK/reference/signatures.json" "$WORK/$arch/signatures.json"
   echo "identical: $(grep -c . "$WORK/$arch/signatures.json") lines"
+  musl_symbols "$site/sigv4/"_sigv4*.so "$arch"
+  if [ "${SIGV4_MUSL_SUITE:-0}" = 0 ]; then
+    echo "== musl: the Python suite and the peer suites NOT RUN (SIGV4_MUSL_SUITE=1 runs them;"
+    echo "   they fail today: this CPython's _socket module needs glibc names; see KNOWN GAPS)"
+    continue
+  fi
   echo "== musl: the Python suite on $(basename "$wheel")"
   run=$(mktemp -d)
   # shellcheck disable=SC2086

@@ -20,9 +20,10 @@ unpack() { # wheel dir
   python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
 }
 
-# apt-get options for a private apt state in DIR: the machine's Debian sources, for packages
-# of ARCH (amd64, arm64) and TYPES (deb, or deb-src for source packages). Updated once.
-apt_private() { # dir arch types
+# apt-get options for a private apt state in DIR: the machine's Debian sources (or Debian's
+# SUITE, e.g. trixie), for packages of ARCH (amd64, arm64) and TYPES (deb, or deb-src for
+# source packages). Updated once.
+apt_private() { # dir arch types [suite]
   local dir=$1
   local opts=(-o "Dir::Etc=$dir/etc" -o Dir::Etc::SourceList=/dev/null
     -o "Dir::Etc::SourceParts=$dir/etc/sources.list.d" -o "Dir::State=$dir/state"
@@ -34,8 +35,13 @@ apt_private() { # dir arch types
     mkdir -p "$dir/etc/sources.list.d" "$dir/etc/preferences.d" "$dir/state/lists/partial" \
       "$dir/cache/archives/partial"
     touch "$dir/state/status"
-    sed "s/^Types: deb\$/Types: $3/" /etc/apt/sources.list.d/debian.sources \
-      >"$dir/etc/sources.list.d/debian.sources"
+    if [ -n "${4:-}" ]; then
+      printf 'Types: %s\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        "$3" "$4" >"$dir/etc/sources.list.d/debian.sources"
+    else
+      sed "s/^Types: deb\$/Types: $3/" /etc/apt/sources.list.d/debian.sources \
+        >"$dir/etc/sources.list.d/debian.sources"
+    fi
     apt-get "${opts[@]}" -q update >/dev/null
     touch "$dir/state/.updated"
   fi
@@ -44,11 +50,11 @@ apt_private() { # dir arch types
 
 # Debian packages of ARCH (with their dependencies) unpacked into ROOT, a sysroot for
 # qemu-user -L (nothing is installed on the machine).
-debian_sysroot() { # apt-dir arch root package...
-  local apt=$1 arch=$2 root=$3
-  shift 3
+debian_sysroot() { # apt-dir arch root suite|"" package...
+  local apt=$1 arch=$2 root=$3 suite=$4
+  shift 4
   # shellcheck disable=SC2046
-  apt-get $(apt_private "$apt" "$arch" deb) -q -y -d --no-install-recommends install "$@" >/dev/null
+  apt-get $(apt_private "$apt" "$arch" deb "$suite") -q -y -d --no-install-recommends install "$@" >/dev/null
   rm -rf "$root" && mkdir -p "$root"
   for deb in "$apt"/cache/archives/*.deb; do dpkg-deb -x "$deb" "$root"; done
 }
@@ -63,4 +69,16 @@ test_deps() { # dir platform
   python3 -m pip install -q --target "$1" --platform "$2" --implementation cp \
     --python-version 3.11 --only-binary=:all: "${TEST_DEPS[@]}"
   echo "$2 ${TEST_DEPS[*]}" >"$1/.done"
+}
+
+# Fails unless PY (with `packaging` on its PYTHONPATH) accepts WHEEL's tags, as pip would
+# decide on that interpreter (its glibc or musl version, architecture, CPython ABI).
+installable() { # py wheel
+  "$1" -c 'import sys
+from packaging.tags import parse_tag, sys_tags
+wheel = sys.argv[1]
+tags = set(parse_tag("-".join(wheel[: -len(".whl")].split("-")[-3:])))
+match = [str(t) for t in sys_tags() if t in tags]
+assert match, f"this interpreter does not accept {wheel}"
+print(f"pip on this interpreter accepts {wheel} (as {match[0]})")' "$(basename "$2")"
 }
