@@ -24,14 +24,7 @@ fn recording_upstream(max: usize) -> (SocketAddr, mpsc::Receiver<String>) {
                 return;
             };
             s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            let head = read_head(&mut s);
             let text = String::from_utf8_lossy(&head).into_owned();
             let _ = tx.send(text.lines().next().unwrap_or_default().to_owned());
             let _ =
@@ -39,6 +32,43 @@ fn recording_upstream(max: usize) -> (SocketAddr, mpsc::Receiver<String>) {
         }
     });
     (addr, rx)
+}
+
+/// `sigv4 proxy` in front of a recording upstream under the base path `/base`.
+struct BaseProxy {
+    proxy: ProxyProc,
+    seen: mpsc::Receiver<String>,
+    _home: TempDir,
+}
+
+impl BaseProxy {
+    fn start(name: &str) -> BaseProxy {
+        let (upstream, seen) = recording_upstream(64);
+        let home = TempDir::new(name);
+        let proxy = ProxyProc::start(
+            home.path(),
+            &[
+                "--upstream",
+                &format!("http://{upstream}/base"),
+                "--service",
+                "execute-api",
+                "--region",
+                REGION,
+            ],
+        );
+        BaseProxy {
+            proxy,
+            seen,
+            _home: home,
+        }
+    }
+
+    /// The request line the upstream received next.
+    fn next(&self) -> String {
+        self.seen
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the upstream saw no request")
+    }
 }
 
 fn send(proxy: SocketAddr, target: &str) -> (u16, String) {
@@ -62,23 +92,8 @@ fn send(proxy: SocketAddr, target: &str) -> (u16, String) {
 
 #[test]
 fn client_paths_cannot_leave_the_base_path_and_dot_segments_are_never_forwarded() {
-    let (upstream, seen) = recording_upstream(64);
-    let home = TempDir::new("proxy-paths");
-    let proxy = ProxyProc::start(
-        home.path(),
-        &[
-            "--upstream",
-            &format!("http://{upstream}/base"),
-            "--service",
-            "execute-api",
-            "--region",
-            REGION,
-        ],
-    );
-    let next = || {
-        seen.recv_timeout(Duration::from_secs(10))
-            .expect("the upstream saw no request")
-    };
+    let base = BaseProxy::start("proxy-paths");
+    let (proxy, next) = (&base.proxy, || base.next());
 
     // Dot segments inside the base path are resolved before forwarding.
     for (sent, forwarded) in [
@@ -116,23 +131,8 @@ fn client_paths_cannot_leave_the_base_path_and_dot_segments_are_never_forwarded(
 /// refused before anything goes upstream; a raw '+' is forwarded as the space it means.
 #[test]
 fn encoded_separators_and_other_target_forms_never_reach_the_upstream() {
-    let (upstream, seen) = recording_upstream(64);
-    let home = TempDir::new("proxy-edge");
-    let proxy = ProxyProc::start(
-        home.path(),
-        &[
-            "--upstream",
-            &format!("http://{upstream}/base"),
-            "--service",
-            "execute-api",
-            "--region",
-            REGION,
-        ],
-    );
-    let next = || {
-        seen.recv_timeout(Duration::from_secs(10))
-            .expect("the upstream saw no request")
-    };
+    let base = BaseProxy::start("proxy-edge");
+    let (proxy, next) = (&base.proxy, || base.next());
     for sent in [
         "/..%2fadmin/keys",
         "/%2e%2e%2fadmin/keys",

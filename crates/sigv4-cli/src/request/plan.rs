@@ -1,8 +1,9 @@
 //! From the command line to a [`Job`]: the URL as sent, the method, the headers, the
 //! body's source, who signs for which region and service, and the transfer options.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -10,6 +11,7 @@ use sigv4::{Credentials, Signer};
 
 use super::args::RequestArgs;
 use super::exit;
+use super::progress::Style;
 use crate::curl_args::{self, Built, BuiltBody};
 use crate::net::{self, WireUrl};
 use crate::CliError;
@@ -38,8 +40,12 @@ pub(super) struct Options {
     pub(super) retries: u32,
     pub(super) retry_delay: Option<Duration>,
     pub(super) retry_on: RetryOn,
-    pub(super) progress: bool,
+    pub(super) progress: Style,
     pub(super) output: Option<PathBuf>,
+    /// `-D FILE`.
+    pub(super) dump_header: Option<PathBuf>,
+    /// `--compressed`: decode the response's Content-Encoding.
+    pub(super) decompress: bool,
     pub(super) create_dirs: bool,
     pub(super) insecure: bool,
     /// The HTTP client: connect timeout, TLS trust, proxies.
@@ -93,6 +99,8 @@ pub(super) struct Job {
     pub(super) streamed_upload: bool,
     /// Re-sign and retry once when the server refuses the request's time.
     pub(super) retry_skew: bool,
+    /// Standard input spooled to a temporary file (the body's source), removed on drop.
+    pub(super) _spool: Option<Arc<tempfile::NamedTempFile>>,
 }
 
 /// Plans the request `args` describe.
@@ -103,7 +111,8 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
         url.query.clone_from(&built.query);
     }
     plus_as_literal(&mut url, args.verbose);
-    let source = body_source(args, built.body.clone())?;
+    let mut spool = None;
+    let source = body_source(args, built.body.clone(), &mut spool)?;
     name_upload(args, &source, &mut url)?;
     let (region, service) = signing_target(args, &url)?;
     let fixed_time = match &args.time {
@@ -112,15 +121,19 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
     };
     let method = choose_method(args, &source)?;
     let headers = request_headers(&built)?;
-    let unsigned_defaults = unsigned_defaults(&headers, &built);
+    let unsigned_defaults = unsigned_defaults(&headers, &built, args.compressed);
     let s3 = sigv4::is_s3(&service);
-    let source = small_body_in_memory(source, s3, args.upload_file.is_some())?;
+    let source = small_body_in_memory(source, s3, args.upload_file.is_some() || spool.is_some())?;
     if args.aws_chunked && !(s3 && matches!(source, Source::File { .. })) {
         return Err(CliError::usage(
             "--aws-chunked is for S3 uploads from a file (-T FILE or --data-binary @FILE)",
         ));
     }
-    let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
+    // `-u AK:SK` (curl's --aws-sigv4 keys) wins over the profile and the environment.
+    let credentials = match &args.user {
+        Some(keys) => (**keys).clone(),
+        None => crate::credentials::resolve(args.profile.as_deref())?.into_credentials(),
+    };
     let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
     // Directory buckets (`--x-s3`): a CreateSession session signs instead.
     let (signer, credentials) = crate::express::signer_and_credentials(
@@ -142,18 +155,25 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
         aws_chunked: args.aws_chunked,
         signer: std::sync::Arc::new(signer),
         credentials,
-        options: options(args),
+        options: options(args, &url)?,
         fixed_time,
         unsigned_defaults,
         streamed_upload: args.upload_file.is_some(),
         // A pinned --time is what the user asked for: never re-sign it at another time.
         retry_skew: fixed_time.is_none(),
+        _spool: spool,
     })
 }
 
 /// The transfer options the flags ask for.
-fn options(args: &RequestArgs) -> Options {
-    Options {
+fn options(args: &RequestArgs, url: &WireUrl) -> Result<Options, CliError> {
+    let output = if args.remote_name {
+        Some(remote_name(url)?)
+    } else {
+        // `-o -` is standard output, as in curl.
+        args.output.clone().filter(|p| p.as_os_str() != "-")
+    };
+    Ok(Options {
         verbose: args.verbose,
         silent: args.silent,
         include: args.include || args.head,
@@ -168,13 +188,44 @@ fn options(args: &RequestArgs) -> Options {
             all_errors: args.retry_all_errors,
             max_time: args.retry_max_time,
         },
-        progress: !args.silent && !args.no_progress_meter && std::io::stderr().is_terminal(),
+        progress: progress_style(args),
         create_dirs: args.create_dirs,
         insecure: args.net.insecure,
-        // `-o -` is standard output, as in curl.
-        output: args.output.clone().filter(|p| p.as_os_str() != "-"),
+        output,
+        dump_header: args.dump_header.clone(),
+        decompress: args.compressed,
         client: args.net.client_options(args.connect_timeout),
+    })
+}
+
+/// curl's progress display: none with -s or --no-progress-meter, `-#`'s bar, else the
+/// meter on a terminal.
+fn progress_style(args: &RequestArgs) -> Style {
+    if args.silent || args.no_progress_meter {
+        Style::Off
+    } else if args.progress_bar {
+        Style::Bar
+    } else if std::io::stderr().is_terminal() {
+        Style::Meter
+    } else {
+        Style::Off
     }
+}
+
+/// `-O`: the URL's last path segment as given (still percent-encoded, as curl keeps it);
+/// curl's 23, before anything is sent, when it is empty.
+fn remote_name(url: &WireUrl) -> Result<PathBuf, CliError> {
+    let name = url.path.rsplit('/').next().unwrap_or("");
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(CliError {
+            message: format!(
+                "-O: the URL {} has no file name to save to (use -o FILE)",
+                url.to_url_string()
+            ),
+            code: exit::WRITE,
+        });
+    }
+    Ok(PathBuf::from(name))
 }
 
 /// The region and service to sign for: `--region`/`--service` (or `--aws-sigv4`), else
@@ -227,16 +278,28 @@ fn request_headers(built: &Built) -> Result<HeaderMap, CliError> {
 }
 
 /// curl's own defaults, sent but not signed (so `sign` and `request` sign the same
-/// request); -H replaces them and 'Name:' removes them.
-fn unsigned_defaults(headers: &HeaderMap, built: &Built) -> Vec<(HeaderName, HeaderValue)> {
+/// request); -H replaces them and 'Name:' removes them. `--compressed` adds curl's
+/// Accept-Encoding (with the decoders curl 7.88 has).
+fn unsigned_defaults(
+    headers: &HeaderMap,
+    built: &Built,
+    compressed: bool,
+) -> Vec<(HeaderName, HeaderValue)> {
     let mut defaults = Vec::new();
+    let accept_encoding = (
+        http::header::ACCEPT_ENCODING,
+        super::decode::ACCEPT_ENCODING,
+    );
     for (name, value) in [
         (
             http::header::USER_AGENT,
             concat!("sigv4/", env!("CARGO_PKG_VERSION")),
         ),
         (http::header::ACCEPT, "*/*"),
-    ] {
+    ]
+    .into_iter()
+    .chain(compressed.then_some(accept_encoding))
+    {
         if !headers.contains_key(&name) && !built.removed.iter().any(|r| r == name.as_str()) {
             defaults.push((name, HeaderValue::from_static(value)));
         }
@@ -260,7 +323,7 @@ fn small_body_in_memory(source: Source, s3: bool, upload: bool) -> Result<Source
 /// `-T FILE` to a URL ending in '/' uploads to the file's name there, as curl does.
 fn name_upload(args: &RequestArgs, source: &Source, url: &mut WireUrl) -> Result<(), CliError> {
     if let (Some(path), Source::File { .. }) = (&args.upload_file, source) {
-        if url.path.ends_with('/') {
+        if url.path.ends_with('/') && path.as_os_str() != "-" {
             let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
                 CliError::usage("the upload file name is not valid UTF-8: give the full URL")
             })?;
@@ -284,14 +347,6 @@ fn plus_as_literal(url: &mut WireUrl, verbose: bool) {
     }
 }
 
-fn read_stdin() -> Result<Vec<u8>, CliError> {
-    let mut buf = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::failure(format!("cannot read standard input: {e}")))?;
-    Ok(buf)
-}
-
 fn file_len(path: &Path) -> Result<u64, CliError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
@@ -304,11 +359,26 @@ fn file_len(path: &Path) -> Result<u64, CliError> {
     Ok(meta.len())
 }
 
-fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError> {
+/// Where the body comes from; standard input (`-T -`, `--data-binary @-`) is spooled to
+/// `spool`, a temporary file, first: SigV4 needs the body's hash or at least its length
+/// up front, and the memory used stays bounded whatever the size.
+fn body_source(
+    args: &RequestArgs,
+    built: BuiltBody,
+    spool: &mut Option<Arc<tempfile::NamedTempFile>>,
+) -> Result<Source, CliError> {
+    let stdin = matches!(built, BuiltBody::Stdin)
+        || args
+            .upload_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str() == "-");
+    if stdin {
+        let (file, len) = spool_stdin()?;
+        let path = file.path().to_owned();
+        *spool = Some(Arc::new(file));
+        return Ok(Source::File { path, len });
+    }
     if let Some(path) = &args.upload_file {
-        if path.as_os_str() == "-" {
-            return Ok(Source::Bytes(read_stdin()?));
-        }
         // curl: 26 (read error) for an upload file it cannot read.
         let len = file_len(path).map_err(|e| CliError {
             message: e.message,
@@ -326,7 +396,25 @@ fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError>
             let len = file_len(&path)?;
             Source::File { path, len }
         }
+        BuiltBody::Stdin => unreachable!("standard input is spooled above"),
     })
+}
+
+/// Copies standard input to a temporary file (64 KiB at a time), returning it and its
+/// length.
+fn spool_stdin() -> Result<(tempfile::NamedTempFile, u64), CliError> {
+    let failed = |e: std::io::Error| CliError {
+        message: format!("cannot spool standard input to a temporary file: {e}"),
+        code: exit::READ,
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix("sigv4-stdin-")
+        .tempfile()
+        .map_err(failed)?;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, std::io::stdin().lock());
+    let len = std::io::copy(&mut reader, file.as_file_mut()).map_err(failed)?;
+    file.as_file_mut().flush().map_err(failed)?;
+    Ok((file, len))
 }
 
 /// Percent-encodes a file name for use as the last path segment.

@@ -100,6 +100,20 @@ pub fn skip(what: &str) {
     eprintln!("SKIPPED: {what}: `curl` is not on PATH (apt-get install -y curl to run it)");
 }
 
+/// Reads a request head (up to the blank line, at most 64 KiB) from a blocking stream.
+pub fn read_head(s: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    head
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -424,11 +438,17 @@ pub struct ProxyProc {
 impl ProxyProc {
     /// Starts `sigv4 proxy ARGS --listen 127.0.0.1:0` and waits for its address.
     pub fn start(home: &Path, args: &[&str]) -> ProxyProc {
+        Self::start_env(home, &[], args)
+    }
+
+    /// [`ProxyProc::start`] with `env` added to the clean environment.
+    pub fn start_env(home: &Path, env: &[(&str, &str)], args: &[&str]) -> ProxyProc {
         use std::io::BufRead;
         use std::process::Stdio;
         static N: AtomicU64 = AtomicU64::new(0);
         let log = home.join(format!("proxy-{}.log", N.fetch_add(1, Ordering::Relaxed)));
         let mut child = sigv4_cmd(home, SK)
+            .envs(env.iter().copied())
             .arg("proxy")
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
