@@ -53,7 +53,7 @@ echo "== python: installing $(basename "$WHEEL")"
 RUN_DIR=$(mktemp -d)
 trap 'rm -rf "$RUN_DIR"' EXIT
 (cd "$RUN_DIR" && "$PY" -c "
-import sigv4, sigv4.requests, sigv4.httpx, sigv4.compat.sosw, sigv4.compat.requests_aws_sign
+import sigv4, sigv4.requests, sigv4.httpx, sigv4.compat.sosw, sigv4.compat.requests_aws_sign, sigv4.providers.web_identity
 import sigv4.compat.requests_aws4auth.aws4signingkey
 assert 'site-packages' in sigv4.__file__, sigv4.__file__
 print('sigv4', sigv4.__version__, 'installed at', sigv4.__file__)")

@@ -25,10 +25,25 @@ trap 'rm -rf "$WORK"' EXIT
 cp -r "$SUITES"/. "$WORK"/
 export PYTHONPATH=$REPO/python/peer-shim
 export PYTHONDONTWRITEBYTECODE=1
-# The suites must never reach real AWS endpoints (IMDS, STS): no credentials or profiles
-# from the environment, IMDS off.
+# The suites must never reach real AWS endpoints (IMDS, ECS, STS): no credentials, profiles
+# or provider settings from the environment, IMDS off, STS and every service endpoint on a
+# closed 127.0.0.1 port. On top of that each suite runs in a network namespace of its own with
+# only loopback (unshare -rn) where the kernel allows one: there any address other than
+# 127.0.0.1 fails at once with "network unreachable" (IMDS 169.254.169.254, ECS 169.254.170.2
+# and AWS hosts included).
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
-unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION || true
+export AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9 AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_STS=http://127.0.0.1:9
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_REGION \
+  AWS_DEFAULT_REGION AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI \
+  AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE AWS_WEB_IDENTITY_TOKEN_FILE \
+  AWS_ROLE_ARN AWS_ROLE_SESSION_NAME AWS_IGNORE_CONFIGURED_ENDPOINT_URLS || true
+if unshare -rn sh -c 'ip link set lo up' 2>/dev/null; then
+  ISOLATE=(unshare -rn sh -c 'ip link set lo up && exec "$@"' isolate)
+  echo "== peer suites run in a network namespace with loopback only"
+else
+  ISOLATE=()
+  echo "== peer suites: no network namespace here (unshare -rn refused); AWS endpoints are overridden to 127.0.0.1:9"
+fi
 
 deselected() { # suite -> one --deselect=<node id> per listed test of that suite
   grep -v '^[[:space:]]*\(#\|$\)' "$REPO/python/peer-suites-deselected.txt" \
@@ -45,7 +60,7 @@ run_suite() { # name dir files...
   local out rc=0
   # The wheel, not the source tree: the copy is run from its own directory.
   out=$(cd "$WORK/$dir" && "$PY" -c 'import os, sigv4; assert os.environ.get("SIGV4_PEER_DEV") or "site-packages" in sigv4.__file__, sigv4.__file__' \
-        && "$PY" -m pytest -q -p no:cacheprovider -rfE "${desel[@]}" "$@" 2>&1) || rc=$?
+        && "${ISOLATE[@]}" "$PY" -m pytest -q -p no:cacheprovider -rfE "${desel[@]}" "$@" 2>&1) || rc=$?
   echo "$out" | tail -n 60
   local line
   line=$(echo "$out" | grep -E '[0-9]+ (passed|failed|error)' | tail -n 1 | tr -d '=')
@@ -56,12 +71,9 @@ run_suite() { # name dir files...
 run_suite requests-aws4auth aws4auth test_requests_aws4auth.py test_headers.py
 run_suite sosw sosw test_sigv4.py
 # Its modules import private helpers at module level: peer_private_names gives those a
-# placeholder (see python/peer-shim/peer_private_names.py).
-# tests/test_providers (52 tests of sigv4.providers.env/config_file/container/imds/
-# web_identity, the original's per-source modules) is not run: the drop-in does not provide
-# those modules (its credential chain is the Rust one; see peer-suites-deselected.txt).
-echo "== sigv4-pypi: tests/test_providers NOT RUN (sigv4.providers.* is not provided)"
-run_suite sigv4-pypi sigv4-pypi -p peer_private_names --ignore=tests/test_providers tests
+# placeholder (see python/peer-shim/peer_private_names.py). tests/test_providers runs against
+# sigv4.providers.* (the same Rust providers as the default chain).
+run_suite sigv4-pypi sigv4-pypi -p peer_private_names tests
 
 echo "== peer suites (installed wheel):"
 printf '%s' "$summary"

@@ -2,12 +2,15 @@
 # Release readiness (issue 27): the published crates work from their tarballs alone.
 #
 #   bash scripts/publish-check.sh                 # dry-run, tarball and install (CI)
-#   bash scripts/publish-check.sh dry-run tarball # only some steps (dry-run, tarball, install)
+#   bash scripts/publish-check.sh dry-run tarball # only some steps (dry-run, readme, tarball, install)
 #
 # dry-run  `cargo publish --workspace --dry-run`: packages every publishable crate and builds
 #          each from its tarball in dependency order. Our crates are not on crates.io yet, so
 #          cargo resolves them from a local registry overlay of the tarballs it just made
 #          (cargo >= 1.90 does this for crates published together).
+# readme   the README each packaged crate names in its manifest is in the tarball and renders
+#          on its own (scripts/readme-check.py: no relative links, no rustdoc-hidden lines);
+#          the same for the Python package's README (PyPI shows it without the repository).
 # tarball  unpacks the .crate files (nothing else from the repository) beside each other,
 #          points crates.io's `sigv4-rs*` at them with [patch.crates-io], and runs their
 #          unit tests, doctests and examples: the tarball builds and tests on its own.
@@ -27,7 +30,7 @@ steps=("$@")
 # All three run in CI. install takes about 4 min (a fresh CARGO_HOME and dependency
 # resolution, as a user's `cargo install` has); a newer rustls there warns that
 # `ring::default_provider` is deprecated, which is a warning, not an error.
-[ ${#steps[@]} -eq 0 ] && steps=(dry-run tarball install)
+[ ${#steps[@]} -eq 0 ] && steps=(dry-run readme tarball install)
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 # "name version" of every workspace crate that may be published.
@@ -100,6 +103,20 @@ quiet() {
   fi
 }
 
+readme() {
+  echo "== the packaged READMEs render on their own"
+  unpack
+  local readmes=(python/README.md)
+  while read -r name version; do
+    local dir="$work/crates/$name-$version" file
+    file=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["package"].get("readme", ""))' "$dir/Cargo.toml")
+    [ -n "$file" ] && [ -f "$dir/$file" ] || { echo "$name: readme '$file' is not in the package" >&2; exit 1; }
+    readmes+=("$dir/$file")
+  done <<<"$publishable"
+  python3 scripts/readme-check.py "${readmes[@]}"
+  echo "  ok: ${#readmes[@]} READMEs"
+}
+
 tarball() {
   echo "== the packaged crates on their own: unit tests, doctests, examples"
   unpack
@@ -134,6 +151,8 @@ install() {
   grep -q '^sigv4-rs [0-9.]*: .*http' <<<"$out" || { echo "no core features in --version" >&2; exit 1; }
   grep -q '^sigv4-rs-credentials [0-9.]*: hyper-client, rustls$' <<<"$out" \
     || { echo "no credentials features in --version" >&2; exit 1; }
+  grep -q '^sigv4-rs-http [0-9.]*: gateway, key-file, tower$' <<<"$out" \
+    || { echo "no sigv4-rs-http features in --version" >&2; exit 1; }
   local case=../shared/testdata/aws-signing-test-suite/v4/get-vanilla
   [ -f "$case/header-signature.txt" ] || { echo "missing $case (../shared/testdata)" >&2; exit 1; }
   local sig
@@ -149,8 +168,9 @@ install() {
 for s in "${steps[@]}"; do
   case "$s" in
     dry-run) dry_run ;;
+    readme) readme ;;
     tarball) tarball ;;
     install) install ;;
-    *) echo "unknown step $s (dry-run, tarball, install)" >&2; exit 2 ;;
+    *) echo "unknown step $s (dry-run, readme, tarball, install)" >&2; exit 2 ;;
   esac
 done

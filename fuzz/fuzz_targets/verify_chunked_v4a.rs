@@ -11,8 +11,8 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use sigv4::chunked::{
-    ChecksumAlgorithm, ChunkEncoder, ChunkedSettings, StreamingMode, V4aChunkSigner,
-    V4aChunkedBodyVerifier,
+    ChecksumAlgorithm, ChunkEncoder, ChunkedSettings, SigV4aChunkSigner, SigV4aChunkedBodyVerifier,
+    StreamingMode,
 };
 use sigv4::sigv4a::SigV4aKey;
 use sigv4::AmzDate;
@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
             .with_checksum(ChecksumAlgorithm::Crc32)
             .expect("trailer mode");
     }
-    let signer = V4aChunkSigner::new(key().clone(), time, "s3", &seed).expect("valid seed");
+    let signer = SigV4aChunkSigner::new(key().clone(), time, "s3", &seed).expect("valid seed");
     let mut enc = ChunkEncoder::new_v4a(settings, signer)
         .expect("v4a settings")
         .with_expected_length(body.len() as u64);
@@ -65,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
         encoded[flip_at] ^= mask;
     }
 
-    let mut v = V4aChunkedBodyVerifier::new(mode, key().public_key(), time, "s3", &seed)
+    let mut v = SigV4aChunkedBodyVerifier::new(mode, key().public_key(), time, "s3", &seed)
         .expect("valid seed")
         .with_expected_length(body.len() as u64);
     if trailer {

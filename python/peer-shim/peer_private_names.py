@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 import types
 
+import sigv4.providers.imds
+import sigv4.providers.web_identity
 import sigv4.signing
 
 
@@ -29,6 +31,11 @@ _SIGNING = ("_canonical_query_string", "_canonical_uri", "_payload_hash", "_sign
             "_canonical_headers_str", "_signed_headers", "_canonical_request", "_string_to_sign")
 for _name in _SIGNING:
     setattr(sigv4.signing, _name, _PrivateName(f"sigv4.signing.{_name}"))
+
+# tests/test_providers: test_imds.py and test_web_identity.py import these at module level.
+sigv4.providers.imds._is_not_present = _PrivateName("sigv4.providers.imds._is_not_present")
+sigv4.providers.web_identity._parse_sts_response = _PrivateName(
+    "sigv4.providers.web_identity._parse_sts_response")
 
 # sigv4._log: the original's private logging module.
 _log = types.ModuleType("sigv4._log")

@@ -299,3 +299,14 @@ def resolve_region(url: Optional[str] = None, *, profile: Optional[str] = None) 
 def _canonical_uri(path: str, normalize: bool, double_encode: bool) -> str: ...
 def _canonical_query(query: str) -> str: ...
 def default_credentials(profile: Optional[str] = None) -> RefreshableCredentials: ...
+def load_source(
+    source: str,
+    *,
+    token_file: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+) -> Tuple[Optional[Credentials], Optional[str], Optional[str]]:
+    """One credential source (``env``, ``config_file``, ``container``, ``imds``,
+    ``web_identity``): ``(credentials, None, None)``, or ``(None, kind, message)``
+    (``sigv4.providers`` uses this)."""

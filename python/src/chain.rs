@@ -30,13 +30,23 @@ AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), profile (shared config/credentials 
 AWS_PROFILE: static keys, assume role, SSO, credential_process, web identity), container \
 (ECS/EKS), EC2 instance metadata (IMDSv2)";
 
+/// The profile provider of the chain: a profile's `credential_source` may name the container
+/// or instance metadata provider.
+pub(crate) fn profile_provider(
+    ctx: &ProviderContext,
+    container: &Arc<dyn ProvideCredentials>,
+    imds: &Arc<dyn ProvideCredentials>,
+) -> ProfileProvider {
+    ProfileProvider::new(ctx.clone()).with_named_sources(NamedSources {
+        ec2_instance_metadata: Some(Arc::clone(imds)),
+        ecs_container: Some(Arc::clone(container)),
+    })
+}
+
 fn build(ctx: ProviderContext) -> ChainProvider {
     let container: Arc<dyn ProvideCredentials> = Arc::new(ContainerProvider::new(ctx.clone()));
     let imds: Arc<dyn ProvideCredentials> = Arc::new(ImdsProvider::new(ctx.clone()));
-    let profile = ProfileProvider::new(ctx.clone()).with_named_sources(NamedSources {
-        ec2_instance_metadata: Some(Arc::clone(&imds)),
-        ecs_container: Some(Arc::clone(&container)),
-    });
+    let profile = profile_provider(&ctx, &container, &imds);
     ChainProvider::new()
         .or_else(EnvironmentProvider::new(ctx.clone()))
         .or_else(WebIdentityProvider::from_env(ctx))
@@ -45,19 +55,24 @@ fn build(ctx: ProviderContext) -> ChainProvider {
         .or_else_shared(imds)
 }
 
-/// Resolves credentials once. Runs without the GIL (touches no Python object); blocks until
-/// the chain answers. The error is the message for `CredentialsError`: when nothing is
-/// configured it names every provider tried and why it had nothing.
-pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, String> {
+/// Runs `fut` to completion on a private current-thread tokio runtime.
+pub(crate) fn block_on<T>(fut: impl std::future::Future<Output = T>) -> Result<T, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the credential resolver: {e}"))?;
+    Ok(rt.block_on(fut))
+}
+
+/// Resolves credentials once. Runs without the GIL (touches no Python object); blocks until
+/// the chain answers. The error is the message for `CredentialsError`: when nothing is
+/// configured it names every provider tried and why it had nothing.
+pub(crate) fn resolve(profile: Option<&str>) -> Result<Credentials, String> {
     let mut ctx = ProviderContext::default();
     if let Some(p) = profile {
         ctx = ctx.with_profile_name(p);
     }
-    let result = rt.block_on(async move { build(ctx).provide_credentials().await });
+    let result = block_on(async move { build(ctx).provide_credentials().await })?;
     match result {
         Ok(provided) => {
             let c = provided.into_credentials();

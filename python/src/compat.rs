@@ -9,7 +9,11 @@ use pyo3::prelude::*;
 #[pyfunction]
 pub(crate) fn _canonical_uri(path: &str, normalize: bool, double_encode: bool) -> String {
     let mut out = String::with_capacity(path.len() + 8);
-    sigv4::canonical_request::canonical_uri(&mut out, path, normalize, double_encode);
+    let rules = sigv4::UriRules {
+        normalize_path: normalize,
+        double_encode,
+    };
+    sigv4::canonical_request::canonical_uri(&mut out, path, rules);
     out
 }
 

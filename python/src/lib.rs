@@ -12,6 +12,7 @@ mod chain;
 mod compat;
 mod credentials;
 mod errors;
+mod providers;
 mod refreshable;
 mod request;
 mod signer;
@@ -47,6 +48,7 @@ fn _sigv4(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(signer::payload_hash, m)?)?;
     m.add_function(wrap_pyfunction!(refreshable::resolve_credentials, m)?)?;
     m.add_function(wrap_pyfunction!(refreshable::default_credentials, m)?)?;
+    m.add_function(wrap_pyfunction!(providers::load_source, m)?)?;
     m.add_function(wrap_pyfunction!(signer::resolve_region, m)?)?;
     m.add_function(wrap_pyfunction!(request::is_s3_service, m)?)?;
     m.add_function(wrap_pyfunction!(compat::_canonical_uri, m)?)?;

@@ -11,15 +11,6 @@ use sigv4_credentials::{
 
 use crate::CliError;
 
-/// The real environment and files, with `profile` (`--profile`) overriding AWS_PROFILE.
-pub fn context(profile: Option<&str>) -> ProviderContext {
-    let ctx = ProviderContext::default();
-    match profile {
-        Some(p) => ctx.with_profile_name(p),
-        None => ctx,
-    }
-}
-
 /// The environment variables that hold keys (the environment provider's).
 const ENV_KEYS: [&str; 3] = [
     "AWS_ACCESS_KEY_ID",
@@ -40,7 +31,7 @@ pub fn credentials_context(profile: Option<&str>) -> ProviderContext {
                 .with_env(env)
                 .with_profile_name(p)
         }
-        None => context(None),
+        None => crate::profile::context(None),
     }
 }
 

@@ -10,12 +10,16 @@ mod curl_args;
 mod express;
 mod gateway;
 mod net;
+mod net_args;
 mod out;
+mod outbound_proxy;
 mod presign_cmd;
+mod profile;
 mod proxy;
-mod request_cmd;
+mod request;
 mod sign_cmd;
 mod skew;
+mod trust;
 mod verify_cmd;
 mod version;
 
@@ -47,7 +51,7 @@ enum Command {
     /// --export, print them for another program.
     Credentials(credentials::CredentialsArgs),
     /// Sign and send a request, like curl (-X, -H, -d, -T, -o, -i, -v, --fail).
-    Request(request_cmd::RequestArgs),
+    Request(Box<request::RequestArgs>),
     /// Print a presigned URL valid for --expires (up to 7 days).
     Presign(presign_cmd::PresignArgs),
     /// Run a signing reverse proxy in front of an AWS endpoint.
@@ -107,7 +111,7 @@ fn main() -> ExitCode {
             if let Some(m) = sub {
                 args.body.set_order(m);
             }
-            request_cmd::run(args)
+            request::run(*args)
         }
         Command::Presign(args) => presign_cmd::run(args),
         Command::Proxy(args) => proxy::run(args),

@@ -11,11 +11,13 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::TokioExecutor;
 use sigv4_credentials::{RegionChain, RegionError, ResolvedRegion};
 use tokio::io::{AsyncRead, ReadBuf};
 
+use crate::outbound_proxy::{Proxies, ProxyConnector};
+use crate::trust::TlsOptions;
 use crate::CliError;
 
 /// Errors carried by bodies.
@@ -24,133 +26,141 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The body type every request and response uses here.
 pub type AnyBody = UnsyncBoxBody<Bytes, BoxError>;
 
-/// The HTTP(S) client.
-pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, AnyBody>;
+/// The client stack: TCP (direct or through a proxy), then TLS for https:// targets.
+type Inner = Client<hyper_rustls::HttpsConnector<ProxyConnector>, AnyBody>;
 
-/// A pooled HTTP/1.1 client for http:// and https:// URLs.
-///
-/// Servers are authenticated with the Mozilla roots (webpki-roots) or, with `cacert`, with
-/// the PEM certificates in that file instead (as curl's `--cacert`).
-pub fn client(
-    connect_timeout: Option<Duration>,
-    pool_idle_per_host: usize,
-    cacert: Option<&std::path::Path>,
-) -> Result<HttpClient, CliError> {
-    client_with(connect_timeout, pool_idle_per_host, cacert, false)
+/// The HTTP(S) client: pooled HTTP/1.1 to http:// and https:// URLs, directly or through
+/// a forward proxy ([`crate::outbound_proxy`]), servers authenticated as
+/// [`crate::trust`] says.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Inner,
+    proxies: Arc<Proxies>,
 }
 
-/// [`client`], and with `insecure` (curl's `-k`) any server certificate is accepted
-/// (the handshake signatures are still checked).
-pub fn client_with(
-    connect_timeout: Option<Duration>,
-    pool_idle_per_host: usize,
-    cacert: Option<&std::path::Path>,
-    insecure: bool,
-) -> Result<HttpClient, CliError> {
+impl HttpClient {
+    /// Sends `req` (to a proxy with credentials, an http:// request carries them in
+    /// `Proxy-Authorization`; an https:// one sends them in the CONNECT only).
+    pub fn request(&self, mut req: http::Request<AnyBody>) -> ResponseFuture {
+        if req.uri().scheme_str() != Some("https") {
+            if let Ok(Some(auth)) = self
+                .proxies
+                .route(req.uri())
+                .map(|p| p.and_then(|p| p.auth.clone()))
+            {
+                req.headers_mut()
+                    .insert(http::header::PROXY_AUTHORIZATION, auth);
+            }
+        }
+        self.inner.request(req)
+    }
+
+    /// How a request to `uri` goes when it goes through a proxy (for `-v`), else None.
+    pub fn route_text(&self, uri: &http::Uri) -> Option<String> {
+        match self.proxies.route(uri) {
+            Ok(Some(p)) if uri.scheme_str() == Some("https") => Some(format!(
+                "Through proxy {} (a CONNECT tunnel; TLS end to end)",
+                p.authority()
+            )),
+            Ok(Some(p)) => Some(format!(
+                "Through proxy {} (request in absolute form)",
+                p.authority()
+            )),
+            Ok(None) => None,
+            Err(e) => Some(e),
+        }
+    }
+}
+
+/// How to build an [`HttpClient`].
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Give up connecting (to the target or the proxy) after this long.
+    pub connect_timeout: Option<Duration>,
+    /// Idle connections kept per host.
+    pub pool_idle_per_host: usize,
+    /// `--cacert`, `--capath`, `-k`.
+    pub tls: TlsOptions,
+    /// The proxies to go through.
+    pub proxies: Proxies,
+    /// A CA file that cannot be used fails each TLS handshake (exit 77, as curl) instead
+    /// of failing here (the `proxy` command wants to know at start).
+    pub lazy_ca_errors: bool,
+}
+
+/// A proxy or CA-file failure somewhere in a request error's chain, with curl's exit
+/// code (5, 7 or 56 for the proxy; 77 for a CA file that cannot be used).
+pub fn proxy_or_ca_failure(e: &(dyn std::error::Error + 'static)) -> Option<CliError> {
+    if let Some(p) = crate::outbound_proxy::proxy_error_in(e) {
+        return Some(CliError {
+            message: p.message.clone(),
+            code: p.code,
+        });
+    }
+    let bad = crate::trust::bad_ca_file(rustls_error_in(e)?)?;
+    Some(CliError {
+        message: bad.0.clone(),
+        code: crate::trust::EXIT_BAD_CA,
+    })
+}
+
+/// Whether the connection (to the target or the proxy) was refused: ECONNREFUSED, which
+/// curl's `--retry` only retries with `--retry-connrefused`.
+pub fn is_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    match crate::outbound_proxy::proxy_error_in(e) {
+        Some(p) => p.refused,
+        None => crate::outbound_proxy::io_refused(e),
+    }
+}
+
+/// The rustls error in an error's chain, looking inside I/O errors too
+/// (`io::Error::source` skips the error it wraps, so the chain alone never shows it).
+pub fn rustls_error_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut source = Some(e);
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(inner) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(r) = rustls_error_in(inner) {
+                return Some(r);
+            }
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// The client `options` describe.
+pub fn build(options: &ClientOptions) -> Result<HttpClient, CliError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = match cacert {
-        None => rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        },
-        Some(path) => load_roots(path)?,
-    };
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CliError::failure(format!("cannot set up TLS: {e}")))?;
-    let tls = if insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-            .with_no_client_auth()
+    let tls = if options.lazy_ca_errors {
+        crate::trust::client_config_lazy(&options.tls, provider)?
     } else {
-        builder.with_root_certificates(roots).with_no_client_auth()
+        crate::trust::client_config(&options.tls, provider)?
     };
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
-    http.set_connect_timeout(connect_timeout);
+    http.set_connect_timeout(options.connect_timeout);
+    let proxies = Arc::new(options.proxies.clone());
+    // curl's default connect timeout (300 s) also bounds the proxy's answer to CONNECT.
+    let tunnel_timeout = options.connect_timeout.unwrap_or(Duration::from_secs(300));
+    let connector = ProxyConnector::new(http, proxies.clone(), tunnel_timeout);
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
+        .wrap_connector(connector);
+    let inner = Client::builder(TokioExecutor::new())
         .pool_timer(hyper_util::rt::TokioTimer::new())
         .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(pool_idle_per_host)
-        .build(https))
-}
-
-/// `-k/--insecure`: every server certificate is accepted; the handshake's signatures are
-/// still verified with the provider's algorithms.
-#[derive(Debug)]
-struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// The certificates of a PEM file as trust anchors (exit code 77, as curl, when unusable).
-fn load_roots(path: &std::path::Path) -> Result<rustls::RootCertStore, CliError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    let bad = |why: String| CliError {
-        message: format!("CA certificates {}: {why}", path.display()),
-        code: 77,
-    };
-    let mut roots = rustls::RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))?;
-    for cert in certs {
-        let cert = cert.map_err(|e| bad(format!("not valid PEM ({e})")))?;
-        roots
-            .add(cert)
-            .map_err(|e| bad(format!("unusable certificate ({e})")))?;
-    }
-    if roots.is_empty() {
-        return Err(bad("no PEM certificate found in the file".into()));
-    }
-    Ok(roots)
+        .pool_max_idle_per_host(options.pool_idle_per_host)
+        .build(https);
+    Ok(HttpClient { inner, proxies })
 }
 
 /// A request target split as it goes on the wire (nothing normalized).
@@ -285,7 +295,7 @@ pub fn resolve_region(
     region: Option<&str>,
     profile: Option<&str>,
 ) -> Result<ResolvedRegion, CliError> {
-    let mut chain = RegionChain::new(crate::credentials::context(profile)).with_explicit(region);
+    let mut chain = RegionChain::new(crate::profile::context(profile)).with_explicit(region);
     if let Some(h) = host {
         chain = chain.with_host(h);
     }

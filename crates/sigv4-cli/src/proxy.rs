@@ -87,10 +87,8 @@ pub struct ProxyArgs {
     /// Sign UNSIGNED-PAYLOAD and stream bodies for any service (only if it accepts that).
     #[arg(long)]
     unsigned_payload: bool,
-    /// Trust the CA certificates in this PEM file for an https upstream, instead of the
-    /// built-in Mozilla roots.
-    #[arg(long, value_name = "FILE")]
-    upstream_cacert: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    upstream_net: crate::net_args::UpstreamNetArgs,
     /// Longest wait for the upstream's response headers (seconds or 30s, 2m).
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = net::parse_duration)]
     upstream_timeout: Duration,
@@ -172,12 +170,17 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
     let signer = Signer::new(&region, &service)
         .map_err(|e| CliError::usage(e.to_string()))?
         .with_settings(SigningSettings::for_service(&service).query_plus(QueryPlus::Space));
-    let client = net::client(
-        Some(Duration::from_secs(10)),
-        args.max_concurrency,
-        args.upstream_cacert.as_deref(),
+    let client = net::build(
+        &args
+            .upstream_net
+            .client_options(Duration::from_secs(10), args.max_concurrency),
     )
-    .map_err(|e| CliError::usage(format!("--upstream-cacert: {}", e.message)))?;
+    .map_err(|e| CliError::usage(format!("upstream TLS: {}", e.message)))?;
+    if args.upstream_net.upstream_insecure {
+        eprintln!(
+            "sigv4: warning: --upstream-insecure: the upstream's certificate is not checked; anyone on the path can read the signed requests"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -18,6 +18,11 @@ pub fn long_version() -> &'static str {
                 sigv4_credentials::build_info::VERSION,
                 sigv4_credentials::build_info::FEATURES,
             ),
+            (
+                "sigv4-rs-http",
+                sigv4_http::build_info::VERSION,
+                sigv4_http::build_info::FEATURES,
+            ),
         ];
         let mut text = env!("CARGO_PKG_VERSION").to_string();
         for (name, version, features) in libraries {

@@ -501,13 +501,13 @@ fn retry_backs_off_on_5xx_throttling_and_connection_errors() {
         assert_eq!(server.take().len(), 1);
     }
 
-    // Connection refused, every time: 1 + 2 tries, then curl's exit code 7.
+    // Connection refused, every time: as curl, retried only with --retry-connrefused
+    // (1 + 2 tries), then curl's exit code 7 (tests/curl_net.rs compares with curl).
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/", free.local_addr().unwrap());
     drop(free);
-    let out = sigv4(
-        home.path(),
-        &[
+    for (flag, retries) in [(None, 0), (Some("--retry-connrefused"), 2)] {
+        let mut args = vec![
             "request",
             "--service",
             "es",
@@ -516,15 +516,17 @@ fn retry_backs_off_on_5xx_throttling_and_connection_errors() {
             "--retry-delay",
             "0",
             &dead,
-        ],
-    );
-    assert_eq!(out.status.code(), Some(7));
-    assert_eq!(
-        text(&out.stderr).matches("retrying").count(),
-        2,
-        "{}",
-        text(&out.stderr)
-    );
+        ];
+        args.extend(flag);
+        let out = sigv4(home.path(), &args);
+        assert_eq!(out.status.code(), Some(7));
+        assert_eq!(
+            text(&out.stderr).matches("retrying").count(),
+            retries,
+            "{flag:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 /// (method, target, body, signed?) of each request, across both servers, in order.

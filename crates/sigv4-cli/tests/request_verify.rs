@@ -92,7 +92,7 @@ fn signature_mismatch_shows_the_servers_canonical_request_as_a_diff() {
     // (correctly for es) twice, so the canonical requests differ on the path line.
     let verifier = Verifier::new(REGION, "es")
         .unwrap()
-        .with_uri_rules(false, false);
+        .with_uri_rules(sigv4::UriRules::S3);
     let server = VerifyingServer::start_verifier(verifier, 1);
     let home = TempDir::new("home-diff");
     let out = es(&home, &["--fail", &server.url("/docs/a%20b")]);

@@ -89,6 +89,7 @@ impl Default for ContainerOptions {
 pub struct ContainerProvider {
     ctx: ProviderContext,
     options: ContainerOptions,
+    expiration: Expiration,
 }
 
 impl ContainerProvider {
@@ -97,7 +98,22 @@ impl ContainerProvider {
         ContainerProvider {
             ctx,
             options: ContainerOptions::default(),
+            expiration: Expiration::Required,
         }
+    }
+
+    /// Accepts a response without `Expiration` (credentials that never expire), as PyPI
+    /// `sigv4`'s container provider does. By default the field is required, as in the AWS
+    /// SDKs.
+    ///
+    /// ```
+    /// use sigv4_credentials::{ContainerProvider, ProviderContext};
+    /// let provider = ContainerProvider::new(ProviderContext::default()).with_optional_expiration();
+    /// # let _ = provider;
+    /// ```
+    pub fn with_optional_expiration(mut self) -> Self {
+        self.expiration = Expiration::Optional;
+        self
     }
 
     /// Replaces the timeouts and retry settings.
@@ -243,8 +259,13 @@ impl ContainerProvider {
                     let content_type = content_type(&response);
                     let body = Zeroizing::new(response.into_body());
                     if status.is_success() {
-                        return parse_credentials_response(NAME, &body, content_type.as_deref())
-                            .map_err(|e| e.context(NAME, &format!("from {shown}")));
+                        return parse_credentials_response(
+                            NAME,
+                            &body,
+                            content_type.as_deref(),
+                            self.expiration,
+                        )
+                        .map_err(|e| e.context(NAME, &format!("from {shown}")));
                     }
                     let message = format!(
                         "the container credentials endpoint {shown} returned HTTP {}{}",
@@ -432,20 +453,37 @@ impl fmt::Debug for MetadataCredentials {
     }
 }
 
+/// Whether a credentials document must have an `Expiration`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expiration {
+    /// Missing is an error (the AWS SDKs).
+    Required,
+    /// Missing means the credentials do not expire (PyPI `sigv4`).
+    Optional,
+}
+
 /// Parses a credentials document (`AccessKeyId`, `SecretAccessKey`, `Token`,
 /// `Expiration`, optional `AccountId` and `Code`). Error messages never
-/// include values from the body.
+/// include values from the body; a missing key pair names every missing field.
 pub(crate) fn parse_credentials_response(
     provider: &'static str,
     body: &[u8],
     content_type: Option<&str>,
+    expiration: Expiration,
 ) -> CredentialsResult {
     let bad = |msg: String| CredentialsError::invalid_response(provider, msg);
     let doc: MetadataCredentials = serde_json::from_slice(body).map_err(|e| {
+        let what = if e.is_data() {
+            "is not a credentials JSON document"
+        } else {
+            "is invalid JSON"
+        };
         bad(format!(
-            "the credentials response is not a valid credentials JSON document ({}; content-type {}, {} bytes)",
+            "the credentials response {what} ({}; content-type {}, {} bytes)",
             describe_json_error(&e),
-            content_type.map(|c| format!("`{}`", sanitize(c, 60))).unwrap_or_else(|| "not set".into()),
+            content_type
+                .map(|c| format!("`{}`", sanitize(c, 60)))
+                .unwrap_or_else(|| "not set".into()),
             body.len()
         ))
     })?;
@@ -464,29 +502,47 @@ pub(crate) fn parse_credentials_response(
             ));
         }
     }
-    let required = |v: &Option<String>, field: &str| -> Result<String, CredentialsError> {
-        match v.as_deref() {
-            Some(s) if !s.trim().is_empty() => Ok(s.to_string()),
-            _ => Err(bad(format!("the credentials response has no `{field}`"))),
-        }
-    };
-    let access_key_id = required(&doc.access_key_id, "AccessKeyId")?;
-    let secret = Zeroizing::new(required(&doc.secret_access_key, "SecretAccessKey")?);
-    let expiration = required(&doc.expiration, "Expiration")?;
-    let expiry = sigv4::AmzDate::parse_rfc3339(expiration.trim())
-        .ok_or_else(|| {
-            bad(format!(
-                "the credentials response has an `Expiration` that is not an RFC 3339 UTC time: `{}`",
-                sanitize(&expiration, 40)
+    let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let missing: Vec<&str> = [
+        ("AccessKeyId", &doc.access_key_id),
+        ("SecretAccessKey", &doc.secret_access_key),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !present(v))
+    .map(|(field, _)| field)
+    .collect();
+    if !missing.is_empty() {
+        return Err(bad(format!(
+            "the credentials response is missing {}",
+            missing.join(" and ")
+        )));
+    }
+    let access_key_id = doc.access_key_id.clone().unwrap_or_default();
+    let secret = Zeroizing::new(doc.secret_access_key.clone().unwrap_or_default());
+    let expiry = match doc.expiration.as_deref().filter(|e| !e.trim().is_empty()) {
+        None if expiration == Expiration::Optional => None,
+        None => {
+            return Err(bad(
+                "the credentials response is missing Expiration".to_string()
             ))
-        })?
-        .to_system_time();
+        }
+        Some(e) => Some(
+            sigv4::AmzDate::parse_rfc3339(e.trim())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "the credentials response has an `Expiration` that is not an RFC 3339 UTC time: `{}`",
+                        sanitize(e, 40)
+                    ))
+                })?
+                .to_system_time(),
+        ),
+    };
     let token = doc
         .token
         .as_deref()
         .filter(|t| !t.is_empty())
         .map(str::to_string);
-    let creds = sigv4::Credentials::new(access_key_id, secret.as_str(), token, Some(expiry));
+    let creds = sigv4::Credentials::new(access_key_id, secret.as_str(), token, expiry);
     Ok(crate::ProvidedCredentials::new(creds, provider).with_account_id(doc.account_id.clone()))
 }
 
@@ -622,10 +678,12 @@ mod tests {
     #[test]
     fn parse_never_echoes_values() {
         let body = br#"{"AccessKeyId":"AKID","SecretAccessKey":987654,"Token":"T","Expiration":"2030-01-01T00:00:00Z"}"#;
-        let e = parse_credentials_response(NAME, body, Some("application/json")).unwrap_err();
+        let e =
+            parse_credentials_response(NAME, body, Some("application/json"), Expiration::Required)
+                .unwrap_err();
         assert!(!e.to_string().contains("987654"), "{e}");
         let body = br#"{"AccessKeyId":"AKID","SecretAccessKey":"SECRETXYZ","Expiration":"bogus"}"#;
-        let e = parse_credentials_response(NAME, body, None).unwrap_err();
+        let e = parse_credentials_response(NAME, body, None, Expiration::Required).unwrap_err();
         assert!(!e.to_string().contains("SECRETXYZ"));
         assert!(e.to_string().contains("Expiration"));
     }
@@ -633,11 +691,38 @@ mod tests {
     #[test]
     fn parse_ok() {
         let body = br#"{"AccessKeyId":"AKID","SecretAccessKey":"S","Token":"T","Expiration":"2030-01-01T00:00:00Z","AccountId":"123456789012","RoleArn":"x"}"#;
-        let c = parse_credentials_response(NAME, body, None).unwrap();
+        let c = parse_credentials_response(NAME, body, None, Expiration::Required).unwrap();
         assert_eq!(c.access_key_id(), "AKID");
         assert_eq!(c.session_token(), Some("T"));
         assert_eq!(c.account_id(), Some("123456789012"));
         assert!(c.expiry().is_some());
+    }
+
+    #[test]
+    fn parse_names_every_missing_key_and_the_expiration_rule() {
+        let e = |body: &[u8], rule| {
+            parse_credentials_response(NAME, body, None, rule)
+                .unwrap_err()
+                .to_string()
+        };
+        let msg = e(br#"{"Token":"T"}"#, Expiration::Optional);
+        assert!(
+            msg.contains("missing AccessKeyId and SecretAccessKey"),
+            "{msg}"
+        );
+        let msg = e(br#"{"SecretAccessKey":"S"}"#, Expiration::Optional);
+        assert!(
+            msg.contains("missing AccessKeyId") && !msg.contains("SecretAccessKey"),
+            "{msg}"
+        );
+        let msg = e(br#"{"AccessKeyId":"A"}"#, Expiration::Optional);
+        assert!(msg.contains("missing SecretAccessKey"), "{msg}");
+        let msg = e(b"not json", Expiration::Optional);
+        assert!(msg.contains("invalid JSON"), "{msg}");
+        let body = br#"{"AccessKeyId":"A","SecretAccessKey":"S"}"#;
+        assert!(e(body, Expiration::Required).contains("missing Expiration"));
+        let c = parse_credentials_response(NAME, body, None, Expiration::Optional).unwrap();
+        assert_eq!(c.expiry(), None);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use crate::{
 
 const NAME: &str = "Environment";
 
-/// Reads `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+/// Reads `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`
+/// (or, when that is unset, the legacy `AWS_SECURITY_TOKEN`, as botocore does),
 /// `AWS_CREDENTIAL_EXPIRATION` (RFC 3339) and `AWS_ACCOUNT_ID`.
 ///
 /// Blank values count as absent. Not configured when the access key id is
@@ -50,7 +51,9 @@ impl EnvironmentProvider {
                 "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both or neither",
             )
         })?;
-        let token = env.get_non_blank("AWS_SESSION_TOKEN");
+        let token = env
+            .get_non_blank("AWS_SESSION_TOKEN")
+            .or_else(|| env.get_non_blank("AWS_SECURITY_TOKEN"));
         let expiry = match env.get_non_blank("AWS_CREDENTIAL_EXPIRATION") {
             None => None,
             Some(v) => Some(
@@ -120,5 +123,31 @@ mod tests {
         ])
         .unwrap_err();
         assert!(!e.to_string().contains("SECRETVALUE"));
+    }
+
+    #[test]
+    fn legacy_security_token_is_the_fallback_for_the_session_token() {
+        let keys = [("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let pairs: Vec<_> = keys.iter().chain(extra).copied().collect();
+            load(&pairs).unwrap().session_token().map(str::to_string)
+        };
+        assert_eq!(
+            with(&[("AWS_SECURITY_TOKEN", "legacy")]).as_deref(),
+            Some("legacy")
+        );
+        assert_eq!(
+            with(&[
+                ("AWS_SESSION_TOKEN", "new"),
+                ("AWS_SECURITY_TOKEN", "legacy")
+            ])
+            .as_deref(),
+            Some("new")
+        );
+        assert_eq!(
+            with(&[("AWS_SESSION_TOKEN", " "), ("AWS_SECURITY_TOKEN", "legacy")]).as_deref(),
+            Some("legacy")
+        );
+        assert_eq!(with(&[]), None);
     }
 }

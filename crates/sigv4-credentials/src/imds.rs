@@ -35,6 +35,7 @@ use zeroize::Zeroizing;
 
 use crate::container::{
     backoff, content_type, display_uri, error_body_summary, parse_credentials_response, sanitize,
+    Expiration,
 };
 use crate::http::{HttpClient, HttpError, HttpRequestOptions};
 use crate::profile_file::ProfileSet;
@@ -529,7 +530,7 @@ impl ImdsProvider {
         };
         let ct = content_type(&response);
         let body = Zeroizing::new(response.into_body());
-        parse_credentials_response(NAME, &body, ct.as_deref())
+        parse_credentials_response(NAME, &body, ct.as_deref(), Expiration::Required)
             .map_err(|e| e.context(NAME, &format!("role `{role}` at {url}")))
     }
 

@@ -7,7 +7,7 @@
 //! verdict, so each request is judged by two independent verifiers.
 //!
 //! Covered: the core signer (`Signer::sign_http_request_with_payload`), `sigv4-rs-http`'s
-//! `RequestSigner::sign_http_with_payload`, and the reqwest middleware with
+//! `RequestSigner::sign_http_request_with_payload`, and the reqwest middleware with
 //! `StreamingBodies::UnsignedPayload` sending a streamed body.
 
 use std::convert::Infallible;
@@ -277,7 +277,7 @@ async fn request_signer_precomputed_payload_verifies_at_s3s_and_ours() {
         .body(data.clone())
         .unwrap();
     signer
-        .sign_http_with_payload(&mut req, Payload::Precomputed(&hash), &creds())
+        .sign_http_request_with_payload(&mut req, Payload::Precomputed(&hash), &creds())
         .unwrap();
     // Sent and signed: a server cannot know that a given hash is the body's.
     assert_eq!(req.headers()["x-amz-content-sha256"], hash.as_str());

@@ -129,7 +129,7 @@ impl BlockingSigner {
         let signer = self.any_signer(request)?;
         let auth = self.signer.auth_blocking()?;
         let now = self.now_for(request)?;
-        auth.as_auth().sign_http(&signer, request, now)
+        auth.as_auth().sign_http_request(&signer, request, now)
     }
 
     /// Signs a request whose body is streamed (a file, a reader) without reading it: signs
@@ -154,7 +154,7 @@ impl BlockingSigner {
         let auth = self.signer.auth_blocking()?;
         let now = self.now_for(request)?;
         auth.as_auth()
-            .sign_http_with_payload(&signer, request, Payload::Unsigned, now)
+            .sign_http_request_with_payload(&signer, request, Payload::Unsigned, now)
     }
 
     /// Signs a streamed upload of `decoded_len` bytes as aws-chunked (S3): sets the

@@ -21,7 +21,7 @@
 //! // Sign the opening request; its signature seeds the messages' chain.
 //! let transcribe = Signer::new("us-east-1", "transcribe")?;
 //! let signer = eventstream::sign_http_request(&transcribe, &mut head, &creds, SystemTime::now())?;
-//! let seed = signer.prior_signature().to_owned();
+//! let seed = signer.previous_signature().to_owned();
 //! let audio = futures_util::stream::iter((0..3).map(|i| {
 //!     Ok::<_, std::io::Error>(Message::new(vec![i; 3200])
 //!         .with_header(Header::new(":event-type", HeaderValue::String("AudioEvent".into()))))

@@ -62,6 +62,7 @@ pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, 
 
 pub mod aws_error;
 pub mod bearer;
+pub mod build_info;
 pub mod explain;
 pub mod redirect;
 pub mod retry;

@@ -598,7 +598,7 @@ impl RequestSigner {
 
     /// Signs an in-memory `http::Request` in place (the body is hashed) with `credentials`,
     /// at the configured clock's time.
-    pub fn sign_http<B: AsRef<[u8]>>(
+    pub fn sign_http_request<B: AsRef<[u8]>>(
         &self,
         request: &mut http::Request<B>,
         credentials: &Credentials,
@@ -609,7 +609,7 @@ impl RequestSigner {
 
     /// Signs an `http::Request` in place with an explicit payload (`Payload::Unsigned`, a
     /// precomputed hash...); the body is not read.
-    pub fn sign_http_with_payload<B>(
+    pub fn sign_http_request_with_payload<B>(
         &self,
         request: &mut http::Request<B>,
         payload: Payload<'_>,
@@ -617,6 +617,27 @@ impl RequestSigner {
     ) -> Result<SigningOutput, Error> {
         let signer = self.signer_for_request(request)?;
         Ok(signer.sign_http_request_with_payload(request, payload, credentials, self.now())?)
+    }
+
+    /// Renamed [`sign_http_request`](Self::sign_http_request), as the core's signers say.
+    #[deprecated(since = "0.1.0", note = "renamed sign_http_request")]
+    pub fn sign_http<B: AsRef<[u8]>>(
+        &self,
+        request: &mut http::Request<B>,
+        credentials: &Credentials,
+    ) -> Result<SigningOutput, Error> {
+        self.sign_http_request(request, credentials)
+    }
+
+    /// Renamed [`sign_http_request_with_payload`](Self::sign_http_request_with_payload).
+    #[deprecated(since = "0.1.0", note = "renamed sign_http_request_with_payload")]
+    pub fn sign_http_with_payload<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        credentials: &Credentials,
+    ) -> Result<SigningOutput, Error> {
+        self.sign_http_request_with_payload(request, payload, credentials)
     }
 
     /// Signs a request given as parts: `url` absolute (`https://host/path?query`), the
@@ -742,7 +763,7 @@ impl Auth<'_> {
 
     #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
     /// Signs an in-memory request in place, hashing its body.
-    pub(crate) fn sign_http<B: AsRef<[u8]>>(
+    pub(crate) fn sign_http_request<B: AsRef<[u8]>>(
         self,
         signer: &AnySigner,
         request: &mut http::Request<B>,
@@ -764,7 +785,7 @@ impl Auth<'_> {
 
     #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
     /// Signs a request in place with an explicit payload.
-    pub(crate) fn sign_http_with_payload<B>(
+    pub(crate) fn sign_http_request_with_payload<B>(
         self,
         signer: &AnySigner,
         request: &mut http::Request<B>,
@@ -855,7 +876,8 @@ impl Auth<'_> {
         }
         // The same steps as `sigv4::chunked::sign_http_request`, with the scoped key.
         settings.set_headers(request.headers_mut(), decoded_len)?;
-        let out = self.sign_http_with_payload(any, request, settings.mode().payload(), time)?;
+        let out =
+            self.sign_http_request_with_payload(any, request, settings.mode().payload(), time)?;
         let chunk_signer = self.chunk_signer(any, &settings, &out, time)?;
         Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
     }

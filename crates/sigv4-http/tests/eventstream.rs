@@ -267,7 +267,7 @@ async fn forged_reordered_truncated_and_replayed_streams_are_refused() {
             &Credentials::new("AKIDSTREAMER", "not the secret", None, None),
             REGION,
             SERVICE,
-            chain.prior_signature(),
+            chain.previous_signature(),
         )
         .unwrap();
         let (status, body) = send_frames(head, envelopes(forger)).await;

@@ -461,7 +461,7 @@ async fn plain_hyper_server_and_presigned_urls() {
             .body(())
             .unwrap();
         signer
-            .sign_http_with_payload(&mut req, Payload::Unsigned, &alice())
+            .sign_http_request_with_payload(&mut req, Payload::Unsigned, &alice())
             .unwrap();
         let url = req.uri().to_string();
         assert!(url.contains("X-Amz-Signature="), "{url}");

@@ -217,7 +217,7 @@ async fn forged_reordered_and_truncated_streams_fail_behind_the_layer() {
             &Credentials::new("AKIDSTREAMER", "not the secret", None, None),
             REGION,
             SERVICE,
-            chain.prior_signature(),
+            chain.previous_signature(),
         )
         .unwrap();
         let (status, body) = send_frames(head, envelopes(forger)).await;

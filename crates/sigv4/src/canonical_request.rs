@@ -16,7 +16,7 @@ use crate::settings::{
     STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     UNSIGNED_PAYLOAD,
 };
-use crate::{Payload, QueryPlus, SigningError};
+use crate::{Payload, QueryPlus, SigningError, UriRules};
 
 /// What goes into a canonical request besides its headers (already collected, sorted, in
 /// a [`HeaderScratch`]).
@@ -30,10 +30,8 @@ pub(crate) struct CanonicalParts<'a> {
     pub(crate) extra_query: &'a [(&'a str, &'a str)],
     /// What a raw `+` in the query means.
     pub(crate) query_plus: QueryPlus,
-    /// Remove `.`/`..` segments and repeated slashes (default rules; not S3).
-    pub(crate) normalize_path: bool,
-    /// Percent-encode the wire path once more (default rules; not S3).
-    pub(crate) double_encode_path: bool,
+    /// How the path is canonicalized (normalized, encoded twice: not for S3).
+    pub(crate) uri_rules: UriRules,
     /// The payload line: a hex SHA-256, `UNSIGNED-PAYLOAD` or a streaming marker.
     pub(crate) payload_line: &'a str,
 }
@@ -59,12 +57,7 @@ pub(crate) fn write_canonical_request(
     let start = out.len();
     out.push_str(parts.method);
     out.push('\n');
-    canonical_uri(
-        out,
-        parts.path,
-        parts.normalize_path,
-        parts.double_encode_path,
-    );
+    canonical_uri(out, parts.path, parts.uri_rules);
     out.push('\n');
     canonical_query_with(
         query_scratch,
@@ -152,14 +145,19 @@ pub(crate) fn validate_method(method: &str) -> Result<(), SigningError> {
 ///
 /// ```
 /// use sigv4::canonical_request::canonical_uri;
+/// use sigv4::UriRules;
 /// let mut s = String::new();
-/// canonical_uri(&mut s, "/a/./b/../c//d%20e", true, true);
+/// canonical_uri(&mut s, "/a/./b/../c//d%20e", UriRules::DEFAULT);
 /// assert_eq!(s, "/a/c/d%2520e");
 /// s.clear();
-/// canonical_uri(&mut s, "/a/./b/../c//d%20e", false, false);
+/// canonical_uri(&mut s, "/a/./b/../c//d%20e", UriRules::S3);
 /// assert_eq!(s, "/a/./b/../c//d%20e");
 /// ```
-pub fn canonical_uri(out: &mut String, path: &str, normalize: bool, double_encode: bool) {
+pub fn canonical_uri(out: &mut String, path: &str, rules: UriRules) {
+    let UriRules {
+        normalize_path: normalize,
+        double_encode,
+    } = rules;
     if path.is_empty() {
         out.push('/');
         return;
@@ -617,7 +615,11 @@ mod tests {
 
     fn uri(p: &str, n: bool, d: bool) -> String {
         let mut s = String::new();
-        canonical_uri(&mut s, p, n, d);
+        let rules = UriRules {
+            normalize_path: n,
+            double_encode: d,
+        };
+        canonical_uri(&mut s, p, rules);
         s
     }
 

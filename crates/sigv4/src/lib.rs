@@ -105,6 +105,7 @@ pub mod canonical_request;
 mod credentials;
 mod encoding;
 mod error;
+mod errors;
 #[cfg(feature = "http")]
 mod http_request;
 pub mod infer;
@@ -120,18 +121,19 @@ mod time;
 pub use credentials::Credentials;
 pub use encoding::{hex, sha256_hex, uri_encode_path};
 pub use error::SigningError;
+pub use errors::{Error, ErrorCode, UnknownErrorCode};
 pub use request::SignableRequest;
 pub use scoped_key::ScopedKey;
 pub use settings::{
     is_s3, is_signing_query_param, HeaderSelection, Payload, QueryPlus, SessionTokenHeader,
-    SessionTokenMode, SignatureLocation, SigningSettings, DEFAULT_EXCLUDED_HEADERS,
+    SessionTokenMode, SignatureLocation, SigningSettings, UriRules, DEFAULT_EXCLUDED_HEADERS,
     SIGNING_QUERY_PARAMS, STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
 pub use sign::{Signer, SigningOutput, DEFAULT_PRESIGN_EXPIRES_SECS, MAX_PRESIGN_EXPIRES_SECS};
 pub use signature::ALGORITHM;
 pub use signing_key::SigningKey;
-pub use time::AmzDate;
+pub use time::{AmzDate, SigningTime};
 
 /// This crate's README examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -264,6 +264,51 @@ impl HeaderSelection {
     }
 }
 
+/// How the path of a request is canonicalized: the two URI rules of SigV4.
+///
+/// ```
+/// use sigv4::UriRules;
+/// assert_eq!(UriRules::for_service("s3"), UriRules::S3);
+/// assert_eq!(UriRules::for_service("iam"), UriRules::DEFAULT);
+/// assert!(UriRules::DEFAULT.normalize_path && UriRules::DEFAULT.double_encode);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UriRules {
+    /// Remove `.`/`..` segments and collapse repeated slashes before encoding.
+    pub normalize_path: bool,
+    /// Percent-encode the path again, so `%20` on the wire signs as `%2520`.
+    pub double_encode: bool,
+}
+
+impl UriRules {
+    /// The rules of every service but S3: normalize, and encode twice.
+    pub const DEFAULT: UriRules = UriRules {
+        normalize_path: true,
+        double_encode: true,
+    };
+    /// S3's rules: the path as sent, encoded once (only bytes that cannot appear raw in a
+    /// URL are encoded).
+    pub const S3: UriRules = UriRules {
+        normalize_path: false,
+        double_encode: false,
+    };
+
+    /// The rules AWS uses for `service` ([`S3`](Self::S3) for S3, see [`is_s3`]).
+    pub fn for_service(service: &str) -> Self {
+        if is_s3(service) {
+            Self::S3
+        } else {
+            Self::DEFAULT
+        }
+    }
+}
+
+impl Default for UriRules {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 /// Everything about *how* to sign, apart from the request, credentials and time.
 ///
 /// Start from [`SigningSettings::for_service`], which picks the S3 rules for `s3`
@@ -337,6 +382,28 @@ impl SigningSettings {
         let mut s = Self::for_service("s3express");
         s.session_token_header = SessionTokenHeader::S3Session;
         s
+    }
+
+    /// The path rules of these settings, as one value.
+    pub fn uri_rules(&self) -> UriRules {
+        UriRules {
+            normalize_path: self.normalize_uri_path,
+            double_encode: self.double_uri_encode,
+        }
+    }
+
+    /// Sets the path rules ([`normalize_uri_path`](Self::normalize_uri_path) and
+    /// [`double_uri_encode`](Self::double_uri_encode)) from one value.
+    ///
+    /// ```
+    /// use sigv4::{SigningSettings, UriRules};
+    /// let s = SigningSettings::for_service("execute-api").with_uri_rules(UriRules::S3);
+    /// assert_eq!(s.uri_rules(), UriRules::S3);
+    /// ```
+    pub fn with_uri_rules(mut self, rules: UriRules) -> Self {
+        self.normalize_uri_path = rules.normalize_path;
+        self.double_uri_encode = rules.double_encode;
+        self
     }
 
     /// Sets what a raw `+` in the query means (default [`QueryPlus::Literal`]): use

@@ -203,7 +203,7 @@ pub fn event_string_to_sign(
     out: &mut String,
     date_time: &str,
     scope: &CredentialScope<'_>,
-    prior_signature: &str,
+    previous_signature: &str,
     date_header_sha256_hex: &str,
     message_sha256_hex: &str,
 ) {
@@ -212,7 +212,11 @@ pub fn event_string_to_sign(
         "AWS4-HMAC-SHA256-PAYLOAD",
         date_time,
         scope,
-        &[prior_signature, date_header_sha256_hex, message_sha256_hex],
+        &[
+            previous_signature,
+            date_header_sha256_hex,
+            message_sha256_hex,
+        ],
     );
 }
 

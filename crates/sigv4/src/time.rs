@@ -4,6 +4,43 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::SigningError;
 
+/// A time parameter of this crate: every public function or constructor that takes the
+/// time of a signature takes `impl SigningTime`, so a [`SystemTime`] (the clock) and an
+/// [`AmzDate`] (the time of a signature already made, such as a chunk signer's seed) are
+/// both accepted.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4::{AmzDate, SigningTime};
+/// let t = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+/// let d = AmzDate::from_system_time(t)?;
+/// assert_eq!(t.amz_date()?, d);
+/// assert_eq!(d.amz_date()?, d);
+/// # Ok::<(), sigv4::SigningError>(())
+/// ```
+pub trait SigningTime {
+    /// The time as SigV4 writes it (whole seconds). Fails before 1970 or after year 9999.
+    fn amz_date(&self) -> Result<AmzDate, SigningError>;
+}
+
+impl SigningTime for SystemTime {
+    fn amz_date(&self) -> Result<AmzDate, SigningError> {
+        AmzDate::from_system_time(*self)
+    }
+}
+
+impl SigningTime for AmzDate {
+    fn amz_date(&self) -> Result<AmzDate, SigningError> {
+        Ok(*self)
+    }
+}
+
+impl<T: SigningTime + ?Sized> SigningTime for &T {
+    fn amz_date(&self) -> Result<AmzDate, SigningError> {
+        (**self).amz_date()
+    }
+}
+
 /// A signing time, already formatted as the ISO 8601 basic form SigV4 uses.
 ///
 /// ```

@@ -262,7 +262,7 @@ fn bad_inputs_to_the_signer_are_typed_errors() {
         Err(FrameError::HeaderValueTooLong("big".into()))
     );
     // The failed signings did not advance the chain.
-    assert_eq!(signer.prior_signature(), SEED);
+    assert_eq!(signer.previous_signature(), SEED);
     // Debug shows the scope and chain position, never the secret.
     let shown = format!("{signer:?} {:?}", verifier());
     assert!(!shown.contains("wJalr"), "{shown}");

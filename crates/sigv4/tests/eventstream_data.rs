@@ -248,7 +248,7 @@ fn signing_reproduces_string_to_sign_and_signature() {
             .unwrap();
         assert_eq!(sts, case["expected_string_to_sign"].as_str().unwrap());
         let envelope = signer.sign(&message, time).unwrap();
-        assert_eq!(signer.prior_signature(), expected_sig);
+        assert_eq!(signer.previous_signature(), expected_sig);
 
         // The envelope: :chunk-signature (32 bytes) then :date (whole seconds), the
         // encoded message as payload.

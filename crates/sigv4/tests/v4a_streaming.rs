@@ -16,8 +16,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 use sigv4::chunked::{
     self, trim_padding, ChecksumAlgorithm, ChunkEncoder, ChunkSigner, ChunkedError, ChunkedReader,
-    ChunkedSettings, StreamingMode, V4aChunkSigner, V4aChunkVerifyError, V4aChunkedBodyVerifier,
-    ECDSA_SIGNATURE_FIELD_LEN,
+    ChunkedSettings, SigV4aChunkSigner, SigV4aChunkVerifyError, SigV4aChunkedBodyVerifier,
+    StreamingMode, ECDSA_SIGNATURE_FIELD_LEN,
 };
 use sigv4::sigv4a::{PublicKey, SigV4aKey, SigV4aSigner};
 use sigv4::{AmzDate, Credentials, Payload, SignableRequest, Signer, SigningKey, SigningSettings};
@@ -108,7 +108,7 @@ fn published_canonical_requests_key_and_chunk_strings_to_sign() {
         assert_eq!(got_creq, creq);
         assert!(pubkey.verify_hex(sts.as_bytes(), &seed));
 
-        let mut signer = V4aChunkSigner::new(key(), time(), "s3", &seed).unwrap();
+        let mut signer = SigV4aChunkSigner::new(key(), time(), "s3", &seed).unwrap();
         let chunks: [Vec<u8>; 3] = [vec![b'a'; 65_536], vec![b'a'; 1024], Vec::new()];
         let mut prev = seed.clone();
         for (chunk, post) in chunks.iter().zip(CHUNK_STS_POST) {
@@ -158,7 +158,7 @@ fn the_encoded_body_has_the_published_layout_and_exact_length() {
         settings.content_sha256(),
         "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"
     );
-    let signer = V4aChunkSigner::new(key(), time(), "s3", &seed).unwrap();
+    let signer = SigV4aChunkSigner::new(key(), time(), "s3", &seed).unwrap();
     let enc = ChunkEncoder::new_v4a(settings, signer)
         .unwrap()
         .with_expected_length(66_560);
@@ -213,7 +213,7 @@ fn the_encoded_body_has_the_published_layout_and_exact_length() {
 }
 
 fn encode(settings: ChunkedSettings, seed: &str, body: &[u8]) -> Vec<u8> {
-    let signer = V4aChunkSigner::new(key(), time(), "s3", seed).unwrap();
+    let signer = SigV4aChunkSigner::new(key(), time(), "s3", seed).unwrap();
     let mut enc = ChunkEncoder::new_v4a(settings, signer)
         .unwrap()
         .with_expected_length(body.len() as u64);
@@ -225,17 +225,17 @@ fn encode(settings: ChunkedSettings, seed: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn verifier(mode: StreamingMode, seed: &str, len: u64) -> V4aChunkedBodyVerifier {
-    V4aChunkedBodyVerifier::new(mode, published_key(), time(), "s3", seed)
+fn verifier(mode: StreamingMode, seed: &str, len: u64) -> SigV4aChunkedBodyVerifier {
+    SigV4aChunkedBodyVerifier::new(mode, published_key(), time(), "s3", seed)
         .unwrap()
         .with_expected_length(len)
 }
 
 fn verify(
-    mut v: V4aChunkedBodyVerifier,
+    mut v: SigV4aChunkedBodyVerifier,
     encoded: &[u8],
     piece: usize,
-) -> Result<Vec<u8>, V4aChunkVerifyError> {
+) -> Result<Vec<u8>, SigV4aChunkVerifyError> {
     let mut out = Vec::new();
     for p in encoded.chunks(piece) {
         v.push(p, &mut out)?;
@@ -317,21 +317,21 @@ fn tampering_is_refused() {
     bad2[second_data + 10] ^= 1;
     assert_eq!(
         verify(v(), &bad2, 4096),
-        Err(V4aChunkVerifyError::ChunkSignatureMismatch { index: 1 })
+        Err(SigV4aChunkVerifyError::ChunkSignatureMismatch { index: 1 })
     );
     // Another request's seed.
     let other = key().sign_hex(b"another request");
     assert_eq!(
         verify(verifier(mode, &other, 20_000), &encoded, 4096),
-        Err(V4aChunkVerifyError::ChunkSignatureMismatch { index: 0 })
+        Err(SigV4aChunkVerifyError::ChunkSignatureMismatch { index: 0 })
     );
     // Another key.
     let stranger = SigV4aKey::derive("AKIDOTHER", "other secret").unwrap();
     let v_other =
-        V4aChunkedBodyVerifier::new(mode, stranger.public_key(), time(), "s3", &seed).unwrap();
+        SigV4aChunkedBodyVerifier::new(mode, stranger.public_key(), time(), "s3", &seed).unwrap();
     assert_eq!(
         verify(v_other, &encoded, 4096),
-        Err(V4aChunkVerifyError::ChunkSignatureMismatch { index: 0 })
+        Err(SigV4aChunkVerifyError::ChunkSignatureMismatch { index: 0 })
     );
     // The trailer value changed (the checksum line): the trailer signature fails first.
     let text = String::from_utf8_lossy(&encoded).into_owned();
@@ -344,12 +344,12 @@ fn tampering_is_refused() {
     };
     assert_eq!(
         verify(v(), &bad_trailer, 4096),
-        Err(V4aChunkVerifyError::TrailerSignatureMismatch)
+        Err(SigV4aChunkVerifyError::TrailerSignatureMismatch)
     );
     // Truncated before the end.
     assert_eq!(
         verify(v(), &encoded[..encoded.len() - 2], 4096),
-        Err(V4aChunkVerifyError::Incomplete)
+        Err(SigV4aChunkVerifyError::Incomplete)
     );
     // Declared length differs.
     assert!(matches!(
@@ -358,7 +358,7 @@ fn tampering_is_refused() {
             &encoded,
             4096
         ),
-        Err(V4aChunkVerifyError::LengthMismatch {
+        Err(SigV4aChunkVerifyError::LengthMismatch {
             expected: 19_999,
             ..
         })
@@ -370,13 +370,13 @@ fn tampering_is_refused() {
     body64.extend_from_slice(b"\r\n\r\n");
     let err = verify(verifier(StreamingMode::Signed, &seed, 0), &body64, 100).unwrap_err();
     assert!(
-        matches!(err, V4aChunkVerifyError::Malformed(ref m) if m.contains("144")),
+        matches!(err, SigV4aChunkVerifyError::Malformed(ref m) if m.contains("144")),
         "{err}"
     );
     assert_eq!(err.code(), "InvalidRequest");
     // No signature at all.
     let err = verify(verifier(StreamingMode::Signed, &seed, 0), &v4_style, 100).unwrap_err();
-    assert!(matches!(err, V4aChunkVerifyError::Malformed(_)), "{err}");
+    assert!(matches!(err, SigV4aChunkVerifyError::Malformed(_)), "{err}");
     // Push after failure keeps failing.
     let mut v = verifier(StreamingMode::Signed, &seed, 0);
     let mut out = Vec::new();
@@ -399,8 +399,9 @@ fn sign_http_request_v4a_end_to_end() {
             .body(())
             .unwrap();
         let t = UNIX_EPOCH + Duration::from_secs(TIME);
-        let enc = chunked::sign_http_request_v4a(&signer, &mut req, settings, 70_000, &creds(), t)
-            .unwrap();
+        let enc =
+            chunked::sign_http_request_sigv4a(&signer, &mut req, settings, 70_000, &creds(), t)
+                .unwrap();
         let h = req.headers();
         assert_eq!(h["content-encoding"], "aws-chunked,gzip");
         assert_eq!(h["x-amz-content-sha256"], settings.content_sha256());
@@ -439,7 +440,7 @@ fn mixing_v4_and_v4a_is_a_typed_error() {
         ChunkEncoder::new(v4a, Some(chain)),
         Err(ChunkedError::SignerMismatch(_))
     ));
-    let v4a_chain = V4aChunkSigner::new(key(), time(), "s3", &key().sign_hex(b"x")).unwrap();
+    let v4a_chain = SigV4aChunkSigner::new(key(), time(), "s3", &key().sign_hex(b"x")).unwrap();
     assert!(matches!(
         ChunkEncoder::new_v4a(v4, v4a_chain),
         Err(ChunkedError::SignerMismatch(_))
@@ -464,7 +465,7 @@ fn mixing_v4_and_v4a_is_a_typed_error() {
         Err(ChunkedError::SignerMismatch(_))
     ));
     assert!(matches!(
-        chunked::sign_http_request_v4a(
+        chunked::sign_http_request_sigv4a(
             &SigV4aSigner::new("*", "s3").unwrap(),
             &mut req,
             v4,
@@ -476,7 +477,7 @@ fn mixing_v4_and_v4a_is_a_typed_error() {
     ));
     for bad_seed in ["", "zz", &"a".repeat(146), "ABCDEF0123456789"] {
         assert_eq!(
-            V4aChunkSigner::new(key(), time(), "s3", bad_seed).unwrap_err(),
+            SigV4aChunkSigner::new(key(), time(), "s3", bad_seed).unwrap_err(),
             ChunkedError::InvalidSeedSignature,
             "{bad_seed}"
         );
@@ -484,7 +485,7 @@ fn mixing_v4_and_v4a_is_a_typed_error() {
     // Debug never shows the private key.
     let shown = format!(
         "{:?}",
-        V4aChunkSigner::new(key(), time(), "s3", &key().sign_hex(b"x")).unwrap()
+        SigV4aChunkSigner::new(key(), time(), "s3", &key().sign_hex(b"x")).unwrap()
     );
     assert!(shown.contains("20130524/s3/aws4_request") && !shown.contains(SECRET_KEY));
 }
@@ -503,7 +504,7 @@ fn a_chunk_overrunning_the_declared_length_is_refused_before_its_data_is_passed_
     let mut out = Vec::new();
     assert_eq!(
         v.push(&encoded, &mut out),
-        Err(V4aChunkVerifyError::LengthMismatch {
+        Err(SigV4aChunkVerifyError::LengthMismatch {
             expected: 1,
             actual: 9
         })

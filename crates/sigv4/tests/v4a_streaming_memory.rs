@@ -8,8 +8,8 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use sigv4::chunked::{
-    ChecksumAlgorithm, ChunkEncoder, ChunkedReader, ChunkedSettings, StreamingMode, V4aChunkSigner,
-    V4aChunkedBodyVerifier,
+    ChecksumAlgorithm, ChunkEncoder, ChunkedReader, ChunkedSettings, SigV4aChunkSigner,
+    SigV4aChunkedBodyVerifier, StreamingMode,
 };
 use sigv4::sigv4a::SigV4aKey;
 use sigv4::AmzDate;
@@ -53,11 +53,11 @@ fn sigv4a_encode_and_verify_16_mib_in_constant_memory() {
         .unwrap()
         .with_checksum(ChecksumAlgorithm::Crc32c)
         .unwrap();
-    let signer = V4aChunkSigner::new(key.clone(), time, "s3", &seed).unwrap();
+    let signer = SigV4aChunkSigner::new(key.clone(), time, "s3", &seed).unwrap();
     let enc = ChunkEncoder::new_v4a(settings, signer)
         .unwrap()
         .with_expected_length(len);
-    let mut verifier = V4aChunkedBodyVerifier::new(
+    let mut verifier = SigV4aChunkedBodyVerifier::new(
         StreamingMode::SignedWithTrailer,
         key.public_key(),
         time,

@@ -88,7 +88,10 @@ fn suite_case(case: &Path, region: Option<&str>) -> SuiteCase {
         ctx["service"].as_str().unwrap(),
     )
     .unwrap()
-    .with_uri_rules(normalize, normalize);
+    .with_uri_rules(sigv4::UriRules {
+        normalize_path: normalize,
+        double_encode: normalize,
+    });
     if ctx["omit_session_token"].as_bool().unwrap_or(false) {
         verifier = verifier.with_session_token_mode(SessionTokenMode::AppendAfterSigning);
     }

@@ -87,6 +87,19 @@ pub fn sigv4(home: &Path, args: &[&str]) -> Output {
     sigv4_cmd(home, SK).args(args).output().unwrap()
 }
 
+/// Whether the real `curl` can run here (tests compare with it when it can).
+pub fn curl_available() -> bool {
+    Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Says loudly that the curl comparison of `what` did not run.
+pub fn skip(what: &str) {
+    eprintln!("SKIPPED: {what}: `curl` is not on PATH (apt-get install -y curl to run it)");
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }

@@ -377,7 +377,7 @@ async fn sign_in_memory<B>(
 ) -> Result<Request<SignedBody<B>>, Error> {
     let (url, host) = crate::signer::request_url(req.headers(), req.uri())?;
     let (v4, auth, now) = signer.prepare(&url, &host).await?;
-    auth.as_auth().sign_http(&v4, &mut req, now)?;
+    auth.as_auth().sign_http_request(&v4, &mut req, now)?;
     let (parts, bytes) = req.into_parts();
     Ok(Request::from_parts(parts, SignedBody::full(bytes)))
 }
@@ -408,13 +408,13 @@ where
         None => {
             let bytes = collect_limited(body, max_buffer).await?;
             let mut req = Request::from_parts(parts, bytes);
-            auth.sign_http(&v4, &mut req, now)?;
+            auth.sign_http_request(&v4, &mut req, now)?;
             let (parts, bytes) = req.into_parts();
             Ok(Request::from_parts(parts, SignedBody::full(bytes)))
         }
         Some(StreamingChoice::Unsigned) => {
             let mut head = Request::from_parts(parts, ());
-            auth.sign_http_with_payload(&v4, &mut head, Payload::Unsigned, now)?;
+            auth.sign_http_request_with_payload(&v4, &mut head, Payload::Unsigned, now)?;
             let (parts, ()) = head.into_parts();
             let progress = UploadProgress::new(declared_length(&parts.headers).or(exact));
             Ok(Request::from_parts(

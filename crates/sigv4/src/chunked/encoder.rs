@@ -10,7 +10,7 @@ use super::{
 enum ChainSigner {
     V4(ChunkSigner),
     #[cfg(feature = "sigv4a")]
-    V4a(Box<super::V4aChunkSigner>),
+    V4a(Box<super::SigV4aChunkSigner>),
 }
 
 impl ChainSigner {
@@ -85,7 +85,7 @@ impl ChunkEncoder {
         }
         if settings.is_sigv4a() {
             return Err(ChunkedError::SignerMismatch(
-                "SigV4a settings need a V4aChunkSigner: use ChunkEncoder::new_v4a",
+                "SigV4a settings need a SigV4aChunkSigner: use ChunkEncoder::new_v4a",
             ));
         }
         Ok(Self::build(settings, signer.map(ChainSigner::V4)))
@@ -96,11 +96,11 @@ impl ChunkEncoder {
     #[cfg(feature = "sigv4a")]
     pub fn new_v4a(
         settings: ChunkedSettings,
-        signer: super::V4aChunkSigner,
+        signer: super::SigV4aChunkSigner,
     ) -> Result<Self, ChunkedError> {
         if !settings.is_sigv4a() {
             return Err(ChunkedError::SignerMismatch(
-                "a V4aChunkSigner needs SigV4a settings: ChunkedSettings::sigv4a()",
+                "a SigV4aChunkSigner needs SigV4a settings: ChunkedSettings::sigv4a()",
             ));
         }
         Ok(Self::build(

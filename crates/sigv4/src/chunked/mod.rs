@@ -27,10 +27,10 @@
 //!
 //! With SigV4a (feature `sigv4a`), the two signed modes become
 //! `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` ([`ChunkedSettings::sigv4a`]): the
-//! chain is signed with ECDSA P-256 by `V4aChunkSigner` (each signature padded with `*` to
+//! chain is signed with ECDSA P-256 by `SigV4aChunkSigner` (each signature padded with `*` to
 //! 144 characters, so lengths stay exact), encoded by [`ChunkEncoder::new_v4a`] through the
-//! same reader and body adapters, prepared with `sign_http_request_v4a` and checked on the
-//! server by `V4aChunkedBodyVerifier`.
+//! same reader and body adapters, prepared with `sign_http_request_sigv4a` and checked on the
+//! server by `SigV4aChunkedBodyVerifier`.
 //!
 //! ```
 //! use std::io::Read;
@@ -92,12 +92,28 @@ pub use encoder::{ChunkEncoder, ChunkedReader};
 pub use signer::ChunkSigner;
 #[cfg(feature = "sigv4a")]
 pub use v4a::{
-    trim_padding, V4aChunkSigner, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
+    trim_padding, SigV4aChunkSigner, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
     ECDSA_SIGNATURE_PADDING, ECDSA_TRAILER_ALGORITHM, STREAMING_ECDSA_PAYLOAD,
     STREAMING_ECDSA_PAYLOAD_TRAILER,
 };
 #[cfg(feature = "sigv4a")]
-pub use v4a_verify::{V4aChunkVerifyError, V4aChunkedBodyVerifier};
+pub use v4a_verify::{
+    V4aChunkVerifyError as SigV4aChunkVerifyError,
+    V4aChunkedBodyVerifier as SigV4aChunkedBodyVerifier,
+};
+
+/// Renamed [`SigV4aChunkSigner`] (the `SigV4a` prefix of [`SigV4aSigner`](crate::sigv4a::SigV4aSigner)).
+#[cfg(feature = "sigv4a")]
+#[deprecated(since = "0.1.0", note = "renamed SigV4aChunkSigner")]
+pub type V4aChunkSigner = SigV4aChunkSigner;
+/// Renamed [`SigV4aChunkVerifyError`].
+#[cfg(feature = "sigv4a")]
+#[deprecated(since = "0.1.0", note = "renamed SigV4aChunkVerifyError")]
+pub type V4aChunkVerifyError = SigV4aChunkVerifyError;
+/// Renamed [`SigV4aChunkedBodyVerifier`].
+#[cfg(feature = "sigv4a")]
+#[deprecated(since = "0.1.0", note = "renamed SigV4aChunkedBodyVerifier")]
+pub type V4aChunkedBodyVerifier = SigV4aChunkedBodyVerifier;
 
 /// The default chunk size, 64 KiB.
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
@@ -142,7 +158,7 @@ pub enum ChunkedError {
     /// Data was pushed after [`ChunkEncoder::finish`].
     Finished,
     /// The settings and the signer (or signing function) are for different algorithms:
-    /// SigV4a settings ([`ChunkedSettings::sigv4a`]) need a `V4aChunkSigner`, SigV4
+    /// SigV4a settings ([`ChunkedSettings::sigv4a`]) need a `SigV4aChunkSigner`, SigV4
     /// settings a [`ChunkSigner`].
     SignerMismatch(&'static str),
     /// SigV4a signing failed (the request or the key).
@@ -266,7 +282,7 @@ impl ChunkedSettings {
 
     /// Signs the chunks and trailer with SigV4a (ECDSA P-256) instead of SigV4: the
     /// markers become `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` and each
-    /// signature field is 144 characters (see [`V4aChunkSigner`]). Not for
+    /// signature field is 144 characters (see [`SigV4aChunkSigner`]). Not for
     /// [`StreamingMode::UnsignedWithTrailer`], whose chunks carry no signature (a SigV4a
     /// request sends that marker as it is).
     #[cfg(feature = "sigv4a")]
@@ -509,7 +525,7 @@ pub fn sign_http_request<B>(
 ) -> Result<ChunkEncoder, ChunkedError> {
     if settings.is_sigv4a() {
         return Err(ChunkedError::SignerMismatch(
-            "SigV4a settings: use sign_http_request_v4a with a SigV4aSigner",
+            "SigV4a settings: use sign_http_request_sigv4a with a SigV4aSigner",
         ));
     }
     set_streaming_headers(request, &settings, decoded_len)?;
@@ -559,7 +575,7 @@ fn set_streaming_headers<B>(
 ///     .unwrap();
 /// let settings = ChunkedSettings::new(StreamingMode::Signed).sigv4a()?;
 /// let time = UNIX_EPOCH + Duration::from_secs(1_369_353_600);
-/// let encoder = chunked::sign_http_request_v4a(&signer, &mut req, settings, 66560, &creds, time)?;
+/// let encoder = chunked::sign_http_request_sigv4a(&signer, &mut req, settings, 66560, &creds, time)?;
 /// assert_eq!(req.headers()["x-amz-content-sha256"], "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD");
 /// assert_eq!(req.headers()["content-length"], "67064");
 /// let body = vec![b'a'; 66560];
@@ -569,7 +585,7 @@ fn set_streaming_headers<B>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[cfg(all(feature = "sigv4a", feature = "http"))]
-pub fn sign_http_request_v4a<B>(
+pub fn sign_http_request_sigv4a<B>(
     signer: &crate::sigv4a::SigV4aSigner,
     request: &mut http::Request<B>,
     settings: ChunkedSettings,
@@ -579,7 +595,7 @@ pub fn sign_http_request_v4a<B>(
 ) -> Result<ChunkEncoder, ChunkedError> {
     if !settings.is_sigv4a() {
         return Err(ChunkedError::SignerMismatch(
-            "sign_http_request_v4a needs SigV4a settings: ChunkedSettings::sigv4a()",
+            "sign_http_request_sigv4a needs SigV4a settings: ChunkedSettings::sigv4a()",
         ));
     }
     set_streaming_headers(request, &settings, decoded_len)?;
@@ -597,12 +613,26 @@ pub fn sign_http_request_v4a<B>(
             .key(credentials)
             .map_err(|e| ChunkedError::SigV4a(e.to_string()))?;
         let at = AmzDate::from_system_time(time)?;
-        let chain = v4a::V4aChunkSigner::new(key, at, signer.service(), out.signature())?;
+        let chain = v4a::SigV4aChunkSigner::new(key, at, signer.service(), out.signature())?;
         ChunkEncoder::new_v4a(settings, chain)?
     } else {
         ChunkEncoder::new(settings, None)?
     };
     Ok(encoder.with_expected_length(decoded_len))
+}
+
+/// Renamed [`sign_http_request_sigv4a`].
+#[cfg(all(feature = "sigv4a", feature = "http"))]
+#[deprecated(since = "0.1.0", note = "renamed sign_http_request_sigv4a")]
+pub fn sign_http_request_v4a<B>(
+    signer: &crate::sigv4a::SigV4aSigner,
+    request: &mut http::Request<B>,
+    settings: ChunkedSettings,
+    decoded_len: u64,
+    credentials: &crate::Credentials,
+    time: std::time::SystemTime,
+) -> Result<ChunkEncoder, ChunkedError> {
+    sign_http_request_sigv4a(signer, request, settings, decoded_len, credentials, time)
 }
 
 #[cfg(test)]

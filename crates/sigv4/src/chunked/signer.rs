@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use super::ChunkedError;
 use crate::encoding::{hex_lower, hex_str};
 use crate::string_to_sign::{chunk_string_to_sign, trailer_string_to_sign};
-use crate::{AmzDate, SigningKey};
+use crate::{AmzDate, SigningKey, SigningTime};
 
 /// The algorithm line of a chunk's string to sign.
 const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD";
@@ -29,7 +29,12 @@ pub struct ChunkSigner {
 
 impl ChunkSigner {
     /// Starts the chain from the request's signature `seed_signature`, made with `key` at `time`.
-    pub fn new(key: SigningKey, time: AmzDate, seed_signature: &str) -> Result<Self, ChunkedError> {
+    pub fn new(
+        key: SigningKey,
+        time: impl SigningTime,
+        seed_signature: &str,
+    ) -> Result<Self, ChunkedError> {
+        let time = time.amz_date()?;
         let seed = seed_signature.as_bytes();
         if seed.len() != 64 || !seed.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Err(ChunkedError::InvalidSeedSignature);

@@ -23,7 +23,7 @@ use super::ChunkedError;
 use crate::encoding::{hex_lower, hex_str};
 use crate::sigv4a::SigV4aKey;
 use crate::string_to_sign::{chunk_string_to_sign, trailer_string_to_sign, CredentialScope};
-use crate::AmzDate;
+use crate::{AmzDate, SigningTime};
 
 /// `x-amz-content-sha256` of a SigV4a streaming upload with signed chunks.
 pub const STREAMING_ECDSA_PAYLOAD: &str = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD";
@@ -62,14 +62,14 @@ pub(super) fn is_der_hex(s: &str) -> bool {
 /// ```
 /// use std::sync::Arc;
 /// use sha2::{Digest, Sha256};
-/// use sigv4::chunked::V4aChunkSigner;
+/// use sigv4::chunked::SigV4aChunkSigner;
 /// use sigv4::sigv4a::SigV4aKey;
 /// use sigv4::AmzDate;
 ///
 /// let key = Arc::new(SigV4aKey::derive("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")?);
 /// let time = AmzDate::parse("20130524T000000Z").unwrap();
 /// let seed = key.sign_hex(b"the request's string to sign");
-/// let mut signer = V4aChunkSigner::new(key.clone(), time, "s3", &seed)?;
+/// let mut signer = SigV4aChunkSigner::new(key.clone(), time, "s3", &seed)?;
 /// let chunk = vec![b'a'; 1024];
 /// let sts = signer.chunk_string_to_sign(&Sha256::digest(&chunk).into());
 /// let field = signer.sign_chunk(&chunk).to_owned();
@@ -78,7 +78,7 @@ pub(super) fn is_der_hex(s: &str) -> bool {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct V4aChunkSigner {
+pub struct SigV4aChunkSigner {
     key: Arc<SigV4aKey>,
     time: AmzDate,
     scope: String,
@@ -88,22 +88,23 @@ pub struct V4aChunkSigner {
     previous_len: usize,
 }
 
-impl V4aChunkSigner {
+impl SigV4aChunkSigner {
     /// Starts the chain at the request's SigV4a signature `seed_signature` (hex DER, as
     /// in its `Authorization` header), signing with `key` at `time` for `service`.
     pub fn new(
         key: Arc<SigV4aKey>,
-        time: AmzDate,
+        time: impl SigningTime,
         service: &str,
         seed_signature: &str,
     ) -> Result<Self, ChunkedError> {
+        let time = time.amz_date()?;
         crate::signing_key::validate_scope_part(service)
             .map_err(|_| crate::SigningError::InvalidService(service.to_owned()))?;
         let seed = trim_padding(seed_signature);
         if !is_der_hex(seed) {
             return Err(ChunkedError::InvalidSeedSignature);
         }
-        let mut s = V4aChunkSigner {
+        let mut s = SigV4aChunkSigner {
             key,
             time,
             scope: CredentialScope::new(time.date(), None, service).to_string(),
@@ -191,9 +192,9 @@ impl V4aChunkSigner {
     }
 }
 
-impl fmt::Debug for V4aChunkSigner {
+impl fmt::Debug for SigV4aChunkSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("V4aChunkSigner")
+        f.debug_struct("SigV4aChunkSigner")
             .field("access_key_id", &self.key.access_key_id())
             .field("scope", &self.scope)
             .field("time", &self.time)

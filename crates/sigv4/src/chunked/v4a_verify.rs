@@ -1,4 +1,4 @@
-//! Verifying SigV4a aws-chunked bodies (the server side of [`super::V4aChunkSigner`]).
+//! Verifying SigV4a aws-chunked bodies (the server side of [`super::SigV4aChunkSigner`]).
 
 use std::fmt;
 
@@ -79,15 +79,7 @@ impl std::error::Error for V4aChunkVerifyError {}
 impl V4aChunkVerifyError {
     /// The S3 error code.
     pub fn code(&self) -> &'static str {
-        match self {
-            V4aChunkVerifyError::Malformed(_) => "InvalidRequest",
-            V4aChunkVerifyError::ChunkSignatureMismatch { .. }
-            | V4aChunkVerifyError::TrailerSignatureMismatch => "SignatureDoesNotMatch",
-            V4aChunkVerifyError::LengthMismatch { .. } | V4aChunkVerifyError::Incomplete => {
-                "IncompleteBody"
-            }
-            V4aChunkVerifyError::ChecksumMismatch { .. } => "BadDigest",
-        }
+        self.error_code().as_str()
     }
 }
 
@@ -116,7 +108,7 @@ fn malformed(msg: &str) -> V4aChunkVerifyError {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use sigv4::chunked::{ChunkEncoder, ChunkedSettings, StreamingMode, V4aChunkSigner, V4aChunkedBodyVerifier};
+/// use sigv4::chunked::{ChunkEncoder, ChunkedSettings, StreamingMode, SigV4aChunkSigner, V4aChunkedBodyVerifier};
 /// use sigv4::sigv4a::SigV4aKey;
 /// use sigv4::AmzDate;
 ///
@@ -124,7 +116,7 @@ fn malformed(msg: &str) -> V4aChunkVerifyError {
 /// let time = AmzDate::parse("20240102T030405Z").unwrap();
 /// let seed = key.sign_hex(b"the request's string to sign");
 /// let settings = ChunkedSettings::new(StreamingMode::Signed).sigv4a()?;
-/// let mut enc = ChunkEncoder::new_v4a(settings, V4aChunkSigner::new(key.clone(), time, "s3", &seed)?)?;
+/// let mut enc = ChunkEncoder::new_v4a(settings, SigV4aChunkSigner::new(key.clone(), time, "s3", &seed)?)?;
 /// let mut body = Vec::new();
 /// enc.push(b"hello", &mut body)?;
 /// enc.finish(&mut body)?;
@@ -179,10 +171,11 @@ impl V4aChunkedBodyVerifier {
     pub fn new(
         mode: StreamingMode,
         key: PublicKey,
-        time: AmzDate,
+        time: impl crate::SigningTime,
         service: &str,
         seed_signature: &str,
     ) -> Result<Self, ChunkedError> {
+        let time = time.amz_date()?;
         if !mode.is_signed() {
             return Err(ChunkedError::SignerMismatch(
                 "STREAMING-UNSIGNED-PAYLOAD-TRAILER has no chunk signatures to verify",

@@ -176,11 +176,7 @@ impl From<SigningError> for EventVerifyError {
 impl EventVerifyError {
     /// The AWS error code a service answers with.
     pub fn code(&self) -> &'static str {
-        match self {
-            EventVerifyError::SignatureMismatch { .. } => "InvalidSignatureException",
-            EventVerifyError::TimeSkew { .. } => "InvalidSignatureException",
-            _ => "BadRequestException",
-        }
+        self.error_code().as_str()
     }
 }
 
@@ -323,7 +319,7 @@ impl fmt::Debug for EventStreamSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventStreamSigner")
             .field("scope", &self.keys.scope_hint())
-            .field("prior_signature", &self.prior_signature())
+            .field("previous_signature", &self.previous_signature())
             .field("ended", &self.ended)
             .finish_non_exhaustive()
     }
@@ -365,8 +361,14 @@ impl EventStreamSigner {
     }
 
     /// The most recent signature (hex): the seed before any message was signed.
-    pub fn prior_signature(&self) -> &str {
+    pub fn previous_signature(&self) -> &str {
         std::str::from_utf8(&self.prior).unwrap_or_default()
+    }
+
+    /// Renamed [`previous_signature`](Self::previous_signature), as the chunk signers say.
+    #[deprecated(since = "0.1.0", note = "renamed previous_signature")]
+    pub fn prior_signature(&self) -> &str {
+        self.previous_signature()
     }
 
     /// The string to sign for `encoded_message` (empty for the end of the stream) at
@@ -478,7 +480,7 @@ impl fmt::Debug for EventStreamVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventStreamVerifier")
             .field("scope", &self.keys.scope_hint())
-            .field("prior_signature", &std::str::from_utf8(&self.prior).ok())
+            .field("previous_signature", &std::str::from_utf8(&self.prior).ok())
             .field("index", &self.index)
             .field("ended", &self.ended)
             .finish_non_exhaustive()
@@ -639,7 +641,7 @@ impl EventStreamVerifier {
 /// let mut messages = eventstream::sign_http_request(&signer, &mut req, &creds, t)?;
 /// assert_eq!(req.headers()["x-amz-content-sha256"], "STREAMING-AWS4-HMAC-SHA256-EVENTS");
 /// let auth = req.headers()["authorization"].to_str()?;
-/// assert!(auth.ends_with(messages.prior_signature()));
+/// assert!(auth.ends_with(messages.previous_signature()));
 /// let envelope = messages.sign(&Message::new(b"audio".to_vec()), t)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

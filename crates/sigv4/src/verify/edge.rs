@@ -65,8 +65,8 @@ pub enum QueryPlusPolicy {
 /// let raw = "/api/public/x/../../reports//q3/.";
 /// assert_eq!(normalized_path(raw), "/api/reports/q3");
 /// let (mut a, mut b) = (String::new(), String::new());
-/// canonical_uri(&mut a, raw, true, true);
-/// canonical_uri(&mut b, &normalized_path(raw), true, true);
+/// canonical_uri(&mut a, raw, sigv4::UriRules::DEFAULT);
+/// canonical_uri(&mut b, &normalized_path(raw), sigv4::UriRules::DEFAULT);
 /// assert_eq!(a, b);
 /// assert!(matches!(normalized_path("/a/b/"), std::borrow::Cow::Borrowed(_)));
 /// ```
@@ -524,7 +524,7 @@ mod tests {
 
     fn canon(p: &str) -> String {
         let mut s = String::new();
-        canonical_uri(&mut s, p, true, true);
+        canonical_uri(&mut s, p, crate::UriRules::DEFAULT);
         s
     }
 

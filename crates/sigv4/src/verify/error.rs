@@ -211,52 +211,12 @@ pub enum VerifyError {
 impl VerifyError {
     /// The AWS error code, such as `SignatureDoesNotMatch`.
     pub fn code(&self) -> &'static str {
-        use VerifyError::*;
-        let malformed = |mode: &AuthMode| match mode {
-            AuthMode::Header => "AuthorizationHeaderMalformed",
-            AuthMode::Query => "AuthorizationQueryParametersError",
-        };
-        match self {
-            MissingAuthentication => "AccessDenied",
-            AmbiguousAuthentication => "InvalidArgument",
-            AuthorizationHeaderMalformed(_) => "AuthorizationHeaderMalformed",
-            AuthorizationQueryParametersError(_) => "AuthorizationQueryParametersError",
-            WrongScope { mode, .. }
-            | RequiredHeaderNotSigned { mode, .. }
-            | SignedHeaderAbsent { mode, .. } => malformed(mode),
-            UnsignedAmzHeader(_) => "AccessDenied",
-            InvalidDate { mode, .. } => match mode {
-                AuthMode::Header => "AccessDenied",
-                AuthMode::Query => "AuthorizationQueryParametersError",
-            },
-            InvalidAccessKeyId(_) => "InvalidAccessKeyId",
-            InvalidToken(_) => "InvalidToken",
-            ExpiredToken => "ExpiredToken",
-            RequestTimeTooSkewed { .. } => "RequestTimeTooSkewed",
-            Expired { .. } | NotYetValid { .. } => "AccessDenied",
-            ExpiresOutOfRange(_) => "AuthorizationQueryParametersError",
-            SignatureDoesNotMatch(_) => "SignatureDoesNotMatch",
-            ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
-            InvalidContentSha256(_) => "InvalidArgument",
-            MissingContentSha256 => "InvalidRequest",
-            UnsignedPayloadNotAllowed(_) => "AccessDenied",
-            BodyRequired | CredentialLookup(_) => "InternalError",
-            InvalidRequest(_) | AuthorityMismatch { .. } | NotAnEventStream => "InvalidRequest",
-            NonNormalizedPath(_) | UnsafePath(_) => "InvalidURI",
-            RawPlusInQuery => "InvalidArgument",
-        }
+        self.error_code().as_str()
     }
 
     /// The HTTP status AWS answers with for [`code`](Self::code).
     pub fn http_status(&self) -> u16 {
-        match self.code() {
-            "AccessDenied"
-            | "InvalidAccessKeyId"
-            | "SignatureDoesNotMatch"
-            | "RequestTimeTooSkewed" => 403,
-            "InternalError" => 500,
-            _ => 400,
-        }
+        self.error_code().http_status()
     }
 
     /// On [`VerifyError::SignatureDoesNotMatch`], what the server computed.
@@ -338,15 +298,7 @@ pub enum ChunkVerifyError {
 impl ChunkVerifyError {
     /// The AWS error code.
     pub fn code(&self) -> &'static str {
-        match self {
-            ChunkVerifyError::Malformed(_) => "InvalidRequest",
-            ChunkVerifyError::ChunkSignatureMismatch { .. }
-            | ChunkVerifyError::TrailerSignatureMismatch => "SignatureDoesNotMatch",
-            ChunkVerifyError::LengthMismatch { .. } | ChunkVerifyError::Incomplete => {
-                "IncompleteBody"
-            }
-            ChunkVerifyError::ChecksumMismatch { .. } => "BadDigest",
-        }
+        self.error_code().as_str()
     }
 }
 

@@ -42,14 +42,7 @@ pub enum OpeningRequestError {
 impl OpeningRequestError {
     /// The AWS error code a service answers with.
     pub fn code(&self) -> &'static str {
-        match self {
-            OpeningRequestError::MissingAuthorization => "MissingAuthenticationToken",
-            OpeningRequestError::WrongAccessKey => "UnrecognizedClientException",
-            OpeningRequestError::TimeSkew { .. } => "InvalidSignatureException",
-            OpeningRequestError::SignatureMismatch => "InvalidSignatureException",
-            OpeningRequestError::Rejected(e) => e.code(),
-            _ => "BadRequestException",
-        }
+        self.error_code().as_str()
     }
 
     /// The request verifier's refusal, in this error's terms.

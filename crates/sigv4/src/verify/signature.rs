@@ -246,12 +246,7 @@ impl Verifier {
         let mut creq = String::with_capacity(256 + req.target.len() * 2);
         creq.push_str(req.method);
         creq.push('\n');
-        canonical_uri(
-            &mut creq,
-            target.path,
-            self.normalize_uri_path,
-            self.double_uri_encode,
-        );
+        canonical_uri(&mut creq, target.path, self.uri_rules());
         creq.push('\n');
         let skip_token = p.mode == AuthMode::Query
             && self.session_token_mode == SessionTokenMode::AppendAfterSigning;

@@ -175,11 +175,20 @@ impl Verifier {
         self
     }
 
-    /// Sets the URI rules: normalize the path, and encode it a second time.
-    pub fn with_uri_rules(mut self, normalize_uri_path: bool, double_uri_encode: bool) -> Self {
-        self.normalize_uri_path = normalize_uri_path;
-        self.double_uri_encode = double_uri_encode;
+    /// Sets the URI rules: normalize the path, and encode it a second time
+    /// (default: [`UriRules::for_service`](crate::UriRules::for_service)).
+    pub fn with_uri_rules(mut self, rules: crate::UriRules) -> Self {
+        self.normalize_uri_path = rules.normalize_path;
+        self.double_uri_encode = rules.double_encode;
         self
+    }
+
+    /// The URI rules this verifier canonicalizes paths with.
+    pub fn uri_rules(&self) -> crate::UriRules {
+        crate::UriRules {
+            normalize_path: self.normalize_uri_path,
+            double_encode: self.double_uri_encode,
+        }
     }
 
     /// Whether clients sign the session token (the default) or append it after signing.

@@ -1,0 +1,333 @@
+//! Sending the planned request: attempts, retries, clock-skew re-signing and redirects,
+//! until one response is written out.
+
+use std::io::Write;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::Incoming;
+use sigv4::SigningOutput;
+use sigv4_http::redirect::{self, Origin};
+use sigv4_http::retry;
+
+use super::exit;
+use super::output::{handle_response, show_request, Stats};
+use super::plan::{Job, Source};
+use crate::net::{self, AnyBody};
+use crate::CliError;
+
+/// Where the transfer is: the URL and method of the next request, and the counts.
+struct Hop {
+    uri: http::Uri,
+    method: Method,
+    redirects: u32,
+    attempt: u32,
+    /// When the first attempt started (`--retry-max-time`).
+    started: std::time::Instant,
+}
+
+/// What to do after a step: send again, or go on with this response.
+enum Next {
+    Again,
+    Go(Response<AnyBody>),
+}
+
+/// Runs `job` on a single-threaded runtime, within `--max-time` if given.
+pub(super) fn run(
+    job: Job,
+    max_time: Option<std::time::Duration>,
+    stats: &mut Stats,
+) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
+    let url_text = job.url_text.clone();
+    runtime.block_on(async {
+        match max_time {
+            Some(limit) => match tokio::time::timeout(limit, job.perform(stats)).await {
+                Ok(r) => r,
+                Err(_) => Err(CliError {
+                    message: format!(
+                        "the transfer to {url_text} took longer than --max-time ({:.1} s)",
+                        limit.as_secs_f64()
+                    ),
+                    code: exit::TIMEOUT,
+                }),
+            },
+            None => job.perform(stats).await,
+        }
+    })
+}
+
+impl Job {
+    /// Sends the request (again on a retry, re-signed after a clock-skew refusal or a
+    /// same-origin redirect) and writes the final response out.
+    async fn perform(mut self, stats: &mut Stats) -> Result<(), CliError> {
+        if self.options.insecure && !self.options.silent {
+            eprintln!(
+                "sigv4: warning: --insecure: the server's certificate is not checked; anyone on the path can read the signed request"
+            );
+        }
+        let client = net::build(&self.options.client)?;
+        let token = self.credentials.session_token().map(str::to_owned);
+        let home = Origin::of(&self.uri);
+        let mut hop = Hop {
+            uri: self.uri.clone(),
+            method: self.method.clone(),
+            redirects: 0,
+            attempt: 0,
+            started: std::time::Instant::now(),
+        };
+        loop {
+            stats.url_effective = hop.uri.to_string();
+            let same_origin = home.may_sign(&hop.uri);
+            let Some((response, out)) = self
+                .send(&client, &mut hop, same_origin, token.as_deref())
+                .await?
+            else {
+                continue;
+            };
+            let Next::Go(response) = self.learn_skew(response, &hop.uri, same_origin).await? else {
+                continue;
+            };
+            record(stats, &response);
+            let Next::Go(response) = self.follow(response, &mut hop, &home, same_origin).await?
+            else {
+                continue;
+            };
+            let Next::Go(response) = self.retry_answer(response, &mut hop, stats).await? else {
+                continue;
+            };
+            return handle_response(
+                response,
+                &hop.method,
+                &hop.uri,
+                out.as_ref(),
+                token.as_deref(),
+                &self.options,
+                stats,
+            )
+            .await;
+        }
+    }
+
+    /// One attempt: prepares, shows (`-v`) and sends the request. A transport failure
+    /// that may be retried waits and gives None.
+    async fn send(
+        &self,
+        client: &net::HttpClient,
+        hop: &mut Hop,
+        same_origin: bool,
+        token: Option<&str>,
+    ) -> Result<Option<(Response<Incoming>, Option<SigningOutput>)>, CliError> {
+        let prepared = self.prepare(&hop.method, &hop.uri, same_origin).await?;
+        if self.options.verbose {
+            if let Some(how) = client.route_text(&hop.uri) {
+                eprintln!("* {how}");
+            }
+            show_request(
+                &prepared.request,
+                prepared.signed.as_ref(),
+                &self.signer,
+                token,
+            );
+        }
+        let (parts, ()) = prepared.request.into_parts();
+        let response = client
+            .request(Request::from_parts(parts, prepared.body))
+            .await
+            .map_err(|e| (exit::transport_error(&e, &hop.uri), net::is_refused(&e)));
+        if let Some(pb) = prepared.progress {
+            pb.finish_and_clear();
+        }
+        match response {
+            Ok(r) => Ok(Some((r, prepared.signed))),
+            Err((e, refused))
+                if self.may_retry(hop) && self.options.retry_on.transport(e.code, refused) =>
+            {
+                self.wait_to_retry(hop.attempt, None, &e.message).await;
+                hop.attempt += 1;
+                Ok(None)
+            }
+            Err((e, _)) => Err(e),
+        }
+    }
+
+    /// Whether another attempt is allowed: `--retry` attempts left, and (with
+    /// `--retry-max-time`) time left since the first one.
+    fn may_retry(&self, hop: &Hop) -> bool {
+        hop.attempt < self.options.retries
+            && self
+                .options
+                .retry_on
+                .max_time
+                .is_none_or(|max| hop.started.elapsed() < max)
+    }
+
+    /// A request refused for clock skew teaches the offset: sign again at the server's
+    /// time and retry, once (never with a pinned --time).
+    async fn learn_skew(
+        &mut self,
+        response: Response<Incoming>,
+        uri: &http::Uri,
+        same_origin: bool,
+    ) -> Result<Next, CliError> {
+        let endpoint = crate::skew::endpoint(uri);
+        let (response, learned) =
+            crate::skew::check(response, &endpoint)
+                .await
+                .map_err(|e| CliError {
+                    message: format!("receiving the response failed: {e}"),
+                    code: exit::RECV,
+                })?;
+        if let (Some(c), true) = (learned, self.retry_skew && same_origin) {
+            if self.options.verbose {
+                eprintln!("* {}; retrying once", crate::skew::describe(&c));
+            }
+            self.retry_skew = false;
+            return Ok(Next::Again);
+        }
+        Ok(Next::Go(response))
+    }
+
+    /// `-L`: a 3xx with a Location is followed (re-signed only on the same origin).
+    async fn follow(
+        &mut self,
+        response: Response<AnyBody>,
+        hop: &mut Hop,
+        home: &Origin,
+        same_origin: bool,
+    ) -> Result<Next, CliError> {
+        let status = response.status();
+        if !self.options.follow || !status.is_redirection() {
+            return Ok(Next::Go(response));
+        }
+        let Some(location) = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+        else {
+            return Ok(Next::Go(response));
+        };
+        if hop.redirects >= self.options.max_redirs {
+            return Err(CliError {
+                message: format!("stopped after {} redirects (--max-redirs)", hop.redirects),
+                code: exit::TOO_MANY_REDIRECTS,
+            });
+        }
+        if self.options.verbose {
+            eprintln!("< {} Location: {location}", status.as_u16());
+        }
+        let _ = response.into_body().collect().await;
+        let next = redirect::resolve_location(&hop.uri, &location).map_err(|e| CliError {
+            message: e.to_string(),
+            code: exit::RECV,
+        })?;
+        if !home.may_sign(&next) && same_origin {
+            eprintln!(
+                "sigv4: warning: following the redirect to {} unsigned: the signature and session token are only sent to {home}",
+                Origin::of(&next)
+            );
+        }
+        // As curl: 303 turns anything but HEAD into GET; 301/302 turn POST into
+        // GET; the body is then not sent again.
+        if let Some(m) = redirect::method_after(status, &hop.method) {
+            hop.method = m;
+            self.source = Source::None;
+            self.headers.remove(http::header::CONTENT_TYPE);
+        }
+        hop.uri = next;
+        hop.redirects += 1;
+        Ok(Next::Again)
+    }
+
+    /// `--retry`: a retryable answer is (as curl) still shown when it goes to standard
+    /// output, then the request is sent again after the backoff.
+    async fn retry_answer(
+        &self,
+        response: Response<AnyBody>,
+        hop: &mut Hop,
+        stats: &mut Stats,
+    ) -> Result<Next, CliError> {
+        if !self.may_retry(hop) {
+            return Ok(Next::Go(response));
+        }
+        let status = response.status();
+        let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
+        let (parts, body) = response.into_parts();
+        // A 400 is retried only for throttling, which its (small) body names.
+        let (peeked, body) = if retry::needs_body(status) {
+            (Some(read_small(body).await), None)
+        } else {
+            (None, Some(body))
+        };
+        // --retry-all-errors: with --fail, an HTTP error is an error too.
+        let any_error =
+            self.options.retry_on.all_errors && self.options.fail && status.as_u16() >= 400;
+        if !any_error && !retry::is_retryable(status, &parts.headers, peeked.as_deref()) {
+            let body: AnyBody = match (peeked, body) {
+                (Some(bytes), _) => Full::new(bytes).map_err(|e| match e {}).boxed_unsync(),
+                (None, Some(body)) => body,
+                (None, None) => Empty::new().map_err(|e| match e {}).boxed_unsync(),
+            };
+            return Ok(Next::Go(Response::from_parts(parts, body)));
+        }
+        // curl cannot take back what it wrote to standard output; not with --fail.
+        let quiet = self.options.fail && !self.options.fail_with_body;
+        let shown = self.options.output.is_none() && !quiet && hop.method != Method::HEAD;
+        let bytes = match (peeked, body) {
+            (Some(b), _) => b,
+            (None, Some(body)) => read_small(body).await,
+            (None, None) => Bytes::new(),
+        };
+        if shown {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(&bytes);
+            let _ = stdout.flush();
+            stats.size_download += bytes.len() as u64;
+        }
+        let what = format!("HTTP {} from {}", status.as_u16(), hop.uri);
+        self.wait_to_retry(hop.attempt, retry_after.as_ref(), &what)
+            .await;
+        hop.attempt += 1;
+        Ok(Next::Again)
+    }
+
+    /// Before retry number `attempt`: warns (unless --silent) that `what` is retried and
+    /// how many retries are left, then waits the pause `retry::backoff` gives.
+    async fn wait_to_retry(&self, attempt: u32, retry_after: Option<&HeaderValue>, what: &str) {
+        let pause = retry::backoff(attempt, self.options.retry_delay, retry_after);
+        if !self.options.silent {
+            eprintln!(
+                "sigv4: warning: {what}; retrying in {:.1} s ({} of {} retries left)",
+                pause.as_secs_f64(),
+                self.options.retries - attempt,
+                self.options.retries
+            );
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// Up to 1 MiB of a body (a retried answer or an error document); empty if it fails.
+async fn read_small(body: AnyBody) -> Bytes {
+    http_body_util::Limited::new(body, 1 << 20)
+        .collect()
+        .await
+        .map(http_body_util::Collected::to_bytes)
+        .unwrap_or_default()
+}
+
+/// `-w`'s %{http_code} and %{content_type} of the latest response.
+fn record(stats: &mut Stats, response: &Response<AnyBody>) {
+    stats.http_code = response.status().as_u16();
+    stats.content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+}
