@@ -52,11 +52,12 @@ deselected() { # suite -> one --deselect=<node id> per listed test of that suite
 
 status=0
 summary=""
-run_suite() { # name dir files...
+run_suite() { # name dir files...   (LABEL=...: the name printed, default the suite's)
   local name=$1 dir=$2; shift 2
+  local label=${LABEL:-$name}
   local -a desel
   mapfile -t desel < <(deselected "$name")
-  echo "== peer suite $name (${#desel[@]} deselected)"
+  echo "== peer suite $label (${#desel[@]} deselected entries for $name)"
   local out rc=0
   # The wheel, not the source tree: the copy is run from its own directory.
   out=$(cd "$WORK/$dir" && "$PY" -c 'import os, sigv4; assert os.environ.get("SIGV4_PEER_DEV") or "site-packages" in sigv4.__file__, sigv4.__file__' \
@@ -64,7 +65,7 @@ run_suite() { # name dir files...
   echo "$out" | tail -n 60
   local line
   line=$(echo "$out" | grep -E '[0-9]+ (passed|failed|error)' | tail -n 1 | tr -d '=')
-  summary+="  $name: ${line# } (${#desel[@]} deselected entries, see python/peer-suites-deselected.txt)"$'\n'
+  summary+="  $label: ${line# } (${#desel[@]} deselected entries for $name, see python/peer-suites-deselected.txt)"$'\n'
   [ "$rc" -eq 0 ] || status=1
 }
 
@@ -73,7 +74,8 @@ run_suite sosw sosw test_sigv4.py
 # Its modules import private helpers at module level: peer_private_names gives those a
 # placeholder (see python/peer-shim/peer_private_names.py). tests/test_providers runs against
 # sigv4.providers.* (the same Rust providers as the default chain).
-run_suite sigv4-pypi sigv4-pypi -p peer_private_names tests
+LABEL=sigv4-pypi run_suite sigv4-pypi sigv4-pypi -p peer_private_names --ignore=tests/test_providers tests
+LABEL=sigv4-pypi/test_providers run_suite sigv4-pypi sigv4-pypi -p peer_private_names tests/test_providers
 
 echo "== peer suites (installed wheel):"
 printf '%s' "$summary"

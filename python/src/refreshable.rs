@@ -190,7 +190,21 @@ impl PyRefreshable {
 
     /// The credentials to sign with now, refreshing them when needed.
     pub(crate) fn creds(&self, py: Python<'_>) -> PyResult<Arc<Credentials>> {
-        let now = self.now(py)?;
+        self.creds_at(py, None)
+    }
+
+    /// `creds` for a caller that has just read the system clock (a signature made now):
+    /// `wall` is that reading, used instead of reading the clock again unless a `clock` was
+    /// given. Never pass a caller-chosen timestamp: the refresh windows need the real time.
+    pub(crate) fn creds_at(
+        &self,
+        py: Python<'_>,
+        wall: Option<SystemTime>,
+    ) -> PyResult<Arc<Credentials>> {
+        let now = match (&self.clock, wall) {
+            (None, Some(t)) => t,
+            _ => self.now(py)?,
+        };
         if let Some(c) = self.current() {
             if !Self::within(&c, now, self.advisory) {
                 return Ok(c);

@@ -335,6 +335,8 @@ pub(crate) struct Job {
     pub(crate) headers: Headers,
     pub(crate) payload: JobPayload,
     pub(crate) time: SystemTime,
+    /// Whether `time` is the system clock read for this job (no timestamp was given).
+    pub(crate) time_is_now: bool,
 }
 
 /// `buf` as text: it holds a `str` (always UTF-8), or checked bytes.
@@ -377,9 +379,9 @@ impl Job {
         };
         let headers = extract_headers(headers)?;
         let payload = job_payload(py, body, payload_hash)?;
-        let time = match timestamp.filter(|t| !t.is_none()) {
-            Some(t) => to_system_time(t, "timestamp")?,
-            None => SystemTime::now(),
+        let (time, time_is_now) = match timestamp.filter(|t| !t.is_none()) {
+            Some(t) => (to_system_time(t, "timestamp")?, false),
+            None => (SystemTime::now(), true),
         };
         Ok(Job {
             method,
@@ -387,7 +389,13 @@ impl Job {
             headers,
             payload,
             time,
+            time_is_now,
         })
+    }
+
+    /// The system time read for this job, if it was (not a caller's timestamp).
+    pub(crate) fn wall_time(&self) -> Option<SystemTime> {
+        self.time_is_now.then_some(self.time)
     }
 
     /// The URL as text (checked when the job was built).

@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
+use std::time::SystemTime;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
@@ -61,10 +62,12 @@ impl Source {
         )))
     }
 
-    fn resolve(&self, py: Python<'_>) -> PyResult<KeyOrCreds> {
+    /// The credentials or key to sign with. `wall`: the system time the caller just read,
+    /// when it has (saves a second clock read for refreshable credentials).
+    fn resolve(&self, py: Python<'_>, wall: Option<SystemTime>) -> PyResult<KeyOrCreds> {
         Ok(match self {
             Source::Static(c) => KeyOrCreds::Creds(Arc::clone(c)),
-            Source::Refreshable(r) => KeyOrCreds::Creds(r.get().creds(py)?),
+            Source::Refreshable(r) => KeyOrCreds::Creds(r.get().creds_at(py, wall)?),
             Source::Duck(o) => KeyOrCreds::Creds(credentials_from_py(o.bind(py))?),
             Source::Key {
                 key,
@@ -172,7 +175,7 @@ impl PySigner {
         want_url: bool,
     ) -> PyResult<Signed> {
         let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-        let what = self.source.resolve(py)?;
+        let what = self.source.resolve(py, job.wall_time())?;
         match expires {
             None => job.run_with(py, &self.core, None, &what, want_url),
             Some(e) => {

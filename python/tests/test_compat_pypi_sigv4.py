@@ -311,6 +311,26 @@ def test_refresh_fetches_only_when_missing_or_due():
     assert len(calls) == 3
 
 
+def test_refresh_window_uses_the_real_time_not_the_signature_timestamp():
+    """Signing reads the clock once and uses it for the refresh window too; a timestamp the
+    caller gives is only the signature's time: credentials due now are refreshed even when
+    the request is signed for a moment long ago (when they were not yet due)."""
+    calls = []
+
+    def fetch():
+        calls.append(1)
+        return Credentials(access_key=AK, secret_key=SK, token="t",
+                           expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5))
+
+    signer = Signer(region="us-east-1", service="execute-api", credentials=sigv4.RefreshableCredentials(fetch))
+    past = dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    signer.sign(method="GET", url="https://api.example.com/", timestamp=past)
+    signer.sign(method="GET", url="https://api.example.com/", timestamp=past)
+    assert len(calls) == 2  # within the mandatory window at the real time: fetched each time
+    signer.sign(method="GET", url="https://api.example.com/")
+    assert len(calls) == 3
+
+
 def _raise_in_child(kind):
     if kind == "signing":
         Signer(region="us-east-1", service="s3", credentials=sigv4.RefreshableCredentials(

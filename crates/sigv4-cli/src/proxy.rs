@@ -78,6 +78,13 @@ pub struct ProxyArgs {
     /// (default: now, corrected by a learned clock offset). For tests and replays.
     #[arg(long, value_name = "TIME", value_parser = net::parse_time)]
     time: Option<std::time::SystemTime>,
+    /// Largest clock offset learned from the upstream's clock-skew refusals (AWS allows
+    /// 15 minutes). A refusal claiming a time further away is passed on, not learned from,
+    /// so a hostile upstream (or anyone on a plain-http path to it) cannot make the proxy
+    /// sign requests for times far in the future. Offsets are learned only from answers of
+    /// the upstream the proxy signs for.
+    #[arg(long, value_name = "DUR", default_value = "15m", value_parser = net::parse_duration)]
+    max_clock_offset: Duration,
     /// Largest request body read to hash it (not S3), e.g. 10M; larger bodies get 413.
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = net::parse_size)]
     max_body: u64,
@@ -181,6 +188,7 @@ pub fn run(args: ProxyArgs) -> Result<(), CliError> {
             "sigv4: warning: --upstream-insecure: the upstream's certificate is not checked; anyone on the path can read the signed requests"
         );
     }
+    crate::skew::global().set_max_offset(Some(args.max_clock_offset));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

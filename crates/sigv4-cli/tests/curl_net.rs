@@ -584,8 +584,11 @@ fn proxy_command_upstream_through_capath_and_a_forward_proxy() {
     );
 }
 
+/// The "answer" of a server that never answers (it closes after 5 s).
+const HANG: &[u8] = b"(no answer)";
+
 /// A server that counts connections and answers each with `answer` (after reading the
-/// request head); an empty `answer` closes without a reply.
+/// request head); an empty `answer` closes without a reply, [`HANG`] answers nothing.
 fn counting_server(answer: &'static [u8]) -> (std::net::SocketAddr, Arc<AtomicU32>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -604,7 +607,14 @@ fn counting_server(answer: &'static [u8]) -> (std::net::SocketAddr, Arc<AtomicU3
                     Ok(n) => seen.extend_from_slice(&buf[..n]),
                 }
             }
-            let _ = conn.write_all(answer);
+            if answer == HANG {
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_secs(5));
+                    drop(conn);
+                });
+            } else {
+                let _ = conn.write_all(answer);
+            }
         }
     });
     (addr, count)
@@ -652,6 +662,8 @@ fn retries_as_curl() {
             2,
             0,
         ),
+        // -m bounds each attempt, and its timeout is retried.
+        (Some(HANG), vec!["--retry", "1", "-m", "1"], 2, 28),
         // A refused connection is retried only with --retry-connrefused.
         (None, vec!["--retry", "2"], 0, 7),
         (None, vec!["--retry", "2", "--retry-connrefused"], 0, 7),

@@ -337,7 +337,7 @@ impl Drop for Proxy {
     }
 }
 
-fn start_proxy(home: &Path, upstream: &str) -> Proxy {
+fn start_proxy(home: &Path, upstream: &str, extra: &[&str]) -> Proxy {
     let log = home.join("proxy.log");
     let mut child = sigv4_cmd(home)
         .args([
@@ -349,6 +349,7 @@ fn start_proxy(home: &Path, upstream: &str) -> Proxy {
             "--listen",
             "127.0.0.1:0",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
@@ -382,7 +383,8 @@ fn proxy_retries_once_and_keeps_the_offset_per_endpoint() {
     for offset in [1800i64, -1800] {
         let server = LocalAws::start(Config::plain("es", offset));
         let home = Home::new("proxy-skew");
-        let proxy = start_proxy(&home.0, &server.url(""));
+        // 30 minutes is beyond the default bound (15 minutes): allowed here.
+        let proxy = start_proxy(&home.0, &server.url(""), &["--max-clock-offset", "1h"]);
         // A body the proxy reads whole: re-signed and sent again after the refusal.
         let (status, body) = raw_http(proxy.addr, "PUT", "/idx/one", b"first");
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -396,5 +398,42 @@ fn proxy_retries_once_and_keeps_the_offset_per_endpoint() {
         assert_eq!(server.state.accepted().len(), 3);
         let log = std::fs::read_to_string(&proxy.log).unwrap();
         assert!(log.contains("clock skew: the server's clock is"), "{log}");
+    }
+}
+
+/// Issue #22: a hostile upstream answering RequestTimeTooSkewed with a time a year ahead
+/// (or anyone on a plain-http path to it) must not make the proxy sign requests that stay
+/// valid far in the future: offsets beyond --max-clock-offset (15 minutes by default) are
+/// not learned, the refusal is passed on, and later requests are signed at the local time.
+#[test]
+fn proxy_does_not_learn_a_clock_offset_beyond_its_bound() {
+    let year = 365 * 86_400;
+    for (offset, extra) in [
+        (year, &[][..]),
+        (-year, &[][..]),
+        (1800, &["--max-clock-offset", "20m"][..]),
+    ] {
+        let server = LocalAws::start(Config::plain("es", offset));
+        let home = Home::new("proxy-skew-bound");
+        let proxy = start_proxy(&home.0, &server.url(""), extra);
+        for _ in 0..2 {
+            let (status, body) = raw_http(proxy.addr, "GET", "/idx/one", b"");
+            assert_eq!(status, 403, "{}", String::from_utf8_lossy(&body));
+            assert!(String::from_utf8_lossy(&body).contains("RequestTimeTooSkewed"));
+        }
+        // One refusal per request: no retry at the claimed time, and no later request
+        // signed at it.
+        assert_eq!(
+            server.state.refused(),
+            ["RequestTimeTooSkewed", "RequestTimeTooSkewed"],
+            "offset {offset}"
+        );
+        assert!(server.state.accepted().is_empty());
+        let log = std::fs::read_to_string(&proxy.log).unwrap();
+        assert!(
+            log.contains("not learning a clock offset beyond the bound"),
+            "{log}"
+        );
+        assert!(!log.contains("retrying once"), "{log}");
     }
 }

@@ -37,6 +37,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -109,12 +110,51 @@ pub struct SkewCorrection {
 #[derive(Debug, Default)]
 pub struct ClockSkew {
     offsets: Mutex<HashMap<String, i64>>,
+    /// Largest offset [`learn`](Self::learn) accepts, in seconds (0: no bound).
+    max_offset_secs: AtomicU64,
 }
 
 impl ClockSkew {
     /// No offsets known.
     pub fn new() -> Self {
         ClockSkew::default()
+    }
+
+    /// Bounds the offsets [`learn`](Self::learn) accepts: a refusal claiming a server time
+    /// further than `max` from the local clock is not learned from (the answer is passed
+    /// on, and later requests keep the offset in use). `None` removes the bound (the
+    /// default). AWS refuses signatures more than 15 minutes from its clock, so a bound of
+    /// 15 minutes is what a proxy signing for whoever reaches it should keep: a hostile
+    /// upstream, or anyone on a plain-http path to it, cannot then make it sign requests
+    /// that stay valid far in the future.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use sigv4_credentials::clock_skew::{ClockSkew, SkewResponse};
+    ///
+    /// let skew = ClockSkew::new();
+    /// skew.set_max_offset(Some(Duration::from_secs(15 * 60)));
+    /// let local = SystemTime::UNIX_EPOCH + Duration::from_secs(1_705_314_600); // 2024-01-15T10:30:00Z
+    /// let body = b"<Error><Code>RequestTimeTooSkewed</Code></Error>";
+    /// let answer = |date| SkewResponse { status: 403, date: Some(date), body };
+    /// // A year ahead: not learned.
+    /// assert!(skew.learn("https://h", &answer("Wed, 15 Jan 2025 10:30:00 GMT"), local).is_none());
+    /// assert_eq!(skew.offset("https://h"), None);
+    /// // Ten minutes ahead: learned.
+    /// assert!(skew.learn("https://h", &answer("Mon, 15 Jan 2024 10:40:00 GMT"), local).is_some());
+    /// assert_eq!(skew.offset("https://h"), Some(600));
+    /// ```
+    pub fn set_max_offset(&self, max: Option<Duration>) {
+        let secs = max.map_or(0, |d| d.as_secs().max(1));
+        self.max_offset_secs.store(secs, Ordering::Relaxed);
+    }
+
+    /// The bound set by [`set_max_offset`](Self::set_max_offset).
+    pub fn max_offset(&self) -> Option<Duration> {
+        match self.max_offset_secs.load(Ordering::Relaxed) {
+            0 => None,
+            secs => Some(Duration::from_secs(secs)),
+        }
     }
 
     /// The offset in use for `endpoint` (server minus local, seconds), if one was learned.
@@ -140,7 +180,7 @@ impl ClockSkew {
     /// use: when it is a clock-skew refusal that tells the server's time, stores the new
     /// offset for `endpoint` and returns it, so the caller re-signs at
     /// [`now`](Self::now) and retries once. `None` otherwise (not a skew refusal, or no
-    /// server time to learn from).
+    /// server time to learn from, or an offset beyond [`max_offset`](Self::max_offset)).
     ///
     /// `local_now` is the uncorrected local time at which the response arrived.
     pub fn learn(
@@ -151,6 +191,18 @@ impl ClockSkew {
     ) -> Option<SkewCorrection> {
         let (reason, server) = classify(response, local_now)?;
         let offset = signed_diff(server, local_now);
+        if let Some(max) = self.max_offset() {
+            if offset.unsigned_abs() > max.as_secs() {
+                tracing::warn!(
+                    endpoint,
+                    offset_secs = offset,
+                    max_offset_secs = max.as_secs(),
+                    reason = reason.as_str(),
+                    "not learning a clock offset beyond the bound"
+                );
+                return None;
+            }
+        }
         let previous = self.offset(endpoint).unwrap_or(0);
         self.set_offset(endpoint, offset);
         tracing::debug!(

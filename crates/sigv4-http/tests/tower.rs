@@ -606,3 +606,87 @@ async fn requests_are_refused_before_their_body_is_read() {
     })
     .await;
 }
+
+/// An axum app behind a layer holding at most `max_chunk` bytes of an aws-chunked body
+/// (`None`: the default); the handler answers the decoded body's length and counts the
+/// bodies it read whole.
+async fn serve_chunk_bound(max_chunk: Option<usize>) -> (SocketAddr, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let handler = move |body: Bytes| {
+        let counter = Arc::clone(&counter);
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            body.len().to_string()
+        }
+    };
+    let mut layer = VerifyLayer::new(Verifier::new("us-east-1", "s3").unwrap(), keys());
+    if let Some(max) = max_chunk {
+        layer = layer.with_max_chunk_size(max);
+    }
+    let app = Router::new().fallback(handler).layer(layer.for_axum());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (addr, calls)
+}
+
+/// Sends `len` bytes as a signed aws-chunked upload in chunks of `chunk` bytes; returns
+/// the status and answer.
+async fn upload_chunked(addr: SocketAddr, len: usize, chunk: usize) -> (u16, String) {
+    let http = Client::builder(TokioExecutor::new()).build_http::<SignedBody<Full<Bytes>>>();
+    let mut client = SignLayer::new(
+        RequestSigner::from_static(alice())
+            .with_service("s3")
+            .with_region("us-east-1")
+            .with_streaming_bodies(StreamingBodies::AwsChunked(
+                ChunkedSettings::new(StreamingMode::Signed)
+                    .with_chunk_size(chunk)
+                    .unwrap(),
+            )),
+    )
+    .with_max_buffered_body(16)
+    .layer(http);
+    let req = http::Request::put(format!("http://{addr}/bucket/big"))
+        .header("content-length", len.to_string())
+        .body(Full::new(Bytes::from(vec![b'x'; len])))
+        .unwrap();
+    match client.ready().await.unwrap().call(req).await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+        // The server may answer and close before reading the whole upload.
+        Err(e) => (0, format!("{e}")),
+    }
+}
+
+/// Issue #22: the bytes held per aws-chunked request are bounded (1 MiB by default,
+/// `with_max_chunk_size`): a chunk over the bound fails the body before it is held, so
+/// the handler never reads it; chunks within the bound pass.
+#[tokio::test]
+async fn aws_chunked_bytes_held_per_request_are_bounded() {
+    run(async {
+        let (addr, calls) = serve_chunk_bound(None).await;
+        // 1 MiB chunks (botocore's size) pass the default bound (1.5 MiB stays under
+        // axum's own 2 MiB limit on a body read whole).
+        let (status, text) = upload_chunked(addr, 3 << 19, 1 << 20).await;
+        assert_eq!((status, text.as_str()), (200, "1572864"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // One 1.5 MiB chunk does not: the body fails at the chunk header.
+        let (status, text) = upload_chunked(addr, 3 << 19, 2 << 20).await;
+        assert_ne!(status, 200, "{text}");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "the handler read a body");
+
+        let (addr, calls) = serve_chunk_bound(Some(64 * 1024)).await;
+        let (status, text) = upload_chunked(addr, 256 * 1024, 64 * 1024).await;
+        assert_eq!((status, text.as_str()), (200, "262144"));
+        let (status, text) = upload_chunked(addr, 256 * 1024, 128 * 1024).await;
+        assert_ne!(status, 200, "{text}");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "the handler read a body");
+    })
+    .await;
+}

@@ -2,6 +2,7 @@
 //! until one response is written out.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response};
@@ -24,7 +25,11 @@ struct Hop {
     redirects: u32,
     attempt: u32,
     /// When the first attempt started (`--retry-max-time`).
-    started: std::time::Instant,
+    started: Instant,
+    /// When this attempt started (`-m/--max-time` bounds each attempt, as in curl).
+    attempt_started: Instant,
+    /// The wait before the next attempt, once a retry is decided.
+    pause: Option<Duration>,
 }
 
 /// What to do after a step: send again, or go on with this response.
@@ -33,38 +38,23 @@ enum Next {
     Go(Response<AnyBody>),
 }
 
-/// Runs `job` on a single-threaded runtime, within `--max-time` if given.
-pub(super) fn run(
-    job: Job,
-    max_time: Option<std::time::Duration>,
-    stats: &mut Stats,
-) -> Result<(), CliError> {
+/// Runs `job` on a single-threaded runtime, each attempt within `--max-time` if given.
+pub(super) fn run(job: Job, max_time: Option<Duration>, stats: &mut Stats) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))?;
-    let url_text = job.url_text.clone();
-    runtime.block_on(async {
-        match max_time {
-            Some(limit) => match tokio::time::timeout(limit, job.perform(stats)).await {
-                Ok(r) => r,
-                Err(_) => Err(CliError {
-                    message: format!(
-                        "the transfer to {url_text} took longer than --max-time ({:.1} s)",
-                        limit.as_secs_f64()
-                    ),
-                    code: exit::TIMEOUT,
-                }),
-            },
-            None => job.perform(stats).await,
-        }
-    })
+    runtime.block_on(job.perform(stats, max_time))
 }
 
 impl Job {
     /// Sends the request (again on a retry, re-signed after a clock-skew refusal or a
     /// same-origin redirect) and writes the final response out.
-    async fn perform(mut self, stats: &mut Stats) -> Result<(), CliError> {
+    async fn perform(
+        mut self,
+        stats: &mut Stats,
+        max_time: Option<Duration>,
+    ) -> Result<(), CliError> {
         if self.options.insecure && !self.options.silent {
             eprintln!(
                 "sigv4: warning: --insecure: the server's certificate is not checked; anyone on the path can read the signed request"
@@ -78,43 +68,87 @@ impl Job {
             method: self.method.clone(),
             redirects: 0,
             attempt: 0,
-            started: std::time::Instant::now(),
+            started: Instant::now(),
+            attempt_started: Instant::now(),
+            pause: None,
         };
         loop {
+            if let Some(pause) = hop.pause.take() {
+                tokio::time::sleep(pause).await;
+                hop.attempt_started = Instant::now();
+            }
+            let deadline = max_time.map(|limit| (hop.attempt_started + limit, limit));
+            let step = self.step(&client, &mut hop, &home, token.as_deref(), stats);
+            let done = match deadline {
+                None => step.await,
+                Some((deadline, limit)) => {
+                    match tokio::time::timeout_at(deadline.into(), step).await {
+                        Ok(r) => r,
+                        Err(_) => Err(CliError {
+                            message: format!(
+                                "the transfer to {} took longer than --max-time ({:.1} s)",
+                                hop.uri,
+                                limit.as_secs_f64()
+                            ),
+                            code: exit::TIMEOUT,
+                        }),
+                    }
+                }
+            };
+            match done {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                // As curl: a --max-time timeout is transient for --retry.
+                Err(e) if e.code == exit::TIMEOUT && self.may_retry(&hop) => {
+                    self.schedule_retry(&mut hop, None, &e.message);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One pass: sends, learns a clock skew, follows a redirect or decides a retry (false:
+    /// go again), or writes the final response out (true).
+    async fn step(
+        &mut self,
+        client: &net::HttpClient,
+        hop: &mut Hop,
+        home: &Origin,
+        token: Option<&str>,
+        stats: &mut Stats,
+    ) -> Result<bool, CliError> {
+        {
             stats.url_effective = hop.uri.to_string();
             let same_origin = home.may_sign(&hop.uri);
-            let Some((response, out)) = self
-                .send(&client, &mut hop, same_origin, token.as_deref())
-                .await?
-            else {
-                continue;
+            let Some((response, out)) = self.send(client, hop, same_origin, token).await? else {
+                return Ok(false);
             };
             let Next::Go(response) = self.learn_skew(response, &hop.uri, same_origin).await? else {
-                continue;
+                return Ok(false);
             };
             record(stats, &response);
-            let Next::Go(response) = self.follow(response, &mut hop, &home, same_origin).await?
-            else {
-                continue;
+            let Next::Go(response) = self.follow(response, hop, home, same_origin).await? else {
+                return Ok(false);
             };
-            let Next::Go(response) = self.retry_answer(response, &mut hop, stats).await? else {
-                continue;
+            let Next::Go(response) = self.retry_answer(response, hop, stats).await? else {
+                return Ok(false);
             };
-            return handle_response(
+            handle_response(
                 response,
                 &hop.method,
                 &hop.uri,
                 out.as_ref(),
-                token.as_deref(),
+                token,
                 &self.options,
                 stats,
             )
-            .await;
+            .await
+            .map(|()| true)
         }
     }
 
     /// One attempt: prepares, shows (`-v`) and sends the request. A transport failure
-    /// that may be retried waits and gives None.
+    /// that may be retried schedules the retry and gives None.
     async fn send(
         &self,
         client: &net::HttpClient,
@@ -147,8 +181,7 @@ impl Job {
             Err((e, refused))
                 if self.may_retry(hop) && self.options.retry_on.transport(e.code, refused) =>
             {
-                self.wait_to_retry(hop.attempt, None, &e.message).await;
-                hop.attempt += 1;
+                self.schedule_retry(hop, None, &e.message);
                 Ok(None)
             }
             Err((e, _)) => Err(e),
@@ -290,25 +323,25 @@ impl Job {
             stats.size_download += bytes.len() as u64;
         }
         let what = format!("HTTP {} from {}", status.as_u16(), hop.uri);
-        self.wait_to_retry(hop.attempt, retry_after.as_ref(), &what)
-            .await;
-        hop.attempt += 1;
+        self.schedule_retry(hop, retry_after.as_ref(), &what);
         Ok(Next::Again)
     }
 
-    /// Before retry number `attempt`: warns (unless --silent) that `what` is retried and
-    /// how many retries are left, then waits the pause `retry::backoff` gives.
-    async fn wait_to_retry(&self, attempt: u32, retry_after: Option<&HeaderValue>, what: &str) {
-        let pause = retry::backoff(attempt, self.options.retry_delay, retry_after);
+    /// Decides retry number `hop.attempt`: warns (unless --silent) that `what` is retried
+    /// and how many retries are left; the next attempt starts after the pause
+    /// `retry::backoff` gives (outside the attempt's --max-time).
+    fn schedule_retry(&self, hop: &mut Hop, retry_after: Option<&HeaderValue>, what: &str) {
+        let pause = retry::backoff(hop.attempt, self.options.retry_delay, retry_after);
         if !self.options.silent {
             eprintln!(
                 "sigv4: warning: {what}; retrying in {:.1} s ({} of {} retries left)",
                 pause.as_secs_f64(),
-                self.options.retries - attempt,
+                self.options.retries - hop.attempt,
                 self.options.retries
             );
         }
-        tokio::time::sleep(pause).await;
+        hop.attempt += 1;
+        hop.pause = Some(pause);
     }
 }
 

@@ -119,6 +119,7 @@ pub(crate) struct VerifyConfig<K> {
     pub(crate) keys: Arc<K>,
     pub(crate) format: ErrorFormat,
     pub(crate) max_body: usize,
+    pub(crate) max_chunk: usize,
     pub(crate) mismatch_details: bool,
     pub(crate) time: Arc<dyn TimeSource>,
     pub(crate) path_policy: PathPolicy,
@@ -135,6 +136,7 @@ impl<K> Clone for VerifyConfig<K> {
             keys: Arc::clone(&self.keys),
             format: self.format,
             max_body: self.max_body,
+            max_chunk: self.max_chunk,
             mismatch_details: self.mismatch_details,
             time: Arc::clone(&self.time),
             path_policy: self.path_policy,
@@ -198,6 +200,7 @@ impl<K: KeyStore> VerifyLayer<K> {
                 keys: Arc::new(keys),
                 format: ErrorFormat::Auto,
                 max_body: DEFAULT_MAX_BUFFERED_BODY,
+                max_chunk: sigv4::verify::DEFAULT_MAX_CHUNK,
                 mismatch_details: true,
                 time: Arc::new(SystemClock),
                 path_policy: PathPolicy::Reject,
@@ -270,6 +273,26 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     /// [`DEFAULT_MAX_BUFFERED_BODY`]); bigger ones are answered `413`.
     pub fn with_max_body(mut self, limit: usize) -> Self {
         self.config_mut().max_body = limit;
+        self
+    }
+
+    /// The most bytes of one aws-chunked request held back until their chunk signature is
+    /// verified (default [`sigv4::verify::DEFAULT_MAX_CHUNK`], 1 MiB): the layer hands a
+    /// chunk's data on only once its signature has checked, so it holds one chunk per
+    /// request, and a chunk larger than `limit` fails the body (`InvalidRequest`) before
+    /// any of it is held. AWS SDKs send chunks of 64 KiB to 1 MiB. This is the aws-chunked
+    /// sibling of [`with_max_body`](Self::with_max_body), which bounds bodies read whole.
+    ///
+    /// ```
+    /// use sigv4::verify::Verifier;
+    /// use sigv4_http::tower::{StaticKeys, VerifyLayer};
+    /// let layer = VerifyLayer::new(Verifier::new("us-east-1", "s3")?, StaticKeys::new())
+    ///     .with_max_chunk_size(256 * 1024);
+    /// # let _ = layer;
+    /// # Ok::<(), sigv4::SigningError>(())
+    /// ```
+    pub fn with_max_chunk_size(mut self, limit: usize) -> Self {
+        self.config_mut().max_chunk = limit;
         self
     }
 
@@ -652,7 +675,7 @@ where
                 VerifiedPayload::Streaming(_) => match v.chunked_body() {
                     Some(chunks) => VerifiedKind::Chunked(Box::new(VerifiedBody::new(
                         Boxed(Box::pin(body)),
-                        chunks,
+                        chunks.with_max_chunk_size(config.max_chunk as u64),
                     ))),
                     None => {
                         return Err(reject(&VerifyError::InvalidRequest(

@@ -206,7 +206,8 @@ impl V4aChunkedBodyVerifier {
             trailers: Vec::new(),
             trailer_sig: None,
             short_chunk: false,
-            max_chunk: super::MAX_CHUNK_SIZE as u64,
+            // The default of `verify::DEFAULT_MAX_CHUNK`, 1 MiB.
+            max_chunk: 1024 * 1024,
         })
     }
 
@@ -222,7 +223,7 @@ impl V4aChunkedBodyVerifier {
         self
     }
 
-    /// Refuses chunks larger than `max` bytes (default 16 MiB).
+    /// Refuses chunks larger than `max` bytes (default 1 MiB).
     pub fn with_max_chunk_size(mut self, max: u64) -> Self {
         self.max_chunk = max;
         self

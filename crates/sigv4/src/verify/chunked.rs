@@ -49,8 +49,11 @@ pub struct ChunkedBodyVerifier {
 
 const MAX_LINE: usize = 4096;
 
-/// The default largest chunk [`ChunkedBodyVerifier`] accepts, 16 MiB.
-pub const DEFAULT_MAX_CHUNK: usize = 16 * 1024 * 1024;
+/// The default largest chunk [`ChunkedBodyVerifier`] accepts, 1 MiB: a consumer that
+/// holds a chunk back until its signature is verified (the tower `VerifyLayer`) holds at
+/// most this much per request. AWS SDKs send chunks of 64 KiB to 1 MiB; the encoder's
+/// default is [`DEFAULT_CHUNK_SIZE`](crate::chunked::DEFAULT_CHUNK_SIZE), 64 KiB.
+pub const DEFAULT_MAX_CHUNK: usize = 1024 * 1024;
 
 impl ChunkedBodyVerifier {
     pub(super) fn new(
@@ -80,7 +83,7 @@ impl ChunkedBodyVerifier {
         }
     }
 
-    /// Refuses chunks larger than `max` bytes (default 16 MiB). This bounds the memory of
+    /// Refuses chunks larger than `max` bytes (default [`DEFAULT_MAX_CHUNK`], 1 MiB). This bounds the memory of
     /// consumers that hold back a chunk's data until it is verified, such as
     /// `VerifiedBody` (feature `http-body`).
     pub fn with_max_chunk_size(mut self, max: u64) -> Self {

@@ -308,16 +308,26 @@ pub enum Framing {
     Chunked,
 }
 
-/// Reads the framing headers and refuses every ambiguous combination a front end and a
-/// back end could read differently (request smuggling): `Content-Length` together with
-/// `Transfer-Encoding`, a `Transfer-Encoding` other than exactly `chunked`, and a
-/// `Content-Length` that is not one decimal number (repeated values must agree).
+/// Reads the framing headers and refuses the combinations a front end and a back end
+/// could read differently (request smuggling): a `Transfer-Encoding` other than exactly
+/// `chunked`, and a `Content-Length` that is not one decimal number (repeated values
+/// must agree).
+///
+/// `Content-Length` together with `Transfer-Encoding: chunked` is read as chunked, as
+/// RFC 9112 section 6.3 says and as hyper (under the tower layer and the proxy) reads it:
+/// hyper drops the `Content-Length` header before any layer sees it and closes the
+/// connection after the response, so nothing after the chunked body is read as another
+/// request. Every entry point gives this one verdict; a front end in front of the server
+/// that delimits such a request by its `Content-Length` is the deployment's to forbid.
 ///
 /// ```
 /// use sigv4::verify::edge::{check_framing, Framing};
 /// assert_eq!(check_framing(&[("Content-Length", b"15")]).unwrap(), Framing::Length(15));
 /// assert_eq!(check_framing(&[("transfer-encoding", b"chunked")]).unwrap(), Framing::Chunked);
-/// assert!(check_framing(&[("content-length", b"5"), ("transfer-encoding", b"chunked")]).is_err());
+/// assert_eq!(
+///     check_framing(&[("content-length", b"5"), ("transfer-encoding", b"chunked")]).unwrap(),
+///     Framing::Chunked
+/// );
 /// assert!(check_framing(&[("content-length", b"5"), ("content-length", b"6")]).is_err());
 /// assert!(check_framing(&[("transfer-encoding", b"gzip, chunked")]).is_err());
 /// ```
@@ -347,11 +357,9 @@ pub fn check_framing(headers: &[(&str, &[u8])]) -> Result<Framing, VerifyError> 
         }
     }
     match (length, chunked) {
-        (Some(_), true) => {
-            bad("both Content-Length and Transfer-Encoding: the body's length is ambiguous")
-        }
+        // RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length.
+        (_, true) => Ok(Framing::Chunked),
         (Some(n), false) => Ok(Framing::Length(n)),
-        (None, true) => Ok(Framing::Chunked),
         (None, false) => Ok(Framing::NoBody),
     }
 }
@@ -478,28 +486,34 @@ impl EdgePolicy {
         }
         check_target_form(method, target, host)?;
         check_framing(headers)?;
-        prepare_target(
-            origin_part(target),
-            normalize_uri_path,
-            self.path,
-            self.plus,
-        )
+        let origin = origin_part(target);
+        let rewritten = prepare_target(&origin, normalize_uri_path, self.path, self.plus)?;
+        // An absolute form with an empty path and a query (`http://h?q`) is handed on as
+        // `/?q`: the query is kept, and the application never sees an empty path.
+        Ok(rewritten.or(match origin {
+            Cow::Owned(o) => Some(o),
+            Cow::Borrowed(_) => None,
+        }))
     }
 }
 
-/// The path and query of an origin- or absolute-form target (`/` when the path is empty).
-fn origin_part(target: &str) -> &str {
+/// The path and query of an origin- or absolute-form target. An empty path is `/`, and
+/// is given owned when a query follows it (`http://h?q` is `/?q`), so that the caller
+/// knows the target must be rewritten.
+fn origin_part(target: &str) -> Cow<'_, str> {
     if target.starts_with('/') {
-        return target;
+        return Cow::Borrowed(target);
     }
     let rest = target.split_once("://").map_or(target, |(_, r)| r);
     let rest = &rest[rest.find(['/', '?']).unwrap_or(rest.len())..];
     let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
-    if rest.is_empty() || rest.starts_with('?') {
-        // Absolute form with an empty path: the request is for `/`.
-        return "/";
+    if rest.is_empty() {
+        return Cow::Borrowed("/");
     }
-    rest
+    if rest.starts_with('?') {
+        return Cow::Owned(format!("/{rest}"));
+    }
+    Cow::Borrowed(rest)
 }
 
 /// Whether the authority of an absolute request target (or HTTP/2 `:authority`) names the

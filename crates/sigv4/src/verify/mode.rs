@@ -10,10 +10,12 @@ use super::{malformed, truncate};
 use crate::AmzDate;
 
 /// Finds the signature: an `Authorization` header or the presigned query parameters,
-/// never both, and parses it.
+/// never both, and parses it. `plus_is_space`: a raw `+` in a parameter value is a space,
+/// as the canonical query reads it (the verifier's [`QueryPlus`](crate::QueryPlus)).
 pub(super) fn find_signature(
     req: &VerifiableRequest<'_>,
     query: &str,
+    plus_is_space: bool,
 ) -> Result<Parsed, VerifyError> {
     let auth_header = req.single_header("authorization").map_err(|_| {
         malformed(
@@ -21,7 +23,7 @@ pub(super) fn find_signature(
             "the request has more than one Authorization header",
         )
     })?;
-    let query_auth = QueryAuth::collect(query)?;
+    let query_auth = QueryAuth::collect(query, plus_is_space)?;
     match (auth_header, query_auth) {
         (Some(_), Some(_)) => Err(VerifyError::AmbiguousAuthentication),
         (None, None) => Err(VerifyError::MissingAuthentication),

@@ -6,7 +6,7 @@ use smallvec::SmallVec;
 use super::error::{AuthMode, VerifyError};
 use super::{malformed, truncate, MAX_AUTH_LEN};
 use crate::canonical_request::is_tchar;
-use crate::encoding::decode_into;
+use crate::encoding::{decode_into, decode_query_into};
 use crate::signing_key::validate_scope_part;
 use crate::{AmzDate, ALGORITHM, MAX_PRESIGN_EXPIRES_SECS};
 
@@ -243,8 +243,13 @@ pub(super) struct QueryAuth {
 }
 
 impl QueryAuth {
-    /// `Ok(None)` when the query carries no signing parameters.
-    pub(super) fn collect(query: &str) -> Result<Option<QueryAuth>, VerifyError> {
+    /// `Ok(None)` when the query carries no signing parameters. Values are decoded as the
+    /// canonical query reads them: a raw `+` is a space when `plus_is_space` (the
+    /// verifier's default), so the session token checked is the one the signature covers.
+    pub(super) fn collect(
+        query: &str,
+        plus_is_space: bool,
+    ) -> Result<Option<QueryAuth>, VerifyError> {
         let mut q = QueryAuth::default();
         let mut any = false;
         let mut key = Vec::new();
@@ -272,7 +277,7 @@ impl QueryAuth {
                 return Err(malformed(AuthMode::Query, "a parameter value is too long"));
             }
             value.clear();
-            decode_into(&mut value, v.as_bytes());
+            decode_query_into(&mut value, v.as_bytes(), plus_is_space);
             let text = String::from_utf8(std::mem::take(&mut value))
                 .map_err(|_| malformed(AuthMode::Query, "a parameter value is not valid UTF-8"))?;
             if slot.replace(text).is_some() {

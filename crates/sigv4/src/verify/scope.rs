@@ -30,7 +30,8 @@ impl Verifier {
             split_target(&req.target).map_err(|e| VerifyError::InvalidRequest(e.to_string()))?;
         check_request_syntax(req)?;
 
-        let mut p = find_signature(req, target.query)?;
+        let plus_is_space = self.query_plus == crate::QueryPlus::Space;
+        let mut p = find_signature(req, target.query, plus_is_space)?;
         let mode = p.mode;
         if mode == AuthMode::Header && p.v4a.is_some() {
             header_region_set(req, &mut p)?;
