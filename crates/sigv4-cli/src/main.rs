@@ -9,6 +9,7 @@ mod credentials;
 mod curl_args;
 mod express;
 mod gateway;
+mod head_tap;
 mod net;
 mod net_args;
 mod out;

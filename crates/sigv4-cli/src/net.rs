@@ -16,6 +16,7 @@ use hyper_util::rt::TokioExecutor;
 use sigv4_credentials::{RegionChain, RegionError, ResolvedRegion};
 use tokio::io::{AsyncRead, ReadBuf};
 
+use crate::head_tap::{HeadLog, Tap};
 use crate::outbound_proxy::{Proxies, ProxyConnector};
 use crate::trust::TlsOptions;
 use crate::CliError;
@@ -27,7 +28,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type AnyBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// The client stack: TCP (direct or through a proxy), then TLS for https:// targets.
-type Inner = Client<hyper_rustls::HttpsConnector<ProxyConnector>, AnyBody>;
+/// The response heads are recorded as received when [`ClientOptions::heads`] asks.
+type Inner = Client<Tap<hyper_rustls::HttpsConnector<ProxyConnector>>, AnyBody>;
 
 /// The HTTP(S) client: pooled HTTP/1.1 to http:// and https:// URLs, directly or through
 /// a forward proxy ([`crate::outbound_proxy`]), servers authenticated as
@@ -86,6 +88,8 @@ pub struct ClientOptions {
     /// A CA file that cannot be used fails each TLS handshake (exit 77, as curl) instead
     /// of failing here (the `proxy` command wants to know at start).
     pub lazy_ca_errors: bool,
+    /// Where to record response heads as received (`request`'s `-i`, `-D`, `-v`).
+    pub heads: Option<HeadLog>,
 }
 
 /// A proxy or CA-file failure somewhere in a request error's chain, with curl's exit
@@ -159,7 +163,7 @@ pub fn build(options: &ClientOptions) -> Result<HttpClient, CliError> {
         .pool_timer(hyper_util::rt::TokioTimer::new())
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(options.pool_idle_per_host)
-        .build(https);
+        .build(Tap::new(https, options.heads.clone()));
     Ok(HttpClient { inner, proxies })
 }
 

@@ -51,6 +51,7 @@ impl CurlNetArgs {
             },
             proxies: Proxies::new(self.proxy.as_deref(), self.noproxy.as_deref(), real_env),
             lazy_ca_errors: true,
+            heads: None,
         }
     }
 }
@@ -95,6 +96,7 @@ impl UpstreamNetArgs {
                 real_env,
             ),
             lazy_ca_errors: false,
+            heads: None,
         }
     }
 }

@@ -386,39 +386,120 @@ fn client_path(path: &str) -> Option<String> {
     Some(out)
 }
 
-/// Forwards one request; returns the response, the upstream status (0 when none) and a
-/// short note for the log.
-async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u16, &'static str) {
-    if req.uri().path() == state.health_path
-        && (req.method() == http::Method::GET || req.method() == http::Method::HEAD)
-    {
-        return (text_response(StatusCode::OK, "ok"), 0, "health");
-    }
-    if head_len(&req) > MAX_HEAD {
-        return (
-            text_response(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "sigv4 proxy: the request target and headers are larger than 64 KiB",
-            ),
-            0,
-            "headers too large",
-        );
+/// What [`forward`] answers: the response, the upstream status (0 when none) and a short
+/// note for the log.
+type Outcome = (Response<AnyBody>, u16, &'static str);
+
+/// An [`Outcome`] that ends [`forward`] early (boxed: it is large).
+type Refused = Box<Outcome>;
+
+/// The proxy's own answer (nothing went upstream).
+fn answer(status: StatusCode, text: &str, note: &'static str) -> Outcome {
+    (text_response(status, text), 0, note)
+}
+
+/// [`answer`], boxed to end [`forward`] early.
+fn refuse(status: StatusCode, text: &str, note: &'static str) -> Refused {
+    Box::new(answer(status, text, note))
+}
+
+/// Forwards one request, in named steps: answered locally, admitted, checked by the edge
+/// policy and mapped to the upstream URI, headers prepared, signed with its body, sent,
+/// and the answer relayed (re-signed once at the upstream's time after a clock-skew
+/// refusal).
+async fn forward(state: &State, req: Request<Incoming>) -> Outcome {
+    if let Some(local) = answer_locally(state, &req) {
+        return local;
     }
     let Ok(permit) = state.limit.clone().try_acquire_owned() else {
-        let mut r = text_response(
+        let (mut r, status, note) = answer(
             StatusCode::SERVICE_UNAVAILABLE,
             "sigv4 proxy: too many requests in flight, retry shortly",
+            "saturated",
         );
         r.headers_mut()
             .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return (r, 0, "saturated");
+        return (r, status, note);
     };
     let (mut parts, body) = req.into_parts();
+    let uri = match upstream_uri(state, &parts) {
+        Ok(uri) => uri,
+        Err(refused) => return *refused,
+    };
+    let framing = BodyFraming::of(&parts.headers);
+    let headers = outgoing_headers(state, std::mem::take(&mut parts.headers));
+    let credentials = match state.credentials.provide_credentials().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "no credentials to sign with");
+            return answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "sigv4 proxy: no credentials to sign with (see the proxy's log)",
+                "no credentials",
+            );
+        }
+    };
+    let mut out_req = Request::new(());
+    *out_req.method_mut() = parts.method;
+    *out_req.uri_mut() = uri;
+    *out_req.headers_mut() = headers;
+    // Signed at the upstream's time when a clock-skew refusal taught its offset.
+    let endpoint = crate::skew::endpoint(out_req.uri());
+    let now = match state.fixed_time {
+        Some(t) => t,
+        None => crate::skew::now(&endpoint).0,
+    };
+    let signing = SignedRequest {
+        state,
+        credentials: credentials.credentials(),
+        now,
+    };
+    let (body, resend) = match signing.sign(&mut out_req, body, framing).await {
+        Ok(signed) => signed,
+        Err(refused) => return *refused,
+    };
+    let response = match send_upstream(state, out_req, body).await {
+        Ok(r) => r,
+        Err(failed) => return *failed,
+    };
+    // A pinned --time is what the operator asked for: never re-signed at another time.
+    let resend = resend.filter(|_| state.fixed_time.is_none());
+    let retried = crate::skew::proxy_retry(
+        &state.signer,
+        &state.client,
+        state.upstream_timeout,
+        credentials.credentials(),
+        response,
+        &endpoint,
+        resend,
+    )
+    .await;
+    relay(retried, permit)
+}
 
-    // The edge policy of the verifying layer and `sigv4 verify`: target form (no CONNECT,
-    // authority or asterisk form), framing headers, unsafe path spellings (raw bytes that
-    // must be encoded, an encoded '/' or '\' forming a dot segment), a raw '+' read as a
-    // space. Dot segments are resolved below, keeping '//' (S3 keys).
+/// Requests the proxy answers itself: the health path, and heads over [`MAX_HEAD`].
+fn answer_locally(state: &State, req: &Request<Incoming>) -> Option<Outcome> {
+    if req.uri().path() == state.health_path
+        && (req.method() == http::Method::GET || req.method() == http::Method::HEAD)
+    {
+        return Some((text_response(StatusCode::OK, "ok"), 0, "health"));
+    }
+    (head_len(req) > MAX_HEAD).then(|| {
+        answer(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "sigv4 proxy: the request target and headers are larger than 64 KiB",
+            "headers too large",
+        )
+    })
+}
+
+/// The upstream URI for a request, after the edge policy of the verifying layer and
+/// `sigv4 verify`: target form (no CONNECT, authority or asterisk form), framing headers,
+/// unsafe path spellings (raw bytes that must be encoded, an encoded '/' or '\' forming a
+/// dot segment), a raw '+' read as a space. Dot segments are then resolved under the base
+/// path (keeping '//', S3 keys), and a presigned URL's signing parameters dropped (the
+/// proxy's own signature replaces them).
+fn upstream_uri(state: &State, parts: &http::request::Parts) -> Result<http::Uri, Refused> {
     let checked = {
         let headers: Vec<(&str, &[u8])> = parts
             .headers
@@ -432,41 +513,28 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
             false,
         )
     };
-    let rewritten = match checked {
-        Ok(t) => t,
-        Err(e) => {
-            return (
-                text_response(
-                    StatusCode::BAD_REQUEST,
-                    &format!("sigv4 proxy: {}: {e}", e.code()),
-                ),
-                0,
-                "refused by the edge policy",
-            )
-        }
-    };
+    let rewritten = checked.map_err(|e| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("sigv4 proxy: {}: {e}", e.code()),
+            "refused by the edge policy",
+        )
+    })?;
     let (client_path_raw, client_query) = match &rewritten {
         Some(t) => t
             .split_once('?')
             .map_or((t.as_str(), None), |(p, q)| (p, Some(q))),
         None => (parts.uri.path(), parts.uri.query()),
     };
-
     // The client's path, with dot segments resolved: it must stay under the base path the
     // operator configured, and the upstream never sees a dot segment.
-    let Some(path) = client_path(client_path_raw) else {
-        return (
-            text_response(
-                StatusCode::BAD_REQUEST,
-                "sigv4 proxy: the path leaves the upstream base path or has an encoded '.' or '..' segment",
-            ),
-            0,
+    let path = client_path(client_path_raw).ok_or_else(|| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "sigv4 proxy: the path leaves the upstream base path or has an encoded '.' or '..' segment",
             "path escapes base",
-        );
-    };
-
-    // The upstream URI: base path + incoming path and query, minus any presigned-URL
-    // signing parameters (the proxy's own signature replaces them).
+        )
+    })?;
     let base = state.upstream.path.trim_end_matches('/');
     let mut target = format!(
         "{}://{}{}{}",
@@ -489,121 +557,121 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
             target.push_str(&kept.join("&"));
         }
     }
-    let uri: http::Uri = match target.parse() {
-        Ok(u) => u,
-        Err(_) => {
-            return (
-                text_response(
-                    StatusCode::BAD_REQUEST,
-                    "sigv4 proxy: invalid request target",
-                ),
-                0,
-                "bad target",
-            )
-        }
-    };
+    target.parse().map_err(|_| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "sigv4 proxy: invalid request target",
+            "bad target",
+        )
+    })
+}
 
-    let declared_len = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let chunked = parts.headers.get(http::header::TRANSFER_ENCODING).is_some();
-    let mut headers = std::mem::take(&mut parts.headers);
+/// How the client delimited its body.
+#[derive(Clone, Copy)]
+struct BodyFraming {
+    declared_len: Option<u64>,
+    chunked: bool,
+}
+
+impl BodyFraming {
+    fn of(headers: &http::HeaderMap) -> Self {
+        BodyFraming {
+            declared_len: headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok()),
+            chunked: headers.get(http::header::TRANSFER_ENCODING).is_some(),
+        }
+    }
+}
+
+/// The client's headers without hop-by-hop and signing headers, with the upstream's Host.
+fn outgoing_headers(state: &State, mut headers: http::HeaderMap) -> http::HeaderMap {
     net::strip_hop_by_hop(&mut headers);
     for h in SIGNING_HEADERS {
         headers.remove(*h);
     }
     headers.insert(http::header::HOST, state.host.clone());
+    headers
+}
 
-    let credentials = match state.credentials.provide_credentials().await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "no credentials to sign with");
-            return (
-                text_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "sigv4 proxy: no credentials to sign with (see the proxy's log)",
-                ),
-                0,
-                "no credentials",
-            );
-        }
-    };
+/// Signs one outgoing request with its body.
+struct SignedRequest<'a> {
+    state: &'a State,
+    credentials: &'a sigv4::Credentials,
+    now: std::time::SystemTime,
+}
 
-    let mut out_req = Request::new(());
-    *out_req.method_mut() = parts.method;
-    *out_req.uri_mut() = uri;
-    *out_req.headers_mut() = headers;
-    // Signed at the upstream's time when a clock-skew refusal taught its offset.
-    let endpoint = crate::skew::endpoint(out_req.uri());
-    let now = match state.fixed_time {
-        Some(t) => t,
-        None => crate::skew::now(&endpoint).0,
-    };
-    let mut resend = None;
-
-    let body: AnyBody = if state.stream_bodies {
-        let signed = state.signer.sign_http_request_with_payload(
-            &mut out_req,
-            Payload::Unsigned,
-            credentials.credentials(),
-            now,
-        );
-        if let Err(e) = signed {
-            return sign_failed(&e);
+impl SignedRequest<'_> {
+    /// Signs `out_req`: streamed with UNSIGNED-PAYLOAD (S3, --unsigned-payload) or read
+    /// whole (up to --max-body) and hashed. Returns the body to send and, when it can be
+    /// sent again, what a clock-skew retry needs.
+    async fn sign(
+        &self,
+        out_req: &mut Request<()>,
+        body: Incoming,
+        framing: BodyFraming,
+    ) -> Result<(AnyBody, Option<crate::skew::Resend>), Refused> {
+        let state = self.state;
+        if state.stream_bodies {
+            self.sign_with(out_req, Payload::Unsigned)?;
+            let empty = !framing.chunked && framing.declared_len.unwrap_or(0) == 0;
+            let resend = empty.then(|| crate::skew::Resend::new(out_req, Bytes::new(), true));
+            let body = body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync();
+            return Ok((body, resend));
         }
-        if !chunked && declared_len.unwrap_or(0) == 0 {
-            resend = Some(crate::skew::Resend::new(&out_req, Bytes::new(), true));
+        if framing.declared_len.is_some_and(|n| n > state.max_body) {
+            return Err(Box::new(too_large(state.max_body)));
         }
-        body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync()
-    } else {
-        if declared_len.is_some_and(|n| n > state.max_body) {
-            return too_large(state.max_body);
-        }
-        let bytes = match Limited::new(body, usize::try_from(state.max_body).unwrap_or(usize::MAX))
-            .collect()
-            .await
-        {
+        let limit = usize::try_from(state.max_body).unwrap_or(usize::MAX);
+        let bytes = match Limited::new(body, limit).collect().await {
             Ok(c) => c.to_bytes(),
-            Err(e) if e.is::<LengthLimitError>() => return too_large(state.max_body),
+            Err(e) if e.is::<LengthLimitError>() => {
+                return Err(Box::new(too_large(state.max_body)))
+            }
             Err(e) => {
                 tracing::debug!(error = %e, "reading the request body failed");
-                return (
-                    text_response(
-                        StatusCode::BAD_REQUEST,
-                        "sigv4 proxy: the request body could not be read",
-                    ),
-                    0,
+                return Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    "sigv4 proxy: the request body could not be read",
                     "body read error",
-                );
+                ));
             }
         };
-        if !bytes.is_empty() || declared_len.is_some() || chunked {
+        if !bytes.is_empty() || framing.declared_len.is_some() || framing.chunked {
             out_req
                 .headers_mut()
                 .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
         }
-        let signed = state.signer.sign_http_request_with_payload(
-            &mut out_req,
-            Payload::Bytes(&bytes),
-            credentials.credentials(),
-            now,
-        );
-        if let Err(e) = signed {
-            return sign_failed(&e);
-        }
-        resend = Some(crate::skew::Resend::new(&out_req, bytes.clone(), false));
-        Full::new(bytes).map_err(|e| match e {}).boxed_unsync()
-    };
+        self.sign_with(out_req, Payload::Bytes(&bytes))?;
+        let resend = crate::skew::Resend::new(out_req, bytes.clone(), false);
+        let body = Full::new(bytes).map_err(|e| match e {}).boxed_unsync();
+        Ok((body, Some(resend)))
+    }
+
+    fn sign_with(&self, out_req: &mut Request<()>, payload: Payload<'_>) -> Result<(), Refused> {
+        self.state
+            .signer
+            .sign_http_request_with_payload(out_req, payload, self.credentials, self.now)
+            .map(|_| ())
+            .map_err(|e| Box::new(sign_failed(&e)))
+    }
+}
+
+/// Sends the signed request, within --upstream-timeout.
+async fn send_upstream(
+    state: &State,
+    out_req: Request<()>,
+    body: AnyBody,
+) -> Result<Response<Incoming>, Refused> {
     let (p, ()) = out_req.into_parts();
     let sent = tokio::time::timeout(
         state.upstream_timeout,
         state.client.request(Request::from_parts(p, body)),
     )
     .await;
-    let response = match sent {
-        Ok(Ok(r)) => r,
+    match sent {
+        Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => {
             let mut detail = e.to_string();
             let mut src = std::error::Error::source(&e);
@@ -612,39 +680,27 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
                 src = s.source();
             }
             tracing::warn!(error = %detail, "upstream request failed");
-            return (
-                text_response(
-                    StatusCode::BAD_GATEWAY,
-                    "sigv4 proxy: the upstream could not be reached",
-                ),
-                0,
+            Err(refuse(
+                StatusCode::BAD_GATEWAY,
+                "sigv4 proxy: the upstream could not be reached",
                 "upstream error",
-            );
+            ))
         }
-        Err(_) => {
-            return (
-                text_response(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "sigv4 proxy: the upstream did not answer in time",
-                ),
-                0,
-                "upstream timeout",
-            )
-        }
-    };
-    // A pinned --time is what the operator asked for: never re-signed at another time.
-    let resend = resend.filter(|_| state.fixed_time.is_none());
-    let response = match crate::skew::proxy_retry(
-        &state.signer,
-        &state.client,
-        state.upstream_timeout,
-        credentials.credentials(),
-        response,
-        &endpoint,
-        resend,
-    )
-    .await
-    {
+        Err(_) => Err(refuse(
+            StatusCode::GATEWAY_TIMEOUT,
+            "sigv4 proxy: the upstream did not answer in time",
+            "upstream timeout",
+        )),
+    }
+}
+
+/// The upstream's answer (or the clock-skew retry's outcome) for the client, hop-by-hop
+/// headers removed, its body holding the concurrency slot until it is done.
+fn relay(
+    retried: Result<Response<Incoming>, Response<AnyBody>>,
+    permit: OwnedSemaphorePermit,
+) -> Outcome {
+    let response = match retried {
         Ok(r) => r,
         Err(mut done) => {
             net::strip_hop_by_hop(done.headers_mut());
@@ -666,25 +722,19 @@ async fn forward(state: &State, req: Request<Incoming>) -> (Response<AnyBody>, u
     )
 }
 
-fn too_large(limit: u64) -> (Response<AnyBody>, u16, &'static str) {
-    (
-        text_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("sigv4 proxy: the request body is larger than --max-body ({limit} bytes)"),
-        ),
-        0,
+fn too_large(limit: u64) -> Outcome {
+    answer(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("sigv4 proxy: the request body is larger than --max-body ({limit} bytes)"),
         "body too large",
     )
 }
 
-fn sign_failed(e: &sigv4::SigningError) -> (Response<AnyBody>, u16, &'static str) {
+fn sign_failed(e: &sigv4::SigningError) -> Outcome {
     tracing::warn!(error = %e, "cannot sign the request");
-    (
-        text_response(
-            StatusCode::BAD_REQUEST,
-            &format!("sigv4 proxy: cannot sign this request: {e}"),
-        ),
-        0,
+    answer(
+        StatusCode::BAD_REQUEST,
+        &format!("sigv4 proxy: cannot sign this request: {e}"),
         "sign error",
     )
 }

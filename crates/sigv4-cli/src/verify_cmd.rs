@@ -4,6 +4,13 @@
 //! file or standard input, or given as a presigned URL. The secret comes from the
 //! credential chain, as for signing: the operator verifies with the key they hold.
 //!
+//! The body is delimited as a server delimits it (exactly `Content-Length` bytes, or the
+//! chunks of `Transfer-Encoding: chunked`, which wins over `Content-Length` as in RFC 9112
+//! and hyper); leftover bytes, which a server would read as another request, are refused.
+//! There is no option to take the raw bytes instead: a verdict a server would not give
+//! would be no verdict (the recorded AWS SDK upload whose signed Content-Length is off is
+//! checked with its body in chunked framing; see tests/cli_verify.rs).
+//!
 //! The body is checked as the signature covers it: against the signed SHA-256, or chunk by
 //! chunk for aws-chunked uploads (chunk signatures, trailer signature and checksum,
 //! decoded length); an `UNSIGNED-PAYLOAD` request is reported as such, its body not being
@@ -52,12 +59,6 @@ pub struct VerifyArgs {
     /// computed; with --client-canonical, print a line diff against the client's.
     #[arg(long)]
     explain: bool,
-    /// Take every byte after the request head as the body, ignoring Content-Length and
-    /// Transfer-Encoding (recorded captures whose framing is off). By default the body is
-    /// delimited as a server delimits it, and a request whose framing is ambiguous or that
-    /// has bytes a server would read as another request is refused.
-    #[arg(long)]
-    raw_body: bool,
     /// The client's canonical request (for example from `sigv4 sign --format json`): a
     /// file, for --explain to diff against.
     #[arg(long, value_name = "FILE", requires = "explain")]
@@ -349,7 +350,6 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         )
         .map_err(refused)?;
     let body: Cow<'_, [u8]> = match &args.url {
-        _ if args.raw_body => Cow::Borrowed(&raw.body),
         Some(_) => Cow::Borrowed(&raw.body),
         None => frame_body(&headers, &raw.body).map_err(refused)?,
     };

@@ -561,15 +561,7 @@ fn proxy_command_upstream_through_capath_and_a_forward_proxy() {
             "es",
         ],
     );
-    let mut s = std::net::TcpStream::connect(proxy.addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    s.write_all(
-        b"POST /tls HTTP/1.1\r\nHost: p\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
-    )
-    .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    let resp = text(&buf);
+    let resp = post_through(&proxy);
     assert!(
         resp.starts_with("HTTP/1.1 200"),
         "{resp}\n{}",
@@ -582,6 +574,59 @@ fn proxy_command_upstream_through_capath_and_a_forward_proxy() {
         seen[0].line,
         format!("CONNECT localhost:{} HTTP/1.1", server.addr.port())
     );
+}
+
+/// Sends one POST through a `sigv4 proxy` and returns the raw answer.
+fn post_through(proxy: &ProxyProc) -> String {
+    let mut s = std::net::TcpStream::connect(proxy.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(
+        b"POST /x HTTP/1.1\r\nHost: p\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    text(&buf)
+}
+
+#[test]
+fn proxy_command_upstream_follows_the_proxy_variables() {
+    let home = TempDir::new("net-proxy-env");
+    let upstream = VerifyingServer::start("es");
+    let forward = ForwardProxy::start();
+    let target = format!("http://localhost:{}", upstream.addr.port());
+    let env = [("http_proxy", forward.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let args = ["--upstream", target.as_str(), "--service", "es"];
+    // http_proxy, as curl reads it: the upstream request goes through the forward proxy
+    // in absolute form, signed as if direct (the upstream verifies it).
+    let proxy = ProxyProc::start_env(home.path(), &env, &args);
+    let resp = post_through(&proxy);
+    assert!(
+        resp.starts_with("HTTP/1.1 200"),
+        "{resp}\n{}",
+        proxy.log_text()
+    );
+    assert!(resp.ends_with("\r\n\r\nhello"), "{resp}");
+    let seen = forward.take();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].line, format!("POST {target}/x HTTP/1.1"));
+    // --upstream-proxy '' (curl's --proxy '') and no_proxy turn it off.
+    for extra in [
+        vec!["--upstream-proxy", ""],
+        vec!["--upstream-noproxy", "localhost"],
+    ] {
+        let mut with: Vec<&str> = args.to_vec();
+        with.extend(extra.iter().copied());
+        let proxy = ProxyProc::start_env(home.path(), &env, &with);
+        let resp = post_through(&proxy);
+        assert!(resp.starts_with("HTTP/1.1 200"), "{extra:?}: {resp}");
+        assert!(
+            forward.take().is_empty(),
+            "{extra:?}: went through the proxy"
+        );
+    }
+    assert_eq!(upstream.counts.verified.load(Ordering::Relaxed), 3);
 }
 
 /// The "answer" of a server that never answers (it closes after 5 s).

@@ -41,6 +41,43 @@ fn recording_upstream(max: usize) -> (SocketAddr, mpsc::Receiver<String>) {
     (addr, rx)
 }
 
+/// `sigv4 proxy` in front of a recording upstream under the base path `/base`.
+struct BaseProxy {
+    proxy: ProxyProc,
+    seen: mpsc::Receiver<String>,
+    _home: TempDir,
+}
+
+impl BaseProxy {
+    fn start(name: &str) -> BaseProxy {
+        let (upstream, seen) = recording_upstream(64);
+        let home = TempDir::new(name);
+        let proxy = ProxyProc::start(
+            home.path(),
+            &[
+                "--upstream",
+                &format!("http://{upstream}/base"),
+                "--service",
+                "execute-api",
+                "--region",
+                REGION,
+            ],
+        );
+        BaseProxy {
+            proxy,
+            seen,
+            _home: home,
+        }
+    }
+
+    /// The request line the upstream received next.
+    fn next(&self) -> String {
+        self.seen
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the upstream saw no request")
+    }
+}
+
 fn send(proxy: SocketAddr, target: &str) -> (u16, String) {
     let mut s = TcpStream::connect(proxy).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -62,23 +99,8 @@ fn send(proxy: SocketAddr, target: &str) -> (u16, String) {
 
 #[test]
 fn client_paths_cannot_leave_the_base_path_and_dot_segments_are_never_forwarded() {
-    let (upstream, seen) = recording_upstream(64);
-    let home = TempDir::new("proxy-paths");
-    let proxy = ProxyProc::start(
-        home.path(),
-        &[
-            "--upstream",
-            &format!("http://{upstream}/base"),
-            "--service",
-            "execute-api",
-            "--region",
-            REGION,
-        ],
-    );
-    let next = || {
-        seen.recv_timeout(Duration::from_secs(10))
-            .expect("the upstream saw no request")
-    };
+    let base = BaseProxy::start("proxy-paths");
+    let (proxy, next) = (&base.proxy, || base.next());
 
     // Dot segments inside the base path are resolved before forwarding.
     for (sent, forwarded) in [
@@ -116,23 +138,8 @@ fn client_paths_cannot_leave_the_base_path_and_dot_segments_are_never_forwarded(
 /// refused before anything goes upstream; a raw '+' is forwarded as the space it means.
 #[test]
 fn encoded_separators_and_other_target_forms_never_reach_the_upstream() {
-    let (upstream, seen) = recording_upstream(64);
-    let home = TempDir::new("proxy-edge");
-    let proxy = ProxyProc::start(
-        home.path(),
-        &[
-            "--upstream",
-            &format!("http://{upstream}/base"),
-            "--service",
-            "execute-api",
-            "--region",
-            REGION,
-        ],
-    );
-    let next = || {
-        seen.recv_timeout(Duration::from_secs(10))
-            .expect("the upstream saw no request")
-    };
+    let base = BaseProxy::start("proxy-edge");
+    let (proxy, next) = (&base.proxy, || base.next());
     for sent in [
         "/..%2fadmin/keys",
         "/%2e%2e%2fadmin/keys",

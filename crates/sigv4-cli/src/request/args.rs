@@ -24,7 +24,7 @@ Examples:
 Exit codes: 0 on any HTTP response (22 with --fail on HTTP >= 400), 2 for a bad command
 line, 1 when signing fails, and curl's codes for transport errors (6 resolve, 7 connect,
 18 partial body, 23 write, 26 read, 28 timeout, 35 TLS, 47 redirects, 52 empty reply,
-56 receive, 60 untrusted certificate, 77 CA file).")]
+56 receive, 60 untrusted certificate, 61 undecodable --compressed body, 77 CA file).")]
 pub struct RequestArgs {
     /// The URL exactly as it goes on the wire (already percent-encoded, like curl).
     pub(super) url: String,
@@ -53,6 +53,27 @@ pub struct RequestArgs {
     /// Write the response body to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub(super) output: Option<PathBuf>,
+    /// Write the response body to a file in the current directory named as the URL's last
+    /// path segment (as given, query left out), as curl does.
+    #[arg(short = 'O', long = "remote-name", conflicts_with = "output")]
+    pub(super) remote_name: bool,
+    /// Write every response head (each hop with -L) to FILE, as received; '-' is standard
+    /// output.
+    #[arg(short = 'D', long = "dump-header", value_name = "FILE")]
+    pub(super) dump_header: Option<PathBuf>,
+    /// Ask for a compressed response (Accept-Encoding: deflate, gzip, br, zstd, sent but not
+    /// signed, as curl sends it) and write it decompressed.
+    #[arg(long)]
+    pub(super) compressed: bool,
+    /// curl's simple progress bar on standard error ('#' up to the share done, then the
+    /// percentage) instead of the default meter.
+    #[arg(short = '#', long = "progress-bar")]
+    pub(super) progress_bar: bool,
+    /// The access key and secret to sign with, as curl's --aws-sigv4 takes them
+    /// (ACCESS_KEY:SECRET; a third field, ACCESS_KEY:SECRET:SESSION_TOKEN, adds a session
+    /// token). Wins over --profile and the environment.
+    #[arg(short = 'u', long = "user", value_name = "AK:SK", value_parser = parse_user)]
+    pub(super) user: Option<Box<sigv4::Credentials>>,
     /// The User-Agent to send (sent, not signed, like curl's default); a -H User-Agent wins.
     #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
     pub(super) user_agent: Option<String>,
@@ -168,4 +189,20 @@ impl RequestArgs {
         lines.extend(self.headers.iter().cloned());
         lines
     }
+}
+
+/// `-u ACCESS_KEY:SECRET[:SESSION_TOKEN]` (an AWS secret never holds a ':').
+fn parse_user(value: &str) -> Result<Box<sigv4::Credentials>, String> {
+    let mut parts = value.splitn(3, ':');
+    let (Some(key), Some(secret)) = (parts.next(), parts.next()) else {
+        return Err(
+            "give the access key and the secret as ACCESS_KEY:SECRET (sigv4 does not prompt for the secret)"
+                .into(),
+        );
+    };
+    if key.is_empty() || secret.is_empty() {
+        return Err("the access key and the secret must not be empty".into());
+    }
+    let token = parts.next().filter(|t| !t.is_empty()).map(str::to_owned);
+    Ok(Box::new(sigv4::Credentials::new(key, secret, token, None)))
 }

@@ -13,8 +13,11 @@ use sigv4_http::redirect::{self, Origin};
 use sigv4_http::retry;
 
 use super::exit;
-use super::output::{handle_response, show_request, Stats};
+use super::output::{handle_response, show_request, Sent, Stats};
 use super::plan::{Job, Source};
+use super::progress::Progress;
+use super::sink::Outputs;
+use crate::head_tap::HeadLog;
 use crate::net::{self, AnyBody};
 use crate::CliError;
 
@@ -30,6 +33,8 @@ struct Hop {
     attempt_started: Instant,
     /// The wait before the next attempt, once a retry is decided.
     pause: Option<Duration>,
+    /// Where the connection records each response head as received.
+    heads: HeadLog,
 }
 
 /// What to do after a step: send again, or go on with this response.
@@ -50,8 +55,18 @@ pub(super) fn run(job: Job, max_time: Option<Duration>, stats: &mut Stats) -> Re
 impl Job {
     /// Sends the request (again on a retry, re-signed after a clock-skew refusal or a
     /// same-origin redirect) and writes the final response out.
-    async fn perform(
+    async fn perform(self, stats: &mut Stats, max_time: Option<Duration>) -> Result<(), CliError> {
+        let progress = Progress::new(self.options.progress);
+        let mut outputs = Outputs::new(&self.options, progress.clone());
+        let result = self.transfer(&mut outputs, stats, max_time).await;
+        progress.finish();
+        result
+    }
+
+    /// [`Job::perform`] with its outputs.
+    async fn transfer(
         mut self,
+        outputs: &mut Outputs,
         stats: &mut Stats,
         max_time: Option<Duration>,
     ) -> Result<(), CliError> {
@@ -60,7 +75,11 @@ impl Job {
                 "sigv4: warning: --insecure: the server's certificate is not checked; anyone on the path can read the signed request"
             );
         }
-        let client = net::build(&self.options.client)?;
+        let heads = HeadLog::default();
+        let client = net::build(&net::ClientOptions {
+            heads: Some(heads.clone()),
+            ..self.options.client.clone()
+        })?;
         let token = self.credentials.session_token().map(str::to_owned);
         let home = Origin::of(&self.uri);
         let mut hop = Hop {
@@ -71,6 +90,7 @@ impl Job {
             started: Instant::now(),
             attempt_started: Instant::now(),
             pause: None,
+            heads,
         };
         loop {
             if let Some(pause) = hop.pause.take() {
@@ -78,7 +98,7 @@ impl Job {
                 hop.attempt_started = Instant::now();
             }
             let deadline = max_time.map(|limit| (hop.attempt_started + limit, limit));
-            let step = self.step(&client, &mut hop, &home, token.as_deref(), stats);
+            let step = self.step(&client, &mut hop, &home, token.as_deref(), outputs, stats);
             let done = match deadline {
                 None => step.await,
                 Some((deadline, limit)) => {
@@ -115,35 +135,38 @@ impl Job {
         hop: &mut Hop,
         home: &Origin,
         token: Option<&str>,
+        outputs: &mut Outputs,
         stats: &mut Stats,
     ) -> Result<bool, CliError> {
         {
             stats.url_effective = hop.uri.to_string();
             let same_origin = home.may_sign(&hop.uri);
-            let Some((response, out)) = self.send(client, hop, same_origin, token).await? else {
+            let Some((response, out)) = self.send(client, hop, same_origin, token, outputs).await?
+            else {
                 return Ok(false);
             };
             let Next::Go(response) = self.learn_skew(response, &hop.uri, same_origin).await? else {
                 return Ok(false);
             };
             record(stats, &response);
-            let Next::Go(response) = self.follow(response, hop, home, same_origin).await? else {
+            let Next::Go(response) = self
+                .follow(response, hop, home, same_origin, outputs)
+                .await?
+            else {
                 return Ok(false);
             };
             let Next::Go(response) = self.retry_answer(response, hop, stats).await? else {
                 return Ok(false);
             };
-            handle_response(
-                response,
-                &hop.method,
-                &hop.uri,
-                out.as_ref(),
+            let sent = Sent {
+                method: &hop.method,
+                uri: &hop.uri,
+                signed: out.as_ref(),
                 token,
-                &self.options,
-                stats,
-            )
-            .await
-            .map(|()| true)
+            };
+            handle_response(response, sent, &self.options, outputs, stats)
+                .await
+                .map(|()| true)
         }
     }
 
@@ -155,8 +178,11 @@ impl Job {
         hop: &mut Hop,
         same_origin: bool,
         token: Option<&str>,
+        outputs: &Outputs,
     ) -> Result<Option<(Response<Incoming>, Option<SigningOutput>)>, CliError> {
-        let prepared = self.prepare(&hop.method, &hop.uri, same_origin).await?;
+        let prepared = self
+            .prepare(&hop.method, &hop.uri, same_origin, &outputs.progress)
+            .await?;
         if self.options.verbose {
             if let Some(how) = client.route_text(&hop.uri) {
                 eprintln!("* {how}");
@@ -169,15 +195,21 @@ impl Job {
             );
         }
         let (parts, ()) = prepared.request.into_parts();
+        hop.heads.arm();
         let response = client
             .request(Request::from_parts(parts, prepared.body))
             .await
             .map_err(|e| (exit::transport_error(&e, &hop.uri), net::is_refused(&e)));
-        if let Some(pb) = prepared.progress {
-            pb.finish_and_clear();
-        }
+        let head = hop.heads.take();
+        prepared.progress.done();
         match response {
-            Ok(r) => Ok(Some((r, prepared.signed))),
+            Ok(mut r) => {
+                // The head as received, for -i, -D and -v.
+                if let Some(head) = head {
+                    r.extensions_mut().insert(head);
+                }
+                Ok(Some((r, prepared.signed)))
+            }
             Err((e, refused))
                 if self.may_retry(hop) && self.options.retry_on.transport(e.code, refused) =>
             {
@@ -232,6 +264,7 @@ impl Job {
         hop: &mut Hop,
         home: &Origin,
         same_origin: bool,
+        outputs: &mut Outputs,
     ) -> Result<Next, CliError> {
         let status = response.status();
         if !self.options.follow || !status.is_redirection() {
@@ -251,9 +284,8 @@ impl Job {
                 code: exit::TOO_MANY_REDIRECTS,
             });
         }
-        if self.options.verbose {
-            eprintln!("< {} Location: {location}", status.as_u16());
-        }
+        // As curl: every hop's head is shown (-v), dumped (-D) and with -i output.
+        outputs.head(&response)?;
         let _ = response.into_body().collect().await;
         let next = redirect::resolve_location(&hop.uri, &location).map_err(|e| CliError {
             message: e.to_string(),

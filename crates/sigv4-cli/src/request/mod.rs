@@ -3,15 +3,18 @@
 //! As ripgrep's flags -> plan -> search: [`args`] is the command line, [`plan`] turns it
 //! into a [`plan::Job`] (URL, method, headers, body source, signer, options),
 //! [`prepare`] builds and signs one attempt, [`execute`] sends it (retries, redirects,
-//! clock skew) and [`output`] writes what comes back; [`exit`] maps failures to curl's
-//! exit codes.
+//! clock skew) and [`output`] writes what comes back (through [`sink`], [`decode`] and
+//! [`progress`]); [`exit`] maps failures to curl's exit codes.
 
 mod args;
+mod decode;
 mod execute;
 mod exit;
 mod output;
 mod plan;
 mod prepare;
+mod progress;
+mod sink;
 
 pub use args::RequestArgs;
 

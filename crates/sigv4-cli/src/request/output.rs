@@ -2,23 +2,21 @@
 //! the progress bar, `-w` and the explanation of a refused signature.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response};
 use http_body_util::BodyExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sigv4::{Signer, SigningOutput};
 use sigv4_http::aws_error::AwsError;
 use sigv4_http::explain;
 
+use super::decode::Decoder;
 use super::exit;
 use super::plan::Options;
+use super::progress::Progress;
+use super::sink::{Outputs, Sink};
 use crate::net::AnyBody;
 use crate::CliError;
-
-/// Bodies at least this large get a progress bar (when stderr is a terminal).
-const PROGRESS_MIN: u64 = 4 * 1024 * 1024;
 
 /// What `-w/--write-out` reports.
 #[derive(Debug, Default, Clone)]
@@ -106,21 +104,6 @@ fn write_out(format: &str, stats: &Stats, exitcode: u8, total: Duration) -> Stri
     out
 }
 
-pub(super) fn progress_bar(len: u64, enabled: bool, what: &str) -> Option<ProgressBar> {
-    if !enabled || len < PROGRESS_MIN {
-        return None;
-    }
-    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    )
-    .map(|s| s.progress_chars("=> "))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    pb.set_style(style);
-    pb.set_message(what.to_owned());
-    Some(pb)
-}
-
 pub(super) fn show_request(
     req: &Request<()>,
     out: Option<&SigningOutput>,
@@ -158,7 +141,7 @@ pub(super) fn show_request(
     let _ = writeln!(err, ">");
 }
 
-fn shown_value(name: &str, v: &HeaderValue) -> String {
+pub(super) fn shown_value(name: &str, v: &HeaderValue) -> String {
     if name == "x-amz-security-token" || name == "x-amz-s3session-token" {
         format!("<session token, {} chars>", v.len())
     } else {
@@ -166,54 +149,62 @@ fn shown_value(name: &str, v: &HeaderValue) -> String {
     }
 }
 
-fn status_line<B>(resp: &Response<B>) -> String {
-    format!(
-        "HTTP/1.1 {} {}",
-        resp.status().as_u16(),
-        resp.status().canonical_reason().unwrap_or("")
-    )
+/// The request a response answers.
+pub(super) struct Sent<'a> {
+    pub(super) method: &'a Method,
+    pub(super) uri: &'a http::Uri,
+    /// What signed it (None when sent unsigned).
+    pub(super) signed: Option<&'a SigningOutput>,
+    pub(super) token: Option<&'a str>,
 }
 
 /// Writes the response as curl does: the `-v` trace, the `-i` head, the body (not with
 /// `--fail` on an HTTP error), and the `--fail` exit code.
 pub(super) async fn handle_response(
     response: Response<AnyBody>,
-    method: &Method,
-    uri: &http::Uri,
-    out: Option<&SigningOutput>,
-    token: Option<&str>,
+    sent: Sent<'_>,
     options: &Options,
+    outputs: &mut Outputs,
     stats: &mut Stats,
 ) -> Result<(), CliError> {
+    let Sent {
+        method,
+        uri,
+        signed: out,
+        token,
+    } = sent;
     let status = response.status();
-    if options.verbose {
-        trace_response_head(&response);
-    }
-    let mut sink = Sink::new(options.output.as_deref(), options.create_dirs);
+    outputs.head(&response)?;
+    let sink = &mut outputs.body;
     let failing = (options.fail || options.fail_with_body) && status.as_u16() >= 400;
     // --fail prints nothing of the body; --fail-with-body prints it and still fails. As
-    // curl, the headers -i asked for are written either way.
+    // curl, the headers -i and -D asked for are written either way.
     let quiet = failing && !options.fail_with_body;
-    if options.include {
-        sink.write_all(response_head(&response).as_bytes())
-            .map_err(write_error)?;
-    }
     if status == http::StatusCode::FORBIDDEN {
         let (parts, body) = response.into_parts();
-        let bytes = read_forbidden(body).await?;
+        let raw = read_forbidden(body).await?;
+        stats.size_download += raw.len() as u64;
+        let bytes = match decoder(&parts.headers, options.decompress)? {
+            Some(mut d) => {
+                let mut plain = d.push(&raw)?;
+                plain.extend(d.finish()?);
+                plain
+            }
+            None => raw.to_vec(),
+        };
         if let Some(out) = out {
             explain_forbidden(&parts.headers, &bytes, out, token);
         }
         if !quiet {
             sink.write_all(&bytes).map_err(write_error)?;
-            stats.size_download += bytes.len() as u64;
         }
     } else if !quiet && method != Method::HEAD {
-        copy_body(response, &mut sink, options.progress, stats).await?;
+        let decoder = decoder(response.headers(), options.decompress)?;
+        copy_body(response, sink, &outputs.progress, decoder, stats).await?;
     }
     // As curl: an -o FILE nothing was written to is created (empty) only when the transfer
     // did not fail, so `-f -o FILE` leaves an existing FILE untouched on an HTTP error.
-    sink.finish(!failing).map_err(write_error)?;
+    outputs.finish(!failing)?;
     if failing {
         return Err(http_failure(status, method, uri, options.fail_with_body));
     }
@@ -221,31 +212,11 @@ pub(super) async fn handle_response(
 }
 
 /// curl's 23: the response could not be written.
-fn write_error(e: std::io::Error) -> CliError {
+pub(super) fn write_error(e: std::io::Error) -> CliError {
     CliError {
         message: format!("cannot write the response: {e}"),
         code: exit::WRITE,
     }
-}
-
-/// `-v`: the status line and headers received, on standard error.
-fn trace_response_head<B>(response: &Response<B>) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "< {}", status_line(response));
-    for (n, v) in response.headers() {
-        let _ = writeln!(err, "< {n}: {}", shown_value(n.as_str(), v));
-    }
-    let _ = writeln!(err, "<");
-}
-
-/// `-i`/`-I`: the status line and headers, as they go to the output.
-fn response_head<B>(response: &Response<B>) -> String {
-    let mut head = format!("{}\r\n", status_line(response));
-    for (n, v) in response.headers() {
-        head.push_str(&format!("{n}: {}\r\n", shown_value(n.as_str(), v)));
-    }
-    head.push_str("\r\n");
-    head
 }
 
 /// A 403's (small) error document, read whole to look for `SignatureDoesNotMatch`.
@@ -265,7 +236,8 @@ async fn read_forbidden(body: AnyBody) -> Result<bytes::Bytes, CliError> {
 async fn copy_body(
     response: Response<AnyBody>,
     sink: &mut Sink,
-    progress: bool,
+    progress: &Progress,
+    mut decoder: Option<Decoder>,
     stats: &mut Stats,
 ) -> Result<(), CliError> {
     let len = response
@@ -274,21 +246,35 @@ async fn copy_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let mut body = response.into_body();
-    let pb = progress_bar(len.unwrap_or(0), progress, "download");
+    let pb = progress.body(len, "download");
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| body_error(e.as_ref()))?;
         if let Ok(data) = frame.into_data() {
-            if let Some(pb) = &pb {
-                pb.inc(data.len() as u64);
-            }
-            sink.write_all(&data).map_err(write_error)?;
+            pb.inc(data.len() as u64);
             stats.size_download += data.len() as u64;
+            match &mut decoder {
+                Some(d) => sink.write_all(&d.push(&data)?),
+                None => sink.write_all(&data),
+            }
+            .map_err(write_error)?;
         }
     }
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
+    if let Some(d) = decoder {
+        sink.write_all(&d.finish()?).map_err(write_error)?;
     }
+    pb.done();
     Ok(())
+}
+
+/// With `--compressed`, the decoder of the response's Content-Encoding.
+fn decoder(headers: &HeaderMap, decompress: bool) -> Result<Option<Decoder>, CliError> {
+    if !decompress {
+        return Ok(None);
+    }
+    let encoding = headers
+        .get(http::header::CONTENT_ENCODING)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    Decoder::for_encoding(encoding.as_deref())
 }
 
 /// curl: 18 when the body ends before its announced length, 56 for other failures.
@@ -326,80 +312,6 @@ fn http_failure(
             }
         ),
         code: exit::HTTP_ERROR,
-    }
-}
-
-/// Where the response goes: standard output, or the `-o` file, opened (and truncated) at
-/// the first byte written, as curl does, so a failed transfer that wrote nothing leaves an
-/// existing file as it was.
-enum Sink {
-    Stdout(std::io::StdoutLock<'static>),
-    File {
-        path: PathBuf,
-        file: Option<std::io::BufWriter<std::fs::File>>,
-        /// `--create-dirs`: make the missing parent directories first.
-        create_dirs: bool,
-    },
-}
-
-impl Sink {
-    /// `-o FILE` (`-o -` is standard output, as in curl).
-    fn new(output: Option<&Path>, create_dirs: bool) -> Sink {
-        match output {
-            Some(path) if path.as_os_str() != "-" => Sink::File {
-                path: path.to_owned(),
-                file: None,
-                create_dirs,
-            },
-            _ => Sink::Stdout(std::io::stdout().lock()),
-        }
-    }
-
-    fn file(&mut self) -> std::io::Result<&mut dyn Write> {
-        match self {
-            Sink::Stdout(s) => Ok(s),
-            Sink::File {
-                path,
-                file,
-                create_dirs,
-            } => match file {
-                Some(f) => Ok(f),
-                None => {
-                    if let Some(dir) = path.parent().filter(|_| *create_dirs) {
-                        std::fs::create_dir_all(dir)?;
-                    }
-                    let f = std::fs::File::create(&*path).map_err(|e| {
-                        std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-                    })?;
-                    Ok(file.insert(std::io::BufWriter::new(f)))
-                }
-            },
-        }
-    }
-
-    /// Flushes; with `create`, an output file nothing was written to is created empty.
-    fn finish(&mut self, create: bool) -> std::io::Result<()> {
-        if create {
-            self.file()?;
-        }
-        match self {
-            Sink::Stdout(s) => s.flush(),
-            Sink::File { file: Some(f), .. } => f.flush(),
-            Sink::File { file: None, .. } => Ok(()),
-        }
-    }
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        self.file()?.write(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.finish(false)
     }
 }
 

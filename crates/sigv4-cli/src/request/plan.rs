@@ -10,6 +10,7 @@ use sigv4::{Credentials, Signer};
 
 use super::args::RequestArgs;
 use super::exit;
+use super::progress::Style;
 use crate::curl_args::{self, Built, BuiltBody};
 use crate::net::{self, WireUrl};
 use crate::CliError;
@@ -38,8 +39,12 @@ pub(super) struct Options {
     pub(super) retries: u32,
     pub(super) retry_delay: Option<Duration>,
     pub(super) retry_on: RetryOn,
-    pub(super) progress: bool,
+    pub(super) progress: Style,
     pub(super) output: Option<PathBuf>,
+    /// `-D FILE`.
+    pub(super) dump_header: Option<PathBuf>,
+    /// `--compressed`: decode the response's Content-Encoding.
+    pub(super) decompress: bool,
     pub(super) create_dirs: bool,
     pub(super) insecure: bool,
     /// The HTTP client: connect timeout, TLS trust, proxies.
@@ -112,7 +117,7 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
     };
     let method = choose_method(args, &source)?;
     let headers = request_headers(&built)?;
-    let unsigned_defaults = unsigned_defaults(&headers, &built);
+    let unsigned_defaults = unsigned_defaults(&headers, &built, args.compressed);
     let s3 = sigv4::is_s3(&service);
     let source = small_body_in_memory(source, s3, args.upload_file.is_some())?;
     if args.aws_chunked && !(s3 && matches!(source, Source::File { .. })) {
@@ -120,7 +125,11 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
             "--aws-chunked is for S3 uploads from a file (-T FILE or --data-binary @FILE)",
         ));
     }
-    let credentials = crate::credentials::resolve(args.profile.as_deref())?.into_credentials();
+    // `-u AK:SK` (curl's --aws-sigv4 keys) wins over the profile and the environment.
+    let credentials = match &args.user {
+        Some(keys) => (**keys).clone(),
+        None => crate::credentials::resolve(args.profile.as_deref())?.into_credentials(),
+    };
     let signer = Signer::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
     // Directory buckets (`--x-s3`): a CreateSession session signs instead.
     let (signer, credentials) = crate::express::signer_and_credentials(
@@ -142,7 +151,7 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
         aws_chunked: args.aws_chunked,
         signer: std::sync::Arc::new(signer),
         credentials,
-        options: options(args),
+        options: options(args, &url)?,
         fixed_time,
         unsigned_defaults,
         streamed_upload: args.upload_file.is_some(),
@@ -152,8 +161,14 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
 }
 
 /// The transfer options the flags ask for.
-fn options(args: &RequestArgs) -> Options {
-    Options {
+fn options(args: &RequestArgs, url: &WireUrl) -> Result<Options, CliError> {
+    let output = if args.remote_name {
+        Some(remote_name(url)?)
+    } else {
+        // `-o -` is standard output, as in curl.
+        args.output.clone().filter(|p| p.as_os_str() != "-")
+    };
+    Ok(Options {
         verbose: args.verbose,
         silent: args.silent,
         include: args.include || args.head,
@@ -168,13 +183,44 @@ fn options(args: &RequestArgs) -> Options {
             all_errors: args.retry_all_errors,
             max_time: args.retry_max_time,
         },
-        progress: !args.silent && !args.no_progress_meter && std::io::stderr().is_terminal(),
+        progress: progress_style(args),
         create_dirs: args.create_dirs,
         insecure: args.net.insecure,
-        // `-o -` is standard output, as in curl.
-        output: args.output.clone().filter(|p| p.as_os_str() != "-"),
+        output,
+        dump_header: args.dump_header.clone(),
+        decompress: args.compressed,
         client: args.net.client_options(args.connect_timeout),
+    })
+}
+
+/// curl's progress display: none with -s or --no-progress-meter, `-#`'s bar, else the
+/// meter on a terminal.
+fn progress_style(args: &RequestArgs) -> Style {
+    if args.silent || args.no_progress_meter {
+        Style::Off
+    } else if args.progress_bar {
+        Style::Bar
+    } else if std::io::stderr().is_terminal() {
+        Style::Meter
+    } else {
+        Style::Off
     }
+}
+
+/// `-O`: the URL's last path segment as given (still percent-encoded, as curl keeps it);
+/// curl's 23, before anything is sent, when it is empty.
+fn remote_name(url: &WireUrl) -> Result<PathBuf, CliError> {
+    let name = url.path.rsplit('/').next().unwrap_or("");
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(CliError {
+            message: format!(
+                "-O: the URL {} has no file name to save to (use -o FILE)",
+                url.to_url_string()
+            ),
+            code: exit::WRITE,
+        });
+    }
+    Ok(PathBuf::from(name))
 }
 
 /// The region and service to sign for: `--region`/`--service` (or `--aws-sigv4`), else
@@ -227,16 +273,28 @@ fn request_headers(built: &Built) -> Result<HeaderMap, CliError> {
 }
 
 /// curl's own defaults, sent but not signed (so `sign` and `request` sign the same
-/// request); -H replaces them and 'Name:' removes them.
-fn unsigned_defaults(headers: &HeaderMap, built: &Built) -> Vec<(HeaderName, HeaderValue)> {
+/// request); -H replaces them and 'Name:' removes them. `--compressed` adds curl's
+/// Accept-Encoding (with the decoders curl 7.88 has).
+fn unsigned_defaults(
+    headers: &HeaderMap,
+    built: &Built,
+    compressed: bool,
+) -> Vec<(HeaderName, HeaderValue)> {
     let mut defaults = Vec::new();
+    let accept_encoding = (
+        http::header::ACCEPT_ENCODING,
+        super::decode::ACCEPT_ENCODING,
+    );
     for (name, value) in [
         (
             http::header::USER_AGENT,
             concat!("sigv4/", env!("CARGO_PKG_VERSION")),
         ),
         (http::header::ACCEPT, "*/*"),
-    ] {
+    ]
+    .into_iter()
+    .chain(compressed.then_some(accept_encoding))
+    {
         if !headers.contains_key(&name) && !built.removed.iter().any(|r| r == name.as_str()) {
             defaults.push((name, HeaderValue::from_static(value)));
         }

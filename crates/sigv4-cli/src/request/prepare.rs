@@ -8,14 +8,13 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request};
 use http_body_util::{BodyExt, Empty, Full};
-use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedBody, ChunkedSettings, StreamingMode};
 use sigv4::{AmzDate, Payload, SigningOutput};
 
 use super::exit;
-use super::output::progress_bar;
 use super::plan::{Job, Source};
+use super::progress::{BodyProgress, Progress};
 use crate::net::{AnyBody, ReaderBody};
 use crate::CliError;
 
@@ -25,7 +24,7 @@ pub(super) struct Prepared {
     pub(super) request: Request<()>,
     pub(super) signed: Option<SigningOutput>,
     pub(super) body: AnyBody,
-    pub(super) progress: Option<ProgressBar>,
+    pub(super) progress: BodyProgress,
 }
 
 fn sign_err(e: sigv4::SigningError) -> CliError {
@@ -40,6 +39,7 @@ impl Job {
         method: &Method,
         uri: &http::Uri,
         sign: bool,
+        progress: &Progress,
     ) -> Result<Prepared, CliError> {
         let mut req = Request::builder()
             .method(method.clone())
@@ -48,7 +48,7 @@ impl Job {
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
         *req.headers_mut() = self.headers.clone();
         let now = self.signing_time(uri);
-        let mut progress = None;
+        let mut upload = BodyProgress::Off;
         let (signed, body) = match &self.source {
             Source::None => {
                 let payload = if self.unsigned {
@@ -61,9 +61,9 @@ impl Job {
             }
             Source::Bytes(bytes) => self.sign_bytes(&mut req, bytes, sign, now)?,
             Source::File { path, len } => {
-                let (out, body, pb) = self.sign_file(&mut req, path, *len, sign, now).await?;
-                progress = pb;
-                (out, body)
+                upload = progress.body(Some(*len), "upload");
+                self.sign_file(&mut req, path, *len, sign, now, &upload)
+                    .await?
             }
         };
         for (name, value) in &self.unsigned_defaults {
@@ -73,7 +73,7 @@ impl Job {
             request: req,
             signed,
             body,
-            progress,
+            progress: upload,
         })
     }
 
@@ -141,16 +141,14 @@ impl Job {
         len: u64,
         sign: bool,
         now: SystemTime,
-    ) -> Result<(Option<SigningOutput>, AnyBody, Option<ProgressBar>), CliError> {
+        progress: &BodyProgress,
+    ) -> Result<(Option<SigningOutput>, AnyBody), CliError> {
         let file = tokio::fs::File::open(&path).await.map_err(|e| CliError {
             message: format!("cannot open {}: {e}", path.display()),
             code: exit::READ,
         })?;
-        let pb = progress_bar(len, self.options.progress, "upload");
-        let mut reader = ReaderBody::new(file, len);
-        if let Some(pb) = pb.clone() {
-            reader = reader.on_progress(move |n| pb.inc(n));
-        }
+        let pb = progress.clone();
+        let reader = ReaderBody::new(file, len).on_progress(move |n| pb.inc(n));
         if self.aws_chunked {
             if !sign {
                 return Err(CliError::failure(
@@ -158,7 +156,7 @@ impl Job {
                 ));
             }
             let (out, body) = self.sign_aws_chunked(req, reader, len, now)?;
-            return Ok((Some(out), body, pb));
+            return Ok((Some(out), body));
         }
         let hash;
         // -T to S3 streams unhashed; --data-binary @FILE is hashed like the
@@ -172,7 +170,7 @@ impl Job {
         let out = self.sign_if(sign, req, payload, now)?;
         req.headers_mut()
             .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
-        Ok((out, reader.boxed_unsync(), pb))
+        Ok((out, reader.boxed_unsync()))
     }
 
     /// `--aws-chunked`: the seed signature over the aws-chunked headers, then every chunk

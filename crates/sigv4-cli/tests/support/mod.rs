@@ -424,11 +424,17 @@ pub struct ProxyProc {
 impl ProxyProc {
     /// Starts `sigv4 proxy ARGS --listen 127.0.0.1:0` and waits for its address.
     pub fn start(home: &Path, args: &[&str]) -> ProxyProc {
+        Self::start_env(home, &[], args)
+    }
+
+    /// [`ProxyProc::start`] with `env` added to the clean environment.
+    pub fn start_env(home: &Path, env: &[(&str, &str)], args: &[&str]) -> ProxyProc {
         use std::io::BufRead;
         use std::process::Stdio;
         static N: AtomicU64 = AtomicU64::new(0);
         let log = home.join(format!("proxy-{}.log", N.fetch_add(1, Ordering::Relaxed)));
         let mut child = sigv4_cmd(home, SK)
+            .envs(env.iter().copied())
             .arg("proxy")
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
