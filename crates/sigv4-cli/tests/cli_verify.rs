@@ -6,15 +6,21 @@ use std::process::{Command, Output, Stdio};
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
-fn sigv4(args: &[&str], stdin: Option<&[u8]>) -> Output {
+/// The `sigv4` binary with a clean environment holding only the test key.
+fn sigv4_cmd(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigv4"));
     cmd.args(args)
         .env_clear()
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("HOME", "/nonexistent-sigv4-test-home")
         .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .stdin(Stdio::piped())
+        .env("AWS_SECRET_ACCESS_KEY", SECRET);
+    cmd
+}
+
+fn sigv4(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = sigv4_cmd(args);
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
@@ -702,13 +708,7 @@ fn an_unsigned_security_token_header_on_a_presigned_url_is_refused() {
 
 /// `sigv4 sign`/`verify` with a session token, for the `+` rule test below.
 fn sigv4_with_token(args: &[&str], token: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sigv4"))
-        .args(args)
-        .env_clear()
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("HOME", "/nonexistent-sigv4-test-home")
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+    sigv4_cmd(args)
         .env("AWS_SESSION_TOKEN", token)
         .output()
         .unwrap()

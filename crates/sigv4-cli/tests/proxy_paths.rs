@@ -24,14 +24,7 @@ fn recording_upstream(max: usize) -> (SocketAddr, mpsc::Receiver<String>) {
                 return;
             };
             s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            let head = read_head(&mut s);
             let text = String::from_utf8_lossy(&head).into_owned();
             let _ = tx.send(text.lines().next().unwrap_or_default().to_owned());
             let _ =

@@ -100,6 +100,20 @@ pub fn skip(what: &str) {
     eprintln!("SKIPPED: {what}: `curl` is not on PATH (apt-get install -y curl to run it)");
 }
 
+/// Reads a request head (up to the blank line, at most 64 KiB) from a blocking stream.
+pub fn read_head(s: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    head
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }

@@ -213,117 +213,122 @@ impl ChunkedBodyVerifier {
                 }
                 self.end_chunk()?;
                 self.state = ChunkState::Header;
+                Ok(())
             }
-            ChunkState::Header => {
-                let text = std::str::from_utf8(line).map_err(|_| {
-                    ChunkVerifyError::Malformed("a chunk header is not text".into())
+            ChunkState::Header => self.on_chunk_header(line),
+            ChunkState::Trailer => self.on_trailer_line(line),
+            ChunkState::Data { .. } | ChunkState::Done | ChunkState::Failed => Ok(()),
+        }
+    }
+
+    /// `size[;chunk-signature=sig]`: checks the size and signature shape, and starts the
+    /// chunk (the final, empty chunk ends the data and checks the decoded length).
+    fn on_chunk_header(&mut self, line: &[u8]) -> Result<(), ChunkVerifyError> {
+        let text = std::str::from_utf8(line)
+            .map_err(|_| ChunkVerifyError::Malformed("a chunk header is not text".into()))?;
+        let (size, ext) = match text.split_once(';') {
+            Some((s, e)) => (s, Some(e)),
+            None => (text, None),
+        };
+        if size.is_empty() || size.len() > 15 || !size.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ChunkVerifyError::Malformed(
+                "a chunk size must be hex digits".into(),
+            ));
+        }
+        let size = u64::from_str_radix(size, 16)
+            .map_err(|_| ChunkVerifyError::Malformed("bad chunk size".into()))?;
+        self.pending_sig = match (self.mode.is_signed(), ext) {
+            (true, Some(e)) => {
+                let sig = e.strip_prefix("chunk-signature=").ok_or_else(|| {
+                    ChunkVerifyError::Malformed("expected ;chunk-signature=<64 hex>".into())
                 })?;
-                let (size, ext) = match text.split_once(';') {
-                    Some((s, e)) => (s, Some(e)),
-                    None => (text, None),
-                };
-                if size.is_empty()
-                    || size.len() > 15
-                    || !size.bytes().all(|b| b.is_ascii_hexdigit())
-                {
-                    return Err(ChunkVerifyError::Malformed(
-                        "a chunk size must be hex digits".into(),
-                    ));
-                }
-                let size = u64::from_str_radix(size, 16)
-                    .map_err(|_| ChunkVerifyError::Malformed("bad chunk size".into()))?;
-                self.pending_sig = match (self.mode.is_signed(), ext) {
-                    (true, Some(e)) => {
-                        let sig = e.strip_prefix("chunk-signature=").ok_or_else(|| {
-                            ChunkVerifyError::Malformed("expected ;chunk-signature=<64 hex>".into())
-                        })?;
-                        Some(parse_sig(sig)?)
-                    }
-                    (true, None) => {
-                        return Err(ChunkVerifyError::Malformed(
-                            "a chunk has no chunk-signature".into(),
-                        ))
-                    }
-                    (false, Some(_)) => {
-                        return Err(ChunkVerifyError::Malformed(
-                            "unsigned chunks carry no extensions".into(),
-                        ))
-                    }
-                    (false, None) => None,
-                };
-                if self.short_chunk && size > 0 {
-                    return Err(ChunkVerifyError::Malformed(
-                        "only the last data chunk may be shorter than 8 KiB".into(),
-                    ));
-                }
-                // S3's 8 KiB minimum applies to signed chunks; SDKs send unsigned-trailer
-                // bodies one chunk per body frame, of any size.
-                if self.mode.is_signed() && size > 0 && size < crate::chunked::MIN_CHUNK_SIZE as u64
-                {
-                    self.short_chunk = true;
-                }
-                self.chunk_hash = Sha256::new();
-                if size > self.max_chunk {
-                    return Err(ChunkVerifyError::Malformed(format!(
-                        "a chunk of {size} bytes is larger than the {} allowed",
-                        self.max_chunk
-                    )));
-                }
-                if size == 0 {
-                    // The final chunk: no data, its CRLF is the trailer section's end or
-                    // the start of trailer lines.
-                    self.end_chunk()?;
-                    if let Some(exp) = self.expected_len {
-                        if exp != self.decoded {
-                            return Err(ChunkVerifyError::LengthMismatch {
-                                expected: exp,
-                                actual: self.decoded,
-                            });
-                        }
-                    }
-                    self.state = ChunkState::Trailer;
-                } else {
-                    self.state = ChunkState::Data { remaining: size };
+                Some(parse_sig(sig)?)
+            }
+            (true, None) => {
+                return Err(ChunkVerifyError::Malformed(
+                    "a chunk has no chunk-signature".into(),
+                ))
+            }
+            (false, Some(_)) => {
+                return Err(ChunkVerifyError::Malformed(
+                    "unsigned chunks carry no extensions".into(),
+                ))
+            }
+            (false, None) => None,
+        };
+        if self.short_chunk && size > 0 {
+            return Err(ChunkVerifyError::Malformed(
+                "only the last data chunk may be shorter than 8 KiB".into(),
+            ));
+        }
+        // S3's 8 KiB minimum applies to signed chunks; SDKs send unsigned-trailer
+        // bodies one chunk per body frame, of any size.
+        if self.mode.is_signed() && size > 0 && size < crate::chunked::MIN_CHUNK_SIZE as u64 {
+            self.short_chunk = true;
+        }
+        self.chunk_hash = Sha256::new();
+        if size > self.max_chunk {
+            return Err(ChunkVerifyError::Malformed(format!(
+                "a chunk of {size} bytes is larger than the {} allowed",
+                self.max_chunk
+            )));
+        }
+        if size == 0 {
+            // The final chunk: no data, its CRLF is the trailer section's end or
+            // the start of trailer lines.
+            self.end_chunk()?;
+            if let Some(exp) = self.expected_len {
+                if exp != self.decoded {
+                    return Err(ChunkVerifyError::LengthMismatch {
+                        expected: exp,
+                        actual: self.decoded,
+                    });
                 }
             }
-            ChunkState::Trailer => {
-                if line.is_empty() {
-                    self.end_trailer()?;
-                    self.state = ChunkState::Done;
-                    return Ok(());
-                }
-                if !self.mode.has_trailer() {
-                    return Err(ChunkVerifyError::Malformed(
-                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer".into(),
-                    ));
-                }
-                let text = std::str::from_utf8(line)
-                    .map_err(|_| ChunkVerifyError::Malformed("a trailer is not text".into()))?;
-                let (name, value) = text.split_once(':').ok_or_else(|| {
-                    ChunkVerifyError::Malformed("a trailer must be name:value".into())
-                })?;
-                let name = name.trim().to_ascii_lowercase();
-                let value = value.trim();
-                if name == "x-amz-trailer-signature" {
-                    if self.mode != StreamingMode::SignedWithTrailer || self.trailer_sig.is_some() {
-                        return Err(ChunkVerifyError::Malformed(
-                            "unexpected x-amz-trailer-signature".into(),
-                        ));
-                    }
-                    self.trailer_sig = Some(parse_sig(value)?);
-                } else {
-                    if self.trailer_sig.is_some() {
-                        return Err(ChunkVerifyError::Malformed(
-                            "x-amz-trailer-signature must be the last trailer".into(),
-                        ));
-                    }
-                    if self.trailers.len() >= 8 {
-                        return Err(ChunkVerifyError::Malformed("too many trailers".into()));
-                    }
-                    self.trailers.push((name, value.to_owned()));
-                }
+            self.state = ChunkState::Trailer;
+        } else {
+            self.state = ChunkState::Data { remaining: size };
+        }
+        Ok(())
+    }
+
+    /// A trailer line (`name:value`, the trailer signature last) or the empty line that
+    /// ends the body.
+    fn on_trailer_line(&mut self, line: &[u8]) -> Result<(), ChunkVerifyError> {
+        if line.is_empty() {
+            self.end_trailer()?;
+            self.state = ChunkState::Done;
+            return Ok(());
+        }
+        if !self.mode.has_trailer() {
+            return Err(ChunkVerifyError::Malformed(
+                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer".into(),
+            ));
+        }
+        let text = std::str::from_utf8(line)
+            .map_err(|_| ChunkVerifyError::Malformed("a trailer is not text".into()))?;
+        let (name, value) = text
+            .split_once(':')
+            .ok_or_else(|| ChunkVerifyError::Malformed("a trailer must be name:value".into()))?;
+        let name = name.trim().to_ascii_lowercase();
+        let value = value.trim();
+        if name == "x-amz-trailer-signature" {
+            if self.mode != StreamingMode::SignedWithTrailer || self.trailer_sig.is_some() {
+                return Err(ChunkVerifyError::Malformed(
+                    "unexpected x-amz-trailer-signature".into(),
+                ));
             }
-            ChunkState::Data { .. } | ChunkState::Done | ChunkState::Failed => {}
+            self.trailer_sig = Some(parse_sig(value)?);
+        } else {
+            if self.trailer_sig.is_some() {
+                return Err(ChunkVerifyError::Malformed(
+                    "x-amz-trailer-signature must be the last trailer".into(),
+                ));
+            }
+            if self.trailers.len() >= 8 {
+                return Err(ChunkVerifyError::Malformed("too many trailers".into()));
+            }
+            self.trailers.push((name, value.to_owned()));
         }
         Ok(())
     }
