@@ -118,13 +118,11 @@ impl BodyArgs {
         }
     }
 
-    /// The single `--data-binary @FILE` when it is the whole body (so it can be streamed
-    /// from disk, or named in a curl command, instead of read into memory).
+    /// The single `--data-binary @FILE` (`-` for `@-`) when it is the whole body (so it
+    /// can be streamed, or named in a curl command, instead of read into memory).
     pub fn single_binary_file(&self) -> Option<PathBuf> {
         match self.pieces().as_slice() {
-            [(Kind::Binary, v)] if v.starts_with('@') && *v != "@-" && !self.get => {
-                Some(PathBuf::from(&v[1..]))
-            }
+            [(Kind::Binary, v)] if v.starts_with('@') && !self.get => Some(PathBuf::from(&v[1..])),
             _ => None,
         }
     }
@@ -218,9 +216,12 @@ pub enum BuiltBody {
     Bytes(Vec<u8>),
     /// The single `--data-binary @FILE`, not read yet.
     File(PathBuf),
+    /// The single `--data-binary @-`: standard input, not read yet.
+    Stdin,
 }
 
-fn read_source(spec: &str, what: &str) -> Result<Vec<u8>, CliError> {
+/// The bytes of `@spec` (`-`: standard input, read whole).
+pub fn read_source(spec: &str, what: &str) -> Result<Vec<u8>, CliError> {
     if spec == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -289,7 +290,11 @@ pub fn build(
     }
 
     let built_body = if let Some(path) = body.single_binary_file() {
-        BuiltBody::File(path)
+        if path.as_os_str() == "-" {
+            BuiltBody::Stdin
+        } else {
+            BuiltBody::File(path)
+        }
     } else if pieces.is_empty() {
         BuiltBody::None
     } else {

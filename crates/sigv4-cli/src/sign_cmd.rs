@@ -140,6 +140,8 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
     let (body, curl_body) = match &built.body {
         BuiltBody::None => (Vec::new(), CurlBody::None),
         BuiltBody::Bytes(b) => (b.clone(), CurlBody::Bytes),
+        // `sign` prints the signature of the bytes, so it holds them.
+        BuiltBody::Stdin => (curl_args::read_source("-", "")?, CurlBody::Bytes),
         BuiltBody::File(path) => (
             std::fs::read(path).map_err(|e| {
                 CliError::usage(format!("cannot read the body from {}: {e}", path.display()))

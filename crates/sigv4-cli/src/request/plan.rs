@@ -1,8 +1,9 @@
 //! From the command line to a [`Job`]: the URL as sent, the method, the headers, the
 //! body's source, who signs for which region and service, and the transfer options.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -98,6 +99,8 @@ pub(super) struct Job {
     pub(super) streamed_upload: bool,
     /// Re-sign and retry once when the server refuses the request's time.
     pub(super) retry_skew: bool,
+    /// Standard input spooled to a temporary file (the body's source), removed on drop.
+    pub(super) _spool: Option<Arc<tempfile::NamedTempFile>>,
 }
 
 /// Plans the request `args` describe.
@@ -108,7 +111,8 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
         url.query.clone_from(&built.query);
     }
     plus_as_literal(&mut url, args.verbose);
-    let source = body_source(args, built.body.clone())?;
+    let mut spool = None;
+    let source = body_source(args, built.body.clone(), &mut spool)?;
     name_upload(args, &source, &mut url)?;
     let (region, service) = signing_target(args, &url)?;
     let fixed_time = match &args.time {
@@ -119,7 +123,7 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
     let headers = request_headers(&built)?;
     let unsigned_defaults = unsigned_defaults(&headers, &built, args.compressed);
     let s3 = sigv4::is_s3(&service);
-    let source = small_body_in_memory(source, s3, args.upload_file.is_some())?;
+    let source = small_body_in_memory(source, s3, args.upload_file.is_some() || spool.is_some())?;
     if args.aws_chunked && !(s3 && matches!(source, Source::File { .. })) {
         return Err(CliError::usage(
             "--aws-chunked is for S3 uploads from a file (-T FILE or --data-binary @FILE)",
@@ -157,6 +161,7 @@ pub(super) fn plan(args: &RequestArgs) -> Result<Job, CliError> {
         streamed_upload: args.upload_file.is_some(),
         // A pinned --time is what the user asked for: never re-sign it at another time.
         retry_skew: fixed_time.is_none(),
+        _spool: spool,
     })
 }
 
@@ -318,7 +323,7 @@ fn small_body_in_memory(source: Source, s3: bool, upload: bool) -> Result<Source
 /// `-T FILE` to a URL ending in '/' uploads to the file's name there, as curl does.
 fn name_upload(args: &RequestArgs, source: &Source, url: &mut WireUrl) -> Result<(), CliError> {
     if let (Some(path), Source::File { .. }) = (&args.upload_file, source) {
-        if url.path.ends_with('/') {
+        if url.path.ends_with('/') && path.as_os_str() != "-" {
             let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
                 CliError::usage("the upload file name is not valid UTF-8: give the full URL")
             })?;
@@ -342,14 +347,6 @@ fn plus_as_literal(url: &mut WireUrl, verbose: bool) {
     }
 }
 
-fn read_stdin() -> Result<Vec<u8>, CliError> {
-    let mut buf = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::failure(format!("cannot read standard input: {e}")))?;
-    Ok(buf)
-}
-
 fn file_len(path: &Path) -> Result<u64, CliError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
@@ -362,11 +359,26 @@ fn file_len(path: &Path) -> Result<u64, CliError> {
     Ok(meta.len())
 }
 
-fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError> {
+/// Where the body comes from; standard input (`-T -`, `--data-binary @-`) is spooled to
+/// `spool`, a temporary file, first: SigV4 needs the body's hash or at least its length
+/// up front, and the memory used stays bounded whatever the size.
+fn body_source(
+    args: &RequestArgs,
+    built: BuiltBody,
+    spool: &mut Option<Arc<tempfile::NamedTempFile>>,
+) -> Result<Source, CliError> {
+    let stdin = matches!(built, BuiltBody::Stdin)
+        || args
+            .upload_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str() == "-");
+    if stdin {
+        let (file, len) = spool_stdin()?;
+        let path = file.path().to_owned();
+        *spool = Some(Arc::new(file));
+        return Ok(Source::File { path, len });
+    }
     if let Some(path) = &args.upload_file {
-        if path.as_os_str() == "-" {
-            return Ok(Source::Bytes(read_stdin()?));
-        }
         // curl: 26 (read error) for an upload file it cannot read.
         let len = file_len(path).map_err(|e| CliError {
             message: e.message,
@@ -384,7 +396,25 @@ fn body_source(args: &RequestArgs, built: BuiltBody) -> Result<Source, CliError>
             let len = file_len(&path)?;
             Source::File { path, len }
         }
+        BuiltBody::Stdin => unreachable!("standard input is spooled above"),
     })
+}
+
+/// Copies standard input to a temporary file (64 KiB at a time), returning it and its
+/// length.
+fn spool_stdin() -> Result<(tempfile::NamedTempFile, u64), CliError> {
+    let failed = |e: std::io::Error| CliError {
+        message: format!("cannot spool standard input to a temporary file: {e}"),
+        code: exit::READ,
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix("sigv4-stdin-")
+        .tempfile()
+        .map_err(failed)?;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, std::io::stdin().lock());
+    let len = std::io::copy(&mut reader, file.as_file_mut()).map_err(failed)?;
+    file.as_file_mut().flush().map_err(failed)?;
+    Ok((file, len))
 }
 
 /// Percent-encodes a file name for use as the last path segment.
