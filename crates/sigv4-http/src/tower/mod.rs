@@ -65,6 +65,7 @@
 
 mod body;
 mod client;
+mod inner_request;
 #[cfg(feature = "key-file")]
 mod key_file;
 mod key_limits;
@@ -85,12 +86,14 @@ use crate::{BoxError, Error};
 
 pub use body::{FromVerifiedBody, VerifiedRequestBody};
 pub use client::{sign_request, ResponseBody, SignLayer, SignService, SignedBody};
+pub use inner_request::TRANSPORT_HEADERS;
 #[cfg(feature = "key-file")]
 pub use key_file::{FileKeys, KeyFileError};
 pub use key_limits::{KeyLimits, LimitDenied};
 pub use keys::{key_store_fn, FnKeyStore, KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
 pub use refusal::Refusal;
-pub use server::{ErrorFormat, VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
+pub use response::ErrorFormat;
+pub use server::{VerifiedIdentity, VerifyLayer, VerifyService};
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
