@@ -9,7 +9,10 @@
 # Prints the counts per suite.
 #
 # Usage: python/peer-suites.sh PYTHON   (the venv's python, with the wheel installed;
-#        SIGV4_PEER_DEV=1 accepts a `maturin develop` install, for iteration only)
+#        SIGV4_PEER_DEV=1 accepts a `maturin develop` install, for iteration only).
+# PYTHON may also be an interpreter without pip whose PYTHONPATH already holds the wheel and
+# pytest-httpserver (python/check-aarch64.sh, check-musl.sh: aarch64 and musl under qemu);
+# the caller's PYTHONPATH is kept, after python/peer-shim.
 set -euo pipefail
 PY=${1:?usage: peer-suites.sh PYTHON}
 PY=$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")  # absolute, still the venv's
@@ -17,13 +20,13 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 SUITES=${SIGV4_PEER_SUITES:-$REPO/../shared/testdata/peer-suites}
 [ -d "$SUITES" ] || { echo "peer suites not found at $SUITES" >&2; exit 1; }
-"$PY" -m pip install -q "pytest-httpserver>=1.0"
+"$PY" -c 'import pytest_httpserver' 2>/dev/null || "$PY" -m pip install -q "pytest-httpserver>=1.0"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 # ../shared is read-only and pytest writes caches next to the tests: run from a copy.
 cp -r "$SUITES"/. "$WORK"/
-export PYTHONPATH=$REPO/python/peer-shim
+export PYTHONPATH=$REPO/python/peer-shim${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONDONTWRITEBYTECODE=1
 # The suites must never reach real AWS endpoints (IMDS, ECS, STS): no credentials, profiles
 # or provider settings from the environment, IMDS off, STS and every service endpoint on a

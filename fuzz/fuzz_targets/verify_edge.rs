@@ -5,13 +5,21 @@
 //!   original, and is accepted unchanged when checked again;
 //! * a target it accepts unchanged for a normalizing service is its own normalized path;
 //! * a request signed for one host and sent with an absolute-form target verifies only
-//!   when the target's authority is that host.
+//!   when the target's authority is that host;
+//! * the whole edge policy (`EdgePolicy::check`: target form, authority against `Host`,
+//!   framing headers, path and `+` policy) on a fuzzed method and header lines: it accepts
+//!   only origin form or an absolute form naming the one `Host`, never CONNECT, never a
+//!   `Transfer-Encoding` other than `chunked` or conflicting `Content-Length`s; the target
+//!   it hands on is origin form, carries no raw `+`, keeps the query, and is accepted
+//!   unchanged when checked again.
 //!
-//! Input: `target \n~~~\n authority`.
+//! Input: `target \n~~~\n authority \n~~~\n method \n header lines (name: value)`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sigv4::canonical_request::{canonical_query_plus, canonical_uri};
-use sigv4::verify::edge::{normalized_path, prepare_target, PathPolicy, QueryPlusPolicy};
+use sigv4::verify::edge::{
+    check_framing, normalized_path, prepare_target, EdgePolicy, PathPolicy, QueryPlusPolicy,
+};
 use sigv4::verify::{VerifiableRequest, Verifier, VerifyBody};
 use sigv4::{Credentials, Payload, QueryPlus, SignableRequest, Signer, UriRules};
 use sigv4_fuzz::split_parts;
@@ -28,11 +36,14 @@ fn canonical(target: &str, plus: QueryPlus) -> (String, String) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let parts = split_parts(data, 2);
+    let parts = split_parts(data, 3);
     let target = String::from_utf8_lossy(parts[0]).into_owned();
     let authority = parts
         .get(1)
         .map(|a| String::from_utf8_lossy(a).into_owned());
+    if let Some(head) = parts.get(2) {
+        whole_policy(&target, &String::from_utf8_lossy(head));
+    }
 
     let path = target.split_once('?').map_or(target.as_str(), |(p, _)| p);
     let n = normalized_path(path);
@@ -122,3 +133,81 @@ fuzz_target!(|data: &[u8]| {
         );
     }
 });
+
+/// `EdgePolicy::check` on `target` with the method and header lines of `head`.
+fn whole_policy(target: &str, head: &str) {
+    let mut lines = head.lines();
+    let method = lines.next().unwrap_or("GET").trim();
+    let headers: Vec<(&str, &[u8])> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim(), v.trim().as_bytes()))
+        .collect();
+    let hosts: Vec<&[u8]> = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("host"))
+        .map(|(_, v)| *v)
+        .collect();
+    for normalize in [true, false] {
+        for edge in [
+            EdgePolicy::default(),
+            EdgePolicy::default()
+                .with_path(PathPolicy::Rewrite)
+                .with_plus(QueryPlusPolicy::LiteralPlus),
+        ] {
+            let Ok(rewritten) = edge.check(method, target, &headers, normalize) else {
+                continue;
+            };
+            assert!(!method.eq_ignore_ascii_case("CONNECT"), "CONNECT accepted");
+            assert!(hosts.len() <= 1, "two Host headers accepted");
+            assert!(check_framing(&headers).is_ok(), "bad framing accepted");
+            if !target.starts_with('/') {
+                // Absolute form: http(s), no user information, naming the one Host.
+                let lower = target.to_ascii_lowercase();
+                assert!(lower.starts_with("http://") || lower.starts_with("https://"));
+                let rest = target.split_once("://").map_or("", |(_, r)| r);
+                let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+                assert!(
+                    !authority.contains('@') && !authority.is_empty(),
+                    "{target:?}"
+                );
+            }
+            let handed = rewritten.clone().unwrap_or_else(|| origin(target));
+            assert!(
+                handed.starts_with('/'),
+                "{target:?} handed on as {handed:?}"
+            );
+            assert!(
+                !handed.split_once('?').is_some_and(|(_, q)| q.contains('+')),
+                "a raw '+' handed on: {handed:?}"
+            );
+            let query_in = origin(target).split_once('?').map(|(_, q)| q.to_owned());
+            assert_eq!(
+                handed.split_once('?').is_some(),
+                query_in.is_some(),
+                "{target:?} -> {handed:?}: the query was dropped or added"
+            );
+            let host_only: Vec<(&str, &[u8])> = hosts.iter().map(|h| ("host", *h)).collect();
+            assert_eq!(
+                edge.check(method, &handed, &host_only, normalize),
+                Ok(None),
+                "{target:?} -> {handed:?} is not accepted unchanged"
+            );
+        }
+    }
+}
+
+/// The origin part (path and query, fragment dropped) of an origin- or absolute-form
+/// target; an empty path is `/`.
+fn origin(target: &str) -> String {
+    if target.starts_with('/') {
+        return target.to_owned();
+    }
+    let rest = target.split_once("://").map_or(target, |(_, r)| r);
+    let rest = &rest[rest.find(['/', '?']).unwrap_or(rest.len())..];
+    let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
+    if rest.starts_with('/') {
+        rest.to_owned()
+    } else {
+        format!("/{rest}")
+    }
+}

@@ -10,7 +10,6 @@ use pyo3::types::PyDict;
 use sigv4::Credentials;
 
 use crate::errors::signing_err;
-use crate::refreshable::PyRefreshable;
 use crate::time::{system_time_to_py, to_system_time, unix_secs};
 use crate::type_name;
 
@@ -116,7 +115,7 @@ impl PyCredentials {
         {
             return Ok(Arc::clone(s));
         }
-        let defaults = crate::signer::opts(None, None, None, true, None, None);
+        let defaults = crate::request::opts(None, None, None, true, None, None);
         let settings = crate::request::build_settings(service, &defaults);
         let s = Arc::new(
             sigv4::Signer::new(region, service)
@@ -231,14 +230,12 @@ impl PyCredentials {
 
 /// Reads credentials from a `sigv4.Credentials`, or any object with `access_key`,
 /// `secret_key` and `token` attributes (botocore credentials included; their
-/// `get_frozen_credentials()` is used when present), or a dict with those keys.
+/// `get_frozen_credentials()` is used when present, so a `sigv4.RefreshableCredentials`
+/// is read through it), or a dict with those keys.
 pub(crate) fn credentials_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Arc<Credentials>> {
     let py = obj.py();
     if let Ok(c) = obj.cast::<PyCredentials>() {
         return Ok(Arc::clone(&c.get().inner));
-    }
-    if let Ok(r) = obj.cast::<PyRefreshable>() {
-        return r.get().creds(py);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let get = |k: &str| -> PyResult<Option<Bound<'_, PyAny>>> {

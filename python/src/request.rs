@@ -254,6 +254,26 @@ impl Opts {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn opts(
+    normalize_path: Option<bool>,
+    double_encode: Option<bool>,
+    content_sha256: Option<bool>,
+    sign_session_token: bool,
+    signed_headers: Option<Vec<String>>,
+    unsigned_headers: Option<Vec<String>>,
+) -> Opts {
+    Opts {
+        normalize_path,
+        double_encode,
+        content_sha256,
+        sign_session_token,
+        signed_headers,
+        unsigned_headers,
+        exact_headers: None,
+    }
+}
+
 pub(crate) fn build_settings(service: &str, o: &Opts) -> SigningSettings {
     // A raw `+` in a query is a space (decision 1: Python drop-ins and plugins), as
     // requests/httpx/aiohttp `params=` produce it and as AWS reads it: signed as `%20`, sent

@@ -15,8 +15,8 @@ use crate::credentials::{credentials_from_py, validate_access_key, validate_toke
 use crate::errors::signing_err;
 use crate::refreshable::PyRefreshable;
 use crate::request::{
-    body_hash, build_settings, expires_secs, headers_dict, is_s3, Job, KeyOrCreds, Opts, PySigned,
-    Signed,
+    body_hash, build_settings, expires_secs, headers_dict, is_s3, opts, Job, KeyOrCreds, Opts,
+    PySigned, Signed,
 };
 use crate::signing_key::PySigningKey;
 use crate::type_name;
@@ -105,26 +105,6 @@ pub struct PySigner {
     core: sigv4::Signer,
     settings: SigningSettings,
     source: Source,
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn opts(
-    normalize_path: Option<bool>,
-    double_encode: Option<bool>,
-    content_sha256: Option<bool>,
-    sign_session_token: bool,
-    signed_headers: Option<Vec<String>>,
-    unsigned_headers: Option<Vec<String>>,
-) -> Opts {
-    Opts {
-        normalize_path,
-        double_encode,
-        content_sha256,
-        sign_session_token,
-        signed_headers,
-        unsigned_headers,
-        exact_headers: None,
-    }
 }
 
 /// The signing region the AWS tools would use: the region an AWS hostname in ``url`` names,
@@ -453,6 +433,8 @@ pub(crate) fn low_level(
             "credentials must be credentials, not a SigningKey ({}); use Signer.from_signing_key",
             k.get().inner.scope()
         )));
+    } else if let Ok(r) = credentials.cast::<PyRefreshable>() {
+        KeyOrCreds::Creds(r.get().creds(py)?)
     } else {
         KeyOrCreds::Creds(credentials_from_py(credentials)?)
     };

@@ -130,7 +130,10 @@ def main():
         out = p["outputs"]
         suffixes.append((out["dnsSuffix"], p["id"], False))
         suffixes.append((out["dualStackDnsSuffix"], p["id"], True))
-    suffixes = sorted(set(suffixes), key=lambda s: (-len(s[0]), s[0]))
+    # Ties (one suffix shared by partitions: amazonaws.com is aws and aws-us-gov) are
+    # broken by partition id, so the output does not depend on set order (string hashes
+    # are randomized per run); sigv4::infer takes the first match, `aws`.
+    suffixes = sorted(set(suffixes), key=lambda s: (-len(s[0]), s[0], s[1], s[2]))
 
     def q(s):
         return json.dumps(s)

@@ -2,7 +2,6 @@
 //! signature they sent, signs each request with the proxy's own credentials and forwards it
 //! to the upstream, streaming bodies both ways.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,11 +14,10 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use sigv4::verify::edge::EdgePolicy;
 use sigv4::{Payload, QueryPlus, Signer, SigningSettings};
 use sigv4_credentials::{CachedProvider, DefaultChain, ProvideCredentials};
+use sigv4_http::serve::{serve_http1, Http1Options};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -294,54 +292,17 @@ async fn serve(
     header_timeout: Duration,
     shutdown_timeout: Duration,
 ) {
-    let graceful = GracefulShutdown::new();
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        // Bounds the read buffer per connection (hyper's default is ~400 KiB): a request
-        // head beyond it gets 431. Bodies stream through this buffer, unlimited by it.
-        .max_buf_size(MAX_HEAD)
-        .keep_alive(true);
-    let signal = shutdown_signal();
-    tokio::pin!(signal);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, remote) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of file descriptors and the like: wait a moment, keep serving.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let state = state.clone();
-                let svc = hyper::service::service_fn(move |req| {
-                    let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(state, req, remote).await) }
-                });
-                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, remote = %remote, "connection ended with an error");
-                    }
-                });
-            }
-            () = &mut signal => {
-                tracing::info!("shutting down: no new connections, waiting for requests in flight");
-                break;
-            }
-        }
-    }
-    drop(listener);
-    match tokio::time::timeout(shutdown_timeout, graceful.shutdown()).await {
-        Ok(()) => tracing::info!("stopped"),
-        Err(_) => tracing::warn!(
-            after_secs = shutdown_timeout.as_secs_f64(),
-            "stopped with requests still in flight"
-        ),
+    let options = Http1Options::default()
+        .with_header_timeout(header_timeout)
+        .with_shutdown_timeout(shutdown_timeout)
+        .with_max_head(MAX_HEAD);
+    let signal = async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, waiting for requests in flight");
+    };
+    let handler = move |req, remote| handle(state.clone(), req, remote);
+    if serve_http1(listener, options, signal, handler).await {
+        tracing::info!("stopped");
     }
 }
 

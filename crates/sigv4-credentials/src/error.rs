@@ -3,8 +3,6 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use thiserror::Error;
-
 /// A boxed error cause, kept for `source()` chains.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -46,12 +44,14 @@ fn tried_list(tried: &[ProviderSkip]) -> String {
 ///
 /// Messages say what to fix and never contain secret material (keys, session
 /// tokens, SSO or web identity tokens).
-#[derive(Debug, Error)]
+///
+/// Each message includes its cause's; [`source`](StdError::source) reports only what the
+/// message does not already say, so a chain prints each cause once.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum CredentialsError {
     /// The provider is not set up in this environment (no variables, no
     /// profile, no metadata service ...). Chains skip it.
-    #[error("the credential provider was not enabled: {reason}")]
     NotConfigured {
         /// Which provider.
         provider: &'static str,
@@ -71,19 +71,12 @@ pub enum CredentialsError {
     /// assert_eq!(e.tried().unwrap()[0].provider, "Environment");
     /// assert!(e.to_string().contains("1. Environment: AWS_ACCESS_KEY_ID is not set"));
     /// ```
-    #[error(
-        "the credential provider was not enabled: no AWS credentials found; tried, in order: {}. \
-         Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws/config \
-         (`aws configure`, `aws configure sso` or `aws login`) and select it with --profile or AWS_PROFILE",
-        tried_list(tried)
-    )]
     NoCredentials {
         /// Each provider asked, in order, and why it gave nothing.
         tried: Vec<ProviderSkip>,
     },
     /// The provider is set up, but its configuration is wrong (for example a
     /// profile file that does not parse, or a `role_arn` with no source).
-    #[error("invalid credentials configuration ({provider}): {message}")]
     InvalidConfiguration {
         /// Which provider.
         provider: &'static str,
@@ -92,18 +85,16 @@ pub enum CredentialsError {
     },
     /// The provider is set up but fetching credentials failed (a service error,
     /// an unreadable file, a process that exited non-zero ...).
-    #[error("an error occurred while loading credentials: {message}")]
     ProviderError {
         /// Which provider.
         provider: &'static str,
         /// What went wrong.
         message: String,
-        /// The underlying cause, if any.
-        #[source]
+        /// The underlying cause, if any (reported by `source()` only for what `message`
+        /// does not already say).
         source: Option<BoxError>,
     },
     /// The provider did not answer in time.
-    #[error("timed out after {after:?} while loading credentials ({provider}): {message}")]
     Timeout {
         /// Which provider.
         provider: &'static str,
@@ -113,13 +104,59 @@ pub enum CredentialsError {
         message: String,
     },
     /// A response could not be understood (bad JSON/XML, missing fields).
-    #[error("unexpected response while loading credentials ({provider}): {message}")]
     InvalidResponse {
         /// Which provider.
         provider: &'static str,
         /// What was wrong with it.
         message: String,
     },
+}
+
+impl std::fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialsError::NotConfigured { reason, .. } => {
+                write!(f, "the credential provider was not enabled: {reason}")
+            }
+            CredentialsError::NoCredentials { tried } => write!(
+                f,
+                "the credential provider was not enabled: no AWS credentials found; tried, in order: {}. \
+                 Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws/config \
+                 (`aws configure`, `aws configure sso` or `aws login`) and select it with --profile or AWS_PROFILE",
+                tried_list(tried)
+            ),
+            CredentialsError::InvalidConfiguration { provider, message } => {
+                write!(f, "invalid credentials configuration ({provider}): {message}")
+            }
+            CredentialsError::ProviderError { message, .. } => {
+                write!(f, "an error occurred while loading credentials: {message}")
+            }
+            CredentialsError::Timeout {
+                provider,
+                after,
+                message,
+            } => write!(
+                f,
+                "timed out after {after:?} while loading credentials ({provider}): {message}"
+            ),
+            CredentialsError::InvalidResponse { provider, message } => write!(
+                f,
+                "unexpected response while loading credentials ({provider}): {message}"
+            ),
+        }
+    }
+}
+
+impl StdError for CredentialsError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            CredentialsError::ProviderError {
+                source: Some(source),
+                ..
+            } => sigv4::error_chain::unshown_source(&self.to_string(), &**source),
+            _ => None,
+        }
+    }
 }
 
 impl CredentialsError {
@@ -276,6 +313,7 @@ mod tests {
             e.to_string(),
             "an error occurred while loading credentials: failed to read `/a`: gone"
         );
-        assert!(StdError::source(&e).is_some());
+        // The message already says "gone": `source()` does not report it a second time.
+        assert!(StdError::source(&e).is_none());
     }
 }

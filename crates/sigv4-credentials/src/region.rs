@@ -48,8 +48,6 @@
 
 use std::fmt;
 
-use thiserror::Error;
-
 use crate::profile_file::{FileLocations, Platform, ProfileSet};
 use crate::{CredentialsError, ProviderContext};
 
@@ -113,11 +111,12 @@ impl ResolvedRegion {
 }
 
 /// Why no region could be found.
-#[derive(Debug, Error)]
+///
+/// Each message includes its cause's; `source` reports only what it does not say.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum RegionError {
     /// Every source was asked and none gave a region; `tried` says why each gave nothing.
-    #[error("no region: {}; fix: pass --region, set AWS_REGION, or add `region = us-east-1` (your region) to the [{profile_section}] section of {config_file}", tried.join("; "))]
     NotFound {
         /// Each source in order, with why it gave nothing.
         tried: Vec<String>,
@@ -127,8 +126,33 @@ pub enum RegionError {
         profile_section: String,
     },
     /// The shared config file exists but cannot be read or parsed.
-    #[error("cannot read the region from the config file: {0}")]
-    Config(#[source] CredentialsError),
+    Config(CredentialsError),
+}
+
+impl std::fmt::Display for RegionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegionError::NotFound {
+                tried,
+                config_file,
+                profile_section,
+            } => write!(
+                f,
+                "no region: {}; fix: pass --region, set AWS_REGION, or add `region = us-east-1` (your region) to the [{profile_section}] section of {config_file}",
+                tried.join("; ")
+            ),
+            RegionError::Config(e) => write!(f, "cannot read the region from the config file: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RegionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RegionError::Config(e) => sigv4::error_chain::unshown_source(&self.to_string(), e),
+            RegionError::NotFound { .. } => None,
+        }
+    }
 }
 
 /// Finds the signing region; see the [module documentation](self) for the order.

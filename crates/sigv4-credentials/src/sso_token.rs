@@ -382,29 +382,40 @@ impl SsoTokenProvider {
             })?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
-            let parsed: Option<Map<String, Value>> = serde_json::from_slice(response.body()).ok();
-            let get = |k: &str| {
-                parsed
-                    .as_ref()
-                    .and_then(|m| m.get(k))
-                    .and_then(Value::as_str)
-                    .map(|s| s.chars().take(300).collect::<String>())
-            };
-            let detail = match (get("error"), get("error_description").or(get("message"))) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                (Some(c), None) => c,
-                (None, Some(m)) => m,
-                (None, None) => "no error details".to_string(),
-            };
-            let detail = redact(&detail, &secrets);
-            return Err(CredentialsError::provider_error(
-                NAME,
-                format!(
-                    "SSO-OIDC CreateToken refused to refresh the SSO token (HTTP {status}: {detail}): {}",
-                    self.login_hint()
-                ),
-            ));
+            return Err(self.refusal(status, response.body(), &secrets));
         }
+        self.store_answer(cached, response.body(), now)
+    }
+
+    /// The error for a `CreateToken` refusal: its code and message, secrets redacted.
+    fn refusal(&self, status: u16, body: &[u8], secrets: &[&str]) -> CredentialsError {
+        let parsed: Option<Map<String, Value>> = serde_json::from_slice(body).ok();
+        let get = |k: &str| {
+            parsed
+                .as_ref()
+                .and_then(|m| m.get(k))
+                .and_then(Value::as_str)
+                .map(|s| s.chars().take(300).collect::<String>())
+        };
+        let detail = match (get("error"), get("error_description").or(get("message"))) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c,
+            (None, Some(m)) => m,
+            (None, None) => "no error details".to_string(),
+        };
+        let detail = redact(&detail, secrets);
+        CredentialsError::provider_error(
+            NAME,
+            format!(
+                "SSO-OIDC CreateToken refused to refresh the SSO token (HTTP {status}: {detail}): {}",
+                self.login_hint()
+            ),
+        )
+    }
+
+    /// Reads `CreateToken`'s answer into `cached.doc` (old secrets zeroized) and returns
+    /// the new token.
+    fn store_answer(&self, cached: &mut Cached, body: &[u8], now: SystemTime) -> TokenResult {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Answer {
@@ -412,7 +423,7 @@ impl SsoTokenProvider {
             expires_in: Option<u64>,
             refresh_token: Option<Zeroizing<String>>,
         }
-        let answer: Answer = serde_json::from_slice(response.body()).map_err(|e| {
+        let answer: Answer = serde_json::from_slice(body).map_err(|e| {
             CredentialsError::invalid_response(
                 NAME,
                 format!(

@@ -26,25 +26,47 @@ use std::fmt;
 use std::sync::Arc;
 
 use sigv4_credentials::{CredentialsError, ProvideToken, Token};
-use thiserror::Error;
 
 /// Why a request could not get its bearer token. Messages never contain the
 /// token.
-#[derive(Debug, Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum BearerError {
     /// The token provider failed.
-    #[error("could not load a bearer token: {0}")]
-    Token(#[from] CredentialsError),
+    Token(CredentialsError),
     /// The request would send the token in clear text to another machine.
-    #[error("refusing to send a bearer token over plain http to {host:?}: use https (plain http is allowed only for loopback addresses)")]
     InsecureUrl {
         /// The host of the request.
         host: String,
     },
     /// The token cannot be a header value (control characters).
-    #[error("the bearer token contains characters that cannot appear in an HTTP header")]
     InvalidToken,
+}
+
+impl fmt::Display for BearerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BearerError::Token(e) => write!(f, "could not load a bearer token: {e}"),
+            BearerError::InsecureUrl { host } => write!(f, "refusing to send a bearer token over plain http to {host:?}: use https (plain http is allowed only for loopback addresses)"),
+            BearerError::InvalidToken => f.write_str("the bearer token contains characters that cannot appear in an HTTP header"),
+        }
+    }
+}
+
+/// The message includes the cause's; `source` reports only what it does not say.
+impl std::error::Error for BearerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BearerError::Token(e) => sigv4::error_chain::unshown_source(&self.to_string(), e),
+            _ => None,
+        }
+    }
+}
+
+impl From<CredentialsError> for BearerError {
+    fn from(e: CredentialsError) -> Self {
+        BearerError::Token(e)
+    }
 }
 
 /// Adds `Authorization: Bearer <token>` to requests, with the token from a

@@ -126,11 +126,10 @@ impl BlockingSigner {
         &self,
         request: &mut http::Request<B>,
     ) -> Result<SigningOutput, Error> {
-        let signer = self.signer.signer_for_request(request)?;
+        let signer = self.any_signer(request)?;
         let auth = self.signer.auth_blocking()?;
-        Ok(auth
-            .as_auth()
-            .sign_http_request(&signer, request, self.signer.now())?)
+        let now = self.now_for(request)?;
+        auth.as_auth().sign_http_request(&signer, request, now)
     }
 
     /// Signs a request whose body is streamed (a file, a reader) without reading it: signs
@@ -142,7 +141,7 @@ impl BlockingSigner {
         &self,
         request: &mut http::Request<B>,
     ) -> Result<SigningOutput, Error> {
-        let signer = self.signer.signer_for_request(request)?;
+        let signer = self.any_signer(request)?;
         match self.signer.streaming_payload(&signer)? {
             StreamingChoice::Unsigned => {}
             StreamingChoice::Chunked(_) if sigv4::is_s3(signer.service()) => {}
@@ -153,12 +152,9 @@ impl BlockingSigner {
             }
         }
         let auth = self.signer.auth_blocking()?;
-        Ok(auth.as_auth().sign_http_request_with_payload(
-            &signer,
-            request,
-            Payload::Unsigned,
-            self.signer.now(),
-        )?)
+        let now = self.now_for(request)?;
+        auth.as_auth()
+            .sign_http_request_with_payload(&signer, request, Payload::Unsigned, now)
     }
 
     /// Signs a streamed upload of `decoded_len` bytes as aws-chunked (S3): sets the
@@ -187,10 +183,59 @@ impl BlockingSigner {
         settings: ChunkedSettings,
         decoded_len: u64,
     ) -> Result<ChunkEncoder, Error> {
-        let signer = self.signer.signer_for_request(request)?;
+        let signer = self.any_signer(request)?;
         let auth = self.signer.auth_blocking()?;
+        let now = self.now_for(request)?;
         auth.as_auth()
-            .sign_aws_chunked(&signer, request, settings, decoded_len, self.signer.now())
+            .sign_aws_chunked(&signer, request, settings, decoded_len, now)
+    }
+
+    /// Learns the server's clock offset from the answer to a request sent to `url`, as
+    /// [`RequestSigner::learn_clock_skew`] (clock-skew correction must be on:
+    /// [`RequestSigner::with_clock_skew`]). `Some` means the server refused the request's
+    /// time: sign the request again (now at the server's time) and send it once more.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sigv4_http::{blocking::BlockingSigner, RequestSigner};
+    /// # let creds = sigv4::Credentials::new("AKID", "SECRET", None, None);
+    /// let signer = BlockingSigner::new(RequestSigner::from_static(creds).with_clock_skew(Default::default()));
+    /// let url = "https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15";
+    /// let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    /// for _attempt in 0..2 {
+    ///     let mut req = http::Request::get(url).body(Vec::new())?;
+    ///     signer.sign(&mut req)?;
+    ///     let mut resp = agent.run(req)?;
+    ///     let status = resp.status().as_u16();
+    ///     let date = resp.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    ///     let body = resp.body_mut().read_to_vec()?;
+    ///     if signer.learn_clock_skew(url, status, date.as_deref(), &body).is_none() {
+    ///         break; // not a clock-skew refusal: use this answer
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn learn_clock_skew(
+        &self,
+        url: &str,
+        status: u16,
+        date: Option<&str>,
+        body: &[u8],
+    ) -> Option<sigv4_credentials::clock_skew::SkewCorrection> {
+        self.signer.learn_clock_skew(url, status, date, body)
+    }
+
+    /// The signer (SigV4, or SigV4a for a region set) for `request`.
+    fn any_signer<B>(&self, request: &http::Request<B>) -> Result<crate::signer::AnySigner, Error> {
+        let host = crate::signer::request_host(request.headers(), request.uri())?;
+        self.signer.any_signer_for_host(&host)
+    }
+
+    /// The time to sign `request` at (corrected for its endpoint with clock-skew
+    /// correction on).
+    fn now_for<B>(&self, request: &http::Request<B>) -> Result<std::time::SystemTime, Error> {
+        let (url, _) = crate::signer::request_url(request.headers(), request.uri())?;
+        Ok(self.signer.now_for(&url))
     }
 
     /// Signs a request given as parts and returns the headers to add to it, for clients

@@ -37,3 +37,148 @@ where
         self.0.size_hint()
     }
 }
+
+/// What was sent of a streamed request body, shared between the body (on its way out)
+/// and the integration that sent it: how many bytes, whether the stream ended, and
+/// whether it ended short of (or beyond) its declared length.
+#[derive(Debug)]
+pub(crate) struct UploadProgress {
+    declared: Option<u64>,
+    sent: std::sync::atomic::AtomicU64,
+    state: std::sync::atomic::AtomicU8,
+}
+
+// 0: still sending.
+const ENDED: u8 = 1;
+const WRONG_LENGTH: u8 = 2;
+const BODY_FAILED: u8 = 3;
+
+impl UploadProgress {
+    pub(crate) fn new(declared: Option<u64>) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(UploadProgress {
+            declared,
+            sent: Default::default(),
+            state: Default::default(),
+        })
+    }
+
+    /// Whether the body was sent whole (its stream ended at its declared length).
+    pub(crate) fn sent_whole(&self) -> bool {
+        self.state.load(std::sync::atomic::Ordering::SeqCst) == ENDED
+    }
+
+    /// The error to report for a failed send of a body not sent whole: one whose length
+    /// was not the declared one, or one cut off part-way (the server stopped reading it),
+    /// with `cause`, the client's error.
+    pub(crate) fn failure(&self, cause: BoxError) -> crate::Error {
+        use std::sync::atomic::Ordering::SeqCst;
+        let sent = self.sent.load(SeqCst);
+        match self.state.load(SeqCst) {
+            WRONG_LENGTH => {
+                return crate::Error::BodyLengthMismatch {
+                    declared: self.declared.unwrap_or_default(),
+                    sent,
+                }
+            }
+            BODY_FAILED => return crate::Error::Body(cause),
+            _ => {}
+        }
+        crate::Error::UploadInterrupted {
+            sent,
+            declared: self.declared,
+            source: cause,
+        }
+    }
+}
+
+/// Meters a streamed request body: counts what is sent against the declared length (a
+/// body that ends short of it, or goes beyond, fails with
+/// [`Error::BodyLengthMismatch`](crate::Error::BodyLengthMismatch) rather than leaving the
+/// server waiting), and yields once between frames, so that the connection reads an
+/// answer the server sends mid-upload (a refusal) before it writes more: a client that
+/// keeps writing into a connection the server closed loses that answer.
+pub(crate) struct Metered<B> {
+    inner: B,
+    progress: std::sync::Arc<UploadProgress>,
+    yielded: bool,
+}
+
+impl<B> Metered<B> {
+    pub(crate) fn new(inner: B, progress: std::sync::Arc<UploadProgress>) -> Self {
+        Metered {
+            inner,
+            progress,
+            yielded: false,
+        }
+    }
+
+    /// What was sent.
+    pub(crate) fn progress(&self) -> &std::sync::Arc<UploadProgress> {
+        &self.progress
+    }
+}
+
+impl<B> Body for Metered<B>
+where
+    B: Body<Data = Bytes, Error = BoxError> + Unpin,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !self.yielded {
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if polled.is_ready() {
+            self.yielded = false;
+        }
+        let progress = &self.progress;
+        let wrong = |sent: u64| {
+            progress.state.store(WRONG_LENGTH, SeqCst);
+            Poll::Ready(Some(Err(BoxError::from(
+                crate::Error::BodyLengthMismatch {
+                    declared: progress.declared.unwrap_or_default(),
+                    sent,
+                },
+            ))))
+        };
+        match polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                let n = frame.data_ref().map_or(0, |d| d.len() as u64);
+                let sent = progress.sent.fetch_add(n, SeqCst) + n;
+                if progress.declared.is_some_and(|d| sent > d) {
+                    return wrong(sent);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(None) => {
+                let sent = progress.sent.load(SeqCst);
+                if progress.declared.is_some_and(|d| sent != d) {
+                    return wrong(sent);
+                }
+                progress.state.store(ENDED, SeqCst);
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => {
+                progress.state.store(BODY_FAILED, SeqCst);
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        false
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

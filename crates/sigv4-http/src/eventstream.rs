@@ -59,32 +59,74 @@ use sigv4::eventstream::{
 use sigv4::verify::OpeningRequestError;
 use sigv4::Credentials;
 use sigv4_credentials::{SystemClock, TimeSource};
-use thiserror::Error;
 
 use crate::BoxError;
 
 /// Why a signed event-stream body failed.
-#[derive(Debug, Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum EventStreamError {
     /// A message could not be signed (or encoded).
-    #[error("could not sign an event-stream message: {0}")]
-    Signing(#[from] EventSigningError),
+    Signing(EventSigningError),
     /// The bytes are not event-stream frames.
-    #[error("the event stream is malformed: {0}")]
-    Frame(#[from] FrameError),
+    Frame(FrameError),
     /// A message's signature (or date) was refused.
-    #[error("an event-stream message was refused: {0}")]
-    Verify(#[from] EventVerifyError),
+    Verify(EventVerifyError),
     /// The body ended without the signed end-of-stream message: it may have been cut.
-    #[error("the event stream ended without its signed end-of-stream message")]
     MissingEnd,
     /// The body produced more data after the end-of-stream message.
-    #[error("data follows the end-of-stream message")]
     DataAfterEnd,
     /// The message stream or the inner body failed.
-    #[error("the event stream's source failed: {0}")]
-    Source(#[source] BoxError),
+    Source(BoxError),
+}
+
+impl fmt::Display for EventStreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventStreamError::Signing(e) => {
+                write!(f, "could not sign an event-stream message: {e}")
+            }
+            EventStreamError::Frame(e) => write!(f, "the event stream is malformed: {e}"),
+            EventStreamError::Verify(e) => write!(f, "an event-stream message was refused: {e}"),
+            EventStreamError::MissingEnd => {
+                f.write_str("the event stream ended without its signed end-of-stream message")
+            }
+            EventStreamError::DataAfterEnd => f.write_str("data follows the end-of-stream message"),
+            EventStreamError::Source(e) => write!(f, "the event stream's source failed: {e}"),
+        }
+    }
+}
+
+/// The message includes the cause's; `source` reports only what it does not say.
+impl std::error::Error for EventStreamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let cause: &(dyn std::error::Error + 'static) = match self {
+            EventStreamError::Signing(e) => e,
+            EventStreamError::Frame(e) => e,
+            EventStreamError::Verify(e) => e,
+            EventStreamError::Source(e) => &**e,
+            _ => return None,
+        };
+        sigv4::error_chain::unshown_source(&self.to_string(), cause)
+    }
+}
+
+impl From<EventSigningError> for EventStreamError {
+    fn from(e: EventSigningError) -> Self {
+        EventStreamError::Signing(e)
+    }
+}
+
+impl From<FrameError> for EventStreamError {
+    fn from(e: FrameError) -> Self {
+        EventStreamError::Frame(e)
+    }
+}
+
+impl From<EventVerifyError> for EventStreamError {
+    fn from(e: EventVerifyError) -> Self {
+        EventStreamError::Verify(e)
+    }
 }
 
 /// A signed event-stream request body: each message of `messages` is signed as it comes

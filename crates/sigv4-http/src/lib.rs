@@ -13,6 +13,7 @@
 //! | (always) | `aws_error` (AWS error codes from XML/JSON bodies), `retry` (which answers to retry, backoff), `redirect` (same-origin re-signing rule, `Location`), `explain` (the `SignatureDoesNotMatch` diff) |
 //! | `key-file` | `tower::FileKeys`: the verifying layer's keys from a TOML file, reloaded on `SIGHUP` or change, with each key's principal and `tower::KeyLimits` |
 //! | `gateway` | `gateway::Gateway`, the library behind `sigv4 gateway`: verifies sandbox keys, applies their limits, re-signs with the real credentials and forwards, streaming |
+//! | `server` | `serve::serve_http1`: the HTTP/1.1 accept loop (header timeout, bounded heads, graceful shutdown) of `sigv4 proxy` and the gateway |
 //! | `default-chain` | `RequestSigner::from_default_chain`: the standard AWS credential chain (pulls in the HTTPS client of `sigv4-rs-credentials`) |
 //!
 //! Every integration is built from a [`RequestSigner`]: a credential provider taken by value
@@ -79,5 +80,7 @@ pub mod eventstream;
 pub mod gateway;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
+#[cfg(feature = "server")]
+pub mod serve;
 #[cfg(feature = "tower")]
 pub mod tower;

@@ -44,7 +44,7 @@ use reqwest_middleware::{Middleware, Next};
 use sigv4::chunked::{ChunkEncoder, ChunkedBody};
 use sigv4::{Payload, SignableRequest, SigningOutput};
 
-use crate::body::Boxed;
+use crate::body::{Boxed, Metered, UploadProgress};
 use crate::signer::StreamingChoice;
 use crate::{Error, RequestSigner};
 
@@ -72,6 +72,15 @@ impl SigV4Middleware {
 
     /// Signs `request` in place, as the middleware does before sending it.
     pub async fn sign(&self, request: &mut Request) -> Result<SigningOutput, Error> {
+        Ok(self.sign_metered(request).await?.0)
+    }
+
+    /// Signs `request` in place; a streamed body is metered on its way out (see
+    /// [`Metered`]), and what it sent is returned with the output.
+    async fn sign_metered(
+        &self,
+        request: &mut Request,
+    ) -> Result<(SigningOutput, Option<Arc<UploadProgress>>), Error> {
         let host = match request.headers().get(http::header::HOST) {
             Some(h) => h.to_str().map_err(|_| Error::MissingHost)?.to_owned(),
             None => {
@@ -90,6 +99,7 @@ impl SigV4Middleware {
         let auth = auth.as_auth();
 
         let streaming = request.body().is_some_and(|b| b.as_bytes().is_none());
+        let mut progress = None;
         let out = if !streaming {
             let body = request.body().and_then(Body::as_bytes).unwrap_or_default();
             let signable = SignableRequest::new(
@@ -114,7 +124,10 @@ impl SigV4Middleware {
                             .map(|(n, v)| (n.as_str(), v.as_bytes())),
                         Payload::Unsigned,
                     );
-                    auth.sign(&v4, &signable, now)?
+                    let out = auth.sign(&v4, &signable, now)?;
+                    drop(signable);
+                    progress = meter(request);
+                    out
                 }
                 StreamingChoice::Chunked(settings) => {
                     let len = match request.body().and_then(|b| b.size_hint().exact()) {
@@ -147,13 +160,27 @@ impl SigV4Middleware {
                         let encoded = ChunkedBody::new(Boxed(Box::pin(body)), encoder);
                         *request.body_mut() = Some(Body::wrap(encoded));
                     }
+                    progress = meter(request);
                     out
                 }
             }
         };
         apply(request, &out)?;
-        Ok(out)
+        Ok((out, progress))
     }
+}
+
+/// Meters the streamed body of `request` against its `content-length`.
+fn meter(request: &mut Request) -> Option<Arc<UploadProgress>> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse().ok());
+    let body = request.body_mut().take()?;
+    let progress = UploadProgress::new(declared);
+    let metered = Metered::new(Boxed(Box::pin(body)), Arc::clone(&progress));
+    *request.body_mut() = Some(Body::wrap(metered));
+    Some(progress)
 }
 
 fn apply(request: &mut Request, out: &SigningOutput) -> Result<(), Error> {
@@ -191,22 +218,27 @@ impl Middleware for SigV4Middleware {
         // With clock-skew correction on, keep an unsigned copy to send again (not possible
         // for streaming bodies: their offset is still learned for later requests).
         let again = self.signer.clock_skew().and_then(|_| req.try_clone());
-        self.sign(&mut req)
+        let (_, progress) = self
+            .sign_metered(&mut req)
             .await
             .map_err(reqwest_middleware::Error::middleware)?;
-        let response = next.clone().run(req, extensions).await?;
-        let Some(skew) = self.signer.clock_skew() else {
-            return Ok(response);
+        let response = match (next.clone().run(req, extensions).await, progress) {
+            (Ok(r), _) => r,
+            // A streamed body not sent whole: say so (the length was wrong, or the server
+            // stopped reading), rather than "error sending request".
+            (Err(e), Some(p)) if !p.sent_whole() => {
+                return Err(reqwest_middleware::Error::middleware(
+                    p.failure(Box::new(e)),
+                ))
+            }
+            (Err(e), _) => return Err(e),
         };
-        let (response, learned) = learn_skew(skew, response).await?;
+        if self.signer.clock_skew().is_none() {
+            return Ok(response);
+        }
+        let (response, learned) = learn_skew(&self.signer, response).await?;
         match (learned, again) {
-            (Some(c), Some(mut again)) => {
-                tracing::info!(
-                    url = %again.url(),
-                    offset_secs = c.offset_secs,
-                    reason = c.reason.as_str(),
-                    "the server refused the request's time: re-signing at its time and retrying once"
-                );
+            (true, Some(mut again)) => {
                 self.sign(&mut again)
                     .await
                     .map_err(reqwest_middleware::Error::middleware)?;
@@ -234,19 +266,16 @@ fn is_signed_stream(req: &Request) -> bool {
 
 /// A 400 or 403 is read whole (error documents are small) to see whether the server
 /// refused the request's time; returns the response, rebuilt with the same status,
-/// headers and body, and the correction when one was learned.
+/// headers and body, and whether an offset was learned (the request is then sent again).
 async fn learn_skew(
-    skew: &sigv4_credentials::clock_skew::ClockSkew,
+    signer: &RequestSigner,
     response: Response,
-) -> reqwest_middleware::Result<(
-    Response,
-    Option<sigv4_credentials::clock_skew::SkewCorrection>,
-)> {
+) -> reqwest_middleware::Result<(Response, bool)> {
     let status = response.status().as_u16();
     if status != 400 && status != 403 {
-        return Ok((response, None));
+        return Ok((response, false));
     }
-    let endpoint = sigv4_credentials::clock_skew::endpoint_key(response.url().as_str());
+    let url = response.url().to_string();
     // Keep the URL: `Response::url()` reads it from the rebuilt response.
     let mut head = ::reqwest::ResponseBuilderExt::url(
         http::Response::builder()
@@ -263,17 +292,9 @@ async fn learn_skew(
         .and_then(|h| h.get(http::header::DATE))
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let learned = skew
-        .learn(
-            &endpoint,
-            &sigv4_credentials::clock_skew::SkewResponse {
-                status,
-                date: date.as_deref(),
-                body: &body,
-            },
-            std::time::SystemTime::now(),
-        )
-        .filter(|c| c.offset_secs != c.previous_offset_secs);
+    let learned = signer
+        .learn_clock_skew(&url, status, date.as_deref(), &body)
+        .is_some();
     let rebuilt = head
         .body(body)
         .map_err(|e| reqwest_middleware::Error::middleware(Error::Service(Box::new(e))))?;

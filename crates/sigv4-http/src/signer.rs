@@ -5,11 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedSettings};
+use sigv4::sigv4a::SigV4aSigner;
 use sigv4::{
     AmzDate, Credentials, Payload, QueryPlus, ScopedKey, SessionTokenHeader, SignableRequest,
     Signer, SigningError, SigningKey, SigningOutput, SigningSettings,
 };
-use sigv4_credentials::clock_skew::{endpoint_key, ClockSkew};
+use sigv4_credentials::clock_skew::{endpoint_key, ClockSkew, SkewCorrection, SkewResponse};
 use sigv4_credentials::s3express::{DirectoryBucket, S3ExpressSessions};
 use sigv4_credentials::{
     BoxFuture, CachedProvider, CredentialsError, CredentialsResult, ProvideCredentials,
@@ -88,6 +89,8 @@ pub struct RequestSigner {
     s3express: Option<S3ExpressSessions>,
     clock_skew: Option<Arc<ClockSkew>>,
     query_plus: QueryPlus,
+    region_set: Option<String>,
+    v4a_signers: Mutex<Vec<Arc<SigV4aSigner>>>,
 }
 
 impl fmt::Debug for RequestSigner {
@@ -97,6 +100,7 @@ impl fmt::Debug for RequestSigner {
             .field("scoped_key", &self.scoped)
             .field("service", &self.service)
             .field("region", &self.region)
+            .field("region_set", &self.region_set)
             .field("settings", &self.settings)
             .field("streaming", &self.streaming)
             .finish_non_exhaustive()
@@ -173,6 +177,8 @@ impl RequestSigner {
             s3express: None,
             clock_skew: None,
             query_plus: QueryPlus::Space,
+            region_set: None,
+            v4a_signers: Mutex::new(Vec::new()),
         }
     }
 
@@ -203,6 +209,36 @@ impl RequestSigner {
     pub fn with_region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self.signers = Mutex::new(Vec::new());
+        self
+    }
+
+    /// Signs every request with SigV4a (`AWS4-ECDSA-P256-SHA256`) for this region set:
+    /// `*` (any region, as S3 Multi-Region Access Points want) or comma-separated regions
+    /// (`us-east-1,us-west-2`, a trailing `*` wildcard like `us-*`). Without it, requests
+    /// to hosts AWS signs with SigV4a (S3 Multi-Region Access Points,
+    /// `*.mrap.accesspoint.s3-global.amazonaws.com`) are signed so when no region is set.
+    ///
+    /// SigV4a needs credentials (not a [`ScopedKey`]); bodies are hashed or, for streams,
+    /// sent `UNSIGNED-PAYLOAD` (aws-chunked SigV4a uploads are not offered).
+    ///
+    /// ```
+    /// use sigv4::Credentials;
+    /// use sigv4_http::{blocking::BlockingSigner, RequestSigner};
+    ///
+    /// let creds = Credentials::new("AKID", "SECRET", None, None);
+    /// let signer = BlockingSigner::new(RequestSigner::from_static(creds).with_region_set("*"));
+    /// let mut req = http::Request::get("https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/key")
+    ///     .body(Vec::new())?;
+    /// signer.sign(&mut req)?;
+    /// assert_eq!(req.headers()["x-amz-region-set"], "*");
+    /// let auth = req.headers()["authorization"].to_str()?;
+    /// assert!(auth.starts_with("AWS4-ECDSA-P256-SHA256 Credential=AKID/"), "{auth}");
+    /// assert!(auth.contains("/s3/aws4_request"), "{auth}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_region_set(mut self, region_set: impl Into<String>) -> Self {
+        self.region_set = Some(region_set.into());
+        self.v4a_signers = Mutex::new(Vec::new());
         self
     }
 
@@ -277,6 +313,48 @@ impl RequestSigner {
         self.clock_skew.as_ref()
     }
 
+    /// The time to sign a request to `url` at: the configured clock, corrected by the
+    /// offset learned for the endpoint when clock-skew correction is on.
+    pub fn now_for(&self, url: &str) -> SystemTime {
+        match &self.clock_skew {
+            Some(skew) => skew.now(&endpoint_key(url), self.now()),
+            None => self.now(),
+        }
+    }
+
+    /// Learns the server's clock offset from a response to a request sent to `url` (its
+    /// status, `Date` header and body), when clock-skew correction is on and the response
+    /// is a clock-skew refusal (`RequestTimeTooSkewed`, an expired signature...) that
+    /// taught an offset other than the one in use. `Some` means: sign the request again
+    /// (it is then signed at the server's time) and send it once more. Only 400 and 403
+    /// answers are looked at.
+    pub fn learn_clock_skew(
+        &self,
+        url: &str,
+        status: u16,
+        date: Option<&str>,
+        body: &[u8],
+    ) -> Option<SkewCorrection> {
+        let skew = self.clock_skew.as_ref()?;
+        if status != 400 && status != 403 {
+            return None;
+        }
+        let learned = skew
+            .learn(
+                &endpoint_key(url),
+                &SkewResponse { status, date, body },
+                self.now(),
+            )
+            .filter(|c| c.offset_secs != c.previous_offset_secs)?;
+        tracing::info!(
+            url,
+            offset_secs = learned.offset_secs,
+            reason = learned.reason.as_str(),
+            "the server refused the request's time: re-signing at its time"
+        );
+        Some(learned)
+    }
+
     /// The signer, credentials (or scoped key) and time for a request to `url`
     /// (absolute) whose host is `host`: the S3 Express session for a directory bucket when
     /// [`with_s3express`](Self::with_s3express) is on (credentials only: a scoped key
@@ -287,13 +365,13 @@ impl RequestSigner {
         &self,
         url: &str,
         host: &str,
-    ) -> Result<(Arc<Signer>, OwnedAuth, SystemTime), Error> {
+    ) -> Result<(AnySigner, OwnedAuth, SystemTime), Error> {
+        let time = self.now_for(url);
+        if let Some(v4a) = self.sigv4a_signer_for_host(host)? {
+            return Ok((AnySigner::V4a(v4a), self.auth().await?, time));
+        }
         let signer = self.signer_for_host(host)?;
         let auth = self.auth().await?;
-        let time = match &self.clock_skew {
-            Some(skew) => skew.now(&endpoint_key(url), self.now()),
-            None => self.now(),
-        };
         let bucket = match (&self.s3express, &auth) {
             (Some(_), OwnedAuth::Credentials(_)) if sigv4::is_s3(signer.service()) => {
                 DirectoryBucket::from_url(url, true)
@@ -303,7 +381,7 @@ impl RequestSigner {
         let (Some(sessions), Some(bucket), OwnedAuth::Credentials(base)) =
             (&self.s3express, bucket, &auth)
         else {
-            return Ok((signer, auth, time));
+            return Ok((AnySigner::V4(signer), auth, time));
         };
         let session = sessions
             .session(&bucket, signer.region(), base.credentials())
@@ -315,7 +393,11 @@ impl RequestSigner {
         settings.session_token_header = SessionTokenHeader::S3Session;
         settings.query_plus = self.query_plus;
         let express = Signer::new(signer.region(), "s3express")?.with_settings(settings);
-        Ok((Arc::new(express), OwnedAuth::Credentials(session), time))
+        Ok((
+            AnySigner::V4(Arc::new(express)),
+            OwnedAuth::Credentials(session),
+            time,
+        ))
     }
 
     /// The credentials cache.
@@ -429,6 +511,61 @@ impl RequestSigner {
         Ok(signer)
     }
 
+    /// The SigV4a signer for a request to `host`, when it is signed with SigV4a: a region
+    /// set was given ([`with_region_set`](Self::with_region_set)), or no region was and
+    /// the host is one AWS signs with SigV4a (an S3 Multi-Region Access Point). `None`:
+    /// the request is signed with SigV4 ([`signer_for_host`](Self::signer_for_host)).
+    pub fn sigv4a_signer_for_host(&self, host: &str) -> Result<Option<Arc<SigV4aSigner>>, Error> {
+        let inferred = match (&self.service, &self.region_set, &self.region) {
+            (Some(_), Some(_), _) => None,
+            (_, None, Some(_)) => return Ok(None),
+            _ => crate::infer(host),
+        };
+        let region_set = match (&self.region_set, &inferred) {
+            (Some(set), _) => set.clone(),
+            (None, Some(i)) if i.region.is_none() => match &i.region_set {
+                Some(set) => set.clone(),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let service = match (&self.service, inferred) {
+            (Some(s), _) => s.clone(),
+            (None, Some(i)) => i.service,
+            (None, None) => {
+                return Err(Error::UnknownService {
+                    host: host.to_owned(),
+                })
+            }
+        };
+        let mut cache = self.v4a_signers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = cache
+            .iter()
+            .find(|s| s.region_set() == region_set && s.service() == service)
+        {
+            return Ok(Some(Arc::clone(s)));
+        }
+        let mut signer = SigV4aSigner::new(&region_set, service).map_err(Error::SigV4a)?;
+        if let Some(settings) = &self.settings {
+            signer = signer.with_settings(settings.clone());
+        }
+        signer.settings_mut().query_plus = self.query_plus;
+        let signer = Arc::new(signer);
+        if cache.len() >= MAX_SIGNERS {
+            cache.remove(0);
+        }
+        cache.push(Arc::clone(&signer));
+        Ok(Some(signer))
+    }
+
+    /// The signer (SigV4 or SigV4a) for a request to `host`.
+    pub(crate) fn any_signer_for_host(&self, host: &str) -> Result<AnySigner, Error> {
+        match self.sigv4a_signer_for_host(host)? {
+            Some(v4a) => Ok(AnySigner::V4a(v4a)),
+            None => Ok(AnySigner::V4(self.signer_for_host(host)?)),
+        }
+    }
+
     /// The signer for an `http` request: the host comes from its `Host` header, else its URI.
     pub fn signer_for_request<B>(&self, request: &http::Request<B>) -> Result<Arc<Signer>, Error> {
         self.signer_for_host(&request_host(request.headers(), request.uri())?)
@@ -440,12 +577,18 @@ impl RequestSigner {
         not(any(feature = "blocking", feature = "reqwest", feature = "tower")),
         allow(dead_code)
     )]
-    pub(crate) fn streaming_payload(&self, signer: &Signer) -> Result<StreamingChoice, Error> {
+    pub(crate) fn streaming_payload(&self, signer: &AnySigner) -> Result<StreamingChoice, Error> {
         match &self.streaming {
             StreamingBodies::Auto if sigv4::is_s3(signer.service()) => {
                 Ok(StreamingChoice::Unsigned)
             }
             StreamingBodies::UnsignedPayload => Ok(StreamingChoice::Unsigned),
+            // SigV4a: no aws-chunked encoder here; S3 takes the stream UNSIGNED-PAYLOAD.
+            StreamingBodies::AwsChunked(_)
+                if matches!(signer, AnySigner::V4a(_)) && sigv4::is_s3(signer.service()) =>
+            {
+                Ok(StreamingChoice::Unsigned)
+            }
             StreamingBodies::AwsChunked(s) => Ok(StreamingChoice::Chunked(*s)),
             StreamingBodies::Auto | StreamingBodies::Refuse => Err(Error::StreamingBodyNeedsHash {
                 service: signer.service().to_owned(),
@@ -534,9 +677,9 @@ impl RequestSigner {
             Some(h) => h,
             None => url_host(url).ok_or(Error::MissingHost)?.to_owned(),
         };
-        let signer = self.signer_for_host(&host)?;
+        let signer = self.any_signer_for_host(&host)?;
         let req = SignableRequest::new(method, url, headers, payload);
-        Ok(auth.sign(&signer, &req, self.now())?)
+        auth.sign(&signer, &req, self.now_for(url))
     }
 }
 
@@ -598,54 +741,78 @@ pub(crate) enum Auth<'a> {
 impl Auth<'_> {
     pub(crate) fn sign(
         self,
-        signer: &Signer,
+        signer: &AnySigner,
         request: &SignableRequest<'_>,
         time: SystemTime,
-    ) -> Result<SigningOutput, SigningError> {
-        match self {
-            Auth::Credentials(c) => signer.sign(request, c, time),
-            Auth::Scoped(k) => {
-                signer.sign_with_key(request, k.key(), k.access_key_id(), k.session_token(), time)
+    ) -> Result<SigningOutput, Error> {
+        Ok(match (self, signer) {
+            (Auth::Credentials(c), AnySigner::V4(s)) => s.sign(request, c, time)?,
+            (Auth::Scoped(k), AnySigner::V4(s)) => {
+                s.sign_with_key(request, k.key(), k.access_key_id(), k.session_token(), time)?
             }
-        }
+            (Auth::Credentials(c), AnySigner::V4a(s)) => {
+                s.sign(request, c, time).map_err(Error::SigV4a)?
+            }
+            (Auth::Scoped(_), AnySigner::V4a(_)) => {
+                return Err(Error::SigV4aUnsupported(
+                    "a ScopedKey (SigV4a derives its key from the secret)",
+                ))
+            }
+        })
     }
 
     #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
     /// Signs an in-memory request in place, hashing its body.
     pub(crate) fn sign_http_request<B: AsRef<[u8]>>(
         self,
-        signer: &Signer,
+        signer: &AnySigner,
         request: &mut http::Request<B>,
         time: SystemTime,
-    ) -> Result<SigningOutput, SigningError> {
-        match self {
-            Auth::Credentials(c) => signer.sign_http_request(request, c, time),
-            Auth::Scoped(k) => signer.sign_http_request_scoped(request, k, time),
-        }
+    ) -> Result<SigningOutput, Error> {
+        Ok(match (self, signer) {
+            (Auth::Credentials(c), AnySigner::V4(s)) => s.sign_http_request(request, c, time)?,
+            (Auth::Scoped(k), AnySigner::V4(s)) => s.sign_http_request_scoped(request, k, time)?,
+            (Auth::Credentials(c), AnySigner::V4a(s)) => s
+                .sign_http_request(request, c, time)
+                .map_err(Error::SigV4a)?,
+            (Auth::Scoped(_), AnySigner::V4a(_)) => {
+                return Err(Error::SigV4aUnsupported(
+                    "a ScopedKey (SigV4a derives its key from the secret)",
+                ))
+            }
+        })
     }
 
     #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
     /// Signs a request in place with an explicit payload.
     pub(crate) fn sign_http_request_with_payload<B>(
         self,
-        signer: &Signer,
+        signer: &AnySigner,
         request: &mut http::Request<B>,
         payload: Payload<'_>,
         time: SystemTime,
-    ) -> Result<SigningOutput, SigningError> {
-        match self {
-            Auth::Credentials(c) => {
-                signer.sign_http_request_with_payload(request, payload, c, time)
+    ) -> Result<SigningOutput, Error> {
+        Ok(match (self, signer) {
+            (Auth::Credentials(c), AnySigner::V4(s)) => {
+                s.sign_http_request_with_payload(request, payload, c, time)?
             }
-            Auth::Scoped(k) => signer.sign_http_request_with_key(
+            (Auth::Scoped(k), AnySigner::V4(s)) => s.sign_http_request_with_key(
                 request,
                 payload,
                 k.key(),
                 k.access_key_id(),
                 k.session_token(),
                 time,
-            ),
-        }
+            )?,
+            (Auth::Credentials(c), AnySigner::V4a(s)) => s
+                .sign_http_request_with_payload(request, payload, c, time)
+                .map_err(Error::SigV4a)?,
+            (Auth::Scoped(_), AnySigner::V4a(_)) => {
+                return Err(Error::SigV4aUnsupported(
+                    "a ScopedKey (SigV4a derives its key from the secret)",
+                ))
+            }
+        })
     }
 
     /// The day's signing key (for chunk signatures).
@@ -669,7 +836,7 @@ impl Auth<'_> {
     /// `None` when `settings` sends unsigned chunks.
     pub(crate) fn chunk_signer(
         self,
-        signer: &Signer,
+        signer: &AnySigner,
         settings: &ChunkedSettings,
         out: &SigningOutput,
         time: SystemTime,
@@ -677,7 +844,7 @@ impl Auth<'_> {
         if !settings.mode().is_signed() {
             return Ok(None);
         }
-        let key = self.signing_key(signer, time)?;
+        let key = self.signing_key(signer.v4()?, time)?;
         Ok(Some(ChunkSigner::new(
             (*key).clone(),
             AmzDate::from_system_time(time)?,
@@ -690,12 +857,13 @@ impl Auth<'_> {
     /// them with the streaming marker, and returns the encoder for the body.
     pub(crate) fn sign_aws_chunked<B>(
         self,
-        signer: &Signer,
+        any: &AnySigner,
         request: &mut http::Request<B>,
         settings: ChunkedSettings,
         decoded_len: u64,
         time: SystemTime,
     ) -> Result<ChunkEncoder, Error> {
+        let signer = any.v4()?;
         if let Auth::Credentials(c) = self {
             return Ok(sigv4::chunked::sign_http_request(
                 signer,
@@ -709,9 +877,36 @@ impl Auth<'_> {
         // The same steps as `sigv4::chunked::sign_http_request`, with the scoped key.
         settings.set_headers(request.headers_mut(), decoded_len)?;
         let out =
-            self.sign_http_request_with_payload(signer, request, settings.mode().payload(), time)?;
-        let chunk_signer = self.chunk_signer(signer, &settings, &out, time)?;
+            self.sign_http_request_with_payload(any, request, settings.mode().payload(), time)?;
+        let chunk_signer = self.chunk_signer(any, &settings, &out, time)?;
         Ok(ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(decoded_len))
+    }
+}
+
+/// The signer of a request: SigV4 for a region, or SigV4a for a region set.
+#[derive(Debug, Clone)]
+pub(crate) enum AnySigner {
+    V4(Arc<Signer>),
+    V4a(Arc<SigV4aSigner>),
+}
+
+impl AnySigner {
+    /// The service signed for.
+    pub(crate) fn service(&self) -> &str {
+        match self {
+            AnySigner::V4(s) => s.service(),
+            AnySigner::V4a(s) => s.service(),
+        }
+    }
+
+    /// The SigV4 signer, for what only SigV4 does here (aws-chunked chunk signatures).
+    pub(crate) fn v4(&self) -> Result<&Signer, Error> {
+        match self {
+            AnySigner::V4(s) => Ok(s),
+            AnySigner::V4a(_) => Err(Error::SigV4aUnsupported(
+                "signed aws-chunked bodies (send the stream UNSIGNED-PAYLOAD)",
+            )),
+        }
     }
 }
 
@@ -734,6 +929,20 @@ pub(crate) fn request_host(headers: &http::HeaderMap, uri: &http::Uri) -> Result
     uri.authority()
         .map(|a| a.as_str().to_owned())
         .ok_or(Error::MissingHost)
+}
+
+/// The absolute URL (`https` when the URI has no scheme) and the host of a request.
+pub(crate) fn request_url(
+    headers: &http::HeaderMap,
+    uri: &http::Uri,
+) -> Result<(String, String), Error> {
+    let host = request_host(headers, uri)?;
+    let url = format!(
+        "{}://{host}{}",
+        uri.scheme_str().unwrap_or("https"),
+        uri.path_and_query().map_or("/", |pq| pq.as_str())
+    );
+    Ok((url, host))
 }
 
 /// The authority of an absolute URL, without user info.

@@ -7,6 +7,8 @@
 //!   the file back byte for byte.
 //! * `profile_credentials`: profile selection (`--profile`, `AWS_PROFILE`, `default`) from
 //!   config and credentials files; the server sees the selected profile's access key.
+//! * `redb_keys`: the verifying layer's keys in a redb database; the server names the
+//!   key's principal, and rotating or deleting a key in the database takes effect at once.
 
 #[allow(dead_code)]
 #[path = "../examples/ureq_aws_chunked.rs"]
@@ -15,6 +17,10 @@ mod ureq_aws_chunked;
 #[allow(dead_code)]
 #[path = "../examples/profile_credentials.rs"]
 mod profile_credentials;
+
+#[allow(dead_code)]
+#[path = "../examples/redb_keys.rs"]
+mod redb_keys;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -199,4 +205,57 @@ fn profile_credentials_example_selects_the_profile() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn redb_keys_example_looks_keys_up_in_the_database() {
+    let dir = TempDir::new("redb-example");
+    let db = redb_keys::open(&dir.0.join("keys.redb")).unwrap();
+    redb_keys::put_key(&db, "AKIDREDBALICE", "alice-secret", "alice").unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = redb_keys::app(std::sync::Arc::clone(&db)).unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let get = |id: &str, secret: &str| {
+        let signer = BlockingSigner::new(
+            RequestSigner::from_static(Credentials::new(id, secret, None, None))
+                .with_service("execute-api")
+                .with_region("us-east-1"),
+        );
+        let mut req = http::Request::get(format!("http://{addr}/hello"))
+            .body(Vec::new())
+            .unwrap();
+        signer.sign(&mut req).unwrap();
+        let mut resp = agent().run(req).unwrap();
+        let text = resp.body_mut().read_to_string().unwrap();
+        (resp.status().as_u16(), text)
+    };
+    assert_eq!(
+        get("AKIDREDBALICE", "alice-secret"),
+        (200, "hello alice (key AKIDREDBALICE)\n".to_owned())
+    );
+    let (status, body) = get("AKIDREDBEVE", "eve-secret");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("InvalidAccessKeyId"), "{body}");
+
+    // Rotated in the database: the old secret is refused at once, the new one accepted.
+    redb_keys::put_key(&db, "AKIDREDBALICE", "alice-new-secret", "alice").unwrap();
+    let (status, body) = get("AKIDREDBALICE", "alice-secret");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("SignatureDoesNotMatch"), "{body}");
+    assert_eq!(get("AKIDREDBALICE", "alice-new-secret").0, 200);
+
+    // Deleted: unknown.
+    redb_keys::delete_key(&db, "AKIDREDBALICE").unwrap();
+    let (status, body) = get("AKIDREDBALICE", "alice-new-secret");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("InvalidAccessKeyId"), "{body}");
 }

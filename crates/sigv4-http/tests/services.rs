@@ -463,26 +463,6 @@ async fn a_missing_session_token_gets_the_verified_services_error() {
     .await;
 }
 
-/// A Multi-Region Access Point host (SigV4a, no region) is not signed with a made-up
-/// region: the middleware's error names the region set and the setting to use.
-#[tokio::test]
-async fn a_sigv4a_host_gets_an_error_naming_the_setting() {
-    run(async {
-        let host = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
-        let addr = serve(Router::new().fallback(|| async { "never" })).await;
-        let err = resolving_client(host, addr)
-            .get(format!("http://{host}:{}/key", addr.port()))
-            .send()
-            .await
-            .unwrap_err();
-        let msg = format!("{err:#}");
-        assert!(msg.contains("SigV4a for the region set \"*\""), "{msg}");
-        assert!(msg.contains("SigV4aSigner::new(\"*\""), "{msg}");
-        assert!(!msg.contains("cannot tell the AWS region"), "{msg}");
-    })
-    .await;
-}
-
 /// The `+` rule is the same on both sides: whatever query the caller builds (form encoded by
 /// reqwest's `.query()`, or written by hand with raw `+` and `%2B`), the middleware's
 /// signature is accepted by the default `VerifyLayer` and the handler decodes exactly the

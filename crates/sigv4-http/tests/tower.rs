@@ -388,7 +388,7 @@ async fn s3_streaming_bodies_unsigned_payload_and_aws_chunked() {
 async fn client_errors_are_typed() {
     run(async {
         let send = tower::service_fn(|_req: http::Request<SignedBody<Full<Bytes>>>| async {
-            Ok::<_, Infallible>(())
+            Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::new())))
         });
         // A non-S3 service with a body bigger than the buffer limit cannot be hashed.
         let mut client = SignLayer::new(

@@ -122,118 +122,38 @@ impl std::str::FromStr for ErrorCode {
     }
 }
 
-/// Any error of this crate: the umbrella over the per-area errors, each converting into it
-/// with `From` (so `?` works in a function returning `Result<_, sigv4::Error>`), with one
-/// [`code`](Self::code) table ([`ErrorCode`]) and [`http_status`](Self::http_status).
-///
-/// The per-area errors stay the return types of their functions (they say exactly what
-/// can go wrong there); convert into this one where several areas meet.
-///
-/// ```
-/// use sigv4::{Error, ErrorCode, SigningError};
-///
-/// fn check(region: &str) -> Result<(), Error> {
-///     if region.is_empty() {
-///         Err(SigningError::InvalidRegion(region.to_owned()))?;
-///     }
-///     Ok(())
-/// }
-/// let e = check("").unwrap_err();
-/// assert_eq!(e.code(), ErrorCode::InvalidArgument);
-/// assert!(matches!(e, Error::Signing(SigningError::InvalidRegion(_))));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Error {
-    /// Signing failed.
-    Signing(SigningError),
-    /// A request was refused by the verifier.
-    Verify(crate::verify::VerifyError),
-    /// An aws-chunked body was refused by the verifier.
-    ChunkVerify(crate::verify::ChunkVerifyError),
-    /// The credential store failed.
-    Lookup(crate::verify::LookupError),
-    /// A streaming (aws-chunked) body could not be set up or encoded.
-    Chunked(crate::chunked::ChunkedError),
-    /// SigV4a signing or key handling failed.
-    #[cfg(feature = "sigv4a")]
-    SigV4a(crate::sigv4a::SigV4aError),
-    /// A SigV4a aws-chunked body was refused by the verifier.
-    #[cfg(feature = "sigv4a")]
-    SigV4aChunkVerify(crate::chunked::SigV4aChunkVerifyError),
-    /// An event-stream frame could not be encoded or decoded.
-    #[cfg(feature = "event-stream")]
-    Frame(crate::eventstream::FrameError),
-    /// An event-stream message could not be signed.
-    #[cfg(feature = "event-stream")]
-    EventSigning(crate::eventstream::EventSigningError),
-    /// A signed event-stream message was refused.
-    #[cfg(feature = "event-stream")]
-    EventVerify(crate::eventstream::EventVerifyError),
-    /// The request opening an event stream was refused.
-    #[cfg(all(feature = "event-stream", feature = "http"))]
-    OpeningRequest(crate::verify::OpeningRequestError),
-    /// A POST policy could not be built or signed.
-    #[cfg(feature = "post-policy")]
-    PostPolicy(crate::post_policy::PostPolicyError),
-}
-
-/// Runs `$f` on the inner error of every variant.
-macro_rules! each_variant {
-    ($e:expr, $inner:ident => $f:expr) => {
-        match $e {
-            Error::Signing($inner) => $f,
-            Error::Verify($inner) => $f,
-            Error::ChunkVerify($inner) => $f,
-            Error::Lookup($inner) => $f,
-            Error::Chunked($inner) => $f,
-            #[cfg(feature = "sigv4a")]
-            Error::SigV4a($inner) => $f,
-            #[cfg(feature = "sigv4a")]
-            Error::SigV4aChunkVerify($inner) => $f,
-            #[cfg(feature = "event-stream")]
-            Error::Frame($inner) => $f,
-            #[cfg(feature = "event-stream")]
-            Error::EventSigning($inner) => $f,
-            #[cfg(feature = "event-stream")]
-            Error::EventVerify($inner) => $f,
-            #[cfg(all(feature = "event-stream", feature = "http"))]
-            Error::OpeningRequest($inner) => $f,
-            #[cfg(feature = "post-policy")]
-            Error::PostPolicy($inner) => $f,
+/// Declares [`Error`] from one list of its variants: the enum, `From` from each per-area
+/// error, and the dispatch of `code`, `Display` and `source` to the inner error.
+macro_rules! umbrella {
+    (
+        $(#[$meta:meta])*
+        pub enum Error {
+            $($(#[doc = $doc:literal])* $(#[cfg($cfg:meta)])? $variant:ident($ty:ty),)+
         }
-    };
-}
+    ) => {
+        $(#[$meta])*
+        pub enum Error {
+            $($(#[doc = $doc])* $(#[cfg($cfg)])? $variant($ty),)+
+        }
 
-impl Error {
-    /// The error code, from the one table in [`ErrorCode`].
-    pub fn code(&self) -> ErrorCode {
-        each_variant!(self, e => e.error_code())
-    }
+        impl Error {
+            /// The error code, from the one table in [`ErrorCode`].
+            pub fn code(&self) -> ErrorCode {
+                match self {
+                    $($(#[cfg($cfg)])? Error::$variant(e) => e.error_code(),)+
+                }
+            }
 
-    /// The HTTP status for [`code`](Self::code).
-    pub fn http_status(&self) -> u16 {
-        self.code().http_status()
-    }
-}
+            /// The inner error, as a trait object.
+            fn inner(&self) -> &(dyn std::error::Error + 'static) {
+                match self {
+                    $($(#[cfg($cfg)])? Error::$variant(e) => e,)+
+                }
+            }
+        }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Transparent: the inner error says everything.
-        each_variant!(self, e => fmt::Display::fmt(e, f))
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(each_variant!(self, e => e as &(dyn std::error::Error + 'static)))
-    }
-}
-
-macro_rules! from_area {
-    ($($(#[$cfg:meta])* $variant:ident($ty:ty),)+) => {
         $(
-            $(#[$cfg])*
+            $(#[cfg($cfg)])?
             impl From<$ty> for Error {
                 fn from(e: $ty) -> Self {
                     Error::$variant(e)
@@ -243,26 +163,82 @@ macro_rules! from_area {
     };
 }
 
-from_area! {
-    Signing(SigningError),
-    Verify(crate::verify::VerifyError),
-    ChunkVerify(crate::verify::ChunkVerifyError),
-    Lookup(crate::verify::LookupError),
-    Chunked(crate::chunked::ChunkedError),
-    #[cfg(feature = "sigv4a")]
-    SigV4a(crate::sigv4a::SigV4aError),
-    #[cfg(feature = "sigv4a")]
-    SigV4aChunkVerify(crate::chunked::SigV4aChunkVerifyError),
-    #[cfg(feature = "event-stream")]
-    Frame(crate::eventstream::FrameError),
-    #[cfg(feature = "event-stream")]
-    EventSigning(crate::eventstream::EventSigningError),
-    #[cfg(feature = "event-stream")]
-    EventVerify(crate::eventstream::EventVerifyError),
-    #[cfg(all(feature = "event-stream", feature = "http"))]
-    OpeningRequest(crate::verify::OpeningRequestError),
-    #[cfg(feature = "post-policy")]
-    PostPolicy(crate::post_policy::PostPolicyError),
+umbrella! {
+    /// Any error of this crate: the umbrella over the per-area errors, each converting into it
+    /// with `From` (so `?` works in a function returning `Result<_, sigv4::Error>`), with one
+    /// [`code`](Self::code) table ([`ErrorCode`]) and [`http_status`](Self::http_status).
+    ///
+    /// The per-area errors stay the return types of their functions (they say exactly what
+    /// can go wrong there); convert into this one where several areas meet.
+    ///
+    /// ```
+    /// use sigv4::{Error, ErrorCode, SigningError};
+    ///
+    /// fn check(region: &str) -> Result<(), Error> {
+    ///     if region.is_empty() {
+    ///         Err(SigningError::InvalidRegion(region.to_owned()))?;
+    ///     }
+    ///     Ok(())
+    /// }
+    /// let e = check("").unwrap_err();
+    /// assert_eq!(e.code(), ErrorCode::InvalidArgument);
+    /// assert!(matches!(e, Error::Signing(SigningError::InvalidRegion(_))));
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum Error {
+        /// Signing failed.
+        Signing(SigningError),
+        /// A request was refused by the verifier.
+        Verify(crate::verify::VerifyError),
+        /// An aws-chunked body was refused by the verifier.
+        ChunkVerify(crate::verify::ChunkVerifyError),
+        /// The credential store failed.
+        Lookup(crate::verify::LookupError),
+        /// A streaming (aws-chunked) body could not be set up or encoded.
+        Chunked(crate::chunked::ChunkedError),
+        /// SigV4a signing or key handling failed.
+        #[cfg(feature = "sigv4a")]
+        SigV4a(crate::sigv4a::SigV4aError),
+        /// A SigV4a aws-chunked body was refused by the verifier.
+        #[cfg(feature = "sigv4a")]
+        SigV4aChunkVerify(crate::chunked::SigV4aChunkVerifyError),
+        /// An event-stream frame could not be encoded or decoded.
+        #[cfg(feature = "event-stream")]
+        Frame(crate::eventstream::FrameError),
+        /// An event-stream message could not be signed.
+        #[cfg(feature = "event-stream")]
+        EventSigning(crate::eventstream::EventSigningError),
+        /// A signed event-stream message was refused.
+        #[cfg(feature = "event-stream")]
+        EventVerify(crate::eventstream::EventVerifyError),
+        /// The request opening an event stream was refused.
+        #[cfg(all(feature = "event-stream", feature = "http"))]
+        OpeningRequest(crate::verify::OpeningRequestError),
+        /// A POST policy could not be built or signed.
+        #[cfg(feature = "post-policy")]
+        PostPolicy(crate::post_policy::PostPolicyError),
+    }
+}
+
+impl Error {
+    /// The HTTP status for [`code`](Self::code).
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Transparent: the inner error says everything.
+        fmt::Display::fmt(self.inner(), f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner().source()
+    }
 }
 
 impl SigningError {
@@ -492,6 +468,20 @@ mod tests {
             assert_eq!(c.to_string(), c.as_str());
         }
         assert_eq!("NoSuchCode".parse::<ErrorCode>(), Err(UnknownErrorCode));
+    }
+
+    #[test]
+    fn the_umbrella_is_transparent_and_codes_through_the_table() {
+        let inner = crate::chunked::ChunkedError::Signing(SigningError::TimeOutOfRange);
+        let e = Error::from(inner.clone());
+        assert_eq!(e.to_string(), inner.to_string());
+        assert_eq!(e.code(), ErrorCode::InternalError);
+        assert_eq!(e.http_status(), 500);
+        let lookup = Error::from(crate::verify::LookupError("store down".into()));
+        assert_eq!(
+            (lookup.code().as_str(), lookup.to_string().as_str()),
+            ("InternalError", "store down")
+        );
     }
 
     #[test]

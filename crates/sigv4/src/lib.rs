@@ -143,6 +143,7 @@ pub struct CrateReadmeDoctests;
 // -- modules added by other work (keep one line each, alphabetical) --
 pub mod build_info;
 pub mod chunked;
+pub mod error_chain;
 #[cfg(feature = "event-stream")]
 pub mod eventstream;
 #[cfg(feature = "post-policy")]

@@ -15,7 +15,7 @@ use sigv4::Payload;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::body::Boxed;
+use crate::body::{Boxed, Metered, UploadProgress};
 use crate::signer::StreamingChoice;
 use crate::{BoxError, Error, RequestSigner};
 
@@ -29,8 +29,8 @@ pub struct SignedBody<B> {
 
 enum SignedKind<B> {
     Full(Option<Bytes>),
-    Stream(Boxed<B>),
-    Chunked(Box<ChunkedBody<Boxed<B>>>),
+    Stream(Metered<Boxed<B>>),
+    Chunked(Metered<Boxed<ChunkedBody<Boxed<B>>>>),
 }
 
 impl<B> Default for SignedBody<B> {
@@ -57,6 +57,15 @@ impl<B> SignedBody<B> {
     /// Whether the body is sent aws-chunked.
     pub fn is_aws_chunked(&self) -> bool {
         matches!(self.kind, SignedKind::Chunked(_))
+    }
+
+    /// What a streamed body has sent so far.
+    fn progress(&self) -> Option<Arc<UploadProgress>> {
+        match &self.kind {
+            SignedKind::Full(_) => None,
+            SignedKind::Stream(m) => Some(Arc::clone(m.progress())),
+            SignedKind::Chunked(m) => Some(Arc::clone(m.progress())),
+        }
     }
 }
 
@@ -86,7 +95,7 @@ where
         match &mut self.get_mut().kind {
             SignedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             SignedKind::Stream(s) => Pin::new(s).poll_frame(cx),
-            SignedKind::Chunked(c) => Pin::new(&mut **c).poll_frame(cx),
+            SignedKind::Chunked(c) => Pin::new(c).poll_frame(cx),
         }
     }
 
@@ -107,6 +116,75 @@ where
     }
 }
 
+/// The body of a response through [`SignService`]: the inner service's body, or, for a
+/// `400`/`403` read to learn the server's clock offset (clock-skew correction on), its
+/// bytes.
+pub struct ResponseBody<B> {
+    kind: ResponseKind<B>,
+}
+
+enum ResponseKind<B> {
+    Inner(Pin<Box<B>>),
+    Read(Option<Bytes>),
+}
+
+impl<B> ResponseBody<B> {
+    fn inner(body: B) -> Self {
+        ResponseBody {
+            kind: ResponseKind::Inner(Box::pin(body)),
+        }
+    }
+
+    fn read(bytes: Bytes) -> Self {
+        ResponseBody {
+            kind: ResponseKind::Read((!bytes.is_empty()).then_some(bytes)),
+        }
+    }
+}
+
+impl<B> fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            ResponseKind::Inner(_) => "Inner".to_owned(),
+            ResponseKind::Read(b) => format!("Read({} bytes)", b.as_ref().map_or(0, Bytes::len)),
+        };
+        f.debug_struct("ResponseBody").field("kind", &kind).finish()
+    }
+}
+
+impl<B> Body for ResponseBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            ResponseKind::Inner(b) => b.as_mut().poll_frame(cx).map_err(Into::into),
+            ResponseKind::Read(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            ResponseKind::Inner(b) => b.is_end_stream(),
+            ResponseKind::Read(b) => b.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            ResponseKind::Inner(b) => b.size_hint(),
+            ResponseKind::Read(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+        }
+    }
+}
+
 /// A [`Layer`] that signs every request with a [`RequestSigner`].
 ///
 /// The body decides how the payload is signed:
@@ -118,8 +196,14 @@ where
 ///   `UNSIGNED-PAYLOAD` (S3 by default), encoded aws-chunked, or, for services that need
 ///   the payload hash, read up to the limit and hashed ([`Error::BodyTooLarge`] beyond).
 ///
-/// The inner service receives `Request<SignedBody<B>>`. Errors are [`Error`]s: signing
-/// failures, or [`Error::Service`] wrapping the inner service's error.
+/// The inner service receives `Request<SignedBody<B>>` and answers `http::Response`s,
+/// handed back with a [`ResponseBody`]. Errors are [`Error`]s: signing failures, or
+/// [`Error::Service`] wrapping the inner service's error.
+///
+/// With [`RequestSigner::with_clock_skew`], a `400`/`403` answer is read to see whether
+/// the server refused the request's time; if it did, the offset is learned for the
+/// endpoint and a buffered request is signed at the server's time and sent once more (a
+/// streamed one cannot be sent twice: later requests are signed at the corrected time).
 #[derive(Clone, Debug)]
 pub struct SignLayer {
     signer: Arc<RequestSigner>,
@@ -174,17 +258,19 @@ impl<S> SignService<S> {
     }
 }
 
-impl<S, B> Service<Request<B>> for SignService<S>
+impl<S, B, RB> Service<Request<B>> for SignService<S>
 where
-    S: Service<Request<SignedBody<B>>> + Clone + Send + 'static,
+    S: Service<Request<SignedBody<B>>, Response = http::Response<RB>> + Clone + Send + 'static,
     S::Future: Send,
     S::Error: Into<BoxError>,
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
 {
-    type Response = S::Response;
+    type Response = http::Response<ResponseBody<RB>>;
     type Error = Error;
-    type Future = BoxFuture<Result<S::Response, Error>>;
+    type Future = BoxFuture<Result<Self::Response, Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner
@@ -199,10 +285,101 @@ where
         let signer = Arc::clone(&self.signer);
         let max = self.max_buffer;
         Box::pin(async move {
-            let req = sign_request(&signer, req, max).await?;
-            inner.call(req).await.map_err(|e| Error::Service(e.into()))
+            // With clock-skew correction on, a buffered request can be signed and sent
+            // again after a clock-skew refusal (a streamed one only teaches the offset).
+            let head = signer.clock_skew().map(|_| {
+                let mut head = Request::new(());
+                *head.method_mut() = req.method().clone();
+                *head.uri_mut() = req.uri().clone();
+                *head.version_mut() = req.version();
+                *head.headers_mut() = req.headers().clone();
+                head
+            });
+            let url = crate::signer::request_url(req.headers(), req.uri())?.0;
+            let signed = sign_request(&signer, req, max).await?;
+            let again = match (head, &signed.body().kind) {
+                (Some(head), SignedKind::Full(bytes)) => {
+                    Some(head.map(|()| bytes.clone().unwrap_or_default()))
+                }
+                _ => None,
+            };
+            let progress = signed.body().progress();
+            let response = match inner.call(signed).await {
+                Ok(r) => r,
+                // A streamed body not sent whole: say so (the length was wrong, or the
+                // server stopped reading) rather than report the connection's error alone.
+                Err(e) => {
+                    return Err(match progress.filter(|p| !p.sent_whole()) {
+                        Some(p) => p.failure(e.into()),
+                        None => Error::Service(e.into()),
+                    })
+                }
+            };
+            let (response, learned) = learn_skew(&signer, &url, response).await?;
+            let Some(again) = again.filter(|_| learned) else {
+                return Ok(response);
+            };
+            let again = sign_in_memory(&signer, again).await?;
+            std::future::poll_fn(|cx| inner.poll_ready(cx))
+                .await
+                .map_err(|e| Error::Service(e.into()))?;
+            let response = inner
+                .call(again)
+                .await
+                .map_err(|e| Error::Service(e.into()))?;
+            Ok(response.map(ResponseBody::inner))
         })
     }
+}
+
+/// Error documents are small: a `400`/`403` longer than this is not read to learn the
+/// server's time.
+const MAX_SKEW_BODY: usize = 64 * 1024;
+
+/// With clock-skew correction on, reads a `400`/`403` answer to see whether the server
+/// refused the request's time; returns the response (its body read, when it was) and
+/// whether an offset was learned.
+async fn learn_skew<RB>(
+    signer: &RequestSigner,
+    url: &str,
+    response: http::Response<RB>,
+) -> Result<(http::Response<ResponseBody<RB>>, bool), Error>
+where
+    RB: Body<Data = Bytes>,
+    RB::Error: Into<BoxError>,
+{
+    let status = response.status().as_u16();
+    let small = response
+        .body()
+        .size_hint()
+        .upper()
+        .is_none_or(|n| n <= MAX_SKEW_BODY as u64);
+    if signer.clock_skew().is_none() || !(status == 400 || status == 403) || !small {
+        return Ok((response.map(ResponseBody::inner), false));
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = collect_limited(body, MAX_SKEW_BODY).await?;
+    let date = parts
+        .headers
+        .get(http::header::DATE)
+        .and_then(|v| v.to_str().ok());
+    let learned = signer.learn_clock_skew(url, status, date, &bytes).is_some();
+    Ok((
+        http::Response::from_parts(parts, ResponseBody::read(bytes)),
+        learned,
+    ))
+}
+
+/// Signs a request whose body is in memory (its hash signed).
+async fn sign_in_memory<B>(
+    signer: &RequestSigner,
+    mut req: Request<Bytes>,
+) -> Result<Request<SignedBody<B>>, Error> {
+    let (url, host) = crate::signer::request_url(req.headers(), req.uri())?;
+    let (v4, auth, now) = signer.prepare(&url, &host).await?;
+    auth.as_auth().sign_http_request(&v4, &mut req, now)?;
+    let (parts, bytes) = req.into_parts();
+    Ok(Request::from_parts(parts, SignedBody::full(bytes)))
 }
 
 /// Signs `req` as [`SignLayer`] does, returning the request with its body to send.
@@ -216,12 +393,7 @@ where
     B::Error: Into<BoxError>,
 {
     // The S3 Express session for directory buckets, the skew-corrected time.
-    let host = crate::signer::request_host(req.headers(), req.uri())?;
-    let url = format!(
-        "{}://{host}{}",
-        req.uri().scheme_str().unwrap_or("https"),
-        req.uri().path_and_query().map_or("/", |pq| pq.as_str())
-    );
+    let (url, host) = crate::signer::request_url(req.headers(), req.uri())?;
     let (v4, auth, now) = signer.prepare(&url, &host).await?;
     let auth = auth.as_auth();
     let (parts, body) = req.into_parts();
@@ -244,35 +416,38 @@ where
             let mut head = Request::from_parts(parts, ());
             auth.sign_http_request_with_payload(&v4, &mut head, Payload::Unsigned, now)?;
             let (parts, ()) = head.into_parts();
+            let progress = UploadProgress::new(declared_length(&parts.headers).or(exact));
             Ok(Request::from_parts(
                 parts,
                 SignedBody {
-                    kind: SignedKind::Stream(Boxed(Box::pin(body))),
+                    kind: SignedKind::Stream(Metered::new(Boxed(Box::pin(body)), progress)),
                 },
             ))
         }
         Some(StreamingChoice::Chunked(settings)) => {
             let len = match exact {
                 Some(n) => n,
-                None => parts
-                    .headers
-                    .get(CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok()?.trim().parse().ok())
-                    .ok_or(Error::UnknownBodyLength)?,
+                None => declared_length(&parts.headers).ok_or(Error::UnknownBodyLength)?,
             };
             let mut head = Request::from_parts(parts, ());
             let encoder: ChunkEncoder =
                 auth.sign_aws_chunked(&v4, &mut head, settings, len, now)?;
             let (parts, ()) = head.into_parts();
+            let progress = UploadProgress::new(declared_length(&parts.headers));
+            let encoded = ChunkedBody::new(Boxed(Box::pin(body)), encoder);
             Ok(Request::from_parts(
                 parts,
                 SignedBody {
-                    kind: SignedKind::Chunked(Box::new(ChunkedBody::new(
-                        Boxed(Box::pin(body)),
-                        encoder,
-                    ))),
+                    kind: SignedKind::Chunked(Metered::new(Boxed(Box::pin(encoded)), progress)),
                 },
             ))
         }
     }
+}
+
+/// The `content-length` of a request, when it has a valid one.
+fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse().ok())
 }

@@ -15,11 +15,10 @@ use super::keys::{KeyEntry, KeyLookupFuture, KeyStore};
 
 /// Why a keys file could not be loaded. Messages name the file, the line and the key id,
 /// never a secret.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyFileError {
     /// The file could not be read.
-    #[error("cannot read the keys file {path}: {source}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -27,13 +26,37 @@ pub enum KeyFileError {
         source: std::io::Error,
     },
     /// The file is not valid TOML, or an entry is malformed.
-    #[error("invalid keys file {path}: {message}")]
     Invalid {
         /// The file.
         path: PathBuf,
         /// What is wrong (line number and field; never a value).
         message: String,
     },
+}
+
+impl std::fmt::Display for KeyFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyFileError::Io { path, source } => {
+                write!(f, "cannot read the keys file {}: {source}", path.display())
+            }
+            KeyFileError::Invalid { path, message } => {
+                write!(f, "invalid keys file {}: {message}", path.display())
+            }
+        }
+    }
+}
+
+/// The message includes the cause's; `source` reports only what it does not say.
+impl std::error::Error for KeyFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            KeyFileError::Io { source, .. } => {
+                sigv4::error_chain::unshown_source(&self.to_string(), source)
+            }
+            KeyFileError::Invalid { .. } => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -17,15 +17,17 @@
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! // Any service taking signed requests: a hyper-util client in real use.
 //! let send = tower::service_fn(|req: http::Request<SignedBody<Full<Bytes>>>| async move {
-//!     Ok::<_, Infallible>(req.headers()["authorization"].to_str().unwrap().to_owned())
+//!     let auth = req.headers()["authorization"].to_str().unwrap().to_owned();
+//!     Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from(auth))))
 //! });
 //! let signer = RequestSigner::from_static(Credentials::new("AKID", "SECRET", None, None));
 //! let mut client = SignLayer::new(signer).layer(send);
 //! let req = http::Request::post("https://search-logs-abc.eu-west-1.es.amazonaws.com/_bulk")
 //!     .body(Full::new(Bytes::from_static(b"{}\n")))
 //!     .unwrap();
-//! let auth = client.call(req).await.unwrap();
-//! assert!(auth.contains("/eu-west-1/es/aws4_request"));
+//! let resp = client.call(req).await.unwrap();
+//! let auth = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+//! assert!(std::str::from_utf8(&auth).unwrap().contains("/eu-west-1/es/aws4_request"));
 //! # });
 //! ```
 //!
@@ -63,6 +65,7 @@
 
 mod body;
 mod client;
+mod inner_request;
 #[cfg(feature = "key-file")]
 mod key_file;
 mod key_limits;
@@ -82,13 +85,15 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use crate::{BoxError, Error};
 
 pub use body::{FromVerifiedBody, VerifiedRequestBody};
-pub use client::{sign_request, SignLayer, SignService, SignedBody};
+pub use client::{sign_request, ResponseBody, SignLayer, SignService, SignedBody};
+pub use inner_request::TRANSPORT_HEADERS;
 #[cfg(feature = "key-file")]
 pub use key_file::{FileKeys, KeyFileError};
 pub use key_limits::{KeyLimits, LimitDenied};
 pub use keys::{key_store_fn, FnKeyStore, KeyEntry, KeyLookupFuture, KeyStore, StaticKeys};
 pub use refusal::Refusal;
-pub use server::{ErrorFormat, VerifiedIdentity, VerifyLayer, VerifyService, TRANSPORT_HEADERS};
+pub use response::ErrorFormat;
+pub use server::{VerifiedIdentity, VerifyLayer, VerifyService};
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 

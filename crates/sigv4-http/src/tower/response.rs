@@ -6,9 +6,40 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use sigv4::verify::VerifyError;
 
-use super::server::{ErrorFormat, VerifyConfig};
+use std::time::SystemTime;
 
-pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Response<Full<Bytes>> {
+/// How rejections are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ErrorFormat {
+    /// XML for S3-family verifiers, JSON for every other service. The default.
+    #[default]
+    Auto,
+    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
+    /// (`application/xml`).
+    Xml,
+    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
+    /// (`application/json`), as AWS JSON services answer.
+    Json,
+    /// The query protocol's `<ErrorResponse><Error><Type>Sender</Type><Code>..</Code>
+    /// <Message>..</Message></Error></ErrorResponse>` (`text/xml`), as STS, IAM, SNS and
+    /// other query services answer.
+    QueryXml,
+}
+
+/// How the layer writes refusals: the part of its configuration a response needs (so this
+/// module does not depend on the layer's).
+pub(crate) struct ErrorStyle<'a> {
+    pub(crate) format: ErrorFormat,
+    /// The verified service (`Auto` format: XML for S3, JSON otherwise).
+    pub(crate) service: &'a str,
+    /// Whether a signature mismatch shows the canonical request and string to sign.
+    pub(crate) mismatch_details: bool,
+    /// The `Date` of the response (the verifier's clock).
+    pub(crate) now: SystemTime,
+}
+
+pub(crate) fn rejection(style: &ErrorStyle<'_>, e: &VerifyError) -> Response<Full<Bytes>> {
     tracing::debug!(code = e.code(), error = %e, "request signature refused: details");
 
     // As S3 answers a skewed request: the times in fields of their own, so that clients
@@ -29,7 +60,7 @@ pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Respons
         ],
         _ => Vec::new(),
     };
-    let (status, code, message) = service_error(config, e);
+    let (status, code, message) = service_error(style.service, e);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
     let body = ErrorBody {
         code,
@@ -37,15 +68,15 @@ pub(crate) fn rejection<K>(config: &VerifyConfig<K>, e: &VerifyError) -> Respons
         mismatch: e.signature_mismatch(),
         extra: &extra,
     };
-    error_body_response(config, status, &body)
+    error_body_response(style, status, &body)
 }
 
 /// The code and message the verified service answers with. S3 says `InvalidToken` /
 /// `ExpiredToken` for a bad or expired session token; the other services (API Gateway's
 /// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /
 /// `ExpiredTokenException` in their own words.
-fn service_error<K>(config: &VerifyConfig<K>, e: &VerifyError) -> (u16, &'static str, String) {
-    let s3 = sigv4::is_s3(config.verifier.service());
+fn service_error(service: &str, e: &VerifyError) -> (u16, &'static str, String) {
+    let s3 = sigv4::is_s3(service);
     match e {
         VerifyError::InvalidToken(_) if !s3 => (
             403,
@@ -70,8 +101,8 @@ pub(crate) struct ErrorBody<'a> {
     pub(crate) extra: &'a [(&'a str, String)],
 }
 
-pub(crate) fn error_response<K>(
-    config: &VerifyConfig<K>,
+pub(crate) fn error_response(
+    style: &ErrorStyle<'_>,
     status: StatusCode,
     code: &str,
     message: &str,
@@ -83,23 +114,23 @@ pub(crate) fn error_response<K>(
         mismatch,
         extra: &[],
     };
-    error_body_response(config, status, &body)
+    error_body_response(style, status, &body)
 }
 
 /// The error response, with a `Date` from the layer's own clock (the verifier's time, which
 /// a client corrects its clock by; hyper would stamp the system clock's).
-fn error_body_response<K>(
-    config: &VerifyConfig<K>,
+fn error_body_response(
+    style: &ErrorStyle<'_>,
     status: StatusCode,
     e: &ErrorBody<'_>,
 ) -> Response<Full<Bytes>> {
     render_error(
-        config.format,
-        config.verifier.service(),
+        style.format,
+        style.service,
         status,
         e,
-        config.mismatch_details,
-        config.time.now(),
+        style.mismatch_details,
+        style.now,
     )
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_LENGTH};
+use http::header::CONTENT_LENGTH;
 use http::{Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{Either, Full};
@@ -28,10 +28,11 @@ use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 use super::body::{
     CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind, VerifiedRequestBody,
 };
+use super::inner_request::{decoded_headers, replace_target, strip_unsigned};
 use super::keys::{KeyEntry, KeyStore};
-use super::nest::take_original;
+use super::nest::{take_original, Nested};
 use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
-use super::response::{error_response, rejection};
+use super::response::{error_response, rejection, ErrorFormat, ErrorStyle};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
 ///
@@ -95,25 +96,6 @@ impl VerifiedIdentity {
     }
 }
 
-/// How rejections are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum ErrorFormat {
-    /// XML for S3-family verifiers, JSON for every other service. The default.
-    #[default]
-    Auto,
-    /// S3's `<Error><Code>..</Code><Message>..</Message></Error>` document
-    /// (`application/xml`).
-    Xml,
-    /// `{"__type": "Code", "message": ".."}` with an `x-amzn-ErrorType` header
-    /// (`application/json`), as AWS JSON services answer.
-    Json,
-    /// The query protocol's `<ErrorResponse><Error><Type>Sender</Type><Code>..</Code>
-    /// <Message>..</Message></Error></ErrorResponse>` (`text/xml`), as STS, IAM, SNS and
-    /// other query services answer.
-    QueryXml,
-}
-
 pub(crate) struct VerifyConfig<K> {
     pub(crate) verifier: Verifier,
     pub(crate) keys: Arc<K>,
@@ -144,6 +126,18 @@ impl<K> Clone for VerifyConfig<K> {
             strip_unsigned: self.strip_unsigned,
             stream_hashed: self.stream_hashed,
             refusals: self.refusals.clone(),
+        }
+    }
+}
+
+impl<K> VerifyConfig<K> {
+    /// How refusals are written, at the layer's clock's time.
+    pub(crate) fn error_style(&self) -> ErrorStyle<'_> {
+        ErrorStyle {
+            format: self.format,
+            service: self.verifier.service(),
+            mismatch_details: self.mismatch_details,
+            now: self.time.now(),
         }
     }
 }
@@ -406,37 +400,6 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     }
 }
 
-/// Headers that [`VerifyLayer::strip_unsigned_headers`] keeps although they are not
-/// signed: they describe the connection and the message framing, which the HTTP stack has
-/// already acted on, not the request's meaning.
-pub const TRANSPORT_HEADERS: &[&str] = &[
-    "authorization",
-    "connection",
-    "content-length",
-    "expect",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
-
-/// Removes the headers that are neither signed nor transport headers.
-fn strip_unsigned(headers: &mut http::HeaderMap, signed: &str) {
-    let unsigned: Vec<http::HeaderName> = headers
-        .keys()
-        .filter(|n| {
-            let n = n.as_str();
-            !TRANSPORT_HEADERS.contains(&n) && !signed.split(';').any(|s| s == n)
-        })
-        .cloned()
-        .collect();
-    for name in unsigned {
-        headers.remove(&name);
-    }
-}
-
 /// The edge policy's verdict on a request head: `Some` origin-form target to verify and
 /// hand on when it is rewritten.
 fn edge_check<K>(
@@ -457,14 +420,6 @@ fn edge_check<K>(
             &headers,
             config.verifier.normalizes_uri_path(),
         )
-}
-
-/// Puts `target` (origin form) in place of the URI's path and query, keeping its scheme
-/// and authority.
-fn replace_target(uri: &http::Uri, target: &str) -> Option<http::Uri> {
-    let mut parts = uri.clone().into_parts();
-    parts.path_and_query = Some(target.parse().ok()?);
-    http::Uri::from_parts(parts).ok()
 }
 
 impl<S, K, IB> Layer<S> for VerifyLayer<K, IB> {
@@ -565,6 +520,12 @@ impl<K: KeyStore + ?Sized> AsyncCredentialLookup for Lookup<'_, K> {
 
 type CheckedRequest<B> = Request<CheckedBody<B>>;
 
+/// The request's head to verify, and the nest's URI to restore after.
+type VerifiedHead = (Request<()>, Option<Nested>);
+
+/// Verifies a request, step by step: its head (nesting, edge policy), then its signature
+/// without the body, then the body as its payload kind says (or, when the signature covers
+/// a body hash no header carries, the body first); the handler gets a checked request.
 async fn verify_request<K, B>(
     config: &VerifyConfig<K>,
     req: Request<B>,
@@ -574,54 +535,8 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let (mut parts, body) = req.into_parts();
-    let reject = |e: &VerifyError| rejection(config, e);
-    // Inside `Router::nest`, verify the URI the client sent (and signed), not the one with
-    // the nest's prefix removed; the inner service gets the verified one, prefix removed.
-    let nested = take_original(&mut parts).map_err(|m| {
-        error_response(
-            config,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            &m,
-            None,
-        )
-    })?;
-
-    // The one edge policy (sigv4::verify::edge): target form and authority, framing
-    // headers, path and query spelling. The inner service routes on the verified target.
-    match edge_check(config, &parts) {
-        Ok(None) => {}
-        Ok(Some(target)) => {
-            parts.uri = replace_target(&parts.uri, &target).ok_or_else(|| {
-                reject(&VerifyError::InvalidRequest(
-                    "the normalized request target is not a valid URI".into(),
-                ))
-            })?;
-        }
-        Err(e) => return Err(reject(&e)),
-    }
-    let head = Request::from_parts(parts, ());
-    let read = |body: B| async move {
-        collect_limited(body, config.max_body)
-            .await
-            .map_err(|e| match e {
-                Error::BodyTooLarge { limit } => error_response(
-                    config,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "RequestEntityTooLarge",
-                    &format!("the request body is larger than the {limit} bytes this server reads to check its signature"),
-                    None,
-                ),
-                other => error_response(
-                    config,
-                    StatusCode::BAD_REQUEST,
-                    "IncompleteBody",
-                    &format!("the request body could not be read: {other}"),
-                    None,
-                ),
-            })
-    };
+    let (parts, body) = req.into_parts();
+    let (head, nested) = prepare_head(config, parts)?;
 
     // First without the body: everything but a payload hash taken from the body is checked
     // (form, scope, time, key, token, and the signature when the hash is in a header)
@@ -642,78 +557,13 @@ where
     let entry = lookup.entry.into_inner().unwrap_or_else(|p| p.into_inner());
     let (verified, kind) = match first {
         Ok(v) => {
-            // Each payload kind names its check; none falls through to an unchecked body.
-            let kind = match v.payload() {
-                VerifiedPayload::Sha256(_) if v.body_checked() => {
-                    return Err(reject(&VerifyError::InvalidRequest(
-                        "the body was checked without being read".into(),
-                    )))
-                }
-                VerifiedPayload::Sha256(expected) if config.stream_hashed => {
-                    let declared = head
-                        .headers()
-                        .get(CONTENT_LENGTH)
-                        .and_then(|v| v.to_str().ok()?.parse().ok());
-                    VerifiedKind::Hashed(Box::new(HashCheckedBody::new(
-                        Boxed(Box::pin(body)),
-                        expected,
-                        declared,
-                    )))
-                }
-                VerifiedPayload::Sha256(expected) => {
-                    let bytes = read(body).await?;
-                    let computed = sigv4::sha256_hex(&bytes);
-                    let claimed = sigv4::hex(&expected);
-                    if computed != claimed {
-                        return Err(reject(&VerifyError::ContentSha256Mismatch {
-                            claimed,
-                            computed,
-                        }));
-                    }
-                    VerifiedKind::Full(Some(bytes))
-                }
-                VerifiedPayload::Streaming(_) => match v.chunked_body() {
-                    Some(chunks) => VerifiedKind::Chunked(Box::new(VerifiedBody::new(
-                        Boxed(Box::pin(body)),
-                        chunks.with_max_chunk_size(config.max_chunk as u64),
-                    ))),
-                    None => {
-                        return Err(reject(&VerifyError::InvalidRequest(
-                            "the aws-chunked body cannot be verified".into(),
-                        )))
-                    }
-                },
-                // Every message is verified before the handler sees it; the stream fails on
-                // a forged, reordered or dropped message and when it ends unsigned.
-                #[cfg(feature = "event-stream")]
-                VerifiedPayload::EventStream => {
-                    let messages = v.event_stream().map_err(|e| reject(&e))?;
-                    VerifiedKind::EventStream(Box::new(
-                        crate::eventstream::VerifiedEventStreamBody::new(body, messages)
-                            .with_max_skew(Arc::clone(&config.time), config.verifier.max_skew()),
-                    ))
-                }
-                #[cfg(not(feature = "event-stream"))]
-                VerifiedPayload::EventStream => {
-                    return Err(reject(&VerifyError::InvalidRequest(
-                        "signed event streams need sigv4-rs-http's event-stream feature".into(),
-                    )))
-                }
-                // Allowed only by a verifier that accepts unsigned payloads; the identity
-                // tells the handler the body is not covered.
-                VerifiedPayload::Unsigned => VerifiedKind::Stream(Boxed(Box::pin(body))),
-                _ => {
-                    return Err(reject(&VerifyError::InvalidRequest(
-                        "unsupported payload".into(),
-                    )))
-                }
-            };
+            let kind = checked_body(config, &v, &head, body).await?;
             (v, kind)
         }
         Err(VerifyError::BodyRequired) => {
             // The signature covers the body's hash and no header carries it: read the body
             // (bounded) and finish with the credentials already looked up.
-            let bytes = read(body).await?;
+            let bytes = read_body(config, body).await?;
             let creds = entry.as_ref().map(|e| e.credentials.clone());
             let v = config
                 .verifier
@@ -722,27 +572,178 @@ where
                     creds,
                     now,
                 )
-                .map_err(|e| reject(&e))?;
+                .map_err(|e| rejection(&config.error_style(), &e))?;
             (v, VerifiedKind::Full(Some(bytes)))
         }
-        Err(e) => return Err(reject(&e)),
+        Err(e) => return Err(rejection(&config.error_style(), &e)),
     };
-    let limits = entry
-        .as_ref()
-        .map(|e| Arc::clone(&e.limits))
-        .unwrap_or_default();
-    let principal = entry.and_then(|e| e.principal);
-
     tracing::debug!(
         access_key_id = verified.access_key_id(),
         scope = verified.credential_scope(),
         "request signature verified"
     );
+    checked_request(config, head, nested, &verified, kind, entry)
+}
+
+/// The request's head as it is verified: inside `Router::nest`, the URI the client sent
+/// (and signed), not the one with the nest's prefix removed (kept to restore it after);
+/// then the one edge policy (sigv4::verify::edge: target form and authority, framing
+/// headers, path and query spelling), whose rewritten target the inner service routes on.
+// The error is the refusal response itself, made once per refused request (as the async
+// steps return it).
+#[allow(clippy::result_large_err)]
+fn prepare_head<K>(
+    config: &VerifyConfig<K>,
+    mut parts: http::request::Parts,
+) -> Result<VerifiedHead, Response<Full<Bytes>>> {
+    let reject = |e: &VerifyError| rejection(&config.error_style(), e);
+    let nested = take_original(&mut parts).map_err(|m| {
+        error_response(
+            &config.error_style(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            &m,
+            None,
+        )
+    })?;
+    match edge_check(config, &parts) {
+        Ok(None) => {}
+        Ok(Some(target)) => {
+            parts.uri = replace_target(&parts.uri, &target).ok_or_else(|| {
+                reject(&VerifyError::InvalidRequest(
+                    "the normalized request target is not a valid URI".into(),
+                ))
+            })?;
+        }
+        Err(e) => return Err(reject(&e)),
+    }
+    Ok((Request::from_parts(parts, ()), nested))
+}
+
+/// Reads the whole body, at most the layer's limit.
+async fn read_body<K, B>(config: &VerifyConfig<K>, body: B) -> Result<Bytes, Response<Full<Bytes>>>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    collect_limited(body, config.max_body)
+        .await
+        .map_err(|e| match e {
+            Error::BodyTooLarge { limit } => error_response(
+                &config.error_style(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                &format!("the request body is larger than the {limit} bytes this server reads to check its signature"),
+                None,
+            ),
+            other => error_response(
+                &config.error_style(),
+                StatusCode::BAD_REQUEST,
+                "IncompleteBody",
+                &format!("the request body could not be read: {other}"),
+                None,
+            ),
+        })
+}
+
+/// The body the handler reads, checked as the verified payload kind says. Each kind names
+/// its check; none falls through to an unchecked body.
+async fn checked_body<K, B>(
+    config: &VerifyConfig<K>,
+    v: &Verified,
+    head: &Request<()>,
+    body: B,
+) -> Result<VerifiedKind<B>, Response<Full<Bytes>>>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let reject = |e: &VerifyError| rejection(&config.error_style(), e);
+    let invalid = |why: &str| reject(&VerifyError::InvalidRequest(why.into()));
+    Ok(match v.payload() {
+        VerifiedPayload::Sha256(_) if v.body_checked() => {
+            return Err(invalid("the body was checked without being read"))
+        }
+        VerifiedPayload::Sha256(expected) if config.stream_hashed => {
+            let declared = head
+                .headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok());
+            VerifiedKind::Hashed(Box::new(HashCheckedBody::new(
+                Boxed(Box::pin(body)),
+                expected,
+                declared,
+            )))
+        }
+        VerifiedPayload::Sha256(expected) => {
+            let bytes = read_body(config, body).await?;
+            let computed = sigv4::sha256_hex(&bytes);
+            let claimed = sigv4::hex(&expected);
+            if computed != claimed {
+                return Err(reject(&VerifyError::ContentSha256Mismatch {
+                    claimed,
+                    computed,
+                }));
+            }
+            VerifiedKind::Full(Some(bytes))
+        }
+        VerifiedPayload::Streaming(_) => match v.chunked_body() {
+            Some(chunks) => VerifiedKind::Chunked(Box::new(VerifiedBody::new(
+                Boxed(Box::pin(body)),
+                chunks.with_max_chunk_size(config.max_chunk as u64),
+            ))),
+            None => return Err(invalid("the aws-chunked body cannot be verified")),
+        },
+        // Every message is verified before the handler sees it; the stream fails on a
+        // forged, reordered or dropped message and when it ends unsigned.
+        #[cfg(feature = "event-stream")]
+        VerifiedPayload::EventStream => {
+            let messages = v.event_stream().map_err(|e| reject(&e))?;
+            VerifiedKind::EventStream(Box::new(
+                crate::eventstream::VerifiedEventStreamBody::new(body, messages)
+                    .with_max_skew(Arc::clone(&config.time), config.verifier.max_skew()),
+            ))
+        }
+        #[cfg(not(feature = "event-stream"))]
+        VerifiedPayload::EventStream => {
+            return Err(invalid(
+                "signed event streams need sigv4-rs-http's event-stream feature",
+            ))
+        }
+        // Allowed only by a verifier that accepts unsigned payloads; the identity tells the
+        // handler the body is not covered.
+        VerifiedPayload::Unsigned => VerifiedKind::Stream(Boxed(Box::pin(body))),
+        _ => return Err(invalid("unsupported payload")),
+    })
+}
+
+/// The request the handler gets: the nest's URI restored, unsigned headers stripped (when
+/// asked), the headers of a decoded body, and the verified identity and key limits.
+#[allow(clippy::result_large_err)] // as prepare_head
+fn checked_request<K, B>(
+    config: &VerifyConfig<K>,
+    head: Request<()>,
+    nested: Option<Nested>,
+    verified: &Verified,
+    kind: VerifiedKind<B>,
+    entry: Option<KeyEntry>,
+) -> Result<CheckedRequest<B>, Response<Full<Bytes>>> {
+    let limits = entry
+        .as_ref()
+        .map(|e| Arc::clone(&e.limits))
+        .unwrap_or_default();
+    let principal = entry.and_then(|e| e.principal);
     let (mut parts, ()) = head.into_parts();
     if let Some(nested) = nested {
-        nested
-            .restore(&mut parts)
-            .map_err(|m| error_response(config, StatusCode::BAD_REQUEST, "InvalidURI", &m, None))?;
+        nested.restore(&mut parts).map_err(|m| {
+            error_response(
+                &config.error_style(),
+                StatusCode::BAD_REQUEST,
+                "InvalidURI",
+                &m,
+                None,
+            )
+        })?;
     }
     if config.strip_unsigned {
         strip_unsigned(&mut parts.headers, verified.signed_headers());
@@ -758,38 +759,8 @@ where
     }
     parts
         .extensions
-        .insert(VerifiedIdentity::new(&verified, principal));
+        .insert(VerifiedIdentity::new(verified, principal));
     // The key's limits, for the inner service to enforce (no secret in them).
     parts.extensions.insert(limits);
     Ok(Request::from_parts(parts, CheckedBody { kind }))
-}
-
-/// The handler sees the decoded body of an aws-chunked upload: its length and encoding.
-fn decoded_headers(headers: &mut http::HeaderMap) {
-    match headers.get("x-amz-decoded-content-length").cloned() {
-        Some(len) => {
-            headers.insert(CONTENT_LENGTH, len);
-        }
-        None => {
-            headers.remove(CONTENT_LENGTH);
-        }
-    }
-    let rest: Option<String> = headers
-        .get(http::header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("aws-chunked"))
-                .collect::<Vec<_>>()
-                .join(",")
-        });
-    match rest.and_then(|r| HeaderValue::from_str(&r).ok().filter(|_| !r.is_empty())) {
-        Some(v) => {
-            headers.insert(http::header::CONTENT_ENCODING, v);
-        }
-        None => {
-            headers.remove(http::header::CONTENT_ENCODING);
-        }
-    }
 }

@@ -99,13 +99,15 @@ impl fmt::Display for EventSigningError {
     }
 }
 
+/// The message shows the cause's: `source` reports only what it does not say.
 impl std::error::Error for EventSigningError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            EventSigningError::Frame(e) => Some(e),
-            EventSigningError::Signing(e) => Some(e),
-            _ => None,
-        }
+        let cause: &(dyn std::error::Error + 'static) = match self {
+            EventSigningError::Frame(e) => e,
+            EventSigningError::Signing(e) => e,
+            _ => return None,
+        };
+        crate::error_chain::unshown_source(&self.to_string(), cause)
     }
 }
 
@@ -153,13 +155,15 @@ impl fmt::Display for EventVerifyError {
     }
 }
 
+/// The message shows the cause's: `source` reports only what it does not say.
 impl std::error::Error for EventVerifyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            EventVerifyError::Frame { source, .. } => Some(source),
-            EventVerifyError::Signing(e) => Some(e),
-            _ => None,
-        }
+        let cause: &(dyn std::error::Error + 'static) = match self {
+            EventVerifyError::Frame { source, .. } => source,
+            EventVerifyError::Signing(e) => e,
+            _ => return None,
+        };
+        crate::error_chain::unshown_source(&self.to_string(), cause)
     }
 }
 

@@ -111,13 +111,15 @@ impl fmt::Display for OpeningRequestError {
     }
 }
 
+/// The message shows the cause's: `source` reports only what it does not say.
 impl std::error::Error for OpeningRequestError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            OpeningRequestError::Signing(e) => Some(e),
-            OpeningRequestError::Rejected(e) => Some(e),
-            _ => None,
-        }
+        let cause: &(dyn std::error::Error + 'static) = match self {
+            OpeningRequestError::Signing(e) => e,
+            OpeningRequestError::Rejected(e) => e,
+            _ => return None,
+        };
+        crate::error_chain::unshown_source(&self.to_string(), cause)
     }
 }
 

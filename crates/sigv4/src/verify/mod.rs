@@ -6,6 +6,11 @@
 //!
 //! 1. finds the signature: an `Authorization: AWS4-HMAC-SHA256 ...` header, or the
 //!    `X-Amz-*` query parameters of a presigned URL (never both), and parses it strictly;
+//!    with feature `sigv4a`, SigV4a (`AWS4-ECDSA-P256-SHA256`) too: its credential scope
+//!    has no region, and its signed region set (`x-amz-region-set` or
+//!    `X-Amz-Region-Set`: `*`, `us-east-1,us-west-2`, `us-*`) must cover a region the
+//!    verifier accepts; the ECDSA signature is checked with the public key derived from
+//!    the secret (cached per access key). SigV4a streaming payloads are refused;
 //! 2. checks the credential scope (date, region, service, `aws4_request`), that `host` and
 //!    the date header are signed, that every `x-amz-*` header is signed, and the time
 //!    (clock skew for headers, validity window for presigned URLs), all before any lookup;

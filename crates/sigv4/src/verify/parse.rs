@@ -25,7 +25,34 @@ pub(super) struct Parsed {
     pub(super) token: Option<String>,
     /// Set once the date has been parsed and checked.
     pub(super) time: Option<AmzDate>,
+    /// A SigV4a (`AWS4-ECDSA-P256-SHA256`) signature: then `region` is empty and
+    /// `signature` unused.
+    pub(super) v4a: Option<V4aSignature>,
 }
+
+/// What a SigV4a signature adds: its region set (from `x-amz-region-set` or
+/// `X-Amz-Region-Set`, read in step 1) and its DER signature, as sent (lowercase hex).
+pub(super) struct V4aSignature {
+    pub(super) region_set: String,
+    pub(super) signature_hex: String,
+}
+
+/// The `AWS4-ECDSA-P256-SHA256` algorithm name, when SigV4a is built in.
+fn is_v4a_algorithm(name: &str) -> bool {
+    #[cfg(feature = "sigv4a")]
+    if name == crate::sigv4a::ALGORITHM {
+        return true;
+    }
+    let _ = name;
+    false
+}
+
+/// The accepted algorithms, for error messages.
+const ALGORITHMS: &str = if cfg!(feature = "sigv4a") {
+    "AWS4-HMAC-SHA256 and AWS4-ECDSA-P256-SHA256 are"
+} else {
+    "AWS4-HMAC-SHA256 is"
+};
 
 pub(super) fn hex_nibble(b: u8) -> u8 {
     match b {
@@ -36,18 +63,27 @@ pub(super) fn hex_nibble(b: u8) -> u8 {
     }
 }
 
-/// Parses `Credential`, `SignedHeaders` and `Signature` values shared by both modes.
+/// Parses `Credential`, `SignedHeaders` and `Signature` values shared by both modes, for
+/// SigV4 or (`v4a`) SigV4a, whose scope has no region and whose signature is DER hex.
 fn parse_parts(
     mode: AuthMode,
+    v4a: bool,
     credential: &str,
     signed_headers: &str,
     signature: &str,
 ) -> Result<Parsed, VerifyError> {
-    let parts: SmallVec<[&str; 5]> = credential.split('/').collect();
-    if parts.len() != 5 {
+    let mut parts: SmallVec<[&str; 5]> = credential.split('/').collect();
+    if v4a && parts.len() == 4 {
+        // <access key id>/<YYYYMMDD>/<service>/aws4_request: no region.
+        parts.insert(2, "");
+    } else if v4a || parts.len() != 5 {
         return Err(malformed(
             mode,
-            "the Credential must be <access key id>/<YYYYMMDD>/<region>/<service>/aws4_request",
+            if v4a {
+                "the Credential must be <access key id>/<YYYYMMDD>/<service>/aws4_request"
+            } else {
+                "the Credential must be <access key id>/<YYYYMMDD>/<region>/<service>/aws4_request"
+            },
         ));
     }
     let access_key_id = parts[0];
@@ -66,6 +102,9 @@ fn parse_parts(
         return Err(malformed(mode, "the Credential's date must be YYYYMMDD"));
     }
     for (part, what) in [(parts[2], "region"), (parts[3], "service")] {
+        if v4a && what == "region" {
+            continue;
+        }
         if validate_scope_part(part).is_err() || part.contains(',') {
             return Err(malformed(
                 mode,
@@ -92,14 +131,32 @@ fn parse_parts(
         list.push(name.to_owned());
     }
     let sig = signature.as_bytes();
-    if sig.len() != 64 || !sig.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(malformed(
-            mode,
-            "the Signature must be 64 lowercase hex digits",
-        ));
-    }
+    let hex = sig.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let v4a = if v4a {
+        // A DER-encoded ECDSA P-256 signature is at most 72 bytes.
+        if !hex || !sig.len().is_multiple_of(2) || !(16..=144).contains(&sig.len()) {
+            return Err(malformed(
+                mode,
+                "the Signature must be the lowercase hex of a DER-encoded ECDSA signature",
+            ));
+        }
+        Some(V4aSignature {
+            region_set: String::new(),
+            signature_hex: signature.to_owned(),
+        })
+    } else {
+        if sig.len() != 64 || !hex {
+            return Err(malformed(
+                mode,
+                "the Signature must be 64 lowercase hex digits",
+            ));
+        }
+        None
+    };
     let mut signature = [0u8; 64];
-    signature.copy_from_slice(sig);
+    if v4a.is_none() {
+        signature.copy_from_slice(sig);
+    }
     Ok(Parsed {
         mode,
         access_key_id: access_key_id.to_owned(),
@@ -113,6 +170,7 @@ fn parse_parts(
         query_date: None,
         token: None,
         time: None,
+        v4a,
     })
 }
 
@@ -131,11 +189,12 @@ pub(super) fn parse_authorization(value: &[u8]) -> Result<Parsed, VerifyError> {
             "expected 'AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...'",
         )
     })?;
-    if algorithm != ALGORITHM {
+    let v4a = is_v4a_algorithm(algorithm);
+    if algorithm != ALGORITHM && !v4a {
         return Err(malformed(
             mode,
             &format!(
-                "unsupported algorithm {:?}: only AWS4-HMAC-SHA256 is accepted",
+                "unsupported algorithm {:?}: only {ALGORITHMS} accepted",
                 truncate(algorithm)
             ),
         ));
@@ -167,7 +226,7 @@ pub(super) fn parse_authorization(value: &[u8]) -> Result<Parsed, VerifyError> {
             "Credential, SignedHeaders and Signature are all required",
         ));
     };
-    parse_parts(mode, c, h, s)
+    parse_parts(mode, v4a, c, h, s)
 }
 
 /// The presigned parameters, decoded.
@@ -180,6 +239,7 @@ pub(super) struct QueryAuth {
     signed_headers: Option<String>,
     signature: Option<String>,
     token: Option<String>,
+    region_set: Option<String>,
 }
 
 impl QueryAuth {
@@ -209,6 +269,7 @@ impl QueryAuth {
                 b"X-Amz-SignedHeaders" => &mut q.signed_headers,
                 b"X-Amz-Signature" => &mut q.signature,
                 b"X-Amz-Security-Token" => &mut q.token,
+                b"X-Amz-Region-Set" => &mut q.region_set,
                 _ => continue,
             };
             any = true;
@@ -243,10 +304,11 @@ impl QueryAuth {
             )
         };
         let algorithm = self.algorithm.ok_or_else(|| missing("X-Amz-Algorithm"))?;
-        if algorithm != ALGORITHM {
+        let v4a = is_v4a_algorithm(&algorithm);
+        if algorithm != ALGORITHM && !v4a {
             return Err(malformed(
                 mode,
-                "X-Amz-Algorithm only supports AWS4-HMAC-SHA256",
+                &format!("X-Amz-Algorithm: only {ALGORITHMS} supported"),
             ));
         }
         let credential = self.credential.ok_or_else(|| missing("X-Amz-Credential"))?;
@@ -256,7 +318,12 @@ impl QueryAuth {
             .signed_headers
             .ok_or_else(|| missing("X-Amz-SignedHeaders"))?;
         let signature = self.signature.ok_or_else(|| missing("X-Amz-Signature"))?;
-        let mut p = parse_parts(mode, &credential, &signed, &signature)?;
+        let mut p = parse_parts(mode, v4a, &credential, &signed, &signature)?;
+        if let Some(v) = p.v4a.as_mut() {
+            v.region_set = self
+                .region_set
+                .ok_or_else(|| missing("X-Amz-Region-Set (SigV4a)"))?;
+        }
         let time = AmzDate::parse(&date).ok_or_else(|| VerifyError::InvalidDate {
             mode,
             reason: format!("X-Amz-Date {:?} must be YYYYMMDDTHHMMSSZ", truncate(&date)),

@@ -33,6 +33,9 @@ impl Verifier {
         let plus_is_space = self.query_plus == crate::QueryPlus::Space;
         let mut p = find_signature(req, target.query, plus_is_space)?;
         let mode = p.mode;
+        if mode == AuthMode::Header && p.v4a.is_some() {
+            header_region_set(req, &mut p)?;
+        }
         self.check_scope(&p)?;
         if !p.signed_headers.iter().any(|h| h == "host") {
             return Err(VerifyError::RequiredHeaderNotSigned { mode, name: "host" });
@@ -69,6 +72,9 @@ impl Verifier {
                 expected: self.service.clone(),
             });
         }
+        if let Some(v4a) = &p.v4a {
+            return self.check_region_set(mode, &v4a.region_set);
+        }
         if let Some(regions) = &self.regions {
             if !regions.contains(&p.region) {
                 return Err(VerifyError::WrongScope {
@@ -85,6 +91,43 @@ impl Verifier {
             ));
         }
         Ok(())
+    }
+
+    /// A SigV4a region set (`*`, `us-east-1,eu-*`...) is valid and covers a region this
+    /// verifier accepts (any, with [`any_region`](Self::any_region)).
+    fn check_region_set(&self, mode: AuthMode, region_set: &str) -> Result<(), VerifyError> {
+        let entries: Vec<&str> = region_set.split(',').map(str::trim).collect();
+        let valid = entries.iter().all(|e| {
+            let body = e.strip_suffix('*').unwrap_or(e);
+            !e.is_empty()
+                && body
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+        if !valid {
+            return Err(malformed(
+                mode,
+                "the SigV4a region set must be `*` or comma-separated regions (`us-east-1,eu-*`)",
+            ));
+        }
+        let Some(regions) = &self.regions else {
+            return Ok(());
+        };
+        let covers = |region: &str| {
+            entries.iter().any(|e| match e.strip_suffix('*') {
+                Some(prefix) => region.starts_with(prefix),
+                None => *e == region,
+            })
+        };
+        if regions.iter().any(|r| covers(r)) {
+            return Ok(());
+        }
+        Err(VerifyError::WrongScope {
+            mode,
+            part: ScopePart::Region,
+            found: truncate(region_set),
+            expected: format!("a region set covering {}", regions.join(" or ")),
+        })
     }
 
     /// Every `x-amz-*` header must be signed (but the session token of a presigned URL, or
@@ -137,6 +180,29 @@ fn check_request_syntax(req: &VerifiableRequest<'_>) -> Result<(), VerifyError> 
                 truncate(name)
             )));
         }
+    }
+    Ok(())
+}
+
+/// The region set of a SigV4a request signed in its headers: the signed
+/// `x-amz-region-set` header.
+fn header_region_set(req: &VerifiableRequest<'_>, p: &mut Parsed) -> Result<(), VerifyError> {
+    let mode = AuthMode::Header;
+    let value = req
+        .single_header("x-amz-region-set")
+        .map_err(|()| malformed(mode, "more than one x-amz-region-set header"))?
+        .ok_or_else(|| malformed(mode, "a SigV4a request needs an x-amz-region-set header"))?;
+    if !p.signed_headers.iter().any(|h| h == "x-amz-region-set") {
+        return Err(VerifyError::RequiredHeaderNotSigned {
+            mode,
+            name: "x-amz-region-set",
+        });
+    }
+    let text = std::str::from_utf8(value)
+        .map_err(|_| malformed(mode, "x-amz-region-set is not text"))?
+        .trim();
+    if let Some(v4a) = p.v4a.as_mut() {
+        v4a.region_set = text.to_owned();
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use super::chunked::ChunkedBodyVerifier;
 use super::error::AuthMode;
 use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
-use crate::{AmzDate, Credentials, SigningKey};
+use crate::{AmzDate, Credentials};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum PayloadKind {
@@ -33,8 +33,8 @@ pub enum VerifiedPayload {
 
 /// A request whose signature is valid.
 ///
-/// It holds the day's signing key for the request's scope (zeroized on drop, never shown
-/// by `Debug`) so the body of a streaming upload can be verified.
+/// For a streaming upload it holds the day's signing key for the request's scope (zeroized
+/// on drop, never shown by `Debug`) so the body can be verified.
 #[derive(Clone)]
 pub struct Verified {
     pub(super) access_key_id: String,
@@ -46,7 +46,12 @@ pub struct Verified {
     pub(super) payload: PayloadKind,
     pub(super) body_checked: bool,
     pub(super) session_token: bool,
-    pub(super) key: SigningKey,
+    /// The scope's region (for SigV4a: the region set) and service.
+    pub(super) region: String,
+    #[cfg_attr(not(feature = "event-stream"), allow(dead_code))]
+    pub(super) service: String,
+    /// The DER hex signature of a SigV4a request (`signature` is then unused).
+    pub(super) v4a_signature: Option<String>,
     pub(super) decoded_length: Option<u64>,
     pub(super) trailer: Option<String>,
     pub(super) checksum: Option<ChecksumAlgorithm>,
@@ -69,9 +74,15 @@ impl Verified {
         &self.scope
     }
 
-    /// The region the request was signed for.
+    /// The region the request was signed for; for a SigV4a request, its region set
+    /// (`*`, `us-east-1,us-west-2`...), which covers a region the verifier accepts.
     pub fn region(&self) -> &str {
-        self.key.region()
+        &self.region
+    }
+
+    /// The region set of a SigV4a (`AWS4-ECDSA-P256-SHA256`) request; `None` for SigV4.
+    pub fn region_set(&self) -> Option<&str> {
+        self.v4a_signature.as_ref().map(|_| self.region.as_str())
     }
 
     /// The request's signing time.
@@ -91,7 +102,10 @@ impl Verified {
 
     /// The request's signature (the seed of a streaming body).
     pub fn signature(&self) -> &str {
-        std::str::from_utf8(&self.signature).unwrap_or_default()
+        match &self.v4a_signature {
+            Some(der_hex) => der_hex,
+            None => std::str::from_utf8(&self.signature).unwrap_or_default(),
+        }
     }
 
     /// Whether the request carried a (valid) session token.
@@ -182,8 +196,8 @@ impl Verified {
         };
         crate::eventstream::EventStreamVerifier::new(
             creds,
-            self.key.region(),
-            self.key.service(),
+            &self.region,
+            &self.service,
             self.signature(),
         )
         .map_err(|e| VerifyError::InvalidRequest(e.to_string()))

@@ -39,7 +39,14 @@ pub struct Verifier {
     pub(super) presigned_unsigned_payload: bool,
     pub(super) query_plus: QueryPlus,
     pub(super) keys: Arc<KeyCache>,
+    /// SigV4a public keys derived from secrets (an expensive derivation), per access key.
+    #[cfg(feature = "sigv4a")]
+    pub(super) v4a_keys: Arc<crate::sigv4a::KeyCache>,
 }
+
+/// SigV4a keys kept by a verifier (and its clones).
+#[cfg(feature = "sigv4a")]
+const V4A_KEY_CACHE_CAPACITY: usize = 256;
 
 /// Signing keys already derived, per access key, day and region, so that a busy server
 /// does not redo the four HMACs of the key derivation on every request. Each entry keeps
@@ -150,6 +157,8 @@ impl Verifier {
             presigned_unsigned_payload: s3,
             query_plus: QueryPlus::Space,
             keys: Arc::default(),
+            #[cfg(feature = "sigv4a")]
+            v4a_keys: Arc::new(crate::sigv4a::KeyCache::new(V4A_KEY_CACHE_CAPACITY)),
         })
     }
 
