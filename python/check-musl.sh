@@ -17,12 +17,14 @@
 # Runs on Debian trixie's musl 1.2.5 (x86_64: its loader started as a program; aarch64: its
 # arm64 package as qemu's -L root).
 # KNOWN GAPS (open): CPython 3.11's setup.py builds the stdlib's shared extension modules
-# with the build machine's /usr/include (glibc's headers) on the include path. On x86_64 they
+# with the build machine's /usr/include (glibc's headers) on the include path: its
+# add_cross_compiling_paths() reads `$CC -E -v -`, for which zig cc lists /usr/local/include
+# and /usr/include, and passes them as -I ahead of zig's musl headers. On x86_64 they
 # compile but _socket references glibc names (__ioctl_time64, ...) that no musl exports, so
 # `import socket` fails, and pytest needs it: steps 2 and 3 fail. On aarch64 they do not
-# compile at all (no _struct, math, ...), so even step 1 fails there. The likely fix is to
-# keep /usr/include out of setup.py's paths (or build those modules from Modules/Setup.local),
-# then rebuild the CPython (delete $WORK/cpython-<arch>).
+# compile at all (no _struct, math, ...), so even step 1 fails there. Untried fix: make the
+# cc wrapper of toolchain() drop -I/usr/include, -I/usr/local/include and -L/usr/lib*
+# arguments, then rebuild the CPython (delete $WORK/cpython-<arch>).
 # The CPython links zlib and OpenSSL (Debian's sources, built with zig, static) so that the
 # suite's dependencies (botocore, requests, httpx, aiohttp; musllinux wheels from PyPI) load.
 # Needs: pip, s3s-fs for the end-to-end tests (as python/ci.sh: S3S_FS or PATH; it runs
