@@ -276,20 +276,25 @@ fn client_canonical(path: &str) -> Result<String, CliError> {
     Ok(json.unwrap_or(text))
 }
 
-pub fn run(args: VerifyArgs) -> Result<(), CliError> {
-    let raw =
-        match (&args.request, &args.url) {
-            (Some(spec), None) => parse_raw(&read_source(spec)?)?,
-            (None, Some(url)) => RawRequest {
-                method: args.method.clone(),
-                target: url.clone(),
-                headers: Vec::new(),
-                body: Vec::new(),
-            },
-            _ => return Err(CliError::usage(
-                "give the request to check: --request @FILE (raw HTTP) or --url URL (presigned)",
-            )),
-        };
+/// The request to check: raw HTTP from `--request`, or a presigned `--url`.
+fn read_request(args: &VerifyArgs) -> Result<RawRequest, CliError> {
+    match (&args.request, &args.url) {
+        (Some(spec), None) => parse_raw(&read_source(spec)?),
+        (None, Some(url)) => Ok(RawRequest {
+            method: args.method.clone(),
+            target: url.clone(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }),
+        _ => Err(CliError::usage(
+            "give the request to check: --request @FILE (raw HTTP) or --url URL (presigned)",
+        )),
+    }
+}
+
+/// The service and region to verify for: the flags, else the scope the request names
+/// (Authorization's Credential, or X-Amz-Credential), else what the host tells.
+fn service_and_region(args: &VerifyArgs, raw: &RawRequest) -> Result<(String, String), CliError> {
     let host = raw
         .headers
         .iter()
@@ -302,9 +307,7 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         })
         .unwrap_or_default();
     let inferred = sigv4::infer::infer(&host);
-    // The request names its own scope (Authorization's Credential, or X-Amz-Credential):
-    // without --service/--region, check it against that.
-    let scope = signed_scope(&raw);
+    let scope = signed_scope(raw);
     let service = args
         .service
         .clone()
@@ -326,12 +329,23 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         })
         .or_else(|| inferred.as_ref().and_then(|i| i.region.clone()))
         .ok_or_else(|| CliError::usage("no region: pass --region or set AWS_REGION"))?;
-    let now = match &args.time {
-        Some(t) => AmzDate::parse_rfc3339(t)
+    Ok((service, region))
+}
+
+/// The time to verify at: `--time`, else now.
+fn verify_time(args: &VerifyArgs) -> Result<SystemTime, CliError> {
+    match &args.time {
+        Some(t) => Ok(AmzDate::parse_rfc3339(t)
             .ok_or_else(|| CliError::usage(format!("--time {t:?} is not an RFC 3339 UTC time")))?
-            .to_system_time(),
-        None => SystemTime::now(),
-    };
+            .to_system_time()),
+        None => Ok(SystemTime::now()),
+    }
+}
+
+pub fn run(args: VerifyArgs) -> Result<(), CliError> {
+    let raw = read_request(&args)?;
+    let (service, region) = service_and_region(&args, &raw)?;
+    let now = verify_time(&args)?;
     let verifier = Verifier::new(&region, &service).map_err(|e| CliError::usage(e.to_string()))?;
     let headers: Vec<(&str, &[u8])> = raw
         .headers
@@ -383,32 +397,39 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         }
         Err(e) => {
             if args.explain {
-                if let Some(m) = e.signature_mismatch() {
-                    match &args.client_canonical {
-                        Some(path) => {
-                            let client = client_canonical(path)?;
-                            crate::outln!("Canonical request diff (- client, + server):");
-                            crate::out!(
-                                "{}",
-                                sigv4_http::explain::diff_text(
-                                    client.trim_end_matches('\n'),
-                                    m.canonical_request()
-                                )
-                            );
-                        }
-                        None => {
-                            crate::outln!("Canonical request the server computed:");
-                            crate::outln!("{}", m.canonical_request());
-                        }
-                    }
-                    crate::outln!();
-                    crate::outln!("String to sign the server computed:");
-                    crate::outln!("{}", m.string_to_sign());
-                }
+                explain(&args, &e)?;
             }
             Err(CliError::failure(format!("{}: {e}", e.code())))
         }
     }
+}
+
+/// `--explain`: what the server computed, or its diff against `--client-canonical`.
+fn explain(args: &VerifyArgs, e: &VerifyError) -> Result<(), CliError> {
+    let Some(m) = e.signature_mismatch() else {
+        return Ok(());
+    };
+    match &args.client_canonical {
+        Some(path) => {
+            let client = client_canonical(path)?;
+            crate::outln!("Canonical request diff (- client, + server):");
+            crate::out!(
+                "{}",
+                sigv4_http::explain::diff_text(
+                    client.trim_end_matches('\n'),
+                    m.canonical_request()
+                )
+            );
+        }
+        None => {
+            crate::outln!("Canonical request the server computed:");
+            crate::outln!("{}", m.canonical_request());
+        }
+    }
+    crate::outln!();
+    crate::outln!("String to sign the server computed:");
+    crate::outln!("{}", m.string_to_sign());
+    Ok(())
 }
 
 #[cfg(test)]
