@@ -47,6 +47,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 use crate::context::{SystemClock, TimeSource};
+use crate::error::clone_error;
 use crate::{
     BoxFuture, CredentialsError, CredentialsResult, ProvideCredentials, ProvidedCredentials,
 };
@@ -637,47 +638,6 @@ fn ended_without_result() -> CredentialsError {
         "Cache",
         "the credentials refresh ended without a result (its runtime shut down or the provider panicked); try again",
     )
-}
-
-/// A copy of an error for every waiter (the cause chain is kept as text).
-fn clone_error(e: &CredentialsError) -> CredentialsError {
-    match e {
-        CredentialsError::NotConfigured { provider, reason } => CredentialsError::NotConfigured {
-            provider,
-            reason: reason.clone(),
-        },
-        CredentialsError::NoCredentials { tried } => CredentialsError::NoCredentials {
-            tried: tried.clone(),
-        },
-        CredentialsError::InvalidConfiguration { provider, message } => {
-            CredentialsError::InvalidConfiguration {
-                provider,
-                message: message.clone(),
-            }
-        }
-        CredentialsError::ProviderError {
-            provider, message, ..
-        } => CredentialsError::ProviderError {
-            provider,
-            message: message.clone(),
-            source: None,
-        },
-        CredentialsError::Timeout {
-            provider,
-            after,
-            message,
-        } => CredentialsError::Timeout {
-            provider,
-            after: *after,
-            message: message.clone(),
-        },
-        CredentialsError::InvalidResponse { provider, message } => {
-            CredentialsError::InvalidResponse {
-                provider,
-                message: message.clone(),
-            }
-        }
-    }
 }
 
 impl ProvideCredentials for CachedProvider {

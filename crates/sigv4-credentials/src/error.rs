@@ -292,6 +292,48 @@ impl CredentialsError {
     }
 }
 
+/// A copy of an error for every waiter of a shared refresh (the cache's): the source error
+/// is not kept.
+pub(crate) fn clone_error(e: &CredentialsError) -> CredentialsError {
+    match e {
+        CredentialsError::NotConfigured { provider, reason } => CredentialsError::NotConfigured {
+            provider,
+            reason: reason.clone(),
+        },
+        CredentialsError::NoCredentials { tried } => CredentialsError::NoCredentials {
+            tried: tried.clone(),
+        },
+        CredentialsError::InvalidConfiguration { provider, message } => {
+            CredentialsError::InvalidConfiguration {
+                provider,
+                message: message.clone(),
+            }
+        }
+        CredentialsError::ProviderError {
+            provider, message, ..
+        } => CredentialsError::ProviderError {
+            provider,
+            message: message.clone(),
+            source: None,
+        },
+        CredentialsError::Timeout {
+            provider,
+            after,
+            message,
+        } => CredentialsError::Timeout {
+            provider,
+            after: *after,
+            message: message.clone(),
+        },
+        CredentialsError::InvalidResponse { provider, message } => {
+            CredentialsError::InvalidResponse {
+                provider,
+                message: message.clone(),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
