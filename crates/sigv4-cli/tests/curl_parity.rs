@@ -669,36 +669,12 @@ fn a_raw_plus_in_the_query_is_sent_as_signed() {
     assert_eq!(server.take()[0].target, "/p?a=b+c&d=%2B");
 }
 
-/// A server on 127.0.0.1 that reads each request head, writes `answer` and closes the
-/// connection (at most 20 connections).
-fn raw_server(answer: &'static [u8]) -> std::net::SocketAddr {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().take(20) {
-            let Ok(mut c) = conn else { continue };
-            let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-            let mut seen = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                match c.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => seen.extend_from_slice(&buf[..n]),
-                }
-            }
-            let _ = c.write_all(answer);
-        }
-    });
-    addr
-}
-
 #[test]
 fn transport_errors_exit_with_curls_codes() {
     let home = TempDir::new("exit-codes");
     let plain = CaptureServer::start("es", vec![]);
-    let empty = raw_server(b"");
-    let truncated = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+    let empty = raw_server(Some(b""));
+    let truncated = raw_server(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"));
     let (acceptor, _pem) = self_signed_tls();
     let tls = VerifyingServer::start_tls("es", acceptor);
     let closed = {

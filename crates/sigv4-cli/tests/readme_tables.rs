@@ -10,8 +10,6 @@
 mod capture;
 mod support;
 
-use std::io::{Read, Write};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -98,34 +96,6 @@ fn every_option_in_the_readme_table_is_curls_and_ours() {
         }
     }
     assert!(checked > 40, "only {checked} options found in the table");
-}
-
-/// A server that reads a request head, then writes `answer` (None: says nothing for 5 s)
-/// and closes.
-fn raw_server(answer: Option<&'static [u8]>) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().take(10) {
-            let Ok(mut c) = conn else { continue };
-            let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-            let mut seen = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                match c.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => seen.extend_from_slice(&buf[..n]),
-                }
-            }
-            match answer {
-                Some(a) => {
-                    let _ = c.write_all(a);
-                }
-                None => std::thread::sleep(std::time::Duration::from_secs(5)),
-            }
-        }
-    });
-    addr
 }
 
 /// Exit codes whose conditions another test file makes (with curl beside it).

@@ -52,7 +52,7 @@ fn uploads_from_standard_input_use_bounded_memory() {
     ok(&out);
     assert!(
         peak_kib < 32 * 1024,
-        "peak RSS {peak_kib} KiB for a 64 MiB upload from standard input"
+        "peak RSS {peak_kib} KiB for a 40 MiB upload from standard input"
     );
     assert_eq!(sha256_file(&s3.root.path().join("bkt/from-stdin")), sha);
 
