@@ -133,7 +133,7 @@ impl RequestSigner {
     /// with its access key id and session token, but no secret access key (see
     /// [`ScopedKey`]). The region and service are the key's. Works with every integration
     /// (the reqwest middleware, the tower layer, the blocking signer); signing fails with
-    /// a [`SigningError::KeyScopeMismatch`] once the key's day is over, or for a request
+    /// a [`SigningError::KeyScopeMismatch`](sigv4::SigningError::KeyScopeMismatch) once the key's day is over, or for a request
     /// to another region or service.
     ///
     /// There are no credentials: [`RequestSigner::credentials`] fails with

@@ -374,7 +374,7 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
 
     /// Header hygiene (default off): before the inner service runs, remove every request
     /// header the signature does not cover, except transport headers
-    /// ([`TRANSPORT_HEADERS`]) and `authorization` itself, so that every header the
+    /// ([`TRANSPORT_HEADERS`](super::TRANSPORT_HEADERS)) and `authorization` itself, so that every header the
     /// application reads was signed. The signed names are in
     /// [`VerifiedIdentity::signed_headers`].
     pub fn strip_unsigned_headers(mut self, strip: bool) -> Self {
