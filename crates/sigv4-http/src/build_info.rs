@@ -26,6 +26,8 @@ pub const FEATURES: &[&str] = &[
     "key-file",
     #[cfg(feature = "reqwest")]
     "reqwest",
+    #[cfg(feature = "server")]
+    "server",
     #[cfg(feature = "tower")]
     "tower",
 ];
