@@ -151,7 +151,7 @@ install() {
   grep -q '^sigv4-rs [0-9.]*: .*http' <<<"$out" || { echo "no core features in --version" >&2; exit 1; }
   grep -q '^sigv4-rs-credentials [0-9.]*: hyper-client, rustls$' <<<"$out" \
     || { echo "no credentials features in --version" >&2; exit 1; }
-  grep -q '^sigv4-rs-http [0-9.]*: gateway, key-file, tower$' <<<"$out" \
+  grep -q '^sigv4-rs-http [0-9.]*: gateway, key-file, server, tower$' <<<"$out" \
     || { echo "no sigv4-rs-http features in --version" >&2; exit 1; }
   local case=../shared/testdata/aws-signing-test-suite/v4/get-vanilla
   [ -f "$case/header-signature.txt" ] || { echo "missing $case (../shared/testdata)" >&2; exit 1; }
