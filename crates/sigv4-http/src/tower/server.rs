@@ -21,12 +21,14 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::Boxed;
+use crate::linger::{DrainOnDrop, LingeringClose};
 use crate::{BoxError, Error};
 
 use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 
 use super::body::{
-    CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind, VerifiedRequestBody,
+    BodyRefusal, BodyRefusalSlot, CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind,
+    VerifiedRequestBody,
 };
 use super::inner_request::{decoded_headers, replace_target, strip_unsigned};
 use super::keys::{KeyEntry, KeyStore};
@@ -109,6 +111,7 @@ pub(crate) struct VerifyConfig<K> {
     pub(crate) strip_unsigned: bool,
     pub(crate) stream_hashed: bool,
     pub(crate) refusals: RefusalReport,
+    pub(crate) linger: LingeringClose,
 }
 
 impl<K> Clone for VerifyConfig<K> {
@@ -126,6 +129,7 @@ impl<K> Clone for VerifyConfig<K> {
             strip_unsigned: self.strip_unsigned,
             stream_hashed: self.stream_hashed,
             refusals: self.refusals.clone(),
+            linger: self.linger,
         }
     }
 }
@@ -202,6 +206,7 @@ impl<K: KeyStore> VerifyLayer<K> {
                 strip_unsigned: false,
                 stream_hashed: false,
                 refusals: RefusalReport::default(),
+                linger: LingeringClose::default(),
             }),
             _body: PhantomData,
         }
@@ -335,6 +340,27 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     /// in its place). The inner service never sees a raw `+`.
     pub fn with_query_plus_policy(mut self, policy: QueryPlusPolicy) -> Self {
         self.config_mut().plus_policy = policy;
+        self
+    }
+
+    /// How long, and how much, of a request body left unread (a refusal before the body,
+    /// a forged chunk part-way, a handler that answers without reading) is still read and
+    /// discarded after the answer, so that the client reads the answer instead of a
+    /// connection reset (default 5 s, 64 MiB; [`LingeringClose::off`] drops the body at
+    /// once, and the server closes the connection with the rest unread).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sigv4::verify::Verifier;
+    /// use sigv4_http::linger::LingeringClose;
+    /// use sigv4_http::tower::{StaticKeys, VerifyLayer};
+    ///
+    /// let layer = VerifyLayer::new(Verifier::new("us-east-1", "s3")?, StaticKeys::new())
+    ///     .with_lingering_close(LingeringClose::default().with_time(Duration::from_secs(2)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_lingering_close(mut self, linger: LingeringClose) -> Self {
+        self.config_mut().linger = linger;
         self
     }
 
@@ -484,22 +510,36 @@ where
         Box::pin(async move {
             let (parts, body) = req.into_parts();
             let summary = RequestSummary::of(&parts);
-            match verify_request(&config, Request::from_parts(parts, body)).await {
+            // A body left unread by a refusal (or by the handler) is drained, within
+            // bounds, so the client reads the answer rather than a reset connection.
+            let body = DrainOnDrop::new(body, config.linger);
+            let rejection = match verify_request(&config, Request::from_parts(parts, body)).await {
                 Ok(req) => {
-                    let req = req.map(IB::from_verified_body);
-                    Ok(inner.call(req).await?.map(Either::Left))
+                    let refused = Arc::clone(&req.body().refused);
+                    let response = inner.call(req.map(IB::from_verified_body)).await?;
+                    // The body failed its verification part-way: the layer answers as AWS
+                    // does, whatever the handler made of the failed read.
+                    match refused.get() {
+                        None => return Ok(response.map(Either::Left)),
+                        Some(r) => body_rejection(&config, r),
+                    }
                 }
-                Err(rejection) => {
-                    let code = rejection.extensions().get::<RefusalCode>();
-                    let code = code.map_or("", |c| c.0.as_str());
-                    config
-                        .refusals
-                        .report(&summary, rejection.status().as_u16(), code);
-                    Ok(rejection.map(Either::Right))
-                }
-            }
+                Err(rejection) => rejection,
+            };
+            let code = rejection.extensions().get::<RefusalCode>();
+            let code = code.map_or("", |c| c.0.as_str());
+            config
+                .refusals
+                .report(&summary, rejection.status().as_u16(), code);
+            Ok(rejection.map(Either::Right))
         })
     }
+}
+
+/// The layer's answer to a body that failed its verification part-way.
+fn body_rejection<K>(config: &VerifyConfig<K>, r: &BodyRefusal) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+    error_response(&config.error_style(), status, r.code, &r.message, None)
 }
 
 /// Keeps the key entry the core verifier looked up (for its principal, and to finish a
@@ -762,5 +802,11 @@ fn checked_request<K, B>(
         .insert(VerifiedIdentity::new(verified, principal));
     // The key's limits, for the inner service to enforce (no secret in them).
     parts.extensions.insert(limits);
-    Ok(Request::from_parts(parts, CheckedBody { kind }))
+    Ok(Request::from_parts(
+        parts,
+        CheckedBody {
+            kind,
+            refused: BodyRefusalSlot::default(),
+        },
+    ))
 }
