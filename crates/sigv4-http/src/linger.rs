@@ -15,7 +15,9 @@
 use std::time::Duration;
 
 /// How long, and how many bytes, a connection is read and discarded after the server is
-/// done with it. The default is 5 s and 64 MiB; [`LingeringClose::off`] closes at once.
+/// done with it: at most 5 s and 64 MiB by default, and (on a closing connection) no longer
+/// than 1 s without the client sending anything (an idle keep-alive client that does not
+/// close its side); [`LingeringClose::off`] closes at once.
 ///
 /// ```
 /// use std::time::Duration;
@@ -30,6 +32,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LingeringClose {
     time: Duration,
+    idle: Duration,
     max_bytes: u64,
 }
 
@@ -37,6 +40,7 @@ impl Default for LingeringClose {
     fn default() -> Self {
         LingeringClose {
             time: Duration::from_secs(5),
+            idle: Duration::from_secs(1),
             max_bytes: 64 << 20,
         }
     }
@@ -47,6 +51,7 @@ impl LingeringClose {
     pub fn off() -> Self {
         LingeringClose {
             time: Duration::ZERO,
+            idle: Duration::ZERO,
             max_bytes: 0,
         }
     }
@@ -54,6 +59,13 @@ impl LingeringClose {
     /// The longest time spent reading after the answer.
     pub fn with_time(mut self, time: Duration) -> Self {
         self.time = time;
+        self
+    }
+
+    /// How long a closing connection waits for the client to send more (nginx's
+    /// `lingering_timeout`) before it closes.
+    pub fn with_idle_time(mut self, idle: Duration) -> Self {
+        self.idle = idle;
         self
     }
 
@@ -66,6 +78,11 @@ impl LingeringClose {
     /// The longest time spent reading after the answer.
     pub fn time(&self) -> Duration {
         self.time
+    }
+
+    /// How long a closing connection waits for the client to send more.
+    pub fn idle_time(&self) -> Duration {
+        self.idle
     }
 
     /// The most bytes read and discarded after the answer.
@@ -143,7 +160,10 @@ impl<B: http_body::Body + Send + 'static> Drop for DrainOnDrop<B> {
         runtime.spawn(async move {
             let drain = async move {
                 let mut read = 0u64;
-                while let Some(Ok(frame)) = body.frame().await {
+                // Until the client stops sending for the idle time, or the bounds.
+                while let Ok(Some(Ok(frame))) =
+                    tokio::time::timeout(linger.idle, body.frame()).await
+                {
                     read += frame
                         .data_ref()
                         .map_or(0, |d| bytes::Buf::remaining(d) as u64);

@@ -172,7 +172,9 @@ struct Lingering<T> {
 
 /// The discarding read of a closing connection.
 struct Drain {
-    deadline: Pin<Box<tokio::time::Sleep>>,
+    deadline: tokio::time::Instant,
+    /// Until the total deadline, or the idle time after the last bytes read.
+    timer: Pin<Box<tokio::time::Sleep>>,
     read: u64,
     done: bool,
 }
@@ -228,10 +230,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lingering<T> {
         let this = &mut *self;
         if this.drain.is_none() {
             std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+            let now = tokio::time::Instant::now();
+            let deadline = now + this.linger.time();
             this.drain = Some(Drain {
-                deadline: Box::pin(tokio::time::sleep(this.linger.time())),
+                deadline,
+                timer: Box::pin(tokio::time::sleep_until(
+                    deadline.min(now + this.linger.idle_time()),
+                )),
                 read: 0,
-                done: this.linger.is_off(),
+                done: this.linger.is_off() || this.linger.idle_time().is_zero(),
             });
         }
         let Some(drain) = this.drain.as_mut() else {
@@ -244,11 +251,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lingering<T> {
                 Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
                     drain.read += buf.filled().len() as u64;
                     drain.done = drain.read >= this.linger.max_bytes();
+                    let idle = tokio::time::Instant::now() + this.linger.idle_time();
+                    drain.timer.as_mut().reset(idle.min(drain.deadline));
                 }
                 // The client closed its side (or the connection failed): nothing to wait for.
                 Poll::Ready(_) => drain.done = true,
                 Poll::Pending => {
-                    std::task::ready!(drain.deadline.as_mut().poll(cx));
+                    std::task::ready!(drain.timer.as_mut().poll(cx));
                     drain.done = true;
                 }
             }

@@ -213,7 +213,7 @@ async fn the_refusal_of_our_server_reaches_the_caller_every_time() {
             let addr = our_refusing_server(status, 256 * 1024).await;
             for attempt in 0..STRICT_ATTEMPTS / 2 {
                 assert_eq!(
-                    middleware_upload(&client, addr, 8 * MIB).await,
+                    middleware_upload(&client, addr, 4 * MIB).await,
                     Outcome::Refused(status, "SignatureDoesNotMatch".to_owned()),
                     "middleware, attempt {attempt}"
                 );
@@ -222,7 +222,7 @@ async fn the_refusal_of_our_server_reaches_the_caller_every_time() {
         let addr = our_refusing_server(403, 256 * 1024).await;
         for attempt in 0..STRICT_ATTEMPTS {
             assert_eq!(
-                tower_upload(addr, 8 * MIB).await,
+                tower_upload(addr, 4 * MIB).await,
                 Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
                 "tower client, attempt {attempt}"
             );
@@ -240,8 +240,8 @@ async fn an_upload_cut_off_by_a_server_that_closes_at_once_is_a_typed_error() {
         let addr = refusing_server(403, 256 * 1024).await;
         for attempt in 0..ATTEMPTS {
             for outcome in [
-                middleware_upload(&client, addr, 32 * MIB).await,
-                tower_upload(addr, 32 * MIB).await,
+                middleware_upload(&client, addr, 8 * MIB).await,
+                tower_upload(addr, 8 * MIB).await,
             ] {
                 if outcome != Outcome::Interrupted {
                     assert_eq!(
