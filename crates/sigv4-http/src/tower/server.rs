@@ -27,14 +27,14 @@ use crate::{BoxError, Error};
 use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 
 use super::body::{
-    BodyRefusal, BodyRefusalSlot, CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind,
+    BodyRefusalSlot, CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind,
     VerifiedRequestBody,
 };
 use super::inner_request::{decoded_headers, replace_target, strip_unsigned};
 use super::keys::{KeyEntry, KeyStore};
 use super::nest::{take_original, Nested};
 use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
-use super::response::{error_response, rejection, ErrorFormat, ErrorStyle};
+use super::response::{body_rejection, error_response, rejection, ErrorFormat, ErrorStyle};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
 ///
@@ -343,20 +343,15 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
         self
     }
 
-    /// How long, and how much, of a request body left unread (a refusal before the body,
-    /// a forged chunk part-way, a handler that answers without reading) is still read and
-    /// discarded after the answer, so that the client reads the answer instead of a
-    /// connection reset (default 5 s, 64 MiB; [`LingeringClose::off`] drops the body at
-    /// once, and the server closes the connection with the rest unread).
+    /// How much of a request body left unread (a refusal, a forged chunk part-way, a
+    /// handler that answers without reading) is still read and discarded, so the client
+    /// reads the answer instead of a reset (default 5 s, 64 MiB; [`LingeringClose::off`]).
     ///
     /// ```
-    /// use std::time::Duration;
-    /// use sigv4::verify::Verifier;
-    /// use sigv4_http::linger::LingeringClose;
-    /// use sigv4_http::tower::{StaticKeys, VerifyLayer};
-    ///
-    /// let layer = VerifyLayer::new(Verifier::new("us-east-1", "s3")?, StaticKeys::new())
-    ///     .with_lingering_close(LingeringClose::default().with_time(Duration::from_secs(2)));
+    /// # use sigv4_http::{linger::LingeringClose, tower::{StaticKeys, VerifyLayer}};
+    /// let verifier = sigv4::verify::Verifier::new("us-east-1", "s3")?;
+    /// let layer = VerifyLayer::new(verifier, StaticKeys::new())
+    ///     .with_lingering_close(LingeringClose::default().with_max_bytes(8 << 20));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_lingering_close(mut self, linger: LingeringClose) -> Self {
@@ -510,18 +505,16 @@ where
         Box::pin(async move {
             let (parts, body) = req.into_parts();
             let summary = RequestSummary::of(&parts);
-            // A body left unread by a refusal (or by the handler) is drained, within
-            // bounds, so the client reads the answer rather than a reset connection.
+            // A body left unread is drained (bounded): the client reads the answer, no reset.
             let body = DrainOnDrop::new(body, config.linger);
             let rejection = match verify_request(&config, Request::from_parts(parts, body)).await {
                 Ok(req) => {
                     let refused = Arc::clone(&req.body().refused);
                     let response = inner.call(req.map(IB::from_verified_body)).await?;
-                    // The body failed its verification part-way: the layer answers as AWS
-                    // does, whatever the handler made of the failed read.
+                    // A body failing verification part-way: the layer answers, as AWS does.
                     match refused.get() {
                         None => return Ok(response.map(Either::Left)),
-                        Some(r) => body_rejection(&config, r),
+                        Some(r) => body_rejection(&config.error_style(), r),
                     }
                 }
                 Err(rejection) => rejection,
@@ -534,12 +527,6 @@ where
             Ok(rejection.map(Either::Right))
         })
     }
-}
-
-/// The layer's answer to a body that failed its verification part-way.
-fn body_rejection<K>(config: &VerifyConfig<K>, r: &BodyRefusal) -> Response<Full<Bytes>> {
-    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
-    error_response(&config.error_style(), status, r.code, &r.message, None)
 }
 
 /// Keeps the key entry the core verifier looked up (for its principal, and to finish a
