@@ -182,7 +182,7 @@ pub fn canonical_uri(out: &mut String, path: &str, rules: UriRules) {
             if i > 0 {
                 out.push('/');
             }
-            write_path_bytes(out, &path.as_bytes()[a..b], double_encode);
+            write_path_bytes(out, &path[a..b], double_encode);
         }
         // A trailing slash survives normalization (`//example//` -> `/example/`), unless
         // nothing is left but the root.
@@ -190,30 +190,48 @@ pub fn canonical_uri(out: &mut String, path: &str, rules: UriRules) {
             out.push('/');
         }
     } else {
-        write_path_bytes(out, path.as_bytes(), double_encode);
+        write_path_bytes(out, path, double_encode);
     }
 }
 
-fn write_path_bytes(out: &mut String, bytes: &[u8], double_encode: bool) {
+fn write_path_bytes(out: &mut String, path: &str, double_encode: bool) {
     if double_encode {
-        encode_into(out, bytes, true);
+        encode_into(out, path.as_bytes(), true);
     } else {
+        // A run of raw bytes is ASCII, so a non-empty run starts and ends on characters;
+        // `get` only declines the empty run after an escaped lead byte.
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
+        for (i, &b) in path.as_bytes().iter().enumerate() {
             if is_raw_path_byte(b) {
                 continue;
             }
-            out.push_str(std::str::from_utf8(&bytes[start..i]).unwrap_or_default());
+            out.push_str(path.get(start..i).unwrap_or_default());
             push_escape(out, b);
             start = i + 1;
         }
-        out.push_str(std::str::from_utf8(&bytes[start..]).unwrap_or_default());
+        out.push_str(path.get(start..).unwrap_or_default());
     }
 }
 
 /// Bytes that may appear unencoded in a URL path on the wire (RFC 3986 pchar, `/` and `%`).
+#[inline]
 pub(crate) fn is_raw_path_byte(b: u8) -> bool {
-    is_unreserved(b)
+    RAW_PATH[usize::from(b)]
+}
+
+/// [`raw_path_rule`] as a table (one load per path byte).
+static RAW_PATH: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = raw_path_rule(i as u8);
+        i += 1;
+    }
+    t
+};
+
+const fn raw_path_rule(b: u8) -> bool {
+    (b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
         || matches!(
             b,
             b'/' | b'%'
@@ -308,13 +326,10 @@ pub(crate) fn canonical_query_with(
     } = scratch;
     text.clear();
     entries.clear();
-    for piece in query.split('&') {
-        if piece.is_empty() {
-            continue;
-        }
-        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+    for piece in query_pieces(query) {
+        let (k, v) = split_pair(piece);
         let ks = text.len() as u32;
-        if !k.contains('%') && is_canonical_component(k.as_bytes()) {
+        if !k.as_bytes().contains(&b'%') && is_canonical_component(k.as_bytes()) {
             // Nothing to decode: the key is its own decoded form and already canonical.
             if skip(k.as_bytes()) {
                 continue;
@@ -362,6 +377,31 @@ pub(crate) fn canonical_query_with(
     }
 }
 
+/// The non-empty `&`-separated pieces of a raw query (a byte scan: these strings are short,
+/// and `str::split` with a `char` pattern costs more per call than the scan itself).
+pub(crate) fn query_pieces(query: &str) -> impl Iterator<Item = &str> {
+    let mut rest = query;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+        let piece = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        if !piece.is_empty() {
+            return Some(piece);
+        }
+    })
+}
+
+/// A query piece split at its first `=` (a key without `=` has an empty value).
+pub(crate) fn split_pair(piece: &str) -> (&str, &str) {
+    match piece.bytes().position(|b| b == b'=') {
+        Some(i) => (&piece[..i], &piece[i + 1..]),
+        None => (piece, ""),
+    }
+}
+
 /// [`is_unreserved`] as a table, for the per-byte scans of the hot path.
 static UNRESERVED: [bool; 256] = {
     let mut t = [false; 256];
@@ -404,7 +444,24 @@ fn is_canonical_component(s: &[u8]) -> bool {
 }
 
 /// Whether `b` may appear in an HTTP header name (an RFC 9110 token character).
+#[inline]
 pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[usize::from(b)]
+}
+
+/// [`tchar_rule`] as a table: one load per byte of every header name and method signed.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = tchar_rule(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// The RFC 9110 `tchar` rule.
+const fn tchar_rule(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -526,9 +583,11 @@ pub enum InvalidHeaderValue {
 /// Reusable buffers for header canonicalization.
 #[derive(Default)]
 pub(crate) struct HeaderScratch {
-    /// Lowercased names and canonical values.
+    /// `name:value` per header, the name lowercased and the value canonical, so a
+    /// canonical header line is one copy.
     pub(crate) text: String,
-    /// (name start, name end, value end) ranges into `text`, in input order.
+    /// (name start, name end, value end) ranges into `text`, in input order; the value
+    /// starts after the `:` at name end.
     pub(crate) entries: Vec<(u32, u32, u32)>,
 }
 
@@ -544,10 +603,24 @@ impl HeaderScratch {
         self.text.push_str(name);
         self.text[ns as usize..].make_ascii_lowercase();
         let ne = self.text.len() as u32;
+        self.text.push(':');
         canonical_header_value(&mut self.text, value)
             .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
         self.entries.push((ns, ne, self.text.len() as u32));
         Ok(())
+    }
+
+    /// Adds a header signing made itself, whose name is lowercase and whose value is
+    /// canonical already (the signing time, the payload line): copied, not re-checked.
+    pub(crate) fn push_canonical(&mut self, name: &str, value: &str) {
+        debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()));
+        debug_assert!(is_canonical_ascii_value(value.as_bytes()));
+        let ns = self.text.len() as u32;
+        self.text.push_str(name);
+        let ne = self.text.len() as u32;
+        self.text.push(':');
+        self.text.push_str(value);
+        self.entries.push((ns, ne, self.text.len() as u32));
     }
 
     pub(crate) fn name(&self, e: (u32, u32, u32)) -> &str {
@@ -555,7 +628,12 @@ impl HeaderScratch {
     }
 
     pub(crate) fn value(&self, e: (u32, u32, u32)) -> &str {
-        &self.text[e.1 as usize..e.2 as usize]
+        &self.text[e.1 as usize + 1..e.2 as usize]
+    }
+
+    /// `name:value`.
+    fn line(&self, e: (u32, u32, u32)) -> &str {
+        &self.text[e.0 as usize..e.2 as usize]
     }
 
     /// Sorts by name, keeping the order of repeated names (their values are joined in order).
@@ -573,14 +651,13 @@ impl HeaderScratch {
             let name = self.name(e);
             if prev == Some(name) {
                 out.push(',');
+                out.push_str(self.value(e));
             } else {
                 if prev.is_some() {
                     out.push('\n');
                 }
-                out.push_str(name);
-                out.push(':');
+                out.push_str(self.line(e));
             }
-            out.push_str(self.value(e));
             prev = Some(name);
         }
         if prev.is_some() {
@@ -658,6 +735,19 @@ mod tests {
         s.clear();
         canonical_query(&mut s, "v=a%3Db&w=:@!$'()*,;?/", &[], |_| false);
         assert_eq!(s, "v=a%3Db&w=%3A%40%21%24%27%28%29%2A%2C%3B%3F%2F");
+    }
+
+    #[test]
+    fn query_pieces_are_the_non_empty_pieces_of_str_split() {
+        for q in ["", "&", "&&", "a", "a&b", "&a&&b=1&", "k=v=w&x", "ሴ=1&&=ሴ"] {
+            let want: Vec<(&str, &str)> = q
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect();
+            let got: Vec<(&str, &str)> = query_pieces(q).map(split_pair).collect();
+            assert_eq!(got, want, "{q:?}");
+        }
     }
 
     #[test]
@@ -763,6 +853,10 @@ mod tests {
         }
         for b in 0..=255u8 {
             assert_eq!(UNRESERVED[usize::from(b)], is_unreserved(b), "byte {b}");
+            let token = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), token, "byte {b}");
+            let pchar = is_unreserved(b) || b"/%!$&'()*+,;=:@".contains(&b);
+            assert_eq!(is_raw_path_byte(b), pchar, "byte {b}");
         }
         assert!(is_canonical_ascii_value(b"a b"));
         assert!(!is_canonical_ascii_value(b"a  b"));
