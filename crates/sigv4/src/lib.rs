@@ -103,6 +103,7 @@
 
 mod canonical_headers;
 pub mod canonical_request;
+mod checksum;
 mod credentials;
 mod encoding;
 mod error;
@@ -116,6 +117,7 @@ mod settings;
 mod sign;
 mod signature;
 mod signing_key;
+mod streaming;
 pub mod string_to_sign;
 mod time;
 
