@@ -39,8 +39,6 @@ impl BodyRefusal {
     fn of(e: &BoxError) -> Option<Self> {
         let (status, code) = if let Some(c) = e.downcast_ref::<sigv4::verify::ChunkVerifyError>() {
             (sigv4::Error::from(c.clone()).http_status(), c.code())
-        } else if let Some(c) = e.downcast_ref::<sigv4::chunked::SigV4aChunkVerifyError>() {
-            (sigv4::Error::from(c.clone()).http_status(), c.code())
         } else if e.downcast_ref::<BodyHashMismatch>().is_some() {
             (400, "XAmzContentSHA256Mismatch")
         } else {
