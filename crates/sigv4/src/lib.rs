@@ -102,6 +102,7 @@
 #![warn(missing_docs)]
 
 pub mod canonical_request;
+mod checksum;
 mod credentials;
 mod encoding;
 mod error;
@@ -115,6 +116,7 @@ mod settings;
 mod sign;
 mod signature;
 mod signing_key;
+mod streaming;
 pub mod string_to_sign;
 mod time;
 
