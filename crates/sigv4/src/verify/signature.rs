@@ -73,8 +73,11 @@ impl Verifier {
         let mut signed_headers = String::new();
         hs.write_signed_list(&mut signed_headers);
         let streaming = match &key {
-            Some(key) => streaming_setup(req, payload, key, time, &p.signature)?,
-            None => streaming_setup_v4a(payload)?,
+            Some(key) => streaming_setup(req, payload, || {
+                let seed = std::str::from_utf8(&p.signature).unwrap_or_default();
+                SignatureChain::hmac(key.clone(), time, seed)
+            })?,
+            None => self.streaming_setup_v4a(req, &p, &creds, payload, time)?,
         };
         // An event stream's messages may be dated on later days than the request, each
         // signed with its own day's key: the verifier of its body needs the credentials.
@@ -228,6 +231,19 @@ impl Verifier {
             if !m.is_signed() && !self.allow_unsigned_payload {
                 return Err(VerifyError::UnsignedPayloadNotAllowed(m.content_sha256()));
             }
+            // HMAC-chained chunks need a SigV4 signing key, which a SigV4a request has not.
+            if m.is_signed() && p.v4a.is_some() {
+                return Err(VerifyError::InvalidRequest(format!(
+                    "a SigV4a request signs its chunks with ECDSA: {v} is SigV4's marker"
+                )));
+            }
+            PayloadKind::Streaming(m)
+        } else if let Some(m) = ecdsa_streaming_mode(v) {
+            if p.v4a.is_none() {
+                return Err(VerifyError::InvalidRequest(format!(
+                    "{v} needs a SigV4a (AWS4-ECDSA-P256-SHA256) signature"
+                )));
+            }
             PayloadKind::Streaming(m)
         } else if let Some(kind) = event_stream_payload(v, p.mode)? {
             kind
@@ -379,24 +395,68 @@ fn signed_header_values(
     Ok(hs)
 }
 
-/// A SigV4a request's payload: its SHA-256 or `UNSIGNED-PAYLOAD`. Its streaming forms
-/// (aws-chunked with ECDSA chunk signatures, event streams) are refused: this verifier
-/// does not check their bodies yet, and an unchecked body must not pass as verified.
-fn streaming_setup_v4a(payload: PayloadKind) -> Result<StreamingSetup, VerifyError> {
-    if matches!(
-        payload,
-        PayloadKind::Streaming(_) | PayloadKind::EventStream
-    ) {
-        return Err(VerifyError::InvalidRequest(
-            "SigV4a streaming payloads (aws-chunked, event streams) are not verified by this server: sign the payload's SHA-256 or UNSIGNED-PAYLOAD".into(),
-        ));
+/// The `StreamingMode` of a SigV4a streaming marker
+/// (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`).
+fn ecdsa_streaming_mode(v: &str) -> Option<StreamingMode> {
+    #[cfg(feature = "sigv4a")]
+    match v {
+        crate::streaming::STREAMING_ECDSA_PAYLOAD => return Some(StreamingMode::Signed),
+        crate::streaming::STREAMING_ECDSA_PAYLOAD_TRAILER => {
+            return Some(StreamingMode::SignedWithTrailer)
+        }
+        _ => {}
     }
-    Ok(StreamingSetup {
-        decoded_length: None,
-        trailer: None,
-        checksum: None,
-        chunk_chain: None,
-    })
+    let _ = v;
+    None
+}
+
+impl Verifier {
+    /// A SigV4a request's streaming setup: aws-chunked bodies are chained from the
+    /// request's ECDSA signature, checked with the public key of `creds`. Event streams
+    /// are refused: this verifier does not check their SigV4a messages, and an unchecked
+    /// body must not pass as verified.
+    fn streaming_setup_v4a(
+        &self,
+        req: &VerifiableRequest<'_>,
+        p: &Parsed,
+        creds: &Credentials,
+        payload: PayloadKind,
+        time: AmzDate,
+    ) -> Result<StreamingSetup, VerifyError> {
+        if payload == PayloadKind::EventStream {
+            return Err(VerifyError::InvalidRequest(
+                "SigV4a event streams are not verified by this server".into(),
+            ));
+        }
+        streaming_setup(req, payload, || self.ecdsa_chain(p, creds, time))
+    }
+
+    #[cfg(feature = "sigv4a")]
+    fn ecdsa_chain(
+        &self,
+        p: &Parsed,
+        creds: &Credentials,
+        time: AmzDate,
+    ) -> Result<SignatureChain, crate::streaming::ChunkedError> {
+        let key = self
+            .v4a_keys
+            .get_or_derive(creds)
+            .map_err(|e| crate::streaming::ChunkedError::SigV4a(e.to_string()))?;
+        let seed = p.v4a.as_ref().map_or("", |v| v.signature_hex.as_str());
+        SignatureChain::ecdsa(key.public_key(), time, &p.service, seed)
+    }
+
+    #[cfg(not(feature = "sigv4a"))]
+    fn ecdsa_chain(
+        &self,
+        _: &Parsed,
+        _: &Credentials,
+        _: AmzDate,
+    ) -> Result<SignatureChain, crate::streaming::ChunkedError> {
+        Err(crate::streaming::ChunkedError::SigV4a(
+            "SigV4a is not supported".into(),
+        ))
+    }
 }
 
 /// What a streaming body is checked against.
@@ -413,9 +473,7 @@ struct StreamingSetup {
 fn streaming_setup(
     req: &VerifiableRequest<'_>,
     payload: PayloadKind,
-    key: &SigningKey,
-    time: AmzDate,
-    signature: &[u8; 64],
+    chain: impl FnOnce() -> Result<SignatureChain, crate::streaming::ChunkedError>,
 ) -> Result<StreamingSetup, VerifyError> {
     let streaming = matches!(payload, PayloadKind::Streaming(_));
     let decoded_length = match req.single_header("x-amz-decoded-content-length") {
@@ -474,11 +532,7 @@ fn streaming_setup(
             );
         }
         if mode.is_signed() {
-            let seed = std::str::from_utf8(signature).unwrap_or_default();
-            chunk_chain = Some(
-                SignatureChain::hmac(key.clone(), time, seed)
-                    .map_err(|e| VerifyError::InvalidRequest(e.to_string()))?,
-            );
+            chunk_chain = Some(chain().map_err(|e| VerifyError::InvalidRequest(e.to_string()))?);
         }
     }
     Ok(StreamingSetup {
