@@ -262,7 +262,9 @@ impl<'a, 'py> Job<'a, 'py> {
         let req = SignableRequest::new(
             self.method,
             self.url,
-            self.headers.iter().map(|(n, v)| (n.as_text(), v.as_bytes())),
+            self.headers
+                .iter()
+                .map(|(n, v)| (n.as_text(), v.as_bytes())),
             payload,
         );
         let time = self.time;

@@ -126,7 +126,9 @@ pub(crate) fn text_arg<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResult<&'
     obj.cast::<PyString>()
         .ok()
         .and_then(|s| s.to_str().ok())
-        .ok_or_else(|| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
+        .ok_or_else(|| {
+            PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj)))
+        })
 }
 
 impl PySigner {
