@@ -101,6 +101,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod canonical_headers;
 pub mod canonical_request;
 mod checksum;
 mod credentials;

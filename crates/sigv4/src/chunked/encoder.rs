@@ -165,14 +165,16 @@ impl ChunkEncoder {
             }
         }
         self.seen = new_total;
-        if let Some(c) = &mut self.checksum {
-            c.update(data);
-        }
         let size = self.settings.chunk_size;
+        // The checksum reads each piece right before it is copied, so the copy reads bytes
+        // the checksum just brought into the cache (one pass over memory, not two).
         while !data.is_empty() {
             if self.buf.is_empty() && data.len() >= size {
                 // A whole chunk straight from the caller's slice, without copying it first.
                 let (chunk, rest) = data.split_at(size);
+                if let Some(c) = &mut self.checksum {
+                    c.update(chunk);
+                }
                 self.emit_chunk(chunk, out)?;
                 data = rest;
                 continue;
@@ -181,6 +183,9 @@ impl ChunkEncoder {
                 self.buf.reserve_exact(size - self.buf.len());
             }
             let take = (size - self.buf.len()).min(data.len());
+            if let Some(c) = &mut self.checksum {
+                c.update(&data[..take]);
+            }
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
             if self.buf.len() == size {
@@ -219,17 +224,19 @@ impl ChunkEncoder {
             out.extend_from_slice(signer.sign_chunk(b"").as_bytes());
         }
         out.extend_from_slice(b"\r\n");
-        // The trailer.
-        let mut canonical = Vec::new();
+        // The trailer. A signed trailer's signature covers its canonical form (`\n` line ends),
+        // kept on the stack: the longest, `x-amz-checksum-sha256:` and 44 base64 digits, fits.
+        let mut canonical = smallvec::SmallVec::<[u8; 80]>::new();
         if let Some(checksum) = self.checksum.take() {
             let name = checksum.algorithm().header_name();
-            let value = checksum.finalize();
-            for (line, end) in [(&mut *out, &b"\r\n"[..]), (&mut canonical, &b"\n"[..])] {
-                line.extend_from_slice(name.as_bytes());
-                line.push(b':');
-                line.extend_from_slice(value.as_bytes());
-                line.extend_from_slice(end);
-            }
+            let (value, len) = checksum.finalize_base64();
+            let start = out.len();
+            out.extend_from_slice(name.as_bytes());
+            out.push(b':');
+            out.extend_from_slice(&value[..len]);
+            canonical.extend_from_slice(&out[start..]);
+            canonical.push(b'\n');
+            out.extend_from_slice(b"\r\n");
         }
         if self.settings.mode == StreamingMode::SignedWithTrailer {
             if let Some(signer) = &mut self.signer {

@@ -124,15 +124,21 @@ impl AddedHeaders<'_> {
                 Ok(())
             }
         };
-        push("x-amz-date", self.date_time)?;
         if let Some(set) = self.region_set {
             push("x-amz-region-set", set)?;
         }
         if let Some((name, token)) = self.token {
             push(name, token)?;
         }
-        if let Some(hash) = self.content_sha256 {
-            push("x-amz-content-sha256", hash)?;
+        // The time and the payload line are made (or checked, for a precomputed hash) by
+        // signing: canonical as they are.
+        for (name, value) in [
+            ("x-amz-date", Some(self.date_time)),
+            ("x-amz-content-sha256", self.content_sha256),
+        ] {
+            if let Some(value) = value.filter(|_| selection.signs_added(name)) {
+                hs.push_canonical(name, value);
+            }
         }
         Ok(())
     }

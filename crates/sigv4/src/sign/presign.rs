@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use smallvec::SmallVec;
 
 use super::Signer;
-use crate::canonical_request::HeaderScratch;
+use crate::canonical_request::{query_pieces, split_pair, HeaderScratch};
 use crate::encoding::{decode_into, encode_into, is_unreserved, push_escape};
 use crate::settings::{is_s3, is_signing_query_param};
 use crate::string_to_sign::CredentialScope;
@@ -161,13 +161,15 @@ pub(super) fn write_kept_query(
     decoded: &mut Vec<u8>,
 ) -> Range<usize> {
     let start = buf.len();
+    if !query_mode && !has_empty_piece(query) {
+        // Header mode keeps every piece: one copy, no splitting.
+        buf.push_str(query);
+        return start..buf.len();
+    }
     let mut first = true;
-    for piece in query.split('&') {
-        if piece.is_empty() {
-            continue;
-        }
+    for piece in query_pieces(query) {
         if query_mode {
-            let k = piece.split_once('=').map_or(piece, |(k, _)| k);
+            let k = split_pair(piece).0;
             decoded.clear();
             decode_into(decoded, k.as_bytes());
             if sets_query_param(decoded, region_set) {
@@ -181,6 +183,12 @@ pub(super) fn write_kept_query(
         first = false;
     }
     start..buf.len()
+}
+
+/// Whether splitting `query` at `&` gives an empty piece (which the kept query drops).
+fn has_empty_piece(query: &str) -> bool {
+    let q = query.as_bytes();
+    q.first() == Some(&b'&') || q.last() == Some(&b'&') || q.windows(2).any(|w| w == b"&&")
 }
 
 /// Whether SigV4 (`region_set` false) or SigV4a signing sets the query parameter with
