@@ -65,7 +65,9 @@ fi
 . python/wheel-check-lib.sh
 
 # Sources from Debian's source packages (their upstream tarballs): CPython 3.11, and zlib and
-# OpenSSL, which the musl CPython links statically (Debian ships them for glibc only).
+# OpenSSL, which the musl CPython links statically (Debian ships them for glibc only). From
+# bookworm itself, not bookworm-security: the security archive's index named a python3.11
+# update whose files its pool no longer had (404).
 debian_source() { # package -> unpacked upstream tarball in $WORK/src/<package>
   local dir=$WORK/src/$1
   [ -f "$dir/.done" ] && return
