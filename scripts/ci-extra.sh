@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Extra CI checks (issue 7): MSRV against dependency rust-versions, cargo deny
-# (licenses, bans, sources), the wasm32-unknown-unknown build of the core (all features and none),
+# (licenses, bans, sources), every library crate with no features and with each feature alone
+# (warnings are errors), the wasm32-unknown-unknown build of the core (all features and none),
 # a bounded run of every cargo-fuzz target, and the release check of the published crates
 # (scripts/publish-check.sh: publish dry run, the tarballs tested on their own, cargo install).
 #
 #   bash scripts/ci-extra.sh            # everything
-#   bash scripts/ci-extra.sh msrv deny  # only some steps (msrv, deny, wasm, fuzz, publish)
+#   bash scripts/ci-extra.sh msrv deny  # only some steps (msrv, deny, features, wasm, fuzz, publish)
 #
 # Environment: FUZZ_SECS (seconds per fuzz target, default 15), FUZZ_TARGETS (space-separated
 # subset), REQUIRE_WASM=1 (fail instead of skipping when wasm32-unknown-unknown is missing).
@@ -18,7 +19,7 @@ CARGO_FUZZ_VERSION=0.13.2
 CARGO_DENY_VERSION=0.19.0
 
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(msrv deny wasm fuzz publish)
+[ ${#steps[@]} -eq 0 ] && steps=(msrv deny features wasm fuzz publish)
 
 msrv() {
   echo "== MSRV: no dependency may need a newer rustc than the declared rust-version"
@@ -79,6 +80,28 @@ deny() {
   cargo deny --all-features check licenses bans sources
 }
 
+features() {
+  echo "== each library crate with no features, then with each feature alone (-D warnings)"
+  # The workspace build turns every feature on at once; code used by one feature only and
+  # compiled under another (dead code, unused imports) shows up only here.
+  local crate feature
+  while read -r crate feature; do
+    RUSTFLAGS="-D warnings" CARGO_TARGET_DIR=target/features cargo check -q -p "$crate" \
+      --no-default-features ${feature:+--features "$feature"} \
+      || { echo "  $crate with ${feature:-no features}: see above" >&2; return 1; }
+  done < <(cargo metadata --format-version 1 --no-deps | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    if p.get("publish") == [] or not any("lib" in t["kind"] for t in p["targets"]):
+        continue
+    print(p["name"])
+    for f in sorted(p["features"]):
+        if f != "default":
+            print(p["name"], f)
+')
+  echo "  ok"
+}
+
 wasm() {
   echo "== wasm32-unknown-unknown build of the core"
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
@@ -136,7 +159,7 @@ publish() {
 
 for s in "${steps[@]}"; do
   case "$s" in
-    msrv | deny | wasm | fuzz | publish) "$s" ;;
-    *) echo "unknown step $s (msrv, deny, wasm, fuzz, publish)" >&2; exit 2 ;;
+    msrv | deny | features | wasm | fuzz | publish) "$s" ;;
+    *) echo "unknown step $s (msrv, deny, features, wasm, fuzz, publish)" >&2; exit 2 ;;
   esac
 done

@@ -1,11 +1,14 @@
 //! aws-chunked encoding with a checksum trailer, 4 MiB bodies in 64 KiB pieces, so the
 //! CRC implementation's share of a stream is visible (see BENCHMARKS.md, "Streaming"); the
-//! same upload with no trailer as the baseline; and each checksum's raw throughput over
-//! 1 MiB next to raw SHA-256's, measured in the same run.
+//! same upload with no trailer as the baseline; a streamed upload over a 127.0.0.1 TCP
+//! connection (`upload_loopback`), with and without a trailer; and each checksum's raw
+//! throughput over 1 MiB next to raw SHA-256's, measured in the same run.
 //! Short run: `cargo bench -p sigv4-benches --bench streaming -- --warm-up-time 1
 //! --measurement-time 3`.
 
 use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sha2::{Digest, Sha256};
@@ -103,5 +106,102 @@ fn raw_checksums(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, raw_checksums, streaming);
+/// The engines the core did not choose, over the same 1 MiB, in the same run: crc-fast's
+/// CRC-32 and CRC-32C kernels and crc64fast-nvme (the chosen ones are in `checksum_raw_1mib`).
+fn checksum_engines(c: &mut Criterion) {
+    use crc_fast::CrcAlgorithm;
+    let data: Vec<u8> = (0..1usize << 20).map(|i| (i % 253) as u8).collect();
+    let mut g = c.benchmark_group("checksum_engines_1mib");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    for (name, algorithm) in [
+        ("crc_fast_crc32", CrcAlgorithm::Crc32IsoHdlc),
+        ("crc_fast_crc32c", CrcAlgorithm::Crc32Iscsi),
+        ("crc_fast_crc64nvme", CrcAlgorithm::Crc64Nvme),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| crc_fast::checksum(algorithm, black_box(&data)))
+        });
+    }
+    g.bench_function("crc64fast_nvme", |b| {
+        b.iter(|| {
+            let mut d = crc64fast_nvme::Digest::new();
+            d.write(black_box(&data));
+            d.sum64()
+        })
+    });
+    g.finish();
+}
+
+const UPLOAD: usize = 64 << 20;
+
+/// A 127.0.0.1 server that reads every connection to its end and throws the bytes away
+/// (the far side of an upload; it lives as long as the benchmark process).
+fn discarding_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 256 << 10];
+        for conn in listener.incoming() {
+            let mut conn = conn.unwrap();
+            while conn.read(&mut buf).unwrap() > 0 {}
+        }
+    });
+    addr
+}
+
+/// One streamed upload: the body goes through the encoder in 64 KiB pieces and each
+/// encoded frame is written to the socket as it comes (what the `http-body` adapter hands
+/// hyper), then the connection is closed.
+fn upload(addr: SocketAddr, body: &[u8], settings: ChunkedSettings) -> u64 {
+    let mut conn = TcpStream::connect(addr).unwrap();
+    let mut enc = ChunkEncoder::new(settings, None).unwrap();
+    let mut out = Vec::with_capacity(128 << 10);
+    let mut total = 0u64;
+    for piece in body.chunks(64 << 10) {
+        enc.push(piece, &mut out).unwrap();
+        conn.write_all(&out).unwrap();
+        total += out.len() as u64;
+        out.clear();
+    }
+    enc.finish(&mut out).unwrap();
+    conn.write_all(&out).unwrap();
+    total + out.len() as u64
+}
+
+/// A 64 MiB `STREAMING-UNSIGNED-PAYLOAD-TRAILER` upload to a discarding 127.0.0.1 server:
+/// no checksum (the baseline) against each CRC trailer. The sender's per-byte work is the
+/// encoder's copy, the kernel's socket copy and the CRC.
+fn loopback_upload(c: &mut Criterion) {
+    let addr = discarding_server();
+    let body: Vec<u8> = (0..UPLOAD).map(|i| (i % 251) as u8).collect();
+    let mut g = c.benchmark_group("upload_loopback");
+    g.throughput(Throughput::Bytes(UPLOAD as u64))
+        .sample_size(20);
+    let plain = ChunkedSettings::new(StreamingMode::UnsignedWithTrailer);
+    let cases = [
+        ("unsigned_no_checksum", None),
+        ("unsigned_crc64nvme", Some(ChecksumAlgorithm::Crc64Nvme)),
+        ("unsigned_crc32", Some(ChecksumAlgorithm::Crc32)),
+        ("unsigned_crc32c", Some(ChecksumAlgorithm::Crc32c)),
+    ];
+    for (name, algorithm) in cases {
+        let settings = match algorithm {
+            Some(a) => plain.with_checksum(a).unwrap(),
+            None => plain,
+        };
+        let want = settings.encoded_length(UPLOAD as u64);
+        g.bench_function(name, |b| {
+            b.iter(|| assert_eq!(upload(addr, black_box(&body), settings), want))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    raw_checksums,
+    checksum_engines,
+    streaming,
+    loopback_upload
+);
 criterion_main!(benches);

@@ -11,10 +11,11 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use sigv4::chunked::{
-    ChecksumAlgorithm, ChunkEncoder, ChunkedSettings, SigV4aChunkSigner, SigV4aChunkedBodyVerifier,
+    ChecksumAlgorithm, ChunkEncoder, ChunkedSettings, SigV4aChunkSigner,
     StreamingMode,
 };
 use sigv4::sigv4a::SigV4aKey;
+use sigv4::verify::ChunkedBodyVerifier;
 use sigv4::AmzDate;
 
 fn key() -> &'static Arc<SigV4aKey> {
@@ -65,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
         encoded[flip_at] ^= mask;
     }
 
-    let mut v = SigV4aChunkedBodyVerifier::new(mode, key().public_key(), time, "s3", &seed)
+    let mut v = ChunkedBodyVerifier::sigv4a(mode, key().public_key(), time, "s3", &seed)
         .expect("valid seed")
         .with_expected_length(body.len() as u64);
     if trailer {

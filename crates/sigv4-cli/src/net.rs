@@ -140,6 +140,10 @@ pub fn rustls_error_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&
 
 /// The client `options` describe.
 pub fn build(options: &ClientOptions) -> Result<HttpClient, CliError> {
+    // rustls 0.23.48 deprecates ring's provider (ring has no post-quantum key exchange). We
+    // keep ring on purpose: aws-lc-rs needs a C/CMake build that the cross-built musl and
+    // aarch64 wheels do not have. One decision for every TLS client here; see CHANGELOG.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = if options.lazy_ca_errors {
         crate::trust::client_config_lazy(&options.tls, provider)?

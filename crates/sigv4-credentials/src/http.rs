@@ -166,6 +166,10 @@ mod hyper_impl {
 
     #[cfg(feature = "rustls")]
     fn tls_connector() -> Option<tokio_rustls::TlsConnector> {
+        // rustls 0.23.48 deprecates ring's provider (ring has no post-quantum key exchange). We
+        // keep ring on purpose: aws-lc-rs needs a C/CMake build that the cross-built musl and
+        // aarch64 wheels do not have. One decision for every TLS client here; see CHANGELOG.
+        #[allow(deprecated)]
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),

@@ -113,6 +113,7 @@ impl<B> Metered<B> {
     }
 
     /// What was sent.
+    #[cfg(feature = "tower")]
     pub(crate) fn progress(&self) -> &std::sync::Arc<UploadProgress> {
         &self.progress
     }

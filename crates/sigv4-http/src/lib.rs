@@ -64,6 +64,8 @@ pub mod aws_error;
 pub mod bearer;
 pub mod build_info;
 pub mod explain;
+#[cfg(any(feature = "tower", feature = "server"))]
+pub mod linger;
 pub mod redirect;
 pub mod retry;
 

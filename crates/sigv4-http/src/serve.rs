@@ -1,5 +1,8 @@
 //! The HTTP/1.1 accept loop shared by `sigv4 proxy` and the gateway (feature `server`):
-//! bounded request heads, a header read timeout, keep-alive, and graceful shutdown.
+//! bounded request heads, a header read timeout, keep-alive, graceful shutdown, and a
+//! lingering close ([`LingeringClose`]): a connection closed with part of a request unread
+//! (an upload refused part-way) is read and discarded for a bounded time first, so that
+//! the client reads the answer rather than a connection reset.
 //!
 //! ```no_run
 //! use std::convert::Infallible;
@@ -21,6 +24,8 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -28,8 +33,10 @@ use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 
+use crate::linger::LingeringClose;
 use crate::BoxError;
 
 /// The default largest request target plus headers read (hyper answers 431 beyond).
@@ -41,15 +48,18 @@ pub struct Http1Options {
     header_timeout: Duration,
     shutdown_timeout: Duration,
     max_head: usize,
+    linger: LingeringClose,
 }
 
 impl Default for Http1Options {
-    /// A 10 s header read timeout, 30 s for requests in flight at shutdown, 64 KiB heads.
+    /// A 10 s header read timeout, 30 s for requests in flight at shutdown, 64 KiB heads,
+    /// the default [`LingeringClose`] (5 s, 64 MiB).
     fn default() -> Self {
         Http1Options {
             header_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(30),
             max_head: DEFAULT_MAX_HEAD,
+            linger: LingeringClose::default(),
         }
     }
 }
@@ -71,6 +81,14 @@ impl Http1Options {
     /// beyond it). Bodies stream through this buffer, unlimited by it.
     pub fn with_max_head(mut self, bytes: usize) -> Self {
         self.max_head = bytes;
+        self
+    }
+
+    /// How long, and how much, a closing connection reads and discards what the client
+    /// still sends (the rest of an upload the handler answered early), so the client reads
+    /// the answer instead of a reset. [`LingeringClose::off`] closes at once.
+    pub fn with_lingering_close(mut self, linger: LingeringClose) -> Self {
+        self.linger = linger;
         self
     }
 }
@@ -116,7 +134,8 @@ where
                     let answer = handler(req, remote);
                     async move { Ok::<_, Infallible>(answer.await) }
                 });
-                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+                let io = TokioIo::new(Lingering::new(stream, options.linger));
+                let conn = graceful.watch(http.serve_connection(io, svc));
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         tracing::debug!(error = %e, remote = %remote, "connection ended with an error");
@@ -139,4 +158,110 @@ where
         return false;
     }
     true
+}
+
+/// A connection that, when the server shuts it down, sends its FIN and then reads and
+/// discards what the client still sends, within the [`LingeringClose`] bounds, before it is
+/// closed: closing with unread bytes would reset the connection and could cost the client
+/// the answer already sent.
+struct Lingering<T> {
+    io: T,
+    linger: LingeringClose,
+    drain: Option<Drain>,
+}
+
+/// The discarding read of a closing connection.
+struct Drain {
+    deadline: tokio::time::Instant,
+    /// Until the total deadline, or the idle time after the last bytes read.
+    timer: Pin<Box<tokio::time::Sleep>>,
+    read: u64,
+    done: bool,
+}
+
+impl<T> Lingering<T> {
+    fn new(io: T, linger: LingeringClose) -> Self {
+        Lingering {
+            io,
+            linger,
+            drain: None,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Lingering<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lingering<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    /// Sends the FIN (the answer is out), then reads until the client closes too, or the
+    /// bounds are reached.
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.drain.is_none() {
+            std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+            let now = tokio::time::Instant::now();
+            let deadline = now + this.linger.time();
+            this.drain = Some(Drain {
+                deadline,
+                timer: Box::pin(tokio::time::sleep_until(
+                    deadline.min(now + this.linger.idle_time()),
+                )),
+                read: 0,
+                done: this.linger.is_off() || this.linger.idle_time().is_zero(),
+            });
+        }
+        let Some(drain) = this.drain.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut scratch = [0u8; 8192];
+        while !drain.done {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.io).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
+                    drain.read += buf.filled().len() as u64;
+                    drain.done = drain.read >= this.linger.max_bytes();
+                    let idle = tokio::time::Instant::now() + this.linger.idle_time();
+                    drain.timer.as_mut().reset(idle.min(drain.deadline));
+                }
+                // The client closed its side (or the connection failed): nothing to wait for.
+                Poll::Ready(_) => drain.done = true,
+                Poll::Pending => {
+                    std::task::ready!(drain.timer.as_mut().poll(cx));
+                    drain.done = true;
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
 }

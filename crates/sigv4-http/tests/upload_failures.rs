@@ -1,13 +1,16 @@
 //! Upload failures reach the caller with what went wrong (issue #25 item 8), through the
 //! reqwest middleware and the tower client:
 //!
-//! * a 127.0.0.1 server that refuses a streamed upload part-way through (a 400 or 403 with
-//!   an AWS error document, then the connection closed with the rest of the body unread):
-//!   the caller gets the server's status and AWS error code (the response), or, when the
-//!   connection broke before the client read that answer (hyper writes on into the closed
-//!   connection; ours reads between body frames, which narrows but does not close that
-//!   race), a typed `Error::UploadInterrupted` saying how much of the body went out, never
-//!   a bare "error sending request";
+//! * our servers refuse a streamed upload part-way through (a 400 or 403 with an AWS error
+//!   document) and linger (read and discard the rest, bounded) before closing: the caller
+//!   gets the server's status and AWS error code, every time. That is `serve_http1` with a
+//!   handler that answers early, and `VerifyLayer` under `axum::serve` refusing a forged
+//!   chunk part-way (the layer answers `403 SignatureDoesNotMatch` itself, whatever the
+//!   handler made of the failed read);
+//! * a server that closes at once with the rest unread (plain hyper, as a server we do not
+//!   control may): the connection resets, and a hyper-based client that was still writing
+//!   may never read the answer; the caller then gets a typed `Error::UploadInterrupted`
+//!   saying how much of the body went out, never a bare "error sending request";
 //! * a body shorter (or longer) than its `content-length`: a typed
 //!   `Error::BodyLengthMismatch` naming both lengths.
 
@@ -24,6 +27,7 @@ use hyper_util::rt::TokioIo;
 use sigv4::Credentials;
 use sigv4_http::aws_error::AwsError;
 use sigv4_http::reqwest::SigV4Middleware;
+use sigv4_http::serve::{serve_http1, Http1Options};
 use sigv4_http::tower::SignLayer;
 use sigv4_http::{Error, RequestSigner};
 use tower::{Layer, ServiceExt};
@@ -36,8 +40,47 @@ async fn run<F: Future<Output = ()>>(f: F) {
 
 const REFUSAL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The chunk signature does not match</Message></Error>";
 
-/// A server that reads `read_first` bytes of each request's body, then answers `status`
-/// with an S3 error document and closes the connection with the rest unread.
+/// Reads `read_first` bytes of `body`, then answers `status` with an S3 error document
+/// (and `connection: close`), leaving the rest unread.
+async fn refuse_after(
+    body: Incoming,
+    read_first: usize,
+    status: u16,
+) -> http::Response<http_body_util::Full<Bytes>> {
+    let mut body = body;
+    let mut seen = 0;
+    while seen < read_first {
+        match body.frame().await {
+            Some(Ok(f)) => seen += f.data_ref().map_or(0, Bytes::len),
+            _ => break,
+        }
+    }
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/xml")
+        .header("x-amz-request-id", "REQ123")
+        .header("connection", "close")
+        .body(http_body_util::Full::new(Bytes::from(REFUSAL)))
+        .unwrap()
+}
+
+/// Our accept loop (`serve_http1`, lingering close on) with a handler that refuses each
+/// upload after `read_first` bytes.
+async fn our_refusing_server(status: u16, read_first: usize) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve_http1(
+        listener,
+        Http1Options::default(),
+        std::future::pending(),
+        move |req: http::Request<Incoming>, _| refuse_after(req.into_body(), read_first, status),
+    ));
+    addr
+}
+
+/// A plain hyper server (no lingering close, as a server we do not control may be) that
+/// reads `read_first` bytes of each request's body, then answers `status` with an S3 error
+/// document and closes the connection with the rest unread.
 async fn refusing_server(status: u16, read_first: usize) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -47,21 +90,7 @@ async fn refusing_server(status: u16, read_first: usize) -> SocketAddr {
             tokio::spawn(async move {
                 let svc =
                     hyper::service::service_fn(move |req: http::Request<Incoming>| async move {
-                        let mut body = req.into_body();
-                        let mut seen = 0;
-                        while seen < read_first {
-                            match body.frame().await {
-                                Some(Ok(f)) => seen += f.data_ref().map_or(0, Bytes::len),
-                                _ => break,
-                            }
-                        }
-                        let resp = http::Response::builder()
-                            .status(status)
-                            .header("content-type", "application/xml")
-                            .header("x-amz-request-id", "REQ123")
-                            .header("connection", "close")
-                            .body(http_body_util::Full::new(Bytes::from(REFUSAL)))
-                            .unwrap();
+                        let resp = refuse_after(req.into_body(), read_first, status).await;
                         Ok::<_, std::convert::Infallible>(resp)
                     });
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -80,7 +109,8 @@ fn s3_signer() -> RequestSigner {
 }
 
 const MIB: usize = 1024 * 1024;
-const ATTEMPTS: usize = 12;
+const ATTEMPTS: usize = 6;
+const STRICT_ATTEMPTS: usize = 50;
 
 fn chunks(total: usize) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
@@ -123,37 +153,100 @@ fn status_and_code(status: u16, headers: &http::HeaderMap, body: &[u8]) -> (u16,
     )
 }
 
+/// Sends a `total`-byte streamed upload through the middleware; what it ended with.
+async fn middleware_upload(
+    client: &reqwest_middleware::ClientWithMiddleware,
+    addr: SocketAddr,
+    total: usize,
+) -> Outcome {
+    let sent = client
+        .put(format!("http://{addr}/bucket/key"))
+        .header("content-length", total.to_string())
+        .body(reqwest::Body::wrap_stream(chunks(total)))
+        .send()
+        .await;
+    match sent {
+        Ok(resp) => {
+            let (st, headers) = (resp.status().as_u16(), resp.headers().clone());
+            let body = resp.bytes().await.unwrap();
+            let (st, code) = status_and_code(st, &headers, &body);
+            Outcome::Refused(st, code)
+        }
+        Err(reqwest_middleware::Error::Middleware(any)) => match any.downcast_ref() {
+            Some(e) => interrupted(e, total),
+            None => panic!("untyped {any:#}"),
+        },
+        Err(e) => panic!("{e:#} / {e:?}"),
+    }
+}
+
+/// Sends a `total`-byte streamed upload through the tower client; what it ended with.
+async fn tower_upload(addr: SocketAddr, total: usize) -> Outcome {
+    let hyper = Client::builder(TokioExecutor::new()).build_http();
+    let layer = SignLayer::new(s3_signer()).with_max_buffered_body(MIB);
+    let body = StreamBody::new(futures_util::StreamExt::map(chunks(total), |c| {
+        c.map(hyper::body::Frame::data)
+    }));
+    let req = http::Request::put(format!("http://{addr}/bucket/key"))
+        .header("content-length", total.to_string())
+        .body(body)
+        .unwrap();
+    match layer.layer(hyper).oneshot(req).await {
+        Ok(resp) => {
+            let (st, headers) = (resp.status().as_u16(), resp.headers().clone());
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let (st, code) = status_and_code(st, &headers, &body);
+            Outcome::Refused(st, code)
+        }
+        Err(e) => interrupted(&e, total),
+    }
+}
+
+/// Uploads refused part-way by our own server, 50 times in a row: the caller gets the
+/// server's status and AWS error code every time (its lingering close lets the client
+/// read the answer; without it, hyper loses the answer to the reset now and then).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn middleware_reports_the_servers_refusal_of_an_upload() {
+async fn the_refusal_of_our_server_reaches_the_caller_every_time() {
     run(async {
+        let client = middleware();
         for status in [403u16, 400] {
-            let addr = refusing_server(status, 256 * 1024).await;
-            let client = middleware();
-            for attempt in 0..ATTEMPTS {
-                let total = 32 * MIB;
-                let sent = client
-                    .put(format!("http://{addr}/bucket/key"))
-                    .header("content-length", total.to_string())
-                    .body(reqwest::Body::wrap_stream(chunks(total)))
-                    .send()
-                    .await;
-                let outcome = match sent {
-                    Ok(resp) => {
-                        let (st, headers) = (resp.status().as_u16(), resp.headers().clone());
-                        let body = resp.bytes().await.unwrap();
-                        let (st, code) = status_and_code(st, &headers, &body);
-                        Outcome::Refused(st, code)
-                    }
-                    Err(reqwest_middleware::Error::Middleware(any)) => match any.downcast_ref() {
-                        Some(e) => interrupted(e, total),
-                        None => panic!("attempt {attempt}: untyped {any:#}"),
-                    },
-                    Err(e) => panic!("attempt {attempt}: {e:#} / {e:?}"),
-                };
+            let addr = our_refusing_server(status, 256 * 1024).await;
+            for attempt in 0..STRICT_ATTEMPTS / 2 {
+                assert_eq!(
+                    middleware_upload(&client, addr, 4 * MIB).await,
+                    Outcome::Refused(status, "SignatureDoesNotMatch".to_owned()),
+                    "middleware, attempt {attempt}"
+                );
+            }
+        }
+        let addr = our_refusing_server(403, 256 * 1024).await;
+        for attempt in 0..STRICT_ATTEMPTS {
+            assert_eq!(
+                tower_upload(addr, 4 * MIB).await,
+                Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
+                "tower client, attempt {attempt}"
+            );
+        }
+    })
+    .await;
+}
+
+/// Against a server that closes at once with the rest of the upload unread (plain hyper):
+/// the server's answer when the client read it, else a typed `UploadInterrupted`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_cut_off_by_a_server_that_closes_at_once_is_a_typed_error() {
+    run(async {
+        let client = middleware();
+        let addr = refusing_server(403, 256 * 1024).await;
+        for attempt in 0..ATTEMPTS {
+            for outcome in [
+                middleware_upload(&client, addr, 8 * MIB).await,
+                tower_upload(addr, 8 * MIB).await,
+            ] {
                 if outcome != Outcome::Interrupted {
                     assert_eq!(
                         outcome,
-                        Outcome::Refused(status, "SignatureDoesNotMatch".to_owned()),
+                        Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
                         "attempt {attempt}"
                     );
                 }
@@ -163,37 +256,135 @@ async fn middleware_reports_the_servers_refusal_of_an_upload() {
     .await;
 }
 
+/// A body that flips one byte at offset `at` of what it passes on: a chunk altered in
+/// transit, after it was signed.
+struct Tamper<B> {
+    inner: B,
+    at: u64,
+    seen: u64,
+}
+
+impl<B> http_body::Body for Tamper<B>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, B::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        let std::task::Poll::Ready(Some(Ok(frame))) = polled else {
+            return polled;
+        };
+        let Ok(data) = frame.into_data() else {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::new()))));
+        };
+        let (start, at) = (self.seen, self.at);
+        self.seen += data.len() as u64;
+        if (start..self.seen).contains(&at) {
+            let mut altered = data.to_vec();
+            altered[(at - start) as usize] ^= 0x01;
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(altered.into()))));
+        }
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// An axum app behind `VerifyLayer` (under `axum::serve`, not our accept loop) whose
+/// handler streams the body and says how much it read, or that the read failed.
+async fn verifying_server() -> SocketAddr {
+    use sigv4_http::tower::{KeyEntry, StaticKeys, VerifyLayer};
+    let keys = StaticKeys::new().with_key(KeyEntry::new(Credentials::new(
+        "AKIDUP",
+        "up/secret",
+        None,
+        None,
+    )));
+    let handler = |body: axum::body::Body| async move {
+        match body.collect().await {
+            Ok(b) => (http::StatusCode::OK, b.to_bytes().len().to_string()),
+            Err(e) => (http::StatusCode::BAD_REQUEST, format!("read failed: {e}")),
+        }
+    };
+    let layer = VerifyLayer::new(
+        sigv4::verify::Verifier::new("us-east-1", "s3").unwrap(),
+        keys,
+    );
+    let app = axum::Router::new()
+        .fallback(handler)
+        .layer(layer.for_axum());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// Sends a `total`-byte signed aws-chunked upload through the tower client, one byte of
+/// it altered at `tamper_at` (`None`: intact); what it ended with.
+async fn chunked_upload(addr: SocketAddr, total: usize, tamper_at: Option<u64>) -> Outcome {
+    use sigv4::chunked::{ChunkedSettings, StreamingMode};
+    let hyper = Client::builder(TokioExecutor::new()).build_http();
+    let at = tamper_at.unwrap_or(u64::MAX);
+    let transport = tower::service_fn(move |req: http::Request<_>| {
+        let hyper = hyper.clone();
+        async move {
+            let req = req.map(|inner| Tamper { inner, at, seen: 0 });
+            hyper.request(req).await
+        }
+    });
+    let signer = s3_signer().with_streaming_bodies(sigv4_http::StreamingBodies::AwsChunked(
+        ChunkedSettings::new(StreamingMode::Signed),
+    ));
+    let layer = SignLayer::new(signer).with_max_buffered_body(16);
+    let body = StreamBody::new(futures_util::StreamExt::map(chunks(total), |c| {
+        c.map(hyper::body::Frame::data)
+    }));
+    let req = http::Request::put(format!("http://{addr}/bucket/key"))
+        .header("content-length", total.to_string())
+        .body(body)
+        .unwrap();
+    match layer.layer(transport).oneshot(req).await {
+        Ok(resp) => {
+            let (st, headers) = (resp.status().as_u16(), resp.headers().clone());
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let (st, code) = status_and_code(st, &headers, &body);
+            Outcome::Refused(st, code)
+        }
+        Err(e) => interrupted(&e, total),
+    }
+}
+
+/// `VerifyLayer` refuses a forged chunk part-way through an aws-chunked upload: the layer
+/// answers `403 SignatureDoesNotMatch` (not whatever the handler made of the failed read)
+/// and drains the rest of the upload (bounded), so the caller gets that answer every time,
+/// under a server that is not ours (`axum::serve`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tower_client_reports_the_servers_refusal_of_an_upload() {
+async fn verify_layer_refusal_of_a_forged_chunk_reaches_the_caller_every_time() {
     run(async {
-        let addr = refusing_server(403, 256 * 1024).await;
-        let hyper = Client::builder(TokioExecutor::new()).build_http();
-        let layer = SignLayer::new(s3_signer()).with_max_buffered_body(MIB);
-        for attempt in 0..ATTEMPTS {
-            let total = 32 * MIB;
-            let body = StreamBody::new(futures_util::StreamExt::map(chunks(total), |c| {
-                c.map(hyper::body::Frame::data)
-            }));
-            let req = http::Request::put(format!("http://{addr}/bucket/key"))
-                .header("content-length", total.to_string())
-                .body(body)
-                .unwrap();
-            let outcome = match layer.layer(hyper.clone()).oneshot(req).await {
-                Ok(resp) => {
-                    let (st, headers) = (resp.status().as_u16(), resp.headers().clone());
-                    let body = resp.into_body().collect().await.unwrap().to_bytes();
-                    let (st, code) = status_and_code(st, &headers, &body);
-                    Outcome::Refused(st, code)
-                }
-                Err(e) => interrupted(&e, total),
-            };
-            if outcome != Outcome::Interrupted {
-                assert_eq!(
-                    outcome,
-                    Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
-                    "attempt {attempt}"
-                );
-            }
+        let addr = verifying_server().await;
+        let total = 4 * MIB;
+        assert_eq!(
+            chunked_upload(addr, total, None).await,
+            Outcome::Refused(200, total.to_string()),
+            "an intact upload"
+        );
+        for attempt in 0..STRICT_ATTEMPTS {
+            assert_eq!(
+                chunked_upload(addr, total, Some(300 * 1024)).await,
+                Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
+                "attempt {attempt}"
+            );
         }
     })
     .await;

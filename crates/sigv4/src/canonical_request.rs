@@ -18,6 +18,9 @@ use crate::settings::{
 };
 use crate::{Payload, QueryPlus, SigningError, UriRules};
 
+pub use crate::canonical_headers::{canonical_header_value, InvalidHeaderValue};
+pub(crate) use crate::canonical_headers::{is_tchar, validate_header_name, HeaderScratch};
+
 /// What goes into a canonical request besides its headers (already collected, sorted, in
 /// a [`HeaderScratch`]).
 pub(crate) struct CanonicalParts<'a> {
@@ -182,7 +185,7 @@ pub fn canonical_uri(out: &mut String, path: &str, rules: UriRules) {
             if i > 0 {
                 out.push('/');
             }
-            write_path_bytes(out, &path.as_bytes()[a..b], double_encode);
+            write_path_bytes(out, &path[a..b], double_encode);
         }
         // A trailing slash survives normalization (`//example//` -> `/example/`), unless
         // nothing is left but the root.
@@ -190,30 +193,48 @@ pub fn canonical_uri(out: &mut String, path: &str, rules: UriRules) {
             out.push('/');
         }
     } else {
-        write_path_bytes(out, path.as_bytes(), double_encode);
+        write_path_bytes(out, path, double_encode);
     }
 }
 
-fn write_path_bytes(out: &mut String, bytes: &[u8], double_encode: bool) {
+fn write_path_bytes(out: &mut String, path: &str, double_encode: bool) {
     if double_encode {
-        encode_into(out, bytes, true);
+        encode_into(out, path.as_bytes(), true);
     } else {
+        // A run of raw bytes is ASCII, so a non-empty run starts and ends on characters;
+        // `get` only declines the empty run after an escaped lead byte.
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
+        for (i, &b) in path.as_bytes().iter().enumerate() {
             if is_raw_path_byte(b) {
                 continue;
             }
-            out.push_str(std::str::from_utf8(&bytes[start..i]).unwrap_or_default());
+            out.push_str(path.get(start..i).unwrap_or_default());
             push_escape(out, b);
             start = i + 1;
         }
-        out.push_str(std::str::from_utf8(&bytes[start..]).unwrap_or_default());
+        out.push_str(path.get(start..).unwrap_or_default());
     }
 }
 
 /// Bytes that may appear unencoded in a URL path on the wire (RFC 3986 pchar, `/` and `%`).
+#[inline]
 pub(crate) fn is_raw_path_byte(b: u8) -> bool {
-    is_unreserved(b)
+    RAW_PATH[usize::from(b)]
+}
+
+/// [`raw_path_rule`] as a table (one load per path byte).
+static RAW_PATH: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = raw_path_rule(i as u8);
+        i += 1;
+    }
+    t
+};
+
+const fn raw_path_rule(b: u8) -> bool {
+    (b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
         || matches!(
             b,
             b'/' | b'%'
@@ -308,13 +329,10 @@ pub(crate) fn canonical_query_with(
     } = scratch;
     text.clear();
     entries.clear();
-    for piece in query.split('&') {
-        if piece.is_empty() {
-            continue;
-        }
-        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+    for piece in query_pieces(query) {
+        let (k, v) = split_pair(piece);
         let ks = text.len() as u32;
-        if !k.contains('%') && is_canonical_component(k.as_bytes()) {
+        if !k.as_bytes().contains(&b'%') && is_canonical_component(k.as_bytes()) {
             // Nothing to decode: the key is its own decoded form and already canonical.
             if skip(k.as_bytes()) {
                 continue;
@@ -362,6 +380,31 @@ pub(crate) fn canonical_query_with(
     }
 }
 
+/// The non-empty `&`-separated pieces of a raw query (a byte scan: these strings are short,
+/// and `str::split` with a `char` pattern costs more per call than the scan itself).
+pub(crate) fn query_pieces(query: &str) -> impl Iterator<Item = &str> {
+    let mut rest = query;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+        let piece = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        if !piece.is_empty() {
+            return Some(piece);
+        }
+    })
+}
+
+/// A query piece split at its first `=` (a key without `=` has an empty value).
+pub(crate) fn split_pair(piece: &str) -> (&str, &str) {
+    match piece.bytes().position(|b| b == b'=') {
+        Some(i) => (&piece[..i], &piece[i + 1..]),
+        None => (piece, ""),
+    }
+}
+
 /// [`is_unreserved`] as a table, for the per-byte scans of the hot path.
 static UNRESERVED: [bool; 256] = {
     let mut t = [false; 256];
@@ -401,211 +444,6 @@ fn is_canonical_component(s: &[u8]) -> bool {
         }
     }
     true
-}
-
-/// Whether `b` may appear in an HTTP header name (an RFC 9110 token character).
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
-}
-
-/// Checks that `name` is a valid header name.
-pub(crate) fn validate_header_name(name: &str) -> Result<(), SigningError> {
-    if name.is_empty() || !name.bytes().all(is_tchar) {
-        return Err(SigningError::InvalidHeaderName(name.to_owned()));
-    }
-    Ok(())
-}
-
-/// Appends the canonical form of a header value: leading and trailing whitespace removed,
-/// each inner run of whitespace (spaces, tabs, and obsolete line folding) collapsed to one
-/// space. Control characters other than those, and a CR or LF that is not a line fold, are
-/// an error, as are bytes that are not UTF-8.
-///
-/// ```
-/// use sigv4::canonical_request::canonical_header_value;
-/// let mut s = String::new();
-/// canonical_header_value(&mut s, b"  \"a   b\tc\"  ").unwrap();
-/// assert_eq!(s, "\"a b c\"");
-/// ```
-pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), InvalidHeaderValue> {
-    if is_canonical_ascii_value(value) {
-        // The common case: printable ASCII, single inner spaces, nothing to trim.
-        out.push_str(std::str::from_utf8(value).map_err(|_| InvalidHeaderValue::NotUtf8)?);
-        return Ok(());
-    }
-    let text = std::str::from_utf8(value).map_err(|_| InvalidHeaderValue::NotUtf8)?;
-    let mut pending_space = false;
-    let mut wrote = false;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let ws = match b {
-            b' ' | b'\t' => true,
-            b'\r' | b'\n' => {
-                // Obsolete line folding: CRLF (or LF) followed by a space or tab.
-                let mut j = i;
-                if bytes[j] == b'\r' {
-                    j += 1;
-                    if bytes.get(j) != Some(&b'\n') {
-                        return Err(InvalidHeaderValue::Control);
-                    }
-                }
-                if !matches!(bytes.get(j + 1), Some(b' ' | b'\t')) {
-                    return Err(InvalidHeaderValue::Control);
-                }
-                i = j;
-                true
-            }
-            0..=0x1f | 0x7f => return Err(InvalidHeaderValue::Control),
-            _ => false,
-        };
-        if ws {
-            pending_space = wrote;
-            i += 1;
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        // Copy the run of non-whitespace bytes in one go.
-        let mut j = i;
-        while j < bytes.len() && !matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n' | 0..=0x1f | 0x7f)
-        {
-            j += 1;
-        }
-        out.push_str(&text[i..j]);
-        wrote = true;
-        i = j;
-    }
-    Ok(())
-}
-
-/// Whether `value` is already canonical and plain: visible ASCII and single spaces, with no
-/// space at either end (then canonicalization copies it unchanged).
-fn is_canonical_ascii_value(value: &[u8]) -> bool {
-    let mut prev_space = true; // a leading space is not canonical
-    for &b in value {
-        match b {
-            b' ' if prev_space => return false,
-            b' ' => prev_space = true,
-            0x21..=0x7e => prev_space = false,
-            _ => return false,
-        }
-    }
-    !prev_space || value.is_empty()
-}
-
-/// Why a header value cannot be signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvalidHeaderValue {
-    /// The value is not UTF-8.
-    NotUtf8,
-    /// The value holds a control character, or a CR/LF that is not a line fold.
-    Control,
-}
-
-/// Reusable buffers for header canonicalization.
-#[derive(Default)]
-pub(crate) struct HeaderScratch {
-    /// Lowercased names and canonical values.
-    pub(crate) text: String,
-    /// (name start, name end, value end) ranges into `text`, in input order.
-    pub(crate) entries: Vec<(u32, u32, u32)>,
-}
-
-impl HeaderScratch {
-    pub(crate) fn clear(&mut self) {
-        self.text.clear();
-        self.entries.clear();
-    }
-
-    /// Adds a header whose name is lowercased here and whose value is canonicalized.
-    pub(crate) fn push(&mut self, name: &str, value: &[u8]) -> Result<(), SigningError> {
-        let ns = self.text.len() as u32;
-        self.text.push_str(name);
-        self.text[ns as usize..].make_ascii_lowercase();
-        let ne = self.text.len() as u32;
-        canonical_header_value(&mut self.text, value)
-            .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
-        self.entries.push((ns, ne, self.text.len() as u32));
-        Ok(())
-    }
-
-    pub(crate) fn name(&self, e: (u32, u32, u32)) -> &str {
-        &self.text[e.0 as usize..e.1 as usize]
-    }
-
-    pub(crate) fn value(&self, e: (u32, u32, u32)) -> &str {
-        &self.text[e.1 as usize..e.2 as usize]
-    }
-
-    /// Sorts by name, keeping the order of repeated names (their values are joined in order).
-    pub(crate) fn sort(&mut self) {
-        let t = self.text.as_bytes();
-        self.entries
-            .sort_by(|a, b| t[a.0 as usize..a.1 as usize].cmp(&t[b.0 as usize..b.1 as usize]));
-    }
-
-    /// Appends `name:v1,v2\n` lines for the sorted entries, then returns where the
-    /// signed-headers list starts and ends after appending it (`a;b;c`).
-    pub(crate) fn write(&self, out: &mut String) -> (usize, usize) {
-        let mut prev: Option<&str> = None;
-        for &e in &self.entries {
-            let name = self.name(e);
-            if prev == Some(name) {
-                out.push(',');
-            } else {
-                if prev.is_some() {
-                    out.push('\n');
-                }
-                out.push_str(name);
-                out.push(':');
-            }
-            out.push_str(self.value(e));
-            prev = Some(name);
-        }
-        if prev.is_some() {
-            out.push('\n');
-        }
-        out.push('\n');
-        let start = out.len();
-        self.write_signed_list(out);
-        (start, out.len())
-    }
-
-    /// Appends the signed-headers list of the sorted entries, `a;b;c`.
-    pub(crate) fn write_signed_list(&self, out: &mut String) {
-        let mut prev: Option<&str> = None;
-        for &e in &self.entries {
-            let name = self.name(e);
-            if prev != Some(name) {
-                if prev.is_some() {
-                    out.push(';');
-                }
-                out.push_str(name);
-            }
-            prev = Some(name);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -658,6 +496,19 @@ mod tests {
         s.clear();
         canonical_query(&mut s, "v=a%3Db&w=:@!$'()*,;?/", &[], |_| false);
         assert_eq!(s, "v=a%3Db&w=%3A%40%21%24%27%28%29%2A%2C%3B%3F%2F");
+    }
+
+    #[test]
+    fn query_pieces_are_the_non_empty_pieces_of_str_split() {
+        for q in ["", "&", "&&", "a", "a&b", "&a&&b=1&", "k=v=w&x", "ሴ=1&&=ሴ"] {
+            let want: Vec<(&str, &str)> = q
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect();
+            let got: Vec<(&str, &str)> = query_pieces(q).map(split_pair).collect();
+            assert_eq!(got, want, "{q:?}");
+        }
     }
 
     #[test]
@@ -742,54 +593,11 @@ mod tests {
     }
 
     #[test]
-    fn plain_header_values_take_the_fast_path_only_when_already_canonical() {
-        for v in [
-            &b"a b"[..],
-            b"a",
-            b"",
-            b"bytes=0-1023",
-            b"a  b",
-            b" a",
-            b"a ",
-            b" ",
-            b"a\tb",
-            b"\xc3\xa9",
-        ] {
-            if is_canonical_ascii_value(v) {
-                let mut fast = String::new();
-                canonical_header_value(&mut fast, v).unwrap();
-                assert_eq!(fast.as_bytes(), v);
-            }
-        }
+    fn byte_tables_match_their_rules() {
         for b in 0..=255u8 {
             assert_eq!(UNRESERVED[usize::from(b)], is_unreserved(b), "byte {b}");
+            let pchar = is_unreserved(b) || b"/%!$&'()*+,;=:@".contains(&b);
+            assert_eq!(is_raw_path_byte(b), pchar, "byte {b}");
         }
-        assert!(is_canonical_ascii_value(b"a b"));
-        assert!(!is_canonical_ascii_value(b"a  b"));
-        assert!(!is_canonical_ascii_value(b" a"));
-        assert!(!is_canonical_ascii_value(b"a "));
-        assert!(!is_canonical_ascii_value(b"a\tb"));
-        assert!(!is_canonical_ascii_value(b"\xc3\xa9"));
-    }
-
-    #[test]
-    fn header_values() {
-        let c = |v: &[u8]| {
-            let mut s = String::new();
-            canonical_header_value(&mut s, v).map(|_| s)
-        };
-        assert_eq!(c(b"  a  b  ").unwrap(), "a b");
-        assert_eq!(
-            c(b"value1\n  value2\n     value3").unwrap(),
-            "value1 value2 value3"
-        );
-        assert_eq!(c(b"a\r\n b").unwrap(), "a b");
-        assert_eq!(c(b"").unwrap(), "");
-        assert_eq!(c(b"   ").unwrap(), "");
-        assert_eq!(c(b"a\nb"), Err(InvalidHeaderValue::Control));
-        assert_eq!(c(b"a\rb"), Err(InvalidHeaderValue::Control));
-        assert_eq!(c(b"a\0b"), Err(InvalidHeaderValue::Control));
-        assert_eq!(c(b"a\n"), Err(InvalidHeaderValue::Control));
-        assert_eq!(c(b"\xff"), Err(InvalidHeaderValue::NotUtf8));
     }
 }

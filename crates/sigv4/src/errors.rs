@@ -191,7 +191,7 @@ umbrella! {
         Signing(SigningError),
         /// A request was refused by the verifier.
         Verify(crate::verify::VerifyError),
-        /// An aws-chunked body was refused by the verifier.
+        /// An aws-chunked body (SigV4 or SigV4a) was refused by the verifier.
         ChunkVerify(crate::verify::ChunkVerifyError),
         /// The credential store failed.
         Lookup(crate::verify::LookupError),
@@ -200,9 +200,6 @@ umbrella! {
         /// SigV4a signing or key handling failed.
         #[cfg(feature = "sigv4a")]
         SigV4a(crate::sigv4a::SigV4aError),
-        /// A SigV4a aws-chunked body was refused by the verifier.
-        #[cfg(feature = "sigv4a")]
-        SigV4aChunkVerify(crate::chunked::SigV4aChunkVerifyError),
         /// An event-stream frame could not be encoded or decoded.
         #[cfg(feature = "event-stream")]
         Frame(crate::eventstream::FrameError),
@@ -347,7 +344,6 @@ mod chunked_codes {
 #[cfg(feature = "sigv4a")]
 mod sigv4a_codes {
     use super::ErrorCode;
-    use crate::chunked::SigV4aChunkVerifyError;
     use crate::sigv4a::SigV4aError;
 
     impl SigV4aError {
@@ -358,22 +354,6 @@ mod sigv4a_codes {
                 SigV4aError::Signing(e) => e.error_code(),
                 SigV4aError::KeyDerivationFailed => ErrorCode::InternalError,
                 _ => ErrorCode::InvalidArgument,
-            }
-        }
-    }
-
-    impl SigV4aChunkVerifyError {
-        /// The S3 error code, as an [`ErrorCode`]; [`code`](Self::code) is its text.
-        pub fn error_code(&self) -> ErrorCode {
-            match self {
-                SigV4aChunkVerifyError::Malformed(_) => ErrorCode::InvalidRequest,
-                SigV4aChunkVerifyError::ChunkSignatureMismatch { .. }
-                | SigV4aChunkVerifyError::TrailerSignatureMismatch => {
-                    ErrorCode::SignatureDoesNotMatch
-                }
-                SigV4aChunkVerifyError::LengthMismatch { .. }
-                | SigV4aChunkVerifyError::Incomplete => ErrorCode::IncompleteBody,
-                SigV4aChunkVerifyError::ChecksumMismatch { .. } => ErrorCode::BadDigest,
             }
         }
     }

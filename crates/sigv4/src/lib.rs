@@ -101,7 +101,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod canonical_headers;
 pub mod canonical_request;
+mod checksum;
 mod credentials;
 mod encoding;
 mod error;
@@ -115,6 +117,7 @@ mod settings;
 mod sign;
 mod signature;
 mod signing_key;
+mod streaming;
 pub mod string_to_sign;
 mod time;
 

@@ -16,10 +16,10 @@ use std::time::{Duration, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 use sigv4::chunked::{
     self, trim_padding, ChecksumAlgorithm, ChunkEncoder, ChunkSigner, ChunkedError, ChunkedReader,
-    ChunkedSettings, SigV4aChunkSigner, SigV4aChunkVerifyError, SigV4aChunkedBodyVerifier,
-    StreamingMode, ECDSA_SIGNATURE_FIELD_LEN,
+    ChunkedSettings, SigV4aChunkSigner, StreamingMode, ECDSA_SIGNATURE_FIELD_LEN,
 };
 use sigv4::sigv4a::{PublicKey, SigV4aKey, SigV4aSigner};
+use sigv4::verify::{ChunkVerifyError, ChunkedBodyVerifier};
 use sigv4::{AmzDate, Credentials, Payload, SignableRequest, Signer, SigningKey, SigningSettings};
 
 // --- published by aws-c-auth (tests/sigv4_signing_tests.c) ---
@@ -225,17 +225,17 @@ fn encode(settings: ChunkedSettings, seed: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn verifier(mode: StreamingMode, seed: &str, len: u64) -> SigV4aChunkedBodyVerifier {
-    SigV4aChunkedBodyVerifier::new(mode, published_key(), time(), "s3", seed)
+fn verifier(mode: StreamingMode, seed: &str, len: u64) -> ChunkedBodyVerifier {
+    ChunkedBodyVerifier::sigv4a(mode, published_key(), time(), "s3", seed)
         .unwrap()
         .with_expected_length(len)
 }
 
 fn verify(
-    mut v: SigV4aChunkedBodyVerifier,
+    mut v: ChunkedBodyVerifier,
     encoded: &[u8],
     piece: usize,
-) -> Result<Vec<u8>, SigV4aChunkVerifyError> {
+) -> Result<Vec<u8>, ChunkVerifyError> {
     let mut out = Vec::new();
     for p in encoded.chunks(piece) {
         v.push(p, &mut out)?;
@@ -317,21 +317,21 @@ fn tampering_is_refused() {
     bad2[second_data + 10] ^= 1;
     assert_eq!(
         verify(v(), &bad2, 4096),
-        Err(SigV4aChunkVerifyError::ChunkSignatureMismatch { index: 1 })
+        Err(ChunkVerifyError::ChunkSignatureMismatch { index: 1 })
     );
     // Another request's seed.
     let other = key().sign_hex(b"another request");
     assert_eq!(
         verify(verifier(mode, &other, 20_000), &encoded, 4096),
-        Err(SigV4aChunkVerifyError::ChunkSignatureMismatch { index: 0 })
+        Err(ChunkVerifyError::ChunkSignatureMismatch { index: 0 })
     );
     // Another key.
     let stranger = SigV4aKey::derive("AKIDOTHER", "other secret").unwrap();
     let v_other =
-        SigV4aChunkedBodyVerifier::new(mode, stranger.public_key(), time(), "s3", &seed).unwrap();
+        ChunkedBodyVerifier::sigv4a(mode, stranger.public_key(), time(), "s3", &seed).unwrap();
     assert_eq!(
         verify(v_other, &encoded, 4096),
-        Err(SigV4aChunkVerifyError::ChunkSignatureMismatch { index: 0 })
+        Err(ChunkVerifyError::ChunkSignatureMismatch { index: 0 })
     );
     // The trailer value changed (the checksum line): the trailer signature fails first.
     let text = String::from_utf8_lossy(&encoded).into_owned();
@@ -344,12 +344,12 @@ fn tampering_is_refused() {
     };
     assert_eq!(
         verify(v(), &bad_trailer, 4096),
-        Err(SigV4aChunkVerifyError::TrailerSignatureMismatch)
+        Err(ChunkVerifyError::TrailerSignatureMismatch)
     );
     // Truncated before the end.
     assert_eq!(
         verify(v(), &encoded[..encoded.len() - 2], 4096),
-        Err(SigV4aChunkVerifyError::Incomplete)
+        Err(ChunkVerifyError::Incomplete)
     );
     // Declared length differs.
     assert!(matches!(
@@ -358,7 +358,7 @@ fn tampering_is_refused() {
             &encoded,
             4096
         ),
-        Err(SigV4aChunkVerifyError::LengthMismatch {
+        Err(ChunkVerifyError::LengthMismatch {
             expected: 19_999,
             ..
         })
@@ -370,13 +370,13 @@ fn tampering_is_refused() {
     body64.extend_from_slice(b"\r\n\r\n");
     let err = verify(verifier(StreamingMode::Signed, &seed, 0), &body64, 100).unwrap_err();
     assert!(
-        matches!(err, SigV4aChunkVerifyError::Malformed(ref m) if m.contains("144")),
+        matches!(err, ChunkVerifyError::Malformed(ref m) if m.contains("144")),
         "{err}"
     );
     assert_eq!(err.code(), "InvalidRequest");
     // No signature at all.
     let err = verify(verifier(StreamingMode::Signed, &seed, 0), &v4_style, 100).unwrap_err();
-    assert!(matches!(err, SigV4aChunkVerifyError::Malformed(_)), "{err}");
+    assert!(matches!(err, ChunkVerifyError::Malformed(_)), "{err}");
     // Push after failure keeps failing.
     let mut v = verifier(StreamingMode::Signed, &seed, 0);
     let mut out = Vec::new();
@@ -504,7 +504,7 @@ fn a_chunk_overrunning_the_declared_length_is_refused_before_its_data_is_passed_
     let mut out = Vec::new();
     assert_eq!(
         v.push(&encoded, &mut out),
-        Err(SigV4aChunkVerifyError::LengthMismatch {
+        Err(ChunkVerifyError::LengthMismatch {
             expected: 1,
             actual: 9
         })

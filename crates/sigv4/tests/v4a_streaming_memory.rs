@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use sigv4::chunked::{
     ChecksumAlgorithm, ChunkEncoder, ChunkedReader, ChunkedSettings, SigV4aChunkSigner,
-    SigV4aChunkedBodyVerifier, StreamingMode,
+    StreamingMode,
 };
 use sigv4::sigv4a::SigV4aKey;
+use sigv4::verify::ChunkedBodyVerifier;
 use sigv4::AmzDate;
 
 /// Generates `remaining` bytes without holding them.
@@ -57,7 +58,7 @@ fn sigv4a_encode_and_verify_16_mib_in_constant_memory() {
     let enc = ChunkEncoder::new_v4a(settings, signer)
         .unwrap()
         .with_expected_length(len);
-    let mut verifier = SigV4aChunkedBodyVerifier::new(
+    let mut verifier = ChunkedBodyVerifier::sigv4a(
         StreamingMode::SignedWithTrailer,
         key.public_key(),
         time,

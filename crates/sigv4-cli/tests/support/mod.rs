@@ -534,14 +534,15 @@ pub fn self_signed_tls() -> (tokio_rustls::TlsAcceptor, String) {
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
             .unwrap();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![ck.cert.der().clone()], key)
-    .unwrap();
+    // The CLI's own choice of provider (src/net.rs), deprecated in rustls 0.23.48.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![ck.cert.der().clone()], key)
+        .unwrap();
     (
         tokio_rustls::TlsAcceptor::from(Arc::new(config)),
         ck.cert.pem(),

@@ -55,12 +55,15 @@ impl HyperUpstream {
     pub fn new(max_idle_per_host: usize) -> Result<Self, rustls::Error> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        // rustls 0.23.48 deprecates ring's provider (ring has no post-quantum key exchange). We
+        // keep ring on purpose: aws-lc-rs needs a C/CMake build that the cross-built musl and
+        // aarch64 wheels do not have. One decision for every TLS client here; see CHANGELOG.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);

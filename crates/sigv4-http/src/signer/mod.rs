@@ -720,6 +720,7 @@ pub(crate) fn request_host(headers: &http::HeaderMap, uri: &http::Uri) -> Result
 }
 
 /// The absolute URL (`https` when the URI has no scheme) and the host of a request.
+#[cfg(any(feature = "tower", feature = "blocking"))]
 pub(crate) fn request_url(
     headers: &http::HeaderMap,
     uri: &http::Uri,

@@ -17,6 +17,39 @@ use crate::BoxError;
 /// stream verified one by one, or an unsigned stream.
 pub(crate) struct CheckedBody<B> {
     pub(crate) kind: VerifiedKind<B>,
+    /// Set when the body fails its verification, for the layer to answer with.
+    pub(crate) refused: BodyRefusalSlot,
+}
+
+/// Why a body failed its verification part-way (a forged chunk, a wrong hash): the AWS
+/// status, code and message the layer answers with in place of the handler's answer.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyRefusal {
+    pub(crate) status: u16,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+}
+
+/// Where a [`CheckedBody`] records its [`BodyRefusal`], shared with the layer.
+pub(crate) type BodyRefusalSlot = std::sync::Arc<std::sync::OnceLock<BodyRefusal>>;
+
+impl BodyRefusal {
+    /// The refusal a verification error of the body stands for (`None`: an I/O error of
+    /// the connection, the client's, not a refusal).
+    fn of(e: &BoxError) -> Option<Self> {
+        let (status, code) = if let Some(c) = e.downcast_ref::<sigv4::verify::ChunkVerifyError>() {
+            (sigv4::Error::from(c.clone()).http_status(), c.code())
+        } else if e.downcast_ref::<BodyHashMismatch>().is_some() {
+            (400, "XAmzContentSHA256Mismatch")
+        } else {
+            return None;
+        };
+        Some(BodyRefusal {
+            status,
+            code,
+            message: e.to_string(),
+        })
+    }
 }
 
 pub(crate) enum VerifiedKind<B> {
@@ -40,7 +73,8 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match &mut self.get_mut().kind {
+        let this = self.get_mut();
+        let polled = match &mut this.kind {
             VerifiedKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             VerifiedKind::Stream(s) => Pin::new(s).poll_frame(cx),
             VerifiedKind::Hashed(h) => Pin::new(&mut **h).poll_frame(cx),
@@ -49,7 +83,13 @@ where
             VerifiedKind::EventStream(e) => Pin::new(&mut **e)
                 .poll_frame(cx)
                 .map(|f| f.map(|r| r.map_err(BoxError::from))),
+        };
+        if let Poll::Ready(Some(Err(e))) = &polled {
+            if let Some(refusal) = BodyRefusal::of(e) {
+                let _ = this.refused.set(refusal);
+            }
         }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {

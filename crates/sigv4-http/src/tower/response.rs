@@ -71,6 +71,15 @@ pub(crate) fn rejection(style: &ErrorStyle<'_>, e: &VerifyError) -> Response<Ful
     error_body_response(style, status, &body)
 }
 
+/// The layer's answer to a body that failed its verification part-way.
+pub(crate) fn body_rejection(
+    style: &ErrorStyle<'_>,
+    r: &super::body::BodyRefusal,
+) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+    error_response(style, status, r.code, &r.message, None)
+}
+
 /// The code and message the verified service answers with. S3 says `InvalidToken` /
 /// `ExpiredToken` for a bad or expired session token; the other services (API Gateway's
 /// execute-api, the JSON and query protocols) say `UnrecognizedClientException` /

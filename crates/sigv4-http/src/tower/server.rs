@@ -21,18 +21,20 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::Boxed;
+use crate::linger::{DrainOnDrop, LingeringClose};
 use crate::{BoxError, Error};
 
 use super::{collect_limited, BoxFuture, DEFAULT_MAX_BUFFERED_BODY};
 
 use super::body::{
-    CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind, VerifiedRequestBody,
+    BodyRefusalSlot, CheckedBody, FromVerifiedBody, HashCheckedBody, VerifiedKind,
+    VerifiedRequestBody,
 };
 use super::inner_request::{decoded_headers, replace_target, strip_unsigned};
 use super::keys::{KeyEntry, KeyStore};
 use super::nest::{take_original, Nested};
 use super::refusal::{Refusal, RefusalCode, RefusalReport, RequestSummary};
-use super::response::{error_response, rejection, ErrorFormat, ErrorStyle};
+use super::response::{body_rejection, error_response, rejection, ErrorFormat, ErrorStyle};
 
 /// Who signed a verified request: put in the request extensions by [`VerifyLayer`].
 ///
@@ -109,6 +111,7 @@ pub(crate) struct VerifyConfig<K> {
     pub(crate) strip_unsigned: bool,
     pub(crate) stream_hashed: bool,
     pub(crate) refusals: RefusalReport,
+    pub(crate) linger: LingeringClose,
 }
 
 impl<K> Clone for VerifyConfig<K> {
@@ -126,6 +129,7 @@ impl<K> Clone for VerifyConfig<K> {
             strip_unsigned: self.strip_unsigned,
             stream_hashed: self.stream_hashed,
             refusals: self.refusals.clone(),
+            linger: self.linger,
         }
     }
 }
@@ -202,6 +206,7 @@ impl<K: KeyStore> VerifyLayer<K> {
                 strip_unsigned: false,
                 stream_hashed: false,
                 refusals: RefusalReport::default(),
+                linger: LingeringClose::default(),
             }),
             _body: PhantomData,
         }
@@ -335,6 +340,22 @@ impl<K: KeyStore, IB> VerifyLayer<K, IB> {
     /// in its place). The inner service never sees a raw `+`.
     pub fn with_query_plus_policy(mut self, policy: QueryPlusPolicy) -> Self {
         self.config_mut().plus_policy = policy;
+        self
+    }
+
+    /// How much of a request body left unread (a refusal, a forged chunk part-way, a
+    /// handler that answers without reading) is still read and discarded, so the client
+    /// reads the answer instead of a reset (default 5 s, 64 MiB; [`LingeringClose::off`]).
+    ///
+    /// ```
+    /// # use sigv4_http::{linger::LingeringClose, tower::{StaticKeys, VerifyLayer}};
+    /// let verifier = sigv4::verify::Verifier::new("us-east-1", "s3")?;
+    /// let layer = VerifyLayer::new(verifier, StaticKeys::new())
+    ///     .with_lingering_close(LingeringClose::default().with_max_bytes(8 << 20));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_lingering_close(mut self, linger: LingeringClose) -> Self {
+        self.config_mut().linger = linger;
         self
     }
 
@@ -484,20 +505,26 @@ where
         Box::pin(async move {
             let (parts, body) = req.into_parts();
             let summary = RequestSummary::of(&parts);
-            match verify_request(&config, Request::from_parts(parts, body)).await {
+            // A body left unread is drained (bounded): the client reads the answer, no reset.
+            let body = DrainOnDrop::new(body, config.linger);
+            let rejection = match verify_request(&config, Request::from_parts(parts, body)).await {
                 Ok(req) => {
-                    let req = req.map(IB::from_verified_body);
-                    Ok(inner.call(req).await?.map(Either::Left))
+                    let refused = Arc::clone(&req.body().refused);
+                    let response = inner.call(req.map(IB::from_verified_body)).await?;
+                    // A body failing verification part-way: the layer answers, as AWS does.
+                    match refused.get() {
+                        None => return Ok(response.map(Either::Left)),
+                        Some(r) => body_rejection(&config.error_style(), r),
+                    }
                 }
-                Err(rejection) => {
-                    let code = rejection.extensions().get::<RefusalCode>();
-                    let code = code.map_or("", |c| c.0.as_str());
-                    config
-                        .refusals
-                        .report(&summary, rejection.status().as_u16(), code);
-                    Ok(rejection.map(Either::Right))
-                }
-            }
+                Err(rejection) => rejection,
+            };
+            let code = rejection.extensions().get::<RefusalCode>();
+            let code = code.map_or("", |c| c.0.as_str());
+            config
+                .refusals
+                .report(&summary, rejection.status().as_u16(), code);
+            Ok(rejection.map(Either::Right))
         })
     }
 }
@@ -762,5 +789,11 @@ fn checked_request<K, B>(
         .insert(VerifiedIdentity::new(verified, principal));
     // The key's limits, for the inner service to enforce (no secret in them).
     parts.extensions.insert(limits);
-    Ok(Request::from_parts(parts, CheckedBody { kind }))
+    Ok(Request::from_parts(
+        parts,
+        CheckedBody {
+            kind,
+            refused: BodyRefusalSlot::default(),
+        },
+    ))
 }

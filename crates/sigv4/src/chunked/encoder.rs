@@ -150,6 +150,27 @@ impl ChunkEncoder {
         self.signer.as_ref().map(ChainSigner::previous_signature)
     }
 
+    /// How many bytes [`push`](Self::push)ing `n` more body bytes appends: the chunks they
+    /// complete, each `chunk_size` bytes plus its framing. A caller that hands each push's
+    /// output away (the `http-body` adapter) sizes its buffer with it, so a large push is
+    /// written in place instead of into a buffer that grows (and copies) as it fills.
+    #[cfg(feature = "http-body")]
+    pub(crate) fn push_output_len(&self, n: usize) -> usize {
+        let size = self.settings.chunk_size;
+        (self.buf.len().saturating_add(n) / size).saturating_mul(size + self.framing(size))
+    }
+
+    /// The bytes around a chunk of `len` bytes: its hex length, its signature field (signed
+    /// modes) and two CRLFs.
+    fn framing(&self, len: usize) -> usize {
+        let signature = if self.settings.mode.is_signed() {
+            CHUNK_SIGNATURE.len() + self.settings.signature_len()
+        } else {
+            0
+        };
+        hex_digits(len as u64) as usize + signature + 4
+    }
+
     /// Feeds body bytes; every time a chunk fills up its frame is appended to `out`.
     pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), ChunkedError> {
         if self.finished {
@@ -165,14 +186,16 @@ impl ChunkEncoder {
             }
         }
         self.seen = new_total;
-        if let Some(c) = &mut self.checksum {
-            c.update(data);
-        }
         let size = self.settings.chunk_size;
+        // The checksum reads each piece right before it is copied, so the copy reads bytes
+        // the checksum just brought into the cache (one pass over memory, not two).
         while !data.is_empty() {
             if self.buf.is_empty() && data.len() >= size {
                 // A whole chunk straight from the caller's slice, without copying it first.
                 let (chunk, rest) = data.split_at(size);
+                if let Some(c) = &mut self.checksum {
+                    c.update(chunk);
+                }
                 self.emit_chunk(chunk, out)?;
                 data = rest;
                 continue;
@@ -181,6 +204,9 @@ impl ChunkEncoder {
                 self.buf.reserve_exact(size - self.buf.len());
             }
             let take = (size - self.buf.len()).min(data.len());
+            if let Some(c) = &mut self.checksum {
+                c.update(&data[..take]);
+            }
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
             if self.buf.len() == size {
@@ -219,17 +245,19 @@ impl ChunkEncoder {
             out.extend_from_slice(signer.sign_chunk(b"").as_bytes());
         }
         out.extend_from_slice(b"\r\n");
-        // The trailer.
-        let mut canonical = Vec::new();
+        // The trailer. A signed trailer's signature covers its canonical form (`\n` line ends),
+        // kept on the stack: the longest, `x-amz-checksum-sha256:` and 44 base64 digits, fits.
+        let mut canonical = smallvec::SmallVec::<[u8; 80]>::new();
         if let Some(checksum) = self.checksum.take() {
             let name = checksum.algorithm().header_name();
-            let value = checksum.finalize();
-            for (line, end) in [(&mut *out, &b"\r\n"[..]), (&mut canonical, &b"\n"[..])] {
-                line.extend_from_slice(name.as_bytes());
-                line.push(b':');
-                line.extend_from_slice(value.as_bytes());
-                line.extend_from_slice(end);
-            }
+            let (value, len) = checksum.finalize_base64();
+            let start = out.len();
+            out.extend_from_slice(name.as_bytes());
+            out.push(b':');
+            out.extend_from_slice(&value[..len]);
+            canonical.extend_from_slice(&out[start..]);
+            canonical.push(b'\n');
+            out.extend_from_slice(b"\r\n");
         }
         if self.settings.mode == StreamingMode::SignedWithTrailer {
             if let Some(signer) = &mut self.signer {
@@ -251,7 +279,7 @@ impl ChunkEncoder {
         if chunk.len() < MIN_CHUNK_SIZE {
             self.short_chunk = Some(chunk.len());
         }
-        out.reserve(chunk.len() + 100);
+        out.reserve(chunk.len() + self.framing(chunk.len()));
         let mut len_buf = [0u8; 16];
         out.extend_from_slice(hex_len(chunk.len() as u64, &mut len_buf));
         if let Some(signer) = &mut self.signer {

@@ -30,7 +30,8 @@
 //! chain is signed with ECDSA P-256 by `SigV4aChunkSigner` (each signature padded with `*` to
 //! 144 characters, so lengths stay exact), encoded by [`ChunkEncoder::new_v4a`] through the
 //! same reader and body adapters, prepared with `sign_http_request_sigv4a` and checked on the
-//! server by `SigV4aChunkedBodyVerifier`.
+//! server by [`verify::ChunkedBodyVerifier::sigv4a`](crate::verify::ChunkedBodyVerifier::sigv4a),
+//! the same chunk verifier as SigV4's.
 //!
 //! ```
 //! use std::io::Read;
@@ -66,199 +67,71 @@
     allow(unreachable_code, unused_variables, unused_mut)
 )]
 
-use std::fmt;
-
-use crate::settings::{
-    STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
-};
+use crate::streaming::{CHUNK_SIGNATURE, TRAILER_SIGNATURE};
 #[cfg(feature = "http")]
-use crate::AmzDate;
-use crate::{Payload, SigningError};
+use crate::{AmzDate, SigningError};
 
 #[cfg(feature = "http-body")]
 mod body;
-mod checksum;
 mod encoder;
 mod signer;
 #[cfg(feature = "sigv4a")]
 mod v4a;
-#[cfg(feature = "sigv4a")]
-mod v4a_verify;
 
+pub use crate::checksum::{Checksum, ChecksumAlgorithm};
+#[cfg(feature = "sigv4a")]
+pub use crate::streaming::{
+    trim_padding, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN, ECDSA_SIGNATURE_PADDING,
+    ECDSA_TRAILER_ALGORITHM, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER,
+};
+pub use crate::streaming::{
+    ChunkedError, StreamingMode, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE,
+};
 #[cfg(feature = "http-body")]
 pub use body::ChunkedBody;
-pub use checksum::{Checksum, ChecksumAlgorithm};
 pub use encoder::{ChunkEncoder, ChunkedReader};
 pub use signer::ChunkSigner;
 #[cfg(feature = "sigv4a")]
-pub use v4a::{
-    trim_padding, SigV4aChunkSigner, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
-    ECDSA_SIGNATURE_PADDING, ECDSA_TRAILER_ALGORITHM, STREAMING_ECDSA_PAYLOAD,
-    STREAMING_ECDSA_PAYLOAD_TRAILER,
-};
-#[cfg(feature = "sigv4a")]
-pub use v4a_verify::{
-    V4aChunkVerifyError as SigV4aChunkVerifyError,
-    V4aChunkedBodyVerifier as SigV4aChunkedBodyVerifier,
-};
+pub use v4a::SigV4aChunkSigner;
 
 /// Renamed [`SigV4aChunkSigner`] (the `SigV4a` prefix of [`SigV4aSigner`](crate::sigv4a::SigV4aSigner)).
 #[cfg(feature = "sigv4a")]
 #[deprecated(since = "0.1.0", note = "renamed SigV4aChunkSigner")]
 pub type V4aChunkSigner = SigV4aChunkSigner;
-/// Renamed [`SigV4aChunkVerifyError`].
+
+/// Moved: SigV4 and SigV4a chunk errors are one type,
+/// [`verify::ChunkVerifyError`](crate::verify::ChunkVerifyError).
 #[cfg(feature = "sigv4a")]
-#[deprecated(since = "0.1.0", note = "renamed SigV4aChunkVerifyError")]
-pub type V4aChunkVerifyError = SigV4aChunkVerifyError;
-/// Renamed [`SigV4aChunkedBodyVerifier`].
+#[deprecated(
+    since = "0.2.0",
+    note = "one error for SigV4 and SigV4a chunks: use sigv4::verify::ChunkVerifyError"
+)]
+pub type SigV4aChunkVerifyError = crate::verify::ChunkVerifyError;
+/// Moved: see [`verify::ChunkVerifyError`](crate::verify::ChunkVerifyError).
 #[cfg(feature = "sigv4a")]
-#[deprecated(since = "0.1.0", note = "renamed SigV4aChunkedBodyVerifier")]
-pub type V4aChunkedBodyVerifier = SigV4aChunkedBodyVerifier;
+#[deprecated(
+    since = "0.1.0",
+    note = "one error for SigV4 and SigV4a chunks: use sigv4::verify::ChunkVerifyError"
+)]
+pub type V4aChunkVerifyError = crate::verify::ChunkVerifyError;
 
-/// The default chunk size, 64 KiB.
-pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
-
-/// The smallest chunk S3 accepts for every chunk but the last, 8 KiB.
-pub const MIN_CHUNK_SIZE: usize = 8 * 1024;
-
-/// The largest chunk size accepted here, 16 MiB (the encoder buffers one chunk).
-pub const MAX_CHUNK_SIZE: usize = 16 * 1024 * 1024;
-
-/// `;chunk-signature=`
-const CHUNK_SIGNATURE: &str = ";chunk-signature=";
-
-/// `x-amz-trailer-signature`
-const TRAILER_SIGNATURE: &str = "x-amz-trailer-signature";
-
-/// Why a streaming body could not be set up or encoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ChunkedError {
-    /// The chunk size is below 8 KiB or above 16 MiB.
-    InvalidChunkSize(usize),
-    /// A checksum trailer was asked for with [`StreamingMode::Signed`], which has no trailer.
-    TrailerNotSupported,
-    /// A signed mode was used without a [`ChunkSigner`].
-    MissingSigner(&'static str),
-    /// A [`ChunkSigner`] was given for the unsigned mode.
-    UnexpectedSigner,
-    /// The seed signature is not 64 lowercase hex digits.
-    InvalidSeedSignature,
-    /// The signing key or time does not fit.
-    Signing(SigningError),
-    /// The body was longer or shorter than declared in `x-amz-decoded-content-length`.
-    LengthMismatch {
-        /// The declared length.
-        expected: u64,
-        /// The bytes actually seen (so far, when the body is too long).
-        actual: u64,
-    },
-    /// A chunk shorter than 8 KiB was followed by another one: only the last may be short.
-    ShortChunkNotLast(usize),
-    /// Data was pushed after [`ChunkEncoder::finish`].
-    Finished,
-    /// The settings and the signer (or signing function) are for different algorithms:
-    /// SigV4a settings ([`ChunkedSettings::sigv4a`]) need a `SigV4aChunkSigner`, SigV4
-    /// settings a [`ChunkSigner`].
-    SignerMismatch(&'static str),
-    /// SigV4a signing failed (the request or the key).
-    SigV4a(String),
-}
-
-// Written by hand (no thiserror): the core has no proc-macro dependencies.
-impl fmt::Display for ChunkedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ChunkedError::InvalidChunkSize(n) => write!(
-                f,
-                "chunk size {n} is out of range: it must be 8192 bytes (8 KiB) to 16 MiB"
-            ),
-            ChunkedError::TrailerNotSupported => f.write_str(
-                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer: use StreamingMode::SignedWithTrailer to send a checksum",
-            ),
-            ChunkedError::MissingSigner(mode) => {
-                write!(f, "{mode} needs a ChunkSigner (seed signature and signing key)")
-            }
-            ChunkedError::UnexpectedSigner => f.write_str(
-                "STREAMING-UNSIGNED-PAYLOAD-TRAILER does not sign chunks: pass no ChunkSigner",
-            ),
-            ChunkedError::InvalidSeedSignature => f.write_str(
-                "the seed signature must be the 64 lowercase hex digits of the request's signature",
-            ),
-            ChunkedError::Signing(e) => fmt::Display::fmt(e, f),
-            ChunkedError::LengthMismatch { expected, actual } => write!(
-                f,
-                "the body is {actual} bytes but {expected} were declared in x-amz-decoded-content-length"
-            ),
-            ChunkedError::ShortChunkNotLast(n) => write!(
-                f,
-                "a chunk of {n} bytes was not the last one: every chunk but the last must be at least 8 KiB"
-            ),
-            ChunkedError::Finished => f.write_str("the chunked body is already finished"),
-            ChunkedError::SignerMismatch(why) => f.write_str(why),
-            ChunkedError::SigV4a(e) => write!(f, "SigV4a signing failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ChunkedError {}
-
-impl From<SigningError> for ChunkedError {
-    fn from(e: SigningError) -> Self {
-        ChunkedError::Signing(e)
-    }
-}
-
-/// Which aws-chunked variant to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StreamingMode {
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: every chunk signed, no trailer.
-    Signed,
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`: every chunk signed, plus a signed trailer.
-    SignedWithTrailer,
-    /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: plain chunks and a plain trailer (TLS protects them).
-    UnsignedWithTrailer,
-}
-
-impl StreamingMode {
-    /// The value of `x-amz-content-sha256` (and of the canonical request's payload line).
-    pub fn content_sha256(self) -> &'static str {
-        match self {
-            StreamingMode::Signed => STREAMING_SIGNED_PAYLOAD,
-            StreamingMode::SignedWithTrailer => STREAMING_SIGNED_PAYLOAD_TRAILER,
-            StreamingMode::UnsignedWithTrailer => STREAMING_UNSIGNED_PAYLOAD_TRAILER,
-        }
-    }
-
-    /// The [`Payload`] to sign the request headers with.
-    pub fn payload(self) -> Payload<'static> {
-        match self {
-            StreamingMode::Signed => Payload::StreamingSigned,
-            StreamingMode::SignedWithTrailer => Payload::StreamingSignedTrailer,
-            StreamingMode::UnsignedWithTrailer => Payload::StreamingUnsignedTrailer,
-        }
-    }
-
-    /// Whether each chunk carries a signature.
-    pub fn is_signed(self) -> bool {
-        !matches!(self, StreamingMode::UnsignedWithTrailer)
-    }
-
-    /// Whether the body may end with a trailer.
-    pub fn has_trailer(self) -> bool {
-        !matches!(self, StreamingMode::Signed)
-    }
-
-    /// The mode for an `x-amz-content-sha256` value, if it is one of the three markers.
-    pub fn from_content_sha256(value: &str) -> Option<Self> {
-        match value {
-            STREAMING_SIGNED_PAYLOAD => Some(StreamingMode::Signed),
-            STREAMING_SIGNED_PAYLOAD_TRAILER => Some(StreamingMode::SignedWithTrailer),
-            STREAMING_UNSIGNED_PAYLOAD_TRAILER => Some(StreamingMode::UnsignedWithTrailer),
-            _ => None,
-        }
-    }
-}
+/// Moved: one chunk verifier for SigV4 and SigV4a,
+/// [`verify::ChunkedBodyVerifier`](crate::verify::ChunkedBodyVerifier), built for SigV4a
+/// with [`ChunkedBodyVerifier::sigv4a`](crate::verify::ChunkedBodyVerifier::sigv4a) (this
+/// name's `new` still works).
+#[cfg(feature = "sigv4a")]
+#[deprecated(
+    since = "0.2.0",
+    note = "one chunk verifier for SigV4 and SigV4a: use sigv4::verify::ChunkedBodyVerifier::sigv4a"
+)]
+pub type SigV4aChunkedBodyVerifier = crate::verify::ChunkedBodyVerifier;
+/// Moved: see [`verify::ChunkedBodyVerifier`](crate::verify::ChunkedBodyVerifier).
+#[cfg(feature = "sigv4a")]
+#[deprecated(
+    since = "0.1.0",
+    note = "one chunk verifier for SigV4 and SigV4a: use sigv4::verify::ChunkedBodyVerifier::sigv4a"
+)]
+pub type V4aChunkedBodyVerifier = crate::verify::ChunkedBodyVerifier;
 
 /// Mode, chunk size and trailer checksum of an aws-chunked body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,8 +180,8 @@ impl ChunkedSettings {
         #[cfg(feature = "sigv4a")]
         if self.sigv4a {
             return match self.mode {
-                StreamingMode::SignedWithTrailer => v4a::STREAMING_ECDSA_PAYLOAD_TRAILER,
-                _ => v4a::STREAMING_ECDSA_PAYLOAD,
+                StreamingMode::SignedWithTrailer => STREAMING_ECDSA_PAYLOAD_TRAILER,
+                _ => STREAMING_ECDSA_PAYLOAD,
             };
         }
         self.mode.content_sha256()

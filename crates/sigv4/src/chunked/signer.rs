@@ -4,13 +4,11 @@ use sha2::{Digest, Sha256};
 
 use super::ChunkedError;
 use crate::encoding::{hex_lower, hex_str};
+use crate::streaming::{
+    HMAC_CHUNK_ALGORITHM as CHUNK_ALGORITHM, HMAC_TRAILER_ALGORITHM as TRAILER_ALGORITHM,
+};
 use crate::string_to_sign::{chunk_string_to_sign, trailer_string_to_sign};
 use crate::{AmzDate, SigningKey, SigningTime};
-
-/// The algorithm line of a chunk's string to sign.
-const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD";
-/// The algorithm line of the trailer's string to sign.
-const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER";
 
 /// The chain of chunk signatures of a signed aws-chunked body.
 ///

@@ -22,40 +22,12 @@ use sha2::{Digest, Sha256};
 use super::ChunkedError;
 use crate::encoding::{hex_lower, hex_str};
 use crate::sigv4a::SigV4aKey;
+use crate::streaming::{
+    is_der_hex, trim_padding, ECDSA_CHUNK_ALGORITHM, ECDSA_SIGNATURE_FIELD_LEN,
+    ECDSA_SIGNATURE_PADDING, ECDSA_TRAILER_ALGORITHM,
+};
 use crate::string_to_sign::{chunk_string_to_sign, trailer_string_to_sign, CredentialScope};
 use crate::{AmzDate, SigningTime};
-
-/// `x-amz-content-sha256` of a SigV4a streaming upload with signed chunks.
-pub const STREAMING_ECDSA_PAYLOAD: &str = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD";
-
-/// `x-amz-content-sha256` of a SigV4a streaming upload with signed chunks and a signed trailer.
-pub const STREAMING_ECDSA_PAYLOAD_TRAILER: &str =
-    "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER";
-
-/// The algorithm line of a SigV4a chunk's string to sign.
-pub const ECDSA_CHUNK_ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256-PAYLOAD";
-
-/// The algorithm line of a SigV4a trailer's string to sign.
-pub const ECDSA_TRAILER_ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256-TRAILER";
-
-/// The width of a SigV4a chunk or trailer signature in the body: the hex of the longest
-/// DER ECDSA P-256 signature (72 bytes), shorter ones right-padded with `*`.
-pub const ECDSA_SIGNATURE_FIELD_LEN: usize = 144;
-
-/// The padding byte of SigV4a chunk and trailer signatures.
-pub const ECDSA_SIGNATURE_PADDING: u8 = b'*';
-
-/// Removes the `*` padding from a SigV4a chunk or trailer signature.
-pub fn trim_padding(signature: &str) -> &str {
-    signature.trim_end_matches(ECDSA_SIGNATURE_PADDING as char)
-}
-
-/// Whether `s` is the lowercase hex of a DER ECDSA P-256 signature (8 to 72 bytes).
-pub(super) fn is_der_hex(s: &str) -> bool {
-    (16..=ECDSA_SIGNATURE_FIELD_LEN).contains(&s.len())
-        && s.len().is_multiple_of(2)
-        && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
 
 /// The chain of SigV4a chunk signatures of a signed aws-chunked body.
 ///

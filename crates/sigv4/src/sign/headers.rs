@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use crate::canonical_headers::is_canonical_ascii_value;
 use crate::canonical_request::{canonical_header_value, validate_header_name, HeaderScratch};
 use crate::{HeaderSelection, SessionTokenHeader, SignableRequest, SigningError, SigningSettings};
 
@@ -94,7 +95,13 @@ pub(super) fn derive_host(
     buf.push_str(authority);
     buf[start..].make_ascii_lowercase();
     if selection.signs_added("host") {
-        hs.push("host", &buf.as_bytes()[start..])?;
+        let host = &buf[start..];
+        if is_canonical_ascii_value(host.as_bytes()) {
+            // Printable ASCII with no spaces (the common case): canonical as it is.
+            hs.push_canonical("host", host);
+        } else {
+            hs.push("host", host.as_bytes())?;
+        }
     }
     Ok(start..buf.len())
 }
@@ -124,15 +131,21 @@ impl AddedHeaders<'_> {
                 Ok(())
             }
         };
-        push("x-amz-date", self.date_time)?;
         if let Some(set) = self.region_set {
             push("x-amz-region-set", set)?;
         }
         if let Some((name, token)) = self.token {
             push(name, token)?;
         }
-        if let Some(hash) = self.content_sha256 {
-            push("x-amz-content-sha256", hash)?;
+        // The time and the payload line are made (or checked, for a precomputed hash) by
+        // signing: canonical as they are.
+        for (name, value) in [
+            ("x-amz-date", Some(self.date_time)),
+            ("x-amz-content-sha256", self.content_sha256),
+        ] {
+            if let Some(value) = value.filter(|_| selection.signs_added(name)) {
+                hs.push_canonical(name, value);
+            }
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use smallvec::SmallVec;
 
 use super::Signer;
-use crate::canonical_request::HeaderScratch;
+use crate::canonical_request::{query_pieces, split_pair, HeaderScratch};
 use crate::encoding::{decode_into, encode_into, is_unreserved, push_escape};
 use crate::settings::{is_s3, is_signing_query_param};
 use crate::string_to_sign::CredentialScope;
@@ -161,13 +161,15 @@ pub(super) fn write_kept_query(
     decoded: &mut Vec<u8>,
 ) -> Range<usize> {
     let start = buf.len();
+    if !query_mode && !has_empty_piece(query) {
+        // Header mode keeps every piece: one copy, no splitting.
+        buf.push_str(query);
+        return start..buf.len();
+    }
     let mut first = true;
-    for piece in query.split('&') {
-        if piece.is_empty() {
-            continue;
-        }
+    for piece in query_pieces(query) {
         if query_mode {
-            let k = piece.split_once('=').map_or(piece, |(k, _)| k);
+            let k = split_pair(piece).0;
             decoded.clear();
             decode_into(decoded, k.as_bytes());
             if sets_query_param(decoded, region_set) {
@@ -181,6 +183,19 @@ pub(super) fn write_kept_query(
         first = false;
     }
     start..buf.len()
+}
+
+/// Whether splitting `query` at `&` gives an empty piece (which the kept query drops).
+fn has_empty_piece(query: &str) -> bool {
+    // A piece is empty where a `&` starts the query, follows another `&`, or ends it.
+    let mut prev = b'&';
+    for &b in query.as_bytes() {
+        if b == b'&' && prev == b'&' {
+            return true;
+        }
+        prev = b;
+    }
+    !query.is_empty() && prev == b'&'
 }
 
 /// Whether SigV4 (`region_set` false) or SigV4a signing sets the query parameter with
@@ -247,5 +262,20 @@ impl Signer {
         // The fragment never goes on the wire; the query is rebuilt by `query_string`.
         let base = url.split(['?', '#']).next().unwrap_or(url);
         Ok(format!("{base}?{}", out.query_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_pieces_are_found_where_split_finds_them() {
+        for q in [
+            "", "&", "a", "a&b", "&a", "a&", "a&&b", "&&", "a=1&b=2", "ሴ&ሴ",
+        ] {
+            let want = q.split('&').any(str::is_empty) && !q.is_empty();
+            assert_eq!(has_empty_piece(q), want, "{q:?}");
+        }
     }
 }

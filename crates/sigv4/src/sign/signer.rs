@@ -102,15 +102,17 @@ impl Signer {
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
         let date = AmzDate::from_system_time(time)?;
-        self.with_day_key(credentials, &date, |k| {
-            self.sign_with_mac(
-                request,
-                &k.mac,
-                credentials.access_key_id(),
-                credentials.session_token(),
-                &date,
-            )
-        })?
+        // The keyed MAC is copied out (a few hundred bytes on the stack) rather than the
+        // signing run inside the cache's closure: the output then travels back through no
+        // `Option`/`Result` wrappers of the cache, each of which moved the whole output.
+        let mac = self.with_day_key(credentials, &date, |k| k.mac.clone())?;
+        self.sign_with_mac(
+            request,
+            &mac,
+            credentials.access_key_id(),
+            credentials.session_token(),
+            &date,
+        )
     }
 
     /// Signs with a signing key derived elsewhere, without the secret access key.

@@ -1,15 +1,20 @@
-//! aws-chunked bodies: a sans-I/O decoder that checks every chunk signature, the trailer
-//! (signature and checksum) and the decoded length, and, with feature `http-body`, an
-//! `http_body::Body` that only yields verified data.
+//! aws-chunked bodies: one sans-I/O framing machine for SigV4 and SigV4a that decodes the
+//! body and checks every chunk signature, the trailer (signature and checksum) and the
+//! decoded length. The signature check is the only part that differs
+//! ([`super::chunk_signature`]); every framing rule below is written once.
 
 use std::fmt;
 
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
+use super::chunk_signature::{SignatureChain, SignatureField};
 use super::error::ChunkVerifyError;
 use super::truncate;
-use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
+use crate::checksum::{Checksum, ChecksumAlgorithm};
+use crate::streaming::{
+    ChunkedError, StreamingMode, CHUNK_SIGNATURE, MIN_CHUNK_SIZE, TRAILER_SIGNATURE,
+};
+use crate::{AmzDate, SigningKey, SigningTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChunkState {
@@ -21,33 +26,11 @@ enum ChunkState {
     Failed,
 }
 
-/// A sans-I/O verifier and decoder of an aws-chunked body: [`push`](Self::push) the bytes
-/// as they arrive and it appends the decoded data to `out`, checking each chunk's
-/// signature when the chunk is complete (so data of a chunk is only trusted once `push`
-/// has moved past it without error), then the final chunk and the trailer.
-///
-/// Memory is constant: data is hashed as it passes, only header and trailer lines are
-/// buffered (at most 4 KiB each).
-pub struct ChunkedBodyVerifier {
-    mode: StreamingMode,
-    signer: Option<ChunkSigner>,
-    state: ChunkState,
-    line: Vec<u8>,
-    chunk_hash: Sha256,
-    pending_sig: Option<[u8; 64]>,
-    index: u64,
-    decoded: u64,
-    expected_len: Option<u64>,
-    declared_trailer: Option<String>,
-    checksum: Option<crate::chunked::Checksum>,
-    trailers: Vec<(String, String)>,
-    trailer_sig: Option<[u8; 64]>,
-    short_chunk: bool,
-    verified: u64,
-    max_chunk: u64,
-}
-
+/// Longest chunk-header or trailer line accepted (a 144-character signature fits easily).
 const MAX_LINE: usize = 4096;
+
+/// At most this many trailers besides the signature.
+const MAX_TRAILERS: usize = 8;
 
 /// The default largest chunk [`ChunkedBodyVerifier`] accepts, 1 MiB: a consumer that
 /// holds a chunk back until its signature is verified (the tower `VerifyLayer`) holds at
@@ -55,40 +38,196 @@ const MAX_LINE: usize = 4096;
 /// default is [`DEFAULT_CHUNK_SIZE`](crate::chunked::DEFAULT_CHUNK_SIZE), 64 KiB.
 pub const DEFAULT_MAX_CHUNK: usize = 1024 * 1024;
 
+fn malformed(msg: &str) -> ChunkVerifyError {
+    ChunkVerifyError::Malformed(msg.to_owned())
+}
+
+/// A sans-I/O verifier and decoder of an aws-chunked body, SigV4
+/// (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`, `STREAMING-UNSIGNED-PAYLOAD-TRAILER`)
+/// or SigV4a (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`):
+/// [`push`](Self::push) the bytes as they arrive and it appends the decoded data to `out`,
+/// checking each chunk's signature when the chunk is complete (so data of a chunk is only
+/// trusted once `push` has moved past it without error), then the final chunk and the
+/// trailer.
+///
+/// One framing machine serves both algorithms: chunk headers, the chunk-size bound
+/// ([`with_max_chunk_size`](Self::with_max_chunk_size)), the 8 KiB minimum of every signed
+/// chunk but the last, CRLF rules, the final chunk, the declared length, the trailers and
+/// their checksum are checked the same way, with the same [`ChunkVerifyError`]s; only the
+/// signature check differs (HMAC-SHA256 or ECDSA P-256).
+///
+/// Get one from [`Verified::chunked_body`](super::Verified::chunked_body) (SigV4), or build
+/// one with [`sigv4`](Self::sigv4), [`sigv4a`](Self::sigv4a) or [`unsigned`](Self::unsigned).
+///
+/// Memory is constant: data is hashed as it passes, only header and trailer lines are
+/// buffered (at most 4 KiB each).
+///
+/// ```
+/// use std::sync::Arc;
+/// use sigv4::chunked::{ChunkEncoder, ChunkedSettings, StreamingMode, SigV4aChunkSigner};
+/// use sigv4::sigv4a::SigV4aKey;
+/// use sigv4::verify::ChunkedBodyVerifier;
+/// use sigv4::AmzDate;
+///
+/// let key = Arc::new(SigV4aKey::derive("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?);
+/// let time = AmzDate::parse("20240102T030405Z").unwrap();
+/// let seed = key.sign_hex(b"the request's string to sign");
+/// let settings = ChunkedSettings::new(StreamingMode::Signed).sigv4a()?;
+/// let mut enc = ChunkEncoder::new_v4a(settings, SigV4aChunkSigner::new(key.clone(), time, "s3", &seed)?)?;
+/// let mut body = Vec::new();
+/// enc.push(b"hello", &mut body)?;
+/// enc.finish(&mut body)?;
+///
+/// let mut verifier = ChunkedBodyVerifier::sigv4a(StreamingMode::Signed, key.public_key(), time, "s3", &seed)?
+///     .with_expected_length(5);
+/// let mut decoded = Vec::new();
+/// verifier.push(&body, &mut decoded)?;
+/// verifier.finish()?;
+/// assert_eq!(decoded, b"hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ChunkedBodyVerifier {
+    mode: StreamingMode,
+    /// `None` in the unsigned mode; a signed mode without one refuses every chunk.
+    chain: Option<SignatureChain>,
+    state: ChunkState,
+    line: Vec<u8>,
+    chunk_hash: Sha256,
+    pending_sig: Option<SignatureField>,
+    index: u64,
+    decoded: u64,
+    verified: u64,
+    expected_len: Option<u64>,
+    declared_trailer: Option<String>,
+    checksum: Option<Checksum>,
+    trailers: Vec<(String, String)>,
+    trailer_sig: Option<SignatureField>,
+    short_chunk: bool,
+    max_chunk: u64,
+}
+
 impl ChunkedBodyVerifier {
-    pub(super) fn new(
+    /// The verifier of a request the [`Verifier`](super::Verifier) accepted.
+    pub(super) fn from_verified(
         mode: StreamingMode,
-        signer: Option<ChunkSigner>,
+        chain: Option<SignatureChain>,
         expected_len: Option<u64>,
         declared_trailer: Option<String>,
         checksum: Option<ChecksumAlgorithm>,
     ) -> Self {
         ChunkedBodyVerifier {
             mode,
-            signer,
+            chain,
             state: ChunkState::Header,
             line: Vec::new(),
             chunk_hash: Sha256::new(),
             pending_sig: None,
             index: 0,
             decoded: 0,
+            verified: 0,
             expected_len,
             declared_trailer,
             checksum: checksum.map(ChecksumAlgorithm::checksum),
             trailers: Vec::new(),
             trailer_sig: None,
             short_chunk: false,
-            verified: 0,
             max_chunk: DEFAULT_MAX_CHUNK as u64,
         }
     }
 
-    /// Refuses chunks larger than `max` bytes (default [`DEFAULT_MAX_CHUNK`], 1 MiB). This bounds the memory of
+    /// A verifier for a SigV4 body in `mode` (a signed mode) whose request was signed at
+    /// `time` with the signature `seed_signature` (64 hex digits, already verified) and
+    /// the signing key `key` of the request's scope.
+    pub fn sigv4(
+        mode: StreamingMode,
+        key: SigningKey,
+        time: impl SigningTime,
+        seed_signature: &str,
+    ) -> Result<Self, ChunkedError> {
+        let time: AmzDate = time.amz_date()?;
+        Self::signed_mode(mode)?;
+        let chain = SignatureChain::hmac(key, time, seed_signature)?;
+        Ok(Self::from_verified(mode, Some(chain), None, None, None))
+    }
+
+    /// A verifier for a SigV4a body in `mode` (a signed mode, sent as
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`), whose request was signed at
+    /// `time` for `service` with the SigV4a signature `seed_signature` (hex DER, from the
+    /// request's `Authorization` header, already verified), by the owner of `key`.
+    #[cfg(feature = "sigv4a")]
+    pub fn sigv4a(
+        mode: StreamingMode,
+        key: crate::sigv4a::PublicKey,
+        time: impl SigningTime,
+        service: &str,
+        seed_signature: &str,
+    ) -> Result<Self, ChunkedError> {
+        let time = time.amz_date()?;
+        Self::signed_mode(mode)?;
+        let chain = SignatureChain::ecdsa(key, time, service, seed_signature)?;
+        Ok(Self::from_verified(mode, Some(chain), None, None, None))
+    }
+
+    /// The constructor of the old name `chunked::SigV4aChunkedBodyVerifier`.
+    #[cfg(feature = "sigv4a")]
+    #[doc(hidden)]
+    #[deprecated(
+        since = "0.2.0",
+        note = "one chunk verifier for SigV4 and SigV4a: use ChunkedBodyVerifier::sigv4a"
+    )]
+    pub fn new(
+        mode: StreamingMode,
+        key: crate::sigv4a::PublicKey,
+        time: impl SigningTime,
+        service: &str,
+        seed_signature: &str,
+    ) -> Result<Self, ChunkedError> {
+        Self::sigv4a(mode, key, time, service, seed_signature)
+    }
+
+    /// A verifier for a `STREAMING-UNSIGNED-PAYLOAD-TRAILER` body: plain chunks and
+    /// trailer, whose integrity is the trailer checksum's (see
+    /// [`with_checksum`](Self::with_checksum)).
+    pub fn unsigned() -> Self {
+        Self::from_verified(StreamingMode::UnsignedWithTrailer, None, None, None, None)
+    }
+
+    fn signed_mode(mode: StreamingMode) -> Result<(), ChunkedError> {
+        if mode.is_signed() {
+            Ok(())
+        } else {
+            Err(ChunkedError::SignerMismatch(
+                "STREAMING-UNSIGNED-PAYLOAD-TRAILER has no chunk signatures to verify",
+            ))
+        }
+    }
+
+    /// Requires exactly `len` decoded bytes (`x-amz-decoded-content-length`).
+    pub fn with_expected_length(mut self, len: u64) -> Self {
+        self.expected_len = Some(len);
+        self
+    }
+
+    /// Requires a trailer with this checksum of the body (the request's `x-amz-trailer`):
+    /// it must be present and match, and no other trailer is accepted.
+    pub fn with_checksum(mut self, algorithm: ChecksumAlgorithm) -> Self {
+        self.declared_trailer = Some(algorithm.header_name().to_owned());
+        self.checksum = Some(algorithm.checksum());
+        self
+    }
+
+    /// Refuses chunks larger than `max` bytes (default [`DEFAULT_MAX_CHUNK`], 1 MiB), at
+    /// their header, before any of their data is passed on. This bounds the memory of
     /// consumers that hold back a chunk's data until it is verified, such as
     /// `VerifiedBody` (feature `http-body`).
     pub fn with_max_chunk_size(mut self, max: u64) -> Self {
         self.max_chunk = max;
         self
+    }
+
+    /// The body's streaming mode.
+    pub fn mode(&self) -> StreamingMode {
+        self.mode
     }
 
     /// How many leading decoded bytes are covered by a verified chunk signature (signed
@@ -119,74 +258,8 @@ impl ChunkedBodyVerifier {
     }
 
     /// Feeds received bytes; appends decoded data to `out`. After an error every call fails.
-    pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), ChunkVerifyError> {
-        let r = (|| {
-            while !data.is_empty() {
-                match self.state {
-                    ChunkState::Failed => {
-                        return Err(ChunkVerifyError::Malformed(
-                            "an earlier error stopped the body".into(),
-                        ))
-                    }
-                    ChunkState::Done => {
-                        return Err(ChunkVerifyError::Malformed(
-                            "data after the end of the body".into(),
-                        ))
-                    }
-                    ChunkState::Data { remaining } => {
-                        let n = (remaining.min(data.len() as u64)) as usize;
-                        self.chunk_hash.update(&data[..n]);
-                        if let Some(c) = &mut self.checksum {
-                            c.update(&data[..n]);
-                        }
-                        out.extend_from_slice(&data[..n]);
-                        self.decoded += n as u64;
-                        if let Some(exp) = self.expected_len {
-                            if self.decoded > exp {
-                                return Err(ChunkVerifyError::LengthMismatch {
-                                    expected: exp,
-                                    actual: self.decoded,
-                                });
-                            }
-                        }
-                        data = &data[n..];
-                        if !self.mode.is_signed() {
-                            self.verified = self.decoded;
-                        }
-                        let remaining = remaining - n as u64;
-                        self.state = if remaining == 0 {
-                            ChunkState::DataEnd
-                        } else {
-                            ChunkState::Data { remaining }
-                        };
-                    }
-                    ChunkState::Header | ChunkState::DataEnd | ChunkState::Trailer => {
-                        let Some(pos) = data.iter().position(|&b| b == b'\n') else {
-                            self.line.extend_from_slice(data);
-                            if self.line.len() > MAX_LINE {
-                                return Err(ChunkVerifyError::Malformed(
-                                    "a line is too long".into(),
-                                ));
-                            }
-                            return Ok(());
-                        };
-                        self.line.extend_from_slice(&data[..=pos]);
-                        data = &data[pos + 1..];
-                        if self.line.len() > MAX_LINE {
-                            return Err(ChunkVerifyError::Malformed("a line is too long".into()));
-                        }
-                        let line = std::mem::take(&mut self.line);
-                        let Some(line) = line.strip_suffix(b"\r\n") else {
-                            return Err(ChunkVerifyError::Malformed(
-                                "lines must end with CRLF".into(),
-                            ));
-                        };
-                        self.on_line(line)?;
-                    }
-                }
-            }
-            Ok(())
-        })();
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), ChunkVerifyError> {
+        let r = self.push_inner(data, out);
         if r.is_err() {
             self.state = ChunkState::Failed;
         }
@@ -203,13 +276,72 @@ impl ChunkedBodyVerifier {
         }
     }
 
+    fn push_inner(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), ChunkVerifyError> {
+        while !data.is_empty() {
+            data = match self.state {
+                ChunkState::Failed => return Err(malformed("an earlier error stopped the body")),
+                ChunkState::Done => return Err(malformed("data after the end of the body")),
+                ChunkState::Data { remaining } => self.on_data(data, remaining, out),
+                ChunkState::Header | ChunkState::DataEnd | ChunkState::Trailer => {
+                    match self.take_line(data)? {
+                        Some(rest) => rest,
+                        None => return Ok(()),
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Chunk data: hashed, checksummed and passed on; returns the bytes after it.
+    fn on_data<'a>(&mut self, data: &'a [u8], remaining: u64, out: &mut Vec<u8>) -> &'a [u8] {
+        let n = remaining.min(data.len() as u64) as usize;
+        let piece = &data[..n];
+        self.chunk_hash.update(piece);
+        if let Some(c) = &mut self.checksum {
+            c.update(piece);
+        }
+        out.extend_from_slice(piece);
+        self.decoded += n as u64;
+        if !self.mode.is_signed() {
+            self.verified = self.decoded;
+        }
+        let remaining = remaining - n as u64;
+        self.state = if remaining == 0 {
+            ChunkState::DataEnd
+        } else {
+            ChunkState::Data { remaining }
+        };
+        &data[n..]
+    }
+
+    /// Buffers a line (at most [`MAX_LINE`] bytes, ending in CRLF) and handles it once
+    /// complete; returns the bytes after it, or `None` when all of `data` was buffered.
+    fn take_line<'a>(&mut self, data: &'a [u8]) -> Result<Option<&'a [u8]>, ChunkVerifyError> {
+        let Some(pos) = data.iter().position(|&b| b == b'\n') else {
+            self.line.extend_from_slice(data);
+            if self.line.len() > MAX_LINE {
+                return Err(malformed("a line is too long"));
+            }
+            return Ok(None);
+        };
+        self.line.extend_from_slice(&data[..=pos]);
+        if self.line.len() > MAX_LINE {
+            return Err(malformed("a line is too long"));
+        }
+        let line = std::mem::take(&mut self.line);
+        let Some(line) = line.strip_suffix(b"\r\n") else {
+            return Err(malformed("lines must end with CRLF"));
+        };
+        self.on_line(line)?;
+        Ok(Some(&data[pos + 1..]))
+    }
+
     fn on_line(&mut self, line: &[u8]) -> Result<(), ChunkVerifyError> {
         match self.state {
             ChunkState::DataEnd => {
                 if !line.is_empty() {
-                    return Err(ChunkVerifyError::Malformed(
-                        "chunk data must be followed by CRLF".into(),
-                    ));
+                    return Err(malformed("chunk data must be followed by CRLF"));
                 }
                 self.end_chunk()?;
                 self.state = ChunkState::Header;
@@ -221,75 +353,90 @@ impl ChunkedBodyVerifier {
         }
     }
 
-    /// `size[;chunk-signature=sig]`: checks the size and signature shape, and starts the
-    /// chunk (the final, empty chunk ends the data and checks the decoded length).
+    /// `size[;chunk-signature=sig]`: checks the size and signature shape, the size bounds
+    /// and the declared length, all before any of the chunk's data is passed on, and
+    /// starts the chunk (the final, empty chunk ends the data and checks the length).
     fn on_chunk_header(&mut self, line: &[u8]) -> Result<(), ChunkVerifyError> {
-        let text = std::str::from_utf8(line)
-            .map_err(|_| ChunkVerifyError::Malformed("a chunk header is not text".into()))?;
+        let text =
+            std::str::from_utf8(line).map_err(|_| malformed("a chunk header is not text"))?;
         let (size, ext) = match text.split_once(';') {
             Some((s, e)) => (s, Some(e)),
             None => (text, None),
         };
         if size.is_empty() || size.len() > 15 || !size.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(ChunkVerifyError::Malformed(
-                "a chunk size must be hex digits".into(),
-            ));
+            return Err(malformed("a chunk size must be hex digits"));
         }
-        let size = u64::from_str_radix(size, 16)
-            .map_err(|_| ChunkVerifyError::Malformed("bad chunk size".into()))?;
-        self.pending_sig = match (self.mode.is_signed(), ext) {
-            (true, Some(e)) => {
-                let sig = e.strip_prefix("chunk-signature=").ok_or_else(|| {
-                    ChunkVerifyError::Malformed("expected ;chunk-signature=<64 hex>".into())
-                })?;
-                Some(parse_sig(sig)?)
-            }
-            (true, None) => {
-                return Err(ChunkVerifyError::Malformed(
-                    "a chunk has no chunk-signature".into(),
-                ))
-            }
-            (false, Some(_)) => {
-                return Err(ChunkVerifyError::Malformed(
-                    "unsigned chunks carry no extensions".into(),
-                ))
-            }
-            (false, None) => None,
-        };
+        let size = u64::from_str_radix(size, 16).map_err(|_| malformed("bad chunk size"))?;
+        self.pending_sig = self.chunk_signature(ext)?;
         if self.short_chunk && size > 0 {
-            return Err(ChunkVerifyError::Malformed(
-                "only the last data chunk may be shorter than 8 KiB".into(),
+            return Err(malformed(
+                "only the last data chunk may be shorter than 8 KiB",
             ));
         }
         // S3's 8 KiB minimum applies to signed chunks; SDKs send unsigned-trailer
         // bodies one chunk per body frame, of any size.
-        if self.mode.is_signed() && size > 0 && size < crate::chunked::MIN_CHUNK_SIZE as u64 {
+        if self.mode.is_signed() && size > 0 && size < MIN_CHUNK_SIZE as u64 {
             self.short_chunk = true;
         }
-        self.chunk_hash = Sha256::new();
         if size > self.max_chunk {
             return Err(ChunkVerifyError::Malformed(format!(
                 "a chunk of {size} bytes is larger than the {} allowed",
                 self.max_chunk
             )));
         }
+        self.check_length(self.decoded.saturating_add(size), size == 0)?;
+        self.chunk_hash = Sha256::new();
         if size == 0 {
-            // The final chunk: no data, its CRLF is the trailer section's end or
-            // the start of trailer lines.
+            // The final chunk: no data; its CRLF is the trailer section's end or the
+            // start of trailer lines.
             self.end_chunk()?;
-            if let Some(exp) = self.expected_len {
-                if exp != self.decoded {
-                    return Err(ChunkVerifyError::LengthMismatch {
-                        expected: exp,
-                        actual: self.decoded,
-                    });
-                }
-            }
             self.state = ChunkState::Trailer;
         } else {
             self.state = ChunkState::Data { remaining: size };
         }
         Ok(())
+    }
+
+    /// The chunk extension: `chunk-signature=<signature>` in a signed mode, none in the
+    /// unsigned one.
+    fn chunk_signature(
+        &self,
+        ext: Option<&str>,
+    ) -> Result<Option<SignatureField>, ChunkVerifyError> {
+        match (self.mode.is_signed(), ext) {
+            (true, Some(e)) => {
+                let field = e
+                    .strip_prefix(&CHUNK_SIGNATURE[1..])
+                    .ok_or_else(|| malformed("expected ;chunk-signature=<signature>"))?;
+                self.parse_field(field).map(Some)
+            }
+            (true, None) => Err(malformed("a chunk has no chunk-signature")),
+            (false, Some(_)) => Err(malformed("unsigned chunks carry no extensions")),
+            (false, None) => Ok(None),
+        }
+    }
+
+    /// A signature field, read by the signature check's own rules. A signed mode without
+    /// a check keeps the field; the chunk is refused when it ends.
+    fn parse_field(&self, field: &str) -> Result<SignatureField, ChunkVerifyError> {
+        match &self.chain {
+            Some(chain) => chain.parse_field(field),
+            None => Err(ChunkVerifyError::ChunkSignatureMismatch { index: self.index }),
+        }
+    }
+
+    /// The declared length (`x-amz-decoded-content-length`): never exceeded, and reached
+    /// exactly at the final chunk.
+    fn check_length(&self, total: u64, last: bool) -> Result<(), ChunkVerifyError> {
+        match self.expected_len {
+            Some(expected) if total > expected || (last && total != expected) => {
+                Err(ChunkVerifyError::LengthMismatch {
+                    expected,
+                    actual: total,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// A trailer line (`name:value`, the trailer signature last) or the empty line that
@@ -301,47 +448,42 @@ impl ChunkedBodyVerifier {
             return Ok(());
         }
         if !self.mode.has_trailer() {
-            return Err(ChunkVerifyError::Malformed(
-                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer".into(),
-            ));
+            return Err(ChunkVerifyError::Malformed(format!(
+                "{} has no trailer",
+                self.marker()
+            )));
         }
-        let text = std::str::from_utf8(line)
-            .map_err(|_| ChunkVerifyError::Malformed("a trailer is not text".into()))?;
+        let text = std::str::from_utf8(line).map_err(|_| malformed("a trailer is not text"))?;
         let (name, value) = text
             .split_once(':')
-            .ok_or_else(|| ChunkVerifyError::Malformed("a trailer must be name:value".into()))?;
+            .ok_or_else(|| malformed("a trailer must be name:value"))?;
         let name = name.trim().to_ascii_lowercase();
         let value = value.trim();
-        if name == "x-amz-trailer-signature" {
-            if self.mode != StreamingMode::SignedWithTrailer || self.trailer_sig.is_some() {
-                return Err(ChunkVerifyError::Malformed(
-                    "unexpected x-amz-trailer-signature".into(),
-                ));
+        if self.trailer_sig.is_some() {
+            return Err(malformed(
+                "x-amz-trailer-signature must be the last trailer",
+            ));
+        }
+        if name == TRAILER_SIGNATURE {
+            if self.mode != StreamingMode::SignedWithTrailer {
+                return Err(malformed("unexpected x-amz-trailer-signature"));
             }
-            self.trailer_sig = Some(parse_sig(value)?);
+            self.trailer_sig = Some(self.parse_field(value)?);
         } else {
-            if self.trailer_sig.is_some() {
-                return Err(ChunkVerifyError::Malformed(
-                    "x-amz-trailer-signature must be the last trailer".into(),
-                ));
-            }
-            if self.trailers.len() >= 8 {
-                return Err(ChunkVerifyError::Malformed("too many trailers".into()));
+            if self.trailers.len() >= MAX_TRAILERS {
+                return Err(malformed("too many trailers"));
             }
             self.trailers.push((name, value.to_owned()));
         }
         Ok(())
     }
 
+    /// Ends a chunk: checks its signature (signed modes).
     fn end_chunk(&mut self) -> Result<(), ChunkVerifyError> {
         let hash: [u8; 32] = std::mem::take(&mut self.chunk_hash).finalize().into();
         if self.mode.is_signed() {
-            // A signed mode without a signer refuses every chunk rather than skip the check.
-            let want = self.pending_sig.take();
-            let ok = match (&mut self.signer, want) {
-                (Some(signer), Some(want)) => {
-                    bool::from(signer.sign_chunk_hash(&hash).as_bytes().ct_eq(&want))
-                }
+            let ok = match (&mut self.chain, self.pending_sig.take()) {
+                (Some(chain), Some(sig)) => chain.verify_chunk(&hash, &sig),
                 _ => false,
             };
             if !ok {
@@ -353,6 +495,7 @@ impl ChunkedBodyVerifier {
         Ok(())
     }
 
+    /// Ends the trailer: the declared trailer and no other, its signature, the checksum.
     fn end_trailer(&mut self) -> Result<(), ChunkVerifyError> {
         if let Some(declared) = &self.declared_trailer {
             if !self.trailers.iter().any(|(n, _)| n == declared) {
@@ -372,9 +515,10 @@ impl ChunkedBodyVerifier {
             )));
         }
         if self.mode == StreamingMode::SignedWithTrailer {
-            let want = self.trailer_sig.ok_or_else(|| {
-                ChunkVerifyError::Malformed("x-amz-trailer-signature is missing".into())
-            })?;
+            let sig = self
+                .trailer_sig
+                .take()
+                .ok_or_else(|| malformed("x-amz-trailer-signature is missing"))?;
             let mut canonical = Vec::new();
             for (n, v) in &self.trailers {
                 canonical.extend_from_slice(n.as_bytes());
@@ -382,8 +526,8 @@ impl ChunkedBodyVerifier {
                 canonical.extend_from_slice(v.as_bytes());
                 canonical.push(b'\n');
             }
-            let ok = match &mut self.signer {
-                Some(signer) => bool::from(signer.sign_trailer(&canonical).as_bytes().ct_eq(&want)),
+            let ok = match &mut self.chain {
+                Some(chain) => chain.verify_trailer(&canonical, &sig),
                 None => false,
             };
             if !ok {
@@ -395,15 +539,30 @@ impl ChunkedBodyVerifier {
             None => Ok(()),
         }
     }
+
+    /// The body's `x-amz-content-sha256`, for messages.
+    fn marker(&self) -> &'static str {
+        #[cfg(feature = "sigv4a")]
+        if self.algorithm() == Some(crate::sigv4a::ALGORITHM) {
+            return match self.mode {
+                StreamingMode::SignedWithTrailer => {
+                    crate::streaming::STREAMING_ECDSA_PAYLOAD_TRAILER
+                }
+                _ => crate::streaming::STREAMING_ECDSA_PAYLOAD,
+            };
+        }
+        self.mode.content_sha256()
+    }
+
+    fn algorithm(&self) -> Option<&'static str> {
+        self.chain.as_ref().map(SignatureChain::algorithm)
+    }
 }
 
 /// The trailer named after the checksum's algorithm carries the body's checksum. (Without
 /// feature `checksums` there is no algorithm, so this cannot be called.)
 #[cfg_attr(not(feature = "checksums"), allow(unreachable_code, unused_variables))]
-fn check_checksum(
-    c: crate::chunked::Checksum,
-    trailers: &[(String, String)],
-) -> Result<(), ChunkVerifyError> {
+fn check_checksum(c: Checksum, trailers: &[(String, String)]) -> Result<(), ChunkVerifyError> {
     let name = c.algorithm().header_name();
     let computed = c.finalize();
     let got = trailers
@@ -418,149 +577,15 @@ fn check_checksum(
     Ok(())
 }
 
-fn parse_sig(s: &str) -> Result<[u8; 64], ChunkVerifyError> {
-    let b = s.as_bytes();
-    if b.len() != 64 || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(ChunkVerifyError::Malformed(
-            "a signature must be 64 lowercase hex digits".into(),
-        ));
-    }
-    let mut out = [0u8; 64];
-    out.copy_from_slice(b);
-    Ok(out)
-}
-
 impl fmt::Debug for ChunkedBodyVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChunkedBodyVerifier")
             .field("mode", &self.mode)
+            .field("algorithm", &self.algorithm())
             .field("state", &self.state)
             .field("chunks", &self.index)
             .field("decoded", &self.decoded)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(feature = "http-body")]
-pub use body::VerifiedBody;
-
-#[cfg(feature = "http-body")]
-mod body {
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
-
-    use bytes::{Buf, Bytes, BytesMut};
-    use http_body::{Body, Frame};
-
-    use super::{ChunkVerifyError, ChunkedBodyVerifier};
-
-    /// An [`http_body::Body`] that decodes and verifies an incoming aws-chunked body,
-    /// yielding only data whose chunk signature has been checked (it holds back at most
-    /// one chunk, bounded by [`ChunkedBodyVerifier::with_max_chunk_size`]). It fails at the
-    /// first bad chunk, and at the end if the final chunk, trailer or length is wrong, so a
-    /// consumer that stops at the first error never sees unverified data.
-    ///
-    /// Errors of the inner body pass through; verification errors become the inner error
-    /// type through `From<ChunkVerifyError>`. HTTP trailers of the inner body are ignored
-    /// (aws-chunked carries its trailer inside the body).
-    #[derive(Debug)]
-    pub struct VerifiedBody<B> {
-        inner: B,
-        verifier: ChunkedBodyVerifier,
-        pending: Vec<u8>,
-        held: BytesMut,
-        emitted: u64,
-        inner_done: bool,
-        done: bool,
-    }
-
-    impl<B> VerifiedBody<B> {
-        /// Decodes `inner` with `verifier` (from [`Verified::chunked_body`](crate::verify::Verified::chunked_body)).
-        pub fn new(inner: B, verifier: ChunkedBodyVerifier) -> Self {
-            VerifiedBody {
-                inner,
-                verifier,
-                pending: Vec::new(),
-                held: BytesMut::new(),
-                emitted: 0,
-                inner_done: false,
-                done: false,
-            }
-        }
-
-        /// The verifier (for the trailers once the body is done).
-        pub fn verifier(&self) -> &ChunkedBodyVerifier {
-            &self.verifier
-        }
-    }
-
-    impl<B> Body for VerifiedBody<B>
-    where
-        B: Body + Unpin,
-        B::Error: From<ChunkVerifyError>,
-    {
-        type Data = Bytes;
-        type Error = B::Error;
-
-        fn poll_frame(
-            mut self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-        ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
-            let this = &mut *self;
-            loop {
-                if this.done {
-                    return Poll::Ready(None);
-                }
-                let ready = this.verifier.verified_len().saturating_sub(this.emitted);
-                if ready > 0 {
-                    let n = usize::try_from(ready)
-                        .unwrap_or(usize::MAX)
-                        .min(this.held.len());
-                    if n > 0 {
-                        this.emitted += n as u64;
-                        return Poll::Ready(Some(Ok(Frame::data(this.held.split_to(n).freeze()))));
-                    }
-                }
-                if this.inner_done {
-                    this.done = true;
-                    return Poll::Ready(None);
-                }
-                match Pin::new(&mut this.inner).poll_frame(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(None) => {
-                        this.inner_done = true;
-                        if let Err(e) = this.verifier.finish() {
-                            this.done = true;
-                            return Poll::Ready(Some(Err(e.into())));
-                        }
-                    }
-                    Poll::Ready(Some(Err(e))) => {
-                        this.done = true;
-                        return Poll::Ready(Some(Err(e)));
-                    }
-                    Poll::Ready(Some(Ok(frame))) => {
-                        if let Ok(mut data) = frame.into_data() {
-                            while data.has_remaining() {
-                                let chunk = data.chunk();
-                                let n = chunk.len();
-                                this.pending.clear();
-                                if let Err(e) = this.verifier.push(chunk, &mut this.pending) {
-                                    this.done = true;
-                                    this.held.clear();
-                                    return Poll::Ready(Some(Err(e.into())));
-                                }
-                                this.held.extend_from_slice(&this.pending);
-                                data.advance(n);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        fn is_end_stream(&self) -> bool {
-            self.done
-        }
     }
 }
 
@@ -573,7 +598,8 @@ mod tests {
         // Unreachable through `Verified::chunked_body`, which always has a signer for a
         // signed mode; the decoder itself must still fail closed.
         let body = format!("5;chunk-signature={}\r\nhello\r\n", "0".repeat(64));
-        let mut v = ChunkedBodyVerifier::new(StreamingMode::Signed, None, Some(5), None, None);
+        let mut v =
+            ChunkedBodyVerifier::from_verified(StreamingMode::Signed, None, Some(5), None, None);
         let mut out = Vec::new();
         assert_eq!(
             v.push(body.as_bytes(), &mut out),

@@ -10,7 +10,8 @@
 //!    has no region, and its signed region set (`x-amz-region-set` or
 //!    `X-Amz-Region-Set`: `*`, `us-east-1,us-west-2`, `us-*`) must cover a region the
 //!    verifier accepts; the ECDSA signature is checked with the public key derived from
-//!    the secret (cached per access key). SigV4a streaming payloads are refused;
+//!    the secret (cached per access key). SigV4a streaming payloads are refused here; their
+//!    bodies are checked by [`ChunkedBodyVerifier::sigv4a`];
 //! 2. checks the credential scope (date, region, service, `aws4_request`), that `host` and
 //!    the date header are signed, that every `x-amz-*` header is signed, and the time
 //!    (clock skew for headers, validity window for presigned URLs), all before any lookup;
@@ -32,7 +33,9 @@
 //! Streaming (`aws-chunked`) bodies are verified chunk by chunk with
 //! [`Verified::chunked_body`], a sans-I/O decoder that yields the decoded data and rejects
 //! at the first bad chunk signature, then checks the length and the trailer (signature and
-//! checksum). With the `http-body` feature, `VerifiedBody` wraps an incoming
+//! checksum). [`ChunkedBodyVerifier`] is one framing machine for SigV4 (HMAC-SHA256) and
+//! SigV4a (ECDSA P-256, [`ChunkedBodyVerifier::sigv4a`]) bodies: only the signature check
+//! differs. With the `http-body` feature, `VerifiedBody` wraps an incoming
 //! `http_body::Body` and only yields data whose chunk signature has been checked.
 //!
 //! Derived signing keys are cached per access key, day and region (keyed also by the
@@ -70,7 +73,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod chunk_signature;
 mod chunked;
+#[cfg(feature = "http-body")]
+mod chunked_body;
 pub mod edge;
 mod error;
 #[cfg(all(feature = "event-stream", feature = "http"))]
@@ -84,9 +90,9 @@ mod signature;
 mod verified;
 mod verifier;
 
-#[cfg(feature = "http-body")]
-pub use chunked::VerifiedBody;
 pub use chunked::{ChunkedBodyVerifier, DEFAULT_MAX_CHUNK};
+#[cfg(feature = "http-body")]
+pub use chunked_body::VerifiedBody;
 pub use error::{AuthMode, ChunkVerifyError, ScopePart, SignatureMismatch, VerifyError};
 #[cfg(all(feature = "event-stream", feature = "http"))]
 pub use eventstream::{verify_opening_request, OpeningRequestError};

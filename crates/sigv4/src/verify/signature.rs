@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::chunk_signature::SignatureChain;
 use super::edge;
 use super::error::{AuthMode, SignatureMismatch, VerifyError};
 use super::parse::{hex_nibble, Parsed, V4aSignature};
@@ -16,10 +17,11 @@ use super::{malformed, truncate, Verifier};
 use crate::canonical_request::{
     canonical_query_plus, canonical_request_hash, canonical_uri, HeaderScratch,
 };
-use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
+use crate::checksum::ChecksumAlgorithm;
 use crate::encoding::{hex_lower, hex_str};
 use crate::request::{split_target, Target};
 use crate::settings::{SessionTokenMode, UNSIGNED_PAYLOAD};
+use crate::streaming::StreamingMode;
 use crate::string_to_sign::{request_string_to_sign, CredentialScope};
 use crate::{AmzDate, Credentials, SigningKey, ALGORITHM};
 
@@ -96,7 +98,7 @@ impl Verifier {
             decoded_length: streaming.decoded_length,
             trailer: streaming.trailer,
             checksum: streaming.checksum,
-            chunk_signer: streaming.chunk_signer,
+            chunk_chain: streaming.chunk_chain,
             event_credentials,
         })
     }
@@ -393,7 +395,7 @@ fn streaming_setup_v4a(payload: PayloadKind) -> Result<StreamingSetup, VerifyErr
         decoded_length: None,
         trailer: None,
         checksum: None,
-        chunk_signer: None,
+        chunk_chain: None,
     })
 }
 
@@ -402,7 +404,7 @@ struct StreamingSetup {
     decoded_length: Option<u64>,
     trailer: Option<String>,
     checksum: Option<ChecksumAlgorithm>,
-    chunk_signer: Option<ChunkSigner>,
+    chunk_chain: Option<SignatureChain>,
 }
 
 /// Reads the headers a streaming body is checked against and sets up the chunk signer.
@@ -455,7 +457,7 @@ fn streaming_setup(
         Err(()) => None,
     };
     let mut checksum = None;
-    let mut chunk_signer = None;
+    let mut chunk_chain = None;
     if let PayloadKind::Streaming(mode) = payload {
         if let Some(t) = trailer.as_deref().filter(|_| mode.has_trailer()) {
             // An unknown trailer name would leave the trailer's value unchecked.
@@ -473,8 +475,8 @@ fn streaming_setup(
         }
         if mode.is_signed() {
             let seed = std::str::from_utf8(signature).unwrap_or_default();
-            chunk_signer = Some(
-                ChunkSigner::new(key.clone(), time, seed)
+            chunk_chain = Some(
+                SignatureChain::hmac(key.clone(), time, seed)
                     .map_err(|e| VerifyError::InvalidRequest(e.to_string()))?,
             );
         }
@@ -483,6 +485,6 @@ fn streaming_setup(
         decoded_length,
         trailer,
         checksum,
-        chunk_signer,
+        chunk_chain,
     })
 }

@@ -2,9 +2,11 @@
 
 use std::fmt;
 
+use super::chunk_signature::SignatureChain;
 use super::chunked::ChunkedBodyVerifier;
 use super::error::AuthMode;
-use crate::chunked::{ChecksumAlgorithm, ChunkSigner, StreamingMode};
+use crate::checksum::ChecksumAlgorithm;
+use crate::streaming::StreamingMode;
 use crate::{AmzDate, Credentials};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +57,9 @@ pub struct Verified {
     pub(super) decoded_length: Option<u64>,
     pub(super) trailer: Option<String>,
     pub(super) checksum: Option<ChecksumAlgorithm>,
-    /// Present exactly when the payload is a signed streaming one.
-    pub(super) chunk_signer: Option<ChunkSigner>,
+    /// Present exactly when the payload is a signed streaming one: the chain of chunk
+    /// signatures, seeded with the request's.
+    pub(super) chunk_chain: Option<SignatureChain>,
     /// Present exactly when the payload is an event stream: its messages are signed with
     /// the key of their own `:date`, which may be a later day than the request's.
     #[cfg_attr(not(feature = "event-stream"), allow(dead_code))]
@@ -149,9 +152,9 @@ impl Verified {
         let PayloadKind::Streaming(mode) = self.payload else {
             return None;
         };
-        Some(ChunkedBodyVerifier::new(
+        Some(ChunkedBodyVerifier::from_verified(
             mode,
-            self.chunk_signer.clone(),
+            self.chunk_chain.clone(),
             self.decoded_length,
             self.trailer.clone(),
             self.checksum,

@@ -1,3 +1,10 @@
+// Without the `checksums` feature `ChecksumAlgorithm` has no values, so the code that
+// handles a checksum is unreachable; the compiler says so, correctly.
+#![cfg_attr(
+    not(feature = "checksums"),
+    allow(unreachable_code, unused_variables, unused_mut)
+)]
+
 use std::fmt;
 
 #[cfg(feature = "checksums")]
@@ -109,12 +116,10 @@ impl ChecksumAlgorithm {
             #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32 => State::Crc32(crc32fast::Hasher::new()),
             #[cfg(feature = "checksums")]
-            ChecksumAlgorithm::Crc32c => {
-                State::CrcFast(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi))
-            }
+            ChecksumAlgorithm::Crc32c => State::Crc32c(0),
             #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc64Nvme => {
-                State::CrcFast(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme))
+                State::Crc64Nvme(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme))
             }
             #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha1 => State::Sha1(sha1::Sha1::new()),
@@ -142,17 +147,23 @@ pub struct Checksum {
     state: State,
 }
 
-/// CRC-32 comes from `crc32fast` (a PCLMULQDQ kernel picked at run time; also the
-/// event-stream CRC). CRC-32C and CRC-64/NVME come from `crc-fast`, which picks a SIMD kernel
-/// at run time (AVX-512 VPCLMULQDQ, PCLMULQDQ, or ARM PMULL) and falls back to tables on
-/// other CPUs: ~10x the table-driven speed on x86_64, see BENCHMARKS.md.
+/// Each CRC comes from the crate that is fastest for it, each picking its kernel at run time
+/// and falling back to tables elsewhere (wasm32, CPUs without the instructions); see
+/// BENCHMARKS.md, "Checksum engines":
+/// - CRC-32: `crc32fast` (AVX2 VPCLMULQDQ or PCLMULQDQ folding; also the event-stream CRC),
+/// - CRC-32C: `crc32c` (the SSE4.2 / ARMv8 `crc32c` instruction, three streams interleaved),
+/// - CRC-64/NVME: `crc-fast` (AVX-512 VPCLMULQDQ, PCLMULQDQ or ARM PMULL folding).
+///
+/// No variant allocates: an update is a call into the engine on the caller's bytes.
 #[derive(Clone)]
 enum State {
     #[cfg(feature = "checksums")]
     Crc32(crc32fast::Hasher),
-    /// CRC-32C or CRC-64/NVME (the algorithm says which).
+    /// The CRC-32C of the bytes so far (`crc32c` appends to a finished CRC).
     #[cfg(feature = "checksums")]
-    CrcFast(crc_fast::Digest),
+    Crc32c(u32),
+    #[cfg(feature = "checksums")]
+    Crc64Nvme(crc_fast::Digest),
     #[cfg(feature = "checksums")]
     Sha1(sha1::Sha1),
     #[cfg(feature = "checksums")]
@@ -171,7 +182,9 @@ impl Checksum {
             #[cfg(feature = "checksums")]
             State::Crc32(d) => d.update(data),
             #[cfg(feature = "checksums")]
-            State::CrcFast(d) => d.update(data),
+            State::Crc32c(crc) => *crc = crc32c::crc32c_append(*crc, data),
+            #[cfg(feature = "checksums")]
+            State::Crc64Nvme(d) => d.update(data),
             #[cfg(feature = "checksums")]
             State::Sha1(d) => Digest::update(d, data),
             #[cfg(feature = "checksums")]
@@ -184,31 +197,51 @@ impl Checksum {
 
     /// The raw digest, big-endian.
     pub fn finalize_bytes(self) -> Vec<u8> {
-        match self.state {
-            #[cfg(feature = "checksums")]
-            State::Crc32(d) => d.finalize().to_be_bytes().to_vec(),
-            #[cfg(feature = "checksums")]
-            State::CrcFast(d) => {
-                let v = d.finalize();
-                match self.algorithm {
-                    ChecksumAlgorithm::Crc64Nvme => v.to_be_bytes().to_vec(),
-                    // A 32-bit CRC is returned in the low half.
-                    _ => (v as u32).to_be_bytes().to_vec(),
-                }
-            }
-            #[cfg(feature = "checksums")]
-            State::Sha1(d) => d.finalize().to_vec(),
-            #[cfg(feature = "checksums")]
-            State::Sha256(d) => d.finalize().to_vec(),
+        #[cfg(feature = "checksums")]
+        {
+            let (raw, len) = self.digest();
+            raw[..len].to_vec()
         }
+        #[cfg(not(feature = "checksums"))]
+        match self.state {}
     }
 
     /// The base64 digest, the trailer value.
     pub fn finalize(self) -> String {
+        let (text, len) = self.finalize_base64();
+        // Base64 is ASCII.
+        String::from_utf8_lossy(&text[..len]).into_owned()
+    }
+
+    /// The trailer value in a stack buffer (no allocation): the encoder writes it straight
+    /// into its output.
+    pub(crate) fn finalize_base64(self) -> ([u8; 44], usize) {
         #[cfg(feature = "checksums")]
-        return base64::engine::general_purpose::STANDARD.encode(self.finalize_bytes());
+        {
+            let mut text = [0u8; 44];
+            let (raw, len) = self.digest();
+            let written = base64::engine::general_purpose::STANDARD
+                .encode_slice(&raw[..len], &mut text)
+                .expect("44 bytes hold the base64 of 32");
+            (text, written)
+        }
         #[cfg(not(feature = "checksums"))]
         match self.state {}
+    }
+
+    /// The raw big-endian digest in a stack buffer and its length.
+    #[cfg(feature = "checksums")]
+    fn digest(self) -> ([u8; 32], usize) {
+        let mut raw = [0u8; 32];
+        let len = self.algorithm.digest_len();
+        match self.state {
+            State::Crc32(d) => raw[..4].copy_from_slice(&d.finalize().to_be_bytes()),
+            State::Crc32c(crc) => raw[..4].copy_from_slice(&crc.to_be_bytes()),
+            State::Crc64Nvme(d) => raw[..8].copy_from_slice(&d.finalize().to_be_bytes()),
+            State::Sha1(d) => raw[..20].copy_from_slice(&d.finalize()),
+            State::Sha256(d) => raw.copy_from_slice(&d.finalize()),
+        }
+        (raw, len)
     }
 }
 

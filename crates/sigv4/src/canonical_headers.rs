@@ -1,0 +1,306 @@
+//! The canonical headers of a canonical request: each signed header as a lowercase name
+//! and a canonical value (`name:value`), sorted by name, then the signed-headers list.
+//!
+//! Part of [`crate::canonical_request`], which re-exports the public items.
+
+use crate::SigningError;
+
+/// Whether `b` may appear in an HTTP header name (an RFC 9110 token character).
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[usize::from(b)]
+}
+
+/// [`tchar_rule`] as a table: one load per byte of every header name and method signed.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = tchar_rule(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// The RFC 9110 `tchar` rule.
+const fn tchar_rule(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+/// Checks that `name` is a valid header name.
+pub(crate) fn validate_header_name(name: &str) -> Result<(), SigningError> {
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        return Err(SigningError::InvalidHeaderName(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// Appends the canonical form of a header value: leading and trailing whitespace removed,
+/// each inner run of whitespace (spaces, tabs, and obsolete line folding) collapsed to one
+/// space. Control characters other than those, and a CR or LF that is not a line fold, are
+/// an error, as are bytes that are not UTF-8.
+///
+/// ```
+/// use sigv4::canonical_request::canonical_header_value;
+/// let mut s = String::new();
+/// canonical_header_value(&mut s, b"  \"a   b\tc\"  ").unwrap();
+/// assert_eq!(s, "\"a b c\"");
+/// ```
+pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), InvalidHeaderValue> {
+    if is_canonical_ascii_value(value) {
+        // The common case: printable ASCII, single inner spaces, nothing to trim.
+        out.push_str(std::str::from_utf8(value).map_err(|_| InvalidHeaderValue::NotUtf8)?);
+        return Ok(());
+    }
+    let text = std::str::from_utf8(value).map_err(|_| InvalidHeaderValue::NotUtf8)?;
+    let mut pending_space = false;
+    let mut wrote = false;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let ws = match b {
+            b' ' | b'\t' => true,
+            b'\r' | b'\n' => {
+                // Obsolete line folding: CRLF (or LF) followed by a space or tab.
+                let mut j = i;
+                if bytes[j] == b'\r' {
+                    j += 1;
+                    if bytes.get(j) != Some(&b'\n') {
+                        return Err(InvalidHeaderValue::Control);
+                    }
+                }
+                if !matches!(bytes.get(j + 1), Some(b' ' | b'\t')) {
+                    return Err(InvalidHeaderValue::Control);
+                }
+                i = j;
+                true
+            }
+            0..=0x1f | 0x7f => return Err(InvalidHeaderValue::Control),
+            _ => false,
+        };
+        if ws {
+            pending_space = wrote;
+            i += 1;
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        // Copy the run of non-whitespace bytes in one go.
+        let mut j = i;
+        while j < bytes.len() && !matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n' | 0..=0x1f | 0x7f)
+        {
+            j += 1;
+        }
+        out.push_str(&text[i..j]);
+        wrote = true;
+        i = j;
+    }
+    Ok(())
+}
+
+/// Whether `value` is already canonical and plain: visible ASCII and single spaces, with no
+/// space at either end (then canonicalization copies it unchanged).
+pub(crate) fn is_canonical_ascii_value(value: &[u8]) -> bool {
+    let mut prev_space = true; // a leading space is not canonical
+    for &b in value {
+        match b {
+            b' ' if prev_space => return false,
+            b' ' => prev_space = true,
+            0x21..=0x7e => prev_space = false,
+            _ => return false,
+        }
+    }
+    !prev_space || value.is_empty()
+}
+
+/// Why a header value cannot be signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidHeaderValue {
+    /// The value is not UTF-8.
+    NotUtf8,
+    /// The value holds a control character, or a CR/LF that is not a line fold.
+    Control,
+}
+
+/// Reusable buffers for header canonicalization.
+#[derive(Default)]
+pub(crate) struct HeaderScratch {
+    /// `name:value` per header, the name lowercased and the value canonical, so a
+    /// canonical header line is one copy.
+    pub(crate) text: String,
+    /// (name start, name end, value end) ranges into `text`, in input order; the value
+    /// starts after the `:` at name end.
+    pub(crate) entries: Vec<(u32, u32, u32)>,
+}
+
+impl HeaderScratch {
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+    }
+
+    /// Adds a header whose name is lowercased here and whose value is canonicalized.
+    pub(crate) fn push(&mut self, name: &str, value: &[u8]) -> Result<(), SigningError> {
+        let ns = self.text.len() as u32;
+        self.text.push_str(name);
+        self.text[ns as usize..].make_ascii_lowercase();
+        let ne = self.text.len() as u32;
+        self.text.push(':');
+        canonical_header_value(&mut self.text, value)
+            .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
+        self.entries.push((ns, ne, self.text.len() as u32));
+        Ok(())
+    }
+
+    /// Adds a header signing made itself, whose name is lowercase and whose value is
+    /// canonical already (the signing time, the payload line): copied, not re-checked.
+    pub(crate) fn push_canonical(&mut self, name: &str, value: &str) {
+        debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()));
+        debug_assert!(is_canonical_ascii_value(value.as_bytes()));
+        let ns = self.text.len() as u32;
+        self.text.push_str(name);
+        let ne = self.text.len() as u32;
+        self.text.push(':');
+        self.text.push_str(value);
+        self.entries.push((ns, ne, self.text.len() as u32));
+    }
+
+    pub(crate) fn name(&self, e: (u32, u32, u32)) -> &str {
+        &self.text[e.0 as usize..e.1 as usize]
+    }
+
+    pub(crate) fn value(&self, e: (u32, u32, u32)) -> &str {
+        &self.text[e.1 as usize + 1..e.2 as usize]
+    }
+
+    /// `name:value`.
+    fn line(&self, e: (u32, u32, u32)) -> &str {
+        &self.text[e.0 as usize..e.2 as usize]
+    }
+
+    /// Sorts by name, keeping the order of repeated names (their values are joined in order).
+    pub(crate) fn sort(&mut self) {
+        let t = self.text.as_bytes();
+        self.entries
+            .sort_by(|a, b| t[a.0 as usize..a.1 as usize].cmp(&t[b.0 as usize..b.1 as usize]));
+    }
+
+    /// Appends `name:v1,v2\n` lines for the sorted entries, then returns where the
+    /// signed-headers list starts and ends after appending it (`a;b;c`).
+    pub(crate) fn write(&self, out: &mut String) -> (usize, usize) {
+        let mut prev: Option<&str> = None;
+        for &e in &self.entries {
+            let name = self.name(e);
+            if prev == Some(name) {
+                out.push(',');
+                out.push_str(self.value(e));
+            } else {
+                if prev.is_some() {
+                    out.push('\n');
+                }
+                out.push_str(self.line(e));
+            }
+            prev = Some(name);
+        }
+        if prev.is_some() {
+            out.push('\n');
+        }
+        out.push('\n');
+        let start = out.len();
+        self.write_signed_list(out);
+        (start, out.len())
+    }
+
+    /// Appends the signed-headers list of the sorted entries, `a;b;c`.
+    pub(crate) fn write_signed_list(&self, out: &mut String) {
+        let mut prev: Option<&str> = None;
+        for &e in &self.entries {
+            let name = self.name(e);
+            if prev != Some(name) {
+                if prev.is_some() {
+                    out.push(';');
+                }
+                out.push_str(name);
+            }
+            prev = Some(name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_header_values_take_the_fast_path_only_when_already_canonical() {
+        for v in [
+            &b"a b"[..],
+            b"a",
+            b"",
+            b"bytes=0-1023",
+            b"a  b",
+            b" a",
+            b"a ",
+            b" ",
+            b"a\tb",
+            b"\xc3\xa9",
+        ] {
+            if is_canonical_ascii_value(v) {
+                let mut fast = String::new();
+                canonical_header_value(&mut fast, v).unwrap();
+                assert_eq!(fast.as_bytes(), v);
+            }
+        }
+        for b in 0..=255u8 {
+            let token = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), token, "byte {b}");
+        }
+        assert!(is_canonical_ascii_value(b"a b"));
+        assert!(!is_canonical_ascii_value(b"a  b"));
+        assert!(!is_canonical_ascii_value(b" a"));
+        assert!(!is_canonical_ascii_value(b"a "));
+        assert!(!is_canonical_ascii_value(b"a\tb"));
+        assert!(!is_canonical_ascii_value(b"\xc3\xa9"));
+    }
+
+    #[test]
+    fn header_values() {
+        let c = |v: &[u8]| {
+            let mut s = String::new();
+            canonical_header_value(&mut s, v).map(|_| s)
+        };
+        assert_eq!(c(b"  a  b  ").unwrap(), "a b");
+        assert_eq!(
+            c(b"value1\n  value2\n     value3").unwrap(),
+            "value1 value2 value3"
+        );
+        assert_eq!(c(b"a\r\n b").unwrap(), "a b");
+        assert_eq!(c(b"").unwrap(), "");
+        assert_eq!(c(b"   ").unwrap(), "");
+        assert_eq!(c(b"a\nb"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"a\rb"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"a\0b"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"a\n"), Err(InvalidHeaderValue::Control));
+        assert_eq!(c(b"\xff"), Err(InvalidHeaderValue::NotUtf8));
+    }
+}
