@@ -120,7 +120,7 @@ pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), Inva
 
 /// Whether `value` is already canonical and plain: visible ASCII and single spaces, with no
 /// space at either end (then canonicalization copies it unchanged).
-fn is_canonical_ascii_value(value: &[u8]) -> bool {
+pub(crate) fn is_canonical_ascii_value(value: &[u8]) -> bool {
     let mut prev_space = true; // a leading space is not canonical
     for &b in value {
         match b {
