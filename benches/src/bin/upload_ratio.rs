@@ -5,11 +5,11 @@
 //! round's no-trailer time. Run with `cargo run --release -p sigv4-benches --bin
 //! upload_ratio` (`SIGV4_UPLOAD_MIB`, default 64; `SIGV4_UPLOAD_ROUNDS`, default 15).
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::time::Instant;
 
-use sigv4::chunked::{ChecksumAlgorithm, ChunkEncoder, ChunkedSettings, StreamingMode};
+use sigv4::chunked::{ChecksumAlgorithm, ChunkedSettings, StreamingMode};
+use sigv4_benches::upload::{discarding_server, upload};
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -18,35 +18,10 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A server that reads every connection to its end and throws the bytes away.
-fn discarding_server() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 256 << 10];
-        for conn in listener.incoming() {
-            let mut conn = conn.unwrap();
-            while conn.read(&mut buf).unwrap() > 0 {}
-        }
-    });
-    addr
-}
-
-/// One upload: 64 KiB pieces through the encoder, each encoded frame written as it comes;
-/// returns the seconds it took.
-fn upload(addr: SocketAddr, body: &[u8], settings: ChunkedSettings) -> f64 {
+/// One upload's seconds.
+fn timed(addr: SocketAddr, body: &[u8], settings: ChunkedSettings) -> f64 {
     let t = Instant::now();
-    let mut conn = TcpStream::connect(addr).unwrap();
-    let mut enc = ChunkEncoder::new(settings, None).unwrap();
-    let mut out = Vec::with_capacity(128 << 10);
-    for piece in body.chunks(64 << 10) {
-        enc.push(piece, &mut out).unwrap();
-        conn.write_all(&out).unwrap();
-        out.clear();
-    }
-    enc.finish(&mut out).unwrap();
-    conn.write_all(&out).unwrap();
-    drop(conn);
+    upload(addr, body, settings);
     t.elapsed().as_secs_f64()
 }
 
@@ -76,13 +51,13 @@ fn main() {
             plain.with_checksum(ChecksumAlgorithm::Crc32c).unwrap(),
         ),
     ];
-    upload(addr, &body, plain); // warm-up
+    timed(addr, &body, plain); // warm-up
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut times = vec![Vec::new(); cases.len()];
     for round in 0..rounds {
         for k in 0..cases.len() {
             let i = (round + k) % cases.len();
-            times[i].push(upload(addr, &body, cases[i].1));
+            times[i].push(timed(addr, &body, cases[i].1));
         }
     }
     println!(
