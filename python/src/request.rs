@@ -2,19 +2,20 @@
 //! it, and the `SignedRequest` result.
 
 use pyo3::prelude::*;
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
-use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyString};
 use sha2::{Digest, Sha256};
 use sigv4::{
     Credentials, HeaderSelection, Payload, QueryPlus, SessionTokenMode, SignableRequest,
     SigningOutput, SigningSettings, DEFAULT_EXCLUDED_HEADERS, MAX_PRESIGN_EXPIRES_SECS,
 };
 
+use crate::args::{body_arg, extract_headers, str_arg, url_arg, Body, Headers};
 use crate::errors::signing_err;
 use crate::time::to_system_time;
 use crate::type_name;
@@ -23,127 +24,6 @@ pub(crate) const EMPTY_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /// Bodies at least this large are hashed with the GIL released.
 pub(crate) const GIL_RELEASE_THRESHOLD: usize = 64 * 1024;
-
-/// Text or bytes from Python without copying: a `str`'s UTF-8 buffer or a `bytes`' buffer,
-/// each holding a reference to its object (so it stays valid even while the GIL is released
-/// and another thread drops the container it came from). Owned when it had to change.
-pub(crate) enum Buf {
-    Str(PyBackedStr),
-    Bytes(PyBackedBytes),
-    Owned(Vec<u8>),
-}
-
-impl Buf {
-    /// The text, when it is UTF-8 (a `str` always is: no check needed).
-    pub(crate) fn as_text(&self) -> Option<&str> {
-        match self {
-            Buf::Str(s) => Some(s),
-            other => std::str::from_utf8(other.as_bytes()).ok(),
-        }
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        match self {
-            Buf::Str(s) => s.as_bytes(),
-            Buf::Bytes(b) => b,
-            Buf::Owned(v) => v,
-        }
-    }
-}
-
-pub(crate) fn text_or_bytes(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Buf> {
-    if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Buf::Str(s.extract()?));
-    }
-    if let Ok(b) = v.cast::<PyBytes>() {
-        return Ok(Buf::Bytes(b.extract()?));
-    }
-    Err(PyTypeError::new_err(format!(
-        "{what} must be str or bytes, not {}",
-        type_name(v)
-    )))
-}
-
-/// A header name (UTF-8). Names are case-insensitive; an `X-Amz-*` name with capitals is
-/// lowercased, because the core's `signed_headers` allow list matches `x-amz-*` on
-/// lowercase names only.
-fn header_name(n: &Bound<'_, PyAny>) -> PyResult<Buf> {
-    let name = text_or_bytes(n, "a header name")?;
-    if name.as_text().is_none() {
-        return Err(PyValueError::new_err("a header name is not valid UTF-8"));
-    }
-    let bytes = name.as_bytes();
-    if bytes.len() >= 6
-        && bytes[..6].eq_ignore_ascii_case(b"x-amz-")
-        && bytes.iter().any(u8::is_ascii_uppercase)
-    {
-        return Ok(Buf::Owned(bytes.to_ascii_lowercase()));
-    }
-    Ok(name)
-}
-
-/// Header names (valid UTF-8, checked) and values.
-pub(crate) type Headers = Vec<(Buf, Buf)>;
-
-/// Headers from a mapping (anything with `.items()`; `multi_items()` is preferred so repeated
-/// headers stay separate) or an iterable of `(name, value)` pairs.
-pub(crate) fn extract_headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Headers> {
-    let mut out = Vec::new();
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(out);
-    };
-    let py = obj.py();
-    if let Ok(d) = obj.cast::<PyDict>() {
-        out.reserve(d.len());
-        for (n, v) in d.iter() {
-            let name = header_name(&n)?;
-            out.push((name, text_or_bytes(&v, "a header value")?));
-        }
-        return Ok(out);
-    }
-    let iter = if obj.hasattr(intern!(py, "multi_items"))? {
-        obj.call_method0(intern!(py, "multi_items"))?.try_iter()?
-    } else if obj.hasattr(intern!(py, "items"))? {
-        obj.call_method0(intern!(py, "items"))?.try_iter()?
-    } else if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() {
-        return Err(PyTypeError::new_err(
-            "headers must be a mapping or an iterable of (name, value) pairs, not a string",
-        ));
-    } else {
-        obj.try_iter().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "headers must be a mapping or an iterable of (name, value) pairs, not {}",
-                type_name(obj)
-            ))
-        })?
-    };
-    for item in iter {
-        let item = item?;
-        let pair = item.cast::<PyTuple>().ok().filter(|t| t.len() == 2);
-        let (n, v) = match pair {
-            Some(t) => (t.get_item(0)?, t.get_item(1)?),
-            None => {
-                let seq: Vec<Bound<'_, PyAny>> = item.extract().map_err(|_| {
-                    PyTypeError::new_err("each header must be a (name, value) pair")
-                })?;
-                if seq.len() != 2 {
-                    return Err(PyTypeError::new_err(
-                        "each header must be a (name, value) pair",
-                    ));
-                }
-                let mut it = seq.into_iter();
-                (
-                    it.next().unwrap_or_else(|| item.clone()),
-                    it.next().unwrap_or_else(|| item.clone()),
-                )
-            }
-        };
-        let name = header_name(&n)?;
-        let value = text_or_bytes(&v, "a header value")?;
-        out.push((name, value));
-    }
-    Ok(out)
-}
 
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
     sigv4::hex(&Sha256::digest(data))
@@ -160,71 +40,21 @@ pub(crate) fn hash_maybe_detached(py: Python<'_>, data: &[u8]) -> String {
 }
 
 /// The hex SHA-256 of a body: bytes, bytearray, memoryview (any buffer) or str (UTF-8).
-/// A body as bytes to sign: bytes and str borrowed (immutable, kept alive), a bytearray or
-/// another buffer copied once (it could change while the GIL is released).
-pub(crate) fn body_buf(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<Buf> {
-    let Some(body) = body.filter(|b| !b.is_none()) else {
-        return Ok(Buf::Owned(Vec::new()));
-    };
-    if let Ok(b) = body.cast::<PyBytes>() {
-        return Ok(Buf::Bytes(b.extract()?));
-    }
-    if let Ok(s) = body.cast::<PyString>() {
-        return Ok(Buf::Str(s.extract()?));
-    }
-    if let Ok(b) = body.cast::<PyByteArray>() {
-        return Ok(Buf::Owned(b.to_vec()));
-    }
-    if body.is_instance_of::<pyo3::types::PyInt>() || body.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(PyTypeError::new_err(
-            "body must be bytes, bytearray, memoryview or str, not int",
-        ));
-    }
-    // Any other buffer (memoryview, array, mmap): copy it out once.
-    if let Ok(view) = py
-        .import(intern!(py, "builtins"))?
-        .getattr(intern!(py, "memoryview"))?
-        .call1((body,))
-    {
-        let bytes = view.call_method0(intern!(py, "tobytes"))?;
-        return Ok(Buf::Bytes(bytes.extract()?));
-    }
-    Err(PyTypeError::new_err(format!(
-        "cannot hash a body of type {}: give bytes, bytearray, memoryview or str; for a \
-         streaming body (file, iterator) pass payload_hash=UNSIGNED_PAYLOAD (S3 and services \
-         that accept it) or the SHA-256 hex digest computed elsewhere",
-        type_name(body)
-    )))
-}
-
-/// The hex SHA-256 of a body: bytes, bytearray, memoryview (any buffer) or str (UTF-8).
 /// Large bodies are hashed with the GIL released.
 pub(crate) fn body_hash(py: Python<'_>, body: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-    let buf = body_buf(py, body)?;
+    let buf = body_arg(py, body)?;
     Ok(hash_maybe_detached(py, buf.as_bytes()))
 }
 
-/// The payload hash to sign: the one given (a marker such as `UNSIGNED-PAYLOAD` or a hex
-/// digest; the body is then not read), or the body's SHA-256.
 /// What the payload line of a job is made from.
-pub(crate) enum JobPayload {
+pub(crate) enum JobPayload<'a, 'py> {
     /// The body's bytes: the core hashes them (and, being the body's own hash, it needs no
     /// `x-amz-content-sha256` header unless the service wants one).
-    Body(Buf),
+    Body(Body<'a, 'py>),
     /// A hash or marker given by the caller (`UNSIGNED-PAYLOAD`, a digest computed
-    /// elsewhere): sent in `x-amz-content-sha256` so the server knows what was signed.
+    /// elsewhere; the body is then not read): sent in `x-amz-content-sha256` so the server
+    /// knows what was signed.
     Given(String),
-}
-
-fn job_payload(
-    py: Python<'_>,
-    body: Option<&Bound<'_, PyAny>>,
-    payload_hash: Option<String>,
-) -> PyResult<JobPayload> {
-    match payload_hash {
-        Some(h) => Ok(JobPayload::Given(h)),
-        None => Ok(JobPayload::Body(body_buf(py, body)?)),
-    }
 }
 
 /// Options that change how signing is done; `None` keeps the service's default.
@@ -348,57 +178,36 @@ pub(crate) enum KeyOrCreds {
     },
 }
 
-/// Everything needed to sign one request, already converted from Python.
-pub(crate) struct Job {
-    pub(crate) method: Buf,
-    pub(crate) url: Buf,
+/// Everything needed to sign one request, read from the Python arguments (borrowed where
+/// they are immutable: see `args`).
+pub(crate) struct Job<'a, 'py> {
+    pub(crate) method: &'a str,
+    pub(crate) url: &'a str,
     pub(crate) headers: Headers,
-    pub(crate) payload: JobPayload,
+    pub(crate) payload: JobPayload<'a, 'py>,
     pub(crate) time: SystemTime,
     /// Whether `time` is the system clock read for this job (no timestamp was given).
     pub(crate) time_is_now: bool,
 }
 
-/// `buf` as text: it holds a `str` (always UTF-8), or checked bytes.
-fn text_of<'a>(buf: &'a Buf, what: &str) -> PyResult<&'a str> {
-    buf.as_text()
-        .ok_or_else(|| PyValueError::new_err(format!("the {what} is not valid UTF-8")))
-}
-
-impl Job {
+impl<'a, 'py> Job<'a, 'py> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_py(
-        py: Python<'_>,
-        method: &Bound<'_, PyAny>,
-        url: &Bound<'_, PyAny>,
-        headers: Option<&Bound<'_, PyAny>>,
-        body: Option<&Bound<'_, PyAny>>,
+        py: Python<'py>,
+        method: &'a Bound<'py, PyAny>,
+        url: &'a Bound<'py, PyAny>,
+        headers: Option<&'a Bound<'py, PyAny>>,
+        body: Option<&'a Bound<'py, PyAny>>,
         payload_hash: Option<String>,
-        timestamp: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Job> {
-        let method = match method.cast::<PyString>() {
-            Ok(s) => Buf::Str(s.extract()?),
-            Err(_) => {
-                return Err(PyTypeError::new_err(format!(
-                    "method must be a str, not {}",
-                    type_name(method)
-                )))
-            }
-        };
-        let url = if let Ok(s) = url.cast::<PyString>() {
-            Buf::Str(s.extract()?)
-        } else if let Ok(b) = url.cast::<PyBytes>() {
-            let b = Buf::Bytes(b.extract()?);
-            text_of(&b, "URL")?;
-            b
-        } else {
-            return Err(PyTypeError::new_err(format!(
-                "url must be a str, not {}",
-                type_name(url)
-            )));
-        };
+        timestamp: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        let method = str_arg(method, "method")?;
+        let url = url_arg(url)?;
         let headers = extract_headers(headers)?;
-        let payload = job_payload(py, body, payload_hash)?;
+        let payload = match payload_hash {
+            Some(h) => JobPayload::Given(h),
+            None => JobPayload::Body(body_arg(py, body)?),
+        };
         let (time, time_is_now) = match timestamp.filter(|t| !t.is_none()) {
             Some(t) => (to_system_time(t, "timestamp")?, false),
             None => (SystemTime::now(), true),
@@ -416,11 +225,6 @@ impl Job {
     /// The system time read for this job, if it was (not a caller's timestamp).
     pub(crate) fn wall_time(&self) -> Option<SystemTime> {
         self.time_is_now.then_some(self.time)
-    }
-
-    /// The URL as text (checked when the job was built).
-    fn url_text(&self) -> &str {
-        self.url.as_text().unwrap_or_default()
     }
 
     /// Signs with a signer built for `region`, `service` and `settings`. `want_url`: compute
@@ -450,18 +254,17 @@ impl Job {
         what: &KeyOrCreds,
         want_url: bool,
     ) -> PyResult<Signed> {
-        let method = text_of(&self.method, "method")?;
         let payload = match &self.payload {
             JobPayload::Body(b) => Payload::Bytes(b.as_bytes()),
             JobPayload::Given(h) => Payload::Precomputed(h),
         };
         let large = matches!(&self.payload, JobPayload::Body(b) if b.as_bytes().len() >= GIL_RELEASE_THRESHOLD);
         let req = SignableRequest::new(
-            method,
-            self.url_text(),
+            self.method,
+            self.url,
             self.headers
                 .iter()
-                .map(|(n, v)| (n.as_text().unwrap_or_default(), v.as_bytes())),
+                .map(|(n, v)| (n.as_text(), v.as_bytes())),
             payload,
         );
         let time = self.time;
@@ -483,7 +286,7 @@ impl Job {
         // str are immutable and kept alive by the job; other buffers were copied).
         let out = if large { py.detach(sign) } else { sign() }.map_err(signing_err)?;
         let url = if want_url {
-            final_url(self.url_text(), &out)
+            final_url(self.url, &out)
         } else {
             String::new()
         };
@@ -524,22 +327,66 @@ pub(crate) fn headers_dict<'py>(
     let d = PyDict::new(py);
     for (n, v) in out.headers() {
         // The names come from a small fixed set: reuse interned Python strings for them.
-        let name = match n {
+        // The values of all but `Authorization` repeat from one signing to the next (the
+        // date within a second, the token, the payload hash): reuse their `str` too.
+        let (name, slot) = match n {
             // The core names headers in lowercase; this package returns the one casing it
             // documents (Title-Case, as botocore and the libraries it replaces do).
-            "authorization" => intern!(py, "Authorization"),
-            "x-amz-date" => intern!(py, "X-Amz-Date"),
-            "x-amz-content-sha256" => intern!(py, "X-Amz-Content-Sha256"),
-            "x-amz-security-token" => intern!(py, "X-Amz-Security-Token"),
+            "authorization" => (intern!(py, "Authorization"), None),
+            "x-amz-date" => (intern!(py, "X-Amz-Date"), Some(ValueSlot::Date)),
+            "x-amz-content-sha256" => (
+                intern!(py, "X-Amz-Content-Sha256"),
+                Some(ValueSlot::ContentSha256),
+            ),
+            "x-amz-security-token" => (intern!(py, "X-Amz-Security-Token"), Some(ValueSlot::Token)),
             "host" => continue,
             other => {
                 d.set_item(title_case(other), v)?;
                 continue;
             }
         };
-        d.set_item(name, v)?;
+        match slot {
+            Some(slot) => d.set_item(name, repeated_value(py, slot, v))?,
+            None => d.set_item(name, v)?,
+        }
     }
     Ok(d)
+}
+
+/// The header values `repeated_value` keeps.
+#[derive(Clone, Copy)]
+enum ValueSlot {
+    Date = 0,
+    Token = 1,
+    ContentSha256 = 2,
+}
+
+thread_local! {
+    /// Per thread, the last `str` made for each `ValueSlot`.
+    static REPEATED: RefCell<[Option<Py<PyString>>; 3]> = const { RefCell::new([None, None, None]) };
+}
+
+/// A Python `str` of `value`: the one made last time for this slot when its text is the
+/// same (strings are immutable, so sharing one is invisible but for `is`), else a new one,
+/// kept for next time. Saves creating and freeing up to three strings per signing. No
+/// copy of the text is kept besides the `str` itself (which the caller's dict holds anyway).
+fn repeated_value<'py>(py: Python<'py>, slot: ValueSlot, value: &str) -> Bound<'py, PyString> {
+    REPEATED.with(|cell| {
+        // Nothing here runs Python code, so this never re-enters; stay correct if it did.
+        let Ok(mut slots) = cell.try_borrow_mut() else {
+            return PyString::new(py, value);
+        };
+        let entry = &mut slots[slot as usize];
+        if let Some(s) = entry {
+            let s = s.bind(py);
+            if s.to_str().is_ok_and(|t| t == value) {
+                return s.clone();
+            }
+        }
+        let s = PyString::new(py, value);
+        *entry = Some(s.clone().unbind());
+        s
+    })
 }
 
 /// `x-amz-foo` as `X-Amz-Foo`.

@@ -7,8 +7,7 @@ use std::time::SystemTime;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
-use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
 use sigv4::{Credentials, SigningSettings, UNSIGNED_PAYLOAD};
 
 use crate::credentials::{credentials_from_py, validate_access_key, validate_token, PyCredentials};
@@ -122,10 +121,14 @@ pub(crate) fn resolve_region(
         .map_err(crate::errors::signing_error)
 }
 
-/// A `str` argument, borrowed (no copy).
-pub(crate) fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PyBackedStr> {
-    obj.extract::<PyBackedStr>()
-        .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
+/// A `str` argument, borrowed (no copy); any failure is a `TypeError` naming it.
+pub(crate) fn text_arg<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResult<&'a str> {
+    obj.cast::<PyString>()
+        .ok()
+        .and_then(|s| s.to_str().ok())
+        .ok_or_else(|| {
+            PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj)))
+        })
 }
 
 impl PySigner {
@@ -443,19 +446,19 @@ pub(crate) fn low_level(
     // options) reuses a signer kept on the credentials object, and so its signing key.
     if presign.is_none() && o.is_default() {
         if let Ok(pc) = credentials.cast::<PyCredentials>() {
-            let signer = pc.get().signer_for(&region, &service)?;
+            let signer = pc.get().signer_for(region, service)?;
             let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
             return job.run_with(py, &signer, None, &what, want_url);
         }
     }
-    let mut settings = build_settings(&service, &o);
+    let mut settings = build_settings(service, &o);
     let mut payload_hash = payload_hash;
     if let Some(e) = presign {
-        payload_hash = presign_payload_hash(payload_hash, body, &service);
+        payload_hash = presign_payload_hash(payload_hash, body, service);
         settings = settings.presigned(Duration::from_secs(expires_secs(e)?));
     }
     let job = Job::from_py(py, method, url, headers, body, payload_hash, timestamp)?;
-    job.run(py, &region, &service, &settings, None, &what, want_url)
+    job.run(py, region, service, &settings, None, &what, want_url)
 }
 
 macro_rules! low_level_fn {

@@ -137,6 +137,46 @@ def test_headers_forms_and_results():
     assert "x-a:1,2" in out.canonical_request
 
 
+def test_returned_values_follow_each_signing():
+    """The X-Amz-Date, session-token and payload-hash strings of the returned dict are
+    reused between signings while unchanged (#20 point 8): each signing still returns its
+    own values, alternating tokens, times and payload hashes, on any thread."""
+    import threading
+
+    ta, tb = "token-a/" + "x" * 300, "token-b"
+    sa = sigv4.Signer("us-east-1", "s3", sigv4.Credentials(AK, SK, ta))
+    sb = sigv4.Signer("us-east-1", "s3", sigv4.Credentials(AK, SK, tb))
+    t2 = T + dt.timedelta(seconds=1)
+    want = {
+        (sa, T, b""): (ta, "20150830T123600Z", hashlib.sha256(b"").hexdigest()),
+        (sb, t2, b"x"): (tb, "20150830T123601Z", hashlib.sha256(b"x").hexdigest()),
+    }
+
+    def check(errors):
+        for _ in range(50):
+            for (signer, ts, body), (tok, date, sha) in want.items():
+                h = signer.sign("PUT", URL, body=body, timestamp=ts)
+                got = (h["X-Amz-Security-Token"], h["X-Amz-Date"], h["X-Amz-Content-Sha256"])
+                if got != (tok, date, sha):
+                    errors.append(got)
+                given = signer.sign("PUT", URL, timestamp=ts, payload_hash=sigv4.UNSIGNED_PAYLOAD)
+                if given["X-Amz-Content-Sha256"] != "UNSIGNED-PAYLOAD":
+                    errors.append(given)
+
+    errors = []
+    threads = [threading.Thread(target=check, args=(errors,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    check(errors)
+    for t in threads:
+        t.join()
+    assert errors == []
+    # A returned dict is the caller's: changing it changes no later result.
+    h = sa.sign("GET", URL, timestamp=T)
+    h["X-Amz-Date"] = "changed"
+    assert sa.sign("GET", URL, timestamp=T)["X-Amz-Date"] == "20150830T123600Z"
+
+
 def test_low_level_matches_signer():
     c = sigv4.Credentials(AK, SK, TOKEN)
     kw = dict(credentials=c, region="us-east-1", service="service", timestamp=T)

@@ -3,6 +3,7 @@
 //!
 //! Part of [`crate::canonical_request`], which re-exports the public items.
 
+use crate::encoding::byte_table;
 use crate::SigningError;
 
 /// Whether `b` may appear in an HTTP header name (an RFC 9110 token character).
@@ -12,15 +13,7 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 }
 
 /// [`tchar_rule`] as a table: one load per byte of every header name and method signed.
-static TCHAR: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = tchar_rule(i as u8);
-        i += 1;
-    }
-    t
-};
+static TCHAR: [bool; 256] = byte_table!(tchar_rule);
 
 /// The RFC 9110 `tchar` rule.
 const fn tchar_rule(b: u8) -> bool {
@@ -120,7 +113,7 @@ pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), Inva
 
 /// Whether `value` is already canonical and plain: visible ASCII and single spaces, with no
 /// space at either end (then canonicalization copies it unchanged).
-fn is_canonical_ascii_value(value: &[u8]) -> bool {
+pub(crate) fn is_canonical_ascii_value(value: &[u8]) -> bool {
     let mut prev_space = true; // a leading space is not canonical
     for &b in value {
         match b {

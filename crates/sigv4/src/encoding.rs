@@ -1,11 +1,26 @@
 //! Percent-encoding and hex as SigV4 defines them (RFC 3986 unreserved set, uppercase hex).
 
+/// A `[bool; 256]` of `rule` (a `const fn` of one `u8`) for every byte, built at
+/// compile time: the per-byte checks of the signing path are one load each.
+macro_rules! byte_table {
+    ($rule:expr) => {{
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = $rule(i as u8);
+            i += 1;
+        }
+        t
+    }};
+}
+pub(crate) use byte_table;
+
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// `A-Z a-z 0-9 - . _ ~`: the only bytes SigV4 leaves unencoded.
 #[inline]
-pub(crate) fn is_unreserved(b: u8) -> bool {
+pub(crate) const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
@@ -82,12 +97,22 @@ pub(crate) fn hex_str(hex: &[u8]) -> &str {
 /// Lowercase hex of `bytes` into a fixed buffer (`N` must be `2 * bytes.len()`).
 pub(crate) fn hex_lower<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
-    for (i, b) in bytes.iter().enumerate().take(N / 2) {
-        out[2 * i] = HEX_LOWER[usize::from(b >> 4)];
-        out[2 * i + 1] = HEX_LOWER[usize::from(b & 15)];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
     out
 }
+
+/// The two lowercase hex digits of every byte (one load per byte of a hash or signature).
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX_LOWER[i >> 4], HEX_LOWER[i & 15]];
+        i += 1;
+    }
+    t
+};
 
 /// Percent-encodes a path (an S3 object key, a path segment or a whole path) for the wire:
 /// every byte but the unreserved characters `A-Z a-z 0-9 - . _ ~` and `/` becomes `%XX`

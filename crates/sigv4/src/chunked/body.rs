@@ -75,8 +75,8 @@ where
             if this.done {
                 return Poll::Ready(None);
             }
-            let mut out = Vec::new();
             if this.inner_done {
+                let mut out = Vec::new();
                 this.encoder.finish(&mut out)?;
                 this.done = true;
                 return Poll::Ready(Some(Ok(Frame::data(Bytes::from(out)))));
@@ -87,6 +87,9 @@ where
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(mut data) = frame.into_data() {
+                        // Sized for every chunk this frame completes: written in place.
+                        let mut out =
+                            Vec::with_capacity(this.encoder.push_output_len(data.remaining()));
                         while data.has_remaining() {
                             let piece = data.chunk();
                             let n = piece.len();

@@ -150,6 +150,27 @@ impl ChunkEncoder {
         self.signer.as_ref().map(ChainSigner::previous_signature)
     }
 
+    /// How many bytes [`push`](Self::push)ing `n` more body bytes appends: the chunks they
+    /// complete, each `chunk_size` bytes plus its framing. A caller that hands each push's
+    /// output away (the `http-body` adapter) sizes its buffer with it, so a large push is
+    /// written in place instead of into a buffer that grows (and copies) as it fills.
+    #[cfg(feature = "http-body")]
+    pub(crate) fn push_output_len(&self, n: usize) -> usize {
+        let size = self.settings.chunk_size;
+        (self.buf.len().saturating_add(n) / size).saturating_mul(size + self.framing(size))
+    }
+
+    /// The bytes around a chunk of `len` bytes: its hex length, its signature field (signed
+    /// modes) and two CRLFs.
+    fn framing(&self, len: usize) -> usize {
+        let signature = if self.settings.mode.is_signed() {
+            CHUNK_SIGNATURE.len() + self.settings.signature_len()
+        } else {
+            0
+        };
+        hex_digits(len as u64) as usize + signature + 4
+    }
+
     /// Feeds body bytes; every time a chunk fills up its frame is appended to `out`.
     pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), ChunkedError> {
         if self.finished {
@@ -258,7 +279,7 @@ impl ChunkEncoder {
         if chunk.len() < MIN_CHUNK_SIZE {
             self.short_chunk = Some(chunk.len());
         }
-        out.reserve(chunk.len() + 100);
+        out.reserve(chunk.len() + self.framing(chunk.len()));
         let mut len_buf = [0u8; 16];
         out.extend_from_slice(hex_len(chunk.len() as u64, &mut len_buf));
         if let Some(signer) = &mut self.signer {

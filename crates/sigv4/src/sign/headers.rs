@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use crate::canonical_headers::is_canonical_ascii_value;
 use crate::canonical_request::{canonical_header_value, validate_header_name, HeaderScratch};
 use crate::{HeaderSelection, SessionTokenHeader, SignableRequest, SigningError, SigningSettings};
 
@@ -94,7 +95,13 @@ pub(super) fn derive_host(
     buf.push_str(authority);
     buf[start..].make_ascii_lowercase();
     if selection.signs_added("host") {
-        hs.push("host", &buf.as_bytes()[start..])?;
+        let host = &buf[start..];
+        if is_canonical_ascii_value(host.as_bytes()) {
+            // Printable ASCII with no spaces (the common case): canonical as it is.
+            hs.push_canonical("host", host);
+        } else {
+            hs.push("host", host.as_bytes())?;
+        }
     }
     Ok(start..buf.len())
 }

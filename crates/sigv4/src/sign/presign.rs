@@ -187,8 +187,15 @@ pub(super) fn write_kept_query(
 
 /// Whether splitting `query` at `&` gives an empty piece (which the kept query drops).
 fn has_empty_piece(query: &str) -> bool {
-    let q = query.as_bytes();
-    q.first() == Some(&b'&') || q.last() == Some(&b'&') || q.windows(2).any(|w| w == b"&&")
+    // A piece is empty where a `&` starts the query, follows another `&`, or ends it.
+    let mut prev = b'&';
+    for &b in query.as_bytes() {
+        if b == b'&' && prev == b'&' {
+            return true;
+        }
+        prev = b;
+    }
+    !query.is_empty() && prev == b'&'
 }
 
 /// Whether SigV4 (`region_set` false) or SigV4a signing sets the query parameter with
@@ -255,5 +262,20 @@ impl Signer {
         // The fragment never goes on the wire; the query is rebuilt by `query_string`.
         let base = url.split(['?', '#']).next().unwrap_or(url);
         Ok(format!("{base}?{}", out.query_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_pieces_are_found_where_split_finds_them() {
+        for q in [
+            "", "&", "a", "a&b", "&a", "a&", "a&&b", "&&", "a=1&b=2", "ሴ&ሴ",
+        ] {
+            let want = q.split('&').any(str::is_empty) && !q.is_empty();
+            assert_eq!(has_empty_piece(q), want, "{q:?}");
+        }
     }
 }

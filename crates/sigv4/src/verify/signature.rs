@@ -72,13 +72,7 @@ impl Verifier {
 
         let mut signed_headers = String::new();
         hs.write_signed_list(&mut signed_headers);
-        let streaming = match &key {
-            Some(key) => streaming_setup(req, payload, || {
-                let seed = std::str::from_utf8(&p.signature).unwrap_or_default();
-                SignatureChain::hmac(key.clone(), time, seed)
-            })?,
-            None => self.streaming_setup_v4a(req, &p, &creds, payload, time)?,
-        };
+        let streaming = streaming_setup(req, payload, &key, time, &p)?;
         // An event stream's messages may be dated on later days than the request, each
         // signed with its own day's key: the verifier of its body needs the credentials.
         let event_credentials = (payload == PayloadKind::EventStream).then_some(creds);
@@ -108,15 +102,15 @@ impl Verifier {
 
     /// Rebuilds the string to sign over `creq` and checks the request's signature: an
     /// HMAC compared in constant time (SigV4), or an ECDSA P-256 signature checked with
-    /// the public key derived from the secret (SigV4a). Returns the credential scope and,
-    /// for SigV4, the day's signing key (the seed of signed chunks).
+    /// the public key derived from the secret (SigV4a). Returns the credential scope and
+    /// the key that checks the chunk signatures of a streaming body.
     fn check_signature(
         &self,
         p: &Parsed,
         creds: &Credentials,
         time: AmzDate,
         creq: String,
-    ) -> Result<(String, Option<SigningKey>), VerifyError> {
+    ) -> Result<(String, ChainKey), VerifyError> {
         let creq_hash = canonical_request_hash(creq.as_bytes());
         let (algorithm, region) = match &p.v4a {
             Some(_) => (V4A_ALGORITHM, None),
@@ -132,14 +126,17 @@ impl Verifier {
         );
         let scope = sts[scope_range].to_owned();
         let (matches, key) = match &p.v4a {
-            Some(v4a) => (self.check_v4a(p, v4a, creds, &sts)?, None),
+            Some(v4a) => self.check_v4a(p, v4a, creds, &sts)?,
             None => {
                 let key = self
                     .keys
                     .get(creds, &p.date, &p.region, &p.service)
                     .map_err(|e| malformed(p.mode, &e.to_string()))?;
                 let computed: [u8; 64] = hex_lower(&key.sign(sts.as_bytes()));
-                (bool::from(computed.ct_eq(&p.signature)), Some(key))
+                (
+                    bool::from(computed.ct_eq(&p.signature)),
+                    ChainKey::Hmac(key),
+                )
             }
         };
         if !matches {
@@ -163,14 +160,14 @@ impl Verifier {
         v4a: &V4aSignature,
         creds: &Credentials,
         sts: &str,
-    ) -> Result<bool, VerifyError> {
+    ) -> Result<(bool, ChainKey), VerifyError> {
         let key = self
             .v4a_keys
             .get_or_derive(creds)
-            .map_err(|e| malformed(p.mode, &e.to_string()))?;
-        Ok(key
-            .public_key()
-            .verify_hex(sts.as_bytes(), &v4a.signature_hex))
+            .map_err(|e| malformed(p.mode, &e.to_string()))?
+            .public_key();
+        let ok = key.verify_hex(sts.as_bytes(), &v4a.signature_hex);
+        Ok((ok, ChainKey::Ecdsa(key)))
     }
 
     /// Without SigV4a built in, no SigV4a signature is parsed.
@@ -181,7 +178,7 @@ impl Verifier {
         _v4a: &V4aSignature,
         _creds: &Credentials,
         _sts: &str,
-    ) -> Result<bool, VerifyError> {
+    ) -> Result<(bool, ChainKey), VerifyError> {
         Err(malformed(p.mode, "SigV4a is not supported"))
     }
 
@@ -227,22 +224,9 @@ impl Verifier {
                 return Err(VerifyError::UnsignedPayloadNotAllowed(UNSIGNED_PAYLOAD));
             }
             PayloadKind::Unsigned
-        } else if let Some(m) = StreamingMode::from_content_sha256(v) {
+        } else if let Some(m) = streaming_payload(v, p.v4a.is_some())? {
             if !m.is_signed() && !self.allow_unsigned_payload {
                 return Err(VerifyError::UnsignedPayloadNotAllowed(m.content_sha256()));
-            }
-            // HMAC-chained chunks need a SigV4 signing key, which a SigV4a request has not.
-            if m.is_signed() && p.v4a.is_some() {
-                return Err(VerifyError::InvalidRequest(format!(
-                    "a SigV4a request signs its chunks with ECDSA: {v} is SigV4's marker"
-                )));
-            }
-            PayloadKind::Streaming(m)
-        } else if let Some(m) = ecdsa_streaming_mode(v) {
-            if p.v4a.is_none() {
-                return Err(VerifyError::InvalidRequest(format!(
-                    "{v} needs a SigV4a (AWS4-ECDSA-P256-SHA256) signature"
-                )));
             }
             PayloadKind::Streaming(m)
         } else if let Some(kind) = event_stream_payload(v, p.mode)? {
@@ -395,68 +379,41 @@ fn signed_header_values(
     Ok(hs)
 }
 
-/// The `StreamingMode` of a SigV4a streaming marker
-/// (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`).
-fn ecdsa_streaming_mode(v: &str) -> Option<StreamingMode> {
+/// The key that checks the chunk signatures of a streaming body: the request's own.
+enum ChainKey {
+    /// SigV4: the day's signing key of the request's scope.
+    Hmac(SigningKey),
+    /// SigV4a: the public key of the request's access key.
     #[cfg(feature = "sigv4a")]
-    match v {
-        crate::streaming::STREAMING_ECDSA_PAYLOAD => return Some(StreamingMode::Signed),
-        crate::streaming::STREAMING_ECDSA_PAYLOAD_TRAILER => {
-            return Some(StreamingMode::SignedWithTrailer)
-        }
-        _ => {}
-    }
-    let _ = v;
-    None
+    Ecdsa(crate::sigv4a::PublicKey),
 }
 
-impl Verifier {
-    /// A SigV4a request's streaming setup: aws-chunked bodies are chained from the
-    /// request's ECDSA signature, checked with the public key of `creds`. Event streams
-    /// are refused: this verifier does not check their SigV4a messages, and an unchecked
-    /// body must not pass as verified.
-    fn streaming_setup_v4a(
-        &self,
-        req: &VerifiableRequest<'_>,
-        p: &Parsed,
-        creds: &Credentials,
-        payload: PayloadKind,
-        time: AmzDate,
-    ) -> Result<StreamingSetup, VerifyError> {
-        if payload == PayloadKind::EventStream {
-            return Err(VerifyError::InvalidRequest(
-                "SigV4a event streams are not verified by this server".into(),
-            ));
-        }
-        streaming_setup(req, payload, || self.ecdsa_chain(p, creds, time))
-    }
-
+/// The streaming mode of an `x-amz-content-sha256` marker, whose signed forms name the
+/// request's algorithm: `STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]` for SigV4,
+/// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` for SigV4a (a marker of the other
+/// algorithm is refused); `STREAMING-UNSIGNED-PAYLOAD-TRAILER` for both.
+fn streaming_payload(v: &str, v4a: bool) -> Result<Option<StreamingMode>, VerifyError> {
     #[cfg(feature = "sigv4a")]
-    fn ecdsa_chain(
-        &self,
-        p: &Parsed,
-        creds: &Credentials,
-        time: AmzDate,
-    ) -> Result<SignatureChain, crate::streaming::ChunkedError> {
-        let key = self
-            .v4a_keys
-            .get_or_derive(creds)
-            .map_err(|e| crate::streaming::ChunkedError::SigV4a(e.to_string()))?;
-        let seed = p.v4a.as_ref().map_or("", |v| v.signature_hex.as_str());
-        SignatureChain::ecdsa(key.public_key(), time, &p.service, seed)
+    {
+        use crate::streaming::{STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER};
+        let ecdsa = match v {
+            STREAMING_ECDSA_PAYLOAD => Some(StreamingMode::Signed),
+            STREAMING_ECDSA_PAYLOAD_TRAILER => Some(StreamingMode::SignedWithTrailer),
+            _ => None,
+        };
+        let hmac = StreamingMode::from_content_sha256(v).filter(|m| m.is_signed());
+        match (v4a, ecdsa, hmac) {
+            (true, Some(m), _) => return Ok(Some(m)),
+            (false, None, _) | (true, None, None) => {}
+            (false, Some(_), _) | (true, None, Some(_)) => {
+                return Err(VerifyError::InvalidRequest(format!(
+                    "x-amz-content-sha256 {v} is for the other signing algorithm: SigV4 streams with STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], SigV4a with STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]"
+                )))
+            }
+        }
     }
-
-    #[cfg(not(feature = "sigv4a"))]
-    fn ecdsa_chain(
-        &self,
-        _: &Parsed,
-        _: &Credentials,
-        _: AmzDate,
-    ) -> Result<SignatureChain, crate::streaming::ChunkedError> {
-        Err(crate::streaming::ChunkedError::SigV4a(
-            "SigV4a is not supported".into(),
-        ))
-    }
+    let _ = v4a;
+    Ok(StreamingMode::from_content_sha256(v))
 }
 
 /// What a streaming body is checked against.
@@ -467,14 +424,24 @@ struct StreamingSetup {
     chunk_chain: Option<SignatureChain>,
 }
 
-/// Reads the headers a streaming body is checked against and sets up the chunk signer.
-/// For a streaming payload, a header that is present but unreadable refuses the request
-/// rather than turning its check off, and so does a chunk signer that cannot be built.
+/// Reads the headers a streaming body is checked against and sets up the chain of chunk
+/// signatures (HMAC or ECDSA, as the request was signed). For a streaming payload, a header
+/// that is present but unreadable refuses the request rather than turning its check off,
+/// and so does a chain that cannot be built. A SigV4a event stream is refused: its
+/// messages would need ECDSA message signatures, which this verifier does not check.
 fn streaming_setup(
     req: &VerifiableRequest<'_>,
     payload: PayloadKind,
-    chain: impl FnOnce() -> Result<SignatureChain, crate::streaming::ChunkedError>,
+    key: &ChainKey,
+    time: AmzDate,
+    p: &Parsed,
 ) -> Result<StreamingSetup, VerifyError> {
+    if p.v4a.is_some() && payload == PayloadKind::EventStream {
+        return Err(VerifyError::InvalidRequest(
+            "SigV4a event streams are not verified by this server: sign the request with SigV4"
+                .into(),
+        ));
+    }
     let streaming = matches!(payload, PayloadKind::Streaming(_));
     let decoded_length = match req.single_header("x-amz-decoded-content-length") {
         Ok(None) => None,
@@ -532,7 +499,10 @@ fn streaming_setup(
             );
         }
         if mode.is_signed() {
-            chunk_chain = Some(chain().map_err(|e| VerifyError::InvalidRequest(e.to_string()))?);
+            chunk_chain = Some(
+                signature_chain(key, time, p)
+                    .map_err(|e| VerifyError::InvalidRequest(e.to_string()))?,
+            );
         }
     }
     Ok(StreamingSetup {
@@ -541,4 +511,24 @@ fn streaming_setup(
         checksum,
         chunk_chain,
     })
+}
+
+/// The chain of a signed streaming body, seeded with the request's signature.
+fn signature_chain(
+    key: &ChainKey,
+    time: AmzDate,
+    p: &Parsed,
+) -> Result<SignatureChain, crate::streaming::ChunkedError> {
+    match (key, &p.v4a) {
+        #[cfg(feature = "sigv4a")]
+        (ChainKey::Ecdsa(public), Some(v4a)) => {
+            SignatureChain::ecdsa(*public, time, &p.service, &v4a.signature_hex)
+        }
+        (ChainKey::Hmac(key), _) => {
+            let seed = std::str::from_utf8(&p.signature).unwrap_or_default();
+            SignatureChain::hmac(key.clone(), time, seed)
+        }
+        #[cfg(feature = "sigv4a")]
+        (ChainKey::Ecdsa(_), None) => Err(crate::streaming::ChunkedError::InvalidSeedSignature),
+    }
 }
