@@ -502,19 +502,33 @@ mod opening_request {
             })
         ));
 
+        // One Authorization parser for every verifying entry point: the opening request's
+        // malformed headers get the request verifier's own verdict.
         for (value, why) in [
-            ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/transcribe/aws4_request", "no Signature"),
-            ("AWS4-ECDSA-P256-SHA256 Credential=x", "it must start with AWS4-HMAC-SHA256"),
-            ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/aws4_request, SignedHeaders=host, Signature=00", "Credential must be AKID/date/region/service/aws4_request"),
+            ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/transcribe/aws4_request", "Credential, SignedHeaders and Signature are all required"),
+            ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/aws4_request, SignedHeaders=host, Signature=00", "the Credential must be <access key id>/<YYYYMMDD>/<region>/<service>/aws4_request"),
+            ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/transcribe/aws4_request, SignedHeaders=host;host, Signature=00", "SignedHeaders must be sorted and have no repeated names"),
+            ("AWS4-HMAC-SHA1 Credential=x", "unsupported algorithm"),
         ] {
             let mut r = signed(t).0;
             r.headers_mut()
                 .insert("authorization", http::HeaderValue::from_str(value).unwrap());
-            assert_eq!(
-                check(&r),
-                Err(OpeningRequestError::MalformedAuthorization(why)),
-                "{value}"
-            );
+            match check(&r) {
+                Err(OpeningRequestError::Rejected(verify::VerifyError::AuthorizationHeaderMalformed(msg))) => {
+                    assert!(msg.contains(why), "{value}: {msg}")
+                }
+                other => panic!("{value}: {other:?}"),
+            }
         }
+        let mut r = signed(t).0;
+        r.headers_mut().insert(
+            "authorization",
+            http::HeaderValue::from_static("AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20231114/transcribe/aws4_request, SignedHeaders=host, Signature=3045022100aa0102030405"),
+        );
+        assert!(
+            matches!(check(&r), Err(OpeningRequestError::Rejected(verify::VerifyError::InvalidRequest(ref m))) if m.contains("SigV4a event streams")),
+            "{:?}",
+            check(&r)
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use super::parse::parse_authorization;
 use super::{ScopePart, VerifiableRequest, Verifier, VerifyBody, VerifyError};
 use crate::eventstream::{EventStreamVerifier, STREAMING_EVENTS_PAYLOAD};
 use crate::{Credentials, SigningError};
@@ -13,7 +14,10 @@ use crate::{Credentials, SigningError};
 pub enum OpeningRequestError {
     /// No `Authorization` header.
     MissingAuthorization,
-    /// The `Authorization` header is not `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+    /// No longer returned: a malformed `Authorization` header is
+    /// [`Rejected`](Self::Rejected) with
+    /// [`VerifyError::AuthorizationHeaderMalformed`], the verdict of the one parser every
+    /// verifying entry point uses. Kept so that code matching on it compiles.
     MalformedAuthorization(&'static str),
     /// The request is signed with another access key than the credentials given.
     WrongAccessKey,
@@ -123,67 +127,6 @@ impl std::error::Error for OpeningRequestError {
     }
 }
 
-/// The parts of `Authorization` needed before the request verifier can run (which service
-/// and region to verify for, whose key); the rest is checked here only to keep the precise
-/// [`OpeningRequestError::MalformedAuthorization`] reasons, and again by the verifier.
-///
-/// The parts of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
-struct Authorization<'a> {
-    access_key_id: &'a str,
-    region: &'a str,
-    service: &'a str,
-}
-
-fn parse_authorization(value: &str) -> Result<Authorization<'_>, OpeningRequestError> {
-    let bad = OpeningRequestError::MalformedAuthorization;
-    let rest = value
-        .strip_prefix("AWS4-HMAC-SHA256 ")
-        .ok_or(bad("it must start with AWS4-HMAC-SHA256"))?;
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or(bad("a part is not key=value"))?;
-        let slot = match k {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
-            _ => return Err(bad("unknown part")),
-        };
-        if slot.replace(v).is_some() {
-            return Err(bad("a part is repeated"));
-        }
-    }
-    let credential = credential.ok_or(bad("no Credential"))?;
-    let mut scope = credential.rsplitn(5, '/');
-    let (Some("aws4_request"), Some(service), Some(region), Some(_date), Some(access_key_id)) = (
-        scope.next(),
-        scope.next(),
-        scope.next(),
-        scope.next(),
-        scope.next(),
-    ) else {
-        return Err(bad(
-            "Credential must be AKID/date/region/service/aws4_request",
-        ));
-    };
-    let signature = signature.ok_or(bad("no Signature"))?;
-    if signature.len() != 64
-        || !signature
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
-        return Err(bad("Signature must be 64 lowercase hex digits"));
-    }
-    signed_headers.ok_or(bad("no SignedHeaders"))?;
-    Ok(Authorization {
-        access_key_id,
-        region,
-        service,
-    })
-}
-
 /// Verifies the HTTP request that opens a signed event stream (feature `http`), as the
 /// service does, and returns the verifier for its messages, seeded with the request's
 /// signature and checking each message's `:date` against `now` within `max_skew`.
@@ -223,9 +166,20 @@ pub fn verify_opening_request<B>(
 ) -> Result<EventStreamVerifier, OpeningRequestError> {
     let headers = request.headers();
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // The verifier's own Authorization parser (one parser for every entry point): which
+    // service and region to verify for, and whose key.
     let auth = parse_authorization(
-        text("authorization").ok_or(OpeningRequestError::MissingAuthorization)?,
-    )?;
+        headers
+            .get("authorization")
+            .ok_or(OpeningRequestError::MissingAuthorization)?
+            .as_bytes(),
+    )
+    .map_err(OpeningRequestError::Rejected)?;
+    if auth.v4a.is_some() {
+        return Err(OpeningRequestError::Rejected(VerifyError::InvalidRequest(
+            "a signed event stream is opened with AWS4-HMAC-SHA256; SigV4a event streams are not supported".to_owned(),
+        )));
+    }
     if auth.access_key_id != credentials.access_key_id() {
         return Err(OpeningRequestError::WrongAccessKey);
     }
@@ -235,7 +189,7 @@ pub fn verify_opening_request<B>(
     // The request itself is checked by the core verifier (scope, date, skew, signed
     // headers, session token, signature in constant time), which also seeds the verifier
     // of the messages: one implementation of both.
-    let verifier = Verifier::new(auth.region, auth.service)
+    let verifier = Verifier::new(&auth.region, &auth.service)
         .map_err(OpeningRequestError::Signing)?
         .with_max_skew(max_skew);
     let verified = verifier
