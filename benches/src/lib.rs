@@ -642,3 +642,46 @@ pub fn cross_check(case: &Case) -> Result<Vec<(&'static str, String)>, String> {
     }
     Ok(results)
 }
+
+/// A streamed aws-chunked upload over a real socket, for the trailer benchmarks (criterion's
+/// `streaming` bench and the interleaved `upload_ratio` binary).
+pub mod upload {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+
+    use sigv4::chunked::{ChunkEncoder, ChunkedSettings};
+
+    /// A 127.0.0.1 server that reads every connection to its end and throws the bytes away
+    /// (the far side of an upload; it lives as long as the process).
+    pub fn discarding_server() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 256 << 10];
+            for conn in listener.incoming() {
+                let mut conn = conn.unwrap();
+                while conn.read(&mut buf).unwrap() > 0 {}
+            }
+        });
+        addr
+    }
+
+    /// One unsigned upload: the body goes through the encoder in 64 KiB pieces and each
+    /// encoded frame is written to the socket as it comes (what the `http-body` adapter
+    /// hands hyper), then the connection is closed. Returns the bytes sent.
+    pub fn upload(addr: SocketAddr, body: &[u8], settings: ChunkedSettings) -> u64 {
+        let mut conn = TcpStream::connect(addr).unwrap();
+        let mut enc = ChunkEncoder::new(settings, None).unwrap();
+        let mut out = Vec::with_capacity(128 << 10);
+        let mut total = 0u64;
+        for piece in body.chunks(64 << 10) {
+            enc.push(piece, &mut out).unwrap();
+            conn.write_all(&out).unwrap();
+            total += out.len() as u64;
+            out.clear();
+        }
+        enc.finish(&mut out).unwrap();
+        conn.write_all(&out).unwrap();
+        total + out.len() as u64
+    }
+}

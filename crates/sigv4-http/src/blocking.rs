@@ -19,6 +19,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Your client sends the body, so an upload the server refuses part-way (a forged chunk,
+//! a wrong key: `403 SignatureDoesNotMatch`) comes back as the answer your client read:
+//! take its status, and its AWS error code with [`crate::aws_error::AwsError::parse`]
+//! (servers built on this crate linger after an early refusal, so a client that writes the
+//! whole body before reading, as ureq does, still gets that answer):
+//!
+//! ```
+//! use sigv4_http::aws_error::AwsError;
+//!
+//! let body = b"<Error><Code>SignatureDoesNotMatch</Code><Message>chunk 3</Message></Error>";
+//! let error = AwsError::parse(&http::HeaderMap::new(), body).unwrap();
+//! assert_eq!(error.code(), "SignatureDoesNotMatch");
+//! ```
+//!
 //! With any other client, sign the parts and copy the headers:
 //!
 //! ```

@@ -41,7 +41,7 @@ use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use http::Extensions;
 use http_body::Body as _;
 use reqwest_middleware::{Middleware, Next};
-use sigv4::chunked::{ChunkEncoder, ChunkedBody};
+use sigv4::chunked::ChunkedBody;
 use sigv4::{Payload, SignableRequest, SigningOutput};
 
 use crate::body::{Boxed, Metered, UploadProgress};
@@ -139,7 +139,9 @@ impl SigV4Middleware {
                             .ok_or(Error::UnknownBodyLength)?,
                     };
                     // The aws-chunked headers (encoded content-length, decoded length,
-                    // content-encoding) are signed with the streaming marker.
+                    // content-encoding) are signed with the streaming marker (SigV4a's
+                    // ECDSA marker for a SigV4a request).
+                    let settings = auth.chunked_settings(&v4, settings)?;
                     settings.set_headers(request.headers_mut(), len)?;
                     let time = now;
                     let signable = SignableRequest::new(
@@ -149,13 +151,13 @@ impl SigV4Middleware {
                             .headers()
                             .iter()
                             .map(|(n, v)| (n.as_str(), v.as_bytes())),
-                        settings.mode().payload(),
+                        Payload::Precomputed(settings.content_sha256()),
                     );
                     let out = auth.sign(&v4, &signable, time)?;
                     drop(signable);
-                    let chunk_signer = auth.chunk_signer(&v4, &settings, &out, time)?;
-                    let encoder =
-                        ChunkEncoder::new(settings, chunk_signer)?.with_expected_length(len);
+                    let encoder = auth
+                        .chunk_encoder(&v4, settings, &out, time)?
+                        .with_expected_length(len);
                     if let Some(body) = request.body_mut().take() {
                         let encoded = ChunkedBody::new(Boxed(Box::pin(body)), encoder);
                         *request.body_mut() = Some(Body::wrap(encoded));

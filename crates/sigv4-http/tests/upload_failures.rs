@@ -334,6 +334,19 @@ async fn verifying_server() -> SocketAddr {
 /// it altered at `tamper_at` (`None`: intact); what it ended with.
 async fn chunked_upload(addr: SocketAddr, total: usize, tamper_at: Option<u64>) -> Outcome {
     use sigv4::chunked::{ChunkedSettings, StreamingMode};
+    let signer = s3_signer().with_streaming_bodies(sigv4_http::StreamingBodies::AwsChunked(
+        ChunkedSettings::new(StreamingMode::Signed),
+    ));
+    chunked_upload_with(signer, addr, total, tamper_at).await
+}
+
+/// As [`chunked_upload`], signed by `signer`.
+async fn chunked_upload_with(
+    signer: RequestSigner,
+    addr: SocketAddr,
+    total: usize,
+    tamper_at: Option<u64>,
+) -> Outcome {
     let hyper = Client::builder(TokioExecutor::new()).build_http();
     let at = tamper_at.unwrap_or(u64::MAX);
     let transport = tower::service_fn(move |req: http::Request<_>| {
@@ -343,9 +356,6 @@ async fn chunked_upload(addr: SocketAddr, total: usize, tamper_at: Option<u64>) 
             hyper.request(req).await
         }
     });
-    let signer = s3_signer().with_streaming_bodies(sigv4_http::StreamingBodies::AwsChunked(
-        ChunkedSettings::new(StreamingMode::Signed),
-    ));
     let layer = SignLayer::new(signer).with_max_buffered_body(16);
     let body = StreamBody::new(futures_util::StreamExt::map(chunks(total), |c| {
         c.map(hyper::body::Frame::data)
@@ -385,6 +395,103 @@ async fn verify_layer_refusal_of_a_forged_chunk_reaches_the_caller_every_time() 
                 Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
                 "attempt {attempt}"
             );
+        }
+    })
+    .await;
+}
+
+/// SigV4a aws-chunked uploads through the real stack: the tower client signs the request
+/// and every chunk (and the trailer) with ECDSA P-256 for the region set `*`
+/// (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`), and so does the reqwest
+/// middleware; `VerifyLayer` verifies them chunk by chunk and the handler reads the decoded
+/// body; a chunk altered in transit is refused with `403 SignatureDoesNotMatch`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigv4a_aws_chunked_uploads_are_signed_and_verified_chunk_by_chunk() {
+    use sigv4::chunked::{ChecksumAlgorithm, ChunkedSettings, StreamingMode};
+    run(async {
+        let addr = verifying_server().await;
+        let total = MIB;
+        let settings = [
+            ChunkedSettings::new(StreamingMode::Signed),
+            ChunkedSettings::new(StreamingMode::SignedWithTrailer)
+                .with_checksum(ChecksumAlgorithm::Crc32c)
+                .unwrap(),
+        ];
+        for settings in settings {
+            let signer = || {
+                s3_signer()
+                    .with_region_set("*")
+                    .with_streaming_bodies(sigv4_http::StreamingBodies::AwsChunked(settings))
+            };
+            assert_eq!(
+                chunked_upload_with(signer(), addr, total, None).await,
+                Outcome::Refused(200, total.to_string()),
+                "{settings:?}: an intact upload"
+            );
+            // The same through the reqwest middleware.
+            let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+                .with(SigV4Middleware::new(signer()))
+                .build();
+            assert_eq!(
+                middleware_upload(&client, addr, total).await,
+                Outcome::Refused(200, total.to_string()),
+                "{settings:?}: an intact upload through the middleware"
+            );
+            assert_eq!(
+                chunked_upload_with(signer(), addr, total, Some(200 * 1024)).await,
+                Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
+                "{settings:?}: a forged chunk"
+            );
+        }
+    })
+    .await;
+}
+
+/// The blocking signer: the caller's own client (ureq here) sends the body, so the caller
+/// reads the refusal from the answer its client got, with `AwsError::parse`. Our server's
+/// lingering close lets ureq (which writes the whole body before it reads) finish its
+/// upload and read the `403`, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_client_reads_our_servers_refusal_every_time() {
+    use sigv4_http::blocking::BlockingSigner;
+    use std::io::Read;
+    run(async {
+        let addr = our_refusing_server(403, 256 * 1024).await;
+        let outcomes = tokio::task::spawn_blocking(move || {
+            let signer = BlockingSigner::new(s3_signer());
+            let agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(20)))
+                .build()
+                .new_agent();
+            let total = 4 * MIB as u64;
+            (0..STRICT_ATTEMPTS)
+                .map(|_| {
+                    let mut req = http::Request::put(format!("http://{addr}/bucket/key"))
+                        .header("content-length", total.to_string())
+                        .body(())
+                        .unwrap();
+                    signer.sign_streaming(&mut req).unwrap();
+                    let mut body = std::io::repeat(b'x').take(total);
+                    let (parts, ()) = req.into_parts();
+                    let req =
+                        http::Request::from_parts(parts, ureq::SendBody::from_reader(&mut body));
+                    match agent.run(req) {
+                        Ok(mut resp) => {
+                            let bytes = resp.body_mut().read_to_vec().unwrap();
+                            let code = AwsError::parse(resp.headers(), &bytes)
+                                .map(|e| e.code().to_owned());
+                            format!("{} {}", resp.status().as_u16(), code.unwrap_or_default())
+                        }
+                        Err(e) => format!("error: {e}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+        for (attempt, outcome) in outcomes.iter().enumerate() {
+            assert_eq!(outcome, "403 SignatureDoesNotMatch", "attempt {attempt}");
         }
     })
     .await;

@@ -3,6 +3,7 @@
 //!
 //! Part of [`crate::canonical_request`], which re-exports the public items.
 
+use crate::encoding::byte_table;
 use crate::SigningError;
 
 /// Whether `b` may appear in an HTTP header name (an RFC 9110 token character).
@@ -12,15 +13,7 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 }
 
 /// [`tchar_rule`] as a table: one load per byte of every header name and method signed.
-static TCHAR: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = tchar_rule(i as u8);
-        i += 1;
-    }
-    t
-};
+static TCHAR: [bool; 256] = byte_table!(tchar_rule);
 
 /// The RFC 9110 `tchar` rule.
 const fn tchar_rule(b: u8) -> bool {

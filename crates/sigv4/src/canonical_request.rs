@@ -10,7 +10,7 @@ use std::ops::Range;
 use sha2::{Digest, Sha256};
 
 use crate::encoding::{
-    decode_query_into, encode_into, hex_lower, hex_str, is_unreserved, push_escape,
+    byte_table, decode_query_into, encode_into, hex_lower, hex_str, is_unreserved, push_escape,
 };
 use crate::settings::{
     STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
@@ -223,18 +223,10 @@ pub(crate) fn is_raw_path_byte(b: u8) -> bool {
 }
 
 /// [`raw_path_rule`] as a table (one load per path byte).
-static RAW_PATH: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = raw_path_rule(i as u8);
-        i += 1;
-    }
-    t
-};
+static RAW_PATH: [bool; 256] = byte_table!(raw_path_rule);
 
 const fn raw_path_rule(b: u8) -> bool {
-    (b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    is_unreserved(b)
         || matches!(
             b,
             b'/' | b'%'
@@ -406,16 +398,7 @@ pub(crate) fn split_pair(piece: &str) -> (&str, &str) {
 }
 
 /// [`is_unreserved`] as a table, for the per-byte scans of the hot path.
-static UNRESERVED: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-        i += 1;
-    }
-    t
-};
+static UNRESERVED: [bool; 256] = byte_table!(is_unreserved);
 
 /// Whether a raw query key or value is already in canonical form, so that decoding and
 /// re-encoding it would give back the same bytes: only unreserved bytes and `%XX` escapes

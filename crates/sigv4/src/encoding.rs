@@ -1,11 +1,26 @@
 //! Percent-encoding and hex as SigV4 defines them (RFC 3986 unreserved set, uppercase hex).
 
+/// A `[bool; 256]` of `rule` (a `const fn` of one `u8`) for every byte, built at
+/// compile time: the per-byte checks of the signing path are one load each.
+macro_rules! byte_table {
+    ($rule:expr) => {{
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = $rule(i as u8);
+            i += 1;
+        }
+        t
+    }};
+}
+pub(crate) use byte_table;
+
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// `A-Z a-z 0-9 - . _ ~`: the only bytes SigV4 leaves unencoded.
 #[inline]
-pub(crate) fn is_unreserved(b: u8) -> bool {
+pub(crate) const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedSettings};
+use sigv4::chunked::{ChunkEncoder, ChunkSigner, ChunkedSettings, SigV4aChunkSigner};
 use sigv4::sigv4a::SigV4aSigner;
 use sigv4::{
     AmzDate, Credentials, Payload, ScopedKey, SignableRequest, Signer, SigningError, SigningKey,
@@ -164,6 +164,42 @@ impl Auth<'_> {
         )?))
     }
 
+    /// The settings a request signed by `any` sends its chunks with: SigV4a's ECDSA form
+    /// of a signed mode for a SigV4a request (with its credentials).
+    #[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+    pub(crate) fn chunked_settings(
+        self,
+        any: &AnySigner,
+        settings: ChunkedSettings,
+    ) -> Result<ChunkedSettings, Error> {
+        match (any, self) {
+            (AnySigner::V4a(_), Auth::Credentials(_)) if settings.mode().is_signed() => {
+                Ok(settings.sigv4a()?)
+            }
+            _ => Ok(settings),
+        }
+    }
+
+    /// The encoder of an aws-chunked body whose request `any` signed into `out`: chunks
+    /// chained from that signature with HMAC (SigV4) or ECDSA (SigV4a settings).
+    #[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+    pub(crate) fn chunk_encoder(
+        self,
+        any: &AnySigner,
+        settings: ChunkedSettings,
+        out: &SigningOutput,
+        time: SystemTime,
+    ) -> Result<ChunkEncoder, Error> {
+        if let (AnySigner::V4a(s), Auth::Credentials(c), true) = (any, self, settings.is_sigv4a()) {
+            let key = s.key(c).map_err(Error::SigV4a)?;
+            let at = AmzDate::from_system_time(time)?;
+            let chain = SigV4aChunkSigner::new(key, at, s.service(), out.signature())?;
+            return Ok(ChunkEncoder::new_v4a(settings, chain)?);
+        }
+        let chunk_signer = self.chunk_signer(any, &settings, out, time)?;
+        Ok(ChunkEncoder::new(settings, chunk_signer)?)
+    }
+
     #[cfg_attr(not(any(feature = "blocking", feature = "tower")), allow(dead_code))]
     /// Sets the aws-chunked headers of a `decoded_len`-byte upload on `request`, signs
     /// them with the streaming marker, and returns the encoder for the body.
@@ -175,6 +211,20 @@ impl Auth<'_> {
         decoded_len: u64,
         time: SystemTime,
     ) -> Result<ChunkEncoder, Error> {
+        // SigV4a: every chunk signed with ECDSA P-256, chained from the request's signature.
+        if let (AnySigner::V4a(s), Auth::Credentials(c), true) =
+            (any, self, settings.mode().is_signed())
+        {
+            let settings = settings.sigv4a()?;
+            return Ok(sigv4::chunked::sign_http_request_sigv4a(
+                s,
+                request,
+                settings,
+                decoded_len,
+                c,
+                time,
+            )?);
+        }
         let signer = any.v4()?;
         if let Auth::Credentials(c) = self {
             return Ok(sigv4::chunked::sign_http_request(

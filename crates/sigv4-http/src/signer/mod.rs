@@ -587,9 +587,12 @@ impl RequestSigner {
                 Ok(StreamingChoice::Unsigned)
             }
             StreamingBodies::UnsignedPayload => Ok(StreamingChoice::Unsigned),
-            // SigV4a: no aws-chunked encoder here; S3 takes the stream UNSIGNED-PAYLOAD.
-            StreamingBodies::AwsChunked(_)
-                if matches!(signer, AnySigner::V4a(_)) && sigv4::is_s3(signer.service()) =>
+            // SigV4a: S3 takes STREAMING-UNSIGNED-PAYLOAD-TRAILER's stream UNSIGNED-PAYLOAD
+            // (its chunks carry no signature to make ECDSA).
+            StreamingBodies::AwsChunked(s)
+                if matches!(signer, AnySigner::V4a(_))
+                    && !s.mode().is_signed()
+                    && sigv4::is_s3(signer.service()) =>
             {
                 Ok(StreamingChoice::Unsigned)
             }

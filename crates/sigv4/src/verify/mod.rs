@@ -10,8 +10,10 @@
 //!    has no region, and its signed region set (`x-amz-region-set` or
 //!    `X-Amz-Region-Set`: `*`, `us-east-1,us-west-2`, `us-*`) must cover a region the
 //!    verifier accepts; the ECDSA signature is checked with the public key derived from
-//!    the secret (cached per access key). SigV4a streaming payloads are refused here; their
-//!    bodies are checked by [`ChunkedBodyVerifier::sigv4a`];
+//!    the secret (cached per access key). Its aws-chunked payloads
+//!    (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`) are checked by the same
+//!    [`ChunkedBodyVerifier`] as SigV4's, with ECDSA chunk signatures; SigV4a event
+//!    streams are refused;
 //! 2. checks the credential scope (date, region, service, `aws4_request`), that `host` and
 //!    the date header are signed, that every `x-amz-*` header is signed, and the time
 //!    (clock skew for headers, validity window for presigned URLs), all before any lookup;

@@ -72,10 +72,7 @@ impl Verifier {
 
         let mut signed_headers = String::new();
         hs.write_signed_list(&mut signed_headers);
-        let streaming = match &key {
-            Some(key) => streaming_setup(req, payload, key, time, &p.signature)?,
-            None => streaming_setup_v4a(payload)?,
-        };
+        let streaming = streaming_setup(req, payload, &key, time, &p)?;
         // An event stream's messages may be dated on later days than the request, each
         // signed with its own day's key: the verifier of its body needs the credentials.
         let event_credentials = (payload == PayloadKind::EventStream).then_some(creds);
@@ -105,15 +102,15 @@ impl Verifier {
 
     /// Rebuilds the string to sign over `creq` and checks the request's signature: an
     /// HMAC compared in constant time (SigV4), or an ECDSA P-256 signature checked with
-    /// the public key derived from the secret (SigV4a). Returns the credential scope and,
-    /// for SigV4, the day's signing key (the seed of signed chunks).
+    /// the public key derived from the secret (SigV4a). Returns the credential scope and
+    /// the key that checks the chunk signatures of a streaming body.
     fn check_signature(
         &self,
         p: &Parsed,
         creds: &Credentials,
         time: AmzDate,
         creq: String,
-    ) -> Result<(String, Option<SigningKey>), VerifyError> {
+    ) -> Result<(String, ChainKey), VerifyError> {
         let creq_hash = canonical_request_hash(creq.as_bytes());
         let (algorithm, region) = match &p.v4a {
             Some(_) => (V4A_ALGORITHM, None),
@@ -129,14 +126,17 @@ impl Verifier {
         );
         let scope = sts[scope_range].to_owned();
         let (matches, key) = match &p.v4a {
-            Some(v4a) => (self.check_v4a(p, v4a, creds, &sts)?, None),
+            Some(v4a) => self.check_v4a(p, v4a, creds, &sts)?,
             None => {
                 let key = self
                     .keys
                     .get(creds, &p.date, &p.region, &p.service)
                     .map_err(|e| malformed(p.mode, &e.to_string()))?;
                 let computed: [u8; 64] = hex_lower(&key.sign(sts.as_bytes()));
-                (bool::from(computed.ct_eq(&p.signature)), Some(key))
+                (
+                    bool::from(computed.ct_eq(&p.signature)),
+                    ChainKey::Hmac(key),
+                )
             }
         };
         if !matches {
@@ -160,14 +160,14 @@ impl Verifier {
         v4a: &V4aSignature,
         creds: &Credentials,
         sts: &str,
-    ) -> Result<bool, VerifyError> {
+    ) -> Result<(bool, ChainKey), VerifyError> {
         let key = self
             .v4a_keys
             .get_or_derive(creds)
-            .map_err(|e| malformed(p.mode, &e.to_string()))?;
-        Ok(key
-            .public_key()
-            .verify_hex(sts.as_bytes(), &v4a.signature_hex))
+            .map_err(|e| malformed(p.mode, &e.to_string()))?
+            .public_key();
+        let ok = key.verify_hex(sts.as_bytes(), &v4a.signature_hex);
+        Ok((ok, ChainKey::Ecdsa(key)))
     }
 
     /// Without SigV4a built in, no SigV4a signature is parsed.
@@ -178,7 +178,7 @@ impl Verifier {
         _v4a: &V4aSignature,
         _creds: &Credentials,
         _sts: &str,
-    ) -> Result<bool, VerifyError> {
+    ) -> Result<(bool, ChainKey), VerifyError> {
         Err(malformed(p.mode, "SigV4a is not supported"))
     }
 
@@ -224,7 +224,7 @@ impl Verifier {
                 return Err(VerifyError::UnsignedPayloadNotAllowed(UNSIGNED_PAYLOAD));
             }
             PayloadKind::Unsigned
-        } else if let Some(m) = StreamingMode::from_content_sha256(v) {
+        } else if let Some(m) = streaming_payload(v, p.v4a.is_some())? {
             if !m.is_signed() && !self.allow_unsigned_payload {
                 return Err(VerifyError::UnsignedPayloadNotAllowed(m.content_sha256()));
             }
@@ -379,24 +379,41 @@ fn signed_header_values(
     Ok(hs)
 }
 
-/// A SigV4a request's payload: its SHA-256 or `UNSIGNED-PAYLOAD`. Its streaming forms
-/// (aws-chunked with ECDSA chunk signatures, event streams) are refused: this verifier
-/// does not check their bodies yet, and an unchecked body must not pass as verified.
-fn streaming_setup_v4a(payload: PayloadKind) -> Result<StreamingSetup, VerifyError> {
-    if matches!(
-        payload,
-        PayloadKind::Streaming(_) | PayloadKind::EventStream
-    ) {
-        return Err(VerifyError::InvalidRequest(
-            "SigV4a streaming payloads (aws-chunked, event streams) are not verified by this server: sign the payload's SHA-256 or UNSIGNED-PAYLOAD".into(),
-        ));
+/// The key that checks the chunk signatures of a streaming body: the request's own.
+enum ChainKey {
+    /// SigV4: the day's signing key of the request's scope.
+    Hmac(SigningKey),
+    /// SigV4a: the public key of the request's access key.
+    #[cfg(feature = "sigv4a")]
+    Ecdsa(crate::sigv4a::PublicKey),
+}
+
+/// The streaming mode of an `x-amz-content-sha256` marker, whose signed forms name the
+/// request's algorithm: `STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]` for SigV4,
+/// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` for SigV4a (a marker of the other
+/// algorithm is refused); `STREAMING-UNSIGNED-PAYLOAD-TRAILER` for both.
+fn streaming_payload(v: &str, v4a: bool) -> Result<Option<StreamingMode>, VerifyError> {
+    #[cfg(feature = "sigv4a")]
+    {
+        use crate::streaming::{STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER};
+        let ecdsa = match v {
+            STREAMING_ECDSA_PAYLOAD => Some(StreamingMode::Signed),
+            STREAMING_ECDSA_PAYLOAD_TRAILER => Some(StreamingMode::SignedWithTrailer),
+            _ => None,
+        };
+        let hmac = StreamingMode::from_content_sha256(v).filter(|m| m.is_signed());
+        match (v4a, ecdsa, hmac) {
+            (true, Some(m), _) => return Ok(Some(m)),
+            (false, None, _) | (true, None, None) => {}
+            (false, Some(_), _) | (true, None, Some(_)) => {
+                return Err(VerifyError::InvalidRequest(format!(
+                    "x-amz-content-sha256 {v} is for the other signing algorithm: SigV4 streams with STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], SigV4a with STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]"
+                )))
+            }
+        }
     }
-    Ok(StreamingSetup {
-        decoded_length: None,
-        trailer: None,
-        checksum: None,
-        chunk_chain: None,
-    })
+    let _ = v4a;
+    Ok(StreamingMode::from_content_sha256(v))
 }
 
 /// What a streaming body is checked against.
@@ -407,16 +424,24 @@ struct StreamingSetup {
     chunk_chain: Option<SignatureChain>,
 }
 
-/// Reads the headers a streaming body is checked against and sets up the chunk signer.
-/// For a streaming payload, a header that is present but unreadable refuses the request
-/// rather than turning its check off, and so does a chunk signer that cannot be built.
+/// Reads the headers a streaming body is checked against and sets up the chain of chunk
+/// signatures (HMAC or ECDSA, as the request was signed). For a streaming payload, a header
+/// that is present but unreadable refuses the request rather than turning its check off,
+/// and so does a chain that cannot be built. A SigV4a event stream is refused: its
+/// messages would need ECDSA message signatures, which this verifier does not check.
 fn streaming_setup(
     req: &VerifiableRequest<'_>,
     payload: PayloadKind,
-    key: &SigningKey,
+    key: &ChainKey,
     time: AmzDate,
-    signature: &[u8; 64],
+    p: &Parsed,
 ) -> Result<StreamingSetup, VerifyError> {
+    if p.v4a.is_some() && payload == PayloadKind::EventStream {
+        return Err(VerifyError::InvalidRequest(
+            "SigV4a event streams are not verified by this server: sign the request with SigV4"
+                .into(),
+        ));
+    }
     let streaming = matches!(payload, PayloadKind::Streaming(_));
     let decoded_length = match req.single_header("x-amz-decoded-content-length") {
         Ok(None) => None,
@@ -474,9 +499,8 @@ fn streaming_setup(
             );
         }
         if mode.is_signed() {
-            let seed = std::str::from_utf8(signature).unwrap_or_default();
             chunk_chain = Some(
-                SignatureChain::hmac(key.clone(), time, seed)
+                signature_chain(key, time, p)
                     .map_err(|e| VerifyError::InvalidRequest(e.to_string()))?,
             );
         }
@@ -487,4 +511,24 @@ fn streaming_setup(
         checksum,
         chunk_chain,
     })
+}
+
+/// The chain of a signed streaming body, seeded with the request's signature.
+fn signature_chain(
+    key: &ChainKey,
+    time: AmzDate,
+    p: &Parsed,
+) -> Result<SignatureChain, crate::streaming::ChunkedError> {
+    match (key, &p.v4a) {
+        #[cfg(feature = "sigv4a")]
+        (ChainKey::Ecdsa(public), Some(v4a)) => {
+            SignatureChain::ecdsa(*public, time, &p.service, &v4a.signature_hex)
+        }
+        (ChainKey::Hmac(key), _) => {
+            let seed = std::str::from_utf8(&p.signature).unwrap_or_default();
+            SignatureChain::hmac(key.clone(), time, seed)
+        }
+        #[cfg(feature = "sigv4a")]
+        (ChainKey::Ecdsa(_), None) => Err(crate::streaming::ChunkedError::InvalidSeedSignature),
+    }
 }
