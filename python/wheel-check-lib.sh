@@ -73,9 +73,18 @@ test_deps() { # dir platform
 
 # Fails unless PY (with `packaging` on its PYTHONPATH) accepts WHEEL's tags, as pip would
 # decide on that interpreter (its glibc or musl version, architecture, CPython ABI).
+# packaging learns the musl version by running the ELF interpreter of sys.executable; where
+# that cannot run (a qemu-user wrapper script as sys.executable, no binfmt_misc),
+# SIGV4_MUSL_LOADER is the command that runs that loader, whose output packaging parses.
 installable() { # py wheel
-  "$1" -c 'import sys
+  "$1" -c 'import os, subprocess, sys
+from packaging import _musllinux
 from packaging.tags import parse_tag, sys_tags
+if os.environ.get("SIGV4_MUSL_LOADER"):
+    out = subprocess.run(os.environ["SIGV4_MUSL_LOADER"].split(), stderr=subprocess.PIPE, text=True).stderr
+    version = _musllinux._parse_musl_version(out)
+    assert version, out
+    _musllinux._get_musl_version = lambda executable: version
 wheel = sys.argv[1]
 tags = set(parse_tag("-".join(wheel[: -len(".whl")].split("-")[-3:])))
 match = [str(t) for t in sys_tags() if t in tags]
