@@ -328,16 +328,7 @@ fn acceptor_from_pem(cert: &Path, key: &Path) -> tokio_rustls::TlsAcceptor {
         .map(Result::unwrap)
         .collect();
     let key = PrivateKeyDer::from_pem_file(key).unwrap();
-    // The CLI's own choice of provider (src/net.rs), deprecated in rustls 0.23.48.
-    #[allow(deprecated)]
-    let provider = rustls::crypto::ring::default_provider();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    tls_acceptor(certs, key)
 }
 
 /// `openssl req -x509`: a self-signed certificate that is its own CA (CA:TRUE), for
@@ -391,19 +382,7 @@ fn expired_self_signed() -> (tokio_rustls::TlsAcceptor, String) {
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let cert = params.self_signed(&key).unwrap();
     let der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
-    // The CLI's own choice of provider (src/net.rs), deprecated in rustls 0.23.48.
-    #[allow(deprecated)]
-    let provider = rustls::crypto::ring::default_provider();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.der().clone()], der)
-        .unwrap();
-    (
-        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
-        cert.pem(),
-    )
+    (tls_acceptor(vec![cert.der().clone()], der), cert.pem())
 }
 
 #[test]

@@ -534,19 +534,27 @@ pub fn self_signed_tls() -> (tokio_rustls::TlsAcceptor, String) {
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
             .unwrap();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
-    // The CLI's own choice of provider (src/net.rs), deprecated in rustls 0.23.48.
+    (
+        tls_acceptor(vec![ck.cert.der().clone()], key),
+        ck.cert.pem(),
+    )
+}
+
+/// A TLS acceptor serving `certs` with `key`, on the CLI's own choice of provider
+/// (src/net.rs: ring, deprecated in rustls 0.23.48).
+pub fn tls_acceptor(
+    certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+) -> tokio_rustls::TlsAcceptor {
     #[allow(deprecated)]
     let provider = rustls::crypto::ring::default_provider();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
-        .with_single_cert(vec![ck.cert.der().clone()], key)
+        .with_single_cert(certs, key)
         .unwrap();
-    (
-        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
-        ck.cert.pem(),
-    )
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 /// A server that reads a request head, then writes `answer` (None: says nothing for 5 s)
