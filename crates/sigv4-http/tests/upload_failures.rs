@@ -39,6 +39,10 @@ use sigv4_http::tower::SignLayer;
 use sigv4_http::{Error, RequestSigner};
 use tower::{Layer, ServiceExt};
 
+#[path = "support/tamper.rs"]
+mod tamper;
+use tamper::Tamper;
+
 async fn run<F: Future<Output = ()>>(f: F) {
     tokio::time::timeout(Duration::from_secs(60), f)
         .await
@@ -390,51 +394,6 @@ async fn without_keep_reading_a_lost_refusal_is_a_typed_error() {
     .await;
 }
 
-/// A body that flips one byte at offset `at` of what it passes on: a chunk altered in
-/// transit, after it was signed.
-struct Tamper<B> {
-    inner: B,
-    at: u64,
-    seen: u64,
-}
-
-impl<B> http_body::Body for Tamper<B>
-where
-    B: http_body::Body<Data = Bytes> + Unpin,
-{
-    type Data = Bytes;
-    type Error = B::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, B::Error>>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        let std::task::Poll::Ready(Some(Ok(frame))) = polled else {
-            return polled;
-        };
-        let Ok(data) = frame.into_data() else {
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::new()))));
-        };
-        let (start, at) = (self.seen, self.at);
-        self.seen += data.len() as u64;
-        if (start..self.seen).contains(&at) {
-            let mut altered = data.to_vec();
-            altered[(at - start) as usize] ^= 0x01;
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(altered.into()))));
-        }
-        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(data))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
 /// An axum app behind `VerifyLayer` (under `axum::serve`, not our accept loop) whose
 /// handler streams the body and says how much it read, or that the read failed.
 async fn verifying_server() -> SocketAddr {
@@ -486,7 +445,7 @@ async fn chunked_upload_with(
     let transport = tower::service_fn(move |req: http::Request<_>| {
         let hyper = hyper.clone();
         async move {
-            let req = req.map(|inner| Tamper { inner, at, seen: 0 });
+            let req = req.map(|inner| Tamper::new(inner, at));
             hyper.request(req).await
         }
     });
