@@ -19,6 +19,7 @@ use crate::settings::{
 use crate::{Payload, QueryPlus, SigningError, UriRules};
 
 pub use crate::canonical_headers::{canonical_header_value, InvalidHeaderValue};
+use crate::canonical_headers::{sort_entries, SortEntry};
 pub(crate) use crate::canonical_headers::{is_tchar, validate_header_name, HeaderScratch};
 
 /// What goes into a canonical request besides its headers (already collected, sorted, in
@@ -250,7 +251,7 @@ const fn raw_path_rule(b: u8) -> bool {
 #[derive(Default)]
 pub(crate) struct QueryScratch {
     text: String,
-    entries: Vec<(u32, u32, u32)>,
+    entries: Vec<SortEntry>,
     decoded: Vec<u8>,
 }
 
@@ -323,7 +324,7 @@ pub(crate) fn canonical_query_with(
     entries.clear();
     for piece in query_pieces(query) {
         let (k, v) = split_pair(piece);
-        let ks = text.len() as u32;
+        let ks = text.len();
         if !k.as_bytes().contains(&b'%') && is_canonical_component(k.as_bytes()) {
             // Nothing to decode: the key is its own decoded form and already canonical.
             if skip(k.as_bytes()) {
@@ -338,7 +339,7 @@ pub(crate) fn canonical_query_with(
             }
             encode_into(text, decoded, false);
         }
-        let ke = text.len() as u32;
+        let ke = text.len();
         if is_canonical_component(v.as_bytes()) {
             text.push_str(v);
         } else {
@@ -346,29 +347,23 @@ pub(crate) fn canonical_query_with(
             decode_query_into(decoded, v.as_bytes(), plus_is_space);
             encode_into(text, decoded, false);
         }
-        entries.push((ks, ke, text.len() as u32));
+        entries.push(SortEntry::new(text.as_bytes(), ks, ke, text.len()));
     }
     for (k, v) in extra {
-        let ks = text.len() as u32;
+        let ks = text.len();
         text.push_str(k);
-        let ke = text.len() as u32;
+        let ke = text.len();
         text.push_str(v);
-        entries.push((ks, ke, text.len() as u32));
+        entries.push(SortEntry::new(text.as_bytes(), ks, ke, text.len()));
     }
-    let t = text.as_bytes();
-    entries.sort_unstable_by(|a, b| {
-        let ka = &t[a.0 as usize..a.1 as usize];
-        let kb = &t[b.0 as usize..b.1 as usize];
-        ka.cmp(kb)
-            .then_with(|| t[a.1 as usize..a.2 as usize].cmp(&t[b.1 as usize..b.2 as usize]))
-    });
-    for (i, &(ks, ke, ve)) in entries.iter().enumerate() {
+    sort_entries(entries, text.as_bytes(), true);
+    for (i, e) in entries.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(&text[ks as usize..ke as usize]);
+        out.push_str(&text[e.key()]);
         out.push('=');
-        out.push_str(&text[ke as usize..ve as usize]);
+        out.push_str(&text[e.mid as usize..e.end as usize]);
     }
 }
 
