@@ -233,6 +233,7 @@ fn sign_with_scratch(
         target.query,
         !plan.header_mode(),
         region_set,
+        creq.query_empty_piece,
         &mut scratch.decoded,
     );
     // The bound of `output_capacity` held (the property tests exercise this).
