@@ -111,6 +111,34 @@ pub fn canonical_header_value(out: &mut String, value: &[u8]) -> Result<(), Inva
     Ok(())
 }
 
+/// [`canonical_header_value`], copying a value that is canonical already as it checks it
+/// (one pass, no separate UTF-8 check: such a value is ASCII), and canonicalizing it when
+/// the check fails part-way.
+pub(crate) fn push_canonical_value(
+    out: &mut String,
+    value: &[u8],
+) -> Result<(), InvalidHeaderValue> {
+    let mark = out.len();
+    let mut prev_space = true; // a leading space is not canonical
+    for &b in value {
+        match b {
+            b' ' if !prev_space => prev_space = true,
+            0x21..=0x7e => prev_space = false,
+            _ => {
+                prev_space = true;
+                break;
+            }
+        }
+        out.push(char::from(b));
+    }
+    if prev_space && !value.is_empty() {
+        // Not canonical as it is (or a trailing space): start again the long way.
+        out.truncate(mark);
+        return canonical_header_value(out, value);
+    }
+    Ok(())
+}
+
 /// Whether `value` is already canonical and plain: visible ASCII and single spaces, with no
 /// space at either end (then canonicalization copies it unchanged).
 pub(crate) fn is_canonical_ascii_value(value: &[u8]) -> bool {
@@ -159,10 +187,14 @@ impl HeaderScratch {
         self.text[ns..].make_ascii_lowercase();
         let ne = self.text.len();
         self.text.push(':');
-        canonical_header_value(&mut self.text, value)
+        push_canonical_value(&mut self.text, value)
             .map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
-        self.entries
-            .push(SortEntry::new(self.text.as_bytes(), ns, ne, self.text.len()));
+        self.entries.push(SortEntry::new(
+            self.text.as_bytes(),
+            ns,
+            ne,
+            self.text.len(),
+        ));
         Ok(())
     }
 
@@ -176,8 +208,12 @@ impl HeaderScratch {
         let ne = self.text.len();
         self.text.push(':');
         self.text.push_str(value);
-        self.entries
-            .push(SortEntry::new(self.text.as_bytes(), ns, ne, self.text.len()));
+        self.entries.push(SortEntry::new(
+            self.text.as_bytes(),
+            ns,
+            ne,
+            self.text.len(),
+        ));
     }
 
     pub(crate) fn name(&self, e: SortEntry) -> &str {
@@ -201,10 +237,9 @@ impl HeaderScratch {
     /// Appends `name:v1,v2\n` lines for the sorted entries, then returns where the
     /// signed-headers list starts and ends after appending it (`a;b;c`).
     pub(crate) fn write(&self, out: &mut String) -> (usize, usize) {
-        let mut prev: Option<&str> = None;
+        let mut prev: Option<SortEntry> = None;
         for &e in &self.entries {
-            let name = self.name(e);
-            if prev == Some(name) {
+            if prev.is_some_and(|p| p.same_key(e, self.text.as_bytes())) {
                 out.push(',');
                 out.push_str(self.value(e));
             } else {
@@ -213,7 +248,7 @@ impl HeaderScratch {
                 }
                 out.push_str(self.line(e));
             }
-            prev = Some(name);
+            prev = Some(e);
         }
         if prev.is_some() {
             out.push('\n');
@@ -226,16 +261,15 @@ impl HeaderScratch {
 
     /// Appends the signed-headers list of the sorted entries, `a;b;c`.
     pub(crate) fn write_signed_list(&self, out: &mut String) {
-        let mut prev: Option<&str> = None;
+        let mut prev: Option<SortEntry> = None;
         for &e in &self.entries {
-            let name = self.name(e);
-            if prev != Some(name) {
+            if !prev.is_some_and(|p| p.same_key(e, self.text.as_bytes())) {
                 if prev.is_some() {
                     out.push(';');
                 }
-                out.push_str(name);
+                out.push_str(self.name(e));
             }
-            prev = Some(name);
+            prev = Some(e);
         }
     }
 }
@@ -256,11 +290,17 @@ impl SortEntry {
     /// The entry of `text[start..end]` keyed by `text[start..mid]`.
     pub(crate) fn new(text: &[u8], start: usize, mid: usize, end: usize) -> Self {
         let key = &text[start..mid];
-        let mut head = [0u8; 8];
-        let n = key.len().min(8);
-        head[..n].copy_from_slice(&key[..n]);
+        let prefix = match key.first_chunk::<8>() {
+            Some(head) => u64::from_be_bytes(*head),
+            // Shorter keys: their bytes, then zeros (a loop, not a call copying a few bytes).
+            None => key
+                .iter()
+                .chain(std::iter::repeat(&0))
+                .take(8)
+                .fold(0, |acc, &b| acc << 8 | u64::from(b)),
+        };
         SortEntry {
-            prefix: u64::from_be_bytes(head),
+            prefix,
             start: start as u32,
             mid: mid as u32,
             end: end as u32,
@@ -269,6 +309,13 @@ impl SortEntry {
 
     pub(crate) fn key(self) -> std::ops::Range<usize> {
         self.start as usize..self.mid as usize
+    }
+
+    /// Whether `self` and `other` have the same key (mostly told by the prefixes alone).
+    fn same_key(self, other: SortEntry, text: &[u8]) -> bool {
+        self.prefix == other.prefix
+            && self.mid - self.start == other.mid - other.start
+            && text[self.key()] == text[other.key()]
     }
 
     /// Whether `self` sorts before `other` by key (bytewise), then, when `by_value`, by
@@ -352,7 +399,11 @@ mod tests {
                 }
                 let mut want = entries.clone();
                 let kv = |e: &SortEntry| {
-                    let v = if by_value { &text[e.mid as usize..e.end as usize] } else { &[][..] };
+                    let v = if by_value {
+                        &text[e.mid as usize..e.end as usize]
+                    } else {
+                        &[][..]
+                    };
                     (&text[e.key()], v)
                 };
                 want.sort_by(|a, b| kv(a).cmp(&kv(b)));
@@ -398,9 +449,15 @@ mod tests {
 
     #[test]
     fn header_values() {
+        for c in [canonical_header_value, push_canonical_value] {
+            header_values_with(c);
+        }
+    }
+
+    fn header_values_with(f: fn(&mut String, &[u8]) -> Result<(), InvalidHeaderValue>) {
         let c = |v: &[u8]| {
-            let mut s = String::new();
-            canonical_header_value(&mut s, v).map(|_| s)
+            let mut s = String::from("k:");
+            f(&mut s, v).map(|_| s[2..].to_owned())
         };
         assert_eq!(c(b"  a  b  ").unwrap(), "a b");
         assert_eq!(
@@ -415,5 +472,10 @@ mod tests {
         assert_eq!(c(b"a\0b"), Err(InvalidHeaderValue::Control));
         assert_eq!(c(b"a\n"), Err(InvalidHeaderValue::Control));
         assert_eq!(c(b"\xff"), Err(InvalidHeaderValue::NotUtf8));
+        assert_eq!(c(b"a b").unwrap(), "a b");
+        assert_eq!(c(b"a").unwrap(), "a");
+        assert_eq!(c(b"a ").unwrap(), "a");
+        assert_eq!(c(b"a b \xc3\xa9").unwrap(), "a b \u{e9}");
+        assert_eq!(c(b"bytes=0-1023").unwrap(), "bytes=0-1023");
     }
 }

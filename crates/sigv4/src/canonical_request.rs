@@ -19,8 +19,8 @@ use crate::settings::{
 use crate::{Payload, QueryPlus, SigningError, UriRules};
 
 pub use crate::canonical_headers::{canonical_header_value, InvalidHeaderValue};
-use crate::canonical_headers::{sort_entries, SortEntry};
 pub(crate) use crate::canonical_headers::{is_tchar, validate_header_name, HeaderScratch};
+use crate::canonical_headers::{sort_entries, SortEntry};
 
 /// What goes into a canonical request besides its headers (already collected, sorted, in
 /// a [`HeaderScratch`]).
@@ -582,8 +582,21 @@ mod tests {
     #[test]
     fn the_one_pass_scan_splits_as_str_split_and_classifies_as_the_byte_rule() {
         for q in [
-            "", "&", "&&", "a", "a&b", "&a&&b=1&", "k=v=w&x", "ሴ=1&&=ሴ", "a=", "=b", "a%41=%2F",
-            "a+b=c d", "x=1&", "&x=1", "k~.-_=A9z",
+            "",
+            "&",
+            "&&",
+            "a",
+            "a&b",
+            "&a&&b=1&",
+            "k=v=w&x",
+            "ሴ=1&&=ሴ",
+            "a=",
+            "=b",
+            "a%41=%2F",
+            "a+b=c d",
+            "x=1&",
+            "&x=1",
+            "k~.-_=A9z",
         ] {
             let want: Vec<(&str, &str)> = q
                 .split('&')
