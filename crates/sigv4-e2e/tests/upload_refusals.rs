@@ -251,6 +251,23 @@ async fn intact_uploads_are_stored(s3: &S3, chunked: bool) {
     assert_eq!(s3.stored_len("t"), Some(MIB as u64));
 }
 
+/// `ATTEMPTS` 16 MiB uploads through each client, signed by `signer` (a byte altered at
+/// `tamper_at`, if any), all answered `refused`; none stored.
+async fn refused_every_time(
+    s3: &S3,
+    signer: impl Fn() -> RequestSigner,
+    tamper_at: Option<u64>,
+    refused: &Outcome,
+) {
+    for attempt in 0..ATTEMPTS {
+        let by_middleware = middleware_upload(s3, "x", signer(), tamper_at, TOTAL).await;
+        assert_eq!(&by_middleware, refused, "middleware, attempt {attempt}");
+        let by_tower = tower_upload(s3, "x", signer(), tamper_at, TOTAL).await;
+        assert_eq!(&by_tower, refused, "tower client, attempt {attempt}");
+    }
+    assert_eq!(s3.stored_len("x"), None, "a refused upload was stored");
+}
+
 /// A wrong secret and an unknown key: s3s refuses from the request head and closes with
 /// the 16 MiB body unread; both clients get `403` and s3s's code, every time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,20 +281,8 @@ async fn s3s_refusals_of_a_wrong_key_reach_the_caller_every_time() {
         ];
         for (ak, sk, code) in cases {
             let refused = Outcome::Answer(403, code.to_owned());
-            for attempt in 0..ATTEMPTS {
-                assert_eq!(
-                    middleware_upload(&s3, "x", signer(ak, sk, false), None, TOTAL).await,
-                    refused,
-                    "middleware, {code}, attempt {attempt}"
-                );
-                assert_eq!(
-                    tower_upload(&s3, "x", signer(ak, sk, false), None, TOTAL).await,
-                    refused,
-                    "tower client, {code}, attempt {attempt}"
-                );
-            }
+            refused_every_time(&s3, || signer(ak, sk, false), None, &refused).await;
         }
-        assert_eq!(s3.stored_len("x"), None, "a refused upload was stored");
     })
     .await;
 }
@@ -292,20 +297,8 @@ async fn s3s_refusal_of_a_forged_chunk_signature_reaches_the_caller_every_time()
         intact_uploads_are_stored(&s3, true).await;
         // s3s's answer to a chunk whose signature does not match.
         let refused = Outcome::Answer(500, "InternalError".to_owned());
-        for attempt in 0..ATTEMPTS {
-            let at = Some(300 * 1024);
-            assert_eq!(
-                middleware_upload(&s3, "x", signer(AK, SK, true), at, TOTAL).await,
-                refused,
-                "middleware, attempt {attempt}"
-            );
-            assert_eq!(
-                tower_upload(&s3, "x", signer(AK, SK, true), at, TOTAL).await,
-                refused,
-                "tower client, attempt {attempt}"
-            );
-        }
-        assert_eq!(s3.stored_len("x"), None, "a refused upload was stored");
+        let signer = || signer(AK, SK, true);
+        refused_every_time(&s3, signer, Some(300 * 1024), &refused).await;
     })
     .await;
 }
