@@ -39,6 +39,10 @@ use sigv4_http::tower::SignLayer;
 use sigv4_http::{Error, RequestSigner};
 use tower::{Layer, ServiceExt};
 
+#[path = "support/tamper.rs"]
+mod tamper;
+use tamper::Tamper;
+
 async fn run<F: Future<Output = ()>>(f: F) {
     tokio::time::timeout(Duration::from_secs(60), f)
         .await
@@ -390,51 +394,6 @@ async fn without_keep_reading_a_lost_refusal_is_a_typed_error() {
     .await;
 }
 
-/// A body that flips one byte at offset `at` of what it passes on: a chunk altered in
-/// transit, after it was signed.
-struct Tamper<B> {
-    inner: B,
-    at: u64,
-    seen: u64,
-}
-
-impl<B> http_body::Body for Tamper<B>
-where
-    B: http_body::Body<Data = Bytes> + Unpin,
-{
-    type Data = Bytes;
-    type Error = B::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, B::Error>>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        let std::task::Poll::Ready(Some(Ok(frame))) = polled else {
-            return polled;
-        };
-        let Ok(data) = frame.into_data() else {
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::new()))));
-        };
-        let (start, at) = (self.seen, self.at);
-        self.seen += data.len() as u64;
-        if (start..self.seen).contains(&at) {
-            let mut altered = data.to_vec();
-            altered[(at - start) as usize] ^= 0x01;
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(altered.into()))));
-        }
-        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(data))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
 /// An axum app behind `VerifyLayer` (under `axum::serve`, not our accept loop) whose
 /// handler streams the body and says how much it read, or that the read failed.
 async fn verifying_server() -> SocketAddr {
@@ -486,7 +445,7 @@ async fn chunked_upload_with(
     let transport = tower::service_fn(move |req: http::Request<_>| {
         let hyper = hyper.clone();
         async move {
-            let req = req.map(|inner| Tamper { inner, at, seen: 0 });
+            let req = req.map(|inner| Tamper::new(inner, at));
             hyper.request(req).await
         }
     });
@@ -581,49 +540,74 @@ async fn sigv4a_aws_chunked_uploads_are_signed_and_verified_chunk_by_chunk() {
     .await;
 }
 
+/// `STRICT_ATTEMPTS` streamed uploads of `total` bytes through ureq, signed by the
+/// blocking signer (`expect: 100-continue` added after signing, if asked); each one's
+/// status and AWS error code, or ureq's error.
+async fn blocking_uploads(addr: SocketAddr, total: u64, expect_continue: bool) -> Vec<String> {
+    use sigv4_http::blocking::BlockingSigner;
+    use std::io::Read;
+    tokio::task::spawn_blocking(move || {
+        let signer = BlockingSigner::new(s3_signer());
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(20)))
+            .build()
+            .new_agent();
+        (0..STRICT_ATTEMPTS)
+            .map(|_| {
+                let mut req = http::Request::put(format!("http://{addr}/bucket/key"))
+                    .header("content-length", total.to_string())
+                    .body(())
+                    .unwrap();
+                signer.sign_streaming(&mut req).unwrap();
+                if expect_continue {
+                    let continue_ = http::HeaderValue::from_static("100-continue");
+                    req.headers_mut().insert(http::header::EXPECT, continue_);
+                }
+                let mut body = std::io::repeat(b'x').take(total);
+                let (parts, ()) = req.into_parts();
+                let req = http::Request::from_parts(parts, ureq::SendBody::from_reader(&mut body));
+                match agent.run(req) {
+                    Ok(mut resp) => {
+                        let bytes = resp.body_mut().read_to_vec().unwrap();
+                        let code =
+                            AwsError::parse(resp.headers(), &bytes).map(|e| e.code().to_owned());
+                        format!("{} {}", resp.status().as_u16(), code.unwrap_or_default())
+                    }
+                    Err(e) => format!("error: {e}"),
+                }
+            })
+            .collect()
+    })
+    .await
+    .unwrap()
+}
+
 /// The blocking signer: the caller's own client (ureq here) sends the body, so the caller
 /// reads the refusal from the answer its client got, with `AwsError::parse`. Our server's
 /// lingering close lets ureq (which writes the whole body before it reads) finish its
 /// upload and read the `403`, every time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_client_reads_our_servers_refusal_every_time() {
-    use sigv4_http::blocking::BlockingSigner;
-    use std::io::Read;
     run(async {
         let addr = our_refusing_server(403, 256 * 1024).await;
-        let outcomes = tokio::task::spawn_blocking(move || {
-            let signer = BlockingSigner::new(s3_signer());
-            let agent = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs(20)))
-                .build()
-                .new_agent();
-            let total = 4 * MIB as u64;
-            (0..STRICT_ATTEMPTS)
-                .map(|_| {
-                    let mut req = http::Request::put(format!("http://{addr}/bucket/key"))
-                        .header("content-length", total.to_string())
-                        .body(())
-                        .unwrap();
-                    signer.sign_streaming(&mut req).unwrap();
-                    let mut body = std::io::repeat(b'x').take(total);
-                    let (parts, ()) = req.into_parts();
-                    let req =
-                        http::Request::from_parts(parts, ureq::SendBody::from_reader(&mut body));
-                    match agent.run(req) {
-                        Ok(mut resp) => {
-                            let bytes = resp.body_mut().read_to_vec().unwrap();
-                            let code = AwsError::parse(resp.headers(), &bytes)
-                                .map(|e| e.code().to_owned());
-                            format!("{} {}", resp.status().as_u16(), code.unwrap_or_default())
-                        }
-                        Err(e) => format!("error: {e}"),
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .unwrap();
+        let outcomes = blocking_uploads(addr, 4 * MIB as u64, false).await;
+        for (attempt, outcome) in outcomes.iter().enumerate() {
+            assert_eq!(outcome, "403 SignatureDoesNotMatch", "attempt {attempt}");
+        }
+    })
+    .await;
+}
+
+/// As the blocking module documents: against a server that refuses from the request head
+/// and closes at once (plain hyper), ureq loses the answer to the reset (it writes the
+/// whole 16 MiB body first), unless the request says `expect: 100-continue`: then the
+/// refusal comes before the body, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_client_with_expect_continue_reads_a_head_refusal_every_time() {
+    run(async {
+        let addr = refusing_server(403, 0).await;
+        let outcomes = blocking_uploads(addr, 16 * MIB as u64, true).await;
         for (attempt, outcome) in outcomes.iter().enumerate() {
             assert_eq!(outcome, "403 SignatureDoesNotMatch", "attempt {attempt}");
         }
