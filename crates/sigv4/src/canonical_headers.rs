@@ -261,13 +261,33 @@ impl HeaderScratch {
 
     /// Appends the signed-headers list of the sorted entries, `a;b;c`.
     pub(crate) fn write_signed_list(&self, out: &mut String) {
+        self.write_names::<false>(out);
+    }
+
+    /// Appends the signed-headers list percent-encoded as a query value
+    /// (`X-Amz-SignedHeaders`): `a%3Bb%3Bc`.
+    pub(crate) fn write_signed_list_encoded(&self, out: &mut String) {
+        self.write_names::<true>(out);
+    }
+
+    /// Appends each signed name once, in order, separated by `;`, the whole percent-encoded
+    /// when `ENCODE`.
+    fn write_names<const ENCODE: bool>(&self, out: &mut String) {
         let mut prev: Option<SortEntry> = None;
         for &e in &self.entries {
             if !prev.is_some_and(|p| p.same_key(e, self.text.as_bytes())) {
                 if prev.is_some() {
-                    out.push(';');
+                    if ENCODE {
+                        out.push_str("%3B");
+                    } else {
+                        out.push(';');
+                    }
                 }
-                out.push_str(self.name(e));
+                if ENCODE {
+                    crate::encoding::encode_str_into(out, self.name(e), false);
+                } else {
+                    out.push_str(self.name(e));
+                }
             }
             prev = Some(e);
         }
@@ -367,6 +387,23 @@ pub(crate) fn sort_entries(entries: &mut [SortEntry], text: &[u8], by_value: boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_encoded_signed_list_is_the_list_percent_encoded() {
+        let mut hs = HeaderScratch::default();
+        for name in ["X-Amz-Date", "a!b", "host", "a!b", "c#d~e"] {
+            hs.push(name, b"v").unwrap();
+        }
+        hs.sort();
+        let mut list = String::new();
+        hs.write_signed_list(&mut list);
+        assert_eq!(list, "a!b;c#d~e;host;x-amz-date");
+        let mut want = String::new();
+        crate::encoding::encode_into(&mut want, list.as_bytes(), false);
+        let mut got = String::from("x");
+        hs.write_signed_list_encoded(&mut got);
+        assert_eq!(got, format!("x{want}"));
+    }
 
     #[test]
     fn small_sort_orders_as_the_standard_sort() {

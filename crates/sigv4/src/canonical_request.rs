@@ -10,7 +10,8 @@ use std::ops::Range;
 use sha2::{Digest, Sha256};
 
 use crate::encoding::{
-    byte_table, decode_query_into, encode_into, hex_lower, hex_str, is_unreserved, push_escape,
+    byte_table, decode_query_into, encode_into, encode_str_into, hex_lower, hex_str, is_unreserved,
+    push_escape, UNRESERVED,
 };
 use crate::settings::{
     STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
@@ -203,7 +204,7 @@ pub fn canonical_uri(out: &mut String, path: &str, rules: UriRules) {
 
 fn write_path_bytes(out: &mut String, path: &str, double_encode: bool) {
     if double_encode {
-        encode_into(out, path.as_bytes(), true);
+        encode_str_into(out, path, true);
     } else {
         // A run of raw bytes is ASCII, so a non-empty run starts and ends on characters;
         // `get` only declines the empty run after an escaped lead byte.
@@ -481,9 +482,6 @@ pub(crate) fn split_pair(piece: &str) -> (&str, &str) {
         None => (piece, ""),
     }
 }
-
-/// [`is_unreserved`] as a table, for the per-byte scans of the hot path.
-static UNRESERVED: [bool; 256] = byte_table!(is_unreserved);
 
 /// Whether a raw query key or value is already in canonical form, so that decoding and
 /// re-encoding it would give back the same bytes: only unreserved bytes and `%XX` escapes
