@@ -16,6 +16,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use sigv4::Credentials;
+use sigv4_http::connect::KeepReading;
 use sigv4_http::tower::{SignLayer, SignedBody};
 use sigv4_http::RequestSigner;
 use tower::{Layer, Service, ServiceExt};
@@ -37,7 +38,11 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
         signer = signer.with_region(region);
     }
 
-    let http = Client::builder(TokioExecutor::new()).build_http::<SignedBody<Full<Bytes>>>();
+    // Connections that keep reading after a failed write: a server that refuses an upload
+    // part-way and closes at once still gets its answer to us (plain HTTP; put TLS on top
+    // for HTTPS).
+    let http = Client::builder(TokioExecutor::new())
+        .build::<_, SignedBody<Full<Bytes>>>(KeepReading::http());
     let mut client = SignLayer::new(signer).layer(http);
 
     let request = http::Request::get(url).body(Full::new(Bytes::new()))?;

@@ -22,8 +22,18 @@
 //! Your client sends the body, so an upload the server refuses part-way (a forged chunk,
 //! a wrong key: `403 SignatureDoesNotMatch`) comes back as the answer your client read:
 //! take its status, and its AWS error code with [`crate::aws_error::AwsError::parse`]
-//! (servers built on this crate linger after an early refusal, so a client that writes the
-//! whole body before reading, as ureq does, still gets that answer):
+//! (servers built on this crate linger after an early refusal, as AWS does, so a client
+//! that writes the whole body before reading, as ureq does, still gets that answer).
+//!
+//! A server that answers early and closes at once (no lingering) resets the connection
+//! under the upload, and ureq then fails with "Broken pipe" without reading the answer
+//! (every time, in our tests with 16 MiB uploads); this signer cannot change how your
+//! client reads. For refusals decided from the request head (a wrong or unknown key, a
+//! bad signature), add `expect: 100-continue` to the signed request: ureq then waits for
+//! the server's go-ahead before it sends the body, and reads the refusal instead (AWS and
+//! hyper-based servers answer it). A refusal part-way through the body (a forged chunk)
+//! is still lost against such a server; the async clients have
+//! `sigv4_http::connect::KeepReading` for that (features `tower`/`reqwest`).
 //!
 //! ```
 //! use sigv4_http::aws_error::AwsError;

@@ -67,12 +67,20 @@ impl UploadProgress {
         self.state.load(std::sync::atomic::Ordering::SeqCst) == ENDED
     }
 
+    /// Whether a failed send with `cause` cut the body off: it was not sent whole, or the
+    /// connection discarded part of it after the server closed
+    /// ([`WriteFailed`](crate::connect::WriteFailed)).
+    pub(crate) fn interrupted(&self, cause: &(dyn std::error::Error + 'static)) -> bool {
+        !self.sent_whole() || crate::connect::WriteFailed::find(cause).is_some()
+    }
+
     /// The error to report for a failed send of a body not sent whole: one whose length
     /// was not the declared one, or one cut off part-way (the server stopped reading it),
     /// with `cause`, the client's error.
     pub(crate) fn failure(&self, cause: BoxError) -> crate::Error {
         use std::sync::atomic::Ordering::SeqCst;
-        let sent = self.sent.load(SeqCst);
+        let discarded = crate::connect::WriteFailed::find(&*cause).map_or(0, |w| w.discarded());
+        let sent = self.sent.load(SeqCst).saturating_sub(discarded);
         match self.state.load(SeqCst) {
             WRONG_LENGTH => {
                 return crate::Error::BodyLengthMismatch {

@@ -73,8 +73,10 @@ pub enum Error {
         sent: u64,
     },
     /// The connection closed while a streamed request body was being sent: the server
-    /// stopped reading it (a refusal whose answer was lost with the connection; one that
-    /// arrives is returned as the response, status and AWS error document included).
+    /// stopped reading it and no answer was read (a server that sent none, or a refusal
+    /// lost with the connection by a transport that stops at its first write error; see
+    /// `sigv4_http::connect`). An answer that arrives is returned as the response,
+    /// status and AWS error document included.
     UploadInterrupted {
         /// The bytes sent before the connection closed.
         sent: u64,
@@ -110,7 +112,7 @@ impl fmt::Display for Error {
                 if let Some(d) = declared {
                     write!(f, " of {d}")?;
                 }
-                write!(f, " bytes of the request body: the server stopped reading it (a refusal whose answer was lost with the connection): {source}")
+                write!(f, " bytes of the request body: the server stopped reading it, and no answer was read (see sigv4_http::connect for a transport that reads an early answer): {source}")
             }
             Error::Body(e) => write!(f, "reading the request body failed: {e}"),
             Error::Service(e) => write!(f, "sending the signed request failed: {e}"),

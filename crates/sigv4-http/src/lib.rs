@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `blocking` (default) | `blocking::BlockingSigner`: sign `http::Request`s or plain parts from synchronous code (ureq, std), with credentials refreshed on an internal thread: no async runtime needed |
 //! | `reqwest` | `reqwest::SigV4Middleware`: a `reqwest-middleware` middleware that signs every request |
-//! | `tower` | `tower::SignLayer` (client: hyper, tower stacks) and `tower::VerifyLayer` (server: verifies incoming SigV4 and answers 403 with AWS error bodies) |
+//! | `tower` | `tower::SignLayer` (client: hyper, tower stacks) and `tower::VerifyLayer` (server: verifies incoming SigV4 and answers 403 with AWS error bodies); `connect::KeepReading`, the connector that lets a client read a refusal from a server that closes mid-upload |
 //! | `event-stream` | `eventstream::EventStreamBody` (a signed event-stream request body for reqwest or hyper) and `eventstream::VerifiedEventStreamBody` (the server side: yields only messages whose signature chain verifies) |
 //! | `axum` | lets `tower::VerifyLayer` hand `axum::body::Body` to an axum `Router` |
 //! | (always) | `aws_error` (AWS error codes from XML/JSON bodies), `retry` (which answers to retry, backoff), `redirect` (same-origin re-signing rule, `Location`), `explain` (the `SignatureDoesNotMatch` diff) |
@@ -63,6 +63,8 @@ pub use sigv4_credentials::{CachedProvider, ProvideCredentials, StaticProvider, 
 pub mod aws_error;
 pub mod bearer;
 pub mod build_info;
+#[cfg(any(feature = "tower", feature = "reqwest"))]
+pub mod connect;
 pub mod explain;
 #[cfg(any(feature = "tower", feature = "server"))]
 pub mod linger;

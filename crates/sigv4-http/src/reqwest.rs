@@ -33,6 +33,18 @@
 //! [`Error`] inside can be recovered with `anyhow::Error::downcast_ref`.
 //!
 //! Add this middleware last (after retries), so that every attempt is signed afresh.
+//!
+//! A server's refusal part-way through a streamed upload (a `403` with its AWS error
+//! document while the body is still being sent) comes back as the response, status and
+//! error document included, when the server reads on or lingers before it closes (ours
+//! do, as nginx and AWS do). A server that closes at once with the body unread makes
+//! the connection reset, and reqwest (hyper underneath) stops at that write error without
+//! reading the answer already received: the caller then gets
+//! [`Error::UploadInterrupted`] (how much of the body went out), now and then, depending on
+//! timing. reqwest offers no way to wrap its connections; to get the answer every time,
+//! end the middleware chain with [`KeepReadingTransport`], which sends through hyper on
+//! [`KeepReading`](crate::connect::KeepReading) connections (and so bypasses the
+//! `reqwest::Client`'s own transport settings: see its documentation).
 
 use std::sync::Arc;
 
@@ -45,8 +57,11 @@ use sigv4::chunked::ChunkedBody;
 use sigv4::{Payload, SignableRequest, SigningOutput};
 
 use crate::body::{Boxed, Metered, UploadProgress};
+
+mod transport;
 use crate::signer::StreamingChoice;
 use crate::{Error, RequestSigner};
+pub use transport::KeepReadingTransport;
 
 /// Signs every request sent through a `reqwest_middleware::ClientWithMiddleware`.
 #[derive(Debug, Clone)]
@@ -228,7 +243,7 @@ impl Middleware for SigV4Middleware {
             (Ok(r), _) => r,
             // A streamed body not sent whole: say so (the length was wrong, or the server
             // stopped reading), rather than "error sending request".
-            (Err(e), Some(p)) if !p.sent_whole() => {
+            (Err(e), Some(p)) if p.interrupted(&e) => {
                 return Err(reqwest_middleware::Error::middleware(
                     p.failure(Box::new(e)),
                 ))

@@ -7,10 +7,16 @@
 //!   handler that answers early, and `VerifyLayer` under `axum::serve` refusing a forged
 //!   chunk part-way (the layer answers `403 SignatureDoesNotMatch` itself, whatever the
 //!   handler made of the failed read);
-//! * a server that closes at once with the rest unread (plain hyper, as a server we do not
-//!   control may): the connection resets, and a hyper-based client that was still writing
-//!   may never read the answer; the caller then gets a typed `Error::UploadInterrupted`
-//!   saying how much of the body went out, never a bare "error sending request";
+//! * a server that refuses and closes at once with the rest unread (plain hyper, as a
+//!   server we do not control may): the connection resets, and hyper stops at its first
+//!   write error without reading the answer it already received. Through connections that
+//!   keep reading after a failed write (`connect::KeepReading` under the tower client,
+//!   `reqwest::KeepReadingTransport` ending the middleware chain) the caller gets the
+//!   server's status and AWS error code every time; without them, the answer or a typed
+//!   `Error::UploadInterrupted` saying how much of the body went out, never a bare "error
+//!   sending request";
+//! * a server that closes without answering: `Error::UploadInterrupted`, with or without
+//!   the wrapper;
 //! * a body shorter (or longer) than its `content-length`: a typed
 //!   `Error::BodyLengthMismatch` naming both lengths.
 
@@ -26,11 +32,16 @@ use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
 use sigv4::Credentials;
 use sigv4_http::aws_error::AwsError;
-use sigv4_http::reqwest::SigV4Middleware;
+use sigv4_http::connect::KeepReading;
+use sigv4_http::reqwest::{KeepReadingTransport, SigV4Middleware};
 use sigv4_http::serve::{serve_http1, Http1Options};
 use sigv4_http::tower::SignLayer;
 use sigv4_http::{Error, RequestSigner};
 use tower::{Layer, ServiceExt};
+
+#[path = "support/tamper.rs"]
+mod tamper;
+use tamper::Tamper;
 
 async fn run<F: Future<Output = ()>>(f: F) {
     tokio::time::timeout(Duration::from_secs(60), f)
@@ -117,9 +128,28 @@ fn chunks(total: usize) -> impl futures_util::Stream<Item = Result<Bytes, std::i
     futures_util::stream::iter((0..total / chunk.len()).map(move |_| Ok(chunk.clone())))
 }
 
+type BoxBody = http_body_util::combinators::UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// A `total`-byte streamed body, 64 KiB a frame.
+fn stream_body(total: usize) -> BoxBody {
+    BodyExt::boxed_unsync(StreamBody::new(futures_util::StreamExt::map(
+        chunks(total),
+        |c| c.map(hyper::body::Frame::data),
+    )))
+}
+
 fn middleware() -> reqwest_middleware::ClientWithMiddleware {
     reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(SigV4Middleware::new(s3_signer()))
+        .build()
+}
+
+/// The middleware ending in [`KeepReadingTransport`]: sent through hyper on connections
+/// that keep reading after a failed write.
+fn keep_reading_middleware() -> reqwest_middleware::ClientWithMiddleware {
+    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(SigV4Middleware::new(s3_signer()))
+        .with(KeepReadingTransport::http())
         .build()
 }
 
@@ -128,7 +158,8 @@ fn middleware() -> reqwest_middleware::ClientWithMiddleware {
 #[derive(Debug, PartialEq)]
 enum Outcome {
     Refused(u16, String),
-    Interrupted,
+    /// `UploadInterrupted`, with the bytes sent.
+    Interrupted(u64),
 }
 
 fn interrupted(err: &Error, total: usize) -> Outcome {
@@ -136,7 +167,7 @@ fn interrupted(err: &Error, total: usize) -> Outcome {
         Error::UploadInterrupted { sent, declared, .. }
             if *declared == Some(total as u64) && *sent < total as u64 =>
         {
-            Outcome::Interrupted
+            Outcome::Interrupted(*sent)
         }
         other => {
             panic!("expected the server's answer or UploadInterrupted, got {other} / {other:?}")
@@ -183,13 +214,28 @@ async fn middleware_upload(
 /// Sends a `total`-byte streamed upload through the tower client; what it ended with.
 async fn tower_upload(addr: SocketAddr, total: usize) -> Outcome {
     let hyper = Client::builder(TokioExecutor::new()).build_http();
+    tower_upload_with(hyper, addr, total).await
+}
+
+/// As [`tower_upload`], over connections that keep reading after a failed write.
+async fn keep_reading_tower_upload(addr: SocketAddr, total: usize) -> Outcome {
+    let hyper = Client::builder(TokioExecutor::new()).build(KeepReading::http());
+    tower_upload_with(hyper, addr, total).await
+}
+
+/// As [`tower_upload`], over `hyper`.
+async fn tower_upload_with<C>(
+    hyper: Client<C, sigv4_http::tower::SignedBody<BoxBody>>,
+    addr: SocketAddr,
+    total: usize,
+) -> Outcome
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
     let layer = SignLayer::new(s3_signer()).with_max_buffered_body(MIB);
-    let body = StreamBody::new(futures_util::StreamExt::map(chunks(total), |c| {
-        c.map(hyper::body::Frame::data)
-    }));
     let req = http::Request::put(format!("http://{addr}/bucket/key"))
         .header("content-length", total.to_string())
-        .body(body)
+        .body(stream_body(total))
         .unwrap();
     match layer.layer(hyper).oneshot(req).await {
         Ok(resp) => {
@@ -231,10 +277,102 @@ async fn the_refusal_of_our_server_reaches_the_caller_every_time() {
     .await;
 }
 
-/// Against a server that closes at once with the rest of the upload unread (plain hyper):
-/// the server's answer when the client read it, else a typed `UploadInterrupted`.
+/// Against a server that refuses part-way and closes at once with the rest of the upload
+/// unread (plain hyper, no lingering: the connection resets under the client's writes),
+/// 16 MiB uploads, 50 times each through the reqwest middleware ending in
+/// `KeepReadingTransport` and through the tower client on `KeepReading` connections: the
+/// caller gets the server's status and AWS error code every time. (Without the wrapper,
+/// hyper stops at its first write error and loses the answer in 4% to 14% of runs.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_from_a_server_that_closes_at_once_reaches_the_caller_every_time() {
+    run(async {
+        let client = keep_reading_middleware();
+        for (status, read_first) in [(403u16, 256 * 1024), (400, 0)] {
+            let addr = refusing_server(status, read_first).await;
+            let refused = Outcome::Refused(status, "SignatureDoesNotMatch".to_owned());
+            for attempt in 0..STRICT_ATTEMPTS / 2 {
+                assert_eq!(
+                    middleware_upload(&client, addr, 16 * MIB).await,
+                    refused,
+                    "middleware, {status} after {read_first} bytes, attempt {attempt}"
+                );
+                assert_eq!(
+                    keep_reading_tower_upload(addr, 16 * MIB).await,
+                    refused,
+                    "tower client, {status} after {read_first} bytes, attempt {attempt}"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+/// A server that reads `read_first` bytes of the first request, then closes the
+/// connection without answering (the rest unread: a reset).
+async fn silent_resetting_server(read_first: usize) -> SocketAddr {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut seen = 0;
+                while seen < read_first {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => seen += n,
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A server that sends no answer and closes part-way through the upload: keeping on
+/// reading finds nothing, and the caller gets a typed `UploadInterrupted` (the bytes that
+/// went out, not those discarded after the reset), every time, promptly; with the plain
+/// reqwest client and hyper too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_cut_off_by_a_server_that_closes_at_once_is_a_typed_error() {
+    run(async {
+        let read_first = 256 * 1024;
+        let addr = silent_resetting_server(read_first).await;
+        let total = 16 * MIB;
+        let (keep_reading, plain) = (keep_reading_middleware(), middleware());
+        for attempt in 0..10 {
+            for (how, outcome) in [
+                (
+                    "middleware",
+                    middleware_upload(&keep_reading, addr, total).await,
+                ),
+                ("tower", keep_reading_tower_upload(addr, total).await),
+                (
+                    "plain middleware",
+                    middleware_upload(&plain, addr, total).await,
+                ),
+                ("plain tower", tower_upload(addr, total).await),
+            ] {
+                let Outcome::Interrupted(sent) = outcome else {
+                    panic!("{how}, attempt {attempt}: {outcome:?}")
+                };
+                assert!(
+                    (read_first as u64..total as u64).contains(&sent),
+                    "{how}, attempt {attempt}: {sent} bytes sent"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+/// Through the plain reqwest client (no `KeepReadingTransport`) against a server that
+/// refuses and closes at once: the server's answer when reqwest read it, else a typed
+/// `UploadInterrupted`, never a bare "error sending request".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_keep_reading_a_lost_refusal_is_a_typed_error() {
     run(async {
         let client = middleware();
         let addr = refusing_server(403, 256 * 1024).await;
@@ -243,7 +381,7 @@ async fn an_upload_cut_off_by_a_server_that_closes_at_once_is_a_typed_error() {
                 middleware_upload(&client, addr, 8 * MIB).await,
                 tower_upload(addr, 8 * MIB).await,
             ] {
-                if outcome != Outcome::Interrupted {
+                if !matches!(outcome, Outcome::Interrupted(_)) {
                     assert_eq!(
                         outcome,
                         Outcome::Refused(403, "SignatureDoesNotMatch".to_owned()),
@@ -254,51 +392,6 @@ async fn an_upload_cut_off_by_a_server_that_closes_at_once_is_a_typed_error() {
         }
     })
     .await;
-}
-
-/// A body that flips one byte at offset `at` of what it passes on: a chunk altered in
-/// transit, after it was signed.
-struct Tamper<B> {
-    inner: B,
-    at: u64,
-    seen: u64,
-}
-
-impl<B> http_body::Body for Tamper<B>
-where
-    B: http_body::Body<Data = Bytes> + Unpin,
-{
-    type Data = Bytes;
-    type Error = B::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, B::Error>>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        let std::task::Poll::Ready(Some(Ok(frame))) = polled else {
-            return polled;
-        };
-        let Ok(data) = frame.into_data() else {
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::new()))));
-        };
-        let (start, at) = (self.seen, self.at);
-        self.seen += data.len() as u64;
-        if (start..self.seen).contains(&at) {
-            let mut altered = data.to_vec();
-            altered[(at - start) as usize] ^= 0x01;
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(altered.into()))));
-        }
-        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(data))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
 }
 
 /// An axum app behind `VerifyLayer` (under `axum::serve`, not our accept loop) whose
@@ -352,7 +445,7 @@ async fn chunked_upload_with(
     let transport = tower::service_fn(move |req: http::Request<_>| {
         let hyper = hyper.clone();
         async move {
-            let req = req.map(|inner| Tamper { inner, at, seen: 0 });
+            let req = req.map(|inner| Tamper::new(inner, at));
             hyper.request(req).await
         }
     });
@@ -447,49 +540,74 @@ async fn sigv4a_aws_chunked_uploads_are_signed_and_verified_chunk_by_chunk() {
     .await;
 }
 
+/// `STRICT_ATTEMPTS` streamed uploads of `total` bytes through ureq, signed by the
+/// blocking signer (`expect: 100-continue` added after signing, if asked); each one's
+/// status and AWS error code, or ureq's error.
+async fn blocking_uploads(addr: SocketAddr, total: u64, expect_continue: bool) -> Vec<String> {
+    use sigv4_http::blocking::BlockingSigner;
+    use std::io::Read;
+    tokio::task::spawn_blocking(move || {
+        let signer = BlockingSigner::new(s3_signer());
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(20)))
+            .build()
+            .new_agent();
+        (0..STRICT_ATTEMPTS)
+            .map(|_| {
+                let mut req = http::Request::put(format!("http://{addr}/bucket/key"))
+                    .header("content-length", total.to_string())
+                    .body(())
+                    .unwrap();
+                signer.sign_streaming(&mut req).unwrap();
+                if expect_continue {
+                    let continue_ = http::HeaderValue::from_static("100-continue");
+                    req.headers_mut().insert(http::header::EXPECT, continue_);
+                }
+                let mut body = std::io::repeat(b'x').take(total);
+                let (parts, ()) = req.into_parts();
+                let req = http::Request::from_parts(parts, ureq::SendBody::from_reader(&mut body));
+                match agent.run(req) {
+                    Ok(mut resp) => {
+                        let bytes = resp.body_mut().read_to_vec().unwrap();
+                        let code =
+                            AwsError::parse(resp.headers(), &bytes).map(|e| e.code().to_owned());
+                        format!("{} {}", resp.status().as_u16(), code.unwrap_or_default())
+                    }
+                    Err(e) => format!("error: {e}"),
+                }
+            })
+            .collect()
+    })
+    .await
+    .unwrap()
+}
+
 /// The blocking signer: the caller's own client (ureq here) sends the body, so the caller
 /// reads the refusal from the answer its client got, with `AwsError::parse`. Our server's
 /// lingering close lets ureq (which writes the whole body before it reads) finish its
 /// upload and read the `403`, every time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_client_reads_our_servers_refusal_every_time() {
-    use sigv4_http::blocking::BlockingSigner;
-    use std::io::Read;
     run(async {
         let addr = our_refusing_server(403, 256 * 1024).await;
-        let outcomes = tokio::task::spawn_blocking(move || {
-            let signer = BlockingSigner::new(s3_signer());
-            let agent = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs(20)))
-                .build()
-                .new_agent();
-            let total = 4 * MIB as u64;
-            (0..STRICT_ATTEMPTS)
-                .map(|_| {
-                    let mut req = http::Request::put(format!("http://{addr}/bucket/key"))
-                        .header("content-length", total.to_string())
-                        .body(())
-                        .unwrap();
-                    signer.sign_streaming(&mut req).unwrap();
-                    let mut body = std::io::repeat(b'x').take(total);
-                    let (parts, ()) = req.into_parts();
-                    let req =
-                        http::Request::from_parts(parts, ureq::SendBody::from_reader(&mut body));
-                    match agent.run(req) {
-                        Ok(mut resp) => {
-                            let bytes = resp.body_mut().read_to_vec().unwrap();
-                            let code = AwsError::parse(resp.headers(), &bytes)
-                                .map(|e| e.code().to_owned());
-                            format!("{} {}", resp.status().as_u16(), code.unwrap_or_default())
-                        }
-                        Err(e) => format!("error: {e}"),
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .unwrap();
+        let outcomes = blocking_uploads(addr, 4 * MIB as u64, false).await;
+        for (attempt, outcome) in outcomes.iter().enumerate() {
+            assert_eq!(outcome, "403 SignatureDoesNotMatch", "attempt {attempt}");
+        }
+    })
+    .await;
+}
+
+/// As the blocking module documents: against a server that refuses from the request head
+/// and closes at once (plain hyper), ureq loses the answer to the reset (it writes the
+/// whole 16 MiB body first), unless the request says `expect: 100-continue`: then the
+/// refusal comes before the body, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_client_with_expect_continue_reads_a_head_refusal_every_time() {
+    run(async {
+        let addr = refusing_server(403, 0).await;
+        let outcomes = blocking_uploads(addr, 16 * MIB as u64, true).await;
         for (attempt, outcome) in outcomes.iter().enumerate() {
             assert_eq!(outcome, "403 SignatureDoesNotMatch", "attempt {attempt}");
         }

@@ -10,7 +10,8 @@ use std::ops::Range;
 use sha2::{Digest, Sha256};
 
 use crate::encoding::{
-    byte_table, decode_query_into, encode_into, hex_lower, hex_str, is_unreserved, push_escape,
+    byte_table, decode_query_into, encode_into, encode_str_into, hex_lower, hex_str, is_unreserved,
+    push_escape, UNRESERVED,
 };
 use crate::settings::{
     STREAMING_SIGNED_PAYLOAD, STREAMING_SIGNED_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
@@ -20,6 +21,7 @@ use crate::{Payload, QueryPlus, SigningError, UriRules};
 
 pub use crate::canonical_headers::{canonical_header_value, InvalidHeaderValue};
 pub(crate) use crate::canonical_headers::{is_tchar, validate_header_name, HeaderScratch};
+use crate::canonical_headers::{sort_entries, SortEntry};
 
 /// What goes into a canonical request besides its headers (already collected, sorted, in
 /// a [`HeaderScratch`]).
@@ -45,6 +47,8 @@ pub(crate) struct CanonicalRanges {
     pub(crate) whole: Range<usize>,
     /// The signed-headers list, `a;b;c`.
     pub(crate) signed_headers: Range<usize>,
+    /// Whether the raw query had an empty `&`-separated piece.
+    pub(crate) query_empty_piece: bool,
 }
 
 /// Appends the whole canonical request, one line per part:
@@ -62,7 +66,7 @@ pub(crate) fn write_canonical_request(
     out.push('\n');
     canonical_uri(out, parts.path, parts.uri_rules);
     out.push('\n');
-    canonical_query_with(
+    let query_empty_piece = canonical_query_with(
         query_scratch,
         out,
         parts.query,
@@ -77,6 +81,7 @@ pub(crate) fn write_canonical_request(
     CanonicalRanges {
         whole: start..out.len(),
         signed_headers: sh_start..sh_end,
+        query_empty_piece,
     }
 }
 
@@ -199,7 +204,7 @@ pub fn canonical_uri(out: &mut String, path: &str, rules: UriRules) {
 
 fn write_path_bytes(out: &mut String, path: &str, double_encode: bool) {
     if double_encode {
-        encode_into(out, path.as_bytes(), true);
+        encode_str_into(out, path, true);
     } else {
         // A run of raw bytes is ASCII, so a non-empty run starts and ends on characters;
         // `get` only declines the empty run after an escaped lead byte.
@@ -250,7 +255,7 @@ const fn raw_path_rule(b: u8) -> bool {
 #[derive(Default)]
 pub(crate) struct QueryScratch {
     text: String,
-    entries: Vec<(u32, u32, u32)>,
+    entries: Vec<SortEntry>,
     decoded: Vec<u8>,
 }
 
@@ -305,6 +310,9 @@ pub fn canonical_query_plus(
     canonical_query_with(&mut scratch, out, query, plus, extra, skip);
 }
 
+/// The canonical query string of `query` into `out` (see [`canonical_query_plus`]) with
+/// the caller's reusable buffers; returns whether `query` had an empty `&`-separated piece
+/// (which the signed output's kept query drops).
 pub(crate) fn canonical_query_with(
     scratch: &mut QueryScratch,
     out: &mut String,
@@ -312,7 +320,7 @@ pub(crate) fn canonical_query_with(
     plus: QueryPlus,
     extra: &[(&str, &str)],
     skip: impl Fn(&[u8]) -> bool,
-) {
+) -> bool {
     let plus_is_space = plus == QueryPlus::Space;
     let QueryScratch {
         text,
@@ -321,10 +329,16 @@ pub(crate) fn canonical_query_with(
     } = scratch;
     text.clear();
     entries.clear();
-    for piece in query_pieces(query) {
-        let (k, v) = split_pair(piece);
-        let ks = text.len() as u32;
-        if !k.as_bytes().contains(&b'%') && is_canonical_component(k.as_bytes()) {
+    let mut pieces = QueryScan::new(query);
+    for RawPiece {
+        key: k,
+        value: v,
+        key_plain,
+        value_plain,
+    } in pieces.by_ref()
+    {
+        let ks = text.len();
+        if key_plain {
             // Nothing to decode: the key is its own decoded form and already canonical.
             if skip(k.as_bytes()) {
                 continue;
@@ -338,37 +352,109 @@ pub(crate) fn canonical_query_with(
             }
             encode_into(text, decoded, false);
         }
-        let ke = text.len() as u32;
-        if is_canonical_component(v.as_bytes()) {
+        let ke = text.len();
+        if value_plain || is_canonical_component(v.as_bytes()) {
             text.push_str(v);
         } else {
             decoded.clear();
             decode_query_into(decoded, v.as_bytes(), plus_is_space);
             encode_into(text, decoded, false);
         }
-        entries.push((ks, ke, text.len() as u32));
+        entries.push(SortEntry::new(text.as_bytes(), ks, ke, text.len()));
     }
     for (k, v) in extra {
-        let ks = text.len() as u32;
+        let ks = text.len();
         text.push_str(k);
-        let ke = text.len() as u32;
+        let ke = text.len();
         text.push_str(v);
-        entries.push((ks, ke, text.len() as u32));
+        entries.push(SortEntry::new(text.as_bytes(), ks, ke, text.len()));
     }
-    let t = text.as_bytes();
-    entries.sort_unstable_by(|a, b| {
-        let ka = &t[a.0 as usize..a.1 as usize];
-        let kb = &t[b.0 as usize..b.1 as usize];
-        ka.cmp(kb)
-            .then_with(|| t[a.1 as usize..a.2 as usize].cmp(&t[b.1 as usize..b.2 as usize]))
-    });
-    for (i, &(ks, ke, ve)) in entries.iter().enumerate() {
+    sort_entries(entries, text.as_bytes(), true);
+    for (i, e) in entries.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(&text[ks as usize..ke as usize]);
+        out.push_str(&text[e.key()]);
         out.push('=');
-        out.push_str(&text[ke as usize..ve as usize]);
+        out.push_str(&text[e.mid as usize..e.end as usize]);
+    }
+    pieces.empty_piece
+}
+
+/// One non-empty `&`-separated piece of a raw query, split at its first `=` (a key
+/// without `=` has an empty value), with whether the key and the value hold only
+/// unreserved bytes (then they are canonical as they are).
+struct RawPiece<'q> {
+    key: &'q str,
+    value: &'q str,
+    key_plain: bool,
+    value_plain: bool,
+}
+
+/// The pieces of a raw query found in one pass over its bytes (the split at `&`, the split
+/// at `=` and the check for bytes needing encoding at once), noting any empty piece.
+struct QueryScan<'q> {
+    query: &'q str,
+    pos: usize,
+    /// Whether a piece so far was empty (a leading, doubled or trailing `&`).
+    empty_piece: bool,
+}
+
+impl<'q> QueryScan<'q> {
+    fn new(query: &'q str) -> Self {
+        QueryScan {
+            query,
+            pos: 0,
+            empty_piece: false,
+        }
+    }
+}
+
+impl<'q> Iterator for QueryScan<'q> {
+    type Item = RawPiece<'q>;
+
+    fn next(&mut self) -> Option<RawPiece<'q>> {
+        let b = self.query.as_bytes();
+        while self.pos < b.len() {
+            let start = self.pos;
+            let mut eq = None;
+            let mut plain = [true, true];
+            let mut i = start;
+            while i < b.len() {
+                let c = b[i];
+                if UNRESERVED[usize::from(c)] {
+                    i += 1;
+                    continue;
+                }
+                if c == b'&' {
+                    break;
+                }
+                if c == b'=' && eq.is_none() {
+                    eq = Some(i);
+                } else {
+                    plain[usize::from(eq.is_some())] = false;
+                }
+                i += 1;
+            }
+            self.pos = i + 1;
+            // A `&` as the last byte ends the query with an empty piece.
+            if i + 1 == b.len() {
+                self.empty_piece = true;
+            }
+            if i == start {
+                self.empty_piece = true;
+                continue;
+            }
+            // The cuts are at ASCII delimiters or the end: character boundaries.
+            let (key_end, value_start) = eq.map_or((i, i), |e| (e, e + 1));
+            return Some(RawPiece {
+                key: &self.query[start..key_end],
+                value: &self.query[value_start..i],
+                key_plain: plain[0],
+                value_plain: plain[1],
+            });
+        }
+        None
     }
 }
 
@@ -396,9 +482,6 @@ pub(crate) fn split_pair(piece: &str) -> (&str, &str) {
         None => (piece, ""),
     }
 }
-
-/// [`is_unreserved`] as a table, for the per-byte scans of the hot path.
-static UNRESERVED: [bool; 256] = byte_table!(is_unreserved);
 
 /// Whether a raw query key or value is already in canonical form, so that decoding and
 /// re-encoding it would give back the same bytes: only unreserved bytes and `%XX` escapes
@@ -491,6 +574,46 @@ mod tests {
                 .collect();
             let got: Vec<(&str, &str)> = query_pieces(q).map(split_pair).collect();
             assert_eq!(got, want, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn the_one_pass_scan_splits_as_str_split_and_classifies_as_the_byte_rule() {
+        for q in [
+            "",
+            "&",
+            "&&",
+            "a",
+            "a&b",
+            "&a&&b=1&",
+            "k=v=w&x",
+            "ሴ=1&&=ሴ",
+            "a=",
+            "=b",
+            "a%41=%2F",
+            "a+b=c d",
+            "x=1&",
+            "&x=1",
+            "k~.-_=A9z",
+        ] {
+            let want: Vec<(&str, &str)> = q
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect();
+            let mut scan = QueryScan::new(q);
+            let got: Vec<(&str, &str)> = scan
+                .by_ref()
+                .map(|p| {
+                    let plain = |t: &str| t.bytes().all(is_unreserved);
+                    assert_eq!(p.key_plain, plain(p.key), "{q:?}");
+                    assert_eq!(p.value_plain, plain(p.value), "{q:?}");
+                    (p.key, p.value)
+                })
+                .collect();
+            assert_eq!(got, want, "{q:?}");
+            let empty = !q.is_empty() && q.split('&').any(str::is_empty);
+            assert_eq!(scan.empty_piece, empty, "{q:?}");
         }
     }
 

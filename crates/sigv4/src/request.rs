@@ -115,7 +115,13 @@ fn split_path_query(rest: &str) -> (&str, &str) {
         Some(i) if b[i] == b'#' => (&rest[..i], ""),
         Some(i) => {
             let q = &rest[i + 1..];
-            let end = q.bytes().position(|c| c == b'#').unwrap_or(q.len());
+            // The query is the long part of a target, and a fragment is rare: first ask
+            // whether there is a `#` at all (a word-at-a-time search), then where.
+            let end = if q.as_bytes().contains(&b'#') {
+                q.bytes().position(|c| c == b'#').unwrap_or(q.len())
+            } else {
+                q.len()
+            };
             (&rest[..i], &q[..end])
         }
     }
@@ -129,6 +135,31 @@ fn strip_scheme<'a>(uri: &'a str, scheme: &str) -> Option<&'a str> {
     }
 }
 
+/// What a byte is to the authority scan: most are [`A_PLAIN`] (one load and compare each).
+const A_PLAIN: u8 = 0;
+/// `/`, `?` or `#`: the authority ends.
+const A_END: u8 = 1;
+/// `@`: userinfo ends.
+const A_AT: u8 = 2;
+/// A space, a control character or `\\`.
+const A_BAD: u8 = 3;
+
+static AUTHORITY_BYTE: [u8; 256] = {
+    let mut t = [A_PLAIN; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = match b {
+            b'/' | b'?' | b'#' => A_END,
+            b'@' => A_AT,
+            _ if b <= b' ' || b == 0x7f || b == b'\\' => A_BAD,
+            _ => A_PLAIN,
+        };
+        i += 1;
+    }
+    t
+};
+
 type AuthorityParts<'a> = (Option<&'a str>, bool, &'a str);
 
 fn split_authority(rest: &str, https: bool) -> Result<AuthorityParts<'_>, crate::SigningError> {
@@ -138,14 +169,14 @@ fn split_authority(rest: &str, https: bool) -> Result<AuthorityParts<'_>, crate:
     let mut at = None;
     let mut bad = false;
     for (i, &b) in rest.as_bytes().iter().enumerate() {
-        match b {
-            b'/' | b'?' | b'#' => {
+        match AUTHORITY_BYTE[usize::from(b)] {
+            A_PLAIN => {}
+            A_END => {
                 end = i;
                 break;
             }
-            b'@' => (at, bad) = (Some(i), false),
-            _ if b <= b' ' || b == 0x7f || b == b'\\' => bad = true,
-            _ => {}
+            A_AT => (at, bad) = (Some(i), false),
+            _ => bad = true,
         }
     }
     let mut authority = &rest[at.map_or(0, |a| a + 1)..end];

@@ -25,7 +25,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use crate::encoding::EMPTY_SHA256;
+use crate::encoding::{encode_str_into, EMPTY_SHA256};
 
 /// The last part of every credential scope.
 pub const SCOPE_TERMINATOR: &str = "aws4_request";
@@ -105,6 +105,21 @@ impl<'a> CredentialScope<'a> {
             out.push_str(p);
         }
         start..out.len()
+    }
+}
+
+impl CredentialScope<'_> {
+    /// Appends the scope percent-encoded as a query value (as in `X-Amz-Credential`): each
+    /// part encoded, the `/` between them as `%2F`.
+    pub(crate) fn write_encoded(&self, out: &mut String) {
+        encode_str_into(out, self.date, false);
+        for part in [self.region, Some(self.service), Some(SCOPE_TERMINATOR)]
+            .into_iter()
+            .flatten()
+        {
+            out.push_str("%2F");
+            encode_str_into(out, part, false);
+        }
     }
 }
 
@@ -233,6 +248,21 @@ mod tests {
             assert_eq!(s.len(), s.to_string().len());
             let mut out = String::from("x");
             assert_eq!(s.write_to(&mut out), 1..1 + s.len());
+        }
+    }
+
+    #[test]
+    fn the_encoded_scope_is_the_scope_percent_encoded() {
+        for s in [
+            CredentialScope::new("20150830", Some("us-east-1"), "s3"),
+            CredentialScope::new("20150830", None, "execute-api"),
+            CredentialScope::new("20150830", Some("r+x"), "s\u{e9}rvice"),
+        ] {
+            let mut want = String::new();
+            crate::encoding::encode_into(&mut want, s.to_string().as_bytes(), false);
+            let mut got = String::from("x");
+            s.write_encoded(&mut got);
+            assert_eq!(got, format!("x{want}"));
         }
     }
 

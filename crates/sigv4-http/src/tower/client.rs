@@ -309,10 +309,11 @@ where
                 // A streamed body not sent whole: say so (the length was wrong, or the
                 // server stopped reading) rather than report the connection's error alone.
                 Err(e) => {
-                    return Err(match progress.filter(|p| !p.sent_whole()) {
-                        Some(p) => p.failure(e.into()),
-                        None => Error::Service(e.into()),
-                    })
+                    let e: BoxError = e.into();
+                    return Err(match progress.filter(|p| p.interrupted(&*e)) {
+                        Some(p) => p.failure(e),
+                        None => Error::Service(e),
+                    });
                 }
             };
             let (response, learned) = learn_skew(&signer, &url, response).await?;

@@ -5,8 +5,8 @@
 
 use std::ops::Range;
 
-use crate::canonical_headers::is_canonical_ascii_value;
-use crate::canonical_request::{canonical_header_value, validate_header_name, HeaderScratch};
+use crate::canonical_headers::{is_canonical_ascii_value, push_canonical_value};
+use crate::canonical_request::{validate_header_name, HeaderScratch};
 use crate::{HeaderSelection, SessionTokenHeader, SignableRequest, SigningError, SigningSettings};
 
 /// The headers signing sets itself, in the order of the bits of the output's `replaced`
@@ -66,7 +66,7 @@ pub(super) fn collect_request_headers(
         };
         if !signed {
             let mark = hs.text.len();
-            let ok = canonical_header_value(&mut hs.text, value);
+            let ok = push_canonical_value(&mut hs.text, value);
             hs.text.truncate(mark);
             ok.map_err(|_| SigningError::InvalidHeaderValue(name.to_owned()))?;
             continue;

@@ -65,7 +65,15 @@ struct Ctx<'a> {
     settings: &'a SigningSettings,
     access_key_id: &'a str,
     session_token: Option<&'a str>,
-    date: &'a AmzDate,
+    /// `YYYYMMDDTHHMMSSZ` (read from the [`AmzDate`] once: each read checks its bytes).
+    date_time: &'a str,
+}
+
+impl Ctx<'_> {
+    /// `YYYYMMDD`.
+    fn day(&self) -> &str {
+        self.date_time.get(..8).unwrap_or_default()
+    }
 }
 
 /// Signs `request` with `alg`: the one signing flow of SigV4 and SigV4a.
@@ -84,7 +92,7 @@ pub(crate) fn sign_request(
         settings,
         access_key_id,
         session_token,
-        date,
+        date_time: date.date_time(),
     };
     SCRATCH.with(|s| match s.try_borrow_mut().as_deref_mut() {
         Ok(scratch) => sign_with_scratch(&ctx, request, scratch),
@@ -175,7 +183,7 @@ fn sign_with_scratch(
     sign_added_headers(ctx, &plan, hs)?;
     hs.sort();
 
-    let scope = ctx.alg.scope(ctx.date.date(), ctx.service);
+    let scope = ctx.alg.scope(ctx.day(), ctx.service);
     let params = presign_params(ctx, &plan, &scope, hs, &mut scratch.params);
     let params_text: &str = &scratch.params;
     let region_set = ctx.alg.region_set().is_some();
@@ -183,7 +191,7 @@ fn sign_with_scratch(
         Some(p) => p.query_pairs(
             params_text,
             ctx.alg.name(),
-            ctx.date.date_time(),
+            ctx.date_time,
             plan.token_signed.then(|| token_name.query_name()),
             region_set,
         ),
@@ -225,6 +233,7 @@ fn sign_with_scratch(
         target.query,
         !plan.header_mode(),
         region_set,
+        creq.query_empty_piece,
         &mut scratch.decoded,
     );
     // The bound of `output_capacity` held (the property tests exercise this).
@@ -258,7 +267,7 @@ fn sign_added_headers(
     }
     let token_name = ctx.settings.session_token_header.header_name();
     AddedHeaders {
-        date_time: ctx.date.date_time(),
+        date_time: ctx.date_time,
         region_set: ctx.alg.region_set(),
         token: plan
             .token_signed
@@ -299,7 +308,7 @@ fn string_to_sign_and_signature(
     let scope_range = request_string_to_sign(
         buf,
         ctx.alg.name(),
-        ctx.date.date_time(),
+        ctx.date_time,
         scope,
         hex_str(&creq_hash),
     );
@@ -337,7 +346,7 @@ fn write_added(buf: &mut String, ctx: &Ctx<'_>, plan: &Plan<'_>, parts: AddedPar
         added.push((name, r));
     };
     let token_name = ctx.settings.session_token_header;
-    let date_time = ctx.date.date_time();
+    let date_time = ctx.date_time;
     let Some((params, text)) = parts.params else {
         if let Some(t) = ctx.session_token {
             push(buf, token_name.added_name(), t);
@@ -401,7 +410,7 @@ fn output_capacity(
 ) -> usize {
     let u = request.uri().len();
     let h = hs.text.len() + 3 * hs.entries.len();
-    let scope = ctx.alg.scope(ctx.date.date(), ctx.service).len();
+    let scope = ctx.alg.scope(ctx.day(), ctx.service).len();
     let a = ctx.access_key_id.len();
     let t = ctx.session_token.map_or(0, str::len);
     let r = ctx.alg.region_set().map_or(0, |s| 64 + s.len());

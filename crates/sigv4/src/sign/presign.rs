@@ -1,7 +1,6 @@
 //! The query-parameter form of a signature (a presigned URL): the `X-Amz-*` parameters
 //! that join the canonical query, and the original query kept for the URL.
 
-use std::fmt::Write as _;
 use std::ops::Range;
 use std::time::{Duration, SystemTime};
 
@@ -9,7 +8,7 @@ use smallvec::SmallVec;
 
 use super::Signer;
 use crate::canonical_request::{query_pieces, split_pair, HeaderScratch};
-use crate::encoding::{decode_into, encode_into, is_unreserved, push_escape};
+use crate::encoding::{decode_into, encode_str_into};
 use crate::settings::{is_s3, is_signing_query_param};
 use crate::string_to_sign::CredentialScope;
 use crate::{Credentials, Payload, SignableRequest, SignatureLocation, SigningError};
@@ -66,26 +65,18 @@ impl PresignParams {
             start..text.len()
         };
         let credential = param(&mut |p| {
-            encode_into(p, input.access_key_id.as_bytes(), false);
+            encode_str_into(p, input.access_key_id, false);
             p.push_str("%2F");
-            let start = p.len();
-            input.scope.write_to(p);
-            encode_in_place(p, start);
+            input.scope.write_encoded(p);
         });
-        let token = input.session_token.map_or(0..0, |t| {
-            param(&mut |p| encode_into(p, t.as_bytes(), false))
-        });
-        let signed_headers = param(&mut |p| {
-            let start = p.len();
-            hs.write_signed_list(p);
-            encode_in_place(p, start);
-        });
-        let region_set = input.region_set.map_or(0..0, |set| {
-            param(&mut |p| encode_into(p, set.as_bytes(), false))
-        });
-        let expires = param(&mut |p| {
-            let _ = write!(p, "{}", input.expires_secs);
-        });
+        let token = input
+            .session_token
+            .map_or(0..0, |t| param(&mut |p| encode_str_into(p, t, false)));
+        let signed_headers = param(&mut |p| hs.write_signed_list_encoded(p));
+        let region_set = input
+            .region_set
+            .map_or(0..0, |set| param(&mut |p| encode_str_into(p, set, false)));
+        let expires = param(&mut |p| push_decimal(p, input.expires_secs));
         PresignParams {
             credential,
             token,
@@ -136,32 +127,39 @@ impl PresignParams {
     }
 }
 
-/// Percent-encodes `p[start..]` in place (written raw, encoded after it, the raw copy
-/// dropped), so no temporary string is needed.
-fn encode_in_place(p: &mut String, start: usize) {
-    let end = p.len();
-    for i in start..end {
-        let b = p.as_bytes()[i];
-        if is_unreserved(b) {
-            p.push(char::from(b));
-        } else {
-            push_escape(p, b);
+/// Appends `n` in decimal (without the formatting machinery of `write!`).
+fn push_decimal(p: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
-    p.drain(start..end);
+    for &d in &digits[i..] {
+        p.push(char::from(d));
+    }
 }
 
 /// Appends the original query for the signed request's URL: in query mode without stale
 /// signing parameters ([`sets_query_param`] of the decoded key), else as it was.
+///
+/// `empty_piece` tells whether `query` has an empty `&`-separated piece (the canonical
+/// query's scan found out already).
 pub(super) fn write_kept_query(
     buf: &mut String,
     query: &str,
     query_mode: bool,
     region_set: bool,
+    empty_piece: bool,
     decoded: &mut Vec<u8>,
 ) -> Range<usize> {
     let start = buf.len();
-    if !query_mode && !has_empty_piece(query) {
+    if !query_mode && !empty_piece {
         // Header mode keeps every piece: one copy, no splitting.
         buf.push_str(query);
         return start..buf.len();
@@ -169,10 +167,16 @@ pub(super) fn write_kept_query(
     let mut first = true;
     for piece in query_pieces(query) {
         if query_mode {
-            let k = split_pair(piece).0;
-            decoded.clear();
-            decode_into(decoded, k.as_bytes());
-            if sets_query_param(decoded, region_set) {
+            let k = split_pair(piece).0.as_bytes();
+            // Only `%XX` escapes change a key when decoded (a `+` stays a plus here).
+            let key = if k.contains(&b'%') {
+                decoded.clear();
+                decode_into(decoded, k);
+                &decoded[..]
+            } else {
+                k
+            };
+            if sets_query_param(key, region_set) {
                 continue;
             }
         }
@@ -183,19 +187,6 @@ pub(super) fn write_kept_query(
         first = false;
     }
     start..buf.len()
-}
-
-/// Whether splitting `query` at `&` gives an empty piece (which the kept query drops).
-fn has_empty_piece(query: &str) -> bool {
-    // A piece is empty where a `&` starts the query, follows another `&`, or ends it.
-    let mut prev = b'&';
-    for &b in query.as_bytes() {
-        if b == b'&' && prev == b'&' {
-            return true;
-        }
-        prev = b;
-    }
-    !query.is_empty() && prev == b'&'
 }
 
 /// Whether SigV4 (`region_set` false) or SigV4a signing sets the query parameter with
@@ -270,12 +261,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn empty_pieces_are_found_where_split_finds_them() {
-        for q in [
-            "", "&", "a", "a&b", "&a", "a&", "a&&b", "&&", "a=1&b=2", "ሴ&ሴ",
-        ] {
-            let want = q.split('&').any(str::is_empty) && !q.is_empty();
-            assert_eq!(has_empty_piece(q), want, "{q:?}");
+    fn decimals_are_written_as_format_writes_them() {
+        for n in [0, 1, 9, 10, 900, 604_800, u64::MAX] {
+            let mut p = String::from("x");
+            push_decimal(&mut p, n);
+            assert_eq!(p, format!("x{n}"));
         }
     }
 }
