@@ -109,7 +109,9 @@ impl UploadProgress {
 /// task is polled again before tokio's I/O driver processes socket events (measured in
 /// round 4). A refusal mid-upload reaches the caller because our servers close lingering
 /// (`linger::LingeringClose` in `serve_http1`; `VerifyLayer` drains unread bodies), so the
-/// client's writes do not meet a reset before it reads the answer.
+/// client's writes do not meet a reset before it reads the answer, and, against servers
+/// that close at once, because [`connect::KeepReading`](crate::connect::KeepReading) keeps
+/// reading after a failed write.
 pub(crate) struct Metered<B> {
     inner: B,
     progress: std::sync::Arc<UploadProgress>,
