@@ -36,7 +36,7 @@ use sigv4::Credentials;
 use sigv4_http::aws_error::AwsError;
 use sigv4_http::connect::KeepReading;
 use sigv4_http::reqwest::{KeepReadingTransport, SigV4Middleware};
-use sigv4_http::tower::SignLayer;
+use sigv4_http::tower::{SignLayer, SignedBody};
 use sigv4_http::{RequestSigner, StreamingBodies};
 use tokio::net::TcpListener;
 use tower::{Layer, ServiceExt};
@@ -174,23 +174,28 @@ impl Middleware for TamperMiddleware {
     }
 }
 
-/// A 16 MiB streamed upload through the reqwest middleware, ending in
-/// `KeepReadingTransport`; one byte altered after signing at `tamper_at`, if any.
-async fn middleware_upload(
-    s3: &S3,
-    key: &str,
+/// The reqwest middleware, ending in `KeepReadingTransport`; with a byte altered after
+/// signing at `tamper_at`, if any.
+fn middleware_client(
     signer: RequestSigner,
     tamper_at: Option<u64>,
-    total: usize,
-) -> Outcome {
-    let connector = connector(tamper_at);
+) -> reqwest_middleware::ClientWithMiddleware {
     let mut builder = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(SigV4Middleware::new(signer));
     if let Some(at) = tamper_at {
         builder = builder.with(TamperMiddleware(at));
     }
-    let hyper = Client::builder(TokioExecutor::new()).build(connector);
-    let client = builder.with(KeepReadingTransport::new(hyper)).build();
+    let hyper = Client::builder(TokioExecutor::new()).build(connector(tamper_at));
+    builder.with(KeepReadingTransport::new(hyper)).build()
+}
+
+/// A streamed upload of `total` bytes through the middleware `client`.
+async fn middleware_upload(
+    client: &reqwest_middleware::ClientWithMiddleware,
+    s3: &S3,
+    key: &str,
+    total: usize,
+) -> Outcome {
     let sent = client
         .put(s3.url(key))
         .header("content-length", total.to_string())
@@ -207,23 +212,29 @@ async fn middleware_upload(
     }
 }
 
-/// The same through the tower client on hyper with `KeepReading` connections.
+type UploadBody = http_body_util::combinators::UnsyncBoxBody<Bytes, std::io::Error>;
+type TowerHyper = Client<KeepReading<HttpConnector>, Tamper<SignedBody<UploadBody>>>;
+
+/// The same through the tower client, signing with `signer`, on `hyper` (with
+/// `KeepReading` connections); a byte altered after signing at `tamper_at`, if any.
 async fn tower_upload(
+    hyper: &TowerHyper,
     s3: &S3,
     key: &str,
     signer: RequestSigner,
     tamper_at: Option<u64>,
     total: usize,
 ) -> Outcome {
-    let hyper = Client::builder(TokioExecutor::new()).build(connector(tamper_at));
+    let hyper = hyper.clone();
     let at = tamper_at.unwrap_or(u64::MAX);
-    let transport = tower::service_fn(move |req: http::Request<_>| {
+    let transport = tower::service_fn(move |req: http::Request<SignedBody<UploadBody>>| {
         let hyper = hyper.clone();
         async move { hyper.request(req.map(|b| Tamper::new(b, at))).await }
     });
-    let body = StreamBody::new(futures_util::StreamExt::map(chunks(total), |c| {
-        c.map(http_body::Frame::data)
-    }));
+    let body = BodyExt::boxed_unsync(StreamBody::new(futures_util::StreamExt::map(
+        chunks(total),
+        |c| c.map(http_body::Frame::data),
+    )));
     let req = http::Request::put(s3.url(key))
         .header("content-length", total.to_string())
         .body(body)
@@ -241,17 +252,24 @@ async fn tower_upload(
     }
 }
 
+fn tower_hyper(tamper_at: Option<u64>) -> TowerHyper {
+    Client::builder(TokioExecutor::new()).build(connector(tamper_at))
+}
+
 /// Both clients upload intact (1 MiB) bodies, which s3s stores whole: the setup is sound.
 async fn intact_uploads_are_stored(s3: &S3, chunked: bool) {
     let ok = Outcome::Answer(200, String::new());
     let signer = || signer(AK, SK, chunked);
-    assert_eq!(middleware_upload(s3, "m", signer(), None, MIB).await, ok);
-    assert_eq!(tower_upload(s3, "t", signer(), None, MIB).await, ok);
+    let client = middleware_client(signer(), None);
+    assert_eq!(middleware_upload(&client, s3, "m", MIB).await, ok);
+    let hyper = tower_hyper(None);
+    assert_eq!(tower_upload(&hyper, s3, "t", signer(), None, MIB).await, ok);
     assert_eq!(s3.stored_len("m"), Some(MIB as u64));
     assert_eq!(s3.stored_len("t"), Some(MIB as u64));
 }
 
-/// `ATTEMPTS` 16 MiB uploads through each client, signed by `signer` (a byte altered at
+/// `ATTEMPTS` 16 MiB uploads through each client (one client each, its connections
+/// pooled, as an application shares one), signed by `signer` (a byte altered at
 /// `tamper_at`, if any), all answered `refused`; none stored.
 async fn refused_every_time(
     s3: &S3,
@@ -259,10 +277,12 @@ async fn refused_every_time(
     tamper_at: Option<u64>,
     refused: &Outcome,
 ) {
+    let client = middleware_client(signer(), tamper_at);
+    let hyper = tower_hyper(tamper_at);
     for attempt in 0..ATTEMPTS {
-        let by_middleware = middleware_upload(s3, "x", signer(), tamper_at, TOTAL).await;
+        let by_middleware = middleware_upload(&client, s3, "x", TOTAL).await;
         assert_eq!(&by_middleware, refused, "middleware, attempt {attempt}");
-        let by_tower = tower_upload(s3, "x", signer(), tamper_at, TOTAL).await;
+        let by_tower = tower_upload(&hyper, s3, "x", signer(), tamper_at, TOTAL).await;
         assert_eq!(&by_tower, refused, "tower client, attempt {attempt}");
     }
     assert_eq!(s3.stored_len("x"), None, "a refused upload was stored");

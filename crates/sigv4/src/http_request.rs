@@ -2,11 +2,10 @@
 
 use std::time::SystemTime;
 
-use http::header::{HeaderName, HeaderValue};
-use http::uri::PathAndQuery;
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, HOST};
+use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Uri};
 
-use crate::request::split_target;
 use crate::{
     Credentials, Payload, QueryPlus, ScopedKey, SignableRequest, SignatureLocation, Signer,
     SigningError, SigningKey, SigningOutput,
@@ -151,17 +150,20 @@ pub(crate) fn sign_http<B, E: From<SigningError>>(
 }
 
 /// The borrowed view of an `http::Request`: its target in origin form (`/path?query`, as
-/// the URI holds it, so nothing is copied or parsed again) and, when it has no `Host`
-/// header, the URI's host, which signing then signs and adds.
+/// the URI holds it, so nothing is copied or parsed again) and the URI's host, which
+/// signing signs and adds when the request has no `Host` header.
 fn http_view<'a, B>(
     request: &'a Request<B>,
     payload: Payload<'a>,
 ) -> Result<SignableRequest<'a>, SigningError> {
     let uri = request.uri();
-    let host = if request.headers().contains_key(http::header::HOST) {
-        None
-    } else {
-        uri_host(uri)?
+    // Signing reads the view's host only when the request has no `Host` header, so the
+    // header map is searched only when the URI's host is unusable (an error unless the
+    // request names its host itself).
+    let host = match uri_host(uri) {
+        Ok(host) => host,
+        Err(_) if request.headers().contains_key(HOST) => None,
+        Err(e) => return Err(e),
     };
     let mut view = SignableRequest::new(
         request.method().as_str(),
@@ -176,58 +178,58 @@ fn http_view<'a, B>(
     Ok(view)
 }
 
-/// Puts the signing output into `request`: headers replace any of the same name; in query
-/// mode the URI's query is replaced by the presigned query.
+/// Puts the signing output into `request`: in query mode the URI's query is replaced by
+/// the presigned query; headers replace any of the same name.
 ///
 /// Allocations are counted here (see BENCHMARKS.md): the header values are slices of the
 /// output's own text (shared, not copied), the header map grows at most once, and the
 /// presigned target is built at its exact length.
 fn apply<B>(request: &mut Request<B>, out: &mut SigningOutput) -> Result<(), SigningError> {
-    let adding = out.header_ranges().count();
-    if adding > 0 {
-        let text = out.shared_text();
-        let headers = request.headers_mut();
-        headers.reserve(adding);
-        for (name, range) in out.header_ranges() {
-            let name = static_name(name)
-                .map_or_else(|| HeaderName::from_bytes(name.as_bytes()), Ok)
-                .map_err(|_| SigningError::InvalidHeaderName(name.to_owned()))?;
-            let mut value = HeaderValue::from_maybe_shared(text.slice(range))
-                .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
-            if name == http::header::AUTHORIZATION
-                || name.as_str() == "x-amz-security-token"
-                || name.as_str() == "x-amz-s3session-token"
-            {
-                value.set_sensitive(true);
-            }
-            headers.insert(name, value);
-        }
+    // The URI first: the output's text is still a `String` then, read without checking its
+    // UTF-8 again (once shared with the header values, it is bytes).
+    apply_query(request.uri_mut(), out)?;
+    apply_headers(request.headers_mut(), out)
+}
+
+/// Replaces the query in query mode (it gains the signing parameters) and, in header mode,
+/// when a raw '+' was signed as a literal plus (`%2B`): what is sent must be what was
+/// signed, and a server (or our verifier) reads a raw '+' as a space.
+fn apply_query(uri: &mut Uri, out: &SigningOutput) -> Result<(), SigningError> {
+    let rewrite_plus =
+        out.query_plus() == QueryPlus::Literal && uri.query().is_some_and(|q| q.contains('+'));
+    if !matches!(out.location(), SignatureLocation::Query { .. }) && !rewrite_plus {
+        return Ok(());
     }
-    // The query is replaced in query mode (it gains the signing parameters) and, in header
-    // mode, when a raw '+' was signed as a literal plus (`%2B`): what is sent must be what was
-    // signed, and a server (or our verifier) reads a raw '+' as a space.
-    let rewrite_plus = out.query_plus() == QueryPlus::Literal
-        && request.uri().query().is_some_and(|q| q.contains('+'));
-    if matches!(out.location(), SignatureLocation::Query { .. }) || rewrite_plus {
-        let path = {
-            let pq = request
-                .uri()
-                .path_and_query()
-                .map_or("/", PathAndQuery::as_str);
-            split_target(pq)?.path
-        };
-        let path = if path.is_empty() { "/" } else { path };
-        // Exact capacity: `PathAndQuery` then takes the buffer over without another allocation.
-        let mut pq = String::with_capacity(path.len() + 1 + out.query_string_len());
-        pq.push_str(path);
-        pq.push('?');
-        out.write_query_string(&mut pq);
-        let pq = PathAndQuery::try_from(pq).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
-        // Taken rather than cloned: the parts are moved into the new URI.
-        let mut parts = std::mem::take(request.uri_mut()).into_parts();
-        parts.path_and_query = Some(pq);
-        *request.uri_mut() =
-            Uri::from_parts(parts).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
+    // The path as signing split it from the same text: the URI's path, `/` when empty.
+    let path = uri.path_and_query().map_or("/", PathAndQuery::path);
+    // Exact capacity: `PathAndQuery` then takes the buffer over without another allocation.
+    let mut pq = String::with_capacity(path.len() + 1 + out.query_string_len());
+    pq.push_str(path);
+    pq.push('?');
+    out.write_query_string(&mut pq);
+    let pq = PathAndQuery::try_from(pq).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
+    // Taken rather than cloned: the parts are moved into the new URI.
+    let mut parts = std::mem::take(uri).into_parts();
+    parts.path_and_query = Some(pq);
+    *uri = Uri::from_parts(parts).map_err(|e| SigningError::InvalidUri(e.to_string()))?;
+    Ok(())
+}
+
+/// Adds the output's headers, replacing any of the same name; the credentials among them
+/// are marked sensitive.
+fn apply_headers(headers: &mut HeaderMap, out: &mut SigningOutput) -> Result<(), SigningError> {
+    let adding = out.header_ranges().count();
+    if adding == 0 {
+        return Ok(());
+    }
+    let text = out.shared_text();
+    headers.reserve(adding);
+    for (name, range) in out.header_ranges() {
+        let (name, sensitive) = added_name(name)?;
+        let mut value = HeaderValue::from_maybe_shared(text.slice(range))
+            .map_err(|_| SigningError::InvalidHeaderValue(name.as_str().to_owned()))?;
+        value.set_sensitive(sensitive);
+        headers.insert(name, value);
     }
     Ok(())
 }
@@ -238,16 +240,27 @@ fn uri_host(uri: &Uri) -> Result<Option<&str>, SigningError> {
     let Some(authority) = uri.authority() else {
         return Ok(None);
     };
-    let scheme = uri.scheme_str().unwrap_or("https");
-    let https = scheme.eq_ignore_ascii_case("https");
-    if !https && !scheme.eq_ignore_ascii_case("http") {
-        return Err(SigningError::InvalidUri(format!(
-            "unsupported scheme {scheme:?}"
-        )));
-    }
+    // The common schemes compare as `http`'s own constants (no text compared).
+    let https = match uri.scheme() {
+        None => true,
+        Some(s) if *s == Scheme::HTTPS => true,
+        Some(s) if *s == Scheme::HTTP => false,
+        Some(s) => {
+            let s = s.as_str();
+            if s.eq_ignore_ascii_case("https") {
+                true
+            } else if s.eq_ignore_ascii_case("http") {
+                false
+            } else {
+                return Err(SigningError::InvalidUri(format!(
+                    "unsupported scheme {s:?}"
+                )));
+            }
+        }
+    };
     let mut host = authority.as_str();
-    if let Some((_, h)) = host.rsplit_once('@') {
-        host = h;
+    if let Some(at) = host.rfind('@') {
+        host = &host[at + 1..];
     }
     let default_port = if https { ":443" } else { ":80" };
     host = host.strip_suffix(default_port).unwrap_or(host);
@@ -257,16 +270,100 @@ fn uri_host(uri: &Uri) -> Result<Option<&str>, SigningError> {
     Ok(Some(host))
 }
 
-/// The names signing adds, without parsing (and allocating) them again.
-fn static_name(name: &str) -> Option<HeaderName> {
-    Some(match name {
-        "authorization" => http::header::AUTHORIZATION,
-        "x-amz-date" => HeaderName::from_static("x-amz-date"),
-        "x-amz-content-sha256" => HeaderName::from_static("x-amz-content-sha256"),
-        "x-amz-security-token" => HeaderName::from_static("x-amz-security-token"),
-        "x-amz-s3session-token" => HeaderName::from_static("x-amz-s3session-token"),
-        "x-amz-region-set" => HeaderName::from_static("x-amz-region-set"),
-        "host" => http::header::HOST,
-        _ => return None,
+/// The names signing adds, as `http`'s values built at compile time (not parsed again),
+/// and whether the value is a credential (marked sensitive, so it is not logged).
+fn added_name(name: &'static str) -> Result<(HeaderName, bool), SigningError> {
+    Ok(match name {
+        "host" => (HOST, false),
+        "x-amz-date" => (const { HeaderName::from_static("x-amz-date") }, false),
+        "x-amz-content-sha256" => (
+            const { HeaderName::from_static("x-amz-content-sha256") },
+            false,
+        ),
+        "authorization" => (AUTHORIZATION, true),
+        "x-amz-security-token" => (
+            const { HeaderName::from_static("x-amz-security-token") },
+            true,
+        ),
+        "x-amz-s3session-token" => (
+            const { HeaderName::from_static("x-amz-s3session-token") },
+            true,
+        ),
+        "x-amz-region-set" => (const { HeaderName::from_static("x-amz-region-set") }, false),
+        other => (
+            HeaderName::from_bytes(other.as_bytes())
+                .map_err(|_| SigningError::InvalidHeaderName(other.to_owned()))?,
+            false,
+        ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    fn sign(uri: &str, host_header: Option<&str>) -> Result<Request<()>, SigningError> {
+        let signer = Signer::new("us-east-1", "service")?;
+        let creds = Credentials::new("AKIDEXAMPLE", "secret", None, None);
+        let mut b = Request::get(uri);
+        if let Some(h) = host_header {
+            b = b.header("host", h);
+        }
+        let mut req = b.body(()).expect("request");
+        let time = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        signer.sign_http_request_with_payload(&mut req, Payload::Unsigned, &creds, time)?;
+        Ok(req)
+    }
+
+    #[test]
+    fn the_host_is_taken_from_the_uri_as_signed() {
+        for (uri, want) in [
+            ("https://H.example.com:443/", "h.example.com"),
+            ("HTTPS://h.example.com:443/", "h.example.com"),
+            ("http://h.example.com:80/", "h.example.com"),
+            ("Http://h.example.com:80/", "h.example.com"),
+            ("https://h.example.com:80/", "h.example.com:80"),
+            ("http://h.example.com:8080/", "h.example.com:8080"),
+            ("https://user:pw@h.example.com/x", "h.example.com"),
+            ("https://a@b@h.example.com:443/x", "h.example.com"),
+        ] {
+            let req = sign(uri, None).unwrap();
+            assert_eq!(req.headers()["host"], want, "{uri}");
+        }
+    }
+
+    #[test]
+    fn a_host_header_makes_the_uri_host_unneeded() {
+        // The URI's scheme is not one signing knows: only an error without a Host header.
+        assert!(matches!(
+            sign("ftp://h.example.com/x", None),
+            Err(SigningError::InvalidUri(m)) if m.contains("ftp")
+        ));
+        let req = sign("ftp://h.example.com/x", Some("given.example.com")).unwrap();
+        assert_eq!(req.headers()["host"], "given.example.com");
+        // A usable URI host does not replace the request's own Host header either.
+        let req = sign("https://uri.example.com/x", Some("given.example.com")).unwrap();
+        assert_eq!(req.headers()["host"], "given.example.com");
+        assert_eq!(req.headers().get_all("host").iter().count(), 1);
+    }
+
+    #[test]
+    fn the_added_names_are_the_output_names() {
+        // Every name signing can add maps to itself, credentials marked sensitive.
+        for (name, sensitive) in [
+            ("host", false),
+            ("x-amz-date", false),
+            ("x-amz-content-sha256", false),
+            ("authorization", true),
+            ("x-amz-security-token", true),
+            ("x-amz-s3session-token", true),
+            ("x-amz-region-set", false),
+            ("x-other", false),
+        ] {
+            let (n, s) = added_name(name).unwrap();
+            assert_eq!((n.as_str(), s), (name, sensitive));
+        }
+    }
 }

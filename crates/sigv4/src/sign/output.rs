@@ -47,6 +47,7 @@ pub(super) enum Text {
 }
 
 impl Text {
+    #[inline]
     fn get(&self, range: Range<usize>) -> &str {
         match self {
             Text::Owned(s) => &s[range],
@@ -129,10 +130,7 @@ impl SigningOutput {
     /// The query parameters to append (query mode), in order, with values already
     /// percent-encoded; empty in header mode.
     pub fn query_params(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        let query = matches!(self.location, SignatureLocation::Query { .. });
-        self.added
-            .iter()
-            .filter(move |(n, _)| query && *n != "host")
+        self.added_params()
             .map(move |(n, r)| (*n, self.buf.get(r.clone())))
     }
 
@@ -203,25 +201,32 @@ impl SigningOutput {
     pub(crate) fn write_query_string(&self, q: &mut String) {
         let start = q.len();
         let kept = self.buf.get(self.kept_query.clone());
-        match self.query_plus {
-            QueryPlus::Space => q.push_str(kept),
-            _ => {
-                for (i, part) in kept.split('+').enumerate() {
-                    if i > 0 {
-                        q.push_str("%2B");
-                    }
-                    q.push_str(part);
+        if self.query_plus == QueryPlus::Space || !kept.contains('+') {
+            q.push_str(kept);
+        } else {
+            for (i, part) in kept.split('+').enumerate() {
+                if i > 0 {
+                    q.push_str("%2B");
                 }
+                q.push_str(part);
             }
         }
-        for (n, v) in self.query_params() {
+        for (n, r) in self.added_params() {
             if q.len() > start {
                 q.push('&');
             }
             q.push_str(n);
             q.push('=');
-            q.push_str(v);
+            q.push_str(self.buf.get(r.clone()));
         }
+    }
+
+    /// The query parameters to add (query mode), as names and ranges of the text.
+    fn added_params(&self) -> impl Iterator<Item = &(&'static str, Range<usize>)> + '_ {
+        let query = matches!(self.location, SignatureLocation::Query { .. });
+        self.added
+            .iter()
+            .filter(move |(n, _)| query && *n != "host")
     }
 
     /// How a raw `+` in the request's query was read when signing (see [`QueryPlus`]).
@@ -233,14 +238,15 @@ impl SigningOutput {
     pub(crate) fn query_string_len(&self) -> usize {
         let kept = self.buf.get(self.kept_query.clone());
         let mut len = kept.len();
-        if self.query_plus != QueryPlus::Space {
+        // `contains` first: a memchr, where counting reads byte by byte.
+        if self.query_plus != QueryPlus::Space && kept.contains('+') {
             len += 2 * kept.bytes().filter(|&b| b == b'+').count();
         }
-        for (n, v) in self.query_params() {
+        for (n, r) in self.added_params() {
             if len > 0 {
                 len += 1;
             }
-            len += n.len() + 1 + v.len();
+            len += n.len() + 1 + r.len();
         }
         len
     }
