@@ -106,7 +106,8 @@ fn raw_checksums(c: &mut Criterion) {
 }
 
 /// The engines the core did not choose, over the same 1 MiB, in the same run: crc-fast's
-/// CRC-32 and CRC-32C kernels and crc64fast-nvme (the chosen ones are in `checksum_raw_1mib`).
+/// CRC-32, CRC-32C and CRC-64/NVME kernels (the last is sigv4-rs-crc64's fallback, on CPUs
+/// without AVX2 + VPCLMULQDQ) and crc64fast-nvme (the chosen ones are in `checksum_raw_1mib`).
 fn checksum_engines(c: &mut Criterion) {
     use crc_fast::CrcAlgorithm;
     let data: Vec<u8> = (0..1usize << 20).map(|i| (i % 253) as u8).collect();

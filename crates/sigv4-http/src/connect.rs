@@ -3,7 +3,7 @@
 //! closes at once.
 //!
 //! A server that answers before it has read the whole request body and then closes (most
-//! servers we do not control: they do not linger, see [`linger`](crate::linger)) makes its
+//! servers we do not control: they do not linger, see `sigv4_http::linger`) makes its
 //! kernel answer the client's next segment with a TCP reset. The answer itself arrived
 //! before the reset and sits in the client's receive buffer (Linux keeps it readable), but
 //! hyper's HTTP/1 client stops at its first write error: it reports "connection reset" or
@@ -24,7 +24,7 @@
 //! buffered, nothing is retried.
 //!
 //! [`KeepReading`] is the connector that wraps each connection: give it to hyper-util's
-//! client (the transport under [`SignLayer`](crate::tower::SignLayer)), or, with reqwest,
+//! client (the transport under `tower::SignLayer`), or, with reqwest,
 //! send through `reqwest::KeepReadingTransport` (feature `reqwest`), a hyper transport on
 //! it.
 //!

@@ -118,9 +118,7 @@ impl ChecksumAlgorithm {
             #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Crc32c => State::Crc32c(0),
             #[cfg(feature = "checksums")]
-            ChecksumAlgorithm::Crc64Nvme => {
-                State::Crc64Nvme(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme))
-            }
+            ChecksumAlgorithm::Crc64Nvme => State::Crc64Nvme(sigv4_crc64::Crc64Nvme::new()),
             #[cfg(feature = "checksums")]
             ChecksumAlgorithm::Sha1 => State::Sha1(sha1::Sha1::new()),
             #[cfg(feature = "checksums")]
@@ -152,7 +150,8 @@ pub struct Checksum {
 /// BENCHMARKS.md, "Checksum engines":
 /// - CRC-32: `crc32fast` (AVX2 VPCLMULQDQ or PCLMULQDQ folding; also the event-stream CRC),
 /// - CRC-32C: `crc32c` (the SSE4.2 / ARMv8 `crc32c` instruction, three streams interleaved),
-/// - CRC-64/NVME: `crc-fast` (AVX-512 VPCLMULQDQ, PCLMULQDQ or ARM PMULL folding).
+/// - CRC-64/NVME: `sigv4-rs-crc64` (AVX2 + VPCLMULQDQ 256-bit folding, its `unsafe` kept
+///   in that crate), else `crc-fast` (PCLMULQDQ or ARM PMULL folding, tables).
 ///
 /// No variant allocates: an update is a call into the engine on the caller's bytes.
 #[derive(Clone)]
@@ -163,7 +162,7 @@ enum State {
     #[cfg(feature = "checksums")]
     Crc32c(u32),
     #[cfg(feature = "checksums")]
-    Crc64Nvme(crc_fast::Digest),
+    Crc64Nvme(sigv4_crc64::Crc64Nvme),
     #[cfg(feature = "checksums")]
     Sha1(sha1::Sha1),
     #[cfg(feature = "checksums")]

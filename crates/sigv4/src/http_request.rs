@@ -297,3 +297,73 @@ fn added_name(name: &'static str) -> Result<(HeaderName, bool), SigningError> {
         ),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    fn sign(uri: &str, host_header: Option<&str>) -> Result<Request<()>, SigningError> {
+        let signer = Signer::new("us-east-1", "service")?;
+        let creds = Credentials::new("AKIDEXAMPLE", "secret", None, None);
+        let mut b = Request::get(uri);
+        if let Some(h) = host_header {
+            b = b.header("host", h);
+        }
+        let mut req = b.body(()).expect("request");
+        let time = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        signer.sign_http_request_with_payload(&mut req, Payload::Unsigned, &creds, time)?;
+        Ok(req)
+    }
+
+    #[test]
+    fn the_host_is_taken_from_the_uri_as_signed() {
+        for (uri, want) in [
+            ("https://H.example.com:443/", "h.example.com"),
+            ("HTTPS://h.example.com:443/", "h.example.com"),
+            ("http://h.example.com:80/", "h.example.com"),
+            ("Http://h.example.com:80/", "h.example.com"),
+            ("https://h.example.com:80/", "h.example.com:80"),
+            ("http://h.example.com:8080/", "h.example.com:8080"),
+            ("https://user:pw@h.example.com/x", "h.example.com"),
+            ("https://a@b@h.example.com:443/x", "h.example.com"),
+        ] {
+            let req = sign(uri, None).unwrap();
+            assert_eq!(req.headers()["host"], want, "{uri}");
+        }
+    }
+
+    #[test]
+    fn a_host_header_makes_the_uri_host_unneeded() {
+        // The URI's scheme is not one signing knows: only an error without a Host header.
+        assert!(matches!(
+            sign("ftp://h.example.com/x", None),
+            Err(SigningError::InvalidUri(m)) if m.contains("ftp")
+        ));
+        let req = sign("ftp://h.example.com/x", Some("given.example.com")).unwrap();
+        assert_eq!(req.headers()["host"], "given.example.com");
+        // A usable URI host does not replace the request's own Host header either.
+        let req = sign("https://uri.example.com/x", Some("given.example.com")).unwrap();
+        assert_eq!(req.headers()["host"], "given.example.com");
+        assert_eq!(req.headers().get_all("host").iter().count(), 1);
+    }
+
+    #[test]
+    fn the_added_names_are_the_output_names() {
+        // Every name signing can add maps to itself, credentials marked sensitive.
+        for (name, sensitive) in [
+            ("host", false),
+            ("x-amz-date", false),
+            ("x-amz-content-sha256", false),
+            ("authorization", true),
+            ("x-amz-security-token", true),
+            ("x-amz-s3session-token", true),
+            ("x-amz-region-set", false),
+            ("x-other", false),
+        ] {
+            let (n, s) = added_name(name).unwrap();
+            assert_eq!((n.as_str(), s), (name, sensitive));
+        }
+    }
+}

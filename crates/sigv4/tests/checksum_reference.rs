@@ -1,4 +1,4 @@
-//! The trailer CRCs (CRC-32 from crc32fast, CRC-32C from crc32c, CRC-64/NVME from crc-fast,
+//! The trailer CRCs (CRC-32 from crc32fast, CRC-32C from crc32c, CRC-64/NVME from sigv4-rs-crc64,
 //! each a SIMD or hardware-instruction kernel on x86_64 and aarch64) checked bit for bit
 //! against data nobody here wrote:
 //! - AWS's own test vectors (the AWS Common Runtime's checksum tests),

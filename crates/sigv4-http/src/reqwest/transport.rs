@@ -19,13 +19,16 @@ use crate::connect::KeepReading;
 /// now and then, and the middleware reports
 /// [`Error::UploadInterrupted`](crate::Error::UploadInterrupted) instead.
 ///
-/// What it changes: the `reqwest::Client`'s own transport settings no longer apply to
-/// requests it sends (proxies, TLS roots and client certificates, redirects, cookies,
-/// decompression, the client-wide timeout); the request's own timeout
-/// (`RequestBuilder::timeout`) still does. [`KeepReadingTransport::http`] speaks plain
-/// HTTP only; for HTTPS build the hyper client yourself with TLS on top of
-/// [`KeepReading`] (e.g. hyper-rustls's `wrap_connector`) and use
-/// [`KeepReadingTransport::new`]. Nothing is retried and nothing is buffered.
+/// What it changes: the `reqwest::Client`'s own settings no longer apply to requests it
+/// sends (proxies, TLS roots and client certificates, redirects, cookies, decompression,
+/// default headers, the client-wide timeout); the request's own timeout
+/// (`RequestBuilder::timeout`) still does. After an early answer hyper still writes the
+/// rest of the body, which the connection discards (at most
+/// [`DEFAULT_DISCARD_LIMIT`](crate::connect::DEFAULT_DISCARD_LIMIT) bytes past the
+/// reset). [`KeepReadingTransport::http`] speaks plain HTTP only; for HTTPS build the
+/// hyper client yourself with TLS on top of [`KeepReading`] (e.g. hyper-rustls's
+/// `wrap_connector`) and use [`KeepReadingTransport::new`]. Nothing is retried and
+/// nothing is buffered.
 ///
 /// ```no_run
 /// use sigv4_http::reqwest::{KeepReadingTransport, SigV4Middleware};
