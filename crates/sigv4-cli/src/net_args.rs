@@ -35,6 +35,19 @@ pub struct CurlNetArgs {
     /// IP addresses (CIDR allowed); '*' for all. Default: no_proxy or NO_PROXY.
     #[arg(long, value_name = "LIST")]
     pub noproxy: Option<String>,
+    /// USER:PASSWORD for the proxy (Proxy-Authorization: Basic), when its URL carries
+    /// none (credentials in the URL win, as in curl).
+    #[arg(short = 'U', long, value_name = "USER:PASSWORD", value_parser = user_password)]
+    pub proxy_user: Option<String>,
+}
+
+/// curl asks for the password when `-U` has no `:`; sigv4 never prompts.
+fn user_password(v: &str) -> Result<String, String> {
+    if v.contains(':') {
+        Ok(v.to_owned())
+    } else {
+        Err("give USER:PASSWORD (sigv4 does not prompt for the password, as curl does)".into())
+    }
 }
 
 impl CurlNetArgs {
@@ -49,7 +62,8 @@ impl CurlNetArgs {
                 capath: self.capath.clone(),
                 insecure: self.insecure,
             },
-            proxies: Proxies::new(self.proxy.as_deref(), self.noproxy.as_deref(), real_env),
+            proxies: Proxies::new(self.proxy.as_deref(), self.noproxy.as_deref(), real_env)
+                .with_user(self.proxy_user.as_deref()),
             lazy_ca_errors: true,
             heads: None,
         }

@@ -76,14 +76,7 @@ impl ProxyUrl {
         };
         let (host, port) = split_host_port(hostport)
             .ok_or_else(|| format!("proxy {text:?} is not [http://][user:password@]host[:port]"))?;
-        let auth = userinfo.map(|u| {
-            let (user, password) = u.split_once(':').unwrap_or((u, ""));
-            let plain = format!("{}:{}", percent_decode(user), percent_decode(password));
-            let mut v = HeaderValue::try_from(format!("Basic {}", base64(plain.as_bytes())))
-                .expect("base64 is a valid header value");
-            v.set_sensitive(true);
-            v
-        });
+        let auth = userinfo.map(basic_auth);
         Ok(ProxyUrl { host, port, auth })
     }
 
@@ -91,6 +84,17 @@ impl ProxyUrl {
     pub fn authority(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+}
+
+/// `Basic base64(user:password)` from `user[:password]` with each part percent-decoded (a
+/// proxy URL's user info, or `-U`), marked sensitive (never shown by `-v`).
+fn basic_auth(userinfo: &str) -> HeaderValue {
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let plain = format!("{}:{}", percent_decode(user), percent_decode(password));
+    let mut v = HeaderValue::try_from(format!("Basic {}", base64(plain.as_bytes())))
+        .expect("base64 is a valid header value");
+    v.set_sensitive(true);
+    v
 }
 
 /// `host[:port]` with the host in brackets for IPv6; port 1080 by default.
@@ -191,6 +195,22 @@ impl Proxies {
                     .unwrap_or_default(),
             },
         }
+    }
+
+    /// curl's `-U/--proxy-user USER:PASSWORD`: the credentials for a proxy whose URL
+    /// (from `-x` or the environment) carries none; credentials in the URL win, as in
+    /// curl. Split at the first `:`, each part percent-decoded (as curl 7.88 does).
+    pub fn with_user(mut self, user_password: Option<&str>) -> Proxies {
+        if let Some(up) = user_password {
+            for proxy in [&mut self.http, &mut self.https]
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                proxy.auth.get_or_insert_with(|| basic_auth(up));
+            }
+        }
+        self
     }
 
     /// The proxy for `uri`, if any (an error for a proxy URL that cannot be used).

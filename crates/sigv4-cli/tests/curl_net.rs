@@ -226,6 +226,9 @@ fn proxy_flags_and_environment_as_curl() {
     assert_eq!(seen[0].header("host"), Some(target.as_str()));
 }
 
+/// Proxy credentials in the proxy URL (`-x` or a variable) and in `-U/--proxy-user`: the
+/// `Proxy-Authorization` curl sends, for http targets (absolute form) and https ones
+/// (`CONNECT`). The URL's credentials win over `-U`, as in curl.
 #[test]
 fn proxy_credentials_as_curl() {
     let home = TempDir::new("net-proxy-auth");
@@ -236,34 +239,64 @@ fn proxy_credentials_as_curl() {
     std::fs::write(&ca, pem).unwrap();
     let proxy = ForwardProxy::start();
     let with_auth = format!("http://us%40er:p%3Ass@{}", proxy.addr);
-    for url in [http(&plain, "localhost"), https(&tls, "localhost")] {
-        let args = [
-            "-s",
-            "--cacert",
-            ca.to_str().unwrap(),
-            "-x",
-            &with_auth,
-            &url,
-        ];
-        let (o, _) = both(ours(home.path(), &[], &args), None);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-        let ours_seen: Vec<ProxySeen> = proxy.take();
-        let auth = ours_seen[0].header("proxy-authorization").unwrap();
-        // RFC 7617: user "us@er", password "p:ss".
-        assert_eq!(auth, "Basic dXNAZXI6cDpzcw==");
-        if !curl_available() {
-            return skip("curl's Proxy-Authorization");
+    let bare = format!("http://{}", proxy.addr);
+    // (environment, flags, the base64 of the Basic credentials expected)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
+        // RFC 7617: user "us@er", password "p:ss", percent-decoded from the URL.
+        (vec![], vec!["-x", &with_auth], "dXNAZXI6cDpzcw=="), // us@er:p:ss
+        // -U split at the first ':', each part percent-decoded.
+        (
+            vec![],
+            vec!["-x", &bare, "-U", "u%41:p%3Aw:x"],
+            "dUE6cDp3Ong=",
+        ), // uA:p:w:x
+        (vec![], vec!["-x", &bare, "--proxy-user", "u:"], "dTo="), // u:
+        (
+            vec![],
+            vec!["-x", &with_auth, "-U", "other:pw"],
+            "dXNAZXI6cDpzcw==",
+        ),
+        (
+            vec![("http_proxy", &bare), ("https_proxy", &bare)],
+            vec!["-U", "env:pw"],
+            "ZW52OnB3", // env:pw
+        ),
+    ];
+    for (env, flags, want) in &cases {
+        for url in [http(&plain, "localhost"), https(&tls, "localhost")] {
+            let mut args = vec!["-s", "--cacert", ca.to_str().unwrap()];
+            args.extend(flags);
+            args.push(&url);
+            let (o, _) = both(ours(home.path(), env, &args), None);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+            let ours_seen: Vec<ProxySeen> = proxy.take();
+            let auth = ours_seen[0].header("proxy-authorization").unwrap();
+            assert_eq!(auth, format!("Basic {want}"), "{args:?}");
+            if !curl_available() {
+                return skip("curl's Proxy-Authorization");
+            }
+            let theirs = curl(home.path(), env, &args).output().unwrap();
+            assert_eq!(theirs.status.code(), Some(0), "curl {args:?}");
+            let curl_seen = proxy.take();
+            assert_eq!(ours_seen[0].line, curl_seen[0].line);
+            assert_eq!(
+                ours_seen[0].header("proxy-authorization"),
+                curl_seen[0].header("proxy-authorization"),
+                "{env:?} {args:?}: sigv4 (left), curl (right)"
+            );
         }
-        let theirs = curl(home.path(), &[], &args).output().unwrap();
-        assert_eq!(theirs.status.code(), Some(0));
-        let curl_seen = proxy.take();
-        assert_eq!(ours_seen[0].line, curl_seen[0].line);
-        assert_eq!(
-            ours_seen[0].header("proxy-authorization"),
-            curl_seen[0].header("proxy-authorization"),
-            "{url}"
-        );
     }
+    // curl asks for the password of `-U USER`; sigv4 never prompts: a usage error.
+    let o = ours(
+        home.path(),
+        &[],
+        &["-x", &bare, "-U", "user", &http(&plain, "x")],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(proxy.take().is_empty());
 }
 
 #[test]

@@ -4,8 +4,10 @@
 use crate::profile_file::{parse_sub_properties, ProfileSet, Section};
 use crate::ProviderContext;
 
-/// The services the providers call.
+/// The services the providers call. A new provider may call a new service, added in a minor
+/// release (`#[non_exhaustive]`): a `match` needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Service {
     /// AWS Security Token Service.
     Sts,

@@ -49,8 +49,11 @@ impl CredentialSource {
     }
 }
 
-/// Where the first credentials of a profile chain come from.
+/// Where the first credentials of a profile chain come from. AWS adds sources (`login_session`
+/// came in 2025), so new variants may come in a minor release (`#[non_exhaustive]`): a
+/// `match` needs a `_` arm.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BaseSource {
     /// Static keys from a profile. `Debug` redacts the secret.
     AccessKey {

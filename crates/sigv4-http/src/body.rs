@@ -102,9 +102,16 @@ impl UploadProgress {
 /// Meters a streamed request body: counts what is sent against the declared length (a
 /// body that ends short of it, or goes beyond, fails with
 /// [`Error::BodyLengthMismatch`](crate::Error::BodyLengthMismatch) rather than leaving the
-/// server waiting), and yields once between frames, so that the connection reads an
-/// answer the server sends mid-upload (a refusal) before it writes more: a client that
-/// keeps writing into a connection the server closed loses that answer.
+/// server waiting).
+///
+/// It also returns `Pending` once between frames, waking itself at once. That does not let
+/// the connection read an answer the server sends mid-upload before writing more: the
+/// task is polled again before tokio's I/O driver processes socket events (measured in
+/// round 4). A refusal mid-upload reaches the caller because our servers close lingering
+/// (`linger::LingeringClose` in `serve_http1`; `VerifyLayer` drains unread bodies), so the
+/// client's writes do not meet a reset before it reads the answer, and, against servers
+/// that close at once, because [`connect::KeepReading`](crate::connect::KeepReading) keeps
+/// reading after a failed write.
 pub(crate) struct Metered<B> {
     inner: B,
     progress: std::sync::Arc<UploadProgress>,

@@ -15,13 +15,16 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use sigv4::chunked::{ChecksumAlgorithm, ChunkedSettings, StreamingMode};
 use sigv4::sigv4a::SigV4aSigner;
 use sigv4::verify::Verifier;
 use sigv4::{Credentials, Payload, SignableRequest, SigningSettings};
 use sigv4_http::blocking::BlockingSigner;
 use sigv4_http::reqwest::SigV4Middleware;
-use sigv4_http::tower::{KeyEntry, SignLayer, StaticKeys, VerifiedIdentity, VerifyLayer};
-use sigv4_http::RequestSigner;
+use sigv4_http::tower::{
+    KeyEntry, SignLayer, SignedBody, StaticKeys, VerifiedIdentity, VerifyLayer,
+};
+use sigv4_http::{RequestSigner, StreamingBodies};
 use tower::{Layer, ServiceExt};
 
 const AKID: &str = "AKIDSIGV4A";
@@ -219,6 +222,157 @@ async fn a_presigned_sigv4a_url_is_verified_by_our_server() {
         let resp = reqwest::get(&moved).await.unwrap();
         assert_eq!(resp.status(), 403);
         assert!(resp.text().await.unwrap().contains("SignatureDoesNotMatch"));
+    })
+    .await;
+}
+
+/// An S3 app in us-east-1 behind `VerifyLayer` that answers `<payload line>|<body
+/// length>|<whether the body is all q>` (the body as decoded and checked by the layer:
+/// chunk framing and trailer checksum).
+async fn payload_server() -> SocketAddr {
+    let keys = StaticKeys::new().with_key(KeyEntry::new(creds()));
+    let layer = VerifyLayer::new(Verifier::new("us-east-1", "s3").unwrap(), keys).for_axum();
+    let app = Router::new()
+        .fallback(
+            |Extension(id): Extension<VerifiedIdentity>, body: Bytes| async move {
+                let all_q = body.iter().all(|&b| b == b'q');
+                format!("{:?}|{}|{all_q}", id.payload, body.len())
+            },
+        )
+        .layer(layer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// `STREAMING-UNSIGNED-PAYLOAD-TRAILER` in 8 KiB chunks with a CRC32 trailer.
+fn unsigned_trailer() -> ChunkedSettings {
+    ChunkedSettings::new(StreamingMode::UnsignedWithTrailer)
+        .with_chunk_size(8 * 1024)
+        .unwrap()
+        .with_checksum(ChecksumAlgorithm::Crc32)
+        .unwrap()
+}
+
+/// A SigV4a signer for S3 whose streams go out as [`unsigned_trailer`].
+fn unsigned_trailer_signer() -> RequestSigner {
+    RequestSigner::from_static(creds())
+        .with_service("s3")
+        .with_region_set("*")
+        .with_streaming_bodies(StreamingBodies::AwsChunked(unsigned_trailer()))
+}
+
+/// The bytes of a `len`-byte upload: `q`s (a letter no chunk header, hex size or trailer
+/// name holds, so the first `q` on the wire is body data).
+fn q_body(len: usize) -> Bytes {
+    Bytes::from(vec![b'q'; len])
+}
+
+/// Sends `body` through the tower client with the unsigned-trailer SigV4a signer; with
+/// `tamper`, the first body byte on the wire is changed after signing and encoding.
+async fn tower_upload(addr: SocketAddr, body: Bytes, tamper: bool) -> (u16, String) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    type Boxed = http_body_util::combinators::BoxBody<Bytes, sigv4_http::BoxError>;
+    let hyper = Client::builder(TokioExecutor::new()).build_http::<Boxed>();
+    let done = Arc::new(AtomicBool::new(!tamper));
+    let wire = tower::ServiceBuilder::new()
+        .map_request(move |req: http::Request<SignedBody<Full<Bytes>>>| {
+            let done = Arc::clone(&done);
+            req.map(|b| {
+                b.map_frame(move |f| {
+                    f.map_data(|d: Bytes| match d.iter().position(|&c| c == b'q') {
+                        Some(i) if !done.swap(true, Ordering::SeqCst) => {
+                            let mut v = d.to_vec();
+                            v[i] = b'r';
+                            Bytes::from(v)
+                        }
+                        _ => d,
+                    })
+                })
+                .boxed()
+            })
+        })
+        .service(hyper);
+    let len = body.len();
+    let req = http::Request::put(format!("http://{addr}/bucket/trailer.bin"))
+        .header("content-length", len.to_string())
+        .body(Full::new(body))
+        .unwrap();
+    let resp = SignLayer::new(unsigned_trailer_signer())
+        .with_max_buffered_body(16)
+        .layer(wire)
+        .oneshot(req)
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Issue #25 (noticed in round 4): a SigV4a upload to S3 under
+/// `STREAMING-UNSIGNED-PAYLOAD-TRAILER` went out `UNSIGNED-PAYLOAD`, dropping the trailer
+/// checksum the caller asked for (blocking `sign_aws_chunked` refused it). It goes out
+/// aws-chunked with the trailer, as with SigV4, through the reqwest middleware, the tower
+/// client and the blocking signer; the server checks the checksum, so a body changed on the
+/// wire is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigv4a_unsigned_trailer_streams_go_out_aws_chunked_with_their_checksum() {
+    run(async {
+        let addr = payload_server().await;
+        let want = |len: usize| format!("Streaming(UnsignedWithTrailer)|{len}|true");
+
+        // The reqwest middleware, a stream of 20,000 bytes (three chunks).
+        let len = 20_000;
+        let parts: Vec<Result<Bytes, std::io::Error>> =
+            (0..4).map(|_| Ok(q_body(len / 4))).collect();
+        let resp = middleware(unsigned_trailer_signer(), None)
+            .put(format!("http://{addr}/bucket/trailer.bin"))
+            .header("content-length", len.to_string())
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                parts,
+            )))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert_eq!(status, 200, "{}", &text[..text.len().min(300)]);
+        assert_eq!(text, want(len));
+
+        // The tower client, as sent and with one body byte changed on the wire.
+        let (status, text) = tower_upload(addr, q_body(len), false).await;
+        assert_eq!(status, 200, "{}", &text[..text.len().min(300)]);
+        assert_eq!(text, want(len));
+        let (status, text) = tower_upload(addr, q_body(len), true).await;
+        assert_ne!(status, 200, "{}", &text[..text.len().min(300)]);
+        assert!(text.contains("<Code>"), "{text}");
+
+        // The blocking signer's aws-chunked encoder, sent by ureq.
+        let answer = tokio::task::spawn_blocking(move || {
+            let blocking = BlockingSigner::new(unsigned_trailer_signer());
+            let mut req = http::Request::put(format!("http://{addr}/bucket/blocking.bin"))
+                .body(())
+                .unwrap();
+            let encoder = blocking
+                .sign_aws_chunked(&mut req, unsigned_trailer(), len as u64)
+                .unwrap();
+            let mut reader =
+                sigv4::chunked::ChunkedReader::new(std::io::Cursor::new(q_body(len)), encoder);
+            let (parts, ()) = req.into_parts();
+            let req = http::Request::from_parts(parts, ureq::SendBody::from_reader(&mut reader));
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let mut resp = agent.run(req).unwrap();
+            let text = resp.body_mut().read_to_string().unwrap();
+            (resp.status().as_u16(), text)
+        })
+        .await
+        .unwrap();
+        assert_eq!(answer, (200, want(len)));
     })
     .await;
 }

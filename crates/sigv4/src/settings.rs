@@ -167,8 +167,10 @@ pub enum SignatureLocation {
     },
 }
 
-/// Which headers take part in the signature.
+/// Which headers take part in the signature. New ways of choosing may be added in a
+/// minor release (`#[non_exhaustive]`): a `match` needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HeaderSelection {
     /// Sign every header except these (lowercase names). `host`, `x-amz-*` we add are always signed.
     Exclude(Vec<String>),

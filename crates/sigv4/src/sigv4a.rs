@@ -188,6 +188,14 @@ impl SigV4aKey {
         sig.as_bytes().to_vec()
     }
 
+    /// Signs `string_to_sign` without allocating: the lowercase hex of the DER signature
+    /// in the first `len` bytes (140 to 144) of the array, and `len`.
+    pub(crate) fn sign_hex_array(&self, string_to_sign: &[u8]) -> ([u8; 144], usize) {
+        let sig: DerSignature = self.key.sign(string_to_sign);
+        let der = sig.as_bytes();
+        (crate::encoding::hex_lower(der), 2 * der.len())
+    }
+
     /// Signs `string_to_sign`: the lowercase hex of the DER signature, as SigV4a sends it.
     pub fn sign_hex(&self, string_to_sign: &[u8]) -> String {
         crate::hex(&self.sign(string_to_sign))

@@ -225,8 +225,7 @@ impl Auth<'_> {
                 time,
             )?);
         }
-        let signer = any.v4()?;
-        if let Auth::Credentials(c) = self {
+        if let (AnySigner::V4(signer), Auth::Credentials(c)) = (any, self) {
             return Ok(sigv4::chunked::sign_http_request(
                 signer,
                 request,
@@ -236,7 +235,9 @@ impl Auth<'_> {
                 time,
             )?);
         }
-        // The same steps as `sigv4::chunked::sign_http_request`, with the scoped key.
+        // The same steps as `sigv4::chunked::sign_http_request`, with the scoped key, or
+        // with SigV4a for `STREAMING-UNSIGNED-PAYLOAD-TRAILER` (no chunk signer: only the
+        // head is signed, the trailer carries the body's checksum).
         settings.set_headers(request.headers_mut(), decoded_len)?;
         let out =
             self.sign_http_request_with_payload(any, request, settings.mode().payload(), time)?;

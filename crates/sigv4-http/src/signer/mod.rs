@@ -223,7 +223,9 @@ impl RequestSigner {
     /// `*.mrap.accesspoint.s3-global.amazonaws.com`) are signed so when no region is set.
     ///
     /// SigV4a needs credentials (not a [`ScopedKey`]); bodies are hashed or, for streams,
-    /// sent `UNSIGNED-PAYLOAD` (aws-chunked SigV4a uploads are not offered).
+    /// sent as the [`StreamingBodies`] policy says: `UNSIGNED-PAYLOAD`, or aws-chunked
+    /// with ECDSA-signed chunks (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`) or
+    /// with plain chunks and a trailer checksum (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`).
     ///
     /// ```
     /// use sigv4::Credentials;
@@ -587,15 +589,9 @@ impl RequestSigner {
                 Ok(StreamingChoice::Unsigned)
             }
             StreamingBodies::UnsignedPayload => Ok(StreamingChoice::Unsigned),
-            // SigV4a: S3 takes STREAMING-UNSIGNED-PAYLOAD-TRAILER's stream UNSIGNED-PAYLOAD
-            // (its chunks carry no signature to make ECDSA).
-            StreamingBodies::AwsChunked(s)
-                if matches!(signer, AnySigner::V4a(_))
-                    && !s.mode().is_signed()
-                    && sigv4::is_s3(signer.service()) =>
-            {
-                Ok(StreamingChoice::Unsigned)
-            }
+            // SigV4 and SigV4a alike: `STREAMING-UNSIGNED-PAYLOAD-TRAILER` goes out as
+            // aws-chunked with its trailer checksum (its chunks carry no signature, so the
+            // algorithm only signs the head).
             StreamingBodies::AwsChunked(s) => Ok(StreamingChoice::Chunked(*s)),
             StreamingBodies::Auto | StreamingBodies::Refuse => Err(Error::StreamingBodyNeedsHash {
                 service: signer.service().to_owned(),

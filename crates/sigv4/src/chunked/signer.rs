@@ -23,6 +23,9 @@ pub struct ChunkSigner {
     key: SigningKey,
     time: AmzDate,
     previous: [u8; 64],
+    /// The string to sign, rewritten for each chunk: one allocation per chain, none per
+    /// chunk.
+    scratch: String,
 }
 
 impl ChunkSigner {
@@ -40,10 +43,18 @@ impl ChunkSigner {
         key.check_scope(time.date(), key.region(), key.service())?;
         let mut previous = [0u8; 64];
         previous.copy_from_slice(seed);
+        // Algorithm, time, scope, then three 64-digit lines (previous signature, two hashes).
+        let capacity = TRAILER_ALGORITHM.len().max(CHUNK_ALGORITHM.len())
+            + 1
+            + time.date_time().len()
+            + 1
+            + key.scope().len()
+            + 3 * 65;
         Ok(ChunkSigner {
             key,
             time,
             previous,
+            scratch: String::with_capacity(capacity),
         })
     }
 
@@ -60,14 +71,17 @@ impl ChunkSigner {
 
     /// Signs the next chunk, given the SHA-256 of its data.
     pub fn sign_chunk_hash(&mut self, chunk_sha256: &[u8; 32]) -> &str {
-        let sts = self.chunk_string_to_sign(chunk_sha256);
-        self.advance(&sts)
+        let mut sts = std::mem::take(&mut self.scratch);
+        sts.clear();
+        self.write_chunk_string_to_sign(&mut sts, chunk_sha256);
+        self.advance(sts)
     }
 
     /// Signs the trailer, given its canonical form: each trailer as `name:value\n`.
     pub fn sign_trailer(&mut self, canonical_trailers: &[u8]) -> &str {
         let hash: [u8; 64] = hex_lower(&Sha256::digest(canonical_trailers));
-        let mut sts = String::with_capacity(256);
+        let mut sts = std::mem::take(&mut self.scratch);
+        sts.clear();
         trailer_string_to_sign(
             &mut sts,
             TRAILER_ALGORITHM,
@@ -76,27 +90,33 @@ impl ChunkSigner {
             self.previous_signature(),
             hex_str(&hash),
         );
-        self.advance(&sts)
+        self.advance(sts)
     }
 
     /// The string to sign for a chunk with this SHA-256, without advancing the chain (for
     /// inspection and for verifiers that report what they computed).
     pub fn chunk_string_to_sign(&self, chunk_sha256: &[u8; 32]) -> String {
+        let mut sts = String::with_capacity(self.scratch.capacity());
+        self.write_chunk_string_to_sign(&mut sts, chunk_sha256);
+        sts
+    }
+
+    fn write_chunk_string_to_sign(&self, out: &mut String, chunk_sha256: &[u8; 32]) {
         let hash: [u8; 64] = hex_lower(chunk_sha256);
-        let mut sts = String::with_capacity(256);
         chunk_string_to_sign(
-            &mut sts,
+            out,
             CHUNK_ALGORITHM,
             self.time.date_time(),
             &self.key.credential_scope(),
             self.previous_signature(),
             hex_str(&hash),
         );
-        sts
     }
 
-    fn advance(&mut self, string_to_sign: &str) -> &str {
+    /// Signs `string_to_sign` into the chain and keeps its buffer for the next one.
+    fn advance(&mut self, string_to_sign: String) -> &str {
         self.previous = hex_lower(&self.key.sign(string_to_sign.as_bytes()));
+        self.scratch = string_to_sign;
         self.previous_signature()
     }
 }

@@ -58,6 +58,9 @@ pub struct SigV4aChunkSigner {
     /// The last signature as sent: hex, right-padded with `*` to 144.
     previous: [u8; ECDSA_SIGNATURE_FIELD_LEN],
     previous_len: usize,
+    /// The string to sign, rewritten for each chunk: one allocation per chain, none per
+    /// chunk.
+    scratch: String,
 }
 
 impl SigV4aChunkSigner {
@@ -83,6 +86,7 @@ impl SigV4aChunkSigner {
             service: service.to_owned(),
             previous: [ECDSA_SIGNATURE_PADDING; ECDSA_SIGNATURE_FIELD_LEN],
             previous_len: 0,
+            scratch: String::with_capacity(400),
         };
         s.set_previous(seed.as_bytes());
         Ok(s)
@@ -111,33 +115,41 @@ impl SigV4aChunkSigner {
 
     /// The string to sign of a chunk with this SHA-256, without advancing the chain.
     pub fn chunk_string_to_sign(&self, chunk_sha256: &[u8; 32]) -> String {
-        let hash: [u8; 64] = hex_lower(chunk_sha256);
         let mut sts = String::with_capacity(400);
+        self.write_chunk_string_to_sign(&mut sts, chunk_sha256);
+        sts
+    }
+
+    fn write_chunk_string_to_sign(&self, out: &mut String, chunk_sha256: &[u8; 32]) {
+        let hash: [u8; 64] = hex_lower(chunk_sha256);
         chunk_string_to_sign(
-            &mut sts,
+            out,
             ECDSA_CHUNK_ALGORITHM,
             self.time.date_time(),
             &CredentialScope::new(self.time.date(), None, &self.service),
             self.previous_signature(),
             hex_str(&hash),
         );
-        sts
     }
 
     /// The string to sign of the trailer (each trailer as `name:value\n`), without
     /// advancing the chain.
     pub fn trailer_string_to_sign(&self, canonical_trailers: &[u8]) -> String {
-        let hash: [u8; 64] = hex_lower(&Sha256::digest(canonical_trailers));
         let mut sts = String::with_capacity(400);
+        self.write_trailer_string_to_sign(&mut sts, canonical_trailers);
+        sts
+    }
+
+    fn write_trailer_string_to_sign(&self, out: &mut String, canonical_trailers: &[u8]) {
+        let hash: [u8; 64] = hex_lower(&Sha256::digest(canonical_trailers));
         trailer_string_to_sign(
-            &mut sts,
+            out,
             ECDSA_TRAILER_ALGORITHM,
             self.time.date_time(),
             &CredentialScope::new(self.time.date(), None, &self.service),
             self.previous_signature(),
             hex_str(&hash),
         );
-        sts
     }
 
     /// Signs the next chunk (empty for the final chunk); returns the padded signature field.
@@ -147,19 +159,25 @@ impl SigV4aChunkSigner {
 
     /// Signs the next chunk given the SHA-256 of its data; returns the padded field.
     pub fn sign_chunk_hash(&mut self, chunk_sha256: &[u8; 32]) -> &str {
-        let sts = self.chunk_string_to_sign(chunk_sha256);
-        self.advance(&sts)
+        let mut sts = std::mem::take(&mut self.scratch);
+        sts.clear();
+        self.write_chunk_string_to_sign(&mut sts, chunk_sha256);
+        self.advance(sts)
     }
 
     /// Signs the trailer (each trailer as `name:value\n`); returns the padded field.
     pub fn sign_trailer(&mut self, canonical_trailers: &[u8]) -> &str {
-        let sts = self.trailer_string_to_sign(canonical_trailers);
-        self.advance(&sts)
+        let mut sts = std::mem::take(&mut self.scratch);
+        sts.clear();
+        self.write_trailer_string_to_sign(&mut sts, canonical_trailers);
+        self.advance(sts)
     }
 
-    fn advance(&mut self, sts: &str) -> &str {
-        let hex = self.key.sign_hex(sts.as_bytes());
-        self.set_previous(hex.as_bytes());
+    /// Signs `sts` into the chain and keeps its buffer for the next string to sign.
+    fn advance(&mut self, sts: String) -> &str {
+        let (hex, len) = self.key.sign_hex_array(sts.as_bytes());
+        self.set_previous(&hex[..len]);
+        self.scratch = sts;
         self.previous_signature_field()
     }
 }
