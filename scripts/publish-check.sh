@@ -153,6 +153,8 @@ install() {
     || { echo "no credentials features in --version" >&2; exit 1; }
   grep -q '^sigv4-rs-http [0-9.]*: gateway, key-file, server, tower$' <<<"$out" \
     || { echo "no sigv4-rs-http features in --version" >&2; exit 1; }
+  grep -q '^sigv4-rs-crc64 [0-9.]*: kernel ' <<<"$out" \
+    || { echo "no sigv4-rs-crc64 kernel in --version" >&2; exit 1; }
   local case=../shared/testdata/aws-signing-test-suite/v4/get-vanilla
   [ -f "$case/header-signature.txt" ] || { echo "missing $case (../shared/testdata)" >&2; exit 1; }
   local sig

@@ -1,5 +1,6 @@
 //! `sigv4 --version`: the command's version, then each library it was built with, its
-//! version and the cargo features compiled in (`-V` prints the first line only).
+//! version and the cargo features compiled in (`-V` prints the first line only); for
+//! `sigv4-rs-crc64` (no features) the CRC-64/NVME kernel this CPU runs.
 
 use std::sync::OnceLock;
 
@@ -33,6 +34,11 @@ pub fn long_version() -> &'static str {
             };
             text.push_str(&format!("\n{name} {version}: {features}"));
         }
+        text.push_str(&format!(
+            "\nsigv4-rs-crc64 {}: kernel {}",
+            sigv4_crc64::VERSION,
+            sigv4_crc64::Kernel::best().name()
+        ));
         text
     })
 }

@@ -52,6 +52,12 @@ fn long_version_lists_libraries_and_features() {
         ("sigv4-rs-credentials", &["hyper-client", "rustls"][..]),
         ("sigv4-rs-http", &["gateway", "key-file", "tower"][..]),
     ];
+    // No features; the CRC-64/NVME kernel this CPU runs instead.
+    let kernel = listed_features(&out, "sigv4-rs-crc64");
+    assert!(
+        kernel == ["kernel vpclmulqdq256"] || kernel == ["kernel crc-fast"],
+        "{out}"
+    );
     for (name, features) in expected {
         let listed = listed_features(&out, name);
         for feature in features {
@@ -92,7 +98,10 @@ fn every_linked_workspace_library_is_listed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 3, "sigv4-rs, -credentials and -http: {out}");
+    assert_eq!(
+        checked, 4,
+        "sigv4-rs, -credentials, -http and -crc64: {out}"
+    );
 }
 
 /// A feature declared in a library's Cargo.toml but missing from its `build_info::FEATURES`
@@ -157,7 +166,7 @@ fn short_version_is_one_line() {
 
 #[test]
 fn subcommands_report_the_same_version() {
-    assert_eq!(sigv4("--version").lines().count(), 4);
+    assert_eq!(sigv4("--version").lines().count(), 5);
     let out = Command::new(env!("CARGO_BIN_EXE_sigv4"))
         .args(["sign", "--version"])
         .output()

@@ -27,6 +27,9 @@ mod vpclmulqdq;
 
 use std::fmt;
 
+/// The package version (`sigv4-rs-crc64` on crates.io), for `--version` output and bug reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The CRC-64/NVME of `data` (the fastest kernel this CPU has).
 pub fn checksum(data: &[u8]) -> u64 {
     let mut crc = Crc64Nvme::new();
@@ -40,6 +43,7 @@ pub fn checksum(data: &[u8]) -> u64 {
 /// use sigv4_crc64::Kernel;
 /// assert!(Kernel::Fallback.is_available());
 /// assert!(Kernel::best().is_available());
+/// println!("CRC-64/NVME kernel: {}", Kernel::best().name());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -66,6 +70,14 @@ impl Kernel {
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Vpclmulqdq256 => false,
             Kernel::Fallback => true,
+        }
+    }
+
+    /// A short name for reports, such as `sigv4 --version`: `vpclmulqdq256` or `crc-fast`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Vpclmulqdq256 => "vpclmulqdq256",
+            Kernel::Fallback => "crc-fast",
         }
     }
 
