@@ -8,9 +8,9 @@
 //! in their receive buffer: the caller sees "connection reset" instead of `403
 //! SignatureDoesNotMatch`.
 //!
-//! Used by [`serve::serve_http1`](crate::serve::serve_http1) (every connection it closes)
-//! and by the [`VerifyLayer`](crate::tower::VerifyLayer) (a request body dropped unread,
-//! under any server).
+//! Used by `serve::serve_http1` (feature `server`: every connection it closes) and by
+//! `tower::VerifyLayer` (feature `tower`: a request body dropped unread, under any server).
+//! Plain code spans, not links: this module exists with either feature alone.
 
 use std::time::Duration;
 

@@ -150,7 +150,7 @@ impl<K> VerifyConfig<K> {
 /// service runs, answering AWS-style errors itself.
 ///
 /// `IB` is the request body type of the inner service: [`VerifiedRequestBody`] by default
-/// (hyper services), `axum::body::Body` after [`for_axum`](Self::for_axum).
+/// (hyper services), `axum::body::Body` after `for_axum` (feature `axum`).
 /// Responses are `Response<Either<inner body, Full<Bytes>>>` (the right side for
 /// rejections); the inner service's errors pass through.
 ///
