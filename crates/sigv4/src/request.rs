@@ -183,6 +183,11 @@ fn split_authority(rest: &str, https: bool) -> Result<AuthorityParts<'_>, crate:
     if authority.is_empty() {
         return Err(crate::SigningError::MissingHost);
     }
+    if !is_host_port(authority) {
+        return Err(crate::SigningError::InvalidUri(
+            "the URL's authority is not host[:port] (a port is digits only)".into(),
+        ));
+    }
     let default_port = if https { ":443" } else { ":80" };
     if let Some(h) = authority.strip_suffix(default_port) {
         authority = h;
@@ -193,6 +198,29 @@ fn split_authority(rest: &str, https: bool) -> Result<AuthorityParts<'_>, crate:
         ));
     }
     Ok((Some(authority), https, &rest[end..]))
+}
+
+/// Whether `authority` (userinfo removed) is `host[:port]`: a colon only before the port,
+/// or inside an IPv6 literal `[...]`, and the port digits only (RFC 3986 §3.2.3; it may be
+/// empty). Without this, `h:80:80` lost one `:80` as a default port here and another where
+/// a verifier compared it with `Host: h`, and was accepted as `h` (found by the
+/// `verify_edge` fuzz target).
+fn is_host_port(authority: &str) -> bool {
+    let port = match authority.strip_prefix('[') {
+        Some(literal) => match literal.split_once(']') {
+            Some((_, "")) => return true,
+            Some((_, after)) => match after.strip_prefix(':') {
+                Some(port) => port,
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match authority.split_once(':') {
+            Some((_, port)) => port,
+            None => return true,
+        },
+    };
+    port.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -254,6 +282,27 @@ mod tests {
         ] {
             let got = split_target(url).map(|t| t.authority).map_err(|_| ());
             assert_eq!(got, want, "{url:?}");
+        }
+    }
+
+    #[test]
+    fn an_authority_is_a_host_and_at_most_one_port() {
+        for (url, want) in [
+            ("http://h:80:80/", None),
+            ("http://example.amazonaws.com:80:80/x", None),
+            ("http://h:8a/", None),
+            ("http://h:80/:80", Some("h")),
+            ("http://h:/", Some("h:")),
+            ("http://u:p@h:8080/", Some("h:8080")),
+            ("http://[::1]:8080/", Some("[::1]:8080")),
+            ("http://[::1]/", Some("[::1]")),
+            ("https://[::1]:443/", Some("[::1]")),
+            ("http://[::1]x/", None),
+            ("http://[::1:80/", None),
+            ("http://[::1]:80:80/", None),
+        ] {
+            let got = split_target(url).ok().map(|t| t.authority);
+            assert_eq!(got, want.map(Some), "{url:?}");
         }
     }
 

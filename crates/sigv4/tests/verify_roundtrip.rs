@@ -678,3 +678,37 @@ fn cached_signing_keys_follow_secret_rotation() {
         .unwrap();
     assert!(!format!("{v2:?}").contains(SECRET));
 }
+
+/// An absolute-form target may name the signed host, with or without the default port, and
+/// nothing else: `host:80:80` once lost one `:80` when the target was split and another when
+/// it was compared with `Host`, and verified as `host` (found by the `verify_edge` fuzz target).
+#[test]
+fn an_absolute_target_verifies_only_with_the_signed_host_and_one_port() {
+    let host = "example.amazonaws.com";
+    let headers = [("host", host.as_bytes())];
+    let signer = Signer::new("us-east-1", "service").unwrap();
+    let out = signer
+        .sign(
+            &SignableRequest::new("GET", "/a", headers, Payload::Bytes(b"")),
+            &creds(false),
+            now(),
+        )
+        .unwrap();
+    let mut sent: Vec<(&str, &[u8])> = headers.to_vec();
+    sent.extend(out.headers().map(|(n, v)| (n, v.as_bytes())));
+    let v = Verifier::new("us-east-1", "service").unwrap();
+    for (authority, ok) in [
+        ("example.amazonaws.com", true),
+        ("EXAMPLE.amazonaws.com:80", true),
+        ("example.amazonaws.com:80:80", false),
+        ("EXAMPLE.amazonaws.com:80:80", false),
+        ("example.amazonaws.com:8080", false),
+        ("example.amazonaws.com:", false),
+        ("evil.example.net", false),
+    ] {
+        let target = format!("http://{authority}/a");
+        let req = VerifiableRequest::new("GET", &target, sent.clone(), VerifyBody::Bytes(b""));
+        let got = v.verify_with(&req, Some(creds(false)), now());
+        assert_eq!(got.is_ok(), ok, "{target}: {got:?}");
+    }
+}
